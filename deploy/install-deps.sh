@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package the project needs to build, run and test.
+# Idempotent: packages already present are skipped, so a second run is quick.
+# Must run as root (CI and the kiosk image run it as root); prints what it does.
+set -euo pipefail
+
+PKGS=(
+  # toolchain
+  build-essential cmake pkg-config clang libclang-rt-14-dev
+  # UI: window, text, images
+  libsdl2-dev libsdl2-ttf-dev libsdl2-image-dev libfontconfig-dev
+  fonts-noto-cjk fonts-material-design-icons-iconfont
+  # data, network, service
+  libcjson-dev libsqlite3-dev sqlite3 libcurl4-openssl-dev libmicrohttpd-dev libsystemd-dev
+  ca-certificates openssl
+  # input method and QR codes
+  libpinyin15-dev libpinyin-data libqrencode-dev
+  # tests: a standard JSON Schema validator, a real X server for windowed runs
+  python3 python3-jsonschema xvfb xauth
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#PKGS[@]} packages present"
+  exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install-deps: missing ${missing[*]}; run as root (sudo $0)" >&2
+  exit 1
+fi
+
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y --no-install-recommends "${missing[@]}"

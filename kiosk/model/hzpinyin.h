@@ -1,7 +1,7 @@
 /* hzpinyin: the toneless pinyin readings of a Chinese character, looked up in
  * libpinyin's own dictionary (Debian libpinyin-data, through libpinyin's API)
  * at run time -- never typed by hand. Readings are lowercase ASCII without
- * tones, 'v' stands for u-umlaut ("lv", "nv"), most frequent reading first.
+ * tones, 'v' stands for u-umlaut ("lv", "nv"), in libpinyin's order.
  * The table is process-global and loaded once by hzpinyin_open(); after that
  * lookups are read-only. Open, close and the first lookups of a new character
  * are not thread-safe: call them from one thread (the UI thread). */
@@ -27,8 +27,8 @@ enum kerr hzpinyin_open(const char *data_dir);
 /* True once hzpinyin_open() has succeeded (and until hzpinyin_close()). */
 bool hzpinyin_ready(void);
 
-/* Writes up to max pointers to the readings of code point cp into out (most
- * frequent first; strings owned by the table, valid until hzpinyin_close())
+/* Writes up to max pointers to the readings of code point cp into out (in
+ * libpinyin's order, not by frequency; strings owned by the table, valid until hzpinyin_close())
  * and returns how many it wrote. ASCII letters and digits return themselves
  * lowercased as one reading; anything without a reading (punctuation, a
  * character libpinyin does not know, or the table not open) returns 0. */
@@ -36,8 +36,9 @@ size_t hzpinyin_get(uint32_t cp, const char **out, size_t max);
 
 /* Writes the pinyin of a UTF-8 phrase into out (NUL-terminated, at most
  * outsz bytes), syllables separated by sep (e.g. '\'' for libpinyin phrase
- * import, or 0 for none), taking the first (most frequent) reading of each
- * character; non-hanzi ASCII letters/digits are copied lowercased, other
+ * import, or 0 for none). A phrase libpinyin knows as a word gets that
+ * word's reading ("银行" -> yin'hang); otherwise each character's first
+ * reading; non-hanzi ASCII letters/digits are copied lowercased, other
  * characters are skipped. Returns KERR_OK, KERR_NOTFOUND if a hanzi has no
  * reading (out then holds what was done), KERR_TOOBIG if out is too small,
  * KERR_UTF8 for invalid UTF-8. */

@@ -1,0 +1,129 @@
+/* kiosk-hub: the reference central service. Parses flags, loads the admin
+ * token, starts hubsrv and waits for SIGTERM/SIGINT, then drains and stops.
+ * See docs/hub.md. Exit codes: 0 clean stop, 1 runtime failure, 2 usage. */
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "hubauth.h"
+#include "hubsrv.h"
+#include "klog.h"
+
+static void usage(FILE *f)
+{
+    fputs("usage: kiosk-hub --db FILE --admin-token-file FILE [options]\n"
+          "  --listen HOST:PORT     address to listen on (default 127.0.0.1:8080;\n"
+          "                         [::1]:8080 for IPv6; port 0 picks a free port)\n"
+          "  --db FILE              SQLite database (created if missing, WAL mode)\n"
+          "  --admin-token-file F   file holding the admin token (16..256 printable chars)\n"
+          "  --rate N/s             per-kiosk request rate (default 5/s)\n"
+          "  --burst N              per-kiosk burst (default 20)\n"
+          "  --threads N            HTTP worker threads (default: one per core)\n"
+          "  --max-conns N          simultaneous connections (default 4096)\n"
+          "  --port-file FILE       write the bound port there once listening\n"
+          "  --quiet                no per-request log lines\n"
+          "exit codes: 0 stopped by signal, 1 cannot start, 2 usage\n",
+          f);
+}
+
+static int parse_num(const char *s, double lo, double hi, double *out)
+{
+    char *end;
+    double v;
+    if (!s || !*s) return -1;
+    v = strtod(s, &end);
+    if (strcmp(end, "/s") != 0 && *end != '\0') return -1;
+    if (!(v >= lo && v <= hi)) return -1;
+    *out = v;
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    struct hubsrv_config cfg;
+    const char *token_file = NULL, *port_file = NULL;
+    struct hubsrv *srv = NULL;
+    sigset_t set;
+    int sig = 0;
+    enum kerr e;
+    double v;
+
+    memset(&cfg, 0, sizeof cfg);
+    cfg.listen = "127.0.0.1:8080";
+    cfg.rate = 5;
+    cfg.burst = 20;
+    cfg.log_requests = true;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            usage(stdout);
+            return 0;
+        } else if (strcmp(a, "--quiet") == 0) {
+            cfg.log_requests = false;
+            continue;
+        }
+        if (!val) goto bad;
+        if (strcmp(a, "--listen") == 0) cfg.listen = val;
+        else if (strcmp(a, "--db") == 0) cfg.db_path = val;
+        else if (strcmp(a, "--admin-token-file") == 0) token_file = val;
+        else if (strcmp(a, "--port-file") == 0) port_file = val;
+        else if (strcmp(a, "--rate") == 0 && parse_num(val, 0.001, 1e9, &v) == 0) cfg.rate = v;
+        else if (strcmp(a, "--burst") == 0 && parse_num(val, 1, 1e9, &v) == 0) cfg.burst = v;
+        else if (strcmp(a, "--threads") == 0 && parse_num(val, 1, 256, &v) == 0)
+            cfg.threads = (unsigned)v;
+        else if (strcmp(a, "--max-conns") == 0 && parse_num(val, 1, 1000000, &v) == 0)
+            cfg.max_conns = (unsigned)v;
+        else goto bad;
+        i++;
+        continue;
+    bad:
+        fprintf(stderr, "kiosk-hub: bad or incomplete option %s\n", a);
+        usage(stderr);
+        return 2;
+    }
+    if (!cfg.db_path || !token_file) {
+        usage(stderr);
+        return 2;
+    }
+    e = hubauth_admin_load(token_file, cfg.admin_hash);
+    if (e != KERR_OK) {
+        KLOGE("hub", "admin token file %s: %s", token_file,
+              e == KERR_IO ? "cannot read" : "must hold 16..256 printable characters");
+        return e == KERR_IO ? 1 : 2;
+    }
+
+    /* block the stop signals in every thread; main waits for them below */
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    e = hubsrv_start(&cfg, &srv);
+    if (e != KERR_OK) {
+        KLOGE("hub", "start: %s", kerr_str(e));
+        return e == KERR_USAGE ? 2 : 1;
+    }
+    KLOGI("hub", "listening on %s port %u, db %s, rate %.3g/s burst %.3g", cfg.listen,
+          (unsigned)hubsrv_port(srv), cfg.db_path, cfg.rate, cfg.burst);
+    if (port_file) {
+        char tmp[4096];
+        FILE *f;
+        snprintf(tmp, sizeof tmp, "%s.tmp", port_file);
+        f = fopen(tmp, "w");
+        if (!f || fprintf(f, "%u\n", (unsigned)hubsrv_port(srv)) < 0 || fclose(f) != 0 ||
+            rename(tmp, port_file) != 0) {
+            KLOGE("hub", "cannot write port file");
+            hubsrv_stop(srv);
+            return 1;
+        }
+    }
+    sigwait(&set, &sig);
+    KLOGI("hub", "signal %d: draining and stopping", sig);
+    hubsrv_stop(srv);
+    KLOGI("hub", "stopped");
+    return 0;
+}

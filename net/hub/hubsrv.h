@@ -1,0 +1,49 @@
+/* hubsrv: the hub's HTTP service (libmicrohttpd, epoll, one thread per core)
+ * implementing net/api/openapi.yaml and net/api/admin.openapi.yaml on top of
+ * hubstore. Writes are suspended connections resumed by the store's writer
+ * after its group commit. One log line per request: method, path template,
+ * status, milliseconds, kiosk id; never a body field. The caller owns the
+ * server: start and stop it from one thread (main); MHD runs its own. */
+#ifndef HUBSRV_H
+#define HUBSRV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kerr.h"
+
+struct hubsrv;
+
+struct hubsrv_config {
+    const char *listen;     /* "127.0.0.1:8080", "[::1]:8080"; port 0 picks a free one */
+    const char *db_path;    /* SQLite file, created if missing */
+    uint8_t admin_hash[32]; /* SHA-256 of the admin token (hubauth_admin_load) */
+    double rate;            /* kiosk requests per second per kiosk (token bucket) */
+    double burst;           /* bucket size */
+    unsigned threads;       /* MHD worker threads; 0 = one per core */
+    unsigned max_conns;     /* simultaneous connections; 0 = 4096 */
+    bool log_requests;      /* one line per request on stderr */
+};
+
+/* Opens the store and starts listening. On failure returns KERR_USAGE (bad
+ * listen address), KERR_DB/KERR_IO (database), KERR_NET (cannot bind) or
+ * KERR_NOMEM, and *out is NULL. */
+enum kerr hubsrv_start(const struct hubsrv_config *cfg, struct hubsrv **out);
+
+/* The TCP port actually bound (useful with port 0). */
+uint16_t hubsrv_port(const struct hubsrv *s);
+
+/* Stops accepting work, lets every queued write commit and be answered,
+ * stops the HTTP threads and closes the store. NULL is a no-op. */
+void hubsrv_stop(struct hubsrv *s);
+
+/* Parses "host:port" / "[v6]:port" into the sockaddr storage ss (at least
+ * sizeof(struct sockaddr_in6) bytes). KERR_USAGE when it is not one. */
+enum kerr hubsrv_parse_listen(const char *listen, void *ss, unsigned *sslen);
+
+/* Highest nesting of [ and { in json[0..len), strings skipped; stops counting
+ * (returns limit + 1) once it passes limit. Cheap guard before parsing. */
+int hubsrv_json_depth(const char *json, size_t len, int limit);
+
+#endif

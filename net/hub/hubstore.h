@@ -1,0 +1,124 @@
+/* hubstore: the hub's SQLite database (WAL, synchronous=FULL). Writes go
+ * through ONE writer thread that batches the jobs of many HTTP requests into
+ * one transaction (group commit) and calls each job's done callback only
+ * after that transaction is durable, so an answer is never sent for a row
+ * that a crash could lose. Reads use a small pool of read-only connections.
+ * The store owns its connections and thread; any thread may call any
+ * function; a job belongs to its submitter and must stay alive until done. */
+#ifndef HUBSTORE_H
+#define HUBSTORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "api.h"
+#include "kerr.h"
+
+struct cJSON;
+struct hubstore;
+
+#define HUBSTORE_ID_MAX (API_KIOSK_ID_SIZE - 1)   /* kiosk id bytes */
+#define HUBSTORE_TICKET_MAX (API_TICKET_SIZE - 1) /* ticket bytes */
+#define HUBSTORE_KEY_MAX (API_UUID_SIZE - 1)      /* idempotency key (UUID) bytes */
+#define HUBSTORE_NOTE_MAX 2048 /* status note bytes (500 code points, UTF-8) */
+#define HUBSTORE_SHORT_MAX 64  /* version strings, category, status */
+
+enum hubstore_op {
+    HUBSTORE_REQ_PUT,      /* store a help request once per (kiosk, key) */
+    HUBSTORE_HEARTBEAT,    /* record a kiosk's status */
+    HUBSTORE_STATUS_SET,   /* staff move a request to another status */
+    HUBSTORE_KIOSK_ADD,    /* register (or re-register a revoked) kiosk */
+    HUBSTORE_KIOSK_REVOKE, /* revoke a kiosk's token */
+};
+
+/* One write. The submitter fills the inputs of its op; the writer fills
+ * result (an HTTP status: 201/200/204 on success, 404/409/422/500...) and
+ * answer (a NUL-terminated JSON text or "" when there is none). */
+struct hubstore_job {
+    enum hubstore_op op;
+    /* inputs */
+    char kiosk_id[HUBSTORE_ID_MAX + 1];
+    char ticket[HUBSTORE_TICKET_MAX + 1];
+    char idem_key[HUBSTORE_KEY_MAX + 1];
+    char category[HUBSTORE_SHORT_MAX + 1];
+    const char *body;        /* REQ_PUT: canonical JSON, borrowed */
+    uint8_t body_hash[32];   /* REQ_PUT: SHA-256 of body */
+    uint8_t token_hash[32];  /* KIOSK_ADD */
+    char status[HUBSTORE_SHORT_MAX + 1]; /* STATUS_SET: target status */
+    char note[HUBSTORE_NOTE_MAX + 1];    /* STATUS_SET */
+    bool has_note;
+    /* HEARTBEAT */
+    char version[HUBSTORE_SHORT_MAX + 1];
+    char content_version[HUBSTORE_SHORT_MAX + 1];
+    char last_error[HUBSTORE_SHORT_MAX + 1];
+    bool has_last_error;
+    int64_t queue_depth, oldest_pending_s;
+    bool online;
+    /* outputs */
+    int result;
+    char answer[512];
+    /* completion, called on the writer thread after commit (or failure) */
+    void (*done)(struct hubstore_job *job, void *arg);
+    void *done_arg;
+    struct hubstore_job *next; /* private to the store */
+};
+
+/* Opens (creating if needed) the database at path, applies the schema and
+ * starts the writer thread. On failure returns KERR_DB/KERR_IO/KERR_NOMEM and
+ * *out is NULL. */
+enum kerr hubstore_open(const char *path, struct hubstore **out);
+
+/* Stops the writer after the jobs already queued are done, closes every
+ * connection and frees st. NULL is a no-op. */
+void hubstore_close(struct hubstore *st);
+
+/* Queues job for the writer; job->done will be called exactly once, on the
+ * writer thread. Returns KERR_FULL (and never calls done) when the queue
+ * holds too many jobs, KERR_INVALID when the store is closing. */
+enum kerr hubstore_submit(struct hubstore *st, struct hubstore_job *job);
+
+/* Submits job and waits for it; returns KERR_OK when the job ran (look at
+ * job->result) or the submit error. For tools and tests. */
+enum kerr hubstore_run(struct hubstore *st, struct hubstore_job *job);
+
+/* Finds the kiosk whose token hashes to hash. KERR_OK with id_out filled
+ * (HUBSTORE_ID_MAX + 1 bytes) and *revoked set; KERR_NOTFOUND; KERR_DB. */
+enum kerr hubstore_kiosk_by_token(struct hubstore *st, const uint8_t hash[32], char *id_out,
+                                  bool *revoked);
+
+/* Ticket status for kiosks (no personal data) in *out, and the owning kiosk
+ * id in owner (HUBSTORE_ID_MAX + 1 bytes). KERR_NOTFOUND, KERR_DB, or
+ * KERR_CORRUPT for a stored status the contract does not know. */
+enum kerr hubstore_ticket_status(struct hubstore *st, const char *ticket,
+                                 struct api_ticket_status *out, char *owner);
+
+/* Every kiosk with its last heartbeat, as a new cJSON array in *out. */
+enum kerr hubstore_kiosk_list(struct hubstore *st, struct cJSON **out);
+
+/* Requests, newest first, at most limit, only those with status (NULL: all),
+ * as a new cJSON array of summaries (ticket, kiosk_id, category, status,
+ * received_at, updated_at). */
+enum kerr hubstore_request_list(struct hubstore *st, const char *status, int limit,
+                                struct cJSON **out);
+
+/* The full record of one request (the stored body, status, note, times) with
+ * its history array, as a new cJSON object. KERR_NOTFOUND when unknown. */
+enum kerr hubstore_request_get(struct hubstore *st, const char *ticket, struct cJSON **out);
+
+/* Number of rows in requests, for tests and the load generator. */
+enum kerr hubstore_request_count(struct hubstore *st, int64_t *out);
+
+/* True when moving a request from status `from` to `to` is allowed (the
+ * contract's api_ticket_transition_ok: new→accepted→in_progress→resolved,
+ * and rejected from any open state). */
+bool hubstore_transition_ok(const char *from, const char *to);
+
+/* True for one of new, accepted, in_progress, resolved, rejected. */
+bool hubstore_status_valid(const char *s);
+
+/* Writes the current UTC time as the contract's RFC 3339 form
+ * ("2026-11-25T14:00:00Z") into out (at least API_TIME_SIZE bytes). */
+void hubstore_now(char *out, size_t cap);
+
+#endif

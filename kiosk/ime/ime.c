@@ -24,7 +24,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <pinyin.h>
+#define PINYIN_C_TU kime_ime
+#include "pinyin_c.h"
 
 #include "klog.h"
 #include "utf8.h"

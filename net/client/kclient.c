@@ -1,0 +1,969 @@
+/* kclient: public face (UI thread) and the sender thread. The UI thread owns
+ * c->ui_ob; the sender owns s->ob, the curl easy handles and the schedule.
+ * They meet only in the fields under c->mu (events, queries, published
+ * status, flags) and in curl_multi_wakeup, which is thread-safe. */
+#include "kclient.h"
+
+#include <curl/curl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "api.h"
+#include "kclock.h"
+#include "klog.h"
+#include "outbox.h"
+
+#define MOD "kclient"
+#define EVQ_CAP 256
+#define QUERY_CAP 16
+#define LIST_BATCH 256
+#define MAINT_MS 30000
+#define DEAD_RETENTION_MS (7LL * 24 * 3600 * 1000)
+#define PRUNE_MS (30LL * 24 * 3600 * 1000)
+#define REASON_SIZE 256
+
+#ifndef KIOSK_VERSION
+#define KIOSK_VERSION "0.0.0"
+#endif
+
+enum xkind { X_ITEM, X_QUERY, X_HEARTBEAT };
+
+struct xfer {
+    struct xfer *prev, *next; /* c->active list */
+    CURL *easy;
+    enum xkind kind;
+    int64_t item_id;
+    char ticket[API_TICKET_SIZE];
+    char *body;
+    struct curl_slist *hdrs;
+    char *resp;
+    size_t resp_len;
+    bool too_big;
+};
+
+struct slot {
+    int64_t id;
+    char key[API_UUID_SIZE];
+    char ticket[API_TICKET_SIZE];
+    int tries;          /* failed attempts in this run (backoff exponent) */
+    uint64_t due_ms;    /* monotonic */
+    bool in_flight;
+};
+
+struct kclient {
+    /* config (immutable after open) */
+    char *db_path, *hub_url, *kiosk_id, *token, *ca_file, *pinned, *version, *content_version;
+    char auth_header[64 + API_TOKEN_SIZE * 4];
+    char user_agent[96];
+    bool plain_http_ok;
+    int max_queued, heartbeat_ms, retention_s;
+    int backoff_base_ms, backoff_cap_ms, retry_after_cap_ms;
+    int connect_timeout_ms, total_timeout_ms, low_speed_time_s, max_in_flight;
+
+    struct outbox *ui_ob;   /* UI thread only */
+    CURLM *multi;           /* sender only, except curl_multi_wakeup */
+    struct xfer *active;    /* sender only: transfers added to multi */
+    pthread_t thread;
+    bool thread_started;
+    atomic_bool stop;
+
+    pthread_mutex_t mu;     /* guards everything below */
+    struct kclient_event evq[EVQ_CAP];
+    int ev_head, ev_len;
+    char queries[QUERY_CAP][API_TICKET_SIZE];
+    int nqueries;
+    bool items_added;
+    void (*notify)(void *);
+    void *notify_ud;
+    bool online;
+    enum kerr last_error;
+    int last_http;
+};
+
+/* ---- small helpers ---- */
+
+static char *dup_or_null(const char *s) { return s ? strdup(s) : NULL; }
+
+static uint64_t rnd_state;
+
+static uint64_t rnd_next(void)
+{
+    /* xorshift64*: jitter only, not security. Seeded once from getrandom. */
+    uint64_t x = rnd_state;
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    rnd_state = x;
+    return x * 2685821657736338717ULL;
+}
+
+/* Full jitter: uniform in [0, min(cap, base * 2^tries)]. */
+static uint64_t backoff_ms(const struct kclient *c, int tries)
+{
+    uint64_t ceil = (uint64_t)c->backoff_base_ms;
+    for (int i = 0; i < tries && ceil < (uint64_t)c->backoff_cap_ms; i++) ceil *= 2;
+    if (ceil > (uint64_t)c->backoff_cap_ms) ceil = (uint64_t)c->backoff_cap_ms;
+    return rnd_next() % (ceil + 1);
+}
+
+static void push_event(struct kclient *c, const struct kclient_event *ev)
+{
+    pthread_mutex_lock(&c->mu);
+    if (c->ev_len == EVQ_CAP) {
+        KLOGW(MOD, "event queue full; oldest event dropped (kind %d)",
+              c->evq[c->ev_head].kind);
+        c->ev_head = (c->ev_head + 1) % EVQ_CAP;
+        c->ev_len--;
+    }
+    c->evq[(c->ev_head + c->ev_len) % EVQ_CAP] = *ev;
+    c->ev_len++;
+    if (c->notify) c->notify(c->notify_ud);
+    pthread_mutex_unlock(&c->mu);
+}
+
+static void publish(struct kclient *c, bool online, enum kerr err, int http)
+{
+    pthread_mutex_lock(&c->mu);
+    if (c->online != online)
+        KLOGI(MOD, "hub %s (%s, http %d)", online ? "online" : "offline", kerr_str(err), http);
+    c->online = online;
+    c->last_error = err;
+    c->last_http = http;
+    pthread_mutex_unlock(&c->mu);
+}
+
+static bool host_is_loopback(const char *h)
+{
+    return strcmp(h, "127.0.0.1") == 0 || strncmp(h, "127.", 4) == 0 || strcmp(h, "::1") == 0 ||
+           strcmp(h, "[::1]") == 0 || strcmp(h, "localhost") == 0;
+}
+
+/* Cuts a trailing incomplete UTF-8 sequence left by a byte-bounded printf. */
+static void trim_utf8(char *s)
+{
+    size_t n = strlen(s), i = n, need;
+    unsigned char c;
+    while (i > 0 && ((unsigned char)s[i - 1] & 0xC0) == 0x80) i--;
+    if (i == 0) return;
+    c = (unsigned char)s[i - 1];
+    need = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+    if (n - (i - 1) < need) s[i - 1] = '\0';
+}
+
+/* ---- transfers ---- */
+
+static size_t on_write(char *ptr, size_t size, size_t nmemb, void *ud)
+{
+    struct xfer *x = ud;
+    size_t n = size * nmemb;
+    char *p;
+    if (x->resp_len + n > API_RESPONSE_MAX) {
+        x->too_big = true;
+        return 0; /* aborts the transfer: CURLE_WRITE_ERROR */
+    }
+    p = realloc(x->resp, x->resp_len + n + 1);
+    if (!p) return 0;
+    x->resp = p;
+    memcpy(x->resp + x->resp_len, ptr, n);
+    x->resp_len += n;
+    x->resp[x->resp_len] = '\0';
+    return n;
+}
+
+static void xfer_free(struct kclient *c, struct xfer *x)
+{
+    if (!x) return;
+    if (x->prev) x->prev->next = x->next;
+    else if (c->active == x) c->active = x->next;
+    if (x->next) x->next->prev = x->prev;
+    if (x->easy) curl_easy_cleanup(x->easy);
+    curl_slist_free_all(x->hdrs);
+    free(x->body);
+    free(x->resp);
+    free(x);
+}
+
+static bool add_hdr(struct xfer *x, const char *h)
+{
+    struct curl_slist *n = curl_slist_append(x->hdrs, h);
+    if (!n) return false;
+    x->hdrs = n;
+    return true;
+}
+
+/* Builds a transfer with every safety option; path is appended to hub_url.
+ * body NULL → GET. Takes ownership of body. NULL on failure. */
+static struct xfer *xfer_new(struct kclient *c, enum xkind kind, const char *path, char *body,
+                             const char *idem_key)
+{
+    struct xfer *x = calloc(1, sizeof *x);
+    char url[1024], h[128];
+    CURL *e;
+    if (!x) {
+        free(body);
+        return NULL;
+    }
+    x->kind = kind;
+    x->body = body;
+    x->easy = e = curl_easy_init();
+    if (!e) goto fail;
+    if ((size_t)snprintf(url, sizeof url, "%s%s", c->hub_url, path) >= sizeof url) goto fail;
+    if (!add_hdr(x, c->auth_header) || !add_hdr(x, "Accept: application/json, application/problem+json") ||
+        !add_hdr(x, "Expect:"))
+        goto fail;
+    if (body && !add_hdr(x, "Content-Type: application/json")) goto fail;
+    if (idem_key) {
+        snprintf(h, sizeof h, "Idempotency-Key: %s", idem_key);
+        if (!add_hdr(x, h)) goto fail;
+    }
+    curl_easy_setopt(e, CURLOPT_URL, url);
+    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, c->plain_http_ok ? "http,https" : "https");
+    curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "https");
+    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(e, CURLOPT_MAXREDIRS, 0L);
+    curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+    curl_easy_setopt(e, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+    if (c->ca_file) curl_easy_setopt(e, CURLOPT_CAINFO, c->ca_file);
+    if (c->pinned) curl_easy_setopt(e, CURLOPT_PINNEDPUBLICKEY, c->pinned);
+    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)c->connect_timeout_ms);
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)c->total_timeout_ms);
+    curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 64L);
+    curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, (long)c->low_speed_time_s);
+    curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)API_RESPONSE_MAX);
+    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(e, CURLOPT_USERAGENT, c->user_agent);
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->hdrs);
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_write);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
+    curl_easy_setopt(e, CURLOPT_PRIVATE, x);
+    curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+    if (body) {
+        curl_easy_setopt(e, CURLOPT_POST, 1L);
+        curl_easy_setopt(e, CURLOPT_POSTFIELDS, body);
+        curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+    }
+    if (curl_multi_add_handle(c->multi, e) != CURLM_OK) goto fail;
+    x->next = c->active;
+    if (c->active) c->active->prev = x;
+    c->active = x;
+    return x;
+fail:
+    xfer_free(c, x);
+    return NULL;
+}
+
+/* ---- the sender ---- */
+
+struct sender {
+    struct kclient *c;
+    struct outbox *ob;
+    struct slot *slots;
+    int nslots, capslots;
+    int64_t last_id;
+    int items_in_flight;
+    bool hb_in_flight;
+    uint64_t host_due;  /* no new delivery before this (monotonic ms) */
+    int host_tries;
+    uint64_t hb_due, maint_due;
+};
+
+static void load_new_items(struct sender *s)
+{
+    struct outbox_item items[LIST_BATCH];
+    int n;
+    do {
+        if (outbox_list_pending(s->ob, s->last_id, items, LIST_BATCH, &n) != KERR_OK) return;
+        for (int i = 0; i < n; i++) {
+            if (s->nslots == s->capslots) {
+                int cap = s->capslots ? s->capslots * 2 : 64;
+                struct slot *ns = realloc(s->slots, (size_t)cap * sizeof *ns);
+                if (!ns) return; /* retried on the next wake-up: last_id not advanced */
+                s->slots = ns;
+                s->capslots = cap;
+            }
+            struct slot *sl = &s->slots[s->nslots++];
+            memset(sl, 0, sizeof *sl);
+            sl->id = items[i].id;
+            memcpy(sl->key, items[i].key, sizeof sl->key);
+            memcpy(sl->ticket, items[i].ticket, sizeof sl->ticket);
+            sl->due_ms = 0;
+            s->last_id = items[i].id;
+        }
+    } while (n == LIST_BATCH);
+}
+
+static struct slot *find_slot(struct sender *s, int64_t id)
+{
+    for (int i = 0; i < s->nslots; i++)
+        if (s->slots[i].id == id) return &s->slots[i];
+    return NULL;
+}
+
+static void drop_slot(struct sender *s, int64_t id)
+{
+    for (int i = 0; i < s->nslots; i++) {
+        if (s->slots[i].id == id) {
+            memmove(&s->slots[i], &s->slots[i + 1], (size_t)(s->nslots - i - 1) * sizeof *s->slots);
+            s->nslots--;
+            return;
+        }
+    }
+}
+
+static void start_items(struct sender *s, uint64_t now)
+{
+    struct kclient *c = s->c;
+    if (now < s->host_due) return;
+    /* While the hub is in trouble (host_tries > 0) send one probe at a time. */
+    int limit = s->host_tries > 0 ? 1 : c->max_in_flight;
+    for (int i = 0; i < s->nslots && s->items_in_flight < limit; i++) {
+        struct slot *sl = &s->slots[i];
+        char *body = NULL;
+        struct xfer *x;
+        enum kerr e;
+        if (sl->in_flight || sl->due_ms > now) continue;
+        e = outbox_body(s->ob, sl->id, &body);
+        if (e == KERR_NOTFOUND) {
+            drop_slot(s, sl->id);
+            i--;
+            continue;
+        }
+        if (e != KERR_OK) {
+            sl->due_ms = now + 1000;
+            continue;
+        }
+        x = xfer_new(c, X_ITEM, API_PATH_REQUESTS, body, sl->key);
+        if (!x) {
+            sl->due_ms = now + 1000;
+            continue;
+        }
+        x->item_id = sl->id;
+        memcpy(x->ticket, sl->ticket, sizeof x->ticket);
+        sl->in_flight = true;
+        s->items_in_flight++;
+    }
+}
+
+static void start_queries(struct sender *s)
+{
+    struct kclient *c = s->c;
+    char q[QUERY_CAP][API_TICKET_SIZE];
+    char path[128];
+    int n;
+    pthread_mutex_lock(&c->mu);
+    n = c->nqueries;
+    memcpy(q, c->queries, sizeof q);
+    c->nqueries = 0;
+    pthread_mutex_unlock(&c->mu);
+    for (int i = 0; i < n; i++) {
+        struct xfer *x;
+        snprintf(path, sizeof path, "%s%.39s", API_PATH_TICKETS, q[i]);
+        x = xfer_new(c, X_QUERY, path, NULL, NULL);
+        if (!x) {
+            struct kclient_event ev = {.kind = KCLIENT_EV_TICKET_FAILED, .error = KERR_NOMEM};
+            memcpy(ev.ticket, q[i], sizeof ev.ticket);
+            push_event(c, &ev);
+            continue;
+        }
+        memcpy(x->ticket, q[i], sizeof x->ticket);
+    }
+}
+
+static void start_heartbeat(struct sender *s)
+{
+    struct kclient *c = s->c;
+    struct api_heartbeat hb;
+    int pending = 0, dead = 0;
+    int64_t oldest = 0;
+    char path[128], *body = NULL;
+    memset(&hb, 0, sizeof hb);
+    outbox_counts(s->ob, &pending, &dead, &oldest);
+    snprintf(hb.version, sizeof hb.version, "%s", c->version);
+    snprintf(hb.content_version, sizeof hb.content_version, "%s", c->content_version);
+    hb.queue_depth = pending;
+    hb.oldest_pending_s = oldest > 0 ? (kclock_wall_ms() - oldest) / 1000 : 0;
+    if (hb.oldest_pending_s < 0) hb.oldest_pending_s = 0;
+    pthread_mutex_lock(&c->mu);
+    hb.online = c->online;
+    hb.last_error_null = c->last_error == KERR_OK;
+    snprintf(hb.last_error, sizeof hb.last_error, "%s", kerr_str(c->last_error));
+    pthread_mutex_unlock(&c->mu);
+    if (api_heartbeat_encode(&hb, &body) != KERR_OK) return;
+    snprintf(path, sizeof path, "%s%s/heartbeat", API_PATH_KIOSKS, c->kiosk_id);
+    if (xfer_new(c, X_HEARTBEAT, path, body, NULL)) s->hb_in_flight = true;
+}
+
+enum outcome { OUT_DELIVERED, OUT_DEAD, OUT_RETRY };
+
+/* What to do with a finished delivery; fills a short reason/error word. */
+static enum outcome classify(struct xfer *x, CURLcode rc, long http, enum kerr *err,
+                             char reason[REASON_SIZE])
+{
+    reason[0] = '\0';
+    if (rc != CURLE_OK) {
+        *err = KERR_NET;
+        if (x->too_big || rc == CURLE_FILESIZE_EXCEEDED) {
+            *err = KERR_TOOBIG;
+            snprintf(reason, REASON_SIZE, "toobig");
+        } else if (rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CONNECT_ERROR ||
+                   rc == CURLE_SSL_CACERT_BADFILE || rc == CURLE_SSL_PINNEDPUBKEYNOTMATCH ||
+                   rc == CURLE_SSL_CERTPROBLEM || rc == CURLE_SSL_CIPHER) {
+            snprintf(reason, REASON_SIZE, "tls");
+        } else if (rc == CURLE_OPERATION_TIMEDOUT) {
+            snprintf(reason, REASON_SIZE, "timeout");
+        } else {
+            snprintf(reason, REASON_SIZE, "net");
+        }
+        return OUT_RETRY;
+    }
+    if (http >= 200 && http < 300) {
+        struct api_request_answer a;
+        if (x->kind != X_ITEM) return OUT_DELIVERED;
+        /* A captive portal or proxy can answer 200 with HTML: only the hub's
+         * answer for this very ticket counts as delivery. */
+        if (api_request_answer_decode(x->resp ? x->resp : "", x->resp_len, &a, NULL) != KERR_OK ||
+            strcmp(a.ticket, x->ticket) != 0) {
+            *err = KERR_PARSE;
+            snprintf(reason, REASON_SIZE, "parse");
+            return OUT_RETRY;
+        }
+        *err = KERR_OK;
+        return OUT_DELIVERED;
+    }
+    *err = KERR_HTTP;
+    if (http == 408 || http == 429 || http >= 500 || http < 200 || (http >= 300 && http < 400)) {
+        snprintf(reason, REASON_SIZE, "http_%ld", http);
+        return OUT_RETRY;
+    }
+    if (http == 401 || http == 403) {
+        /* A revoked or rotated token: keep the items for the new token. */
+        *err = KERR_AUTH;
+        snprintf(reason, REASON_SIZE, "auth_%ld", http);
+        return OUT_RETRY;
+    }
+    {
+        struct api_problem p;
+        if (x->resp && api_problem_decode(x->resp, x->resp_len, &p, NULL) == KERR_OK) {
+            snprintf(reason, REASON_SIZE, "%ld %.100s: %.120s", http, p.title, p.detail);
+            trim_utf8(reason);
+        } else {
+            snprintf(reason, REASON_SIZE, "%ld", http);
+        }
+    }
+    return OUT_DEAD;
+}
+
+/* Retry-After (seconds or HTTP-date, curl parses both) in ms, capped; 0 if absent. */
+static uint64_t retry_after_ms(struct kclient *c, CURL *e)
+{
+    curl_off_t ra = 0;
+    if (curl_easy_getinfo(e, CURLINFO_RETRY_AFTER, &ra) != CURLE_OK || ra <= 0) return 0;
+    if ((uint64_t)ra * 1000 > (uint64_t)c->retry_after_cap_ms) return (uint64_t)c->retry_after_cap_ms;
+    return (uint64_t)ra * 1000;
+}
+
+struct done_item {
+    int64_t id;
+    enum outcome out;
+    long http;
+    char reason[REASON_SIZE];
+    char *answer;
+    char ticket[API_TICKET_SIZE];
+};
+
+static void finish_query(struct sender *s, struct xfer *x, CURLcode rc, long http)
+{
+    struct kclient_event ev;
+    struct api_ticket_status t;
+    memset(&ev, 0, sizeof ev);
+    memcpy(ev.ticket, x->ticket, sizeof ev.ticket);
+    ev.http_status = (int)http;
+    ev.kind = KCLIENT_EV_TICKET_FAILED;
+    if (rc != CURLE_OK) {
+        ev.error = KERR_NET;
+        snprintf(ev.text, sizeof ev.text, "%s", curl_easy_strerror(rc));
+    } else if (http == 200) {
+        ev.error = api_ticket_status_decode(x->resp ? x->resp : "", x->resp_len, &t, NULL);
+        if (ev.error == KERR_OK && strcmp(t.ticket, x->ticket) == 0) {
+            ev.kind = KCLIENT_EV_TICKET_STATUS;
+            snprintf(ev.status, sizeof ev.status, "%s", api_ticket_state_str(t.status));
+            ev.has_note = !t.note_null;
+            snprintf(ev.text, sizeof ev.text, "%s", t.note_null ? "" : t.note);
+            memcpy(ev.updated_at, t.updated_at, sizeof ev.updated_at);
+        } else if (ev.error == KERR_OK) {
+            ev.error = KERR_PARSE;
+        }
+    } else if (http == 404) {
+        ev.error = KERR_NOTFOUND;
+    } else if (http == 401 || http == 403) {
+        ev.error = KERR_AUTH;
+    } else {
+        ev.error = KERR_HTTP;
+    }
+    publish(s->c, rc == CURLE_OK && http < 500, ev.kind == KCLIENT_EV_TICKET_STATUS ? KERR_OK : ev.error,
+            (int)http);
+    push_event(s->c, &ev);
+}
+
+static void record_failure(struct sender *s, struct slot *sl, uint64_t now, uint64_t ra_ms)
+{
+    struct kclient *c = s->c;
+    uint64_t d;
+    if (sl) {
+        d = ra_ms ? ra_ms : backoff_ms(c, sl->tries);
+        sl->tries++;
+        sl->due_ms = now + d;
+    }
+    if (now >= s->host_due) {
+        d = ra_ms ? ra_ms : backoff_ms(c, s->host_tries);
+        s->host_tries++;
+        s->host_due = now + d;
+    } else if (ra_ms && s->host_due < now + ra_ms) {
+        s->host_due = now + ra_ms;
+    }
+}
+
+static void process_done(struct sender *s)
+{
+    struct kclient *c = s->c;
+    struct done_item done[64];
+    int ndone = 0, left;
+    CURLMsg *m;
+    uint64_t now = kclock_mono_ms();
+    while ((m = curl_multi_info_read(c->multi, &left))) {
+        struct xfer *x = NULL;
+        CURLcode rc;
+        long http = 0;
+        enum kerr err = KERR_OK;
+        if (m->msg != CURLMSG_DONE) continue;
+        rc = m->data.result;
+        curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&x);
+        curl_easy_getinfo(m->easy_handle, CURLINFO_RESPONSE_CODE, &http);
+        curl_multi_remove_handle(c->multi, m->easy_handle);
+        if (x->kind == X_QUERY) {
+            finish_query(s, x, rc, http);
+        } else if (x->kind == X_HEARTBEAT) {
+            s->hb_in_flight = false;
+            if (rc != CURLE_OK)
+                publish(c, false, KERR_NET, 0);
+            else if (http >= 500 || http == 429 || http == 408)
+                publish(c, false, KERR_HTTP, (int)http);
+            else if (http == 401 || http == 403)
+                publish(c, true, KERR_AUTH, (int)http);
+            else
+                publish(c, true, http < 300 ? KERR_OK : KERR_HTTP, (int)http);
+        } else {
+            struct done_item *d = &done[ndone];
+            struct slot *sl = find_slot(s, x->item_id);
+            uint64_t ra;
+            s->items_in_flight--;
+            memset(d, 0, sizeof *d);
+            d->id = x->item_id;
+            d->http = http;
+            memcpy(d->ticket, x->ticket, sizeof d->ticket);
+            d->out = classify(x, rc, http, &err, d->reason);
+            if (sl) sl->in_flight = false;
+            if (d->out == OUT_RETRY) {
+                ra = (http == 429 || http == 503) ? retry_after_ms(c, m->easy_handle) : 0;
+                record_failure(s, sl, now, ra);
+                KLOGD(MOD, "item %s: retry (%s)", x->ticket, d->reason);
+                publish(c, err == KERR_AUTH || err == KERR_PARSE, err, (int)http);
+            } else {
+                s->host_tries = 0;
+                s->host_due = 0;
+                publish(c, true, KERR_OK, (int)http);
+                if (d->out == OUT_DELIVERED) {
+                    d->answer = x->resp;
+                    x->resp = NULL;
+                }
+            }
+            ndone++;
+        }
+        xfer_free(c, x);
+        if (ndone == (int)(sizeof done / sizeof done[0])) break;
+    }
+    if (ndone == 0) return;
+
+    /* One transaction (one fsync) for the whole round. */
+    enum kerr e = outbox_begin(s->ob);
+    for (int i = 0; e == KERR_OK && i < ndone; i++) {
+        struct done_item *d = &done[i];
+        if (d->out == OUT_DELIVERED)
+            e = outbox_mark_delivered(s->ob, d->id, (int)d->http, d->answer);
+        else if (d->out == OUT_DEAD)
+            e = outbox_mark_dead(s->ob, d->id, (int)d->http, d->reason);
+        else
+            e = outbox_mark_retry(s->ob, d->id, (int)d->http, d->reason,
+                                  kclock_wall_ms() + (int64_t)(find_slot(s, d->id) ?
+                                      find_slot(s, d->id)->due_ms - now : 0));
+    }
+    if (e == KERR_OK)
+        e = outbox_commit(s->ob);
+    else
+        outbox_rollback(s->ob);
+    for (int i = 0; i < ndone; i++) {
+        struct done_item *d = &done[i];
+        if (d->out != OUT_RETRY) {
+            if (e != KERR_OK) {
+                /* Not recorded: send again later; the hub replays its answer. */
+                struct slot *sl = find_slot(s, d->id);
+                if (sl) sl->due_ms = now + 1000;
+            } else {
+                struct kclient_event ev;
+                memset(&ev, 0, sizeof ev);
+                ev.kind = d->out == OUT_DELIVERED ? KCLIENT_EV_DELIVERED : KCLIENT_EV_DEAD;
+                memcpy(ev.ticket, d->ticket, sizeof ev.ticket);
+                ev.http_status = (int)d->http;
+                ev.error = d->out == OUT_DELIVERED ? KERR_OK : KERR_HTTP;
+                snprintf(ev.text, sizeof ev.text, "%s", d->reason);
+                if (d->out == OUT_DEAD) KLOGW(MOD, "item %s refused by hub (%ld)", d->ticket, d->http);
+                drop_slot(s, d->id);
+                push_event(c, &ev);
+            }
+        }
+        free(d->answer);
+    }
+    if (e != KERR_OK) KLOGE(MOD, "could not record delivery results: %s", kerr_str(e));
+}
+
+static void maintenance(struct sender *s)
+{
+    int erased = 0;
+    enum kerr e = outbox_erase_old(s->ob, kclock_wall_ms(), (int64_t)s->c->retention_s * 1000,
+                                   DEAD_RETENTION_MS, PRUNE_MS, &erased);
+    if (e != KERR_OK) KLOGW(MOD, "retention pass failed: %s", kerr_str(e));
+    else if (erased) KLOGI(MOD, "erased personal fields of %d finished items", erased);
+}
+
+static void *sender_main(void *arg)
+{
+    struct kclient *c = arg;
+    struct sender s;
+    memset(&s, 0, sizeof s);
+    s.c = c;
+    if (outbox_open(c->db_path, false, false, &s.ob, NULL) != KERR_OK) {
+        KLOGE(MOD, "sender cannot open the outbox; nothing will be sent");
+        return NULL;
+    }
+    load_new_items(&s);
+    s.hb_due = kclock_mono_ms();
+    s.maint_due = kclock_mono_ms();
+    while (!atomic_load(&c->stop)) {
+        uint64_t now = kclock_mono_ms(), next;
+        bool added;
+        int running = 0;
+        pthread_mutex_lock(&c->mu);
+        added = c->items_added;
+        c->items_added = false;
+        pthread_mutex_unlock(&c->mu);
+        if (added) load_new_items(&s);
+        start_queries(&s);
+        if (c->heartbeat_ms > 0 && now >= s.hb_due && !s.hb_in_flight) {
+            start_heartbeat(&s);
+            s.hb_due = now + (uint64_t)c->heartbeat_ms;
+        }
+        if (now >= s.maint_due) {
+            maintenance(&s);
+            s.maint_due = now + MAINT_MS;
+        }
+        start_items(&s, now);
+        curl_multi_perform(c->multi, &running);
+        process_done(&s);
+        start_items(&s, kclock_mono_ms());
+        curl_multi_perform(c->multi, &running);
+
+        /* Sleep until the next due item, heartbeat or maintenance, or a wake-up. */
+        now = kclock_mono_ms();
+        next = now + 1000;
+        if (s.maint_due < next) next = s.maint_due;
+        if (c->heartbeat_ms > 0 && !s.hb_in_flight && s.hb_due < next) next = s.hb_due;
+        for (int i = 0; i < s.nslots; i++) {
+            uint64_t due = s.slots[i].due_ms > s.host_due ? s.slots[i].due_ms : s.host_due;
+            if (!s.slots[i].in_flight && due < next) next = due;
+        }
+        if (next > now || running > 0) {
+            int wait = next > now ? (int)(next - now) : 0;
+            if (running > 0 && wait > 100) wait = 100;
+            curl_multi_poll(c->multi, NULL, 0, wait, NULL);
+        }
+    }
+    /* Abandon transfers in flight; their items stay pending in the outbox. */
+    while (c->active) {
+        struct xfer *x = c->active;
+        curl_multi_remove_handle(c->multi, x->easy);
+        xfer_free(c, x);
+    }
+    free(s.slots);
+    outbox_close(s.ob);
+    return NULL;
+}
+
+/* ---- public API (UI thread) ---- */
+
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+static void curl_init_once(void)
+{
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    if (getrandom(&rnd_state, sizeof rnd_state, 0) != (ssize_t)sizeof rnd_state || !rnd_state)
+        rnd_state = (uint64_t)kclock_mono_ms() | 1;
+}
+
+static enum kerr read_token(const char *file, char **out)
+{
+    char buf[512];
+    FILE *f = fopen(file, "r");
+    size_t n;
+    *out = NULL;
+    if (!f) return KERR_IO;
+    if (!fgets(buf, sizeof buf, f)) {
+        fclose(f);
+        return KERR_USAGE;
+    }
+    fclose(f);
+    n = strcspn(buf, "\r\n");
+    buf[n] = '\0';
+    *out = strdup(buf);
+    return *out ? KERR_OK : KERR_NOMEM;
+}
+
+static bool token_ok(const char *t)
+{
+    size_t n = t ? strlen(t) : 0;
+    if (n == 0 || n > 200) return false;
+    for (size_t i = 0; i < n; i++)
+        if (t[i] <= ' ' || t[i] > '~') return false;
+    return true;
+}
+
+static enum kerr check_url(struct kclient *c, bool allow_insecure)
+{
+    CURLU *u = curl_url();
+    char *scheme = NULL, *host = NULL;
+    enum kerr e = KERR_USAGE;
+    if (!u) return KERR_NOMEM;
+    if (curl_url_set(u, CURLUPART_URL, c->hub_url, 0) != CURLUE_OK ||
+        curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+        curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
+        KLOGE(MOD, "hub_url is not a URL");
+        goto done;
+    }
+    if (strcmp(scheme, "https") == 0) {
+        c->plain_http_ok = false;
+        e = KERR_OK;
+    } else if (strcmp(scheme, "http") == 0) {
+        if (host_is_loopback(host)) {
+            c->plain_http_ok = true;
+            e = KERR_OK;
+        } else if (allow_insecure) {
+            KLOGW(MOD, "INSECURE: plain http to %s; requests travel unencrypted", host);
+            c->plain_http_ok = true;
+            e = KERR_OK;
+        } else {
+            KLOGE(MOD, "plain http to a non-loopback host needs allow_insecure_http");
+        }
+    } else {
+        KLOGE(MOD, "hub_url scheme must be https");
+    }
+done:
+    curl_free(scheme);
+    curl_free(host);
+    curl_url_cleanup(u);
+    return e;
+}
+
+enum kerr kclient_open(const struct kclient_config *cfg, struct kclient **out)
+{
+    struct kclient *c;
+    enum kerr e = KERR_NOMEM;
+    size_t n;
+    bool moved = false;
+    *out = NULL;
+    if (!cfg || !cfg->db_path || !cfg->hub_url || !api_kiosk_id_valid(cfg->kiosk_id)) {
+        KLOGE(MOD, "config: db_path, hub_url and a valid kiosk_id are required");
+        return KERR_USAGE;
+    }
+    pthread_once(&curl_once, curl_init_once);
+    c = calloc(1, sizeof *c);
+    if (!c) return KERR_NOMEM;
+    pthread_mutex_init(&c->mu, NULL);
+    c->db_path = strdup(cfg->db_path);
+    c->hub_url = strdup(cfg->hub_url);
+    c->kiosk_id = strdup(cfg->kiosk_id);
+    c->ca_file = dup_or_null(cfg->ca_file);
+    c->pinned = dup_or_null(cfg->pinned_pubkey);
+    c->version = strdup(cfg->version ? cfg->version : KIOSK_VERSION);
+    c->content_version = strdup(cfg->content_version ? cfg->content_version : "none");
+    if (!c->db_path || !c->hub_url || !c->kiosk_id || !c->version || !c->content_version ||
+        (cfg->ca_file && !c->ca_file) || (cfg->pinned_pubkey && !c->pinned))
+        goto fail;
+    n = strlen(c->hub_url);
+    while (n > 0 && c->hub_url[n - 1] == '/') c->hub_url[--n] = '\0';
+    if (cfg->token) {
+        c->token = strdup(cfg->token);
+        if (!c->token) goto fail;
+    } else if (cfg->token_file) {
+        e = read_token(cfg->token_file, &c->token);
+        if (e != KERR_OK) {
+            KLOGE(MOD, "cannot read the token file: %s", kerr_str(e));
+            e = KERR_USAGE;
+            goto fail;
+        }
+    }
+    if (!token_ok(c->token)) {
+        KLOGE(MOD, "config: a bearer token (printable ASCII, no spaces) is required");
+        e = KERR_USAGE;
+        goto fail;
+    }
+    snprintf(c->auth_header, sizeof c->auth_header, "Authorization: Bearer %s", c->token);
+    snprintf(c->user_agent, sizeof c->user_agent, "huanglong-kiosk/%s (%s)", c->version, c->kiosk_id);
+    e = check_url(c, cfg->allow_insecure_http);
+    if (e != KERR_OK) goto fail;
+    c->max_queued = cfg->max_queued > 0 ? cfg->max_queued : 1000;
+    c->heartbeat_ms = cfg->heartbeat_s == 0 ? 60000 : cfg->heartbeat_s < 0 ? 0 : cfg->heartbeat_s * 1000;
+    c->retention_s = cfg->retention_s > 0 ? cfg->retention_s : 600;
+    c->backoff_base_ms = cfg->backoff_base_ms > 0 ? cfg->backoff_base_ms : 1000;
+    c->backoff_cap_ms = cfg->backoff_cap_ms > 0 ? cfg->backoff_cap_ms : 300000;
+    c->retry_after_cap_ms = cfg->retry_after_cap_ms > 0 ? cfg->retry_after_cap_ms : 3600000;
+    c->connect_timeout_ms = cfg->connect_timeout_ms > 0 ? cfg->connect_timeout_ms : 10000;
+    c->total_timeout_ms = cfg->total_timeout_ms > 0 ? cfg->total_timeout_ms : 30000;
+    c->low_speed_time_s = cfg->low_speed_time_s > 0 ? cfg->low_speed_time_s : 10;
+    c->max_in_flight = cfg->max_in_flight > 0 ? cfg->max_in_flight : 4;
+    if (c->max_in_flight > 32) c->max_in_flight = 32;
+
+    e = outbox_open(c->db_path, true, true, &c->ui_ob, &moved);
+    if (e != KERR_OK) goto fail;
+    if (moved) {
+        c->last_error = KERR_CORRUPT;
+        KLOGE(MOD, "the outbox was damaged and has been moved aside; see the log");
+    }
+    c->multi = curl_multi_init();
+    if (!c->multi) {
+        e = KERR_NOMEM;
+        goto fail;
+    }
+    curl_multi_setopt(c->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)c->max_in_flight + 2);
+    if (pthread_create(&c->thread, NULL, sender_main, c) != 0) {
+        e = KERR_NOMEM;
+        goto fail;
+    }
+    c->thread_started = true;
+    *out = c;
+    return KERR_OK;
+fail:
+    kclient_close(c);
+    return e;
+}
+
+enum kerr kclient_submit_request(struct kclient *c, const char *body_json,
+                                 char ticket_out[KCLIENT_TICKET_SIZE])
+{
+    char key[API_UUID_SIZE];
+    const char *why = NULL;
+    enum kerr e = outbox_push_request(c->ui_ob, c->kiosk_id, body_json, c->max_queued, ticket_out,
+                                      key, &why);
+    if (e != KERR_OK) {
+        KLOGW(MOD, "request not stored: %s (%s)", kerr_str(e), why ? why : "-");
+        return e;
+    }
+    pthread_mutex_lock(&c->mu);
+    c->items_added = true;
+    pthread_mutex_unlock(&c->mu);
+    curl_multi_wakeup(c->multi);
+    return KERR_OK;
+}
+
+enum kerr kclient_query_ticket(struct kclient *c, const char *ticket)
+{
+    enum kerr e = KERR_OK;
+    if (!api_ticket_valid(ticket)) return KERR_INVALID;
+    pthread_mutex_lock(&c->mu);
+    if (c->nqueries == QUERY_CAP)
+        e = KERR_FULL;
+    else
+        snprintf(c->queries[c->nqueries++], API_TICKET_SIZE, "%s", ticket);
+    pthread_mutex_unlock(&c->mu);
+    if (e == KERR_OK) curl_multi_wakeup(c->multi);
+    return e;
+}
+
+enum kerr kclient_local_ticket(struct kclient *c, const char *ticket, struct kclient_local *out)
+{
+    struct outbox_local l;
+    enum kerr e;
+    memset(out, 0, sizeof *out);
+    if (!api_ticket_valid(ticket)) return KERR_NOTFOUND;
+    e = outbox_local(c->ui_ob, ticket, &l);
+    if (e != KERR_OK) return e;
+    out->state = (enum kclient_item_state)l.state;
+    snprintf(out->category, sizeof out->category, "%s", l.category);
+    out->created_wall_ms = l.created_ms;
+    out->attempts = l.attempts;
+    return KERR_OK;
+}
+
+enum kerr kclient_status(struct kclient *c, struct kclient_status *out)
+{
+    int64_t oldest = 0;
+    enum kerr e;
+    memset(out, 0, sizeof *out);
+    e = outbox_counts(c->ui_ob, &out->queue_depth, &out->dead, &oldest);
+    out->oldest_pending_s = oldest > 0 ? (kclock_wall_ms() - oldest) / 1000 : 0;
+    if (out->oldest_pending_s < 0) out->oldest_pending_s = 0;
+    pthread_mutex_lock(&c->mu);
+    out->online = c->online;
+    out->last_error = c->last_error;
+    out->last_http_status = c->last_http;
+    pthread_mutex_unlock(&c->mu);
+    return e;
+}
+
+bool kclient_next_event(struct kclient *c, struct kclient_event *ev)
+{
+    bool got = false;
+    pthread_mutex_lock(&c->mu);
+    if (c->ev_len > 0) {
+        *ev = c->evq[c->ev_head];
+        c->ev_head = (c->ev_head + 1) % EVQ_CAP;
+        c->ev_len--;
+        got = true;
+    }
+    pthread_mutex_unlock(&c->mu);
+    return got;
+}
+
+void kclient_set_notify(struct kclient *c, void (*fn)(void *ud), void *ud)
+{
+    pthread_mutex_lock(&c->mu);
+    c->notify = fn;
+    c->notify_ud = ud;
+    pthread_mutex_unlock(&c->mu);
+}
+
+void kclient_close(struct kclient *c)
+{
+    if (!c) return;
+    if (c->thread_started) {
+        atomic_store(&c->stop, true);
+        curl_multi_wakeup(c->multi);
+        pthread_join(c->thread, NULL);
+    }
+    if (c->multi) curl_multi_cleanup(c->multi);
+    outbox_close(c->ui_ob);
+    pthread_mutex_destroy(&c->mu);
+    if (c->token) memset(c->token, 0, strlen(c->token));
+    memset(c->auth_header, 0, sizeof c->auth_header);
+    free(c->db_path);
+    free(c->hub_url);
+    free(c->kiosk_id);
+    free(c->token);
+    free(c->ca_file);
+    free(c->pinned);
+    free(c->version);
+    free(c->content_version);
+    free(c);
+}

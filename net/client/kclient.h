@@ -1,0 +1,129 @@
+/* kclient: the kiosk's link to the hub, the only header the UI includes from
+ * net/. It owns a durable SQLite outbox (WAL, synchronous=FULL) and a sender
+ * thread (libcurl multi) that delivers each help request exactly once, with
+ * backoff, while the UI goes on. Every function here is called from ONE
+ * thread (the UI thread) and never waits on the network; results come back as
+ * events (kclient_next_event), copied out under a mutex. The handle is opaque;
+ * kclient_close frees it. See net/client/README.md for states and retention. */
+#ifndef KCLIENT_H
+#define KCLIENT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "kerr.h"
+
+#define KCLIENT_TICKET_SIZE 40 /* = API_TICKET_SIZE */
+#define KCLIENT_TEXT_SIZE 2001 /* note (500 code points) or a reason */
+
+struct kclient;
+
+struct kclient_config {
+    const char *db_path;          /* outbox file, e.g. /var/lib/huanglong-kiosk/outbox.db */
+    const char *hub_url;          /* "https://hub.example:8443" (no trailing path) */
+    const char *kiosk_id;         /* ^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$ */
+    const char *token;            /* bearer token, or NULL to read token_file */
+    const char *token_file;       /* first line is the token */
+    const char *ca_file;          /* NULL: system CAs */
+    const char *pinned_pubkey;    /* NULL or "sha256//base64..." / a PEM file (CURLOPT_PINNEDPUBLICKEY) */
+    bool allow_insecure_http;     /* http:// to a non-loopback host; logs a warning */
+    int max_queued;               /* pending items allowed (0 → 1000) */
+    int heartbeat_s;              /* heartbeat interval (0 → 60, <0 → none) */
+    const char *version;          /* NULL → KIOSK_VERSION */
+    const char *content_version;  /* NULL → "none" */
+    int retention_s;              /* personal fields erased this long after delivery (0 → 600) */
+    /* Tuning; 0 means the production default (tests shorten them). */
+    int backoff_base_ms;          /* 1000 */
+    int backoff_cap_ms;           /* 300000 */
+    int retry_after_cap_ms;       /* 3600000 */
+    int connect_timeout_ms;       /* 10000 */
+    int total_timeout_ms;         /* 30000 */
+    int low_speed_time_s;         /* abort when below 64 B/s for this long: 10 */
+    int max_in_flight;            /* parallel deliveries: 4 */
+};
+
+/* Opens (creating or migrating) the outbox, checks it (quick_check: a damaged
+ * file is renamed to <db>.corrupt-<time> and a fresh one is made, with a
+ * warning), reads the token, then starts the sender thread. On failure *out is
+ * NULL and nothing is left running: KERR_USAGE for a bad config (bad kiosk id,
+ * plain http to a non-loopback host without allow_insecure_http, no token),
+ * KERR_DB / KERR_IO when the outbox cannot be opened, KERR_NOMEM. */
+enum kerr kclient_open(const struct kclient_config *cfg, struct kclient **out);
+
+/* Files a help request. body_json is the request without "ticket" and
+ * "kiosk_id" (they are filled in here; "created_at" too when absent). In ONE
+ * SQLite transaction: allocates the next ticket (<kiosk id>-<sequence>),
+ * stores the item with a fresh UUIDv4 idempotency key, commits durably; then
+ * wakes the sender. Only after KERR_OK may the UI say "saved"; ticket_out then
+ * holds the ticket. Errors (ticket_out = ""; nothing stored): KERR_PARSE /
+ * KERR_INVALID / KERR_UTF8 / KERR_TOOBIG for a body the hub would refuse,
+ * KERR_FULL when the queue holds max_queued pending items or the disk is full,
+ * KERR_IO / KERR_DB when the write was not made durable. */
+enum kerr kclient_submit_request(struct kclient *c, const char *body_json,
+                                 char ticket_out[KCLIENT_TICKET_SIZE]);
+
+/* Asks the hub for a ticket's status. Returns at once: KERR_OK when the
+ * question was queued (the answer arrives as KCLIENT_EV_TICKET_STATUS or
+ * KCLIENT_EV_TICKET_FAILED), KERR_INVALID for a malformed ticket, KERR_FULL
+ * when too many questions are waiting. */
+enum kerr kclient_query_ticket(struct kclient *c, const char *ticket);
+
+enum kclient_item_state { KCLIENT_PENDING = 0, KCLIENT_DELIVERED = 1, KCLIENT_DEAD = 2 };
+
+struct kclient_local {
+    enum kclient_item_state state;
+    char category[40];
+    int64_t created_wall_ms;
+    int attempts;
+};
+
+/* The state of a ticket filed at this kiosk, from the outbox (no network).
+ * KERR_NOTFOUND when it was not filed here (or has been pruned), KERR_DB. */
+enum kerr kclient_local_ticket(struct kclient *c, const char *ticket, struct kclient_local *out);
+
+struct kclient_status {
+    bool online;              /* the last exchange with the hub got a usable answer */
+    int queue_depth;          /* pending items */
+    int dead;                 /* items the hub refused (kept for the admin panel) */
+    int64_t oldest_pending_s; /* age of the oldest pending item, 0 when none */
+    enum kerr last_error;     /* KERR_OK when the last exchange succeeded */
+    int last_http_status;     /* 0 when none */
+};
+
+/* Fills *out from the outbox and the sender's last published state. KERR_DB
+ * when the outbox could not be read (the other fields are still filled). */
+enum kerr kclient_status(struct kclient *c, struct kclient_status *out);
+
+enum kclient_event_kind {
+    KCLIENT_EV_DELIVERED = 1,   /* ticket delivered (201/200) */
+    KCLIENT_EV_DEAD,            /* ticket refused by the hub; text = reason */
+    KCLIENT_EV_TICKET_STATUS,   /* answer to kclient_query_ticket */
+    KCLIENT_EV_TICKET_FAILED,   /* error: KERR_NET (offline), KERR_NOTFOUND, KERR_HTTP, KERR_PARSE */
+};
+
+struct kclient_event {
+    enum kclient_event_kind kind;
+    char ticket[KCLIENT_TICKET_SIZE];
+    char status[16];               /* TICKET_STATUS: "new", "accepted"... */
+    bool has_note;
+    char text[KCLIENT_TEXT_SIZE];  /* note (TICKET_STATUS) or reason (DEAD, FAILED) */
+    char updated_at[21];
+    enum kerr error;
+    int http_status;
+};
+
+/* Non-blocking: copies the oldest event into *ev and returns true, or false
+ * when there is none. */
+bool kclient_next_event(struct kclient *c, struct kclient_event *ev);
+
+/* fn(ud) is called from the SENDER thread each time an event is queued (the
+ * UI pushes an SDL user event from it; it must not call back into kclient).
+ * NULL fn stops the calls. */
+void kclient_set_notify(struct kclient *c, void (*fn)(void *ud), void *ud);
+
+/* Stops the sender (transfers in flight are abandoned and retried at the next
+ * start; their items stay pending), joins it within about a second, closes
+ * the outbox and frees c. NULL is a no-op. */
+void kclient_close(struct kclient *c);
+
+#endif

@@ -242,7 +242,7 @@ enum kerr content_load_safe(const char *dir, const char *last_good_dir,
                             content_deep_check_fn deep_check, void *deep_ud, struct content **out,
                             struct content_report *rep);
 
-/* Lookups by id (linear, O(n)); NULL when id is NULL or unknown. */
+/* Lookups by id (binary search, O(log n)); NULL when id is NULL or unknown. */
 const struct content_tower *content_tower(const struct content *c, const char *id);
 const struct content_org *content_org(const struct content *c, const char *id);
 const struct content_category *content_category(const struct content *c, const char *id);

@@ -1,1 +1,474 @@
-int main(void){return 0;}
+/* kioskctl: the admin command line for kiosk-hub (libcurl). Tables for people,
+ * --json for scripts, exit codes scripts can rely on (see usage() and
+ * docs/hub.md). The admin token is read from --token-file and sent only in
+ * the Authorization header; it is never printed. */
+#include <cjson/cJSON.h>
+#include <curl/curl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api.h"
+#include "utf8.h"
+
+enum { EX_OK = 0, EX_HUB = 1, EX_USAGE = 2, EX_UNREACHABLE = 3, EX_AUTH = 4, EX_CONFLICT = 5 };
+
+#define RESPONSE_CAP (8u << 20)
+
+static void usage(FILE *f)
+{
+    fputs("usage: kioskctl --hub URL --token-file FILE [--json] COMMAND\n"
+          "commands:\n"
+          "  kiosk add ID                     register a kiosk; its token is printed,\n"
+          "                                   alone, on the last line (shown once)\n"
+          "  kiosk list                       kiosks and their last heartbeat\n"
+          "  kiosk revoke ID                  revoke a kiosk's token\n"
+          "  requests list [--status S] [--limit N]\n"
+          "                                   help requests, newest first (default 100)\n"
+          "  requests show TICKET             one request with its history\n"
+          "  requests set TICKET STATUS [--note TEXT]\n"
+          "                                   new -> accepted -> in_progress -> resolved;\n"
+          "                                   rejected from any open status\n"
+          "options:\n"
+          "  --hub URL          hub base URL, e.g. http://127.0.0.1:8080 (env KIOSK_HUB)\n"
+          "  --token-file FILE  file with the admin token (env KIOSK_HUB_TOKEN_FILE)\n"
+          "  --json             print the hub's JSON instead of a table\n"
+          "exit codes:\n"
+          "  0 ok, 1 hub error or not found, 2 usage, 3 cannot reach the hub,\n"
+          "  4 authentication refused (401/403), 5 conflict (409: kiosk exists,\n"
+          "  status change not allowed)\n",
+          f);
+}
+
+struct buf {
+    char *p;
+    size_t len;
+    bool over;
+};
+
+static size_t on_write(char *data, size_t sz, size_t n, void *arg)
+{
+    struct buf *b = arg;
+    size_t add = sz * n;
+    char *np;
+    if (b->len + add > RESPONSE_CAP) {
+        b->over = true;
+        return 0;
+    }
+    np = realloc(b->p, b->len + add + 1);
+    if (!np) return 0;
+    b->p = np;
+    memcpy(b->p + b->len, data, add);
+    b->len += add;
+    b->p[b->len] = '\0';
+    return add;
+}
+
+struct ctl {
+    const char *hub;
+    char token[300];
+    bool json;
+};
+
+/* Performs one request; returns the HTTP status, or -1 when the hub cannot
+ * be reached (a message is printed). The body is in *out (caller frees). */
+static long call(const struct ctl *c, const char *method, const char *path, const char *body,
+                 struct buf *out)
+{
+    CURL *h = curl_easy_init();
+    struct curl_slist *hdr = NULL;
+    char url[2048], auth[400];
+    long code = -1;
+    CURLcode rc;
+    memset(out, 0, sizeof *out);
+    if (!h) return -1;
+    snprintf(url, sizeof url, "%s%s", c->hub, path);
+    snprintf(auth, sizeof auth, "Authorization: Bearer %s", c->token);
+    hdr = curl_slist_append(hdr, auth);
+    if (body) hdr = curl_slist_append(hdr, "Content-Type: application/json");
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
+    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
+    if (body) curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_write);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, out);
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 30000L);
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    rc = curl_easy_perform(h);
+    if (rc == CURLE_OK) {
+        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
+    } else {
+        fprintf(stderr, "kioskctl: cannot reach %s: %s\n", c->hub, curl_easy_strerror(rc));
+    }
+    curl_slist_free_all(hdr);
+    curl_easy_cleanup(h);
+    return code;
+}
+
+/* Maps an error status to an exit code and prints the problem's title and
+ * detail (never the token). */
+static int fail_status(long code, const struct buf *b)
+{
+    struct api_problem p;
+    if (code < 0) return EX_UNREACHABLE;
+    if (b->p && api_problem_decode(b->p, b->len, &p, NULL) == KERR_OK)
+        fprintf(stderr, "kioskctl: %ld %s%s%s\n", code, p.title, p.detail[0] ? ": " : "",
+                p.detail);
+    else
+        fprintf(stderr, "kioskctl: hub answered %ld\n", code);
+    if (code == 401 || code == 403) return EX_AUTH;
+    if (code == 409) return EX_CONFLICT;
+    return EX_HUB;
+}
+
+static const char *str_of(const cJSON *o, const char *name)
+{
+    const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, name);
+    static char num[32];
+    if (cJSON_IsString(it)) return it->valuestring;
+    if (cJSON_IsNumber(it)) {
+        snprintf(num, sizeof num, "%lld", (long long)it->valuedouble);
+        return num;
+    }
+    if (cJSON_IsBool(it)) return cJSON_IsTrue(it) ? "yes" : "no";
+    return "-";
+}
+
+static cJSON *parse_answer(const struct buf *b)
+{
+    cJSON *o;
+    if (!b->p || !utf8_valid(b->p, b->len)) {
+        fprintf(stderr, "kioskctl: the hub's answer is not UTF-8 JSON\n");
+        return NULL;
+    }
+    o = cJSON_ParseWithLength(b->p, b->len);
+    if (!o) fprintf(stderr, "kioskctl: the hub's answer is not JSON\n");
+    return o;
+}
+
+static int cmd_kiosk_add(const struct ctl *c, const char *id)
+{
+    char body[128];
+    struct buf b;
+    long code;
+    cJSON *o, *tok;
+    int ret = EX_HUB;
+    if (!api_kiosk_id_valid(id)) {
+        fprintf(stderr, "kioskctl: kiosk id must match ^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$\n");
+        return EX_USAGE;
+    }
+    snprintf(body, sizeof body, "{\"id\":\"%s\"}", id);
+    code = call(c, "POST", "/api/v1/admin/kiosks", body, &b);
+    if (code != 201) {
+        ret = fail_status(code, &b);
+        free(b.p);
+        return ret;
+    }
+    o = parse_answer(&b);
+    tok = cJSON_GetObjectItemCaseSensitive(o, "token");
+    if (cJSON_IsString(tok)) {
+        if (c->json) {
+            printf("%s\n", b.p);
+        } else {
+            printf("kiosk %s added. Its token is shown once; put it in the kiosk's config:\n", id);
+            printf("%s\n", tok->valuestring);
+        }
+        ret = EX_OK;
+    }
+    cJSON_Delete(o);
+    free(b.p);
+    return ret;
+}
+
+static int cmd_kiosk_list(const struct ctl *c)
+{
+    struct buf b;
+    long code = call(c, "GET", "/api/v1/admin/kiosks", NULL, &b);
+    cJSON *o, *a, *k;
+    int ret = EX_HUB;
+    if (code != 200) {
+        ret = fail_status(code, &b);
+        free(b.p);
+        return ret;
+    }
+    if (c->json) {
+        printf("%s\n", b.p);
+        free(b.p);
+        return EX_OK;
+    }
+    o = parse_answer(&b);
+    a = cJSON_GetObjectItemCaseSensitive(o, "kiosks");
+    if (cJSON_IsArray(a)) {
+        printf("%-20s %-8s %-21s %-10s %6s %9s %-12s %-6s %s\n", "ID", "STATE", "LAST_SEEN",
+               "VERSION", "QUEUE", "OLDEST_S", "CONTENT", "ONLINE", "LAST_ERROR");
+        cJSON_ArrayForEach(k, a)
+        {
+            const cJSON *rv = cJSON_GetObjectItemCaseSensitive(k, "revoked_at");
+            printf("%-20s %-8s %-21s %-10s %6s", str_of(k, "id"),
+                   cJSON_IsString(rv) ? "revoked" : "active", str_of(k, "last_seen"),
+                   str_of(k, "version"), str_of(k, "queue_depth"));
+            printf(" %9s %-12s %-6s %s\n", str_of(k, "oldest_pending_s"),
+                   str_of(k, "content_version"), str_of(k, "online"), str_of(k, "last_error"));
+        }
+        ret = EX_OK;
+    }
+    cJSON_Delete(o);
+    free(b.p);
+    return ret;
+}
+
+static int cmd_kiosk_revoke(const struct ctl *c, const char *id)
+{
+    char path[128];
+    struct buf b;
+    long code;
+    int ret;
+    if (!api_kiosk_id_valid(id)) {
+        fprintf(stderr, "kioskctl: kiosk id must match ^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$\n");
+        return EX_USAGE;
+    }
+    snprintf(path, sizeof path, "/api/v1/admin/kiosks/%s", id);
+    code = call(c, "DELETE", path, NULL, &b);
+    if (code == 204) {
+        if (c->json) printf("{\"id\":\"%s\",\"revoked\":true}\n", id);
+        else printf("kiosk %s revoked\n", id);
+        ret = EX_OK;
+    } else {
+        ret = fail_status(code, &b);
+    }
+    free(b.p);
+    return ret;
+}
+
+static int cmd_requests_list(const struct ctl *c, const char *status, const char *limit)
+{
+    char path[256];
+    struct buf b;
+    long code;
+    cJSON *o, *a, *q;
+    int ret = EX_HUB;
+    if (status && strspn(status, "abcdefghijklmnopqrstuvwxyz_") != strlen(status)) {
+        fprintf(stderr, "kioskctl: --status is one of new, accepted, in_progress, resolved, rejected\n");
+        return EX_USAGE;
+    }
+    if (limit && (strspn(limit, "0123456789") != strlen(limit) || strlen(limit) > 5 || !*limit)) {
+        fprintf(stderr, "kioskctl: --limit is a number 1..1000\n");
+        return EX_USAGE;
+    }
+    snprintf(path, sizeof path, "/api/v1/admin/requests%s%s%s%s%s", status || limit ? "?" : "",
+             status ? "status=" : "", status ? status : "", status && limit ? "&" : "",
+             limit ? "limit=" : "");
+    if (limit) strncat(path, limit, sizeof path - strlen(path) - 1);
+    code = call(c, "GET", path, NULL, &b);
+    if (code != 200) {
+        ret = fail_status(code, &b);
+        if (code == 400) ret = EX_USAGE;
+        free(b.p);
+        return ret;
+    }
+    if (c->json) {
+        printf("%s\n", b.p);
+        free(b.p);
+        return EX_OK;
+    }
+    o = parse_answer(&b);
+    a = cJSON_GetObjectItemCaseSensitive(o, "requests");
+    if (cJSON_IsArray(a)) {
+        printf("%-24s %-12s %-12s %-20s %-21s %s\n", "TICKET", "STATUS", "CATEGORY", "KIOSK",
+               "RECEIVED", "UPDATED");
+        cJSON_ArrayForEach(q, a)
+        {
+            printf("%-24s %-12s %-12s %-20s", str_of(q, "ticket"), str_of(q, "status"),
+                   str_of(q, "category"), str_of(q, "kiosk_id"));
+            printf(" %-21s %s\n", str_of(q, "received_at"), str_of(q, "updated_at"));
+        }
+        printf("(%d)\n", cJSON_GetArraySize(a));
+        ret = EX_OK;
+    }
+    cJSON_Delete(o);
+    free(b.p);
+    return ret;
+}
+
+static int cmd_requests_show(const struct ctl *c, const char *ticket)
+{
+    static const char *const fields[] = {"ticket",  "status",     "note",        "kiosk_id",
+                                         "category", "tower",     "contact_name", "phone",
+                                         "lang",    "created_at", "received_at", "updated_at",
+                                         "description"};
+    char path[128];
+    struct buf b;
+    long code;
+    cJSON *o, *h, *e, *co;
+    int ret = EX_HUB;
+    if (!api_ticket_valid(ticket)) {
+        fprintf(stderr, "kioskctl: a ticket looks like HL-A01-000042\n");
+        return EX_USAGE;
+    }
+    snprintf(path, sizeof path, "/api/v1/admin/requests/%s", ticket);
+    code = call(c, "GET", path, NULL, &b);
+    if (code != 200) {
+        ret = fail_status(code, &b);
+        free(b.p);
+        return ret;
+    }
+    if (c->json) {
+        printf("%s\n", b.p);
+        free(b.p);
+        return EX_OK;
+    }
+    o = parse_answer(&b);
+    if (cJSON_IsObject(o)) {
+        for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+            printf("%-13s %s\n", fields[i], str_of(o, fields[i]));
+        co = cJSON_GetObjectItemCaseSensitive(o, "company");
+        printf("%-13s %s (%s)\n", "company", str_of(co, "name"), str_of(co, "id"));
+        printf("history:\n");
+        h = cJSON_GetObjectItemCaseSensitive(o, "history");
+        cJSON_ArrayForEach(e, h)
+        {
+            printf("  %-21s %-11s -> %-11s by %-12s", str_of(e, "at"), str_of(e, "from"),
+                   str_of(e, "to"), str_of(e, "by"));
+            printf(" %s\n", str_of(e, "note"));
+        }
+        ret = EX_OK;
+    }
+    cJSON_Delete(o);
+    free(b.p);
+    return ret;
+}
+
+static int cmd_requests_set(const struct ctl *c, const char *ticket, const char *status,
+                            const char *note)
+{
+    char path[128];
+    struct buf b;
+    long code;
+    cJSON *o;
+    char *body;
+    int ret;
+    if (!api_ticket_valid(ticket)) {
+        fprintf(stderr, "kioskctl: a ticket looks like HL-A01-000042\n");
+        return EX_USAGE;
+    }
+    if (note && (!utf8_valid(note, strlen(note)) || utf8_count(note) > API_NOTE_MAX_CP)) {
+        fprintf(stderr, "kioskctl: --note must be UTF-8, at most %d characters\n", API_NOTE_MAX_CP);
+        return EX_USAGE;
+    }
+    o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "status", status);
+    if (note) cJSON_AddStringToObject(o, "note", note);
+    body = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    if (!body) return EX_HUB;
+    snprintf(path, sizeof path, "/api/v1/admin/requests/%s/status", ticket);
+    code = call(c, "POST", path, body, &b);
+    free(body);
+    if (code == 200) {
+        if (c->json) printf("%s\n", b.p);
+        else printf("%s is now %s\n", ticket, status);
+        ret = EX_OK;
+    } else {
+        ret = fail_status(code, &b);
+        if (code == 400) ret = EX_USAGE;
+    }
+    free(b.p);
+    return ret;
+}
+
+static int read_token(const char *path, char *out, size_t cap)
+{
+    FILE *f = fopen(path, "rb");
+    size_t n, s = 0;
+    if (!f) return -1;
+    n = fread(out, 1, cap - 1, f);
+    fclose(f);
+    out[n] = '\0';
+    while (n > 0 && strchr(" \t\r\n", out[n - 1])) out[--n] = '\0';
+    while (out[s] && strchr(" \t\r\n", out[s])) s++;
+    memmove(out, out + s, n - s + 1);
+    if (!out[0] || strpbrk(out, "\r\n")) return -1;
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    struct ctl c;
+    const char *token_file = getenv("KIOSK_HUB_TOKEN_FILE"), *status = NULL, *note = NULL,
+               *limit = NULL;
+    const char *pos[4];
+    int npos = 0, ret;
+
+    memset(&c, 0, sizeof c);
+    c.hub = getenv("KIOSK_HUB");
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        bool has = i + 1 < argc;
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            usage(stdout);
+            return EX_OK;
+        } else if (strcmp(a, "--json") == 0) {
+            c.json = true;
+        } else if (strcmp(a, "--hub") == 0 && has) {
+            c.hub = argv[++i];
+        } else if (strcmp(a, "--token-file") == 0 && has) {
+            token_file = argv[++i];
+        } else if (strcmp(a, "--status") == 0 && has) {
+            status = argv[++i];
+        } else if (strcmp(a, "--note") == 0 && has) {
+            note = argv[++i];
+        } else if (strcmp(a, "--limit") == 0 && has) {
+            limit = argv[++i];
+        } else if (a[0] == '-' && a[1] == '-') {
+            fprintf(stderr, "kioskctl: unknown or incomplete option %s\n", a);
+            usage(stderr);
+            return EX_USAGE;
+        } else if (npos < 4) {
+            pos[npos++] = a;
+        } else {
+            usage(stderr);
+            return EX_USAGE;
+        }
+    }
+    if (!c.hub || !token_file || npos < 2) {
+        usage(stderr);
+        return EX_USAGE;
+    }
+    {
+        size_t n = strlen(c.hub);
+        if (strncmp(c.hub, "http://", 7) != 0 && strncmp(c.hub, "https://", 8) != 0) {
+            fprintf(stderr, "kioskctl: --hub must start with http:// or https://\n");
+            return EX_USAGE;
+        }
+        if (n > 0 && c.hub[n - 1] == '/') {
+            static char trimmed[1024];
+            snprintf(trimmed, sizeof trimmed, "%.*s", (int)(n - 1), c.hub);
+            c.hub = trimmed;
+        }
+    }
+    if (read_token(token_file, c.token, sizeof c.token) != 0) {
+        fprintf(stderr, "kioskctl: cannot read a token from %s\n", token_file);
+        return EX_USAGE;
+    }
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    ret = EX_USAGE;
+    if (strcmp(pos[0], "kiosk") == 0) {
+        if (strcmp(pos[1], "add") == 0 && npos == 3) ret = cmd_kiosk_add(&c, pos[2]);
+        else if (strcmp(pos[1], "list") == 0 && npos == 2) ret = cmd_kiosk_list(&c);
+        else if (strcmp(pos[1], "revoke") == 0 && npos == 3) ret = cmd_kiosk_revoke(&c, pos[2]);
+        else usage(stderr);
+    } else if (strcmp(pos[0], "requests") == 0) {
+        if (strcmp(pos[1], "list") == 0 && npos == 2) ret = cmd_requests_list(&c, status, limit);
+        else if (strcmp(pos[1], "show") == 0 && npos == 3) ret = cmd_requests_show(&c, pos[2]);
+        else if (strcmp(pos[1], "set") == 0 && npos == 4)
+            ret = cmd_requests_set(&c, pos[2], pos[3], note);
+        else usage(stderr);
+    } else {
+        usage(stderr);
+    }
+    curl_global_cleanup();
+    memset(c.token, 0, sizeof c.token);
+    return ret;
+}

@@ -1,0 +1,828 @@
+#define _GNU_SOURCE
+#include "app.h"
+
+#include <SDL_image.h>
+#include <SDL_ttf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <ftw.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "contentcheck.h"
+#include "kclock.h"
+#include "klog.h"
+
+#define MAX_DEPTH 16
+#define MAX_WIPE_HOOKS 8
+#define TOPBAR_H 120.0f
+#define FRAME_MS 16
+
+struct layer {
+    const struct screen *s;
+    void *st;
+};
+
+enum pending_op { OP_NONE, OP_PUSH, OP_POP, OP_HOME, OP_WIPE };
+
+struct app {
+    struct app_config cfg;
+    struct app_options opt;
+    SDL_Window *win;
+    SDL_Renderer *ren;
+    struct ui_text *text;
+    struct ui *ui;
+    int pw, ph;
+
+    /* clock */
+    uint64_t t0_ms, vnow;
+    int64_t wall0_ms; /* wall clock at app time 0 */
+
+    /* screens */
+    struct layer stack[MAX_DEPTH];
+    int depth;
+    struct {
+        enum pending_op op;
+        const struct screen *s;
+        const void *arg;
+    } pend[4];
+    int npend;
+
+    enum content_lang lang;
+    struct content *content;
+    struct search_index *search;
+    char content_error[512];
+    char state_dir[1024];
+    bool temp_state;
+
+    bool dirty, quit;
+    uint64_t last_input;
+    int64_t shown_minute;
+    uint64_t timer_at;
+    bool asking;
+    uint64_t ask_until;
+
+    struct {
+        void (*fn)(void *);
+        void *ud;
+    } wipe_hooks[MAX_WIPE_HOOKS];
+    int nwipe;
+
+    int wake_fd[2];
+    uint32_t wake_event;
+
+    /* statistics */
+    struct app_stats stats;
+    bool recording;
+    uint64_t input_since_us; /* first unanswered input, 0 = none */
+};
+
+static volatile sig_atomic_t got_signal;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    got_signal = 1;
+}
+
+static uint64_t mono_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+uint64_t app_now_ms(const struct app *a)
+{
+    return a->opt.virtual_time ? a->vnow : kclock_mono_ms() - a->t0_ms;
+}
+
+int64_t app_wall_s(const struct app *a)
+{
+    return (a->wall0_ms + (int64_t)app_now_ms(a)) / 1000;
+}
+
+void app_invalidate(struct app *a)
+{
+    a->dirty = true;
+}
+
+void app_timer_at(struct app *a, uint64_t at_ms)
+{
+    if (!a->timer_at || at_ms < a->timer_at) a->timer_at = at_ms;
+}
+
+void app_on_wipe(struct app *a, void (*fn)(void *ud), void *ud)
+{
+    if (a->nwipe < MAX_WIPE_HOOKS) {
+        a->wipe_hooks[a->nwipe].fn = fn;
+        a->wipe_hooks[a->nwipe].ud = ud;
+        a->nwipe++;
+    }
+}
+
+void app_wake(struct app *a)
+{
+    SDL_Event e;
+    char b = 1;
+    memset(&e, 0, sizeof e);
+    e.type = a->wake_event;
+    SDL_PushEvent(&e);
+    if (a->wake_fd[1] >= 0 && write(a->wake_fd[1], &b, 1) < 0) {
+        /* a full pipe already means "wake up" */
+    }
+}
+
+struct ui *app_ui(struct app *a)
+{
+    return a->ui;
+}
+enum content_lang app_lang(const struct app *a)
+{
+    return a->lang;
+}
+const char *app_tr(const struct app *a, enum str_id id)
+{
+    return i18n(id, a->lang);
+}
+const struct app_config *app_cfg(const struct app *a)
+{
+    return &a->cfg;
+}
+const struct content *app_content(const struct app *a)
+{
+    return a->content;
+}
+struct kclient *app_client(struct app *a)
+{
+    (void)a;
+    return NULL;
+}
+SDL_Texture *app_load_texture(struct app *a, const char *path, int *w, int *h)
+{
+    SDL_Texture *t = IMG_LoadTexture(a->ren, path);
+    if (!t) {
+        KLOGW("app", "cannot load image %s: %s", path, IMG_GetError());
+        return NULL;
+    }
+    SDL_QueryTexture(t, NULL, NULL, w, h);
+    return t;
+}
+
+const char *app_content_error(const struct app *a)
+{
+    return a->content_error;
+}
+void app_size(const struct app *a, int *w, int *h)
+{
+    *w = a->pw;
+    *h = a->ph;
+}
+const struct app_stats *app_stats(const struct app *a)
+{
+    return &a->stats;
+}
+
+const struct search_index *app_search(struct app *a)
+{
+    if (!a->search && a->content) {
+        enum kerr err = KERR_OK;
+        uint64_t t = mono_us();
+        a->search = search_build(a->content, &err);
+        if (!a->search)
+            KLOGE("app", "search index not built: %s", kerr_str(err));
+        else
+            KLOGI("app", "search index built in %.1f ms", (mono_us() - t) / 1000.0);
+    }
+    return a->search;
+}
+
+void app_toggle_lang(struct app *a)
+{
+    a->lang = a->lang == CONTENT_ZH ? CONTENT_EN : CONTENT_ZH;
+    a->dirty = true;
+}
+
+bool app_lang_button(struct app *a, struct ui_rect r, enum ui_style style)
+{
+    if (ui_button_icon(a->ui, r, "translate", app_tr(a, S_LANG_TOGGLE), style)) {
+        app_toggle_lang(a);
+        return true;
+    }
+    return false;
+}
+
+/* ---- screen stack ------------------------------------------------------ */
+
+static void queue_op(struct app *a, enum pending_op op, const struct screen *s, const void *arg)
+{
+    if (a->npend < 4) {
+        a->pend[a->npend].op = op;
+        a->pend[a->npend].s = s;
+        a->pend[a->npend].arg = arg;
+        a->npend++;
+    }
+    a->dirty = true;
+}
+
+void app_push(struct app *a, const struct screen *s, const void *arg)
+{
+    queue_op(a, OP_PUSH, s, arg);
+}
+void app_pop(struct app *a)
+{
+    queue_op(a, OP_POP, NULL, NULL);
+}
+void app_go_home(struct app *a)
+{
+    queue_op(a, OP_HOME, NULL, NULL);
+}
+
+const char *app_screen_id(const struct app *a)
+{
+    return a->depth > 0 ? a->stack[a->depth - 1].s->id : "";
+}
+
+static void do_push(struct app *a, const struct screen *s, const void *arg)
+{
+    struct layer *l;
+    if (a->depth == MAX_DEPTH) {
+        KLOGW("app", "screen stack full; %s not opened", s->id);
+        return;
+    }
+    l = &a->stack[a->depth++];
+    l->s = s;
+    l->st = s->state_size ? calloc(1, s->state_size) : NULL;
+    if (s->state_size && !l->st) {
+        a->depth--;
+        KLOGE("app", "out of memory opening %s", s->id);
+        return;
+    }
+    if (s->enter) s->enter(a, l->st, arg);
+}
+
+static void do_pop(struct app *a)
+{
+    struct layer *l;
+    if (a->depth <= 0) return;
+    l = &a->stack[--a->depth];
+    if (l->s->leave) l->s->leave(a, l->st);
+    if (l->st) {
+        memset(l->st, 0, l->s->state_size); /* nothing personal lingers in freed memory */
+        free(l->st);
+    }
+    l->st = NULL;
+}
+
+static void wipe_session(struct app *a)
+{
+    while (a->depth > 0) do_pop(a);
+    for (int i = 0; i < a->nwipe; i++) a->wipe_hooks[i].fn(a->wipe_hooks[i].ud);
+    ui_toast_clear(a->ui);
+    a->asking = false;
+    a->lang = a->cfg.lang ? CONTENT_EN : CONTENT_ZH;
+    do_push(a, a->opt.home, NULL);
+    do_push(a, a->opt.attract, NULL);
+    KLOGI("app", "session wiped; attract");
+}
+
+static bool apply_pending(struct app *a)
+{
+    bool any = a->npend > 0;
+    for (int i = 0; i < a->npend; i++) {
+        switch (a->pend[i].op) {
+        case OP_PUSH:
+            do_push(a, a->pend[i].s, a->pend[i].arg);
+            break;
+        case OP_POP:
+            if (a->depth > 1) do_pop(a);
+            break;
+        case OP_HOME:
+            while (a->depth > 1) do_pop(a);
+            break;
+        case OP_WIPE:
+            wipe_session(a);
+            break;
+        case OP_NONE:
+            break;
+        }
+    }
+    a->npend = 0;
+    if (any) a->dirty = true;
+    return any;
+}
+
+/* ---- drawing ----------------------------------------------------------- */
+
+static void draw_topbar(struct app *a, const struct layer *top)
+{
+    struct ui *ui = a->ui;
+    float w = ui_width(ui);
+    bool portrait = ui_portrait(ui);
+    float bw = portrait ? 170 : 200;
+    float right = w - 24;
+    char hhmm[16];
+    time_t now = (time_t)app_wall_s(a);
+    struct tm tm;
+    const char *title = top->s->title ? top->s->title(a, top->st) : "";
+
+    ui_fill(ui, (struct ui_rect){0, 0, w, TOPBAR_H}, UI_C_RED);
+    ui_fill(ui, (struct ui_rect){0, TOPBAR_H - 6, w, 6}, UI_C_GOLD);
+    if (ui_button_icon(ui, (struct ui_rect){24, 14, bw, 86}, "arrow_back", app_tr(a, S_BACK),
+                       UI_ON_RED))
+        app_pop(a);
+    if (ui_button_icon(ui, (struct ui_rect){24 + bw + 12, 14, bw, 86}, "home", app_tr(a, S_HOME),
+                       UI_ON_RED))
+        app_go_home(a);
+    if (app_lang_button(a, (struct ui_rect){right - bw - 20, 14, bw + 20, 86}, UI_ON_RED)) {
+    }
+    right -= bw + 20 + 16;
+    if (!portrait) {
+        localtime_r(&now, &tm);
+        strftime(hhmm, sizeof hhmm, "%H:%M", &tm);
+        ui_label_in(ui, (struct ui_rect){right - 120, 14, 120, 86}, hhmm, UI_F_LARGE, UI_C_WHITE,
+                    UI_RIGHT);
+        right -= 120 + 16;
+    }
+    {
+        float left = 24 + 2 * bw + 12 + 24;
+        float span = fminf(right - w / 2, w / 2 - left);
+        ui_label_in(ui, (struct ui_rect){w / 2 - span, 14, 2 * span, 86}, title, UI_F_TITLE,
+                    UI_C_WHITE, UI_CENTER);
+    }
+}
+
+static void draw_still_there(struct app *a)
+{
+    char title[64];
+    const char *buttons[2] = {app_tr(a, S_FINISH), app_tr(a, S_CONTINUE)};
+    uint64_t now = app_now_ms(a);
+    unsigned left = a->ask_until > now ? (unsigned)((a->ask_until - now + 999) / 1000) : 0;
+    int r;
+    snprintf(title, sizeof title, "%s  %u", app_tr(a, S_STILL_THERE), left);
+    r = ui_modal(a->ui, title, app_tr(a, S_STILL_THERE_BODY), buttons, 2);
+    if (r == 1) queue_op(a, OP_WIPE, NULL, NULL);
+    if (r == 2) {
+        a->asking = false;
+        a->last_input = now;
+        a->dirty = true;
+    }
+    if (a->ask_until > now) app_timer_at(a, now + ((a->ask_until - now) % 1000 ? (a->ask_until - now) % 1000 : 1000));
+}
+
+static void render(struct app *a, const char *shot, enum kerr *shot_rc)
+{
+    uint64_t start = mono_us();
+    struct layer *top;
+    struct ui_rect body;
+
+    a->dirty = false;
+    a->shown_minute = app_wall_s(a) / 60;
+
+    ui_begin(a->ui, app_now_ms(a));
+    top = &a->stack[a->depth - 1];
+    if (top->s->flags & SCREEN_BARE)
+        body = (struct ui_rect){0, 0, ui_width(a->ui), ui_height(a->ui)};
+    else
+        body = (struct ui_rect){0, TOPBAR_H, ui_width(a->ui), ui_height(a->ui) - TOPBAR_H};
+    top->s->frame(a, top->st, body);
+    if (!(top->s->flags & SCREEN_BARE)) draw_topbar(a, top);
+    if (a->asking) draw_still_there(a);
+    ui_draw_overlays(a->ui);
+    ui_end(a->ui);
+
+    if (shot) {
+        SDL_Surface *s = SDL_CreateRGBSurfaceWithFormat(0, a->pw, a->ph, 32,
+                                                        SDL_PIXELFORMAT_ARGB8888);
+        *shot_rc = KERR_IO;
+        if (s && SDL_RenderReadPixels(a->ren, NULL, SDL_PIXELFORMAT_ARGB8888, s->pixels,
+                                      s->pitch) == 0 &&
+            IMG_SavePNG(s, shot) == 0)
+            *shot_rc = KERR_OK;
+        else
+            KLOGE("app", "screenshot %s failed: %s", shot, SDL_GetError());
+        SDL_FreeSurface(s);
+    }
+    SDL_RenderPresent(a->ren);
+
+    {
+        uint64_t end = mono_us();
+        uint64_t from = a->input_since_us ? a->input_since_us : start;
+        if (a->stats.frames == 0 && a->opt.t_process_start_us)
+            a->stats.first_frame_ms = (end - a->opt.t_process_start_us) / 1000.0;
+        a->stats.frames++;
+        if (a->recording) {
+            if (a->stats.n_frame_ms == a->stats.cap_frame_ms) {
+                size_t cap = a->stats.cap_frame_ms ? a->stats.cap_frame_ms * 2 : 1024;
+                double *n = realloc(a->stats.frame_ms, cap * sizeof *n);
+                if (n) {
+                    a->stats.frame_ms = n;
+                    a->stats.cap_frame_ms = cap;
+                }
+            }
+            if (a->stats.n_frame_ms < a->stats.cap_frame_ms)
+                a->stats.frame_ms[a->stats.n_frame_ms++] = (end - from) / 1000.0;
+        }
+        a->input_since_us = 0;
+    }
+}
+
+void app_stats_record(struct app *a, bool on)
+{
+    a->recording = on;
+    if (on) a->stats.n_frame_ms = 0;
+}
+
+/* ---- input and timers -------------------------------------------------- */
+
+static void note_input(struct app *a)
+{
+    a->last_input = app_now_ms(a);
+    if (!a->input_since_us) a->input_since_us = mono_us();
+    a->dirty = true;
+}
+
+static bool on_attract(const struct app *a)
+{
+    return a->depth > 0 && a->stack[a->depth - 1].s == a->opt.attract;
+}
+
+static void pointer(struct app *a, int kind, float x, float y)
+{
+    uint64_t now = app_now_ms(a);
+    note_input(a);
+    if (kind == 0) ui_pointer_down(a->ui, x, y, now);
+    if (kind == 1) ui_pointer_move(a->ui, x, y, now);
+    if (kind == 2) ui_pointer_up(a->ui, x, y, now);
+}
+
+void app_handle_event(struct app *a, const SDL_Event *e)
+{
+    static SDL_FingerID finger = -1;
+    switch (e->type) {
+    case SDL_QUIT:
+        a->quit = true;
+        break;
+    case SDL_MOUSEBUTTONDOWN:
+        if (e->button.which != SDL_TOUCH_MOUSEID && e->button.button == SDL_BUTTON_LEFT)
+            pointer(a, 0, (float)e->button.x, (float)e->button.y);
+        break;
+    case SDL_MOUSEMOTION:
+        if (e->motion.which != SDL_TOUCH_MOUSEID && (e->motion.state & SDL_BUTTON_LMASK))
+            pointer(a, 1, (float)e->motion.x, (float)e->motion.y);
+        break;
+    case SDL_MOUSEBUTTONUP:
+        if (e->button.which != SDL_TOUCH_MOUSEID && e->button.button == SDL_BUTTON_LEFT)
+            pointer(a, 2, (float)e->button.x, (float)e->button.y);
+        break;
+    case SDL_FINGERDOWN:
+        if (finger == -1) {
+            finger = e->tfinger.fingerId;
+            pointer(a, 0, e->tfinger.x * a->pw, e->tfinger.y * a->ph);
+        }
+        break;
+    case SDL_FINGERMOTION:
+        if (e->tfinger.fingerId == finger) pointer(a, 1, e->tfinger.x * a->pw, e->tfinger.y * a->ph);
+        break;
+    case SDL_FINGERUP:
+        if (e->tfinger.fingerId == finger) {
+            pointer(a, 2, e->tfinger.x * a->pw, e->tfinger.y * a->ph);
+            finger = -1;
+        }
+        break;
+    case SDL_WINDOWEVENT:
+        if (e->window.event == SDL_WINDOWEVENT_EXPOSED ||
+            e->window.event == SDL_WINDOWEVENT_SIZE_CHANGED)
+            a->dirty = true;
+        break;
+    case SDL_KEYDOWN:
+        if (e->key.keysym.sym == SDLK_ESCAPE && a->opt.windowed) a->quit = true;
+        break;
+    default:
+        if (e->type == a->wake_event) a->dirty = true;
+        break;
+    }
+}
+
+static uint64_t next_deadline(const struct app *a)
+{
+    uint64_t d = UINT64_MAX, now = app_now_ms(a);
+    int64_t wall_ms = a->wall0_ms + (int64_t)now;
+    if (!on_attract(a)) {
+        uint64_t idle = a->last_input + (uint64_t)a->cfg.idle_timeout_s * 1000u;
+        if (!a->asking && idle < d) d = idle;
+        if (a->asking && a->ask_until < d) d = a->ask_until;
+    }
+    /* the clock on screen changes at the next minute */
+    {
+        uint64_t to_minute = (uint64_t)(60000 - (wall_ms % 60000));
+        if (now + to_minute < d) d = now + to_minute;
+    }
+    if (a->timer_at && a->timer_at < d) d = a->timer_at;
+    if (ui_next_deadline(a->ui) < d) d = ui_next_deadline(a->ui);
+    return d;
+}
+
+static void fire_timers(struct app *a)
+{
+    uint64_t now = app_now_ms(a);
+    if (a->timer_at && now >= a->timer_at) {
+        a->timer_at = 0;
+        a->dirty = true;
+    }
+    if (app_wall_s(a) / 60 != a->shown_minute) a->dirty = true;
+    if (ui_next_deadline(a->ui) <= now) a->dirty = true;
+    if (on_attract(a)) return;
+    if (a->asking) {
+        if (now >= a->ask_until) queue_op(a, OP_WIPE, NULL, NULL);
+        return;
+    }
+    if (now >= a->last_input + (uint64_t)a->cfg.idle_timeout_s * 1000u) {
+        const struct layer *top = &a->stack[a->depth - 1];
+        bool personal = false;
+        for (int i = 0; i < a->depth; i++)
+            if (a->stack[i].s->flags & SCREEN_PERSONAL) personal = true;
+        if (personal) {
+            a->asking = true;
+            a->ask_until = now + (uint64_t)a->cfg.still_there_s * 1000u;
+            a->dirty = true;
+            KLOGI("app", "idle on %s: asking if the person is still there", top->s->id);
+        } else {
+            queue_op(a, OP_WIPE, NULL, NULL);
+        }
+    }
+}
+
+void app_settle(struct app *a)
+{
+    for (int i = 0; i < 32; i++) {
+        fire_timers(a);
+        apply_pending(a);
+        if (!a->dirty) break;
+        render(a, NULL, NULL);
+        apply_pending(a);
+    }
+}
+
+/* One turn of the real loop: timers, transitions, a frame if needed, then
+ * sleep until input, a wake-up, the next timer or max_wait_ms. */
+static void loop_once(struct app *a, uint64_t max_wait_ms)
+{
+    SDL_Event e;
+    uint64_t now, d;
+    int timeout;
+    fire_timers(a);
+    apply_pending(a);
+    if (a->dirty || ui_animating(a->ui)) {
+        render(a, NULL, NULL);
+        apply_pending(a);
+    }
+    now = app_now_ms(a);
+    d = next_deadline(a);
+    if (a->dirty || a->npend)
+        timeout = 0;
+    else if (ui_animating(a->ui))
+        timeout = FRAME_MS;
+    else
+        timeout = d == UINT64_MAX ? 60000 : d <= now ? 0 : (int)(d - now);
+    if ((uint64_t)timeout > max_wait_ms) timeout = (int)max_wait_ms;
+    if (a->opt.headless) {
+        /* The dummy driver has no way to sleep on events: SDL would poll
+         * every millisecond. Sleep on our wake pipe instead. */
+        struct pollfd pfd = {a->wake_fd[0], POLLIN, 0};
+        char buf[64];
+        if (poll(&pfd, 1, timeout) > 0)
+            while (read(a->wake_fd[0], buf, sizeof buf) > 0) {
+            }
+        while (SDL_PollEvent(&e)) app_handle_event(a, &e);
+    } else if (SDL_WaitEventTimeout(&e, timeout)) {
+        app_handle_event(a, &e);
+        while (SDL_PollEvent(&e)) app_handle_event(a, &e);
+    }
+}
+
+void app_advance(struct app *a, uint64_t ms)
+{
+    uint64_t target = app_now_ms(a) + ms;
+    app_settle(a);
+    if (!a->opt.virtual_time) {
+        uint64_t now;
+        while ((now = app_now_ms(a)) < target && !a->quit && !got_signal)
+            loop_once(a, target - now);
+        app_settle(a);
+        return;
+    }
+    while (a->vnow < target) {
+        uint64_t step, d = next_deadline(a);
+        if (ui_animating(a->ui))
+            step = FRAME_MS;
+        else
+            step = d > a->vnow ? d - a->vnow : 1;
+        if (a->vnow + step > target) step = target - a->vnow;
+        a->vnow += step;
+        if (ui_animating(a->ui)) a->dirty = true;
+        app_settle(a);
+    }
+}
+
+enum kerr app_screenshot(struct app *a, const char *path)
+{
+    enum kerr rc = KERR_IO;
+    app_settle(a);
+    render(a, path, &rc);
+    return rc;
+}
+
+int app_run(struct app *a)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    a->dirty = true;
+    while (!a->quit && !got_signal) loop_once(a, 60000);
+    return 0;
+}
+
+/* ---- creation ---------------------------------------------------------- */
+
+static int rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    return remove(p);
+}
+
+static enum kerr mkdir_p(const char *path)
+{
+    char tmp[1024];
+    snprintf(tmp, sizeof tmp, "%s", path);
+    for (char *p = tmp + 1; *p; p++) {
+        if (*p == '/') {
+            *p = 0;
+            if (mkdir(tmp, 0700) != 0 && errno != EEXIST) return KERR_IO;
+            *p = '/';
+        }
+    }
+    if (mkdir(tmp, 0700) != 0 && errno != EEXIST) return KERR_IO;
+    return KERR_OK;
+}
+
+static enum kerr setup_state_dir(struct app *a)
+{
+    if (a->cfg.state_dir[0]) {
+        snprintf(a->state_dir, sizeof a->state_dir, "%s", a->cfg.state_dir);
+    } else if (a->opt.headless) {
+        /* Tests and tours leave nothing behind. */
+        snprintf(a->state_dir, sizeof a->state_dir, "/tmp/kiosk-state-XXXXXX");
+        if (!mkdtemp(a->state_dir)) return KERR_IO;
+        a->temp_state = true;
+        return KERR_OK;
+    } else {
+        const char *home = getenv("HOME");
+        snprintf(a->state_dir, sizeof a->state_dir, "%s/.local/state/huanglong-kiosk",
+                 home ? home : "/tmp");
+    }
+    return mkdir_p(a->state_dir);
+}
+
+static void load_content(struct app *a)
+{
+    char last_good[1100];
+    struct content_report *rep = calloc(1, sizeof *rep);
+    enum kerr rc;
+    uint64_t t = mono_us();
+    if (!rep) return;
+    content_report_init(rep);
+    snprintf(last_good, sizeof last_good, "%s/content-last-good", a->state_dir);
+    rc = content_load_safe(a->cfg.content_dir, last_good, content_check_deep,
+                           a->cfg.font[0] ? a->cfg.font : NULL, &a->content, rep);
+    if (rc != KERR_OK || !a->content) {
+        snprintf(a->content_error, sizeof a->content_error, "%s",
+                 rep->count ? rep->lines[0] : kerr_str(rc));
+        KLOGE("app", "no valid content bundle (%s): %s", a->cfg.content_dir, a->content_error);
+    } else {
+        if (content_report_total(rep) > 0)
+            snprintf(a->content_error, sizeof a->content_error, "%s", rep->lines[0]);
+        KLOGI("app", "content %s (%zu services, %zu notices) loaded in %.1f ms",
+              a->content->version, a->content->n_services, a->content->n_notices,
+              (mono_us() - t) / 1000.0);
+    }
+    free(rep);
+}
+
+enum kerr app_create(const struct app_config *cfg, const struct app_options *opt,
+                     struct app **out)
+{
+    struct app *a = calloc(1, sizeof *a);
+    enum kerr rc = KERR_IO;
+    Uint32 wflags = 0, rflags;
+    struct ui_text_config tc;
+
+    if (!a) return KERR_NOMEM;
+    a->cfg = *cfg;
+    a->opt = *opt;
+    a->wake_fd[0] = a->wake_fd[1] = -1;
+    a->lang = cfg->lang ? CONTENT_EN : CONTENT_ZH;
+    a->stats.first_frame_ms = -1;
+    a->t0_ms = kclock_mono_ms();
+    a->wall0_ms = opt->fake_wall_s ? opt->fake_wall_s * 1000 : kclock_wall_ms();
+
+    if (pipe2(a->wake_fd, O_NONBLOCK | O_CLOEXEC) != 0) goto fail;
+    if (opt->headless) SDL_SetHint(SDL_HINT_VIDEODRIVER, "dummy");
+    SDL_SetHint(SDL_HINT_TOUCH_MOUSE_EVENTS, "1"); /* synthetic mouse is ignored (which) */
+    SDL_SetHint(SDL_HINT_MOUSE_TOUCH_EVENTS, "0");
+    SDL_SetHint(SDL_HINT_VIDEO_X11_NET_WM_BYPASS_COMPOSITOR, "0");
+    if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_EVENTS) != 0) {
+        KLOGE("app", "SDL_Init: %s", SDL_GetError());
+        goto fail;
+    }
+    if (TTF_Init() != 0) {
+        KLOGE("app", "TTF_Init: %s", TTF_GetError());
+        goto fail;
+    }
+    IMG_Init(IMG_INIT_PNG | IMG_INIT_JPG);
+    a->wake_event = SDL_RegisterEvents(1);
+
+    a->pw = opt->w > 0 ? opt->w : 1920;
+    a->ph = opt->h > 0 ? opt->h : 1080;
+    if (!opt->headless && !opt->windowed) {
+        SDL_DisplayMode dm;
+        wflags |= SDL_WINDOW_FULLSCREEN_DESKTOP;
+        if (SDL_GetDesktopDisplayMode(0, &dm) == 0) {
+            a->pw = dm.w;
+            a->ph = dm.h;
+        }
+        SDL_ShowCursor(SDL_DISABLE);
+    }
+    a->win = SDL_CreateWindow("黄龙商圈服务终端", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED,
+                              a->pw, a->ph, wflags | SDL_WINDOW_ALLOW_HIGHDPI);
+    if (!a->win) {
+        KLOGE("app", "cannot open a window: %s", SDL_GetError());
+        goto fail;
+    }
+    rflags = opt->headless ? SDL_RENDERER_SOFTWARE : SDL_RENDERER_ACCELERATED;
+    a->ren = SDL_CreateRenderer(a->win, -1, rflags);
+    if (!a->ren && !opt->headless) a->ren = SDL_CreateRenderer(a->win, -1, SDL_RENDERER_SOFTWARE);
+    if (!a->ren) {
+        KLOGE("app", "cannot create a renderer: %s", SDL_GetError());
+        goto fail;
+    }
+    SDL_GetRendererOutputSize(a->ren, &a->pw, &a->ph);
+
+    memset(&tc, 0, sizeof tc);
+    tc.font_spec = cfg->font[0] ? cfg->font : NULL;
+    tc.icon_spec = cfg->icon_font[0] ? cfg->icon_font : NULL;
+    {
+        float scale = (float)(a->pw < a->ph ? a->pw : a->ph) / 1080.0f;
+        rc = ui_text_create(a->ren, &tc, scale, &a->text);
+        if (rc != KERR_OK) goto fail;
+    }
+    rc = ui_create(a->ren, a->text, a->pw, a->ph, &a->ui);
+    if (rc != KERR_OK) goto fail;
+
+    rc = setup_state_dir(a);
+    if (rc != KERR_OK) {
+        KLOGE("app", "cannot create the state folder %s", a->state_dir);
+        goto fail;
+    }
+    load_content(a);
+
+    do_push(a, opt->home, NULL);
+    a->dirty = true;
+    KLOGI("app", "kiosk %s %dx%d%s", cfg->kiosk_id, a->pw, a->ph,
+          opt->headless ? " headless" : "");
+    *out = a;
+    return KERR_OK;
+fail:
+    app_destroy(a);
+    return rc == KERR_OK ? KERR_IO : rc;
+}
+
+void app_destroy(struct app *a)
+{
+    if (!a) return;
+    while (a->depth > 0) do_pop(a);
+    search_free(a->search);
+    content_free(a->content);
+    ui_destroy(a->ui);
+    ui_text_destroy(a->text);
+    if (a->ren) SDL_DestroyRenderer(a->ren);
+    if (a->win) SDL_DestroyWindow(a->win);
+    if (TTF_WasInit()) TTF_Quit();
+    IMG_Quit();
+    SDL_Quit();
+    if (a->wake_fd[0] >= 0) close(a->wake_fd[0]);
+    if (a->wake_fd[1] >= 0) close(a->wake_fd[1]);
+    if (a->temp_state) nftw(a->state_dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    free(a->stats.frame_ms);
+    free(a);
+}

@@ -1,0 +1,135 @@
+/* app: the kiosk's shell. It owns the window, the toolkit, the screen stack,
+ * the clock (real, or virtual for the scenario runner), the idle timer that
+ * wipes personal data and returns to `attract`, the language, the content
+ * bundle and the link to the hub. Screens are retained objects (struct
+ * screen: enter / frame / leave, with state the app allocates zeroed on push
+ * and frees after leave); they draw with the ui toolkit each frame. A frame is
+ * drawn only when something changed; otherwise the loop sleeps until the next
+ * timer. Everything here runs on the UI thread; app_wake() is the one call
+ * other threads may make. */
+#ifndef APP_H
+#define APP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "config.h"
+#include "content.h"
+#include "i18n.h"
+#include "kerr.h"
+#include "search.h"
+#include "ui.h"
+
+struct app;
+struct kclient;
+
+enum screen_flags {
+    SCREEN_BARE = 1,     /* draws its own header (home, attract): no top bar */
+    SCREEN_PERSONAL = 2, /* holds personal data: idle asks "还在吗？" first */
+};
+
+struct screen {
+    const char *id;    /* stable id for scripts and the README ("home") */
+    size_t state_size; /* bytes the app allocates, zeroed, for the state */
+    unsigned flags;
+    /* arg is what the pusher passed (may be NULL); copy what you need. */
+    void (*enter)(struct app *a, void *st, const void *arg);
+    /* Draws the screen into body (below the top bar) with ui calls. */
+    void (*frame)(struct app *a, void *st, struct ui_rect body);
+    /* Must wipe anything personal in st; the app frees st afterwards. */
+    void (*leave)(struct app *a, void *st);
+    /* Title for the top bar, in the current language. */
+    const char *(*title)(struct app *a, void *st);
+};
+
+/* Options that main passes to app_create. */
+struct app_options {
+    bool headless;       /* dummy video driver + software renderer */
+    bool windowed;       /* a window of size w x h instead of fullscreen */
+    int w, h;            /* 0 = display resolution (fullscreen) or 1920x1080 */
+    bool virtual_time;   /* the scenario runner drives the clock */
+    int64_t fake_wall_s; /* 0 = real wall clock; else the wall clock at start */
+    const struct screen *home, *attract;
+    uint64_t t_process_start_us; /* for first_frame (monotonic, 0 = unknown) */
+};
+
+/* Creates the window, renderer, fonts and toolkit, loads the content (falling
+ * back to the last good bundle), opens the hub link, and pushes home. On
+ * failure logs why and returns KERR_NOTFOUND (font), KERR_IO (SDL) etc. */
+enum kerr app_create(const struct app_config *cfg, const struct app_options *opt,
+                     struct app **out);
+void app_destroy(struct app *a);
+
+/* Runs the real loop until quit (window closed, SIGTERM, Escape in windowed
+ * mode). Returns the process exit code. */
+int app_run(struct app *a);
+
+/* ---- for screens --------------------------------------------------- */
+
+/* Screen stack. Transitions take effect after the current frame. */
+void app_push(struct app *a, const struct screen *s, const void *arg);
+void app_pop(struct app *a);
+void app_go_home(struct app *a);
+const char *app_screen_id(const struct app *a);
+
+struct ui *app_ui(struct app *a);
+enum content_lang app_lang(const struct app *a);
+const char *app_tr(const struct app *a, enum str_id id);
+/* Toggles the language (the button is drawn by the app and by bare screens
+ * through app_lang_button). */
+void app_toggle_lang(struct app *a);
+/* Draws the language toggle in r; returns true if it was tapped. */
+bool app_lang_button(struct app *a, struct ui_rect r, enum ui_style style);
+
+const struct app_config *app_cfg(const struct app *a);
+/* The loaded bundle, or NULL when none is valid (screens then say so). */
+const struct content *app_content(const struct app *a);
+/* The search index, built on first use. NULL if content is missing. */
+const struct search_index *app_search(struct app *a);
+/* Loads an image file as a texture (NULL on failure, logged); the caller
+ * destroys it with SDL_DestroyTexture. */
+SDL_Texture *app_load_texture(struct app *a, const char *path, int *w, int *h);
+/* The hub link, or NULL when no hub is configured. */
+struct kclient *app_client(struct app *a);
+
+/* Milliseconds on the app clock (virtual under the scenario runner). */
+uint64_t app_now_ms(const struct app *a);
+/* Wall clock in Unix seconds (follows the virtual clock in scripts). */
+int64_t app_wall_s(const struct app *a);
+/* Asks for a frame (after an asynchronous change). */
+void app_invalidate(struct app *a);
+/* Asks for a frame at app time at_ms (e.g. a countdown). */
+void app_timer_at(struct app *a, uint64_t at_ms);
+/* Registers a function run when a session is wiped (idle, 结束). */
+void app_on_wipe(struct app *a, void (*fn)(void *ud), void *ud);
+
+/* Any thread: wakes the UI loop (the hub link calls it). */
+void app_wake(struct app *a);
+
+/* ---- for the scenario runner and the benchmark ------------------------ */
+
+/* Feeds one input event through the real event path (physical pixels). */
+void app_handle_event(struct app *a, const SDL_Event *e);
+/* Processes timers and transitions and draws until nothing is pending. */
+void app_settle(struct app *a);
+/* Advances the virtual clock by ms, firing timers and animating on the way. */
+void app_advance(struct app *a, uint64_t ms);
+/* Draws a fresh frame and writes it to path as PNG. */
+enum kerr app_screenshot(struct app *a, const char *path);
+/* Physical size of the screen. */
+void app_size(const struct app *a, int *w, int *h);
+
+struct app_stats {
+    uint64_t frames;
+    double first_frame_ms; /* process start → first present (-1: unknown) */
+    double *frame_ms;      /* input (or frame start) → present, per frame */
+    size_t n_frame_ms, cap_frame_ms;
+};
+/* Starts recording frame times into a fresh array (bench). */
+void app_stats_record(struct app *a, bool on);
+const struct app_stats *app_stats(const struct app *a);
+/* Current content load problem, for the log/About ("" when none). */
+const char *app_content_error(const struct app *a);
+
+#endif

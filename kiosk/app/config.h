@@ -1,0 +1,42 @@
+/* config: the kiosk's settings, from a JSON file (--config FILE; annotated
+ * example in deploy/kiosk.example.json). Unknown keys and bad values are
+ * refused with one clear message (the caller exits with code 2), so a typo
+ * never silently falls back to a default. Start-up only; UI thread. */
+#ifndef CONFIG_H
+#define CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "kerr.h"
+
+struct app_config {
+    char kiosk_id[33];        /* "HL-A01"; also the ticket prefix */
+    char tower_id[33];        /* the tower this kiosk stands in ("" = none) */
+    int idle_timeout_s;       /* → attract, personal data wiped (default 90) */
+    int still_there_s;        /* countdown of "还在吗？" on forms (default 15) */
+    int attract_rotate_s;     /* highlight rotation on attract (default 8) */
+    int lang;                 /* 0 zh (default), 1 en: language after a wipe */
+    char font[512];           /* "" = Noto Sans CJK SC via fontconfig */
+    char icon_font[512];      /* "" = Material Icons via fontconfig */
+    char content_dir[1024];   /* bundle shipped with the kiosk */
+    char state_dir[1024];     /* outbox.db, last-good content; "" = default */
+    char hub_url[512];        /* "" = no hub configured (requests stay queued) */
+    char token_file[1024];
+    char ca_file[1024];
+    char pinned_pubkey[512];
+    bool allow_insecure_http;
+    char ticket_url_base[512]; /* QR target: <base><ticket> */
+    int outbox_max_items;      /* default 1000 */
+    int heartbeat_s;           /* default 60 */
+};
+
+/* Fills cfg with the defaults (content_dir from the build, see main.c). */
+void config_defaults(struct app_config *cfg, const char *default_content_dir);
+
+/* Reads path over the defaults already in cfg. On error returns KERR_IO,
+ * KERR_PARSE or KERR_USAGE and writes one line "path: key: reason" to err
+ * (cfg may then be partly changed; the caller must exit). */
+enum kerr config_load(const char *path, struct app_config *cfg, char *err, size_t errsz);
+
+#endif

@@ -1,0 +1,190 @@
+/* kiosk: the Huanglong lobby terminal. See README.md for the command line;
+ * exit codes: 0 ok, 1 a script/benchmark step or a content check failed,
+ * 2 bad command line or config. */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "app.h"
+#include "bench.h"
+#include "config.h"
+#include "contentcheck.h"
+#include "klog.h"
+#include "screens.h"
+#include "script.h"
+
+#ifndef KIOSK_DEFAULT_CONTENT
+#define KIOSK_DEFAULT_CONTENT "/usr/share/huanglong-kiosk/content"
+#endif
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: kiosk [options]\n"
+            "  --config FILE         settings (JSON; see deploy/kiosk.example.json)\n"
+            "  --windowed WxH        a window instead of fullscreen (development)\n"
+            "  --headless            no display: SDL dummy driver, software renderer\n"
+            "  --size WxH            headless screen size (default 1920x1080; 1080x1920 = portrait)\n"
+            "  --script FILE         run a scenario script on virtual time (needs --headless)\n"
+            "  --shots DIR           where a script's screenshots go (default: current folder)\n"
+            "  --bench               tour every screen and print timing figures (needs --headless)\n"
+            "  --bench-idle S        seconds of idle measured by --bench (default 10)\n"
+            "  --check-content DIR   validate a content bundle; exit 0 valid, 1 not\n"
+            "  --fake-time T         start the wall clock at T (Unix seconds or YYYY-MM-DDTHH:MM)\n"
+            "  --version, --help\n");
+}
+
+static int parse_size(const char *s, int *w, int *h)
+{
+    char x;
+    if (sscanf(s, "%d%c%d", w, &x, h) != 3 || (x != 'x' && x != 'X') || *w < 320 || *h < 320 ||
+        *w > 8192 || *h > 8192)
+        return 0;
+    return 1;
+}
+
+static int parse_time(const char *s, int64_t *out)
+{
+    struct tm tm;
+    char *end;
+    long long v = strtoll(s, &end, 10);
+    if (*end == 0 && v > 0) {
+        *out = v;
+        return 1;
+    }
+    memset(&tm, 0, sizeof tm);
+    end = strptime(s, "%Y-%m-%dT%H:%M", &tm);
+    if (!end || *end) return 0;
+    tm.tm_isdst = -1;
+    *out = (int64_t)mktime(&tm);
+    return 1;
+}
+
+/* Process start on the monotonic clock, from /proc (10 ms resolution). */
+static uint64_t process_start_us(void)
+{
+    FILE *f = fopen("/proc/self/stat", "r");
+    char buf[1024];
+    unsigned long long start = 0;
+    struct timespec boot, mono;
+    long hz = sysconf(_SC_CLK_TCK);
+    char *p;
+    size_t n;
+    if (!f) return 0;
+    n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    p = strrchr(buf, ')');
+    if (!p) return 0;
+    /* field 22 is starttime; after ')' come fields 3.. */
+    for (int field = 3; field < 22 && p; field++) p = strchr(p + 1, ' ');
+    if (!p || sscanf(p + 1, "%llu", &start) != 1 || hz <= 0) return 0;
+    clock_gettime(CLOCK_BOOTTIME, &boot);
+    clock_gettime(CLOCK_MONOTONIC, &mono);
+    {
+        uint64_t boot_us = (uint64_t)boot.tv_sec * 1000000u + (uint64_t)boot.tv_nsec / 1000u;
+        uint64_t mono_us = (uint64_t)mono.tv_sec * 1000000u + (uint64_t)mono.tv_nsec / 1000u;
+        uint64_t start_us = start * 1000000u / (uint64_t)hz;
+        uint64_t age = boot_us > start_us ? boot_us - start_us : 0;
+        return mono_us > age ? mono_us - age : 0;
+    }
+}
+
+int main(int argc, char **argv)
+{
+    struct app_config cfg;
+    struct app_options opt;
+    const char *config = NULL, *script = NULL, *shots = NULL, *check = NULL;
+    bool bench = false;
+    int idle_s = 10, rc;
+    struct app *a = NULL;
+    enum kerr err;
+
+    memset(&opt, 0, sizeof opt);
+    opt.t_process_start_us = process_start_us();
+    config_defaults(&cfg, KIOSK_DEFAULT_CONTENT);
+    for (int i = 1; i < argc; i++) {
+        const char *f = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(f, "--help") == 0 || strcmp(f, "-h") == 0) {
+            usage(stdout);
+            return 0;
+        } else if (strcmp(f, "--version") == 0) {
+            printf("kiosk %s\n", KIOSK_VERSION);
+            return 0;
+        } else if (strcmp(f, "--headless") == 0) {
+            opt.headless = true;
+        } else if (strcmp(f, "--bench") == 0) {
+            bench = true;
+        } else if (!v) {
+            fprintf(stderr, "kiosk: %s: unknown option or missing value (see --help)\n", f);
+            return 2;
+        } else if (strcmp(f, "--windowed") == 0 || strcmp(f, "--size") == 0) {
+            if (!parse_size(v, &opt.w, &opt.h)) {
+                fprintf(stderr, "kiosk: %s %s: expected WxH, e.g. 1920x1080\n", f, v);
+                return 2;
+            }
+            if (strcmp(f, "--windowed") == 0) opt.windowed = true;
+            i++;
+        } else if (strcmp(f, "--config") == 0) {
+            config = argv[++i];
+        } else if (strcmp(f, "--script") == 0) {
+            script = argv[++i];
+        } else if (strcmp(f, "--shots") == 0) {
+            shots = argv[++i];
+        } else if (strcmp(f, "--check-content") == 0) {
+            check = argv[++i];
+        } else if (strcmp(f, "--bench-idle") == 0) {
+            idle_s = atoi(argv[++i]);
+            if (idle_s < 0 || idle_s > 600) {
+                fprintf(stderr, "kiosk: --bench-idle: 0 to 600 seconds\n");
+                return 2;
+            }
+        } else if (strcmp(f, "--fake-time") == 0) {
+            if (!parse_time(v, &opt.fake_wall_s)) {
+                fprintf(stderr, "kiosk: --fake-time %s: expected Unix seconds or YYYY-MM-DDTHH:MM\n", v);
+                return 2;
+            }
+            i++;
+        } else {
+            fprintf(stderr, "kiosk: %s: unknown option (see --help)\n", f);
+            return 2;
+        }
+    }
+    if (config) {
+        char msg[1400];
+        if (config_load(config, &cfg, msg, sizeof msg) != KERR_OK) {
+            fprintf(stderr, "kiosk: bad config: %s\n", msg);
+            return 2;
+        }
+    }
+    if (check) return content_check_dir(check, cfg.font[0] ? cfg.font : NULL, stdout);
+    if ((script || bench) && !opt.headless) {
+        fprintf(stderr, "kiosk: --script and --bench need --headless\n");
+        return 2;
+    }
+    if (script && bench) {
+        fprintf(stderr, "kiosk: --script and --bench cannot be combined\n");
+        return 2;
+    }
+    if (opt.windowed && opt.headless) opt.windowed = false;
+    opt.virtual_time = script != NULL;
+    opt.home = &screen_home;
+    opt.attract = &screen_attract;
+    err = app_create(&cfg, &opt, &a);
+    if (err != KERR_OK) {
+        fprintf(stderr, "kiosk: cannot start: %s (see the log above)\n", kerr_str(err));
+        return 1;
+    }
+    if (script)
+        rc = script_run_file(a, script, shots, stdout);
+    else if (bench)
+        rc = bench_run(a, idle_s, stdout);
+    else
+        rc = app_run(a);
+    app_destroy(a);
+    return rc;
+}

@@ -1,0 +1,269 @@
+#include "script.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "app.h"
+#include "utf8.h"
+
+#define MAX_SCRIPT_BYTES (1024 * 1024)
+#define TAP_HOLD_MS 80
+
+/* Reads one token: a "quoted string" (with \" and \\) or a bare word.
+ * Returns a pointer past it, or NULL on a syntax error. */
+static const char *token(const char *p, char *out, size_t cap)
+{
+    size_t n = 0;
+    while (*p == ' ' || *p == '\t') p++;
+    if (*p == '"') {
+        p++;
+        while (*p && *p != '"') {
+            if (*p == '\\' && (p[1] == '"' || p[1] == '\\')) p++;
+            if (n + 1 < cap) out[n++] = *p;
+            p++;
+        }
+        if (*p != '"') return NULL;
+        p++;
+    } else {
+        while (*p && *p != ' ' && *p != '\t') {
+            if (n + 1 < cap) out[n++] = *p;
+            p++;
+        }
+    }
+    out[n] = 0;
+    return p;
+}
+
+static int parse_ints(const char *p, long *v, int n)
+{
+    for (int i = 0; i < n; i++) {
+        char buf[32], *end;
+        p = token(p, buf, sizeof buf);
+        if (!p || !buf[0]) return 0;
+        errno = 0;
+        v[i] = strtol(buf, &end, 10);
+        if (*end || errno) return 0;
+    }
+    while (*p == ' ' || *p == '\t') p++;
+    return *p == 0;
+}
+
+static void inject_mouse(struct app *a, Uint32 type, float lx, float ly)
+{
+    SDL_Event e;
+    float s = ui_scale(app_ui(a));
+    memset(&e, 0, sizeof e);
+    e.type = type;
+    if (type == SDL_MOUSEMOTION) {
+        e.motion.x = (int)(lx * s);
+        e.motion.y = (int)(ly * s);
+        e.motion.state = SDL_BUTTON_LMASK;
+    } else {
+        e.button.button = SDL_BUTTON_LEFT;
+        e.button.x = (int)(lx * s);
+        e.button.y = (int)(ly * s);
+    }
+    app_handle_event(a, &e);
+}
+
+static void inject_finger(struct app *a, Uint32 type, float lx, float ly)
+{
+    SDL_Event e;
+    int w, h;
+    float s = ui_scale(app_ui(a));
+    app_size(a, &w, &h);
+    memset(&e, 0, sizeof e);
+    e.type = type;
+    e.tfinger.fingerId = 1;
+    e.tfinger.x = lx * s / (float)w;
+    e.tfinger.y = ly * s / (float)h;
+    app_handle_event(a, &e);
+}
+
+static void tap_at(struct app *a, float x, float y)
+{
+    inject_mouse(a, SDL_MOUSEBUTTONDOWN, x, y);
+    app_settle(a);
+    app_advance(a, TAP_HOLD_MS);
+    inject_mouse(a, SDL_MOUSEBUTTONUP, x, y);
+    app_settle(a);
+}
+
+static void print_visible(const char *t, void *ud)
+{
+    FILE *out = ud;
+    fprintf(out, "        | %s\n", t);
+}
+
+static void explain(struct app *a, FILE *out)
+{
+    fprintf(out, "        screen: %s; visible texts:\n", app_screen_id(a));
+    ui_each_text(app_ui(a), print_visible, out);
+}
+
+static int run_step(struct app *a, const char *line, const char *shots_dir, char *why,
+                    size_t whysz)
+{
+    char cmd[32], arg[1024];
+    const char *p = token(line, cmd, sizeof cmd);
+    float cx, cy;
+    if (!p) return 2;
+
+    if (strcmp(cmd, "tap") == 0 || strcmp(cmd, "expect_text") == 0 ||
+        strcmp(cmd, "expect_no_text") == 0 || strcmp(cmd, "type") == 0 ||
+        strcmp(cmd, "expect_screen") == 0 || strcmp(cmd, "screenshot") == 0) {
+        p = token(p, arg, sizeof arg);
+        if (!p || !arg[0]) return 2;
+        while (*p == ' ' || *p == '\t') p++;
+        if (*p) return 2;
+    }
+    app_settle(a);
+    if (strcmp(cmd, "tap") == 0) {
+        if (!ui_find_widget(app_ui(a), arg, &cx, &cy)) {
+            snprintf(why, whysz, "no visible widget labelled \"%s\"", arg);
+            return 1;
+        }
+        tap_at(a, cx, cy);
+    } else if (strcmp(cmd, "tap_at") == 0) {
+        long v[2];
+        if (!parse_ints(p, v, 2)) return 2;
+        tap_at(a, (float)v[0], (float)v[1]);
+    } else if (strcmp(cmd, "drag") == 0) {
+        long v[5];
+        int steps;
+        if (!parse_ints(p, v, 5) || v[4] < 0) return 2;
+        steps = (int)(v[4] / 16);
+        if (steps < 2) steps = 2;
+        inject_finger(a, SDL_FINGERDOWN, (float)v[0], (float)v[1]);
+        app_settle(a);
+        for (int i = 1; i <= steps; i++) {
+            float t = (float)i / (float)steps;
+            app_advance(a, (uint64_t)(v[4] / steps));
+            inject_finger(a, SDL_FINGERMOTION, v[0] + (v[2] - v[0]) * t, v[1] + (v[3] - v[1]) * t);
+            app_settle(a);
+        }
+        inject_finger(a, SDL_FINGERUP, (float)v[2], (float)v[3]);
+        app_settle(a);
+    } else if (strcmp(cmd, "type") == 0) {
+        const char *s = arg;
+        uint32_t c;
+        while ((c = utf8_next(&s)) != 0) {
+            char key[8];
+            size_t n = utf8_encode(c, key);
+            key[n] = 0;
+            if (c == ' ') snprintf(key, sizeof key, "空格");
+            app_settle(a);
+            if (!ui_find_widget(app_ui(a), key, &cx, &cy)) {
+                snprintf(why, whysz, "the keyboard shows no key \"%s\"", key);
+                return 1;
+            }
+            tap_at(a, cx, cy);
+        }
+    } else if (strcmp(cmd, "wait") == 0) {
+        long v[1];
+        if (!parse_ints(p, v, 1) || v[0] < 0) return 2;
+        app_advance(a, (uint64_t)v[0]);
+    } else if (strcmp(cmd, "expect_screen") == 0) {
+        if (strcmp(app_screen_id(a), arg) != 0) {
+            snprintf(why, whysz, "screen is %s, not %s", app_screen_id(a), arg);
+            return 1;
+        }
+    } else if (strcmp(cmd, "expect_text") == 0) {
+        if (!ui_text_visible(app_ui(a), arg)) {
+            snprintf(why, whysz, "\"%s\" is not visible", arg);
+            return 1;
+        }
+    } else if (strcmp(cmd, "expect_no_text") == 0) {
+        if (ui_text_visible(app_ui(a), arg)) {
+            snprintf(why, whysz, "\"%s\" is visible", arg);
+            return 1;
+        }
+    } else if (strcmp(cmd, "screenshot") == 0) {
+        char path[2048];
+        if (arg[0] != '/' && shots_dir) {
+            mkdir(shots_dir, 0755);
+            snprintf(path, sizeof path, "%s/%s", shots_dir, arg);
+        } else {
+            snprintf(path, sizeof path, "%s", arg);
+        }
+        if (app_screenshot(a, path) != KERR_OK) {
+            snprintf(why, whysz, "cannot write %s", path);
+            return 1;
+        }
+    } else {
+        return 2;
+    }
+    return 0;
+}
+
+int script_run_text(struct app *a, const char *name, const char *text, const char *shots_dir,
+                    FILE *out)
+{
+    int lineno = 0, passed = 0;
+    const char *p = text;
+    while (*p) {
+        char line[2048], why[2200] = "";
+        const char *nl = strchr(p, '\n');
+        size_t n = nl ? (size_t)(nl - p) : strlen(p);
+        char *s, *e;
+        int rc;
+        lineno++;
+        if (n >= sizeof line) n = sizeof line - 1;
+        memcpy(line, p, n);
+        line[n] = 0;
+        p = nl ? nl + 1 : p + strlen(p);
+        s = line;
+        while (isspace((unsigned char)*s)) s++;
+        e = s + strlen(s);
+        while (e > s && isspace((unsigned char)e[-1])) *--e = 0;
+        if (!*s || *s == '#') continue;
+        rc = run_step(a, s, shots_dir, why, sizeof why);
+        if (rc == 2) {
+            fprintf(out, "FAIL %s:%d: %s\n        syntax error (see README: scenario scripts)\n",
+                    name, lineno, s);
+            fprintf(out, "script %s: %d passed, 1 failed\n", name, passed);
+            return 2;
+        }
+        if (rc == 1) {
+            fprintf(out, "FAIL %s:%d: %s\n        %s\n", name, lineno, s, why);
+            explain(a, out);
+            fprintf(out, "script %s: %d passed, 1 failed\n", name, passed);
+            return 1;
+        }
+        passed++;
+        fprintf(out, "  ok %s:%d: %s\n", name, lineno, s);
+    }
+    fprintf(out, "script %s: %d passed, 0 failed\n", name, passed);
+    return passed > 0 ? 0 : 1;
+}
+
+int script_run_file(struct app *a, const char *path, const char *shots_dir, FILE *out)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf;
+    size_t n;
+    int rc;
+    if (!f) {
+        fprintf(out, "FAIL %s: cannot open the script\n", path);
+        return 2;
+    }
+    buf = malloc(MAX_SCRIPT_BYTES + 1);
+    if (!buf) {
+        fclose(f);
+        return 2;
+    }
+    n = fread(buf, 1, MAX_SCRIPT_BYTES, f);
+    fclose(f);
+    buf[n] = 0;
+    if (!utf8_valid(buf, n)) {
+        fprintf(out, "FAIL %s: the script is not valid UTF-8\n", path);
+        free(buf);
+        return 2;
+    }
+    rc = script_run_text(a, path, buf, shots_dir, out);
+    free(buf);
+    return rc;
+}

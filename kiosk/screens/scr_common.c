@@ -1,0 +1,39 @@
+#include <time.h>
+
+#include "screens.h"
+
+float scr_margin(struct ui *ui)
+{
+    return ui_portrait(ui) ? 40 : 64;
+}
+
+float scr_info_card(struct app *a, float x, float y, float w, const char *icon,
+                    const char *heading, const char *text)
+{
+    struct ui *ui = app_ui(a);
+    float th = ui_paragraph_height(ui, w - 140, text, UI_F_BODY);
+    float h = 70 + th + 36;
+    ui_fill_round(ui, (struct ui_rect){x, y, w, h}, 20, UI_C_SURFACE);
+    ui_icon(ui, x + 56, y + 52, icon, UI_F_ICON, UI_C_RED);
+    ui_label(ui, x + 110, y + 26, heading, UI_F_SMALL, UI_C_MUTED, UI_LEFT);
+    ui_paragraph(ui, x + 110, y + 66, w - 140, text, UI_F_BODY, UI_C_TEXT);
+    return h;
+}
+
+void scr_no_content(struct app *a, struct ui_rect body)
+{
+    struct ui *ui = app_ui(a);
+    ui_icon(ui, body.x + body.w / 2, body.y + body.h / 2 - 80, "cloud_off", UI_F_ICON_L,
+            UI_C_MUTED);
+    ui_label(ui, body.x + body.w / 2, body.y + body.h / 2, app_tr(a, S_CONTENT_BROKEN),
+             UI_F_LARGE, UI_C_MUTED, UI_CENTER);
+}
+
+const char *scr_date(int64_t t, char *buf, size_t n)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    localtime_r(&tt, &tm);
+    strftime(buf, n, "%Y-%m-%d", &tm);
+    return buf;
+}

@@ -1,0 +1,91 @@
+/* home: the district's name, the time, and one tile per feature that works.
+ * A tile is listed here only once its feature is built (no tile leads
+ * nowhere). The footer says plainly when the content is sample data. */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "screens.h"
+
+struct tile {
+    enum str_id title, sub;
+    const char *icon;
+    uint32_t color;
+    const struct screen *to;
+};
+
+static const struct tile tiles[] = {
+    {S_TILE_SERVICES, S_TILE_SERVICES_SUB, "manage_search", 0xB7191FFFu, &screen_services},
+    {S_TILE_NOTICES, S_TILE_NOTICES_SUB, "campaign", 0xC2571AFFu, &screen_notices},
+    {S_TILE_ABOUT, S_TILE_ABOUT_SUB, "apartment", 0x1F5F7AFFu, &screen_about},
+};
+#define NTILES (sizeof tiles / sizeof tiles[0])
+
+static void frame(struct app *a, void *st, struct ui_rect body)
+{
+    struct ui *ui = app_ui(a);
+    const struct content *c = app_content(a);
+    enum content_lang l = app_lang(a);
+    float w = body.w, h = body.h, m = scr_margin(ui);
+    bool portrait = ui_portrait(ui);
+    float head_h = portrait ? 420 : 300;
+    time_t now = (time_t)app_wall_s(a);
+    struct tm tm;
+    char hhmm[16], date[96];
+    const char *name = c ? content_tr(&c->district.name, l) : "黄龙商圈";
+    (void)st;
+
+    localtime_r(&now, &tm);
+    strftime(hhmm, sizeof hhmm, "%H:%M", &tm);
+    i18n_date(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_wday, l, date, sizeof date);
+
+    ui_fill(ui, (struct ui_rect){0, 0, w, head_h}, UI_C_RED);
+    ui_fill(ui, (struct ui_rect){0, head_h - 8, w, 8}, UI_C_GOLD);
+    ui_label(ui, m, portrait ? 150 : 70, name, UI_F_HUGE, UI_C_WHITE, UI_LEFT);
+    ui_label(ui, m, portrait ? 260 : 180, app_tr(a, S_HOME_WELCOME), UI_F_LARGE, 0xFFFFFFDDu,
+             UI_LEFT);
+    app_lang_button(a, (struct ui_rect){w - m - 220, 40, 220, 86}, UI_ON_RED);
+    if (portrait) {
+        ui_label(ui, m, 40, hhmm, UI_F_TITLE, UI_C_WHITE, UI_LEFT);
+        ui_label(ui, m + 150, 52, date, UI_F_BODY, 0xFFFFFFDDu, UI_LEFT);
+    } else {
+        ui_label(ui, w - m - 220 - 48, 50, hhmm, UI_F_HUGE, UI_C_WHITE, UI_RIGHT);
+        ui_label(ui, w - m - 220 - 48, 160, date, UI_F_BODY, 0xFFFFFFDDu, UI_RIGHT);
+    }
+
+    {
+        int cols = portrait ? 2 : (NTILES < 3 ? (int)NTILES : 3);
+        int rows = (int)((NTILES + (size_t)cols - 1) / (size_t)cols);
+        float gap = 40, top = head_h + 56, bottom = h - 110;
+        float tw = (w - 2 * m - (cols - 1) * gap) / cols;
+        float th = (bottom - top - (rows - 1) * gap) / rows;
+        if (th > 480) th = 480;
+        for (size_t i = 0; i < NTILES; i++) {
+            struct ui_rect r = {m + (i % (size_t)cols) * (tw + gap),
+                                top + (i / (size_t)cols) * (th + gap), tw, th};
+            if (ui_tile(ui, r, tiles[i].icon, app_tr(a, tiles[i].title), app_tr(a, tiles[i].sub),
+                        tiles[i].color))
+                app_push(a, tiles[i].to, NULL);
+        }
+    }
+    if (c && c->sample) {
+        char line[512];
+        const char *note = content_tr(&c->sample_notice, l);
+        /* The notice must say "sample data" in so many words. */
+        if (strstr(note, app_tr(a, S_SAMPLE_DATA)))
+            snprintf(line, sizeof line, "%s", note);
+        else
+            snprintf(line, sizeof line, "%s · %s", app_tr(a, S_SAMPLE_DATA), note);
+        ui_label_in(ui, (struct ui_rect){m, h - 90, w - 2 * m, 60}, line, UI_F_SMALL, UI_C_MUTED,
+                    UI_CENTER);
+    } else if (!c) {
+        ui_label_in(ui, (struct ui_rect){m, h - 90, w - 2 * m, 60}, app_tr(a, S_CONTENT_BROKEN),
+                    UI_F_SMALL, UI_C_ERR, UI_CENTER);
+    }
+}
+
+const struct screen screen_home = {
+    .id = "home",
+    .flags = SCREEN_BARE,
+    .frame = frame,
+};

@@ -1,0 +1,158 @@
+/* ui: the kiosk's touch toolkit. Widgets are function calls made every frame
+ * (immediate mode: `if (ui_button(ui, r, "提交", UI_PRIMARY)) ...`); screens
+ * keep their own state (scroll positions, keyboard layout). Layout is in
+ * logical units: the short side of the display is 1080 units, so landscape is
+ * 1920x1080 and portrait 1080x1920 at any resolution; text is rasterised at
+ * the physical size, once, through ui_text. Input is pushed in by the app loop
+ * (pointer down/move/up in physical pixels, from mouse or finger); hit tests
+ * use the widgets of the last drawn frame, topmost first. Every widget and
+ * every visible string of a frame is recorded so that the scenario runner can
+ * find "the visible widget whose label is TEXT". UI thread only. */
+#ifndef UI_H
+#define UI_H
+
+#include <SDL.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "kerr.h"
+#include "ui_text.h"
+
+struct ui;
+
+struct ui_rect {
+    float x, y, w, h;
+};
+
+/* Theme colours, 0xRRGGBBAA. */
+#define UI_C_BG 0xF6F2ECFFu      /* warm paper */
+#define UI_C_SURFACE 0xFFFFFFFFu /* cards */
+#define UI_C_RED 0xB7191FFFu     /* Party red: top bar, primary buttons */
+#define UI_C_RED_DARK 0x8E1217FFu
+#define UI_C_GOLD 0xD9A441FFu
+#define UI_C_TEXT 0x1F1F1FFFu
+#define UI_C_MUTED 0x5F5A55FFu
+#define UI_C_LINE 0xDDD6CCFFu
+#define UI_C_WHITE 0xFFFFFFFFu
+#define UI_C_OK 0x2E7D32FFu
+#define UI_C_WARN 0xB26A00FFu
+#define UI_C_ERR 0xC62828FFu
+
+enum ui_align { UI_LEFT = 0, UI_CENTER = 1, UI_RIGHT = 2 };
+
+enum ui_style { UI_PRIMARY, UI_SECONDARY, UI_GHOST, UI_CHIP, UI_KEY, UI_ON_RED };
+
+/* Creates the toolkit on renderer r for a display of phys_w x phys_h pixels.
+ * text must outlive the ui. Returns KERR_NOMEM on allocation failure. */
+enum kerr ui_create(SDL_Renderer *r, struct ui_text *text, int phys_w, int phys_h,
+                    struct ui **out);
+void ui_destroy(struct ui *ui);
+
+/* Logical size (1920x1080 or 1080x1920 for 16:9) and scale (phys/logical). */
+float ui_width(const struct ui *ui);
+float ui_height(const struct ui *ui);
+float ui_scale(const struct ui *ui);
+bool ui_portrait(const struct ui *ui);
+struct ui_text *ui_texts(struct ui *ui);
+
+/* Pointer input in physical pixels; now_ms on the app's clock. */
+void ui_pointer_down(struct ui *ui, float px, float py, uint64_t now_ms);
+void ui_pointer_move(struct ui *ui, float px, float py, uint64_t now_ms);
+void ui_pointer_up(struct ui *ui, float px, float py, uint64_t now_ms);
+
+/* True while something moves by itself (inertia): the app keeps drawing. */
+bool ui_animating(const struct ui *ui);
+/* The next time (app clock) at which the ui must redraw by itself (a toast
+ * expiring), or UINT64_MAX. */
+uint64_t ui_next_deadline(const struct ui *ui);
+
+/* Frame bracket: begin clears the screen and the per-frame records. */
+void ui_begin(struct ui *ui, uint64_t now_ms);
+void ui_end(struct ui *ui);
+
+/* Drawing primitives (logical units). */
+void ui_fill(struct ui *ui, struct ui_rect r, uint32_t rgba);
+void ui_fill_round(struct ui *ui, struct ui_rect r, float radius, uint32_t rgba);
+void ui_image(struct ui *ui, struct ui_rect r, SDL_Texture *tex);
+
+/* A line of text with its top-left (UI_LEFT), top-centre or top-right at
+ * (x, y). Returns its width in logical units. The text is recorded as
+ * visible. */
+float ui_label(struct ui *ui, float x, float y, const char *text, enum ui_font f, uint32_t rgba,
+               enum ui_align align);
+/* A line of text centred vertically in r with the given horizontal align;
+ * cut with "…" if wider than r. */
+void ui_label_in(struct ui *ui, struct ui_rect r, const char *text, enum ui_font f, uint32_t rgba,
+                 enum ui_align align);
+/* A wrapped paragraph of width w at (x, y); returns its height. */
+float ui_paragraph(struct ui *ui, float x, float y, float w, const char *text, enum ui_font f,
+                   uint32_t rgba);
+/* Height a paragraph would take, without drawing it (cached texture). */
+float ui_paragraph_height(struct ui *ui, float w, const char *text, enum ui_font f);
+float ui_text_w(struct ui *ui, const char *text, enum ui_font f);
+/* A Material icon by name centred on (cx, cy). */
+void ui_icon(struct ui *ui, float cx, float cy, const char *name, enum ui_font f, uint32_t rgba);
+
+/* Widgets: each returns true in the frame after it was tapped (pressed and
+ * released inside, without a drag). Pressed state shows while held. */
+bool ui_button(struct ui *ui, struct ui_rect r, const char *label, enum ui_style style);
+bool ui_button_icon(struct ui *ui, struct ui_rect r, const char *icon, const char *label,
+                    enum ui_style style);
+bool ui_tile(struct ui *ui, struct ui_rect r, const char *icon, const char *title,
+             const char *subtitle, uint32_t rgba);
+/* A list row: title, optional subtitle, optional leading icon, a chevron. */
+bool ui_row(struct ui *ui, struct ui_rect r, const char *icon, const char *title,
+            const char *subtitle);
+/* An invisible tap area (e.g. the whole attract screen), labelled for scripts. */
+bool ui_hit_area(struct ui *ui, struct ui_rect r, const char *label);
+
+/* Scrollable region with touch drag and inertia. The state is the screen's;
+ * zero it on enter. Between begin and end, widgets are laid out from r.y as
+ * if unscrolled; the ui shifts and clips them. end takes the content height. */
+struct ui_scroll {
+    float offset, vel, content_h, view_h;
+    uint64_t last_ms;
+    uint32_t id;
+};
+void ui_scroll_begin(struct ui *ui, struct ui_scroll *s, struct ui_rect r);
+void ui_scroll_end(struct ui *ui, struct ui_scroll *s, float content_h);
+/* Lets a screen jump (e.g. back to the top after a new search). */
+void ui_scroll_reset(struct ui_scroll *s);
+
+/* A modal dialog over everything drawn before it; the rest of the screen
+ * takes no taps while it shows. Returns 0, or 1 + the index of the tapped
+ * button. */
+int ui_modal(struct ui *ui, const char *title, const char *body, const char *const *buttons,
+             int nbuttons);
+
+/* A short message at the bottom of the screen for ms milliseconds. */
+void ui_toast(struct ui *ui, const char *text, uint32_t ms);
+/* Drops the toast (session wipe). */
+void ui_toast_clear(struct ui *ui);
+/* Draws toasts; the app calls it last in a frame. */
+void ui_draw_overlays(struct ui *ui);
+
+/* On-screen keyboard. Key labels are what a script types: "a".."z", "0".."9",
+ * and the named keys 删除 (backspace), 清空 (clear), 空格 (space). */
+enum ui_kbd_layout { UI_KBD_LETTERS, UI_KBD_DIGITS };
+enum ui_key_kind { UI_KEY_NONE, UI_KEY_CHAR, UI_KEY_BACKSPACE, UI_KEY_CLEAR, UI_KEY_SPACE };
+struct ui_key {
+    enum ui_key_kind kind;
+    char text[8];
+};
+/* Draws the keyboard in r; returns true with *out set when a key was tapped. */
+bool ui_keyboard(struct ui *ui, struct ui_rect r, enum ui_kbd_layout layout, struct ui_key *out);
+/* Height the keyboard wants at width w. */
+float ui_keyboard_height(enum ui_kbd_layout layout, float w);
+
+/* For the scenario runner: the centre (logical) of the topmost visible
+ * widget of the last frame whose label is exactly label. */
+bool ui_find_widget(const struct ui *ui, const char *label, float *cx, float *cy);
+/* True if a visible text of the last frame contains needle. */
+bool ui_text_visible(const struct ui *ui, const char *needle);
+/* Calls fn for each visible text of the last frame (diagnostics). */
+void ui_each_text(const struct ui *ui, void (*fn)(const char *text, void *ud), void *ud);
+/* Same for widget labels. */
+void ui_each_widget(const struct ui *ui, void (*fn)(const char *label, void *ud), void *ud);
+
+#endif

@@ -1,0 +1,94 @@
+/* ui_text: the kiosk's fonts and its text-texture cache. A string (or a
+ * wrapped paragraph) is rasterised once with SDL_ttf into a texture and kept
+ * in an LRU cache keyed by (font, width, text); drawing it again costs one
+ * texture copy. Paragraphs wrap with Chinese line-breaking rules (no line
+ * starts with ，。、）」 etc., none ends with （「《 etc.). Textures are white
+ * and tinted at draw time, so colour is not part of the key. Owned by the UI
+ * thread; not thread-safe. */
+#ifndef UI_TEXT_H
+#define UI_TEXT_H
+
+#include <SDL.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kerr.h"
+
+enum ui_font {
+    UI_F_SMALL,   /* 24 logical px: captions, hints */
+    UI_F_BODY,    /* 30: paragraphs, list rows */
+    UI_F_LARGE,   /* 38: buttons, row titles */
+    UI_F_TITLE,   /* 50 bold: screen titles, tile labels */
+    UI_F_HUGE,    /* 72 bold: district name, ticket numbers */
+    UI_F_CLOCK,   /* 180: attract clock */
+    UI_F_ICON,    /* 48: Material Icons */
+    UI_F_ICON_L,  /* 96: Material Icons on tiles */
+    UI_F__COUNT
+};
+
+struct ui_text;
+
+struct ui_text_config {
+    const char *font_spec; /* NULL: Noto Sans CJK SC via fontconfig */
+    const char *bold_spec; /* NULL: Noto Sans CJK SC Bold, else regular */
+    const char *icon_spec; /* NULL: Material Icons via fontconfig */
+    size_t cache_bytes;    /* texture budget; 0: 48 MiB */
+};
+
+/* Opens every font at its size times scale (physical px per logical px).
+ * Returns KERR_NOTFOUND if a font file cannot be found or opened; nothing is
+ * allocated then. TTF_Init must have been called. */
+enum kerr ui_text_create(SDL_Renderer *r, const struct ui_text_config *cfg, float scale,
+                         struct ui_text **out);
+
+void ui_text_destroy(struct ui_text *t);
+
+/* Drops every cached texture and reopens the fonts at a new scale. */
+enum kerr ui_text_set_scale(struct ui_text *t, float scale);
+
+/* A cached texture: w and h in physical pixels. Valid until the next call
+ * that may evict (any ui_text_get); do not keep it across frames. */
+struct ui_text_tex {
+    SDL_Texture *tex;
+    int w, h;
+};
+
+/* The texture of text in font, wrapped at max_w physical px (0: one line,
+ * '\n' still breaks). Rasterises only on a cache miss. Returns false (and a
+ * zero-sized tex) for empty text or when SDL fails (logged once). */
+bool ui_text_get(struct ui_text *t, enum ui_font f, const char *text, int max_w,
+                 struct ui_text_tex *out);
+
+/* Width in physical px of text on one line, from cached glyph advances. */
+int ui_text_width(struct ui_text *t, enum ui_font f, const char *text);
+
+/* Line height in physical px. */
+int ui_text_line_height(struct ui_text *t, enum ui_font f);
+
+/* Splits text into lines no wider than max_w physical px following the
+ * line-breaking rules; writes up to max byte offsets of line starts into
+ * starts (starts[0] == 0) and returns the line count (may exceed max: then
+ * only the first max are written). Exposed for tests. */
+size_t ui_text_wrap(struct ui_text *t, enum ui_font f, const char *text, int max_w,
+                    size_t *starts, size_t max);
+
+/* True if the text face has a glyph for cp. */
+bool ui_text_has_glyph(struct ui_text *t, uint32_t cp);
+
+/* Cache statistics, for the benchmark and tests. */
+struct ui_text_stats {
+    uint64_t hits, misses, rasterised_bytes;
+    size_t entries, bytes;
+};
+void ui_text_stats(const struct ui_text *t, struct ui_text_stats *out);
+
+/* Marks the start of a frame (LRU clock). */
+void ui_text_frame(struct ui_text *t);
+
+/* True for code points that may not start a line (closing punctuation). */
+bool ui_text_no_line_start(uint32_t cp);
+/* True for code points that may not end a line (opening punctuation). */
+bool ui_text_no_line_end(uint32_t cp);
+
+#endif

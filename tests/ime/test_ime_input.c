@@ -145,6 +145,21 @@ int main(void)
     check_refused(ime);
     check_separators(ime);
     check_random(ime);
+    /* The GBK table (rare characters) only adds candidates. */
+    {
+        struct ime_config gcfg = {.tmp_parent = parent, .gbk = true};
+        struct ime *g = NULL;
+        size_t plain;
+        CHECK(ime_input(ime, "shi") == KERR_OK);
+        plain = ime_candidate_count(ime);
+        CHECK(ime_open(&gcfg, &g) == KERR_OK);
+        if (g) {
+            CHECK(ime_input(g, "shi") == KERR_OK);
+            printf("shi: %zu candidates, %zu with GBK\n", plain, ime_candidate_count(g));
+            CHECK(ime_candidate_count(g) > plain);
+            ime_close(g);
+        }
+    }
     ime_close(ime);
     ime_close(NULL);
     CHECK(dir_entries(parent) == 0);

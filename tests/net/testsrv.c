@@ -145,6 +145,44 @@ static const char *hdr(const char *head, const char *name, char *out, size_t siz
     return NULL;
 }
 
+/* Sends the stored answer (status 201 or 200) in the current fault mode;
+ * frees ans. false: close the connection. */
+static bool answer_in_mode(struct tsrv *t, int fd, enum tsrv_mode m, const char *key, int status,
+                           char *ans)
+{
+    bool ok;
+    switch (m) {
+    case TS_HANG: wait_while_mode(t, TS_HANG); ok = false; break;
+    case TS_DRIP: {
+        char head2[256];
+        int n = snprintf(head2, sizeof head2,
+                         "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\n"
+                         "Content-Length: %zu\r\n\r\n", status, status == 201 ? "Created" : "OK",
+                         strlen(ans));
+        ok = send_all(fd, head2, (size_t)n);
+        for (size_t i = 0; ok && ans[i] && !stopping(t) && mode_now(t) == TS_DRIP; i++) {
+            ok = send_all(fd, ans + i, 1);
+            for (int k = 0; ok && k < 50 && mode_now(t) == TS_DRIP; k++) usleep(20000);
+        }
+        ok = false;
+        break;
+    }
+    case TS_RESET: {
+        struct linger lg = {1, 0};
+        send_all(fd, "HTTP/1.1 201 Cre", 16);
+        setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+        ok = false;
+        break;
+    }
+    default:
+        ok = respond(fd, status, status == 201 ? "Created" : "OK", API_CT_JSON, NULL, ans);
+        set_busy(t, key, false);
+        break;
+    }
+    free(ans);
+    return ok;
+}
+
 /* Handles POST /api/v1/requests in the current mode. false: close the connection. */
 static bool handle_request(struct tsrv *t, int fd, const char *head, const char *body, size_t blen)
 {
@@ -155,7 +193,6 @@ static bool handle_request(struct tsrv *t, int fd, const char *head, const char 
     enum tsrv_mode m = mode_now(t);
     char *ans = NULL;
     const char *why = NULL;
-    bool ok = true;
 
     hdr(head, "Idempotency-Key", key, sizeof key);
     hdr(head, "Authorization", auth, sizeof auth);
@@ -210,14 +247,11 @@ static bool handle_request(struct tsrv *t, int fd, const char *head, const char 
             return problem(fd, 422, "Unprocessable Content", "idempotency-key-reused", NULL);
         }
         t->st.replays++;
-        e->busy = true;
+        e->busy = m == TS_OK;
         ans = strdup(e->answer);
         pthread_mutex_unlock(&t->mu);
-        usleep(2000); /* widen the window in which a second attempt would overlap */
-        ok = respond(fd, 200, "OK", API_CT_JSON, NULL, ans);
-        set_busy(t, key, false);
-        free(ans);
-        return ok;
+        if (m == TS_OK) usleep(2000); /* widen the window in which a second attempt would overlap */
+        return answer_in_mode(t, fd, m, key, 200, ans);
     }
     if (find_ticket(t, r.ticket)) {
         t->st.conflicts++;
@@ -252,35 +286,7 @@ static bool handle_request(struct tsrv *t, int fd, const char *head, const char 
     ans = strdup(e->answer);
     pthread_mutex_unlock(&t->mu);
 
-    switch (m) {
-    case TS_HANG: wait_while_mode(t, TS_HANG); ok = false; break;
-    case TS_DRIP: {
-        char head2[256];
-        int n = snprintf(head2, sizeof head2,
-                         "HTTP/1.1 201 Created\r\nContent-Type: application/json\r\n"
-                         "Content-Length: %zu\r\n\r\n", strlen(ans));
-        ok = send_all(fd, head2, (size_t)n);
-        for (size_t i = 0; ok && ans[i] && !stopping(t) && mode_now(t) == TS_DRIP; i++) {
-            ok = send_all(fd, ans + i, 1);
-            for (int k = 0; ok && k < 50 && mode_now(t) == TS_DRIP; k++) usleep(20000);
-        }
-        ok = false;
-        break;
-    }
-    case TS_RESET: {
-        struct linger lg = {1, 0};
-        send_all(fd, "HTTP/1.1 201 Cre", 16);
-        setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
-        ok = false;
-        break;
-    }
-    default:
-        ok = respond(fd, 201, "Created", API_CT_JSON, NULL, ans);
-        set_busy(t, key, false);
-        break;
-    }
-    free(ans);
-    return ok;
+    return answer_in_mode(t, fd, m, key, 201, ans);
 }
 
 static bool handle_one(struct tsrv *t, int fd, const char *head, const char *body, size_t blen)

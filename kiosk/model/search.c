@@ -471,8 +471,10 @@ static bool score_entry(struct walker *w, const struct entry *e, struct search_h
     memset(hit, 0, sizeof *hit);
     hit->kind = e->kind;
     hit->how = how;
-    hit->score = (int)(pos > 99 ? 99 : pos) * 1000 + kind_rank(e->kind) * 200 +
-                 (e->name_chars > 99 ? 99 : e->name_chars);
+    /* earlier match, then shorter name, then categories before services
+     * before organisations */
+    hit->score = (int)(pos > 99 ? 99 : pos) * 10000 + (e->name_chars > 99 ? 99 : e->name_chars) * 10 +
+                 kind_rank(e->kind);
     if (e->kind == SEARCH_SERVICE) hit->service = e->item;
     if (e->kind == SEARCH_CATEGORY) hit->category = e->item;
     if (e->kind == SEARCH_ORG) hit->org = e->item;

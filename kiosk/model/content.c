@@ -335,15 +335,9 @@ static struct content_text get_text(struct ld *l, const cJSON *obj, const char *
                 type_name(v));
         return t;
     }
-    {
-        char pz[PATH_MAX_LEN];
-        const char *path2 = path;
-        strncpy(pz, path2, sizeof pz - 1);
-        pz[sizeof pz - 1] = 0;
-        check_keys(l, v, pz, keys);
-        t.zh = get_str(l, v, "zh", pz, true, CONTENT_MAX_STRING_BYTES);
-        t.en = get_str(l, v, "en", pz, false, CONTENT_MAX_STRING_BYTES);
-    }
+    check_keys(l, v, path, keys);
+    t.zh = get_str(l, v, "zh", path, true, CONTENT_MAX_STRING_BYTES);
+    t.en = get_str(l, v, "en", path, false, CONTENT_MAX_STRING_BYTES);
     return t;
 }
 

@@ -354,7 +354,8 @@ static bool get_int(struct ld *l, const cJSON *obj, const char *key, const char 
         return false;
     }
     d = v->valuedouble;
-    if (d != (double)(long)d || d < (double)min || d > (double)max) {
+    /* range first: converting an out-of-range double to long is undefined */
+    if (!(d >= (double)min && d <= (double)max) || d != (double)(long)d) {
         ld_fail(l, KERR_INVALID, p, "expected an integer from %ld to %ld", min, max);
         return false;
     }

@@ -21,7 +21,9 @@ struct search_index;
 enum search_kind { SEARCH_SERVICE, SEARCH_CATEGORY, SEARCH_ORG };
 
 /* How a hit matched, best first; hits are ranked by this, then by position
- * of the match, then shorter name, then bundle order. */
+ * of the match, then shorter name, then category > service > organisation,
+ * then bundle order. Pinyin initials from the first character ("flfw" for
+ * 法律服务) count as SEARCH_PREFIX; initials further in as SEARCH_INITIALS. */
 enum search_how {
     SEARCH_EXACT,      /* the name equals the query (hanzi or pinyin) */
     SEARCH_PREFIX,     /* the name starts with it (hanzi, pinyin, initials) */

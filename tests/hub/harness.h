@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -74,7 +75,14 @@ static int hub_start(struct hub *h, const char *const *extra)
     if (h->pid < 0) return -1;
     if (h->pid == 0) {
         int fd = open(h->logfile, O_WRONLY | O_CREAT | O_APPEND, 0600);
+        int nul = open("/dev/null", O_RDWR);
+        /* die with the test, and never hold ctest's output pipe */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
         if (fd >= 0) dup2(fd, 2);
+        if (nul >= 0) {
+            dup2(nul, 0);
+            dup2(nul, 1);
+        }
         execv(h->bin, (char *const *)argv);
         _exit(127);
     }

@@ -188,15 +188,17 @@ static const char *type_name(const cJSON *v)
     return "invalid";
 }
 
-/* Reports keys of obj not in allowed (NULL-terminated) and duplicate keys. */
+/* Reports keys of obj not in allowed (NULL-terminated, at most 32) and
+ * repeated keys. Linear in the number of keys, so an object with 100,000
+ * copies of one key costs nothing special. */
 static void check_keys(struct ld *l, const cJSON *obj, const char *path, const char *const *allowed)
 {
     char p[PATH_MAX_LEN];
+    bool seen[32] = {false};
     for (const cJSON *it = obj->child; it; it = it->next) {
-        bool ok = false;
-        for (size_t i = 0; allowed[i]; i++)
-            if (it->string && strcmp(it->string, allowed[i]) == 0) ok = true;
-        if (!ok) {
+        size_t k = 0;
+        while (allowed[k] && k < 32 && !(it->string && strcmp(it->string, allowed[k]) == 0)) k++;
+        if (!allowed[k] || k >= 32) {
             char shown[40];
             size_t n = it->string ? strlen(it->string) : 0;
             if (n >= sizeof shown) n = sizeof shown - 1;
@@ -206,11 +208,8 @@ static void check_keys(struct ld *l, const cJSON *obj, const char *path, const c
             ld_fail(l, KERR_INVALID, path, "unknown key \"%s\"", shown);
             continue;
         }
-        for (const cJSON *o = obj->child; o != it; o = o->next)
-            if (o->string && strcmp(o->string, it->string) == 0) {
-                ld_fail(l, KERR_INVALID, kpath(p, path, it->string), "duplicate key");
-                break;
-            }
+        if (seen[k]) ld_fail(l, KERR_INVALID, kpath(p, path, it->string), "duplicate key");
+        seen[k] = true;
     }
 }
 

@@ -40,5 +40,24 @@ broken("image outside", lambda b: b["notices"][1].__setitem__("image", "../x.png
 broken("floor 0", lambda b: b["services"][0]["place"].__setitem__("floor", 0))
 broken("phone letters", lambda b: b["services"][0].__setitem__("phone", "call me"))
 broken("string over 8 KB", lambda b: b["services"][0].__setitem__("summary", {"zh": "长" * 8193}))
+def texts(node, path="$"):
+    if isinstance(node, dict):
+        if "zh" in node and set(node) <= {"zh", "en"}:
+            yield path, node
+        for k, val in node.items():
+            yield from texts(val, path + "." + k)
+    elif isinstance(node, list):
+        for i, val in enumerate(node):
+            yield from texts(val, "%s[%d]" % (path, i))
+
+
+# The default bundle is bilingual: every text has an English version.
+n_texts = 0
+for path, t in texts(bundle):
+    n_texts += 1
+    if not t.get("en"):
+        print("default bundle: no English at", path)
+        failed = True
+print("default bundle: %d texts, all with zh and en" % n_texts if not failed else "")
 print("schema: default bundle valid, %s" % ("FAILED" if failed else "broken bundles rejected"))
 sys.exit(1 if failed else 0)

@@ -154,6 +154,8 @@ int main(int argc, char **argv)
                       "$.services[0].summary: missing required field");
     expect_reject_str("unknown_key", str_replace1(m, "\"floors\":10", "\"floors\":10,\"flors\":3"),
                       KERR_INVALID, "$.towers[0]: unknown key \"flors\"");
+    expect_reject_str("duplicate_key", str_replace1(m, "\"floors\":10", "\"floors\":10,\"floors\":11"),
+                      KERR_INVALID, "content.json: $.towers[0].floors: duplicate key");
     expect_reject_str("duplicate_id",
                       str_replace1(m, "\"notices\":", "\"companies\":[{\"id\":\"c1\",\"name\":{\"zh\":\"甲\"},\"tower\":\"t01\"},"
                                                       "{\"id\":\"c1\",\"name\":{\"zh\":\"乙\"},\"tower\":\"t01\"}],\"notices\":"),
@@ -245,6 +247,25 @@ int main(int argc, char **argv)
             n = (size_t)sprintf(doc, "{\"district\":");
             for (size_t i = 0; i < depth; i++) doc[n++] = '{', doc[n++] = i + 1 < depth ? ' ' : '}';
             expect_reject("nesting_object", doc, n, KERR_TOOBIG, "nesting deeper than 32");
+            free(doc);
+        }
+    }
+    /* 300,000 copies of one key: rejected in linear time. */
+    {
+        size_t reps = 300000, n = 0;
+        char *doc = malloc(reps * 9 + 64);
+        uint64_t t0 = kclock_mono_ms();
+        struct content_report rep;
+        struct content *c = NULL;
+        if (doc) {
+            n += (size_t)sprintf(doc, "{\"district\":{\"name\":{");
+            for (size_t i = 0; i < reps; i++) n += (size_t)sprintf(doc + n, "%s\"zh\":\"a\"", i ? "," : "");
+            n += (size_t)sprintf(doc + n, "}}}");
+            content_report_init(&rep);
+            CHECK(content_load_mem(doc, n, NULL, &c, &rep) == KERR_INVALID && c == NULL);
+            CHECK(report_has(&rep, "$.district.name.zh: duplicate key"));
+            printf("%-22s %llu ms for %zu keys\n", "many_duplicate_keys",
+                   (unsigned long long)(kclock_mono_ms() - t0), reps);
             free(doc);
         }
     }

@@ -73,7 +73,7 @@ struct kclient {
 
     pthread_mutex_t mu;     /* guards everything below */
     struct kclient_event evq[EVQ_CAP];
-    int ev_head, ev_len;
+    int ev_head, ev_len, ev_dropped;
     char queries[QUERY_CAP][API_TICKET_SIZE];
     int nqueries;
     bool items_added;
@@ -114,8 +114,9 @@ static void push_event(struct kclient *c, const struct kclient_event *ev)
 {
     pthread_mutex_lock(&c->mu);
     if (c->ev_len == EVQ_CAP) {
-        KLOGW(MOD, "event queue full; oldest event dropped (kind %d)",
-              c->evq[c->ev_head].kind);
+        /* The UI is not reading; delivery is recorded in the outbox anyway. */
+        if (c->ev_dropped++ % 256 == 0)
+            KLOGW(MOD, "event queue full; oldest events dropped (%d so far)", c->ev_dropped);
         c->ev_head = (c->ev_head + 1) % EVQ_CAP;
         c->ev_len--;
     }
@@ -682,9 +683,12 @@ static void *sender_main(void *arg)
         next = now + 1000;
         if (s.maint_due < next) next = s.maint_due;
         if (c->heartbeat_ms > 0 && !s.hb_in_flight && s.hb_due < next) next = s.hb_due;
-        for (int i = 0; i < s.nslots; i++) {
-            uint64_t due = s.slots[i].due_ms > s.host_due ? s.slots[i].due_ms : s.host_due;
-            if (!s.slots[i].in_flight && due < next) next = due;
+        if (s.items_in_flight < (s.host_tries > 0 ? 1 : c->max_in_flight)) {
+            /* a free delivery slot: wake for the next due item */
+            for (int i = 0; i < s.nslots; i++) {
+                uint64_t due = s.slots[i].due_ms > s.host_due ? s.slots[i].due_ms : s.host_due;
+                if (!s.slots[i].in_flight && due < next) next = due;
+            }
         }
         if (next > now || running > 0) {
             int wait = next > now ? (int)(next - now) : 0;
@@ -846,7 +850,10 @@ enum kerr kclient_open(const struct kclient_config *cfg, struct kclient **out)
         e = KERR_NOMEM;
         goto fail;
     }
-    curl_multi_setopt(c->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)c->max_in_flight + 2);
+    /* Parallelism is bounded by max_in_flight (+ heartbeat + queries) in the
+     * sender itself; CURLMOPT_MAX_HOST_CONNECTIONS is not used because curl
+     * 7.88 can leave transfers queued behind it pending forever. */
+    curl_multi_setopt(c->multi, CURLMOPT_MAXCONNECTS, 8L);
     if (pthread_create(&c->thread, NULL, sender_main, c) != 0) {
         e = KERR_NOMEM;
         goto fail;

@@ -79,13 +79,20 @@ static bool send_all(int fd, const char *p, size_t n)
 static bool respond(int fd, int status, const char *reason, const char *ctype, const char *extra,
                     const char *body)
 {
-    char head[512];
+    char head[512], *all;
     size_t bl = body ? strlen(body) : 0;
+    bool ok;
     int n = snprintf(head, sizeof head,
                      "HTTP/1.1 %d %s\r\nContent-Length: %zu\r\n%s%s%s%s\r\n", status, reason, bl,
                      ctype ? "Content-Type: " : "", ctype ? ctype : "", ctype ? "\r\n" : "",
                      extra ? extra : "");
-    return send_all(fd, head, (size_t)n) && (bl == 0 || send_all(fd, body, bl));
+    all = malloc((size_t)n + bl);
+    if (!all) return false;
+    memcpy(all, head, (size_t)n);
+    if (bl) memcpy(all + n, body, bl);
+    ok = send_all(fd, all, (size_t)n + bl); /* one write: no Nagle/delayed-ACK stall */
+    free(all);
+    return ok;
 }
 
 static bool problem(int fd, int status, const char *reason, const char *slug, const char *extra)
@@ -413,6 +420,10 @@ static void *accept_main(void *arg)
         if (poll(&p, 1, 50) <= 0) continue;
         fd = accept(p.fd, NULL, NULL);
         if (fd < 0) continue;
+        {
+            int one = 1;
+            setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        }
         pthread_mutex_lock(&t->mu);
         for (int i = 0; i < MAX_CONNS; i++)
             if (t->conns[i] < 0) {

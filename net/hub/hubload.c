@@ -461,7 +461,7 @@ int main(int argc, char **argv)
     struct kiosk *k = NULL, *bk = NULL;
     uint64_t *lat = NULL;
 
-    for (int i = 1; i < argc; i++) {
+    for (int i = 1; i < argc; i += 2) { /* every flag takes one value */
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!v) {
             usage(stderr);
@@ -481,7 +481,6 @@ int main(int argc, char **argv)
             usage(stderr);
             return 2;
         }
-        i++;
     }
     if (posts < 0 || nk < 1 || conns < 1 || conns > MAX_CONNS || beat_kiosks < 0 ||
         beat_interval <= 0 || beat_seconds <= 0 || (!spawn && (!hub || !token_file))) {

@@ -316,10 +316,12 @@ static void drop_slot(struct sender *s, int64_t id)
     }
 }
 
-static void start_items(struct sender *s, uint64_t now)
+/* Starts due deliveries up to the in-flight limit; returns how many started. */
+static int start_items(struct sender *s, uint64_t now)
 {
     struct kclient *c = s->c;
-    if (now < s->host_due) return;
+    int started = 0;
+    if (now < s->host_due) return 0;
     /* While the hub is in trouble (host_tries > 0) send one probe at a time. */
     int limit = s->host_tries > 0 ? 1 : c->max_in_flight;
     for (int i = 0; i < s->nslots && s->items_in_flight < limit; i++) {
@@ -347,7 +349,9 @@ static void start_items(struct sender *s, uint64_t now)
         memcpy(x->ticket, sl->ticket, sizeof x->ticket);
         sl->in_flight = true;
         s->items_in_flight++;
+        started++;
     }
+    return started;
 }
 
 static void start_queries(struct sender *s)
@@ -529,11 +533,12 @@ static void record_failure(struct sender *s, struct slot *sl, uint64_t now, uint
     }
 }
 
-static void process_done(struct sender *s)
+/* Handles finished transfers; returns how many finished. */
+static int process_done(struct sender *s)
 {
     struct kclient *c = s->c;
     struct done_item done[64];
-    int ndone = 0, left;
+    int ndone = 0, left, nmsg = 0;
     CURLMsg *m;
     uint64_t now = kclock_mono_ms();
     while ((m = curl_multi_info_read(c->multi, &left))) {
@@ -542,6 +547,7 @@ static void process_done(struct sender *s)
         long http = 0;
         enum kerr err = KERR_OK;
         if (m->msg != CURLMSG_DONE) continue;
+        nmsg++;
         rc = m->data.result;
         curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&x);
         curl_easy_getinfo(m->easy_handle, CURLINFO_RESPONSE_CODE, &http);
@@ -588,7 +594,7 @@ static void process_done(struct sender *s)
         xfer_free(c, x);
         if (ndone == (int)(sizeof done / sizeof done[0])) break;
     }
-    if (ndone == 0) return;
+    if (ndone == 0) return nmsg;
 
     /* One transaction (one fsync) for the whole round. */
     enum kerr e = outbox_begin(s->ob);
@@ -630,6 +636,7 @@ static void process_done(struct sender *s)
         free(d->answer);
     }
     if (e != KERR_OK) KLOGE(MOD, "could not record delivery results: %s", kerr_str(e));
+    return nmsg;
 }
 
 static void maintenance(struct sender *s)
@@ -673,10 +680,15 @@ static void *sender_main(void *arg)
             s.maint_due = now + MAINT_MS;
         }
         start_items(&s, now);
-        curl_multi_perform(c->multi, &running);
-        process_done(&s);
-        start_items(&s, kclock_mono_ms());
-        curl_multi_perform(c->multi, &running);
+        /* Drive curl until nothing more finishes or starts, so no finished
+         * transfer waits in the message queue while we sleep. */
+        for (int k = 0; k < 16; k++) {
+            int finished, started;
+            curl_multi_perform(c->multi, &running);
+            finished = process_done(&s);
+            started = start_items(&s, kclock_mono_ms());
+            if (finished == 0 && started == 0) break;
+        }
 
         /* Sleep until the next due item, heartbeat or maintenance, or a wake-up. */
         now = kclock_mono_ms();

@@ -340,9 +340,8 @@ static void draw_topbar(struct app *a, const struct layer *top)
     if (ui_button_icon(ui, (struct ui_rect){24 + bw + 12, 14, bw, 86}, "home", app_tr(a, S_HOME),
                        UI_ON_RED))
         app_go_home(a);
-    if (app_lang_button(a, (struct ui_rect){right - bw - 20, 14, bw + 20, 86}, UI_ON_RED)) {
-    }
-    right -= bw + 20 + 16;
+    app_lang_button(a, (struct ui_rect){right - 230, 14, 230, 86}, UI_ON_RED);
+    right -= 230 + 16;
     if (!portrait) {
         localtime_r(&now, &tm);
         strftime(hhmm, sizeof hhmm, "%H:%M", &tm);
@@ -396,6 +395,7 @@ static void render(struct app *a, const char *shot, enum kerr *shot_rc)
     if (a->asking) draw_still_there(a);
     ui_draw_overlays(a->ui);
     ui_end(a->ui);
+    if (ui_needs_redraw(a->ui)) a->dirty = true;
 
     if (shot) {
         SDL_Surface *s = SDL_CreateRGBSurfaceWithFormat(0, a->pw, a->ph, 32,
@@ -417,7 +417,8 @@ static void render(struct app *a, const char *shot, enum kerr *shot_rc)
         if (a->stats.frames == 0 && a->opt.t_process_start_us)
             a->stats.first_frame_ms = (end - a->opt.t_process_start_us) / 1000.0;
         a->stats.frames++;
-        if (a->recording) {
+        bool answered = !a->dirty; /* a redraw is pending: not yet the answer */
+        if (a->recording && answered) {
             if (a->stats.n_frame_ms == a->stats.cap_frame_ms) {
                 size_t cap = a->stats.cap_frame_ms ? a->stats.cap_frame_ms * 2 : 1024;
                 double *n = realloc(a->stats.frame_ms, cap * sizeof *n);
@@ -429,7 +430,7 @@ static void render(struct app *a, const char *shot, enum kerr *shot_rc)
             if (a->stats.n_frame_ms < a->stats.cap_frame_ms)
                 a->stats.frame_ms[a->stats.n_frame_ms++] = (end - from) / 1000.0;
         }
-        a->input_since_us = 0;
+        if (answered) a->input_since_us = 0;
     }
 }
 

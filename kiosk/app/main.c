@@ -80,7 +80,7 @@ static uint64_t process_start_us(void)
     p = strrchr(buf, ')');
     if (!p) return 0;
     /* field 22 is starttime; after ')' come fields 3.. */
-    for (int field = 3; field < 22 && p; field++) p = strchr(p + 1, ' ');
+    for (int field = 3; field <= 22 && p; field++) p = strchr(p + 1, ' ');
     if (!p || sscanf(p + 1, "%llu", &start) != 1 || hz <= 0) return 0;
     clock_gettime(CLOCK_BOOTTIME, &boot);
     clock_gettime(CLOCK_MONOTONIC, &mono);

@@ -184,7 +184,15 @@ static int run_step(struct app *a, const char *line, const char *shots_dir, char
     } else if (strcmp(cmd, "screenshot") == 0) {
         char path[2048];
         if (arg[0] != '/' && shots_dir) {
-            mkdir(shots_dir, 0755);
+            char dir[1024];
+            snprintf(dir, sizeof dir, "%s", shots_dir);
+            for (char *q = dir + 1; *q; q++)
+                if (*q == '/') {
+                    *q = 0;
+                    mkdir(dir, 0755);
+                    *q = '/';
+                }
+            mkdir(dir, 0755);
             snprintf(path, sizeof path, "%s/%s", shots_dir, arg);
         } else {
             snprintf(path, sizeof path, "%s", arg);

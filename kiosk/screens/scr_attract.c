@@ -81,7 +81,7 @@ static void frame(struct app *a, void *st, struct ui_rect body)
     if (c && c->sample)
         ui_label(ui, w - m, h - m - 50, app_tr(a, S_SAMPLE_DATA), UI_F_SMALL, 0xFFFFFFB0u,
                  UI_RIGHT);
-    if (app_lang_button(a, (struct ui_rect){w - m - 220, m, 220, 86}, UI_ON_RED)) app_go_home(a);
+    if (app_lang_button(a, (struct ui_rect){w - m - 230, m, 230, 86}, UI_ON_RED)) app_go_home(a);
     app_timer_at(a, s->entered + (since / period + 1) * period);
 }
 

@@ -44,13 +44,13 @@ static void frame(struct app *a, void *st, struct ui_rect body)
     ui_label(ui, m, portrait ? 150 : 70, name, UI_F_HUGE, UI_C_WHITE, UI_LEFT);
     ui_label(ui, m, portrait ? 260 : 180, app_tr(a, S_HOME_WELCOME), UI_F_LARGE, 0xFFFFFFDDu,
              UI_LEFT);
-    app_lang_button(a, (struct ui_rect){w - m - 220, 40, 220, 86}, UI_ON_RED);
+    app_lang_button(a, (struct ui_rect){w - m - 230, 40, 230, 86}, UI_ON_RED);
     if (portrait) {
         ui_label(ui, m, 40, hhmm, UI_F_TITLE, UI_C_WHITE, UI_LEFT);
         ui_label(ui, m + 150, 52, date, UI_F_BODY, 0xFFFFFFDDu, UI_LEFT);
     } else {
-        ui_label(ui, w - m - 220 - 48, 50, hhmm, UI_F_HUGE, UI_C_WHITE, UI_RIGHT);
-        ui_label(ui, w - m - 220 - 48, 160, date, UI_F_BODY, 0xFFFFFFDDu, UI_RIGHT);
+        ui_label(ui, w - m - 230 - 48, 50, hhmm, UI_F_HUGE, UI_C_WHITE, UI_RIGHT);
+        ui_label(ui, w - m - 230 - 48, 160, date, UI_F_BODY, 0xFFFFFFDDu, UI_RIGHT);
     }
 
     {

@@ -23,8 +23,8 @@ static void frame(struct app *a, void *st, struct ui_rect body)
     enum content_lang l = app_lang(a);
     float m = scr_margin(ui), w = body.w;
     bool portrait = ui_portrait(ui);
-    int cols = portrait ? 2 : 3;
-    float gap = 32, card_h = 200, top = body.y + 150;
+    int cols = portrait ? 1 : 3;
+    float gap = portrait ? 22 : 32, card_h = portrait ? 150 : 200, top = body.y + 150;
     float cw = (w - 2 * m - (cols - 1) * gap) / cols;
     float y;
 

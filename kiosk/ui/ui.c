@@ -77,6 +77,17 @@ struct ui {
 
     char toast[256];
     uint64_t toast_until;
+
+    SDL_Texture *corner[65]; /* anti-aliased quarter discs by radius (px) */
+
+    /* The keyboard is drawn once into a texture; a frame copies it and
+     * draws only a pressed key on top. */
+    struct {
+        SDL_Texture *tex;
+        int layout, w, h;
+    } kbd;
+    bool baking; /* drawing into a cache: record no widgets or texts */
+    bool redraw; /* a widget reported a tap: state may have changed mid-frame */
 };
 
 static inline SDL_Color col(uint32_t rgba)
@@ -165,6 +176,10 @@ enum kerr ui_create(SDL_Renderer *r, struct ui_text *text, int phys_w, int phys_
 
 void ui_destroy(struct ui *ui)
 {
+    if (!ui) return;
+    for (int i = 0; i < 65; i++)
+        if (ui->corner[i]) SDL_DestroyTexture(ui->corner[i]);
+    if (ui->kbd.tex) SDL_DestroyTexture(ui->kbd.tex);
     free(ui);
 }
 
@@ -275,6 +290,11 @@ bool ui_animating(const struct ui *ui)
     return ui->animating || ui->drag_pending != 0 || ui->fling_vel != 0;
 }
 
+bool ui_needs_redraw(const struct ui *ui)
+{
+    return ui->redraw;
+}
+
 uint64_t ui_next_deadline(const struct ui *ui)
 {
     return ui->toast_until ? ui->toast_until : UINT64_MAX;
@@ -287,6 +307,7 @@ void ui_begin(struct ui *ui, uint64_t now_ms)
     ui->now = now_ms;
     ui->cur->nw = ui->cur->nt = ui->cur->ns = ui->cur->used = 0;
     ui->animating = false;
+    ui->redraw = false;
     ui->scroll = NULL;
     ui->clipping = false;
     if (ui->toast_until && now_ms >= ui->toast_until) {
@@ -331,6 +352,7 @@ static void record_text(struct ui *ui, struct ui_rect r, const char *text)
 {
     struct frame *f = ui->cur;
     struct ui_rect v = visible_part(ui, r);
+    if (ui->baking) return;
     if (v.w <= 0 || v.h <= 0 || f->nt >= MAX_TEXTS) return;
     f->t[f->nt].r = v;
     f->t[f->nt].text = arena_dup(f, text);
@@ -348,46 +370,65 @@ void ui_fill(struct ui *ui, struct ui_rect r, uint32_t rgba)
     SDL_RenderFillRect(ui->r, &p);
 }
 
+/* A white quarter disc of radius rad px whose centre is the texture's
+ * bottom-right corner, with anti-aliased edge; tinted and flipped per use. */
+static SDL_Texture *corner_tex(struct ui *ui, int rad)
+{
+    SDL_Surface *s;
+    if (rad < 1 || rad > 64) return NULL;
+    if (ui->corner[rad]) return ui->corner[rad];
+    s = SDL_CreateRGBSurfaceWithFormat(0, rad, rad, 32, SDL_PIXELFORMAT_ARGB8888);
+    if (!s) return NULL;
+    for (int y = 0; y < rad; y++) {
+        Uint32 *row = (Uint32 *)((Uint8 *)s->pixels + y * s->pitch);
+        for (int x = 0; x < rad; x++) {
+            /* coverage from the distance of the pixel centre to the disc centre */
+            float dx = rad - (x + 0.5f), dy = rad - (y + 0.5f);
+            float cov = rad + 0.5f - sqrtf(dx * dx + dy * dy);
+            Uint32 a = cov >= 1 ? 255 : cov <= 0 ? 0 : (Uint32)(cov * 255);
+            row[x] = (a << 24) | 0xFFFFFFu;
+        }
+    }
+    ui->corner[rad] = SDL_CreateTextureFromSurface(ui->r, s);
+    SDL_FreeSurface(s);
+    if (ui->corner[rad]) SDL_SetTextureBlendMode(ui->corner[rad], SDL_BLENDMODE_BLEND);
+    return ui->corner[rad];
+}
+
+/* Rounded rectangle as three rectangles and four corner textures: plain
+ * fills and small blits, the cheap operations of the software renderer. */
 void ui_fill_round(struct ui *ui, struct ui_rect r, float radius, uint32_t rgba)
 {
-    enum { SEG = 6, NPTS = 4 * (SEG + 1) };
-    SDL_Vertex v[NPTS + 1];
-    int idx[NPTS * 3];
+    SDL_Rect p = phys(ui, place(ui, r));
     SDL_Color c = col(rgba);
-    struct ui_rect q = place(ui, r);
-    float s = ui->scale;
-    float x0 = q.x * s, y0 = q.y * s, x1 = (q.x + q.w) * s, y1 = (q.y + q.h) * s;
-    float rad = radius * s;
-    const float cx[4] = {x1 - rad, x0 + rad, x0 + rad, x1 - rad};
-    const float cy[4] = {y1 - rad, y1 - rad, y0 + rad, y0 + rad};
-    int n = 0;
-    if (rad * 2 > x1 - x0) rad = (x1 - x0) / 2;
-    if (rad * 2 > y1 - y0) rad = (y1 - y0) / 2;
-    if (rad < 1) {
+    int rad = (int)lroundf(radius * ui->scale);
+    SDL_Texture *ct;
+    if (rad * 2 > p.w) rad = p.w / 2;
+    if (rad * 2 > p.h) rad = p.h / 2;
+    ct = corner_tex(ui, rad);
+    if (!ct) {
         ui_fill(ui, r, rgba);
         return;
     }
-    v[n].position.x = (x0 + x1) / 2;
-    v[n].position.y = (y0 + y1) / 2;
-    v[n].color = c;
-    n++;
-    for (int k = 0; k < 4; k++) {
-        for (int i = 0; i <= SEG; i++) {
-            float a = (float)(k * M_PI / 2 + i * (M_PI / 2) / SEG);
-            v[n].position.x = cx[k] + cosf(a) * rad;
-            v[n].position.y = cy[k] + sinf(a) * rad;
-            v[n].color = c;
-            n++;
-        }
+    set_color(ui, rgba);
+    SDL_SetRenderDrawBlendMode(ui->r, c.a == 0xFF ? SDL_BLENDMODE_NONE : SDL_BLENDMODE_BLEND);
+    {
+        SDL_Rect bands[3] = {{p.x + rad, p.y, p.w - 2 * rad, p.h},
+                             {p.x, p.y + rad, rad, p.h - 2 * rad},
+                             {p.x + p.w - rad, p.y + rad, rad, p.h - 2 * rad}};
+        SDL_RenderFillRects(ui->r, bands, 3);
     }
-    for (int i = 0; i < NPTS; i++) {
-        idx[i * 3] = 0;
-        idx[i * 3 + 1] = 1 + i;
-        idx[i * 3 + 2] = 1 + (i + 1) % NPTS;
+    SDL_SetTextureColorMod(ct, c.r, c.g, c.b);
+    SDL_SetTextureAlphaMod(ct, c.a);
+    {
+        SDL_Rect tl = {p.x, p.y, rad, rad}, tr = {p.x + p.w - rad, p.y, rad, rad};
+        SDL_Rect bl = {p.x, p.y + p.h - rad, rad, rad}, br = {p.x + p.w - rad, p.y + p.h - rad, rad, rad};
+        SDL_RenderCopyEx(ui->r, ct, NULL, &tl, 0, NULL, SDL_FLIP_NONE);
+        SDL_RenderCopyEx(ui->r, ct, NULL, &tr, 0, NULL, SDL_FLIP_HORIZONTAL);
+        SDL_RenderCopyEx(ui->r, ct, NULL, &bl, 0, NULL, SDL_FLIP_VERTICAL);
+        SDL_RenderCopyEx(ui->r, ct, NULL, &br, 0, NULL,
+                         (SDL_RendererFlip)(SDL_FLIP_HORIZONTAL | SDL_FLIP_VERTICAL));
     }
-    SDL_SetRenderDrawBlendMode(ui->r, (rgba & 0xFF) == 0xFF ? SDL_BLENDMODE_NONE
-                                                            : SDL_BLENDMODE_BLEND);
-    SDL_RenderGeometry(ui->r, NULL, v, n, idx, NPTS * 3);
 }
 
 void ui_image(struct ui *ui, struct ui_rect r, SDL_Texture *tex)
@@ -396,12 +437,9 @@ void ui_image(struct ui *ui, struct ui_rect r, SDL_Texture *tex)
     if (tex) SDL_RenderCopy(ui->r, tex, NULL, &p);
 }
 
-static void draw_tex(struct ui *ui, const struct ui_text_tex *t, float x, float y, uint32_t rgba)
+static void draw_tex(struct ui *ui, const struct ui_text_tex *t, float x, float y)
 {
-    SDL_Color c = col(rgba);
     SDL_Rect d = {(int)lroundf(x * ui->scale), (int)lroundf(y * ui->scale), t->w, t->h};
-    SDL_SetTextureColorMod(t->tex, c.r, c.g, c.b);
-    SDL_SetTextureAlphaMod(t->tex, c.a);
     SDL_RenderCopy(ui->r, t->tex, NULL, &d);
 }
 
@@ -411,13 +449,13 @@ float ui_label(struct ui *ui, float x, float y, const char *text, enum ui_font f
     struct ui_text_tex t;
     float w, h;
     struct ui_rect r;
-    if (!ui_text_get(ui->text, f, text, 0, &t)) return 0;
+    if (!ui_text_get(ui->text, f, text, 0, rgba, &t)) return 0;
     w = t.w / ui->scale;
     h = t.h / ui->scale;
     if (align == UI_CENTER) x -= w / 2;
     if (align == UI_RIGHT) x -= w;
     r = place(ui, (struct ui_rect){x, y, w, h});
-    draw_tex(ui, &t, r.x, r.y, rgba);
+    draw_tex(ui, &t, r.x, r.y);
     record_text(ui, r, text);
     return w;
 }
@@ -441,12 +479,12 @@ void ui_label_in(struct ui *ui, struct ui_rect r, const char *text, enum ui_font
         }
         text = cut;
     }
-    if (!ui_text_get(ui->text, f, text, 0, &t)) return;
+    if (!ui_text_get(ui->text, f, text, 0, rgba, &t)) return;
     w = t.w / ui->scale;
     h = t.h / ui->scale;
     x = align == UI_CENTER ? r.x + (r.w - w) / 2 : align == UI_RIGHT ? r.x + r.w - w : r.x;
     struct ui_rect pr = place(ui, (struct ui_rect){x, r.y + (r.h - h) / 2, w, h});
-    draw_tex(ui, &t, pr.x, pr.y, rgba);
+    draw_tex(ui, &t, pr.x, pr.y);
     record_text(ui, pr, text);
 }
 
@@ -455,9 +493,9 @@ float ui_paragraph(struct ui *ui, float x, float y, float w, const char *text, e
 {
     struct ui_text_tex t;
     struct ui_rect r;
-    if (!ui_text_get(ui->text, f, text, (int)(w * ui->scale), &t)) return 0;
+    if (!ui_text_get(ui->text, f, text, (int)(w * ui->scale), rgba, &t)) return 0;
     r = place(ui, (struct ui_rect){x, y, t.w / ui->scale, t.h / ui->scale});
-    draw_tex(ui, &t, r.x, r.y, rgba);
+    draw_tex(ui, &t, r.x, r.y);
     record_text(ui, r, text);
     return t.h / ui->scale;
 }
@@ -465,7 +503,9 @@ float ui_paragraph(struct ui *ui, float x, float y, float w, const char *text, e
 float ui_paragraph_height(struct ui *ui, float w, const char *text, enum ui_font f)
 {
     struct ui_text_tex t;
-    if (!ui_text_get(ui->text, f, text, (int)(w * ui->scale), &t)) return 0;
+    /* Measures with the colour paragraphs are usually drawn in, so the
+     * texture made here is the one the draw will use. */
+    if (!ui_text_get(ui->text, f, text, (int)(w * ui->scale), UI_C_TEXT, &t)) return 0;
     return t.h / ui->scale;
 }
 
@@ -479,9 +519,9 @@ void ui_icon(struct ui *ui, float cx, float cy, const char *name, enum ui_font f
     char s[8];
     struct ui_text_tex t;
     struct ui_rect r;
-    if (!ui_icon_utf8(name, s) || !ui_text_get(ui->text, f, s, 0, &t)) return;
+    if (!ui_icon_utf8(name, s) || !ui_text_get(ui->text, f, s, 0, rgba, &t)) return;
     r = place(ui, (struct ui_rect){cx - t.w / ui->scale / 2, cy - t.h / ui->scale / 2, 0, 0});
-    draw_tex(ui, &t, r.x, r.y, rgba);
+    draw_tex(ui, &t, r.x, r.y);
 }
 
 /* ---- widgets ---------------------------------------------------------- */
@@ -495,6 +535,7 @@ static bool take_click(struct ui *ui, uint32_t id)
 {
     if (ui->clicked_id && ui->clicked_id == id) {
         ui->clicked_id = 0;
+        ui->redraw = true;
         return true;
     }
     return false;
@@ -588,7 +629,7 @@ bool ui_tile(struct ui *ui, struct ui_rect r, const char *icon, const char *titl
         rgba = (rgba & 0xFF) | (((rgba >> 24) * 3 / 4) << 24) |
                ((((rgba >> 16) & 0xFF) * 3 / 4) << 16) | ((((rgba >> 8) & 0xFF) * 3 / 4) << 8);
     } else {
-        ui_fill_round(ui, (struct ui_rect){r.x, r.y + 6, r.w, r.h}, 24, 0x00000026u);
+        ui_fill_round(ui, (struct ui_rect){r.x, r.y + 6, r.w, r.h}, 24, 0xD3CEC8FFu);
     }
     ui_fill_round(ui, body, 24, rgba);
     ui_icon(ui, body.x + 84, body.y + 96, icon, UI_F_ICON_L, UI_C_WHITE);
@@ -606,16 +647,19 @@ bool ui_row(struct ui *ui, struct ui_rect r, const char *icon, const char *title
     uint32_t id = register_widget(ui, place(ui, r), title, false);
     bool down = pressed(ui, id);
     float tx = r.x + (icon ? 110 : 36);
+    float tw = r.w - (tx - r.x) - 70;
+    /* A title too long for the large face steps down one size before it is
+     * cut short. */
+    enum ui_font tf = ui_text_w(ui, title, UI_F_LARGE) <= tw ? UI_F_LARGE : UI_F_BODY;
     ui_fill_round(ui, r, 16, down ? 0xEFE6DAFFu : UI_C_SURFACE);
     if (icon) ui_icon(ui, r.x + 60, r.y + r.h / 2, icon, UI_F_ICON, UI_C_RED);
     if (subtitle) {
-        ui_label_in(ui, (struct ui_rect){tx, r.y + 14, r.w - (tx - r.x) - 80, r.h / 2 - 8}, title,
-                    UI_F_LARGE, UI_C_TEXT, UI_LEFT);
-        ui_label_in(ui, (struct ui_rect){tx, r.y + r.h / 2 + 2, r.w - (tx - r.x) - 80, r.h / 2 - 16},
-                    subtitle, UI_F_SMALL, UI_C_MUTED, UI_LEFT);
+        ui_label_in(ui, (struct ui_rect){tx, r.y + 14, tw, r.h / 2 - 8}, title, tf, UI_C_TEXT,
+                    UI_LEFT);
+        ui_label_in(ui, (struct ui_rect){tx, r.y + r.h / 2 + 2, tw, r.h / 2 - 16}, subtitle,
+                    UI_F_SMALL, UI_C_MUTED, UI_LEFT);
     } else {
-        ui_label_in(ui, (struct ui_rect){tx, r.y, r.w - (tx - r.x) - 80, r.h}, title, UI_F_LARGE,
-                    UI_C_TEXT, UI_LEFT);
+        ui_label_in(ui, (struct ui_rect){tx, r.y, tw, r.h}, title, tf, UI_C_TEXT, UI_LEFT);
     }
     ui_icon(ui, r.x + r.w - 44, r.y + r.h / 2, "chevron_right", UI_F_ICON, UI_C_MUTED);
     return take_click(ui, id);
@@ -760,10 +804,24 @@ float ui_keyboard_height(enum ui_kbd_layout layout, float w)
     return layout == UI_KBD_DIGITS ? 4 * 104 : 5 * 100;
 }
 
+static void key_draw(struct ui *ui, struct ui_rect r, const char *label, bool down)
+{
+    uint32_t fg;
+    button_body(ui, r, UI_KEY, down, &fg);
+    ui_label_in(ui, (struct ui_rect){r.x + 8, r.y, r.w - 16, r.h}, label, UI_F_BODY, fg, UI_CENTER);
+}
+
 static bool key(struct ui *ui, struct ui_rect r, const char *label, enum ui_key_kind kind,
                 const char *text, struct ui_key *out)
 {
-    if (ui_button(ui, r, label, UI_KEY)) {
+    uint32_t id;
+    if (ui->baking) {
+        key_draw(ui, r, label, false);
+        return false;
+    }
+    id = register_widget(ui, place(ui, r), label, false);
+    if (pressed(ui, id)) key_draw(ui, r, label, true);
+    if (take_click(ui, id)) {
         out->kind = kind;
         snprintf(out->text, sizeof out->text, "%s", text ? text : "");
         return true;
@@ -771,13 +829,13 @@ static bool key(struct ui *ui, struct ui_rect r, const char *label, enum ui_key_
     return false;
 }
 
-bool ui_keyboard(struct ui *ui, struct ui_rect r, enum ui_kbd_layout layout, struct ui_key *out)
+/* Lays out the keys in r: in baking mode draws them all, otherwise
+ * registers them, draws a pressed one and reports a tap. */
+static bool keyboard_keys(struct ui *ui, struct ui_rect r, enum ui_kbd_layout layout,
+                          struct ui_key *out)
 {
     bool hitk = false;
     const float gap = 10;
-    out->kind = UI_KEY_NONE;
-    out->text[0] = 0;
-    ui_fill_round(ui, r, 20, 0xE8E1D7FFu);
     if (layout == UI_KBD_DIGITS) {
         static const char *const pad[12] = {"1", "2", "3", "4", "5", "6",
                                             "7", "8", "9", "清空", "0", "删除"};
@@ -815,6 +873,47 @@ bool ui_keyboard(struct ui *ui, struct ui_rect r, enum ui_kbd_layout layout, str
         hitk |= key(ui, s, "空格", UI_KEY_SPACE, " ", out);
     }
     return hitk;
+}
+
+bool ui_keyboard(struct ui *ui, struct ui_rect r, enum ui_kbd_layout layout, struct ui_key *out)
+{
+    SDL_Rect p = phys(ui, place(ui, r));
+    out->kind = UI_KEY_NONE;
+    out->text[0] = 0;
+    if (!ui->kbd.tex || ui->kbd.layout != (int)layout || ui->kbd.w != p.w || ui->kbd.h != p.h) {
+        if (ui->kbd.tex) SDL_DestroyTexture(ui->kbd.tex);
+        ui->kbd.tex = SDL_CreateTexture(ui->r, SDL_PIXELFORMAT_ARGB8888, SDL_TEXTUREACCESS_TARGET,
+                                        p.w, p.h);
+        ui->kbd.layout = (int)layout;
+        ui->kbd.w = p.w;
+        ui->kbd.h = p.h;
+        if (ui->kbd.tex && SDL_SetRenderTarget(ui->r, ui->kbd.tex) == 0) {
+            struct ui_scroll *saved = ui->scroll;
+            struct ui_rect origin = {0, 0, p.w / ui->scale, p.h / ui->scale};
+            SDL_SetTextureBlendMode(ui->kbd.tex, SDL_BLENDMODE_BLEND);
+            SDL_SetRenderDrawColor(ui->r, 0, 0, 0, 0);
+            SDL_RenderClear(ui->r);
+            ui->scroll = NULL;
+            ui->baking = true;
+            ui_fill_round(ui, origin, 20, 0xE8E1D7FFu);
+            keyboard_keys(ui, origin, layout, out);
+            ui->baking = false;
+            ui->scroll = saved;
+            SDL_SetRenderTarget(ui->r, NULL);
+        } else if (ui->kbd.tex) {
+            SDL_DestroyTexture(ui->kbd.tex);
+            ui->kbd.tex = NULL;
+        }
+    }
+    if (ui->kbd.tex) {
+        SDL_RenderCopy(ui->r, ui->kbd.tex, NULL, &p);
+    } else { /* no target textures: draw it all every frame */
+        ui->baking = true;
+        ui_fill_round(ui, r, 20, 0xE8E1D7FFu);
+        keyboard_keys(ui, r, layout, out);
+        ui->baking = false;
+    }
+    return keyboard_keys(ui, r, layout, out);
 }
 
 /* ---- queries for the scenario runner ---------------------------------- */

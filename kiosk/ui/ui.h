@@ -62,6 +62,9 @@ void ui_pointer_up(struct ui *ui, float px, float py, uint64_t now_ms);
 
 /* True while something moves by itself (inertia): the app keeps drawing. */
 bool ui_animating(const struct ui *ui);
+/* True after a frame in which a widget reported a tap: what was drawn
+ * before the tap was handled may be stale, so the app draws again. */
+bool ui_needs_redraw(const struct ui *ui);
 /* The next time (app clock) at which the ui must redraw by itself (a toast
  * expiring), or UINT64_MAX. */
 uint64_t ui_next_deadline(const struct ui *ui);

@@ -19,6 +19,7 @@ struct entry {
     struct entry *next;
     uint32_t hash;
     int font, max_w;
+    uint32_t rgba;
     char *text;
     SDL_Texture *tex;
     int w, h;
@@ -41,9 +42,10 @@ struct ui_text {
     bool warned;
 };
 
-static uint32_t fnv1a(const char *s, int font, int max_w)
+static uint32_t fnv1a(const char *s, int font, int max_w, uint32_t rgba)
 {
-    uint32_t h = 2166136261u ^ (uint32_t)font * 16777619u ^ (uint32_t)max_w * 2654435761u;
+    uint32_t h = 2166136261u ^ (uint32_t)font * 16777619u ^ (uint32_t)max_w * 2654435761u ^
+                 rgba * 40503u;
     for (; *s; s++) h = (h ^ (unsigned char)*s) * 16777619u;
     return h;
 }
@@ -319,9 +321,9 @@ static void evict(struct ui_text *t)
     }
 }
 
-static SDL_Surface *render_lines(struct ui_text *t, enum ui_font f, const char *text, int max_w)
+static SDL_Surface *render_lines(struct ui_text *t, enum ui_font f, const char *text, int max_w,
+                                 SDL_Color color)
 {
-    static const SDL_Color white = {255, 255, 255, 255};
     enum { MAXLINES = 512 };
     size_t starts[MAXLINES];
     size_t nl = ui_text_wrap(t, f, text, max_w, starts, MAXLINES);
@@ -363,7 +365,7 @@ static SDL_Surface *render_lines(struct ui_text *t, enum ui_font f, const char *
         while (l > 0 && (buf[l - 1] == '\n' || buf[l - 1] == ' ')) l--;
         buf[l] = 0;
         if (l == 0) continue;
-        s = TTF_RenderUTF8_Blended(t->fonts[f], buf, white);
+        s = TTF_RenderUTF8_Blended(t->fonts[f], buf, color);
         if (!s) continue;
         SDL_Rect to = {0, (int)i * step, s->w, s->h};
         SDL_SetSurfaceBlendMode(s, SDL_BLENDMODE_NONE);
@@ -374,18 +376,20 @@ static SDL_Surface *render_lines(struct ui_text *t, enum ui_font f, const char *
     return dst;
 }
 
-bool ui_text_get(struct ui_text *t, enum ui_font f, const char *text, int max_w,
+bool ui_text_get(struct ui_text *t, enum ui_font f, const char *text, int max_w, uint32_t rgba,
                  struct ui_text_tex *out)
 {
     uint32_t h;
     struct entry *e;
     SDL_Surface *s;
+    SDL_Color color = {(Uint8)(rgba >> 24), (Uint8)(rgba >> 16), (Uint8)(rgba >> 8), (Uint8)rgba};
 
     memset(out, 0, sizeof *out);
     if (!text || !*text) return false;
-    h = fnv1a(text, f, max_w);
+    h = fnv1a(text, f, max_w, rgba);
     for (e = t->buckets[h % NBUCKETS]; e; e = e->next) {
-        if (e->hash == h && e->font == (int)f && e->max_w == max_w && strcmp(e->text, text) == 0) {
+        if (e->hash == h && e->font == (int)f && e->max_w == max_w && e->rgba == rgba &&
+            strcmp(e->text, text) == 0) {
             e->used = t->clock;
             t->st.hits++;
             out->tex = e->tex;
@@ -396,10 +400,9 @@ bool ui_text_get(struct ui_text *t, enum ui_font f, const char *text, int max_w,
     }
     t->st.misses++;
     if (max_w > 0 || strchr(text, '\n')) {
-        s = render_lines(t, f, text, max_w);
+        s = render_lines(t, f, text, max_w, color);
     } else {
-        static const SDL_Color white = {255, 255, 255, 255};
-        s = TTF_RenderUTF8_Blended(t->fonts[f], text, white);
+        s = TTF_RenderUTF8_Blended(t->fonts[f], text, color);
     }
     if (!s) {
         if (!t->warned) KLOGW("text", "rasterising failed: %s", TTF_GetError());
@@ -424,6 +427,7 @@ bool ui_text_get(struct ui_text *t, enum ui_font f, const char *text, int max_w,
     e->hash = h;
     e->font = f;
     e->max_w = max_w;
+    e->rgba = rgba;
     e->w = s->w;
     e->h = s->h;
     e->bytes = (size_t)s->w * (size_t)s->h * 4 + strlen(text) + sizeof *e;

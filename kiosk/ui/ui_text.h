@@ -2,9 +2,10 @@
  * wrapped paragraph) is rasterised once with SDL_ttf into a texture and kept
  * in an LRU cache keyed by (font, width, text); drawing it again costs one
  * texture copy. Paragraphs wrap with Chinese line-breaking rules (no line
- * starts with ，。、）」 etc., none ends with （「《 etc.). Textures are white
- * and tinted at draw time, so colour is not part of the key. Owned by the UI
- * thread; not thread-safe. */
+ * starts with ，。、）」 etc., none ends with （「《 etc.). Textures are
+ * rasterised in their final colour (colour is part of the key) so that a draw
+ * is a plain alpha blit, the fast path of SDL's software renderer. Owned by
+ * the UI thread; not thread-safe. */
 #ifndef UI_TEXT_H
 #define UI_TEXT_H
 
@@ -54,10 +55,11 @@ struct ui_text_tex {
     int w, h;
 };
 
-/* The texture of text in font, wrapped at max_w physical px (0: one line,
- * '\n' still breaks). Rasterises only on a cache miss. Returns false (and a
- * zero-sized tex) for empty text or when SDL fails (logged once). */
-bool ui_text_get(struct ui_text *t, enum ui_font f, const char *text, int max_w,
+/* The texture of text in font and colour rgba (0xRRGGBBAA), wrapped at
+ * max_w physical px (0: one line, '\n' still breaks). Rasterises only on a
+ * cache miss. Returns false (and a zero-sized tex) for empty text or when SDL
+ * fails (logged once). */
+bool ui_text_get(struct ui_text *t, enum ui_font f, const char *text, int max_w, uint32_t rgba,
                  struct ui_text_tex *out);
 
 /* Width in physical px of text on one line, from cached glyph advances. */

@@ -646,6 +646,7 @@ static void maintenance(struct sender *s)
                                    DEAD_RETENTION_MS, PRUNE_MS, &erased);
     if (e != KERR_OK) KLOGW(MOD, "retention pass failed: %s", kerr_str(e));
     else if (erased) KLOGI(MOD, "erased personal fields of %d finished items", erased);
+    outbox_checkpoint(s->ob); /* keeps the WAL short; the UI connection never checkpoints */
 }
 
 static void *sender_main(void *arg)
@@ -656,6 +657,7 @@ static void *sender_main(void *arg)
     s.c = c;
     if (outbox_open(c->db_path, false, false, &s.ob, NULL) != KERR_OK) {
         KLOGE(MOD, "sender cannot open the outbox; nothing will be sent");
+        publish(c, false, KERR_DB, 0);
         return NULL;
     }
     load_new_items(&s);

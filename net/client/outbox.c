@@ -548,6 +548,11 @@ enum kerr outbox_local(struct outbox *ob, const char *ticket, struct outbox_loca
     return e;
 }
 
+void outbox_checkpoint(struct outbox *ob)
+{
+    sqlite3_wal_checkpoint_v2(ob->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+}
+
 bool outbox_integrity_ok(struct outbox *ob)
 {
     sqlite3_stmt *st = NULL;

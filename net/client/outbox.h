@@ -90,6 +90,9 @@ struct outbox_local {
 /* Looks a ticket up. KERR_NOTFOUND, KERR_DB. */
 enum kerr outbox_local(struct outbox *ob, const char *ticket, struct outbox_local *out);
 
+/* A passive WAL checkpoint (never waits); errors are ignored. */
+void outbox_checkpoint(struct outbox *ob);
+
 /* PRAGMA integrity_check == "ok" (tests, admin). */
 bool outbox_integrity_ok(struct outbox *ob);
 

@@ -11,12 +11,12 @@ PKGS=(
   libsdl2-dev libsdl2-ttf-dev libsdl2-image-dev libfontconfig-dev
   fonts-noto-cjk fonts-material-design-icons-iconfont
   # data, network, service
-  libcjson-dev libsqlite3-dev sqlite3 libcurl4-openssl-dev libmicrohttpd-dev libsystemd-dev
+  libcjson-dev libsqlite3-dev sqlite3 libcurl4-openssl-dev libmicrohttpd-dev libsystemd-dev libssl-dev
   ca-certificates openssl
   # input method and QR codes
   libpinyin15-dev libpinyin-data libqrencode-dev
   # tests: a standard JSON Schema validator, a real X server for windowed runs
-  python3 python3-jsonschema xvfb xauth
+  python3 python3-jsonschema python3-yaml xvfb xauth
 )
 
 missing=()

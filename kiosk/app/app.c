@@ -18,6 +18,7 @@
 #include "contentcheck.h"
 #include "kclock.h"
 #include "klog.h"
+#include "utf8.h"
 
 #define MAX_DEPTH 16
 #define MAX_WIPE_HOOKS 8
@@ -77,9 +78,18 @@ struct app {
     int wake_fd[2];
     uint32_t wake_event;
 
+    /* glyphs of the content rasterised in idle time after start-up */
+    struct {
+        uint32_t *cps;
+        size_t n, i;
+        int font;
+        bool done;
+    } warm;
+
     /* statistics */
     struct app_stats stats;
     bool recording;
+    bool frame_log; /* KIOSK_FRAME_LOG=1: one stderr line per frame (diagnostics) */
     uint64_t input_since_us; /* first unanswered input, 0 = none */
 };
 
@@ -375,17 +385,12 @@ static void draw_still_there(struct app *a)
     if (a->ask_until > now) app_timer_at(a, now + ((a->ask_until - now) % 1000 ? (a->ask_until - now) % 1000 : 1000));
 }
 
-static void render(struct app *a, const char *shot, enum kerr *shot_rc)
+/* The ui calls of one frame: the top screen, its top bar, the app's own
+ * dialog, toasts. */
+static void draw_screen(struct app *a)
 {
-    uint64_t start = mono_us();
-    struct layer *top;
+    struct layer *top = &a->stack[a->depth - 1];
     struct ui_rect body;
-
-    a->dirty = false;
-    a->shown_minute = app_wall_s(a) / 60;
-
-    ui_begin(a->ui, app_now_ms(a));
-    top = &a->stack[a->depth - 1];
     if (top->s->flags & SCREEN_BARE)
         body = (struct ui_rect){0, 0, ui_width(a->ui), ui_height(a->ui)};
     else
@@ -394,6 +399,25 @@ static void render(struct app *a, const char *shot, enum kerr *shot_rc)
     if (!(top->s->flags & SCREEN_BARE)) draw_topbar(a, top);
     if (a->asking) draw_still_there(a);
     ui_draw_overlays(a->ui);
+}
+
+static void render(struct app *a, const char *shot, enum kerr *shot_rc)
+{
+    uint64_t start = mono_us();
+
+    a->shown_minute = app_wall_s(a) / 60;
+
+    /* A pending tap is handled in a frame that draws nothing, so that the
+     * first frame drawn is the one that answers it. */
+    if (ui_click_pending(a->ui)) {
+        ui_begin_dry(a->ui, app_now_ms(a));
+        draw_screen(a);
+        ui_end(a->ui);
+        apply_pending(a);
+    }
+    a->dirty = false;
+    ui_begin(a->ui, app_now_ms(a));
+    draw_screen(a);
     ui_end(a->ui);
     if (ui_needs_redraw(a->ui)) a->dirty = true;
 
@@ -429,6 +453,13 @@ static void render(struct app *a, const char *shot, enum kerr *shot_rc)
             }
             if (a->stats.n_frame_ms < a->stats.cap_frame_ms)
                 a->stats.frame_ms[a->stats.n_frame_ms++] = (end - from) / 1000.0;
+        }
+        if (a->frame_log) {
+            struct ui_text_stats ts;
+            ui_text_stats(a->text, &ts);
+            fprintf(stderr, "frame %s total_ms=%.2f draw_ms=%.2f answered=%d text_misses=%lu\n",
+                    app_screen_id(a), (end - from) / 1000.0, (end - start) / 1000.0, answered,
+                    (unsigned long)ts.misses);
         }
         if (answered) a->input_since_us = 0;
     }
@@ -571,6 +602,104 @@ void app_settle(struct app *a)
     }
 }
 
+/* ---- idle-time glyph prewarming ---------------------------------------- */
+
+static const enum ui_font warm_fonts[] = {UI_F_BODY, UI_F_LARGE, UI_F_SMALL, UI_F_TITLE, UI_F_HUGE};
+
+static void warm_add(uint8_t *seen, const char *s)
+{
+    uint32_t cp;
+    while (s && (cp = utf8_next(&s)) != 0)
+        if (cp < 0x30000) seen[cp >> 3] |= (uint8_t)(1u << (cp & 7));
+}
+
+static void warm_text(uint8_t *seen, const struct content_text *t)
+{
+    warm_add(seen, t->zh);
+    warm_add(seen, t->en);
+}
+
+/* Collects every code point the content and the UI strings use, so that
+ * the first visit of a screen composes its text from cached glyphs. */
+static void warm_collect(struct app *a)
+{
+    const struct content *c = a->content;
+    uint8_t *seen = calloc(0x30000 / 8, 1);
+    size_t n = 0;
+    a->warm.done = true;
+    if (!seen) return;
+    for (int id = 0; id < S__COUNT; id++) {
+        warm_add(seen, i18n((enum str_id)id, CONTENT_ZH));
+        warm_add(seen, i18n((enum str_id)id, CONTENT_EN));
+    }
+    warm_add(seen, "0123456789:-–·年月日星期一二三四五六 ");
+    if (c) {
+        warm_text(seen, &c->district.name);
+        for (size_t i = 0; i < c->district.n_about; i++) warm_text(seen, &c->district.about[i]);
+        for (size_t i = 0; i < c->district.n_facts; i++) {
+            warm_add(seen, c->district.facts[i].value);
+            warm_text(seen, &c->district.facts[i].label);
+        }
+        warm_text(seen, &c->sample_notice);
+        for (size_t i = 0; i < c->n_categories; i++) warm_text(seen, &c->categories[i].name);
+        for (size_t i = 0; i < c->n_services; i++) {
+            const struct content_service *sv = &c->services[i];
+            warm_text(seen, &sv->name);
+            warm_text(seen, &sv->summary);
+            warm_text(seen, &sv->details);
+            warm_text(seen, &sv->provider);
+            warm_text(seen, &sv->hours);
+        }
+        for (size_t i = 0; i < c->n_notices; i++) {
+            warm_text(seen, &c->notices[i].title);
+            warm_text(seen, &c->notices[i].body);
+        }
+        for (size_t i = 0; i < c->n_towers; i++) warm_text(seen, &c->towers[i].name);
+    }
+    for (uint32_t cp = 0x21; cp < 0x30000; cp++)
+        if (seen[cp >> 3] & (1u << (cp & 7))) n++;
+    a->warm.cps = malloc((n ? n : 1) * sizeof *a->warm.cps);
+    if (a->warm.cps) {
+        a->warm.n = 0;
+        for (uint32_t cp = 0x21; cp < 0x30000; cp++)
+            if (seen[cp >> 3] & (1u << (cp & 7))) a->warm.cps[a->warm.n++] = cp;
+        a->warm.done = false;
+    }
+    free(seen);
+}
+
+/* Rasterises glyphs for up to budget_us; returns true while work remains. */
+static bool warm_step(struct app *a, uint64_t budget_us)
+{
+    uint64_t start = mono_us();
+    if (a->warm.done) return false;
+    if (!a->warm.cps) {
+        warm_collect(a);
+        if (a->warm.done) return false;
+    }
+    while (mono_us() - start < budget_us) {
+        char buf[8];
+        size_t len;
+        if (a->warm.i == a->warm.n) {
+            a->warm.i = 0;
+            if (++a->warm.font == (int)(sizeof warm_fonts / sizeof warm_fonts[0])) {
+                struct ui_text_stats st;
+                ui_text_stats(a->text, &st);
+                KLOGI("app", "prewarmed %zu glyphs (%zu KiB) of %zu code points", st.glyphs,
+                      st.glyph_bytes / 1024, a->warm.n);
+                free(a->warm.cps);
+                a->warm.cps = NULL;
+                a->warm.done = true;
+                return false;
+            }
+        }
+        len = utf8_encode(a->warm.cps[a->warm.i++], buf);
+        buf[len] = 0;
+        ui_text_prewarm(a->text, warm_fonts[a->warm.font], buf);
+    }
+    return true;
+}
+
 /* One turn of the real loop: timers, transitions, a frame if needed, then
  * sleep until input, a wake-up, the next timer or max_wait_ms. */
 static void loop_once(struct app *a, uint64_t max_wait_ms)
@@ -590,6 +719,8 @@ static void loop_once(struct app *a, uint64_t max_wait_ms)
         timeout = 0;
     else if (ui_animating(a->ui))
         timeout = FRAME_MS;
+    else if (warm_step(a, 2000))
+        timeout = 0; /* more to warm: look for input, then go on */
     else
         timeout = d == UINT64_MAX ? 60000 : d <= now ? 0 : (int)(d - now);
     if ((uint64_t)timeout > max_wait_ms) timeout = (int)max_wait_ms;
@@ -734,6 +865,7 @@ enum kerr app_create(const struct app_config *cfg, const struct app_options *opt
     a->wake_fd[0] = a->wake_fd[1] = -1;
     a->lang = cfg->lang ? CONTENT_EN : CONTENT_ZH;
     a->stats.first_frame_ms = -1;
+    a->frame_log = getenv("KIOSK_FRAME_LOG") && strcmp(getenv("KIOSK_FRAME_LOG"), "1") == 0;
     a->t0_ms = kclock_mono_ms();
     a->wall0_ms = opt->fake_wall_s ? opt->fake_wall_s * 1000 : kclock_wall_ms();
 
@@ -825,5 +957,6 @@ void app_destroy(struct app *a)
     if (a->wake_fd[1] >= 0) close(a->wake_fd[1]);
     if (a->temp_state) nftw(a->state_dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
     free(a->stats.frame_ms);
+    free(a->warm.cps);
     free(a);
 }

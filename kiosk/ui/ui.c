@@ -78,7 +78,7 @@ struct ui {
     char toast[256];
     uint64_t toast_until;
 
-    SDL_Texture *corner[65]; /* anti-aliased quarter discs by radius (px) */
+    SDL_Texture *corner[65][4]; /* anti-aliased quarter discs by radius (px), per corner */
 
     /* The keyboard is drawn once into a texture; a frame copies it and
      * draws only a pressed key on top. */
@@ -88,6 +88,7 @@ struct ui {
     } kbd;
     bool baking; /* drawing into a cache: record no widgets or texts */
     bool redraw; /* a widget reported a tap: state may have changed mid-frame */
+    bool dry;    /* layout and input only: nothing is drawn (see ui_begin_dry) */
 };
 
 static inline SDL_Color col(uint32_t rgba)
@@ -178,7 +179,8 @@ void ui_destroy(struct ui *ui)
 {
     if (!ui) return;
     for (int i = 0; i < 65; i++)
-        if (ui->corner[i]) SDL_DestroyTexture(ui->corner[i]);
+        for (int q = 0; q < 4; q++)
+            if (ui->corner[i][q]) SDL_DestroyTexture(ui->corner[i][q]);
     if (ui->kbd.tex) SDL_DestroyTexture(ui->kbd.tex);
     free(ui);
 }
@@ -302,6 +304,17 @@ uint64_t ui_next_deadline(const struct ui *ui)
 
 /* ---- frame ------------------------------------------------------------ */
 
+void ui_begin_dry(struct ui *ui, uint64_t now_ms)
+{
+    ui->dry = true;
+    ui_begin(ui, now_ms);
+}
+
+bool ui_click_pending(const struct ui *ui)
+{
+    return ui->clicked_id != 0;
+}
+
 void ui_begin(struct ui *ui, uint64_t now_ms)
 {
     ui->now = now_ms;
@@ -315,6 +328,7 @@ void ui_begin(struct ui *ui, uint64_t now_ms)
         ui->toast[0] = 0;
     }
     ui_text_frame(ui->text);
+    if (ui->dry) return;
     set_color(ui, UI_C_BG);
     SDL_RenderSetClipRect(ui->r, NULL);
     SDL_RenderClear(ui->r);
@@ -323,6 +337,7 @@ void ui_begin(struct ui *ui, uint64_t now_ms)
 void ui_end(struct ui *ui)
 {
     struct frame *t = ui->prev;
+    ui->dry = false;
     ui->clicked_id = 0;
     /* A fling whose list was not drawn this frame is dropped. */
     if (!ui->dragging) ui->drag_pending = 0;
@@ -364,35 +379,38 @@ static void record_text(struct ui *ui, struct ui_rect r, const char *text)
 void ui_fill(struct ui *ui, struct ui_rect r, uint32_t rgba)
 {
     SDL_Rect p = phys(ui, place(ui, r));
+    if (ui->dry) return;
     set_color(ui, rgba);
     SDL_SetRenderDrawBlendMode(ui->r, (rgba & 0xFF) == 0xFF ? SDL_BLENDMODE_NONE
                                                             : SDL_BLENDMODE_BLEND);
     SDL_RenderFillRect(ui->r, &p);
 }
 
-/* A white quarter disc of radius rad px whose centre is the texture's
- * bottom-right corner, with anti-aliased edge; tinted and flipped per use. */
-static SDL_Texture *corner_tex(struct ui *ui, int rad)
+/* A white quarter disc of radius rad px for corner q (0 top-left, 1 top-
+ * right, 2 bottom-left, 3 bottom-right) with an anti-aliased edge. One
+ * texture per corner, because the software renderer's flipped copy is slow. */
+static SDL_Texture *corner_tex(struct ui *ui, int rad, int q)
 {
     SDL_Surface *s;
     if (rad < 1 || rad > 64) return NULL;
-    if (ui->corner[rad]) return ui->corner[rad];
+    if (ui->corner[rad][q]) return ui->corner[rad][q];
     s = SDL_CreateRGBSurfaceWithFormat(0, rad, rad, 32, SDL_PIXELFORMAT_ARGB8888);
     if (!s) return NULL;
     for (int y = 0; y < rad; y++) {
         Uint32 *row = (Uint32 *)((Uint8 *)s->pixels + y * s->pitch);
         for (int x = 0; x < rad; x++) {
-            /* coverage from the distance of the pixel centre to the disc centre */
-            float dx = rad - (x + 0.5f), dy = rad - (y + 0.5f);
+            /* the disc's centre is the corner of the texture facing the shape */
+            float cx = (q & 1) ? 0 : rad, cy = (q & 2) ? 0 : rad;
+            float dx = cx - (x + 0.5f), dy = cy - (y + 0.5f);
             float cov = rad + 0.5f - sqrtf(dx * dx + dy * dy);
             Uint32 a = cov >= 1 ? 255 : cov <= 0 ? 0 : (Uint32)(cov * 255);
             row[x] = (a << 24) | 0xFFFFFFu;
         }
     }
-    ui->corner[rad] = SDL_CreateTextureFromSurface(ui->r, s);
+    ui->corner[rad][q] = SDL_CreateTextureFromSurface(ui->r, s);
     SDL_FreeSurface(s);
-    if (ui->corner[rad]) SDL_SetTextureBlendMode(ui->corner[rad], SDL_BLENDMODE_BLEND);
-    return ui->corner[rad];
+    if (ui->corner[rad][q]) SDL_SetTextureBlendMode(ui->corner[rad][q], SDL_BLENDMODE_BLEND);
+    return ui->corner[rad][q];
 }
 
 /* Rounded rectangle as three rectangles and four corner textures: plain
@@ -402,11 +420,10 @@ void ui_fill_round(struct ui *ui, struct ui_rect r, float radius, uint32_t rgba)
     SDL_Rect p = phys(ui, place(ui, r));
     SDL_Color c = col(rgba);
     int rad = (int)lroundf(radius * ui->scale);
-    SDL_Texture *ct;
+    if (ui->dry) return;
     if (rad * 2 > p.w) rad = p.w / 2;
     if (rad * 2 > p.h) rad = p.h / 2;
-    ct = corner_tex(ui, rad);
-    if (!ct) {
+    if (rad < 1 || !corner_tex(ui, rad, 0)) {
         ui_fill(ui, r, rgba);
         return;
     }
@@ -418,28 +435,26 @@ void ui_fill_round(struct ui *ui, struct ui_rect r, float radius, uint32_t rgba)
                              {p.x + p.w - rad, p.y + rad, rad, p.h - 2 * rad}};
         SDL_RenderFillRects(ui->r, bands, 3);
     }
-    SDL_SetTextureColorMod(ct, c.r, c.g, c.b);
-    SDL_SetTextureAlphaMod(ct, c.a);
-    {
-        SDL_Rect tl = {p.x, p.y, rad, rad}, tr = {p.x + p.w - rad, p.y, rad, rad};
-        SDL_Rect bl = {p.x, p.y + p.h - rad, rad, rad}, br = {p.x + p.w - rad, p.y + p.h - rad, rad, rad};
-        SDL_RenderCopyEx(ui->r, ct, NULL, &tl, 0, NULL, SDL_FLIP_NONE);
-        SDL_RenderCopyEx(ui->r, ct, NULL, &tr, 0, NULL, SDL_FLIP_HORIZONTAL);
-        SDL_RenderCopyEx(ui->r, ct, NULL, &bl, 0, NULL, SDL_FLIP_VERTICAL);
-        SDL_RenderCopyEx(ui->r, ct, NULL, &br, 0, NULL,
-                         (SDL_RendererFlip)(SDL_FLIP_HORIZONTAL | SDL_FLIP_VERTICAL));
+    for (int q = 0; q < 4; q++) {
+        SDL_Texture *ct = corner_tex(ui, rad, q);
+        SDL_Rect d = {(q & 1) ? p.x + p.w - rad : p.x, (q & 2) ? p.y + p.h - rad : p.y, rad, rad};
+        if (!ct) continue;
+        SDL_SetTextureColorMod(ct, c.r, c.g, c.b);
+        SDL_SetTextureAlphaMod(ct, c.a);
+        SDL_RenderCopy(ui->r, ct, NULL, &d);
     }
 }
 
 void ui_image(struct ui *ui, struct ui_rect r, SDL_Texture *tex)
 {
     SDL_Rect p = phys(ui, place(ui, r));
-    if (tex) SDL_RenderCopy(ui->r, tex, NULL, &p);
+    if (tex && !ui->dry) SDL_RenderCopy(ui->r, tex, NULL, &p);
 }
 
 static void draw_tex(struct ui *ui, const struct ui_text_tex *t, float x, float y)
 {
     SDL_Rect d = {(int)lroundf(x * ui->scale), (int)lroundf(y * ui->scale), t->w, t->h};
+    if (ui->dry) return;
     SDL_RenderCopy(ui->r, t->tex, NULL, &d);
 }
 
@@ -629,7 +644,8 @@ bool ui_tile(struct ui *ui, struct ui_rect r, const char *icon, const char *titl
         rgba = (rgba & 0xFF) | (((rgba >> 24) * 3 / 4) << 24) |
                ((((rgba >> 16) & 0xFF) * 3 / 4) << 16) | ((((rgba >> 8) & 0xFF) * 3 / 4) << 8);
     } else {
-        ui_fill_round(ui, (struct ui_rect){r.x, r.y + 6, r.w, r.h}, 24, 0xD3CEC8FFu);
+        /* only the strip that shows below the tile */
+        ui_fill_round(ui, (struct ui_rect){r.x, r.y + r.h - 42, r.w, 48}, 24, 0xD3CEC8FFu);
     }
     ui_fill_round(ui, body, 24, rgba);
     ui_icon(ui, body.x + 84, body.y + 96, icon, UI_F_ICON_L, UI_C_WHITE);
@@ -880,6 +896,7 @@ bool ui_keyboard(struct ui *ui, struct ui_rect r, enum ui_kbd_layout layout, str
     SDL_Rect p = phys(ui, place(ui, r));
     out->kind = UI_KEY_NONE;
     out->text[0] = 0;
+    if (ui->dry) return keyboard_keys(ui, r, layout, out);
     if (!ui->kbd.tex || ui->kbd.layout != (int)layout || ui->kbd.w != p.w || ui->kbd.h != p.h) {
         if (ui->kbd.tex) SDL_DestroyTexture(ui->kbd.tex);
         ui->kbd.tex = SDL_CreateTexture(ui->r, SDL_PIXELFORMAT_ARGB8888, SDL_TEXTUREACCESS_TARGET,

@@ -73,6 +73,13 @@ uint64_t ui_next_deadline(const struct ui *ui);
 void ui_begin(struct ui *ui, uint64_t now_ms);
 void ui_end(struct ui *ui);
 
+/* A frame that lays out and takes input but draws nothing: when a tap is
+ * pending the app runs one, so the screen the tap leads to is the first
+ * one drawn (the tap's latency does not include drawing the old screen). */
+void ui_begin_dry(struct ui *ui, uint64_t now_ms);
+/* True when a tap waits to be reported by its widget in the next frame. */
+bool ui_click_pending(const struct ui *ui);
+
 /* Drawing primitives (logical units). */
 void ui_fill(struct ui *ui, struct ui_rect r, uint32_t rgba);
 void ui_fill_round(struct ui *ui, struct ui_rect r, float radius, uint32_t rgba);

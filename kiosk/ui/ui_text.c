@@ -27,19 +27,38 @@ struct entry {
     uint64_t used;
 };
 
+/* A rasterised glyph: its alpha coverage, trimmed to the rows that have
+ * ink, placed relative to the pen position. */
+struct glyph {
+    uint32_t key; /* font << 21 | code point; 0 = empty slot */
+    int16_t x0;   /* left edge relative to the pen (min(0, minx)) */
+    int16_t y0;   /* first inked row */
+    uint16_t w, h;
+    uint8_t *alpha;
+};
+
+#define GLYPH_SLOTS 16384 /* power of two; about 10k glyphs before it is full */
+
 struct ui_text {
     SDL_Renderer *r;
     struct ui_text_config cfg;
     struct fontfind_result text_face, bold_face, icon_face;
     bool have_bold;
     float scale;
-    TTF_Font *fonts[UI_F__COUNT];
+    /* Three faces (regular, bold, icons), each set to the size of the
+     * ui_font being used: one FreeType face costs ~3 MB for Noto CJK, so
+     * eight sizes would cost eight. */
+    TTF_Font *faces[3];
+    int face_px[3];
+    int px[UI_F__COUNT], height[UI_F__COUNT];
     uint16_t *adv[UI_F__COUNT]; /* BMP glyph advances, 0 = not yet known */
     struct entry *buckets[NBUCKETS];
     size_t entries, bytes, budget;
     uint64_t clock;
     struct ui_text_stats st;
     bool warned;
+    struct glyph *glyphs; /* open addressing, GLYPH_SLOTS */
+    size_t nglyphs, glyph_bytes;
 };
 
 static uint32_t fnv1a(const char *s, int font, int max_w, uint32_t rgba)
@@ -50,14 +69,43 @@ static uint32_t fnv1a(const char *s, int font, int max_w, uint32_t rgba)
     return h;
 }
 
+static void drop_glyphs(struct ui_text *t)
+{
+    if (!t->glyphs) return;
+    for (size_t i = 0; i < GLYPH_SLOTS; i++) free(t->glyphs[i].alpha);
+    memset(t->glyphs, 0, GLYPH_SLOTS * sizeof *t->glyphs);
+    t->nglyphs = t->glyph_bytes = 0;
+}
+
 static void close_fonts(struct ui_text *t)
 {
+    drop_glyphs(t);
+    for (int i = 0; i < 3; i++) {
+        if (t->faces[i]) TTF_CloseFont(t->faces[i]);
+        t->faces[i] = NULL;
+    }
     for (int i = 0; i < UI_F__COUNT; i++) {
-        if (t->fonts[i]) TTF_CloseFont(t->fonts[i]);
-        t->fonts[i] = NULL;
         free(t->adv[i]);
         t->adv[i] = NULL;
     }
+}
+
+static int face_of(const struct ui_text *t, int f)
+{
+    if (f == UI_F_ICON || f == UI_F_ICON_L) return 2;
+    if ((f == UI_F_TITLE || f == UI_F_HUGE) && t->faces[1]) return 1;
+    return 0;
+}
+
+/* The face of font f, set to f's size. */
+static TTF_Font *use(struct ui_text *t, enum ui_font f)
+{
+    int fc = face_of(t, f);
+    if (t->face_px[fc] != t->px[f]) {
+        TTF_SetFontSize(t->faces[fc], t->px[f]);
+        t->face_px[fc] = t->px[f];
+    }
+    return t->faces[fc];
 }
 
 static void drop_all(struct ui_text *t)
@@ -78,19 +126,23 @@ static void drop_all(struct ui_text *t)
 
 static enum kerr open_fonts(struct ui_text *t)
 {
-    for (int i = 0; i < UI_F__COUNT; i++) {
-        const struct fontfind_result *face = &t->text_face;
-        int px = (int)(font_px[i] * t->scale + 0.5f);
-        if (i == UI_F_ICON || i == UI_F_ICON_L)
-            face = &t->icon_face;
-        else if ((i == UI_F_TITLE || i == UI_F_HUGE) && t->have_bold)
-            face = &t->bold_face;
-        t->fonts[i] = TTF_OpenFontIndex(face->path, px < 6 ? 6 : px, face->index);
-        if (!t->fonts[i]) {
-            KLOGE("text", "cannot open font %s#%d: %s", face->path, face->index, TTF_GetError());
+    const struct fontfind_result *faces[3] = {&t->text_face, t->have_bold ? &t->bold_face : NULL,
+                                              &t->icon_face};
+    for (int i = 0; i < 3; i++) {
+        if (!faces[i]) continue;
+        t->faces[i] = TTF_OpenFontIndex(faces[i]->path, 30, faces[i]->index);
+        t->face_px[i] = 30;
+        if (!t->faces[i]) {
+            KLOGE("text", "cannot open font %s#%d: %s", faces[i]->path, faces[i]->index,
+                  TTF_GetError());
             close_fonts(t);
             return KERR_NOTFOUND;
         }
+    }
+    for (int i = 0; i < UI_F__COUNT; i++) {
+        int px = (int)(font_px[i] * t->scale + 0.5f);
+        t->px[i] = px < 6 ? 6 : px;
+        t->height[i] = TTF_FontHeight(use(t, (enum ui_font)i));
         t->adv[i] = calloc(0x10000, sizeof(uint16_t));
         if (!t->adv[i]) {
             close_fonts(t);
@@ -109,7 +161,12 @@ enum kerr ui_text_create(SDL_Renderer *r, const struct ui_text_config *cfg, floa
     t->r = r;
     if (cfg) t->cfg = *cfg;
     t->scale = scale;
-    t->budget = t->cfg.cache_bytes ? t->cfg.cache_bytes : (size_t)48 << 20;
+    t->budget = t->cfg.cache_bytes ? t->cfg.cache_bytes : (size_t)32 << 20;
+    t->glyphs = calloc(GLYPH_SLOTS, sizeof *t->glyphs);
+    if (!t->glyphs) {
+        free(t);
+        return KERR_NOMEM;
+    }
     rc = fontfind_text(t->cfg.font_spec, &t->text_face);
     if (rc != KERR_OK) {
         KLOGE("text", "no CJK text font found (%s); install fonts-noto-cjk or set \"font\"",
@@ -126,11 +183,13 @@ enum kerr ui_text_create(SDL_Renderer *r, const struct ui_text_config *cfg, floa
     }
     rc = open_fonts(t);
     if (rc != KERR_OK) goto fail;
+    (void)0;
     KLOGI("text", "font %s#%d, icons %s", t->text_face.path, t->text_face.index,
           t->icon_face.path);
     *out = t;
     return KERR_OK;
 fail:
+    free(t->glyphs);
     free(t);
     return rc;
 }
@@ -140,6 +199,7 @@ void ui_text_destroy(struct ui_text *t)
     if (!t) return;
     drop_all(t);
     close_fonts(t);
+    free(t->glyphs);
     free(t);
 }
 
@@ -155,7 +215,7 @@ static int advance(struct ui_text *t, enum ui_font f, uint32_t cp)
 {
     int minx, maxx, miny, maxy, adv = 0;
     if (cp < 0x10000 && t->adv[f][cp]) return t->adv[f][cp] - 1;
-    if (TTF_GlyphMetrics32(t->fonts[f], cp, &minx, &maxx, &miny, &maxy, &adv) != 0) adv = 0;
+    if (TTF_GlyphMetrics32(use(t, f), cp, &minx, &maxx, &miny, &maxy, &adv) != 0) adv = 0;
     if (cp < 0x10000) t->adv[f][cp] = (uint16_t)(adv + 1);
     return adv;
 }
@@ -177,12 +237,12 @@ int ui_text_width(struct ui_text *t, enum ui_font f, const char *text)
 
 int ui_text_line_height(struct ui_text *t, enum ui_font f)
 {
-    return TTF_FontHeight(t->fonts[f]);
+    return t->height[f];
 }
 
 bool ui_text_has_glyph(struct ui_text *t, uint32_t cp)
 {
-    return TTF_GlyphIsProvided32(t->fonts[UI_F_BODY], cp) != 0;
+    return TTF_GlyphIsProvided32(t->faces[0], cp) != 0;
 }
 
 bool ui_text_no_line_start(uint32_t cp)
@@ -321,6 +381,128 @@ static void evict(struct ui_text *t)
     }
 }
 
+/* The cached glyph of cp in font f, rasterising it on first use. Returns
+ * NULL when the table is full or SDL_ttf fails (the caller falls back). */
+static const struct glyph *glyph_get(struct ui_text *t, enum ui_font f, uint32_t cp)
+{
+    static const SDL_Color white = {255, 255, 255, 255};
+    uint32_t key = ((uint32_t)f + 1) << 21 | (cp & 0x1FFFFF);
+    size_t i = (key * 2654435761u) & (GLYPH_SLOTS - 1);
+    struct glyph *g;
+    SDL_Surface *s;
+    int minx, maxx, miny, maxy, adv, top = -1, bottom = -1;
+
+    for (;;) {
+        g = &t->glyphs[i];
+        if (g->key == key) return g;
+        if (g->key == 0) break;
+        i = (i + 1) & (GLYPH_SLOTS - 1);
+    }
+    if (t->nglyphs >= GLYPH_SLOTS * 3 / 4) return NULL;
+    if (TTF_GlyphMetrics32(use(t, f), cp, &minx, &maxx, &miny, &maxy, &adv) != 0) return NULL;
+    s = TTF_RenderGlyph32_Blended(use(t, f), cp, white);
+    if (!s) return NULL;
+    if (SDL_LockSurface(s) != 0) {
+        SDL_FreeSurface(s);
+        return NULL;
+    }
+    for (int y = 0; y < s->h; y++) {
+        const Uint32 *row = (const Uint32 *)((const Uint8 *)s->pixels + y * s->pitch);
+        for (int x = 0; x < s->w; x++)
+            if (row[x] >> 24) {
+                if (top < 0) top = y;
+                bottom = y;
+                break;
+            }
+    }
+    g->key = key;
+    g->x0 = (int16_t)(minx < 0 ? minx : 0);
+    g->y0 = (int16_t)(top < 0 ? 0 : top);
+    g->w = (uint16_t)s->w;
+    g->h = (uint16_t)(top < 0 ? 0 : bottom - top + 1);
+    g->alpha = g->h ? malloc((size_t)g->w * g->h) : NULL;
+    if (g->h && !g->alpha) {
+        g->h = 0;
+    } else {
+        for (int y = 0; y < g->h; y++) {
+            const Uint32 *row = (const Uint32 *)((const Uint8 *)s->pixels + (y + top) * s->pitch);
+            for (int x = 0; x < g->w; x++) g->alpha[y * g->w + x] = (uint8_t)(row[x] >> 24);
+        }
+    }
+    SDL_UnlockSurface(s);
+    SDL_FreeSurface(s);
+    t->nglyphs++;
+    t->glyph_bytes += (size_t)g->w * g->h;
+    return g;
+}
+
+/* Draws text[0..len) with cached glyphs into dst (ARGB8888) with its pen
+ * starting at (x, y). Returns false if a glyph could not be had. */
+static bool compose(struct ui_text *t, enum ui_font f, const char *text, size_t len,
+                    SDL_Surface *dst, int x, int y, SDL_Color c)
+{
+    const char *p = text, *end = text + len;
+    Uint32 rgb = (Uint32)c.r << 16 | (Uint32)c.g << 8 | c.b;
+    while (p < end) {
+        uint32_t cp = utf8_next(&p);
+        const struct glyph *g;
+        if (cp == 0) break;
+        if (cp == '\n') continue;
+        g = glyph_get(t, f, cp);
+        if (!g) return false;
+        for (int gy = 0; gy < g->h; gy++) {
+            int dy = y + g->y0 + gy;
+            Uint32 *row;
+            if (dy < 0 || dy >= dst->h) continue;
+            row = (Uint32 *)((Uint8 *)dst->pixels + dy * dst->pitch);
+            for (int gx = 0; gx < g->w; gx++) {
+                int dx = x + g->x0 + gx;
+                Uint32 a = g->alpha[gy * g->w + gx];
+                if (!a || dx < 0 || dx >= dst->w) continue;
+                a = a * c.a / 255;
+                if (a > row[dx] >> 24) row[dx] = a << 24 | rgb;
+            }
+        }
+        x += advance(t, f, cp);
+    }
+    return true;
+}
+
+/* One line of text composed from cached glyphs; NULL on failure. The
+ * surface is as wide as the advances, plus any ink that hangs out at either
+ * end (a 'j' at the start, an italic end). */
+static SDL_Surface *compose_line(struct ui_text *t, enum ui_font f, const char *text, size_t len,
+                                 SDL_Color c, int *pad_left)
+{
+    int w = 0, lead = 0, tail = 0;
+    const char *p = text, *end = text + len;
+    uint32_t cp;
+    bool first = true;
+    SDL_Surface *s;
+    while (p < end && (cp = utf8_next(&p)) != 0) {
+        const struct glyph *g;
+        int adv;
+        if (cp == '\n') continue;
+        g = glyph_get(t, f, cp);
+        if (!g) return NULL;
+        adv = advance(t, f, cp);
+        if (first && g->x0 < 0) lead = -g->x0;
+        first = false;
+        w += adv;
+        tail = g->x0 + g->w - adv > 0 ? g->x0 + g->w - adv : 0;
+    }
+    s = SDL_CreateRGBSurfaceWithFormat(0, lead + w + tail > 0 ? lead + w + tail : 1,
+                                       t->height[f], 32, SDL_PIXELFORMAT_ARGB8888);
+    if (!s) return NULL;
+    SDL_FillRect(s, NULL, 0);
+    if (!compose(t, f, text, len, s, lead, 0, c)) {
+        SDL_FreeSurface(s);
+        return NULL;
+    }
+    if (pad_left) *pad_left = lead;
+    return s;
+}
+
 static SDL_Surface *render_lines(struct ui_text *t, enum ui_font f, const char *text, int max_w,
                                  SDL_Color color)
 {
@@ -328,7 +510,7 @@ static SDL_Surface *render_lines(struct ui_text *t, enum ui_font f, const char *
     size_t starts[MAXLINES];
     size_t nl = ui_text_wrap(t, f, text, max_w, starts, MAXLINES);
     size_t len = strlen(text);
-    int lh = TTF_FontHeight(t->fonts[f]);
+    int lh = t->height[f];
     int step = nl > 1 ? (int)(lh * PARA_SPACING) : lh;
     int width = 0, height;
     SDL_Surface *dst;
@@ -365,7 +547,8 @@ static SDL_Surface *render_lines(struct ui_text *t, enum ui_font f, const char *
         while (l > 0 && (buf[l - 1] == '\n' || buf[l - 1] == ' ')) l--;
         buf[l] = 0;
         if (l == 0) continue;
-        s = TTF_RenderUTF8_Blended(t->fonts[f], buf, color);
+        s = compose_line(t, f, buf, l, color, NULL);
+        if (!s) s = TTF_RenderUTF8_Blended(use(t, f), buf, color);
         if (!s) continue;
         SDL_Rect to = {0, (int)i * step, s->w, s->h};
         SDL_SetSurfaceBlendMode(s, SDL_BLENDMODE_NONE);
@@ -402,7 +585,8 @@ bool ui_text_get(struct ui_text *t, enum ui_font f, const char *text, int max_w,
     if (max_w > 0 || strchr(text, '\n')) {
         s = render_lines(t, f, text, max_w, color);
     } else {
-        s = TTF_RenderUTF8_Blended(t->fonts[f], text, color);
+        s = compose_line(t, f, text, strlen(text), color, NULL);
+        if (!s) s = TTF_RenderUTF8_Blended(use(t, f), text, color);
     }
     if (!s) {
         if (!t->warned) KLOGW("text", "rasterising failed: %s", TTF_GetError());
@@ -445,9 +629,24 @@ bool ui_text_get(struct ui_text *t, enum ui_font f, const char *text, int max_w,
     return true;
 }
 
+size_t ui_text_prewarm(struct ui_text *t, enum ui_font f, const char *text)
+{
+    size_t n = 0;
+    uint32_t cp;
+    while (text && (cp = utf8_next(&text)) != 0) {
+        size_t before = t->nglyphs;
+        if (cp == '\n' || cp == ' ') continue;
+        if (!glyph_get(t, f, cp)) break;
+        n += t->nglyphs - before;
+    }
+    return n;
+}
+
 void ui_text_stats(const struct ui_text *t, struct ui_text_stats *out)
 {
     *out = t->st;
+    out->glyphs = t->nglyphs;
+    out->glyph_bytes = t->glyph_bytes;
     out->entries = t->entries;
     out->bytes = t->bytes;
 }

@@ -4,7 +4,9 @@
  * texture copy. Paragraphs wrap with Chinese line-breaking rules (no line
  * starts with ，。、）」 etc., none ends with （「《 etc.). Textures are
  * rasterised in their final colour (colour is part of the key) so that a draw
- * is a plain alpha blit, the fast path of SDL's software renderer. Owned by
+ * is a plain alpha blit, the fast path of SDL's software renderer. Strings
+ * are composed from a glyph cache (SDL_ttf's own holds 256 glyphs, far too
+ * few for Chinese), falling back to SDL_ttf's renderer. Owned by
  * the UI thread; not thread-safe. */
 #ifndef UI_TEXT_H
 #define UI_TEXT_H
@@ -82,8 +84,14 @@ bool ui_text_has_glyph(struct ui_text *t, uint32_t cp);
 struct ui_text_stats {
     uint64_t hits, misses, rasterised_bytes;
     size_t entries, bytes;
+    size_t glyphs, glyph_bytes; /* the glyph cache strings are composed from */
 };
 void ui_text_stats(const struct ui_text *t, struct ui_text_stats *out);
+
+/* Rasterises the glyphs of text in font f into the glyph cache (strings are
+ * composed from it, so a new string made of known glyphs costs no FreeType
+ * work). For idle time after start-up. Returns how many glyphs were new. */
+size_t ui_text_prewarm(struct ui_text *t, enum ui_font f, const char *text);
 
 /* Marks the start of a frame (LRU clock). */
 void ui_text_frame(struct ui_text *t);

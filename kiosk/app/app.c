@@ -219,6 +219,11 @@ void app_toggle_lang(struct app *a)
     a->dirty = true;
 }
 
+struct ui_rect app_lang_rect(const struct app *a)
+{
+    return (struct ui_rect){ui_width(a->ui) - 24 - 230, 14, 230, 86};
+}
+
 bool app_lang_button(struct app *a, struct ui_rect r, enum ui_style style)
 {
     if (ui_button_icon(a->ui, r, "translate", app_tr(a, S_LANG_TOGGLE), style)) {
@@ -347,10 +352,10 @@ static void draw_topbar(struct app *a, const struct layer *top)
     if (ui_button_icon(ui, (struct ui_rect){24, 14, bw, 86}, "arrow_back", app_tr(a, S_BACK),
                        UI_ON_RED))
         app_pop(a);
-    if (ui_button_icon(ui, (struct ui_rect){24 + bw + 12, 14, bw, 86}, "home", app_tr(a, S_HOME),
+    if (ui_button_icon(ui, (struct ui_rect){24 + bw + 20, 14, bw, 86}, "home", app_tr(a, S_HOME),
                        UI_ON_RED))
         app_go_home(a);
-    app_lang_button(a, (struct ui_rect){right - 230, 14, 230, 86}, UI_ON_RED);
+    app_lang_button(a, app_lang_rect(a), UI_ON_RED);
     right -= 230 + 16;
     if (!portrait) {
         localtime_r(&now, &tm);
@@ -360,10 +365,10 @@ static void draw_topbar(struct app *a, const struct layer *top)
         right -= 120 + 16;
     }
     {
-        float left = 24 + 2 * bw + 12 + 24;
+        float left = 24 + 2 * bw + 20 + 16;
         float span = fminf(right - w / 2, w / 2 - left);
-        ui_label_in(ui, (struct ui_rect){w / 2 - span, 14, 2 * span, 86}, title, UI_F_TITLE,
-                    UI_C_WHITE, UI_CENTER);
+        ui_label_fit(ui, (struct ui_rect){w / 2 - span, 14, 2 * span, 86}, title, UI_F_TITLE,
+                     UI_C_WHITE, UI_CENTER);
     }
 }
 

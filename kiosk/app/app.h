@@ -79,6 +79,8 @@ const char *app_tr(const struct app *a, enum str_id id);
 /* Toggles the language (the button is drawn by the app and by bare screens
  * through app_lang_button). */
 void app_toggle_lang(struct app *a);
+/* Where the language toggle sits on every screen (top right). */
+struct ui_rect app_lang_rect(const struct app *a);
 /* Draws the language toggle in r; returns true if it was tapped. */
 bool app_lang_button(struct app *a, struct ui_rect r, enum ui_style style);
 

@@ -2,6 +2,7 @@
  * the bundle is sample data, a plain 示例数据 notice saying which names are
  * invented. */
 #include <stdio.h>
+#include <string.h>
 
 #include "screens.h"
 
@@ -23,6 +24,7 @@ static void frame(struct app *a, void *st, struct ui_rect body)
     enum content_lang l = app_lang(a);
     bool portrait = ui_portrait(ui);
     float m = scr_margin(ui), y, w = body.w - 2 * m;
+    float tw = w > 1100 ? 1100 : w; /* readable line length for paragraphs */
 
     if (!c) {
         scr_no_content(a, body);
@@ -33,7 +35,15 @@ static void frame(struct app *a, void *st, struct ui_rect body)
     if (c->sample) {
         char line[1024];
         float h;
-        snprintf(line, sizeof line, "%s", content_tr(&c->sample_notice, l));
+        const char *note = content_tr(&c->sample_notice, l);
+        size_t pl = strlen(app_tr(a, S_SAMPLE_DATA));
+        /* the pill already says 示例数据: drop it from the start of the text */
+        if (strncmp(note, app_tr(a, S_SAMPLE_DATA), pl) == 0) {
+            note += pl;
+            while (*note == ':' || *note == ' ') note++;
+            if (strncmp(note, "：", 3) == 0) note += 3;
+        }
+        snprintf(line, sizeof line, "%s", note);
         h = ui_paragraph_height(ui, w - 72 - ui_text_w(ui, app_tr(a, S_SAMPLE_DATA), UI_F_BODY) - 48,
                                 line, UI_F_BODY) + 48;
         if (h < 110) h = 110;
@@ -47,7 +57,7 @@ static void frame(struct app *a, void *st, struct ui_rect body)
     }
     y += ui_paragraph(ui, m, y, w, content_tr(&c->district.name, l), UI_F_HUGE, UI_C_RED) + 32;
     for (size_t i = 0; i < c->district.n_about; i++)
-        y += ui_paragraph(ui, m, y, w, content_tr(&c->district.about[i], l), UI_F_BODY,
+        y += ui_paragraph(ui, m, y, tw, content_tr(&c->district.about[i], l), UI_F_BODY,
                           UI_C_TEXT) + 28;
     if (c->district.n_facts) {
         int cols = portrait ? 2 : 4;

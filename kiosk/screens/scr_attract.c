@@ -65,23 +65,23 @@ static void frame(struct app *a, void *st, struct ui_rect body)
     ui_fill(ui, body, UI_C_RED_DARK);
     ui_fill(ui, (struct ui_rect){0, h * 0.62f, w, h * 0.38f}, UI_C_RED);
     ui_fill(ui, (struct ui_rect){0, h * 0.62f - 8, w, 8}, UI_C_GOLD);
-    ui_label(ui, m, m, name, UI_F_HUGE, UI_C_WHITE, UI_LEFT);
+    ui_label(ui, m, 20, name, UI_F_HUGE, UI_C_WHITE, UI_LEFT);
     ui_label(ui, w / 2, h * 0.62f / 2 - 150, hhmm, UI_F_CLOCK, UI_C_WHITE, UI_CENTER);
     ui_label(ui, w / 2, h * 0.62f / 2 + 90, date, UI_F_LARGE, 0xFFFFFFD0u, UI_CENTER);
 
     if (highlight(a, (size_t)(since / period), head, sizeof head, text, sizeof text)) {
         float cw = w - 2 * m;
         float y = h * 0.62f + 60;
-        ui_label(ui, m, y, head, UI_F_BODY, UI_C_GOLD, UI_LEFT);
+        ui_label(ui, m, y, head, UI_F_BODY, 0xF8D58CFFu, UI_LEFT);
         ui_paragraph(ui, m, y + 60, cw, text, UI_F_TITLE, UI_C_WHITE);
     }
     ui_icon(ui, w / 2 - ui_text_w(ui, app_tr(a, S_ATTRACT_HINT), UI_F_LARGE) / 2 - 40,
             h - m - 30, "touch_app", UI_F_ICON, UI_C_WHITE);
     ui_label(ui, w / 2, h - m - 56, app_tr(a, S_ATTRACT_HINT), UI_F_LARGE, UI_C_WHITE, UI_CENTER);
     if (c && c->sample)
-        ui_label(ui, w - m, h - m - 50, app_tr(a, S_SAMPLE_DATA), UI_F_SMALL, 0xFFFFFFB0u,
+        ui_label(ui, w - m, h - m - 50, app_tr(a, S_SAMPLE_DATA), UI_F_SMALL, 0xFFFFFFE6u,
                  UI_RIGHT);
-    if (app_lang_button(a, (struct ui_rect){w - m - 230, m, 230, 86}, UI_ON_RED)) app_go_home(a);
+    if (app_lang_button(a, app_lang_rect(a), UI_ON_RED)) app_go_home(a);
     app_timer_at(a, s->entered + (since / period + 1) * period);
 }
 

@@ -16,7 +16,7 @@ struct tile {
 
 static const struct tile tiles[] = {
     {S_TILE_SERVICES, S_TILE_SERVICES_SUB, "manage_search", 0xB7191FFFu, &screen_services},
-    {S_TILE_NOTICES, S_TILE_NOTICES_SUB, "campaign", 0xC2571AFFu, &screen_notices},
+    {S_TILE_NOTICES, S_TILE_NOTICES_SUB, "campaign", 0xA8470FFFu, &screen_notices},
     {S_TILE_ABOUT, S_TILE_ABOUT_SUB, "apartment", 0x1F5F7AFFu, &screen_about},
 };
 #define NTILES (sizeof tiles / sizeof tiles[0])
@@ -41,22 +41,27 @@ static void frame(struct app *a, void *st, struct ui_rect body)
 
     ui_fill(ui, (struct ui_rect){0, 0, w, head_h}, UI_C_RED);
     ui_fill(ui, (struct ui_rect){0, head_h - 8, w, 8}, UI_C_GOLD);
-    ui_label(ui, m, portrait ? 150 : 70, name, UI_F_HUGE, UI_C_WHITE, UI_LEFT);
-    ui_label(ui, m, portrait ? 260 : 180, app_tr(a, S_HOME_WELCOME), UI_F_LARGE, 0xFFFFFFDDu,
-             UI_LEFT);
-    app_lang_button(a, (struct ui_rect){w - m - 230, 40, 230, 86}, UI_ON_RED);
+    {
+        float tw = portrait ? w - 2 * m : w - 2 * m - 230 - 48 - 260;
+        ui_label_fit(ui, (struct ui_rect){m, portrait ? 140 : 60, tw, 110}, name, UI_F_HUGE,
+                     UI_C_WHITE, UI_LEFT);
+        ui_label_fit(ui, (struct ui_rect){m, portrait ? 255 : 170, tw, 60},
+                     app_tr(a, S_HOME_WELCOME), UI_F_LARGE, 0xFFFFFFDDu, UI_LEFT);
+    }
+    app_lang_button(a, app_lang_rect(a), UI_ON_RED);
     if (portrait) {
-        ui_label(ui, m, 40, hhmm, UI_F_TITLE, UI_C_WHITE, UI_LEFT);
-        ui_label(ui, m + 150, 52, date, UI_F_BODY, 0xFFFFFFDDu, UI_LEFT);
+        float tw = ui_label(ui, m, 30, hhmm, UI_F_TITLE, UI_C_WHITE, UI_LEFT);
+        ui_label(ui, m + tw + 24, 46, date, UI_F_BODY, 0xFFFFFFDDu, UI_LEFT);
     } else {
         ui_label(ui, w - m - 230 - 48, 50, hhmm, UI_F_HUGE, UI_C_WHITE, UI_RIGHT);
         ui_label(ui, w - m - 230 - 48, 160, date, UI_F_BODY, 0xFFFFFFDDu, UI_RIGHT);
     }
 
     {
-        int cols = portrait ? 2 : (NTILES < 3 ? (int)NTILES : 3);
+        /* portrait: tiles stacked full width, so no cell stays empty */
+        int cols = portrait ? (NTILES > 4 ? 2 : 1) : (NTILES < 3 ? (int)NTILES : 3);
         int rows = (int)((NTILES + (size_t)cols - 1) / (size_t)cols);
-        float gap = 40, top = head_h + 56, bottom = h - 110;
+        float gap = 40, top = head_h + 56, bottom = h - (portrait ? 160 : 110);
         float tw = (w - 2 * m - (cols - 1) * gap) / cols;
         float th = (bottom - top - (rows - 1) * gap) / rows;
         if (th > 480) th = 480;
@@ -76,8 +81,11 @@ static void frame(struct app *a, void *st, struct ui_rect body)
             snprintf(line, sizeof line, "%s", note);
         else
             snprintf(line, sizeof line, "%s · %s", app_tr(a, S_SAMPLE_DATA), note);
-        ui_label_in(ui, (struct ui_rect){m, h - 90, w - 2 * m, 60}, line, UI_F_SMALL, UI_C_MUTED,
-                    UI_CENTER);
+        if (ui_text_w(ui, line, UI_F_SMALL) <= w - 2 * m)
+            ui_label_in(ui, (struct ui_rect){m, h - 90, w - 2 * m, 60}, line, UI_F_SMALL,
+                        UI_C_MUTED, UI_CENTER);
+        else
+            ui_paragraph(ui, m, h - 130, w - 2 * m, line, UI_F_SMALL, UI_C_MUTED);
     } else if (!c) {
         ui_label_in(ui, (struct ui_rect){m, h - 90, w - 2 * m, 60}, app_tr(a, S_CONTENT_BROKEN),
                     UI_F_SMALL, UI_C_ERR, UI_CENTER);

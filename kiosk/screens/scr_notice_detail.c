@@ -49,7 +49,7 @@ static void frame(struct app *a, void *st, struct ui_rect body)
     y = body.y + 48;
     tw = body.w - 2 * m;
     if (s->img && !portrait) tw = (body.w - 2 * m) * 0.55f;
-    y += ui_paragraph(ui, m, y, tw, content_tr(&s->nt->title, l), UI_F_HUGE, UI_C_TEXT) + 16;
+    y += ui_paragraph(ui, m, y, tw, content_tr(&s->nt->title, l), UI_F_TITLE, UI_C_TEXT) + 16;
     snprintf(valid, sizeof valid, "%s %s – %s", app_tr(a, S_NOTICE_VALID),
              scr_date(s->nt->start_s, d1, sizeof d1), scr_date(s->nt->end_s - 1, d2, sizeof d2));
     ui_label(ui, m, y, valid, UI_F_BODY, UI_C_MUTED, UI_LEFT);

@@ -49,7 +49,7 @@ static void frame(struct app *a, void *st, struct ui_rect body)
                  scr_date(nt[i]->start_s, d1, sizeof d1),
                  scr_date(nt[i]->end_s - 1, d2, sizeof d2));
         if (ui_row(ui, (struct ui_rect){m, y, body.w - 2 * m, 150},
-                   nt[i]->priority >= 50 ? "priority_high" : "campaign",
+                   "campaign",
                    content_tr(&nt[i]->title, l), sub))
             app_push(a, &screen_notice_detail, nt[i]);
         y += 170;

@@ -89,7 +89,8 @@ static void results(struct app *a, struct search *s, struct ui_rect r)
         }
     } else {
         char count[64];
-        snprintf(count, sizeof count, "%zu %s", s->nhits, app_tr(a, S_SEARCH_RESULTS));
+        snprintf(count, sizeof count, "%zu %s", s->nhits,
+                 app_tr(a, s->nhits == 1 ? S_SEARCH_RESULT_ONE : S_SEARCH_RESULTS));
         ui_label(ui, r.x + 8, y, count, UI_F_SMALL, UI_C_MUTED, UI_LEFT);
         y += 48;
         for (size_t i = 0; i < s->nhits; i++) {
@@ -112,12 +113,12 @@ static void results(struct app *a, struct search *s, struct ui_rect r)
                 snprintf(sub, sizeof sub, "%s · %s", app_tr(a, S_KIND_ORG),
                          content_tr(content_org_type_label(h->org->type), l));
             }
-            if (ui_row(ui, (struct ui_rect){r.x, y, r.w - 16, 140}, icon, name, sub)) {
+            if (ui_row(ui, (struct ui_rect){r.x, y, r.w, 170}, icon, name, sub)) {
                 if (h->kind == SEARCH_SERVICE) app_push(a, &screen_service_detail, h->service);
                 if (h->kind == SEARCH_CATEGORY) app_push(a, &screen_service_list, h->category);
                 if (h->kind == SEARCH_ORG) s->org = h->org;
             }
-            y += 156;
+            y += 186;
         }
     }
     ui_scroll_end(ui, &s->scroll, y - r.y);
@@ -160,7 +161,7 @@ static void frame(struct app *a, void *st, struct ui_rect body)
         float kw = 900, kh = ui_keyboard_height(UI_KBD_LETTERS, kw);
         float lx = m, lw = body.w - 2 * m - kw - 48;
         field = (struct ui_rect){lx + lw + 48, body.y + 40, kw, 110};
-        kb = (struct ui_rect){lx + lw + 48, body.y + body.h - kh - 40, kw, kh};
+        kb = (struct ui_rect){lx + lw + 48, field.y + field.h + 40, kw, kh};
         list = (struct ui_rect){lx, body.y + 40, lw, body.h - 80};
     }
     ui_fill_round(ui, field, 20, UI_C_RED);

@@ -32,7 +32,8 @@ static void frame(struct app *a, void *st, struct ui_rect body)
         scr_no_content(a, body);
         return;
     }
-    ui_label(ui, m, body.y + 50, app_tr(a, S_SERVICES_PICK), UI_F_LARGE, UI_C_MUTED, UI_LEFT);
+    ui_label_fit(ui, (struct ui_rect){m, body.y + 28, w - 2 * m - 260 - 24, 96},
+                 app_tr(a, S_SERVICES_PICK), UI_F_LARGE, UI_C_MUTED, UI_LEFT);
     if (ui_button_icon(ui, (struct ui_rect){w - m - 260, body.y + 28, 260, 96}, "search",
                        app_tr(a, S_SEARCH), UI_PRIMARY))
         app_push(a, &screen_search, NULL);

@@ -503,6 +503,21 @@ void ui_label_in(struct ui *ui, struct ui_rect r, const char *text, enum ui_font
     record_text(ui, pr, text);
 }
 
+void ui_label_fit(struct ui *ui, struct ui_rect r, const char *text, enum ui_font largest,
+                  uint32_t rgba, enum ui_align align)
+{
+    static const enum ui_font steps[] = {UI_F_HUGE, UI_F_TITLE, UI_F_LARGE, UI_F_BODY, UI_F_SMALL};
+    enum ui_font f = largest;
+    bool from = false;
+    for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+        if (steps[i] == largest) from = true;
+        if (!from) continue;
+        f = steps[i];
+        if (ui_text_w(ui, text, f) <= r.w) break;
+    }
+    ui_label_in(ui, r, text, f, rgba, align);
+}
+
 float ui_paragraph(struct ui *ui, float x, float y, float w, const char *text, enum ui_font f,
                    uint32_t rgba)
 {
@@ -578,6 +593,7 @@ static void style_colors(enum ui_style st, bool down, uint32_t *bg, uint32_t *fg
     case UI_CHIP:
         *bg = down ? 0xF0C9C9FFu : 0xFBEDEDFFu;
         *fg = UI_C_RED_DARK;
+        *border = 0xD98C8CFFu;
         break;
     case UI_KEY:
         *bg = down ? 0xC9C2B8FFu : UI_C_SURFACE;
@@ -623,13 +639,16 @@ bool ui_button_icon(struct ui *ui, struct ui_rect r, const char *icon, const cha
 {
     uint32_t id = register_widget(ui, place(ui, r), label, false);
     uint32_t fg;
-    float tw = ui_text_w(ui, label, UI_F_LARGE), iw = 44, gap = 8;
+    float iw = 44, gap = 6;
+    /* the label steps down a size rather than being cut */
+    enum ui_font f = ui_text_w(ui, label, UI_F_LARGE) + iw + gap + 24 <= r.w ? UI_F_LARGE : UI_F_BODY;
+    float tw = ui_text_w(ui, label, f);
     float x0 = r.x + (r.w - (iw + gap + tw)) / 2;
     button_body(ui, r, style, pressed(ui, id), &fg);
     if (x0 < r.x + 8) x0 = r.x + 8;
     ui_icon(ui, x0 + iw / 2, r.y + r.h / 2, icon, UI_F_ICON, fg);
-    ui_label_in(ui, (struct ui_rect){x0 + iw + gap, r.y, r.x + r.w - (x0 + iw + gap) - 8, r.h},
-                label, UI_F_LARGE, fg, UI_LEFT);
+    ui_label_in(ui, (struct ui_rect){x0 + iw + gap, r.y, r.x + r.w - (x0 + iw + gap) - 4, r.h},
+                label, f, fg, UI_LEFT);
     return take_click(ui, id);
 }
 
@@ -657,6 +676,35 @@ bool ui_tile(struct ui *ui, struct ui_rect r, const char *icon, const char *titl
     return take_click(ui, id);
 }
 
+float ui_paragraph_lines(struct ui *ui, float x, float y, float w, const char *text,
+                         enum ui_font f, uint32_t rgba, int max_lines)
+{
+    size_t starts[16];
+    size_t n;
+    char buf[2048];
+    if (max_lines < 1) max_lines = 1;
+    if (max_lines > 15) max_lines = 15;
+    n = ui_text_wrap(ui->text, f, text, (int)(w * ui->scale), starts, 16);
+    if (n <= (size_t)max_lines || strlen(text) >= sizeof buf - 4)
+        return ui_paragraph(ui, x, y, w, text, f, rgba);
+    /* Cut at the start of the first line that does not fit, then take code
+     * points off until the ellipsis fits on the last line. */
+    {
+        size_t cut = starts[max_lines], line0 = starts[max_lines - 1];
+        for (;;) {
+            memcpy(buf, text, cut);
+            while (cut > line0 && (buf[cut - 1] == ' ' || buf[cut - 1] == '\n')) cut--;
+            memcpy(buf + cut, "…", 4);
+            if (cut <= line0 ||
+                ui_text_width(ui->text, f, buf + line0) <= (int)(w * ui->scale))
+                break;
+            do cut--;
+            while (cut > line0 && ((unsigned char)text[cut] & 0xC0) == 0x80);
+        }
+    }
+    return ui_paragraph(ui, x, y, w, buf, f, rgba);
+}
+
 bool ui_row(struct ui *ui, struct ui_rect r, const char *icon, const char *title,
             const char *subtitle)
 {
@@ -669,7 +717,15 @@ bool ui_row(struct ui *ui, struct ui_rect r, const char *icon, const char *title
     enum ui_font tf = ui_text_w(ui, title, UI_F_LARGE) <= tw ? UI_F_LARGE : UI_F_BODY;
     ui_fill_round(ui, r, 16, down ? 0xEFE6DAFFu : UI_C_SURFACE);
     if (icon) ui_icon(ui, r.x + 60, r.y + r.h / 2, icon, UI_F_ICON, UI_C_RED);
-    if (subtitle) {
+    if (subtitle && r.h >= 160) {
+        /* title, then up to two lines of subtitle, centred as a block */
+        float sh = fminf(ui_paragraph_height(ui, tw, subtitle, UI_F_SMALL),
+                         2 * ui_text_line_height(ui->text, UI_F_SMALL) * 1.25f / ui->scale);
+        float th = ui_text_line_height(ui->text, tf) / ui->scale;
+        float y0 = r.y + (r.h - th - 6 - sh) / 2;
+        ui_label_in(ui, (struct ui_rect){tx, y0, tw, th}, title, tf, UI_C_TEXT, UI_LEFT);
+        ui_paragraph_lines(ui, tx, y0 + th + 6, tw, subtitle, UI_F_SMALL, UI_C_MUTED, 2);
+    } else if (subtitle) {
         ui_label_in(ui, (struct ui_rect){tx, r.y + 14, tw, r.h / 2 - 8}, title, tf, UI_C_TEXT,
                     UI_LEFT);
         ui_label_in(ui, (struct ui_rect){tx, r.y + r.h / 2 + 2, tw, r.h / 2 - 16}, subtitle,

@@ -94,9 +94,16 @@ float ui_label(struct ui *ui, float x, float y, const char *text, enum ui_font f
  * cut with "…" if wider than r. */
 void ui_label_in(struct ui *ui, struct ui_rect r, const char *text, enum ui_font f, uint32_t rgba,
                  enum ui_align align);
+/* Like ui_label_in, but steps down from font largest (HUGE, TITLE, LARGE,
+ * BODY, SMALL) until the text fits before cutting it. */
+void ui_label_fit(struct ui *ui, struct ui_rect r, const char *text, enum ui_font largest,
+                  uint32_t rgba, enum ui_align align);
 /* A wrapped paragraph of width w at (x, y); returns its height. */
 float ui_paragraph(struct ui *ui, float x, float y, float w, const char *text, enum ui_font f,
                    uint32_t rgba);
+/* A paragraph cut to max_lines lines, the last ending in "…" if cut. */
+float ui_paragraph_lines(struct ui *ui, float x, float y, float w, const char *text,
+                         enum ui_font f, uint32_t rgba, int max_lines);
 /* Height a paragraph would take, without drawing it (cached texture). */
 float ui_paragraph_height(struct ui *ui, float w, const char *text, enum ui_font f);
 float ui_text_w(struct ui *ui, const char *text, enum ui_font f);

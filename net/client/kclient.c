@@ -60,6 +60,7 @@ struct kclient {
     char auth_header[64 + API_TOKEN_SIZE * 4];
     char user_agent[96];
     bool plain_http_ok;
+    bool no_hub; /* no hub_url configured: store, never send */
     int max_queued, heartbeat_ms, retention_s;
     int backoff_base_ms, backoff_cap_ms, retry_after_cap_ms;
     int connect_timeout_ms, total_timeout_ms, low_speed_time_s, max_in_flight;
@@ -672,6 +673,14 @@ static void *sender_main(void *arg)
         c->items_added = false;
         pthread_mutex_unlock(&c->mu);
         if (added) load_new_items(&s);
+        if (c->no_hub) { /* nothing to send to: keep the items, wait */
+            if (now >= s.maint_due) {
+                maintenance(&s);
+                s.maint_due = now + MAINT_MS;
+            }
+            curl_multi_poll(c->multi, NULL, 0, MAINT_MS, NULL);
+            continue;
+        }
         start_queries(&s);
         if (c->heartbeat_ms > 0 && now >= s.hb_due && !s.hb_in_flight) {
             start_heartbeat(&s);
@@ -801,8 +810,8 @@ enum kerr kclient_open(const struct kclient_config *cfg, struct kclient **out)
     size_t n;
     bool moved = false;
     *out = NULL;
-    if (!cfg || !cfg->db_path || !cfg->hub_url || !api_kiosk_id_valid(cfg->kiosk_id)) {
-        KLOGE(MOD, "config: db_path, hub_url and a valid kiosk_id are required");
+    if (!cfg || !cfg->db_path || !api_kiosk_id_valid(cfg->kiosk_id)) {
+        KLOGE(MOD, "config: db_path and a valid kiosk_id are required");
         return KERR_USAGE;
     }
     pthread_once(&curl_once, curl_init_once);
@@ -810,7 +819,9 @@ enum kerr kclient_open(const struct kclient_config *cfg, struct kclient **out)
     if (!c) return KERR_NOMEM;
     pthread_mutex_init(&c->mu, NULL);
     c->db_path = strdup(cfg->db_path);
-    c->hub_url = strdup(cfg->hub_url);
+    /* No hub yet (a kiosk not registered): requests are stored and wait. */
+    c->no_hub = !cfg->hub_url || !cfg->hub_url[0];
+    c->hub_url = strdup(c->no_hub ? "" : cfg->hub_url);
     c->kiosk_id = strdup(cfg->kiosk_id);
     c->ca_file = dup_or_null(cfg->ca_file);
     c->pinned = dup_or_null(cfg->pinned_pubkey);
@@ -823,6 +834,9 @@ enum kerr kclient_open(const struct kclient_config *cfg, struct kclient **out)
     while (n > 0 && c->hub_url[n - 1] == '/') c->hub_url[--n] = '\0';
     if (cfg->token) {
         c->token = strdup(cfg->token);
+        if (!c->token) goto fail;
+    } else if (c->no_hub) {
+        c->token = strdup("none");
         if (!c->token) goto fail;
     } else if (cfg->token_file) {
         e = read_token(cfg->token_file, &c->token);
@@ -839,8 +853,13 @@ enum kerr kclient_open(const struct kclient_config *cfg, struct kclient **out)
     }
     snprintf(c->auth_header, sizeof c->auth_header, "Authorization: Bearer %s", c->token);
     snprintf(c->user_agent, sizeof c->user_agent, "huanglong-kiosk/%s (%s)", c->version, c->kiosk_id);
-    e = check_url(c, cfg->allow_insecure_http);
-    if (e != KERR_OK) goto fail;
+    if (c->no_hub) {
+        KLOGW(MOD, "no hub_url configured: requests are kept in the outbox until one is");
+        c->last_error = KERR_NET;
+    } else {
+        e = check_url(c, cfg->allow_insecure_http);
+        if (e != KERR_OK) goto fail;
+    }
     c->max_queued = cfg->max_queued > 0 ? cfg->max_queued : 1000;
     c->heartbeat_ms = cfg->heartbeat_s == 0 ? 60000 : cfg->heartbeat_s < 0 ? 0 : cfg->heartbeat_s * 1000;
     c->retention_s = cfg->retention_s > 0 ? cfg->retention_s : 600;
@@ -902,6 +921,16 @@ enum kerr kclient_query_ticket(struct kclient *c, const char *ticket)
 {
     enum kerr e = KERR_OK;
     if (!api_ticket_valid(ticket)) return KERR_INVALID;
+    if (c->no_hub) {
+        struct kclient_event ev;
+        memset(&ev, 0, sizeof ev);
+        ev.kind = KCLIENT_EV_TICKET_FAILED;
+        ev.error = KERR_NET;
+        snprintf(ev.ticket, sizeof ev.ticket, "%s", ticket);
+        snprintf(ev.text, sizeof ev.text, "no hub configured");
+        push_event(c, &ev);
+        return KERR_OK;
+    }
     pthread_mutex_lock(&c->mu);
     if (c->nqueries == QUERY_CAP)
         e = KERR_FULL;

@@ -20,7 +20,9 @@ struct kclient;
 
 struct kclient_config {
     const char *db_path;          /* outbox file, e.g. /var/lib/huanglong-kiosk/outbox.db */
-    const char *hub_url;          /* "https://hub.example:8443" (no trailing path) */
+    const char *hub_url;          /* "https://hub.example:8443" (no trailing path); NULL or ""
+                                     = no hub yet: requests are stored and wait, ticket
+                                     queries fail at once with KERR_NET */
     const char *kiosk_id;         /* ^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$ */
     const char *token;            /* bearer token, or NULL to read token_file */
     const char *token_file;       /* first line is the token */

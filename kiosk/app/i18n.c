@@ -94,9 +94,8 @@ static const char *const en[S__COUNT] = {
     [S_ABOUT_FIGURES] = "Huanglong in figures",
     [S_ABOUT_VERSION] = "Content version",
     [S_STILL_THERE] = "Still there?",
-    [S_STILL_THERE_BODY] =
-        "If nothing is touched, what you entered is erased when the countdown ends, to protect "
-        "your privacy.",
+    [S_STILL_THERE_BODY] = ("If nothing is touched, what you entered is erased when the countdown "
+                            "ends, to protect your privacy."),
     [S_CONTINUE] = "Continue",
     [S_FINISH] = "Finish",
     [S_CONTENT_BROKEN] = "Content unavailable; please contact the service centre",

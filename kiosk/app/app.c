@@ -16,6 +16,8 @@
 #include <unistd.h>
 
 #include "contentcheck.h"
+#include "ime.h"
+#include "kclient.h"
 #include "kclock.h"
 #include "klog.h"
 #include "utf8.h"
@@ -56,6 +58,9 @@ struct app {
     int npend;
 
     enum content_lang lang;
+    struct kclient *client;
+    struct ime *ime;
+    bool ime_failed;
     struct content *content;
     struct search_index *search;
     char content_error[512];
@@ -171,8 +176,66 @@ const struct content *app_content(const struct app *a)
 }
 struct kclient *app_client(struct app *a)
 {
-    (void)a;
-    return NULL;
+    return a->client;
+}
+
+static bool all_hanzi(const char *s)
+{
+    uint32_t cp;
+    size_t n = 0;
+    while ((cp = utf8_next(&s)) != 0) {
+        if (cp < 0x4E00 || cp > 0x9FFF) return false;
+        n++;
+    }
+    return n >= 2;
+}
+
+static void ime_wipe(void *ud)
+{
+    struct app *a = ud;
+    if (a->ime) ime_reset(a->ime);
+}
+
+struct ime *app_ime(struct app *a)
+{
+    if (!a->ime && !a->ime_failed) {
+        struct ime_config cfg;
+        uint64_t t = mono_us();
+        memset(&cfg, 0, sizeof cfg);
+        if (ime_open(&cfg, &a->ime) != KERR_OK) {
+            a->ime_failed = true;
+            KLOGE("app", "pinyin input unavailable (libpinyin data missing?)");
+            return NULL;
+        }
+        /* The content's names come first among candidates. */
+        if (a->content) {
+            const struct content *c = a->content;
+            size_t n = 0, cap = c->n_services + c->n_categories + c->n_towers +
+                                c->n_request_categories + c->n_phrases + 4;
+            const char **names = calloc(cap, sizeof *names);
+            if (names) {
+                names[n++] = c->district.name.zh;
+                if (c->district.short_name.zh) names[n++] = c->district.short_name.zh;
+                for (size_t i = 0; i < c->n_services; i++) names[n++] = c->services[i].name.zh;
+                for (size_t i = 0; i < c->n_categories; i++) names[n++] = c->categories[i].name.zh;
+                for (size_t i = 0; i < c->n_towers; i++) names[n++] = c->towers[i].name.zh;
+                for (size_t i = 0; i < c->n_request_categories; i++)
+                    names[n++] = c->request_categories[i].name.zh;
+                /* One at a time, hanzi-only names: a name with Latin
+                 * letters or digits has no pinyin reading to type. */
+                size_t added = 0;
+                for (size_t i = 0; i < n; i++)
+                    if (names[i] && all_hanzi(names[i]) &&
+                        ime_add_phrases_auto(a->ime, &names[i], 1) == KERR_OK)
+                        added++;
+                KLOGI("app", "%zu of %zu content names added as input phrases", added, n);
+                free(names);
+            }
+        }
+        app_on_wipe(a, ime_wipe, a);
+        KLOGI("app", "pinyin input ready in %.1f ms", (mono_us() - t) / 1000.0);
+    }
+    return a->ime;
 }
 SDL_Texture *app_load_texture(struct app *a, const char *path, int *w, int *h)
 {
@@ -566,9 +629,23 @@ static uint64_t next_deadline(const struct app *a)
     return d;
 }
 
+static void net_events(struct app *a)
+{
+    struct kclient_event ev;
+    if (!a->client) return;
+    while (kclient_next_event(a->client, &ev)) {
+        const struct layer *top = a->depth > 0 ? &a->stack[a->depth - 1] : NULL;
+        for (int i = a->depth - 1; i >= 0; i--)
+            if (a->stack[i].s->net_event) a->stack[i].s->net_event(a, a->stack[i].st, &ev);
+        (void)top;
+        a->dirty = true;
+    }
+}
+
 static void fire_timers(struct app *a)
 {
     uint64_t now = app_now_ms(a);
+    net_events(a);
     if (a->timer_at && now >= a->timer_at) {
         a->timer_at = 0;
         a->dirty = true;
@@ -695,6 +772,8 @@ static bool warm_step(struct app *a, uint64_t budget_us)
                 free(a->warm.cps);
                 a->warm.cps = NULL;
                 a->warm.done = true;
+                /* the pinyin engine too, so the first form opens at once */
+                if (a->client) app_ime(a);
                 return false;
             }
         }
@@ -856,6 +935,40 @@ static void load_content(struct app *a)
     free(rep);
 }
 
+static void on_client_event(void *ud)
+{
+    app_wake(ud);
+}
+
+/* The outbox and sender. Without a hub_url requests are kept until one is
+ * configured; a link that cannot open (bad token file...) is logged, and the
+ * features that file requests stay hidden. */
+static void open_client(struct app *a)
+{
+    struct kclient_config kc;
+    char db[1100];
+    enum kerr e;
+    memset(&kc, 0, sizeof kc);
+    snprintf(db, sizeof db, "%s/outbox.db", a->state_dir);
+    kc.db_path = db;
+    kc.hub_url = a->cfg.hub_url;
+    kc.kiosk_id = a->cfg.kiosk_id;
+    kc.token_file = a->cfg.token_file[0] ? a->cfg.token_file : NULL;
+    kc.ca_file = a->cfg.ca_file[0] ? a->cfg.ca_file : NULL;
+    kc.pinned_pubkey = a->cfg.pinned_pubkey[0] ? a->cfg.pinned_pubkey : NULL;
+    kc.allow_insecure_http = a->cfg.allow_insecure_http;
+    kc.max_queued = a->cfg.outbox_max_items;
+    kc.heartbeat_s = a->cfg.heartbeat_s;
+    kc.content_version = a->content ? a->content->version : NULL;
+    e = kclient_open(&kc, &a->client);
+    if (e != KERR_OK) {
+        KLOGE("app", "hub link not opened (%s): help requests are unavailable", kerr_str(e));
+        a->client = NULL;
+        return;
+    }
+    kclient_set_notify(a->client, on_client_event, a);
+}
+
 enum kerr app_create(const struct app_config *cfg, const struct app_options *opt,
                      struct app **out)
 {
@@ -933,6 +1046,7 @@ enum kerr app_create(const struct app_config *cfg, const struct app_options *opt
         goto fail;
     }
     load_content(a);
+    open_client(a);
 
     do_push(a, opt->home, NULL);
     a->dirty = true;
@@ -949,6 +1063,11 @@ void app_destroy(struct app *a)
 {
     if (!a) return;
     while (a->depth > 0) do_pop(a);
+    if (a->client) {
+        kclient_set_notify(a->client, NULL, NULL);
+        kclient_close(a->client);
+    }
+    ime_close(a->ime);
     search_free(a->search);
     content_free(a->content);
     ui_destroy(a->ui);

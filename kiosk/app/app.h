@@ -23,6 +23,8 @@
 
 struct app;
 struct kclient;
+struct kclient_event;
+struct ime;
 
 enum screen_flags {
     SCREEN_BARE = 1,     /* draws its own header (home, attract): no top bar */
@@ -41,6 +43,8 @@ struct screen {
     void (*leave)(struct app *a, void *st);
     /* Title for the top bar, in the current language. */
     const char *(*title)(struct app *a, void *st);
+    /* An event from the hub link (delivered, ticket status...); may be NULL. */
+    void (*net_event)(struct app *a, void *st, const struct kclient_event *ev);
 };
 
 /* Options that main passes to app_create. */
@@ -92,8 +96,12 @@ const struct search_index *app_search(struct app *a);
 /* Loads an image file as a texture (NULL on failure, logged); the caller
  * destroys it with SDL_DestroyTexture. */
 SDL_Texture *app_load_texture(struct app *a, const char *path, int *w, int *h);
-/* The hub link, or NULL when no hub is configured. */
+/* The link to the hub (outbox + sender), or NULL if it could not be opened
+ * (then the features that file requests show no tile). */
 struct kclient *app_client(struct app *a);
+/* The pinyin engine with the content's names as phrases, opened on first
+ * use; NULL if libpinyin's data is missing. Reset at every wipe. */
+struct ime *app_ime(struct app *a);
 
 /* Milliseconds on the app clock (virtual under the scenario runner). */
 uint64_t app_now_ms(const struct app *a);

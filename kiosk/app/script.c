@@ -5,8 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "app.h"
+#include "kclock.h"
 #include "utf8.h"
 
 #define MAX_SCRIPT_BYTES (1024 * 1024)
@@ -112,6 +114,23 @@ static int run_step(struct app *a, const char *line, const char *shots_dir, char
     float cx, cy;
     if (!p) return 2;
 
+    if (strcmp(cmd, "wait_for") == 0) {
+        /* Real time, for what the network does (the hub answering): the
+         * virtual clock stands still meanwhile. */
+        long v[1];
+        uint64_t t0 = kclock_mono_ms();
+        p = token(p, arg, sizeof arg);
+        if (!p || !arg[0] || !parse_ints(p, v, 1) || v[0] < 0) return 2;
+        for (;;) {
+            app_settle(a);
+            if (ui_text_visible(app_ui(a), arg)) return 0;
+            if (kclock_mono_ms() - t0 >= (uint64_t)v[0]) {
+                snprintf(why, whysz, "\"%s\" did not appear within %ld ms", arg, v[0]);
+                return 1;
+            }
+            usleep(20000);
+        }
+    }
     if (strcmp(cmd, "tap") == 0 || strcmp(cmd, "expect_text") == 0 ||
         strcmp(cmd, "expect_no_text") == 0 || strcmp(cmd, "type") == 0 ||
         strcmp(cmd, "expect_screen") == 0 || strcmp(cmd, "screenshot") == 0) {

@@ -2,10 +2,12 @@
  * line, '#' starts a comment) against the real application on virtual time:
  *   tap "TEXT" | tap_at X Y | drag X1 Y1 X2 Y2 MS | type "TEXT" | wait MS |
  *   expect_screen NAME | expect_text "TEXT" | expect_no_text "TEXT" |
- *   screenshot FILE.png
+ *   screenshot FILE.png | wait_for "TEXT" MS
  * Coordinates are logical units (1920x1080 landscape, 1080x1920 portrait).
  * Each step is printed as it passes; the first failing step stops the run and
- * is named with its line number. UI thread only. */
+ * is named with its line number. wait_for waits up to MS of real time for a
+ * text to appear (network results) while the virtual clock stands still.
+ * UI thread only. */
 #ifndef SCRIPT_H
 #define SCRIPT_H
 

@@ -14,12 +14,13 @@ struct tile {
     const struct screen *to;
 };
 
-static const struct tile tiles[] = {
+static const struct tile all_tiles[] = {
     {S_TILE_SERVICES, S_TILE_SERVICES_SUB, "manage_search", 0xB7191FFFu, &screen_services},
+    {S_TILE_HELP, S_TILE_HELP_SUB, "support_agent", 0x2D5C8FFFu, &screen_help},
     {S_TILE_NOTICES, S_TILE_NOTICES_SUB, "campaign", 0xA8470FFFu, &screen_notices},
     {S_TILE_ABOUT, S_TILE_ABOUT_SUB, "apartment", 0x1F5F7AFFu, &screen_about},
 };
-#define NTILES (sizeof tiles / sizeof tiles[0])
+#define NALL (sizeof all_tiles / sizeof all_tiles[0])
 
 static void frame(struct app *a, void *st, struct ui_rect body)
 {
@@ -58,19 +59,24 @@ static void frame(struct app *a, void *st, struct ui_rect body)
     }
 
     {
+        /* Only features that work get a tile: 我要求助 needs the outbox. */
+        const struct tile *tiles[NALL];
+        size_t ntiles = 0;
+        for (size_t i = 0; i < NALL; i++)
+            if (all_tiles[i].to != &screen_help || app_client(a)) tiles[ntiles++] = &all_tiles[i];
         /* portrait: tiles stacked full width, so no cell stays empty */
-        int cols = portrait ? (NTILES > 4 ? 2 : 1) : (NTILES < 3 ? (int)NTILES : 3);
-        int rows = (int)((NTILES + (size_t)cols - 1) / (size_t)cols);
+        int cols = portrait ? (ntiles > 4 ? 2 : 1) : (ntiles <= 4 ? (int)ntiles : 3);
+        int rows = (int)((ntiles + (size_t)cols - 1) / (size_t)cols);
         float gap = 40, top = head_h + 56, bottom = h - (portrait ? 160 : 110);
         float tw = (w - 2 * m - (cols - 1) * gap) / cols;
         float th = (bottom - top - (rows - 1) * gap) / rows;
         if (th > 480) th = 480;
-        for (size_t i = 0; i < NTILES; i++) {
+        for (size_t i = 0; i < ntiles; i++) {
             struct ui_rect r = {m + (i % (size_t)cols) * (tw + gap),
                                 top + (i / (size_t)cols) * (th + gap), tw, th};
-            if (ui_tile(ui, r, tiles[i].icon, app_tr(a, tiles[i].title), app_tr(a, tiles[i].sub),
-                        tiles[i].color))
-                app_push(a, tiles[i].to, NULL);
+            if (ui_tile(ui, r, tiles[i]->icon, app_tr(a, tiles[i]->title), app_tr(a, tiles[i]->sub),
+                        tiles[i]->color))
+                app_push(a, tiles[i]->to, NULL);
         }
     }
     if (c && c->sample) {

@@ -16,6 +16,30 @@ extern const struct screen screen_search;         /* search */
 extern const struct screen screen_notices;        /* notices */
 extern const struct screen screen_notice_detail;  /* notice_detail: arg = notice */
 extern const struct screen screen_about;          /* about */
+extern const struct screen screen_help;           /* help: request categories + 查询进度 */
+extern const struct screen screen_help_form;      /* help_form: arg = request category */
+extern const struct screen screen_help_review;    /* help_review: arg = struct helpform */
+extern const struct screen screen_help_done;      /* help_done: see help_done_open */
+extern const struct screen screen_ticket;         /* ticket: look up a ticket's status */
+
+/* Goes home and opens help_done for a ticket just filed (the form screens
+ * are left, so their personal data is wiped). */
+void help_done_open(struct app *a, const char *ticket, const char *category);
+
+/* The pinyin keyboard of forms (scr_imekbd.c). */
+struct imekbd {
+    bool english;
+    int page;
+    size_t page_start[32], next_start;
+};
+enum { IMEKBD_NONE, IMEKBD_CHANGED, IMEKBD_LIMIT };
+/* Draws it in r (height imekbd_height(w)) and applies taps to buf (cap
+ * bytes, at most max_cp code points); returns IMEKBD_CHANGED when buf
+ * changed, IMEKBD_LIMIT when a tap would have passed the limit. */
+int imekbd(struct app *a, struct imekbd *k, struct ui_rect r, char *buf, size_t cap, size_t max_cp);
+float imekbd_height(float w);
+/* Drops pinyin being typed (when the field changes). */
+void imekbd_reset(struct app *a, struct imekbd *k);
 
 /* Side margin for the current orientation. */
 float scr_margin(struct ui *ui);

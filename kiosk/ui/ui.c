@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "ui_icons.h"
+#include "ui_qr.h"
 #include "utf8.h"
 
 #define MAX_WIDGETS 512
@@ -182,6 +183,7 @@ void ui_destroy(struct ui *ui)
         for (int q = 0; q < 4; q++)
             if (ui->corner[i][q]) SDL_DestroyTexture(ui->corner[i][q]);
     if (ui->kbd.tex) SDL_DestroyTexture(ui->kbd.tex);
+    ui_qr_release();
     free(ui);
 }
 
@@ -201,6 +203,11 @@ bool ui_portrait(const struct ui *ui)
 {
     return ui->lh > ui->lw;
 }
+SDL_Renderer *ui_renderer(struct ui *ui)
+{
+    return ui->r;
+}
+
 struct ui_text *ui_texts(struct ui *ui)
 {
     return ui->text;
@@ -506,7 +513,8 @@ void ui_label_in(struct ui *ui, struct ui_rect r, const char *text, enum ui_font
 void ui_label_fit(struct ui *ui, struct ui_rect r, const char *text, enum ui_font largest,
                   uint32_t rgba, enum ui_align align)
 {
-    static const enum ui_font steps[] = {UI_F_HUGE, UI_F_TITLE, UI_F_LARGE, UI_F_BODY, UI_F_SMALL};
+    static const enum ui_font steps[] = {UI_F_CLOCK, UI_F_HUGE, UI_F_TITLE, UI_F_LARGE, UI_F_BODY,
+                                         UI_F_SMALL};
     enum ui_font f = largest;
     bool from = false;
     for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {

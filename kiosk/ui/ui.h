@@ -54,6 +54,7 @@ float ui_height(const struct ui *ui);
 float ui_scale(const struct ui *ui);
 bool ui_portrait(const struct ui *ui);
 struct ui_text *ui_texts(struct ui *ui);
+SDL_Renderer *ui_renderer(struct ui *ui);
 
 /* Pointer input in physical pixels; now_ms on the app's clock. */
 void ui_pointer_down(struct ui *ui, float px, float py, uint64_t now_ms);
@@ -94,7 +95,7 @@ float ui_label(struct ui *ui, float x, float y, const char *text, enum ui_font f
  * cut with "…" if wider than r. */
 void ui_label_in(struct ui *ui, struct ui_rect r, const char *text, enum ui_font f, uint32_t rgba,
                  enum ui_align align);
-/* Like ui_label_in, but steps down from font largest (HUGE, TITLE, LARGE,
+/* Like ui_label_in, but steps down from font largest (CLOCK, HUGE, TITLE, LARGE,
  * BODY, SMALL) until the text fits before cutting it. */
 void ui_label_fit(struct ui *ui, struct ui_rect r, const char *text, enum ui_font largest,
                   uint32_t rgba, enum ui_align align);

@@ -669,13 +669,11 @@ out:
 
 enum kerr hubstore_request_list(struct hubstore *st, const char *status, int limit, cJSON **out)
 {
-    static const char *const cols[] = {"ticket", "kiosk_id", "category", "status", "received_at",
-                                       "updated_at"};
     int r = reader_get(st);
     enum kerr res = KERR_DB;
     cJSON *a = cJSON_CreateArray();
-    sqlite3_stmt *s = rprep(st->rdb[r], "SELECT ticket, kiosk_id, category, status, received_at,"
-                                        " updated_at FROM requests WHERE (?1 IS NULL OR status=?1)"
+    sqlite3_stmt *s = rprep(st->rdb[r], "SELECT body, status, note, received_at, updated_at"
+                                        " FROM requests WHERE (?1 IS NULL OR status=?1)"
                                         " ORDER BY received_at DESC, ticket LIMIT ?2");
     int rc;
     *out = NULL;
@@ -683,10 +681,19 @@ enum kerr hubstore_request_list(struct hubstore *st, const char *status, int lim
     bind_text(s, 1, status);
     sqlite3_bind_int(s, 2, limit);
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        cJSON *o = cJSON_CreateObject();
-        if (!o) goto out;
+        /* the whole stored request, with its current status and note */
+        cJSON *o = cJSON_Parse((const char *)sqlite3_column_text(s, 0));
+        if (!cJSON_IsObject(o)) {
+            cJSON_Delete(o);
+            res = KERR_CORRUPT;
+            goto out;
+        }
         cJSON_AddItemToArray(a, o);
-        for (int i = 0; i < 6; i++) add_col(o, cols[i], s, i);
+        cJSON_DeleteItemFromObject(o, "status");
+        add_col(o, "status", s, 1);
+        add_col(o, "note", s, 2);
+        add_col(o, "received_at", s, 3);
+        add_col(o, "updated_at", s, 4);
     }
     if (rc != SQLITE_DONE) goto out;
     *out = a;

@@ -97,8 +97,9 @@ enum kerr hubstore_ticket_status(struct hubstore *st, const char *ticket,
 enum kerr hubstore_kiosk_list(struct hubstore *st, struct cJSON **out);
 
 /* Requests, newest first, at most limit, only those with status (NULL: all),
- * as a new cJSON array of summaries (ticket, kiosk_id, category, status,
- * received_at, updated_at). */
+ * as a new cJSON array of whole records (every field the kiosk sent, with
+ * status, note, received_at, updated_at; no history). For staff only: the
+ * admin token guards it. */
 enum kerr hubstore_request_list(struct hubstore *st, const char *status, int limit,
                                 struct cJSON **out);
 

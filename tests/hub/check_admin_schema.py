@@ -109,7 +109,7 @@ def main():
         st, _, doc = call(port, "GET", "/api/v1/admin/requests?status=new", ADMIN)
         check(st == 200 and len(doc["requests"]) == 1, "request list has the request")
         for q in doc["requests"]:
-            validate("RequestSummary", q, "request list entry")
+            validate("RequestListItem", q, "request list entry")
         st, _, doc = call(port, "POST", "/api/v1/admin/requests/HL-S01-000001/status", ADMIN,
                           {"status": "accepted", "note": "已受理（样例）"})
         check(st == 200, "status set 200")

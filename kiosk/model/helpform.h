@@ -1,0 +1,73 @@
+/* helpform: the help-request form as data, with no UI: the fields a person
+ * fills in, their validation (with the message to show next to the field, in
+ * Chinese or English), phone masking for display, matching companies by
+ * hanzi or pinyin, and the request body sent to the hub. Personal data lives
+ * only in a struct helpform; helpform_wipe() zeroes it. Pure functions on
+ * caller-owned memory; UI thread. */
+#ifndef HELPFORM_H
+#define HELPFORM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "content.h"
+#include "kerr.h"
+
+#define HELPFORM_NAME_MAX 20     /* code points of a contact name */
+#define HELPFORM_COMPANY_MAX 40  /* code points of a company name typed by hand */
+#define HELPFORM_DESC_MAX 300    /* code points of a description (the hub takes 500) */
+#define HELPFORM_PHONE_MAX 13    /* bytes: 0571-12345678 is the longest form */
+
+enum helpform_field { HF_COMPANY, HF_NAME, HF_PHONE, HF_TOWER, HF_DESC, HF__COUNT };
+
+struct helpform {
+    char category_id[40];
+    char company_id[40]; /* "" when typed by hand */
+    char company[HELPFORM_COMPANY_MAX * 4 + 1];
+    char name[HELPFORM_NAME_MAX * 4 + 1];
+    char phone[HELPFORM_PHONE_MAX + 1];
+    char tower_id[40];
+    char desc[HELPFORM_DESC_MAX * 4 + 1];
+};
+
+/* Returns true if the UI font can draw cp (emoji usually not). */
+typedef bool (*helpform_glyph_fn)(uint32_t cp, void *ud);
+
+/* Checks one field. Returns NULL when it is fine, else a short message for a
+ * person, in lang ("请输入正确的手机号或带区号的固定电话"). has_glyph may be
+ * NULL (no glyph check). */
+const char *helpform_check(const struct helpform *f, enum helpform_field field,
+                           const struct content *c, helpform_glyph_fn has_glyph, void *ud,
+                           enum content_lang lang);
+
+/* True for a mainland mobile (1[3-9] and 9 more digits) or a landline with
+ * area code (0 + 2-3 digits, optional '-', 7-8 digits). */
+bool helpform_phone_valid(const char *phone);
+
+/* The phone for display: 138****0000 for a mobile, 0571-****5678 for a
+ * landline; short or partial input is shown as typed. */
+const char *helpform_phone_masked(const char *phone, char *buf, size_t n);
+
+/* Appends utf8 text to dst (size cap) if the result stays within max_cp code
+ * points and cap bytes. Returns false (dst unchanged) if it would not. */
+bool helpform_append(char *dst, size_t cap, size_t max_cp, const char *text);
+
+/* Removes the last code point of s (no-op on ""). */
+void helpform_backspace(char *s);
+
+/* The request body for kclient_submit_request (without ticket/kiosk id):
+ * a malloc'd JSON string the caller frees, or NULL (KERR_NOMEM). */
+char *helpform_body(const struct helpform *f, enum content_lang lang);
+
+/* Zeroes everything. */
+void helpform_wipe(struct helpform *f);
+
+/* Companies of c matching query (hanzi substring, or pinyin/initials
+ * prefix or substring, case-folded), bundle order, up to max into out.
+ * Needs hzpinyin open for pinyin matching. Returns how many matched (may
+ * exceed max). An empty query matches all. */
+size_t helpform_match_companies(const struct content *c, const char *query,
+                                const struct content_company **out, size_t max);
+
+#endif

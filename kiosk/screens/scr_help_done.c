@@ -1,0 +1,141 @@
+/* help_done: the ticket number, large, and a QR code to follow it on a
+ * phone; whether the request reached the service centre (已提交) or waits in
+ * the outbox (已保存，联网后自动提交), updated live when it is delivered. The
+ * form screens were left (wiped) on the way here; after a minute the kiosk
+ * goes home by itself. */
+#include <stdio.h>
+#include <string.h>
+
+#include "kclient.h"
+#include "screens.h"
+#include "ui_qr.h"
+
+#define AUTO_HOME_MS 60000
+
+struct help_done {
+    char ticket[KCLIENT_TICKET_SIZE];
+    char category[160];
+    enum kclient_item_state state;
+    uint64_t entered;
+};
+
+/* What help_done_open hands over; copied on enter. */
+static struct help_done pending;
+
+void help_done_open(struct app *a, const char *ticket, const char *category)
+{
+    memset(&pending, 0, sizeof pending);
+    snprintf(pending.ticket, sizeof pending.ticket, "%s", ticket);
+    snprintf(pending.category, sizeof pending.category, "%s", category);
+    app_go_home(a);
+    app_push(a, &screen_help_done, &pending);
+}
+
+static void refresh(struct app *a, struct help_done *s)
+{
+    struct kclient_local loc;
+    if (app_client(a) && kclient_local_ticket(app_client(a), s->ticket, &loc) == KERR_OK)
+        s->state = loc.state;
+}
+
+static void enter(struct app *a, void *st, const void *arg)
+{
+    struct help_done *s = st;
+    if (arg) *s = *(const struct help_done *)arg;
+    memset(&pending, 0, sizeof pending);
+    s->entered = app_now_ms(a);
+    ui_toast_clear(app_ui(a));
+    refresh(a, s);
+}
+
+static void net_event(struct app *a, void *st, const struct kclient_event *ev)
+{
+    struct help_done *s = st;
+    if (strcmp(ev->ticket, s->ticket) != 0) return;
+    if (ev->kind == KCLIENT_EV_DELIVERED) s->state = KCLIENT_DELIVERED;
+    if (ev->kind == KCLIENT_EV_DEAD) s->state = KCLIENT_DEAD;
+    app_invalidate(a);
+}
+
+static const char *title(struct app *a, void *st)
+{
+    (void)st;
+    return app_tr(a, S_DONE_TITLE);
+}
+
+static void frame(struct app *a, void *st, struct ui_rect body)
+{
+    struct help_done *s = st;
+    struct ui *ui = app_ui(a);
+    bool portrait = ui_portrait(ui);
+    float m = scr_margin(ui), qr = portrait ? 460 : 420, x, y, w;
+    uint64_t now = app_now_ms(a), left_ms;
+    char url[700], count[96];
+    const char *status;
+    uint32_t scol;
+
+    if (now - s->entered >= AUTO_HOME_MS) {
+        app_go_home(a);
+        return;
+    }
+    left_ms = AUTO_HOME_MS - (now - s->entered);
+    app_timer_at(a, now + (left_ms % 1000 ? left_ms % 1000 : 1000));
+    snprintf(url, sizeof url, "%s%s", app_cfg(a)->ticket_url_base, s->ticket);
+
+    switch (s->state) {
+    case KCLIENT_DELIVERED:
+        status = app_tr(a, S_DONE_SENT);
+        scol = UI_C_OK;
+        break;
+    case KCLIENT_DEAD:
+        status = app_tr(a, S_DONE_FAILED);
+        scol = UI_C_ERR;
+        break;
+    default:
+        status = app_tr(a, S_DONE_QUEUED);
+        scol = UI_C_WARN;
+        break;
+    }
+    x = m;
+    y = body.y + 60;
+    w = portrait ? body.w - 2 * m : body.w - 2 * m - qr - 80;
+    ui_label(ui, x, y, s->category, UI_F_LARGE, UI_C_MUTED, UI_LEFT);
+    y += 80;
+    ui_label(ui, x, y, app_tr(a, S_DONE_TICKET), UI_F_TITLE, UI_C_TEXT, UI_LEFT);
+    y += 80;
+    ui_label_fit(ui, (struct ui_rect){x, y, w, 130}, s->ticket, UI_F_CLOCK, UI_C_RED, UI_LEFT);
+    y += 170;
+    ui_fill_round(ui, (struct ui_rect){x, y, w, 110}, 20, UI_C_SURFACE);
+    ui_icon(ui, x + 60, y + 55,
+            s->state == KCLIENT_DELIVERED ? "check_circle" : s->state == KCLIENT_DEAD ? "error"
+                                                                                     : "cloud_upload",
+            UI_F_ICON, scol);
+    ui_label_fit(ui, (struct ui_rect){x + 110, y, w - 140, 110}, status, UI_F_TITLE, scol, UI_LEFT);
+    y += 150;
+    if (portrait) {
+        ui_qr(ui, (body.w - qr) / 2, y, qr, url);
+        ui_label(ui, body.w / 2, y + qr + 16, app_tr(a, S_DONE_SCAN), UI_F_BODY, UI_C_MUTED,
+                 UI_CENTER);
+        y += qr + 90;
+    } else {
+        float qx = body.w - m - qr, qy = body.y + 80;
+        ui_qr(ui, qx, qy, qr, url);
+        ui_label(ui, qx + qr / 2, qy + qr + 20, app_tr(a, S_DONE_SCAN), UI_F_BODY, UI_C_MUTED,
+                 UI_CENTER);
+    }
+    snprintf(count, sizeof count, "%u %s", (unsigned)((left_ms + 999) / 1000),
+             app_tr(a, S_DONE_AUTOHOME));
+    ui_label(ui, x, y, count, UI_F_BODY, UI_C_MUTED, UI_LEFT);
+    if (ui_button(ui, (struct ui_rect){x, y + 60, portrait ? body.w - 2 * m : 420, 110},
+                  app_tr(a, S_DONE_FINISH), UI_PRIMARY))
+        app_go_home(a);
+}
+
+const struct screen screen_help_done = {
+    .id = "help_done",
+    .state_size = sizeof(struct help_done),
+    .enter = enter,
+    .frame = frame,
+    .title = title,
+    .net_event = net_event,
+};

@@ -16,6 +16,8 @@
 #include <unistd.h>
 
 #include "contentcheck.h"
+#include "helpform.h"
+#include "hzpinyin.h"
 #include "ime.h"
 #include "kclient.h"
 #include "kclock.h"
@@ -63,6 +65,7 @@ struct app {
     bool ime_failed;
     struct content *content;
     struct search_index *search;
+    struct helpform_companies *companies;
     char content_error[512];
     char state_dir[1024];
     bool temp_state;
@@ -262,11 +265,14 @@ const struct app_stats *app_stats(const struct app *a)
     return &a->stats;
 }
 
+static void open_readings(struct app *a);
+
 const struct search_index *app_search(struct app *a)
 {
     if (!a->search && a->content) {
         enum kerr err = KERR_OK;
         uint64_t t = mono_us();
+        open_readings(a);
         a->search = search_build(a->content, &err);
         if (!a->search)
             KLOGE("app", "search index not built: %s", kerr_str(err));
@@ -274,6 +280,25 @@ const struct search_index *app_search(struct app *a)
             KLOGI("app", "search index built in %.1f ms", (mono_us() - t) / 1000.0);
     }
     return a->search;
+}
+
+/* Hanzi readings come from the input engine's libpinyin context when it
+ * can be opened, so libpinyin's dictionary is loaded once, not twice. */
+static void open_readings(struct app *a)
+{
+    struct ime *ime;
+    if (hzpinyin_ready()) return;
+    ime = app_ime(a);
+    if (!ime || hzpinyin_open_shared(ime_pinyin_context(ime)) != KERR_OK) hzpinyin_open(NULL);
+}
+
+const struct helpform_companies *app_companies(struct app *a)
+{
+    if (!a->companies && a->content) {
+        open_readings(a);
+        a->companies = helpform_companies_build(a->content);
+    }
+    return a->companies;
 }
 
 void app_toggle_lang(struct app *a)
@@ -772,8 +797,10 @@ static bool warm_step(struct app *a, uint64_t budget_us)
                 free(a->warm.cps);
                 a->warm.cps = NULL;
                 a->warm.done = true;
-                /* the pinyin engine too, so the first form opens at once */
-                if (a->client) app_ime(a);
+                /* The pinyin engine and the pinyin indexes, so the first
+                 * search and the first form open at once. */
+                app_search(a);
+                if (a->client) app_companies(a);
                 return false;
             }
         }
@@ -1067,8 +1094,10 @@ void app_destroy(struct app *a)
         kclient_set_notify(a->client, NULL, NULL);
         kclient_close(a->client);
     }
-    ime_close(a->ime);
+    helpform_companies_free(a->companies);
     search_free(a->search);
+    hzpinyin_close(); /* before the engine whose context it may borrow */
+    ime_close(a->ime);
     content_free(a->content);
     ui_destroy(a->ui);
     ui_text_destroy(a->text);

@@ -91,6 +91,8 @@ bool app_lang_button(struct app *a, struct ui_rect r, enum ui_style style);
 const struct app_config *app_cfg(const struct app *a);
 /* The loaded bundle, or NULL when none is valid (screens then say so). */
 const struct content *app_content(const struct app *a);
+/* Company names with their pinyin, for the help form; built on first use. */
+const struct helpform_companies *app_companies(struct app *a);
 /* The search index, built on first use. NULL if content is missing. */
 const struct search_index *app_search(struct app *a);
 /* Loads an image file as a texture (NULL on failure, logged); the caller

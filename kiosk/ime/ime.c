@@ -691,3 +691,8 @@ void ime_close(struct ime *ime)
     for (size_t i = 0; i < IME_PHRASE_SLOTS; i++) free(ime->phrase_slot[i]);
     free(ime);
 }
+
+void *ime_pinyin_context(struct ime *ime)
+{
+    return ime ? ime->ctx : NULL;
+}

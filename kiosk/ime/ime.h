@@ -112,4 +112,9 @@ const char *ime_preedit(const struct ime *ime);
  * Call when a person leaves. Added phrases stay (they are content). */
 void ime_reset(struct ime *ime);
 
+/* The engine's libpinyin context (pinyin_context_t *), for hzpinyin to
+ * look up readings in the same dictionary instead of loading a second copy.
+ * Valid until ime_close. */
+void *ime_pinyin_context(struct ime *ime);
+
 #endif

@@ -173,9 +173,42 @@ static void pinyin_of(const char *name, char *full, size_t fn, char *init, size_
     init[i] = 0;
 }
 
-size_t helpform_match_companies(const struct content *c, const char *query,
+struct company_py {
+    char full[256], init[64];
+};
+
+struct helpform_companies {
+    const struct content *c;
+    struct company_py *py;
+};
+
+struct helpform_companies *helpform_companies_build(const struct content *c)
+{
+    struct helpform_companies *ix = calloc(1, sizeof *ix);
+    if (!ix) return NULL;
+    ix->c = c;
+    ix->py = calloc(c && c->n_companies ? c->n_companies : 1, sizeof *ix->py);
+    if (!ix->py) {
+        free(ix);
+        return NULL;
+    }
+    for (size_t i = 0; c && i < c->n_companies; i++)
+        pinyin_of(c->companies[i].name.zh, ix->py[i].full, sizeof ix->py[i].full,
+                  ix->py[i].init, sizeof ix->py[i].init);
+    return ix;
+}
+
+void helpform_companies_free(struct helpform_companies *ix)
+{
+    if (!ix) return;
+    free(ix->py);
+    free(ix);
+}
+
+size_t helpform_match_companies(const struct helpform_companies *ix, const char *query,
                                 const struct content_company **out, size_t max)
 {
+    const struct content *c = ix ? ix->c : NULL;
     char q[64];
     size_t n = 0, qn = 0;
     for (const char *p = query; *p && qn + 1 < sizeof q; p++)
@@ -183,12 +216,8 @@ size_t helpform_match_companies(const struct content *c, const char *query,
     q[qn] = 0;
     for (size_t i = 0; c && i < c->n_companies; i++) {
         const struct content_company *co = &c->companies[i];
-        bool hit = qn == 0 || strstr(co->name.zh, query) != NULL;
-        if (!hit) {
-            char full[512], init[128];
-            pinyin_of(co->name.zh, full, sizeof full, init, sizeof init);
-            hit = strstr(full, q) != NULL || strstr(init, q) != NULL;
-        }
+        bool hit = qn == 0 || strstr(co->name.zh, query) != NULL ||
+                   strstr(ix->py[i].full, q) != NULL || strstr(ix->py[i].init, q) != NULL;
         if (!hit && co->name.en) {
             char en[256];
             size_t k = 0;

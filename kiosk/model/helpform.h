@@ -63,11 +63,16 @@ char *helpform_body(const struct helpform *f, enum content_lang lang);
 /* Zeroes everything. */
 void helpform_wipe(struct helpform *f);
 
-/* Companies of c matching query (hanzi substring, or pinyin/initials
- * prefix or substring, case-folded), bundle order, up to max into out.
- * Needs hzpinyin open for pinyin matching. Returns how many matched (may
- * exceed max). An empty query matches all. */
-size_t helpform_match_companies(const struct content *c, const char *query,
+/* The pinyin of every company name, computed once (needs hzpinyin open
+ * while it is built, not afterwards). Borrows c. NULL on KERR_NOMEM. */
+struct helpform_companies;
+struct helpform_companies *helpform_companies_build(const struct content *c);
+void helpform_companies_free(struct helpform_companies *ix);
+
+/* Companies matching query (hanzi substring, or pinyin/initials substring,
+ * case-folded), bundle order, up to max into out. Returns how many matched
+ * (may exceed max). An empty query matches all. */
+size_t helpform_match_companies(const struct helpform_companies *ix, const char *query,
                                 const struct content_company **out, size_t max);
 
 #endif

@@ -28,6 +28,7 @@ struct hz_entry {
 
 static struct {
     pinyin_context_t *ctx;
+    bool borrowed; /* ctx belongs to someone else (the input engine) */
     pinyin_instance_t *inst;
     struct hz_entry *tab;
     size_t cap, used;
@@ -125,6 +126,37 @@ static bool hz_has(uint32_t cp, const char *want)
     return false;
 }
 
+static enum kerr hz_start(void)
+{
+    hz.inst = pinyin_alloc_instance(hz.ctx);
+    if (!hz.inst || !hz_grow()) {
+        hzpinyin_close();
+        return KERR_NOMEM;
+    }
+    /* Known readings: 法 fa, 律 lv, 行 hang+xing. */
+    if (!hz_has(0x6CD5, "fa") || !hz_has(0x5F8B, "lv") || !hz_has(0x884C, "xing") ||
+        !hz_has(0x884C, "hang")) {
+        KLOGE("hzpinyin", "libpinyin data gives unexpected readings; pinyin search disabled");
+        hzpinyin_close();
+        return KERR_CORRUPT;
+    }
+    return KERR_OK;
+}
+
+enum kerr hzpinyin_open_shared(void *pinyin_context)
+{
+    if (hz.ctx) return KERR_OK;
+    if (!pinyin_context) return KERR_NOTFOUND;
+    for (int c = 0; c < 128; c++) {
+        int l = c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
+        hz.ascii[c][0] = (char)l;
+        hz.ascii[c][1] = 0;
+    }
+    hz.ctx = pinyin_context;
+    hz.borrowed = true;
+    return hz_start();
+}
+
 enum kerr hzpinyin_open(const char *data_dir)
 {
     if (hz.ctx) return KERR_OK;
@@ -150,19 +182,7 @@ enum kerr hzpinyin_open(const char *data_dir)
     }
     hz.ctx = pinyin_init(data_dir, NULL);
     if (!hz.ctx) return KERR_NOTFOUND;
-    hz.inst = pinyin_alloc_instance(hz.ctx);
-    if (!hz.inst || !hz_grow()) {
-        hzpinyin_close();
-        return KERR_NOMEM;
-    }
-    /* Known readings: 法 fa, 律 lv, 行 hang+xing. */
-    if (!hz_has(0x6CD5, "fa") || !hz_has(0x5F8B, "lv") || !hz_has(0x884C, "xing") ||
-        !hz_has(0x884C, "hang")) {
-        KLOGE("hzpinyin", "libpinyin data gives unexpected readings; pinyin search disabled");
-        hzpinyin_close();
-        return KERR_CORRUPT;
-    }
-    return KERR_OK;
+    return hz_start();
 }
 
 bool hzpinyin_ready(void)
@@ -286,7 +306,7 @@ enum kerr hzpinyin_phrase(const char *utf8, char sep, char *out, size_t outsz)
 void hzpinyin_close(void)
 {
     if (hz.inst) pinyin_free_instance(hz.inst);
-    if (hz.ctx) pinyin_fini(hz.ctx);
+    if (hz.ctx && !hz.borrowed) pinyin_fini(hz.ctx);
     free(hz.tab);
     memset(&hz, 0, sizeof hz);
 }

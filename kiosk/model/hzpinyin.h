@@ -24,6 +24,12 @@
  * nothing stays loaded and hzpinyin_get() finds nothing. */
 enum kerr hzpinyin_open(const char *data_dir);
 
+/* Same, on a libpinyin context (pinyin_context_t *) that another module
+ * already opened -- the input engine's, see ime_pinyin_context() -- so that
+ * the dictionary is in memory once. The context is borrowed: close hzpinyin
+ * before its owner frees it. */
+enum kerr hzpinyin_open_shared(void *pinyin_context);
+
 /* True once hzpinyin_open() has succeeded (and until hzpinyin_close()). */
 bool hzpinyin_ready(void);
 

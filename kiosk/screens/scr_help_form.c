@@ -9,7 +9,6 @@
 #include <string.h>
 
 #include "helpform.h"
-#include "hzpinyin.h"
 #include "ime.h"
 #include "screens.h"
 #include "ui_text.h"
@@ -49,7 +48,6 @@ static void enter(struct app *a, void *st, const void *arg)
     if (c && content_tower(c, app_cfg(a)->tower_id))
         snprintf(s->f.tower_id, sizeof s->f.tower_id, "%s", app_cfg(a)->tower_id);
     s->focus = HF_COMPANY;
-    hzpinyin_open(NULL); /* company matching by pinyin; idempotent */
     imekbd_reset(a, &s->kb);
 }
 
@@ -157,7 +155,6 @@ static void preview(struct app *a, struct ui_rect r, const char *label, const ch
 static void company_editor(struct app *a, struct help_form *s, struct ui_rect r)
 {
     struct ui *ui = app_ui(a);
-    const struct content *c = app_content(a);
     enum content_lang l = app_lang(a);
     float kh = ui_keyboard_height(UI_KBD_LETTERS, r.w) * 0.88f;
     struct ui_rect kb = {r.x, r.y + r.h - kh, r.w, kh};
@@ -194,7 +191,7 @@ static void company_editor(struct app *a, struct help_form *s, struct ui_rect r)
     /* the matches */
     {
         const struct content_company *m[MAX_MATCH];
-        size_t n = helpform_match_companies(c, s->company_q, m, MAX_MATCH);
+        size_t n = helpform_match_companies(app_companies(a), s->company_q, m, MAX_MATCH);
         struct ui_rect lr = {r.x, r.y + 96, r.w, kb.y - 16 - (r.y + 96)};
         float y = lr.y;
         if (n > MAX_MATCH) n = MAX_MATCH;

@@ -102,14 +102,18 @@ int main(int argc, char **argv)
     if (argc > 1 && hzpinyin_open(NULL) == KERR_OK &&
         content_load(argv[1], &c, &rep) == KERR_OK) {
         const struct content_company *m[8];
-        size_t n = helpform_match_companies(c, "公司B-2", m, 8);
+        struct helpform_companies *ix = helpform_companies_build(c);
+        size_t n;
+        hzpinyin_close(); /* the index keeps what it needs */
+        n = helpform_match_companies(ix, "公司B-2", m, 8);
         CHECK(n == 1 && strcmp(m[0]->name.zh, "示例公司B-2") == 0);
-        n = helpform_match_companies(c, "slgsb2", m, 8);
+        n = helpform_match_companies(ix, "slgsb2", m, 8);
         CHECK(n == 1 && strcmp(m[0]->name.zh, "示例公司B-2") == 0);
-        n = helpform_match_companies(c, "shiligongsib", m, 8);
+        n = helpform_match_companies(ix, "shiligongsib", m, 8);
         CHECK(n >= 2);
-        CHECK(helpform_match_companies(c, "", NULL, 0) == c->n_companies);
-        CHECK(helpform_match_companies(c, "zzzz", m, 8) == 0);
+        CHECK(helpform_match_companies(ix, "", NULL, 0) == c->n_companies);
+        CHECK(helpform_match_companies(ix, "zzzz", m, 8) == 0);
+        helpform_companies_free(ix);
         content_free(c);
     } else {
         CHECK(!"default bundle or pinyin data missing");

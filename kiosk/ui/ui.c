@@ -679,8 +679,8 @@ bool ui_tile(struct ui *ui, struct ui_rect r, const char *icon, const char *titl
     ui_label_in(ui, (struct ui_rect){body.x + 36, body.y + body.h - 150, body.w - 60, 70}, title,
                 UI_F_TITLE, UI_C_WHITE, UI_LEFT);
     if (subtitle)
-        ui_label_in(ui, (struct ui_rect){body.x + 36, body.y + body.h - 84, body.w - 60, 50},
-                    subtitle, UI_F_BODY, 0xFFFFFFD9u, UI_LEFT);
+        ui_label_fit(ui, (struct ui_rect){body.x + 36, body.y + body.h - 84, body.w - 60, 50},
+                     subtitle, UI_F_BODY, 0xFFFFFFD9u, UI_LEFT);
     return take_click(ui, id);
 }
 

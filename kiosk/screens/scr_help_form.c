@@ -97,7 +97,8 @@ static float field_card(struct app *a, struct help_form *s, enum helpform_field 
         snprintf(value, sizeof value, "%s", s->f.name);
         break;
     case HF_PHONE:
-        if (focused)
+        /* masked once entered: digits show only while a number is incomplete */
+        if (focused && !helpform_phone_valid(s->f.phone))
             snprintf(value, sizeof value, "%s", s->f.phone);
         else
             helpform_phone_masked(s->f.phone, value, sizeof value);

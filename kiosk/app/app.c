@@ -417,7 +417,10 @@ static bool apply_pending(struct app *a)
         }
     }
     a->npend = 0;
-    if (any) a->dirty = true;
+    if (any) {
+        a->dirty = true;
+        ui_toast_clear(a->ui); /* a message belongs to the screen it was shown on */
+    }
     return any;
 }
 

@@ -129,7 +129,7 @@ static float field_card(struct app *a, struct help_form *s, enum helpform_field 
     else
         ui_label_in(ui, (struct ui_rect){x + 28, y + 50, w - 56, 50},
                     value[0] ? value : app_tr(a, S_F_TAP_TO_FILL), UI_F_LARGE,
-                    value[0] ? UI_C_TEXT : 0xA09890FFu, UI_LEFT);
+                    value[0] ? UI_C_TEXT : 0x77706AFFu, UI_LEFT);
     if (err && f == HF_DESC) /* under the text, which keeps one line then */
         ui_label_in(ui, (struct ui_rect){x + 28, y + h - 44, w - 56, 36}, err, UI_F_SMALL,
                     UI_C_ERR, UI_LEFT);

@@ -91,7 +91,8 @@ static float result(struct app *a, struct ticket *s, float x, float y, float w)
     struct ui *ui = app_ui(a);
     char line[2200];
     float y0 = y;
-    if (s->phase == P_INPUT) return 0;
+    if (s->phase == P_INPUT)
+        return ui_paragraph(ui, x, y, w, app_tr(a, S_TICKET_HINT), UI_F_BODY, UI_C_MUTED);
     ui_label(ui, x, y, s->asked, UI_F_TITLE, UI_C_TEXT, UI_LEFT);
     y += 80;
     if (s->phase == P_WAIT) {
@@ -141,8 +142,8 @@ static void frame(struct app *a, void *st, struct ui_rect body)
     kw = portrait ? body.w - 2 * m : body.w - 2 * m - lw - 64;
     if (!s->letters && kw > 640) kw = 640;
     kh = ui_keyboard_height(lay, kw);
-    kx = portrait ? m : body.w - m - kw;
-    ky = body.y + body.h - kh - 40;
+    kx = portrait ? (body.w - kw) / 2 : body.w - m - kw;
+    ky = portrait ? body.y + body.h - kh - 40 : body.y + 100; /* level with the field */
 
     ui_label(ui, m, body.y + 40, app_tr(a, S_TICKET_PROMPT), UI_F_LARGE, UI_C_MUTED, UI_LEFT);
     ui_fill_round(ui, (struct ui_rect){m, body.y + 100, lw, 110}, 20, UI_C_RED);

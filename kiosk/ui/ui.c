@@ -676,8 +676,8 @@ bool ui_tile(struct ui *ui, struct ui_rect r, const char *icon, const char *titl
     }
     ui_fill_round(ui, body, 24, rgba);
     ui_icon(ui, body.x + 84, body.y + 96, icon, UI_F_ICON_L, UI_C_WHITE);
-    ui_label_in(ui, (struct ui_rect){body.x + 36, body.y + body.h - 150, body.w - 60, 70}, title,
-                UI_F_TITLE, UI_C_WHITE, UI_LEFT);
+    ui_label_fit(ui, (struct ui_rect){body.x + 36, body.y + body.h - 150, body.w - 60, 70}, title,
+                 UI_F_TITLE, UI_C_WHITE, UI_LEFT);
     if (subtitle)
         ui_label_fit(ui, (struct ui_rect){body.x + 36, body.y + body.h - 84, body.w - 60, 50},
                      subtitle, UI_F_BODY, 0xFFFFFFD9u, UI_LEFT);
@@ -867,8 +867,9 @@ void ui_draw_overlays(struct ui *ui)
 {
     if (ui->toast_until && ui->toast[0]) {
         float w = fminf(ui->lw - 120, ui_text_w(ui, ui->toast, UI_F_LARGE) + 96);
-        struct ui_rect r = {(ui->lw - w) / 2, ui->lh - 220, w, 96};
-        ui_fill_round(ui, r, 48, 0x222222E6u);
+        /* under the top bar, where no keyboard is */
+        struct ui_rect r = {(ui->lw - w) / 2, 140, w, 96};
+        ui_fill_round(ui, r, 48, 0x222222FFu);
         ui_label_in(ui, (struct ui_rect){r.x + 48, r.y, r.w - 96, r.h}, ui->toast, UI_F_LARGE,
                     UI_C_WHITE, UI_CENTER);
     }

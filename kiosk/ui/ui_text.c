@@ -360,25 +360,35 @@ size_t ui_text_wrap(struct ui_text *t, enum ui_font f, const char *text, int max
     return nlines;
 }
 
+static int cmp_used(const void *x, const void *y)
+{
+    const struct entry *a = *(struct entry *const *)x, *b = *(struct entry *const *)y;
+    return a->used < b->used ? -1 : a->used > b->used;
+}
+
+/* Frees the least recently used entries (never one used this frame) until
+ * a quarter of the budget is free: one sort per eviction, not a scan per
+ * victim, so a full cache costs one pass. */
 static void evict(struct ui_text *t)
 {
-    /* Evict the least recently used entries (never one used this frame)
-     * until three quarters of the budget is free. */
-    while (t->bytes > t->budget * 3 / 4) {
-        struct entry **victim = NULL;
-        for (int b = 0; b < NBUCKETS; b++)
-            for (struct entry **pe = &t->buckets[b]; *pe; pe = &(*pe)->next)
-                if ((*pe)->used < t->clock && (!victim || (*pe)->used < (*victim)->used))
-                    victim = pe;
-        if (!victim) return;
-        struct entry *e = *victim;
-        *victim = e->next;
+    struct entry **all = malloc(t->entries * sizeof *all);
+    size_t n = 0;
+    if (!all) return;
+    for (int b = 0; b < NBUCKETS; b++)
+        for (struct entry *e = t->buckets[b]; e; e = e->next)
+            if (e->used < t->clock) all[n++] = e;
+    qsort(all, n, sizeof *all, cmp_used);
+    for (size_t i = 0; i < n && t->bytes > t->budget * 3 / 4; i++) {
+        struct entry *e = all[i], **pe = &t->buckets[e->hash % NBUCKETS];
+        while (*pe != e) pe = &(*pe)->next;
+        *pe = e->next;
         t->bytes -= e->bytes;
         t->entries--;
         SDL_DestroyTexture(e->tex);
         free(e->text);
         free(e);
     }
+    free(all);
 }
 
 /* The cached glyph of cp in font f, rasterising it on first use. Returns

@@ -61,6 +61,7 @@ struct app {
 
     enum content_lang lang;
     struct kclient *client;
+    bool client_pending; /* opened right after the first frame */
     struct ime *ime;
     bool ime_failed;
     struct content *content;
@@ -701,9 +702,22 @@ static void fire_timers(struct app *a)
     }
 }
 
+static void open_client(struct app *a);
+
+/* Work deferred until a first frame is on screen. */
+static void after_first_frame(struct app *a)
+{
+    if (a->client_pending && a->stats.frames > 0) {
+        a->client_pending = false;
+        open_client(a);
+        a->dirty = true;
+    }
+}
+
 void app_settle(struct app *a)
 {
     for (int i = 0; i < 32; i++) {
+        after_first_frame(a);
         fire_timers(a);
         apply_pending(a);
         if (!a->dirty) break;
@@ -827,6 +841,7 @@ static void loop_once(struct app *a, uint64_t max_wait_ms)
         render(a, NULL, NULL);
         apply_pending(a);
     }
+    after_first_frame(a);
     now = app_now_ms(a);
     d = next_deadline(a);
     if (a->dirty || a->npend)
@@ -1076,7 +1091,9 @@ enum kerr app_create(const struct app_config *cfg, const struct app_options *opt
         goto fail;
     }
     load_content(a);
-    open_client(a);
+    /* The outbox (SQLite check, TLS library start-up) opens right after the
+     * first frame, so the screen comes up first; 我要求助 appears with it. */
+    a->client_pending = true;
 
     do_push(a, opt->home, NULL);
     a->dirty = true;

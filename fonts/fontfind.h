@@ -2,7 +2,7 @@
  * Noto Sans CJK SC (Debian's fonts-noto-cjk, face index 2 of the .ttc); the
  * icon face is Material Icons (fonts-material-design-icons-iconfont). A config
  * may name a file instead ("/path/font.ttc#2"). fonts/kiosk-fonts.conf is the
- * fontconfig fragment deploy installs to prefer these faces system-wide.
+ * fontconfig fragment a kiosk image installs to prefer these faces session-wide.
  * Single-threaded at start-up. */
 #ifndef FONTFIND_H
 #define FONTFIND_H

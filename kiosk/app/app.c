@@ -964,7 +964,8 @@ static void load_content(struct app *a)
     if (!rep) return;
     content_report_init(rep);
     snprintf(last_good, sizeof last_good, "%s/content-last-good", a->state_dir);
-    rc = content_load_safe(a->cfg.content_dir, last_good, content_check_deep,
+    /* A throw-away state folder (headless runs) keeps no last good copy. */
+    rc = content_load_safe(a->cfg.content_dir, a->temp_state ? NULL : last_good, content_check_deep,
                            a->cfg.font[0] ? a->cfg.font : NULL, &a->content, rep);
     if (rc != KERR_OK || !a->content) {
         snprintf(a->content_error, sizeof a->content_error, "%s",

@@ -1397,6 +1397,62 @@ static void remove_tree(const char *path, int depth)
  * "<last_good>.old", rename the new one in, then delete the old one. A crash
  * at any point leaves either the old or the new copy under one of the names;
  * content_load_safe() also tries "<last_good>.old". */
+static bool same_file(const char *a, const char *b, off_t size)
+{
+    char ba[65536], bb[65536];
+    int fa = open(a, O_RDONLY | O_CLOEXEC), fb = open(b, O_RDONLY | O_CLOEXEC);
+    bool same = fa >= 0 && fb >= 0;
+    off_t done = 0;
+    while (same && done < size) {
+        ssize_t ra = read(fa, ba, sizeof ba), rb;
+        if (ra <= 0) {
+            same = false;
+            break;
+        }
+        rb = read(fb, bb, (size_t)ra);
+        same = rb == ra && memcmp(ba, bb, (size_t)ra) == 0;
+        done += ra;
+    }
+    if (fa >= 0) close(fa);
+    if (fb >= 0) close(fb);
+    return same;
+}
+
+/* True when tree b holds exactly the files of tree a, byte for byte (depth
+ * <= 3): then the last good copy is already this bundle and is not written
+ * again (no fsync at every start). */
+static bool same_tree(const char *a, const char *b, int depth)
+{
+    DIR *d;
+    struct dirent *e;
+    size_t na = 0, nb = 0;
+    bool same = true;
+    if (depth > 3 || !(d = opendir(a))) return false;
+    while (same && (e = readdir(d))) {
+        char pa[PATH_MAX], pb[PATH_MAX];
+        struct stat sa, sb;
+        if (e->d_name[0] == '.') continue;
+        if (snprintf(pa, sizeof pa, "%s/%s", a, e->d_name) >= (int)sizeof pa ||
+            snprintf(pb, sizeof pb, "%s/%s", b, e->d_name) >= (int)sizeof pb ||
+            stat(pa, &sa) != 0 || stat(pb, &sb) != 0) {
+            same = false;
+            break;
+        }
+        na++;
+        if (S_ISDIR(sa.st_mode))
+            same = S_ISDIR(sb.st_mode) && same_tree(pa, pb, depth + 1);
+        else
+            same = S_ISREG(sb.st_mode) && sa.st_size == sb.st_size &&
+                   same_file(pa, pb, sa.st_size);
+    }
+    closedir(d);
+    if (!same || !(d = opendir(b))) return false;
+    while ((e = readdir(d)))
+        if (e->d_name[0] != '.') nb++;
+    closedir(d);
+    return na == nb;
+}
+
 static enum kerr save_last_good(const char *dir, const char *last_good)
 {
     char tmp[PATH_MAX], old[PATH_MAX];
@@ -1454,7 +1510,7 @@ enum kerr content_load_safe(const char *dir, const char *last_good_dir,
     *out = NULL;
     res = load_checked(dir, deep_check, deep_ud, out, rep);
     if (res == KERR_OK) {
-        if (last_good_dir && !same_dir(dir, last_good_dir)) {
+        if (last_good_dir && !same_dir(dir, last_good_dir) && !same_tree(dir, last_good_dir, 0)) {
             enum kerr cr = save_last_good(dir, last_good_dir);
             if (cr != KERR_OK)
                 KLOGW("content", "could not keep a last good copy of %s: %s", dir, kerr_str(cr));

@@ -727,8 +727,11 @@ bool ui_row(struct ui *ui, struct ui_rect r, const char *icon, const char *title
     if (icon) ui_icon(ui, r.x + 60, r.y + r.h / 2, icon, UI_F_ICON, UI_C_RED);
     if (subtitle && r.h >= 160) {
         /* title, then up to two lines of subtitle, centred as a block */
-        float sh = fminf(ui_paragraph_height(ui, tw, subtitle, UI_F_SMALL),
-                         2 * ui_text_line_height(ui->text, UI_F_SMALL) * 1.25f / ui->scale);
+        /* measured from the line breaks, not from a texture in another colour */
+        size_t starts[4];
+        size_t nl = ui_text_wrap(ui->text, UI_F_SMALL, subtitle, (int)(tw * ui->scale), starts, 4);
+        float lh = ui_text_line_height(ui->text, UI_F_SMALL) / ui->scale;
+        float sh = nl > 1 ? lh + lh * 1.25f : lh;
         float th = ui_text_line_height(ui->text, tf) / ui->scale;
         float y0 = r.y + (r.h - th - 6 - sh) / 2;
         ui_label_in(ui, (struct ui_rect){tx, y0, tw, th}, title, tf, UI_C_TEXT, UI_LEFT);

@@ -54,6 +54,20 @@ int main(int argc, char **argv)
         snprintf(p, sizeof p, "%s.tmp", last_good);
         CHECK(stat(p, &st) != 0); /* no temp left behind */
     }
+    /* the same bundle again: the last good copy is not rewritten */
+    {
+        char p[700];
+        struct stat before, after;
+        snprintf(p, sizeof p, "%s/content.json", last_good);
+        CHECK(stat(p, &before) == 0);
+        usleep(20000);
+        content_report_init(&rep);
+        CHECK(content_load_safe(dir, last_good, NULL, NULL, &c, &rep) == KERR_OK);
+        content_free(c);
+        CHECK(stat(p, &after) == 0);
+        CHECK(before.st_ino == after.st_ino && before.st_mtim.tv_sec == after.st_mtim.tv_sec &&
+              before.st_mtim.tv_nsec == after.st_mtim.tv_nsec);
+    }
     bundle_remove(dir);
 
     /* 2. a newer valid version replaces the last good copy */

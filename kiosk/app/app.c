@@ -432,7 +432,7 @@ static void draw_topbar(struct app *a, const struct layer *top)
     struct ui *ui = a->ui;
     float w = ui_width(ui);
     bool portrait = ui_portrait(ui);
-    float bw = portrait ? 170 : 200;
+    float bw = portrait ? 180 : 200;
     float right = w - 24;
     char hhmm[16];
     time_t now = (time_t)app_wall_s(a);

@@ -213,13 +213,9 @@ static void company_editor(struct app *a, struct help_form *s, struct ui_rect r)
         }
         ui_scroll_end(ui, &s->list, y - lr.y);
     }
-    if (ui_keyboard(ui, kb, UI_KBD_LETTERS, &key)) {
-        size_t n = strlen(s->company_q);
-        if (key.kind == UI_KEY_CHAR && n + 1 < sizeof s->company_q) strcat(s->company_q, key.text);
-        if (key.kind == UI_KEY_BACKSPACE && n) s->company_q[n - 1] = 0;
-        if (key.kind == UI_KEY_CLEAR) s->company_q[0] = 0;
+    if (ui_keyboard(ui, kb, UI_KBD_LETTERS, &key) &&
+        ui_key_apply(&key, s->company_q, sizeof s->company_q) == 1)
         ui_scroll_reset(&s->list);
-    }
 }
 
 static void tower_editor(struct app *a, struct help_form *s, struct ui_rect r)
@@ -287,13 +283,9 @@ static void editor(struct app *a, struct help_form *s, struct ui_rect r)
         struct ui_key key;
         float kw = r.w > 720 ? 720 : r.w, kh = ui_keyboard_height(UI_KBD_DIGITS, kw);
         if (ui_keyboard(ui, (struct ui_rect){r.x + (r.w - kw) / 2, r.y + r.h - kh, kw, kh},
-                        UI_KBD_DIGITS, &key)) {
-            size_t n = strlen(s->f.phone);
-            if (key.kind == UI_KEY_CHAR && n < HELPFORM_PHONE_MAX) strcat(s->f.phone, key.text);
-            else if (key.kind == UI_KEY_CHAR) ui_toast(ui, app_tr(a, S_F_LIMIT), 2500);
-            if (key.kind == UI_KEY_BACKSPACE && n) s->f.phone[n - 1] = 0;
-            if (key.kind == UI_KEY_CLEAR) s->f.phone[0] = 0;
-        }
+                        UI_KBD_DIGITS, &key) &&
+            ui_key_apply(&key, s->f.phone, sizeof s->f.phone) < 0)
+            ui_toast(ui, app_tr(a, S_F_LIMIT), 2500);
         break;
     }
     case HF_TOWER:

@@ -36,22 +36,7 @@ static void requery(struct app *a, struct search *s)
 
 static void on_key(struct app *a, struct search *s, const struct ui_key *k)
 {
-    size_t n = strlen(s->q);
-    switch (k->kind) {
-    case UI_KEY_CHAR:
-    case UI_KEY_SPACE:
-        if (n + strlen(k->text) <= MAX_QUERY) strcat(s->q, k->text);
-        break;
-    case UI_KEY_BACKSPACE:
-        if (n > 0) s->q[n - 1] = 0; /* the keyboard types ASCII only */
-        break;
-    case UI_KEY_CLEAR:
-        s->q[0] = 0;
-        break;
-    case UI_KEY_NONE:
-        return;
-    }
-    requery(a, s);
+    if (ui_key_apply(k, s->q, sizeof s->q) == 1) requery(a, s);
 }
 
 static void results(struct app *a, struct search *s, struct ui_rect r)

@@ -161,17 +161,10 @@ static void frame(struct app *a, void *st, struct ui_rect body)
         strlen(s->input) + 1 < sizeof s->input)
         strcat(s->input, "-");
 
-    if (ui_keyboard(ui, (struct ui_rect){kx, ky, kw, kh}, lay, &key)) {
-        size_t n = strlen(s->input);
-        if (key.kind == UI_KEY_CHAR && n + 1 < sizeof s->input) {
-            char c = (char)toupper((unsigned char)key.text[0]);
-            s->input[n] = c;
-            s->input[n + 1] = 0;
-        } else if (key.kind == UI_KEY_BACKSPACE && n) {
-            s->input[n - 1] = 0;
-        } else if (key.kind == UI_KEY_CLEAR) {
-            s->input[0] = 0;
-        }
+    if (ui_keyboard(ui, (struct ui_rect){kx, ky, kw, kh}, lay, &key) && key.kind != UI_KEY_SPACE &&
+        ui_key_apply(&key, s->input, sizeof s->input) == 1 && key.kind == UI_KEY_CHAR) {
+        size_t n = strlen(s->input); /* kiosk ids are written in capitals: HL-A01 */
+        s->input[n - 1] = (char)toupper((unsigned char)s->input[n - 1]);
     }
 }
 

@@ -882,6 +882,29 @@ void ui_draw_overlays(struct ui *ui)
 
 static const char *const kbd_letter_rows[] = {"1234567890", "qwertyuiop", "asdfghjkl", "zxcvbnm"};
 
+int ui_key_apply(const struct ui_key *k, char *buf, size_t cap)
+{
+    size_t n = strlen(buf), add = strlen(k->text);
+    switch (k->kind) {
+    case UI_KEY_CHAR:
+    case UI_KEY_SPACE:
+        if (n + add + 1 > cap) return -1;
+        memcpy(buf + n, k->text, add + 1);
+        return 1;
+    case UI_KEY_BACKSPACE:
+        if (n == 0) return 0;
+        buf[n - 1] = 0; /* the keyboards type ASCII only */
+        return 1;
+    case UI_KEY_CLEAR:
+        if (n == 0) return 0;
+        buf[0] = 0;
+        return 1;
+    case UI_KEY_NONE:
+        break;
+    }
+    return 0;
+}
+
 float ui_keyboard_height(enum ui_kbd_layout layout, float w)
 {
     (void)w;

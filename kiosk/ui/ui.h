@@ -160,6 +160,9 @@ struct ui_key {
 };
 /* Draws the keyboard in r; returns true with *out set when a key was tapped. */
 bool ui_keyboard(struct ui *ui, struct ui_rect r, enum ui_kbd_layout layout, struct ui_key *out);
+/* Applies a key to an ASCII field buf of cap bytes (type, space, delete,
+ * clear). Returns 1 if buf changed, 0 if not, -1 if a character did not fit. */
+int ui_key_apply(const struct ui_key *k, char *buf, size_t cap);
 /* Height the keyboard wants at width w. */
 float ui_keyboard_height(enum ui_kbd_layout layout, float w);
 

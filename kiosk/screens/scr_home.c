@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "kclient.h"
 #include "screens.h"
 
 struct tile {
@@ -22,6 +23,45 @@ static const struct tile all_tiles[] = {
 };
 #define NALL (sizeof all_tiles / sizeof all_tiles[0])
 
+#define STATUS_EVERY_MS 15000
+
+struct home {
+    struct kclient_status net;
+    uint64_t net_at;
+    bool have_net;
+};
+
+/* The link to the service centre, read from the outbox at most every 15 s
+ * (and whenever the sender reports something). */
+static void net_line(struct app *a, struct home *s, float x, float y, enum ui_align align)
+{
+    struct ui *ui = app_ui(a);
+    uint64_t now = app_now_ms(a);
+    char line[256];
+    if (!app_client(a)) return;
+    if (!s->have_net || now - s->net_at >= STATUS_EVERY_MS) {
+        kclient_status(app_client(a), &s->net);
+        s->net_at = now;
+        s->have_net = true;
+    }
+    app_timer_at(a, s->net_at + STATUS_EVERY_MS);
+    if (s->net.online && s->net.queue_depth == 0)
+        snprintf(line, sizeof line, "● %s", app_tr(a, S_NET_ONLINE));
+    else if (s->net.queue_depth > 0)
+        snprintf(line, sizeof line, "● %d %s", s->net.queue_depth, app_tr(a, S_NET_QUEUED));
+    else
+        snprintf(line, sizeof line, "● %s", app_tr(a, S_NET_OFFLINE));
+    ui_label(ui, x, y, line, UI_F_SMALL, s->net.online ? 0xC8F5C8FFu : 0xFFE2A8FFu, align);
+}
+
+static void net_event(struct app *a, void *st, const struct kclient_event *ev)
+{
+    struct home *s = st;
+    (void)ev;
+    s->have_net = false; /* read again at the next frame */
+    app_invalidate(a);
+}
+
 static void frame(struct app *a, void *st, struct ui_rect body)
 {
     struct ui *ui = app_ui(a);
@@ -34,7 +74,6 @@ static void frame(struct app *a, void *st, struct ui_rect body)
     struct tm tm;
     char hhmm[16], date[96];
     const char *name = c ? content_tr(&c->district.name, l) : "黄龙商圈";
-    (void)st;
 
     localtime_r(&now, &tm);
     strftime(hhmm, sizeof hhmm, "%H:%M", &tm);
@@ -53,9 +92,11 @@ static void frame(struct app *a, void *st, struct ui_rect body)
     if (portrait) {
         float tw = ui_label(ui, m, 30, hhmm, UI_F_TITLE, UI_C_WHITE, UI_LEFT);
         ui_label(ui, m + tw + 24, 46, date, UI_F_BODY, 0xFFFFFFDDu, UI_LEFT);
+        net_line(a, st, m, 340, UI_LEFT);
     } else {
         ui_label(ui, w - m - 230 - 48, 50, hhmm, UI_F_HUGE, UI_C_WHITE, UI_RIGHT);
         ui_label(ui, w - m - 230 - 48, 160, date, UI_F_BODY, 0xFFFFFFDDu, UI_RIGHT);
+        net_line(a, st, w - m, 222, UI_RIGHT);
     }
 
     {
@@ -100,6 +141,8 @@ static void frame(struct app *a, void *st, struct ui_rect body)
 
 const struct screen screen_home = {
     .id = "home",
+    .state_size = sizeof(struct home),
     .flags = SCREEN_BARE,
     .frame = frame,
+    .net_event = net_event,
 };

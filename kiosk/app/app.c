@@ -52,6 +52,7 @@ struct app {
     /* screens */
     struct layer stack[MAX_DEPTH];
     int depth;
+    unsigned stack_gen;
     struct {
         enum pending_op op;
         const struct screen *s;
@@ -348,6 +349,11 @@ void app_go_home(struct app *a)
     queue_op(a, OP_HOME, NULL, NULL);
 }
 
+unsigned app_stack_gen(const struct app *a)
+{
+    return a->stack_gen;
+}
+
 const char *app_screen_id(const struct app *a)
 {
     return a->depth > 0 ? a->stack[a->depth - 1].s->id : "";
@@ -361,6 +367,7 @@ static void do_push(struct app *a, const struct screen *s, const void *arg)
         return;
     }
     l = &a->stack[a->depth++];
+    a->stack_gen++;
     l->s = s;
     l->st = s->state_size ? calloc(1, s->state_size) : NULL;
     if (s->state_size && !l->st) {
@@ -376,6 +383,7 @@ static void do_pop(struct app *a)
     struct layer *l;
     if (a->depth <= 0) return;
     l = &a->stack[--a->depth];
+    a->stack_gen++;
     if (l->s->leave) l->s->leave(a, l->st);
     if (l->st) {
         memset(l->st, 0, l->s->state_size); /* nothing personal lingers in freed memory */

@@ -76,6 +76,9 @@ void app_push(struct app *a, const struct screen *s, const void *arg);
 void app_pop(struct app *a);
 void app_go_home(struct app *a);
 const char *app_screen_id(const struct app *a);
+/* Changes each time a screen is pushed or popped (a screen below others can
+ * tell that it is shown again). */
+unsigned app_stack_gen(const struct app *a);
 
 struct ui *app_ui(struct app *a);
 enum content_lang app_lang(const struct app *a);

@@ -28,6 +28,7 @@ static const struct tile all_tiles[] = {
 struct home {
     struct kclient_status net;
     uint64_t net_at;
+    unsigned gen; /* the screen stack when it was read: read again when back on top */
     bool have_net;
 };
 
@@ -39,9 +40,10 @@ static void net_line(struct app *a, struct home *s, float x, float y, enum ui_al
     uint64_t now = app_now_ms(a);
     char line[256];
     if (!app_client(a)) return;
-    if (!s->have_net || now - s->net_at >= STATUS_EVERY_MS) {
+    if (!s->have_net || now - s->net_at >= STATUS_EVERY_MS || s->gen != app_stack_gen(a)) {
         kclient_status(app_client(a), &s->net);
         s->net_at = now;
+        s->gen = app_stack_gen(a);
         s->have_net = true;
     }
     app_timer_at(a, s->net_at + STATUS_EVERY_MS);

@@ -98,6 +98,7 @@ struct app {
 
     /* statistics */
     struct app_stats stats;
+    SDL_FingerID finger; /* the one finger being followed, -1 = none */
     bool recording;
     bool frame_log; /* KIOSK_FRAME_LOG=1: one stderr line per frame (diagnostics) */
     uint64_t input_since_us; /* first unanswered input, 0 = none */
@@ -601,7 +602,6 @@ static void pointer(struct app *a, int kind, float x, float y)
 
 void app_handle_event(struct app *a, const SDL_Event *e)
 {
-    static SDL_FingerID finger = -1;
     switch (e->type) {
     case SDL_QUIT:
         a->quit = true;
@@ -619,18 +619,18 @@ void app_handle_event(struct app *a, const SDL_Event *e)
             pointer(a, 2, (float)e->button.x, (float)e->button.y);
         break;
     case SDL_FINGERDOWN:
-        if (finger == -1) {
-            finger = e->tfinger.fingerId;
+        if (a->finger == -1) {
+            a->finger = e->tfinger.fingerId;
             pointer(a, 0, e->tfinger.x * a->pw, e->tfinger.y * a->ph);
         }
         break;
     case SDL_FINGERMOTION:
-        if (e->tfinger.fingerId == finger) pointer(a, 1, e->tfinger.x * a->pw, e->tfinger.y * a->ph);
+        if (e->tfinger.fingerId == a->finger) pointer(a, 1, e->tfinger.x * a->pw, e->tfinger.y * a->ph);
         break;
     case SDL_FINGERUP:
-        if (e->tfinger.fingerId == finger) {
+        if (e->tfinger.fingerId == a->finger) {
             pointer(a, 2, e->tfinger.x * a->pw, e->tfinger.y * a->ph);
-            finger = -1;
+            a->finger = -1;
         }
         break;
     case SDL_WINDOWEVENT:
@@ -671,10 +671,8 @@ static void net_events(struct app *a)
     struct kclient_event ev;
     if (!a->client) return;
     while (kclient_next_event(a->client, &ev)) {
-        const struct layer *top = a->depth > 0 ? &a->stack[a->depth - 1] : NULL;
         for (int i = a->depth - 1; i >= 0; i--)
             if (a->stack[i].s->net_event) a->stack[i].s->net_event(a, a->stack[i].st, &ev);
-        (void)top;
         a->dirty = true;
     }
 }
@@ -1035,6 +1033,7 @@ enum kerr app_create(const struct app_config *cfg, const struct app_options *opt
     a->cfg = *cfg;
     a->opt = *opt;
     a->wake_fd[0] = a->wake_fd[1] = -1;
+    a->finger = -1;
     a->lang = cfg->lang ? CONTENT_EN : CONTENT_ZH;
     a->stats.first_frame_ms = -1;
     a->frame_log = getenv("KIOSK_FRAME_LOG") && strcmp(getenv("KIOSK_FRAME_LOG"), "1") == 0;

@@ -65,8 +65,6 @@ static SDL_Texture *make(SDL_Renderer *r, const char *text, int *side)
 
 bool ui_qr(struct ui *ui, float x, float y, float size, const char *text)
 {
-    struct ui_rect r = {x, y, size, size};
-    (void)r;
     if (!text || strlen(text) >= sizeof cache.text) return false;
     if (!cache.tex || strcmp(cache.text, text) != 0) {
         SDL_Renderer *ren = ui_renderer(ui);

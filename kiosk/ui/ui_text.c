@@ -284,7 +284,7 @@ size_t ui_text_wrap(struct ui_text *t, enum ui_font f, const char *text, int max
     size_t pos[MAXCP];
     uint32_t cps[MAXCP];
     int widths[MAXCP];
-    size_t nlines = 0, n = 0, line_start = 0, last_break = 0;
+    size_t nlines = 0, n = 0, last_break = 0;
     int w = 0;
     const char *p = text;
 
@@ -300,7 +300,6 @@ size_t ui_text_wrap(struct ui_text *t, enum ui_font f, const char *text, int max
             n = 0;
             w = 0;
             last_break = 0;
-            line_start = (size_t)(p - text);
             continue;
         }
         if (n == MAXCP) { /* absurdly long line without breaks: force one */
@@ -309,7 +308,6 @@ size_t ui_text_wrap(struct ui_text *t, enum ui_font f, const char *text, int max
             n = 0;
             w = 0;
             last_break = 0;
-            line_start = off;
         }
         pos[n] = off;
         cps[n] = cp;
@@ -336,13 +334,11 @@ size_t ui_text_wrap(struct ui_text *t, enum ui_font f, const char *text, int max
                 n = 0;
                 w = 0;
                 last_break = 0;
-                line_start = (size_t)(p - text);
-                if (nlines < max) starts[nlines] = line_start;
+                if (nlines < max) starts[nlines] = (size_t)(p - text);
                 nlines++;
                 continue;
             }
-            line_start = pos[brk];
-            if (nlines < max) starts[nlines] = line_start;
+            if (nlines < max) starts[nlines] = pos[brk];
             nlines++;
             /* Carry the code points after the break to the new line. */
             memmove(pos, pos + brk, (n - brk) * sizeof pos[0]);
@@ -356,7 +352,6 @@ size_t ui_text_wrap(struct ui_text *t, enum ui_font f, const char *text, int max
                 if (is_cjk(cps[i]) || is_cjk(cps[i - 1]) || cps[i - 1] == ' ') last_break = i;
         }
     }
-    (void)line_start;
     return nlines;
 }
 

@@ -238,12 +238,23 @@ static void test_bad_input(const char *tok_a)
     big = malloc((10u << 20) + 1);
     memset(big, 'a', 10u << 20);
     big[10u << 20] = '\0'; /* chunked mode takes the length from strlen */
-    http_ex(&H, "POST", "/api/v1/requests", tok_a, key, big, 10u << 20, false, &r);
+    http_ex(&H, "POST", "/api/v1/requests", tok_a, key, big, 10u << 20, 0, &r);
     check_problem(&r, 413, "too-large");
     free(r.body);
-    http_ex(&H, "POST", "/api/v1/requests", tok_a, key, big, 10u << 20, true, &r);
+    http_ex(&H, "POST", "/api/v1/requests", tok_a, key, big, 10u << 20, HTTP_CHUNKED, &r);
     CHECK(r.status == 413);
     free(r.body);
+    /* A client that pushes 10 MB without asking first gets the 413 or, when
+     * the hub closes while bytes are still in flight, a reset: either way
+     * nothing is stored and the hub goes on serving. */
+    {
+        long before = count_requests(NULL);
+        CHECK(before >= 0);
+        http_ex(&H, "POST", "/api/v1/requests", tok_a, key, big, 10u << 20, HTTP_NO_EXPECT, &r);
+        CHECK(r.status == 413 || r.status == -1);
+        free(r.body);
+        CHECK(count_requests(NULL) == before);
+    }
     /* nesting 10,000 deep: balanced it is over the size limit (413); the
      * 10,000 openers alone fit and meet the depth guard (400) */
     for (size_t i = 0; i < deep; i++) big[i] = '[';

@@ -53,6 +53,7 @@ struct app {
     struct layer stack[MAX_DEPTH];
     int depth;
     unsigned stack_gen;
+    unsigned drawn_gen; /* stack_gen of the last frame drawn */
     struct {
         enum pending_op op;
         const struct screen *s;
@@ -522,6 +523,8 @@ static void render(struct app *a, const char *shot, enum kerr *shot_rc)
         apply_pending(a);
     }
     a->dirty = false;
+    if (a->drawn_gen != a->stack_gen) ui_invalidate(a->ui); /* a new screen: draw it all */
+    a->drawn_gen = a->stack_gen;
     ui_begin(a->ui, app_now_ms(a));
     draw_screen(a);
     ui_end(a->ui);
@@ -562,10 +565,13 @@ static void render(struct app *a, const char *shot, enum kerr *shot_rc)
         }
         if (a->frame_log) {
             struct ui_text_stats ts;
+            size_t total, px = ui_redrawn_px(a->ui, &total);
             ui_text_stats(a->text, &ts);
-            fprintf(stderr, "frame %s total_ms=%.2f draw_ms=%.2f answered=%d text_misses=%lu\n",
+            fprintf(stderr,
+                    "frame %s total_ms=%.2f draw_ms=%.2f answered=%d text_misses=%lu "
+                    "redrawn=%.0f%%\n",
                     app_screen_id(a), (end - from) / 1000.0, (end - start) / 1000.0, answered,
-                    (unsigned long)ts.misses);
+                    (unsigned long)ts.misses, total ? 100.0 * (double)px / (double)total : 0.0);
         }
         if (answered) a->input_since_us = 0;
     }
@@ -635,8 +641,15 @@ void app_handle_event(struct app *a, const SDL_Event *e)
         break;
     case SDL_WINDOWEVENT:
         if (e->window.event == SDL_WINDOWEVENT_EXPOSED ||
-            e->window.event == SDL_WINDOWEVENT_SIZE_CHANGED)
+            e->window.event == SDL_WINDOWEVENT_SIZE_CHANGED) {
+            ui_invalidate(a->ui);
             a->dirty = true;
+        }
+        break;
+    case SDL_RENDER_TARGETS_RESET:
+    case SDL_RENDER_DEVICE_RESET:
+        ui_invalidate(a->ui);
+        a->dirty = true;
         break;
     case SDL_KEYDOWN:
         if (e->key.keysym.sym == SDLK_ESCAPE && a->opt.windowed) a->quit = true;
@@ -1092,6 +1105,8 @@ enum kerr app_create(const struct app_config *cfg, const struct app_options *opt
     }
     rc = ui_create(a->ren, a->text, a->pw, a->ph, &a->ui);
     if (rc != KERR_OK) goto fail;
+    if (getenv("KIOSK_FULL_REDRAW") && strcmp(getenv("KIOSK_FULL_REDRAW"), "1") == 0)
+        ui_full_redraw(a->ui);
 
     rc = setup_state_dir(a);
     if (rc != KERR_OK) {

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ui_damage.h"
 #include "ui_icons.h"
 #include "ui_qr.h"
 #include "utf8.h"
@@ -49,6 +50,9 @@ struct frame {
 struct ui {
     SDL_Renderer *r;
     struct ui_text *text;
+    struct ui_damage *damage; /* every draw goes through it */
+    struct ui_damage_stats damage_st;
+    int pw, ph; /* physical size */
     float scale, lw, lh;
     uint64_t now;
     struct frame frames[2];
@@ -86,6 +90,7 @@ struct ui {
     struct {
         SDL_Texture *tex;
         int layout, w, h;
+        uint32_t serial; /* new for each bake */
     } kbd;
     bool baking; /* drawing into a cache: record no widgets or texts */
     bool redraw; /* a widget reported a tap: state may have changed mid-frame */
@@ -96,12 +101,6 @@ static inline SDL_Color col(uint32_t rgba)
 {
     SDL_Color c = {(Uint8)(rgba >> 24), (Uint8)(rgba >> 16), (Uint8)(rgba >> 8), (Uint8)rgba};
     return c;
-}
-
-static void set_color(struct ui *ui, uint32_t rgba)
-{
-    SDL_Color c = col(rgba);
-    SDL_SetRenderDrawColor(ui->r, c.r, c.g, c.b, c.a);
 }
 
 static SDL_Rect phys(const struct ui *ui, struct ui_rect r)
@@ -168,10 +167,23 @@ enum kerr ui_create(SDL_Renderer *r, struct ui_text *text, int phys_w, int phys_
     ui->r = r;
     ui->text = text;
     ui->scale = (float)(phys_w < phys_h ? phys_w : phys_h) / 1080.0f;
+    ui->pw = phys_w;
+    ui->ph = phys_h;
     ui->lw = phys_w / ui->scale;
     ui->lh = phys_h / ui->scale;
     ui->cur = &ui->frames[0];
     ui->prev = &ui->frames[1];
+    {
+        /* The software renderer draws into the window's surface, which keeps
+         * the last frame: only what changed is drawn again. A GPU renderer's
+         * back buffer is undefined after present: it draws everything. */
+        SDL_RendererInfo info;
+        bool retained = SDL_GetRendererInfo(r, &info) == 0 && (info.flags & SDL_RENDERER_SOFTWARE);
+        if (ui_damage_create(r, phys_w, phys_h, retained, &ui->damage) != KERR_OK) {
+            free(ui);
+            return KERR_NOMEM;
+        }
+    }
     *out = ui;
     return KERR_OK;
 }
@@ -184,6 +196,7 @@ void ui_destroy(struct ui *ui)
             if (ui->corner[i][q]) SDL_DestroyTexture(ui->corner[i][q]);
     if (ui->kbd.tex) SDL_DestroyTexture(ui->kbd.tex);
     ui_qr_release();
+    ui_damage_destroy(ui->damage);
     free(ui);
 }
 
@@ -317,6 +330,22 @@ void ui_begin_dry(struct ui *ui, uint64_t now_ms)
     ui_begin(ui, now_ms);
 }
 
+void ui_invalidate(struct ui *ui)
+{
+    ui_damage_invalidate(ui->damage);
+}
+
+void ui_full_redraw(struct ui *ui)
+{
+    ui_damage_set_retained(ui->damage, false);
+}
+
+size_t ui_redrawn_px(const struct ui *ui, size_t *total_px)
+{
+    if (total_px) *total_px = ui->damage_st.px_total;
+    return ui->damage_st.px_redrawn;
+}
+
 bool ui_click_pending(const struct ui *ui)
 {
     return ui->clicked_id != 0;
@@ -336,14 +365,14 @@ void ui_begin(struct ui *ui, uint64_t now_ms)
     }
     ui_text_frame(ui->text);
     if (ui->dry) return;
-    set_color(ui, UI_C_BG);
-    SDL_RenderSetClipRect(ui->r, NULL);
-    SDL_RenderClear(ui->r);
+    ui_damage_begin(ui->damage);
+    ui_damage_fill(ui->damage, &(SDL_Rect){0, 0, ui->pw, ui->ph}, UI_C_BG);
 }
 
 void ui_end(struct ui *ui)
 {
     struct frame *t = ui->prev;
+    if (!ui->dry) ui_damage_flush(ui->damage, &ui->damage_st);
     ui->dry = false;
     ui->clicked_id = 0;
     /* A fling whose list was not drawn this frame is dropped. */
@@ -387,10 +416,7 @@ void ui_fill(struct ui *ui, struct ui_rect r, uint32_t rgba)
 {
     SDL_Rect p = phys(ui, place(ui, r));
     if (ui->dry) return;
-    set_color(ui, rgba);
-    SDL_SetRenderDrawBlendMode(ui->r, (rgba & 0xFF) == 0xFF ? SDL_BLENDMODE_NONE
-                                                            : SDL_BLENDMODE_BLEND);
-    SDL_RenderFillRect(ui->r, &p);
+    ui_damage_fill(ui->damage, &p, rgba);
 }
 
 /* A white quarter disc of radius rad px for corner q (0 top-left, 1 top-
@@ -425,7 +451,6 @@ static SDL_Texture *corner_tex(struct ui *ui, int rad, int q)
 void ui_fill_round(struct ui *ui, struct ui_rect r, float radius, uint32_t rgba)
 {
     SDL_Rect p = phys(ui, place(ui, r));
-    SDL_Color c = col(rgba);
     int rad = (int)lroundf(radius * ui->scale);
     if (ui->dry) return;
     if (rad * 2 > p.w) rad = p.w / 2;
@@ -434,35 +459,36 @@ void ui_fill_round(struct ui *ui, struct ui_rect r, float radius, uint32_t rgba)
         ui_fill(ui, r, rgba);
         return;
     }
-    set_color(ui, rgba);
-    SDL_SetRenderDrawBlendMode(ui->r, c.a == 0xFF ? SDL_BLENDMODE_NONE : SDL_BLENDMODE_BLEND);
     {
         SDL_Rect bands[3] = {{p.x + rad, p.y, p.w - 2 * rad, p.h},
                              {p.x, p.y + rad, rad, p.h - 2 * rad},
                              {p.x + p.w - rad, p.y + rad, rad, p.h - 2 * rad}};
-        SDL_RenderFillRects(ui->r, bands, 3);
+        for (int i = 0; i < 3; i++) ui_damage_fill(ui->damage, &bands[i], rgba);
     }
     for (int q = 0; q < 4; q++) {
         SDL_Texture *ct = corner_tex(ui, rad, q);
         SDL_Rect d = {(q & 1) ? p.x + p.w - rad : p.x, (q & 2) ? p.y + p.h - rad : p.y, rad, rad};
-        if (!ct) continue;
-        SDL_SetTextureColorMod(ct, c.r, c.g, c.b);
-        SDL_SetTextureAlphaMod(ct, c.a);
-        SDL_RenderCopy(ui->r, ct, NULL, &d);
+        /* corner textures live as long as the ui: (rad, q) is their serial */
+        if (ct) ui_damage_copy(ui->damage, ct, (uint32_t)(rad * 4 + q), &d, rgba);
     }
+}
+
+void ui_image_id(struct ui *ui, struct ui_rect r, SDL_Texture *tex, uint32_t serial)
+{
+    SDL_Rect p = phys(ui, place(ui, r));
+    if (tex && !ui->dry) ui_damage_copy(ui->damage, tex, serial, &p, 0xFFFFFFFFu);
 }
 
 void ui_image(struct ui *ui, struct ui_rect r, SDL_Texture *tex)
 {
-    SDL_Rect p = phys(ui, place(ui, r));
-    if (tex && !ui->dry) SDL_RenderCopy(ui->r, tex, NULL, &p);
+    ui_image_id(ui, r, tex, 0);
 }
 
 static void draw_tex(struct ui *ui, const struct ui_text_tex *t, float x, float y)
 {
     SDL_Rect d = {(int)lroundf(x * ui->scale), (int)lroundf(y * ui->scale), t->w, t->h};
     if (ui->dry) return;
-    SDL_RenderCopy(ui->r, t->tex, NULL, &d);
+    ui_damage_copy(ui->damage, t->tex, t->serial, &d, 0xFFFFFFFFu);
 }
 
 float ui_label(struct ui *ui, float x, float y, const char *text, enum ui_font f, uint32_t rgba,
@@ -804,7 +830,7 @@ void ui_scroll_begin(struct ui *ui, struct ui_scroll *s, struct ui_rect r)
     ui->clip = r;
     ui->clipping = true;
     SDL_Rect p = phys(ui, r);
-    SDL_RenderSetClipRect(ui->r, &p);
+    if (!ui->dry) ui_damage_clip(ui->damage, &p);
 }
 
 void ui_scroll_end(struct ui *ui, struct ui_scroll *s, float content_h)
@@ -813,7 +839,7 @@ void ui_scroll_end(struct ui *ui, struct ui_scroll *s, float content_h)
     s->content_h = content_h;
     ui->scroll = NULL;
     ui->clipping = false;
-    SDL_RenderSetClipRect(ui->r, NULL);
+    if (!ui->dry) ui_damage_clip(ui->damage, NULL);
     if (content_h > r.h + 1) { /* scroll indicator */
         float bar_h = fmaxf(48, r.h * r.h / content_h);
         float y = r.y + (r.h - bar_h) * (s->offset / max_offset(s));
@@ -995,16 +1021,22 @@ bool ui_keyboard(struct ui *ui, struct ui_rect r, enum ui_kbd_layout layout, str
         ui->kbd.layout = (int)layout;
         ui->kbd.w = p.w;
         ui->kbd.h = p.h;
+        ui->kbd.serial++;
         if (ui->kbd.tex && SDL_SetRenderTarget(ui->r, ui->kbd.tex) == 0) {
             struct ui_scroll *saved = ui->scroll;
             struct ui_rect origin = {0, 0, p.w / ui->scale, p.h / ui->scale};
-            SDL_SetTextureBlendMode(ui->kbd.tex, SDL_BLENDMODE_BLEND);
-            SDL_SetRenderDrawColor(ui->r, 0, 0, 0, 0);
+            /* Baked opaque on the page colour: the copy each frame is then a
+             * plain memory copy, not a blend of a third of the screen. */
+            SDL_SetTextureBlendMode(ui->kbd.tex, SDL_BLENDMODE_NONE);
+            SDL_SetRenderDrawColor(ui->r, (Uint8)(UI_C_BG >> 24), (Uint8)(UI_C_BG >> 16),
+                                   (Uint8)(UI_C_BG >> 8), 0xFF);
             SDL_RenderClear(ui->r);
             ui->scroll = NULL;
             ui->baking = true;
+            ui_damage_direct(ui->damage, true);
             ui_fill_round(ui, origin, 20, 0xE8E1D7FFu);
             keyboard_keys(ui, origin, layout, out);
+            ui_damage_direct(ui->damage, false);
             ui->baking = false;
             ui->scroll = saved;
             SDL_SetRenderTarget(ui->r, NULL);
@@ -1014,7 +1046,7 @@ bool ui_keyboard(struct ui *ui, struct ui_rect r, enum ui_kbd_layout layout, str
         }
     }
     if (ui->kbd.tex) {
-        SDL_RenderCopy(ui->r, ui->kbd.tex, NULL, &p);
+        ui_damage_copy(ui->damage, ui->kbd.tex, ui->kbd.serial, &p, 0xFFFFFFFFu);
     } else { /* no target textures: draw it all every frame */
         ui->baking = true;
         ui_fill_round(ui, r, 20, 0xE8E1D7FFu);

@@ -70,9 +70,22 @@ bool ui_needs_redraw(const struct ui *ui);
  * expiring), or UINT64_MAX. */
 uint64_t ui_next_deadline(const struct ui *ui);
 
-/* Frame bracket: begin clears the screen and the per-frame records. */
+/* Frame bracket: begin clears the per-frame records; end draws what
+ * changed since the last frame (ui_damage.h: on a software renderer only
+ * the changed cells are drawn again). */
 void ui_begin(struct ui *ui, uint64_t now_ms);
 void ui_end(struct ui *ui);
+
+/* The next frame draws the whole screen: call it when the window was
+ * exposed or resized, render targets were lost, or the screen changed. */
+void ui_invalidate(struct ui *ui);
+
+/* Every frame draws the whole screen, as on a GPU renderer (for tests that
+ * compare it with the redraw of changes only: KIOSK_FULL_REDRAW=1). */
+void ui_full_redraw(struct ui *ui);
+
+/* Pixels the last frame drew, and (total_px) the screen's pixels. */
+size_t ui_redrawn_px(const struct ui *ui, size_t *total_px);
 
 /* A frame that lays out and takes input but draws nothing: when a tap is
  * pending the app runs one, so the screen the tap leads to is the first
@@ -84,7 +97,10 @@ bool ui_click_pending(const struct ui *ui);
 /* Drawing primitives (logical units). */
 void ui_fill(struct ui *ui, struct ui_rect r, uint32_t rgba);
 void ui_fill_round(struct ui *ui, struct ui_rect r, float radius, uint32_t rgba);
+/* tex scaled to r. A texture whose pixels change while it is shown must
+ * come through ui_image_id with a new serial each time they change. */
 void ui_image(struct ui *ui, struct ui_rect r, SDL_Texture *tex);
+void ui_image_id(struct ui *ui, struct ui_rect r, SDL_Texture *tex, uint32_t serial);
 
 /* A line of text with its top-left (UI_LEFT), top-centre or top-right at
  * (x, y). Returns its width in logical units. The text is recorded as

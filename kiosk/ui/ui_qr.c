@@ -27,12 +27,15 @@ static struct {
     SDL_Texture *tex;
     char text[512];
     int side;
+    uint32_t serial; /* new for each code made */
 } cache;
 
 void ui_qr_release(void)
 {
+    uint32_t serial = cache.serial;
     if (cache.tex) SDL_DestroyTexture(cache.tex);
     memset(&cache, 0, sizeof cache);
+    cache.serial = serial; /* never reused, even across a release */
 }
 
 static SDL_Texture *make(SDL_Renderer *r, const char *text, int *side)
@@ -70,6 +73,7 @@ bool ui_qr(struct ui *ui, float x, float y, float size, const char *text)
         SDL_Renderer *ren = ui_renderer(ui);
         if (cache.tex) SDL_DestroyTexture(cache.tex);
         cache.tex = make(ren, text, &cache.side);
+        cache.serial++;
         cache.r = ren;
         snprintf(cache.text, sizeof cache.text, "%s", text);
         if (!cache.tex) return false;
@@ -80,7 +84,8 @@ bool ui_qr(struct ui *ui, float x, float y, float size, const char *text)
         int per = (int)(px / (float)cache.side);
         float s = per > 0 ? (float)(per * cache.side) / ui_scale(ui) : size;
         ui_fill(ui, (struct ui_rect){x, y, size, size}, UI_C_WHITE);
-        ui_image(ui, (struct ui_rect){x + (size - s) / 2, y + (size - s) / 2, s, s}, cache.tex);
+        ui_image_id(ui, (struct ui_rect){x + (size - s) / 2, y + (size - s) / 2, s, s}, cache.tex,
+                    cache.serial);
     }
     return true;
 }

@@ -25,6 +25,7 @@ struct entry {
     int w, h;
     size_t bytes;
     uint64_t used;
+    uint32_t serial;
 };
 
 /* A rasterised glyph: its alpha coverage, trimmed to the rows that have
@@ -55,6 +56,7 @@ struct ui_text {
     struct entry *buckets[NBUCKETS];
     size_t entries, bytes, budget;
     uint64_t clock;
+    uint32_t serial; /* last texture serial handed out */
     struct ui_text_stats st;
     bool warned;
     struct glyph *glyphs; /* open addressing, GLYPH_SLOTS */
@@ -583,6 +585,7 @@ bool ui_text_get(struct ui_text *t, enum ui_font f, const char *text, int max_w,
             out->tex = e->tex;
             out->w = e->w;
             out->h = e->h;
+            out->serial = e->serial;
             return true;
         }
     }
@@ -619,6 +622,7 @@ bool ui_text_get(struct ui_text *t, enum ui_font f, const char *text, int max_w,
     e->rgba = rgba;
     e->w = s->w;
     e->h = s->h;
+    e->serial = ++t->serial;
     e->bytes = (size_t)s->w * (size_t)s->h * 4 + strlen(text) + sizeof *e;
     e->used = t->clock;
     SDL_FreeSurface(s);
@@ -631,6 +635,7 @@ bool ui_text_get(struct ui_text *t, enum ui_font f, const char *text, int max_w,
     out->tex = e->tex;
     out->w = e->w;
     out->h = e->h;
+    out->serial = e->serial;
     return true;
 }
 

@@ -55,6 +55,7 @@ enum kerr ui_text_set_scale(struct ui_text *t, float scale);
 struct ui_text_tex {
     SDL_Texture *tex;
     int w, h;
+    uint32_t serial; /* unique per texture made: a freed texture's address may come back */
 };
 
 /* The texture of text in font and colour rgba (0xRRGGBBAA), wrapped at

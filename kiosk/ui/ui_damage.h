@@ -1,0 +1,76 @@
+/* ui_damage: redraw only what changed.
+ *
+ * A frame's drawing is recorded as a list of fills and texture copies. At
+ * the end of the frame the screen is cut into 32 px cells; each cell gets a
+ * hash of the draws that touch it, in order. Only cells whose hash differs
+ * from the previous frame's are drawn again: the list is replayed clipped to
+ * those cells, merged into rectangles. The result is pixel for pixel what a
+ * full redraw gives (tests/ui checks this on random frames), because every
+ * draw that reaches a changed cell is replayed there, from the background up.
+ *
+ * This needs a renderer that keeps the last frame's pixels (SDL's software
+ * renderer draws into the window surface). For other renderers make the
+ * damage with retained = false: the whole list is drawn every frame.
+ *
+ * Textures are told apart by address and a serial the caller gives: a
+ * texture whose pixels change, or a freed texture whose address comes back,
+ * must come with a new serial (or call ui_damage_invalidate). UI thread. */
+#ifndef UI_DAMAGE_H
+#define UI_DAMAGE_H
+
+#include <SDL2/SDL.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kerr.h"
+
+struct ui_damage;
+
+#define UI_DAMAGE_CELL 32 /* px */
+
+struct ui_damage_stats {
+    size_t draws;      /* fills and copies recorded in the last frame */
+    size_t rects;      /* rectangles redrawn */
+    size_t px_redrawn; /* pixels inside them */
+    size_t px_total;   /* pixels of the screen */
+};
+
+/* A recorder for renderer r whose output is w x h px. retained: r keeps
+ * its pixels between frames, so only changed cells are drawn. Returns
+ * KERR_NOMEM on allocation failure. */
+enum kerr ui_damage_create(SDL_Renderer *r, int w, int h, bool retained, struct ui_damage **out);
+void ui_damage_destroy(struct ui_damage *d);
+
+/* retained as in ui_damage_create; false draws the whole list every frame. */
+void ui_damage_set_retained(struct ui_damage *d, bool retained);
+
+/* Starts a frame: forgets the last frame's list (not its cell hashes). */
+void ui_damage_begin(struct ui_damage *d);
+
+/* While direct is set, draws go straight to the renderer (drawing into a
+ * target texture, for instance) and are not recorded. */
+void ui_damage_direct(struct ui_damage *d, bool direct);
+
+/* Clip rectangle for the draws that follow; NULL for none. */
+void ui_damage_clip(struct ui_damage *d, const SDL_Rect *clip);
+
+/* A filled rectangle in colour rgba (0xRRGGBBAA); blended when alpha < 255. */
+void ui_damage_fill(struct ui_damage *d, const SDL_Rect *r, uint32_t rgba);
+
+/* A copy of the whole of tex (blend mode as set on tex) to dst, with colour
+ * and alpha modulation mod (0xRRGGBBAA; 0xFFFFFFFF for none). serial tells
+ * apart textures that reuse an address (see above). */
+void ui_damage_copy(struct ui_damage *d, SDL_Texture *tex, uint32_t serial, const SDL_Rect *dst,
+                    uint32_t mod);
+
+/* The next flush redraws the whole screen (a window that was exposed or
+ * resized, a lost render target, a new screen). */
+void ui_damage_invalidate(struct ui_damage *d);
+
+/* Draws what changed since the last flush (everything if not retained or
+ * invalidated) and leaves the renderer's clip unset. Returns the pixels
+ * drawn; st, if not NULL, gets the frame's figures. */
+size_t ui_damage_flush(struct ui_damage *d, struct ui_damage_stats *st);
+
+#endif

@@ -107,6 +107,12 @@ struct app {
 
 static volatile sig_atomic_t got_signal;
 
+static bool env_is_1(const char *name)
+{
+    const char *v = getenv(name);
+    return v && strcmp(v, "1") == 0;
+}
+
 static void on_signal(int sig)
 {
     (void)sig;
@@ -1049,7 +1055,7 @@ enum kerr app_create(const struct app_config *cfg, const struct app_options *opt
     a->finger = -1;
     a->lang = cfg->lang ? CONTENT_EN : CONTENT_ZH;
     a->stats.first_frame_ms = -1;
-    a->frame_log = getenv("KIOSK_FRAME_LOG") && strcmp(getenv("KIOSK_FRAME_LOG"), "1") == 0;
+    a->frame_log = env_is_1("KIOSK_FRAME_LOG");
     a->t0_ms = kclock_mono_ms();
     a->wall0_ms = opt->fake_wall_s ? opt->fake_wall_s * 1000 : kclock_wall_ms();
 
@@ -1103,10 +1109,18 @@ enum kerr app_create(const struct app_config *cfg, const struct app_options *opt
         rc = ui_text_create(a->ren, &tc, scale, &a->text);
         if (rc != KERR_OK) goto fail;
     }
+    {
+        /* On the software renderer texts are coverage masks drawn by hand
+         * (kiosk/ui/ui_damage.h); KIOSK_TEXTURES=1 keeps the texture path a
+         * GPU renderer takes, for tests. */
+        SDL_RendererInfo info;
+        bool soft = SDL_GetRendererInfo(a->ren, &info) == 0 &&
+                    (info.flags & SDL_RENDERER_SOFTWARE);
+        ui_text_use_masks(a->text, soft && !env_is_1("KIOSK_TEXTURES"));
+    }
     rc = ui_create(a->ren, a->text, a->pw, a->ph, &a->ui);
     if (rc != KERR_OK) goto fail;
-    if (getenv("KIOSK_FULL_REDRAW") && strcmp(getenv("KIOSK_FULL_REDRAW"), "1") == 0)
-        ui_full_redraw(a->ui);
+    if (env_is_1("KIOSK_FULL_REDRAW")) ui_full_redraw(a->ui);
 
     rc = setup_state_dir(a);
     if (rc != KERR_OK) {

@@ -16,6 +16,7 @@
 #define DRAG_SLOP 14.0f    /* logical units a finger may wobble before a drag */
 #define FLING_TAU_MS 325.0 /* inertia decay constant */
 #define MIN_VEL 0.02f      /* units per ms under which inertia stops */
+#define KBD_SLOTS 5        /* baked keyboards kept (1.6 MB each at 1080p) */
 
 struct widget {
     uint32_t id;
@@ -52,6 +53,8 @@ struct ui {
     struct ui_text *text;
     struct ui_damage *damage; /* every draw goes through it */
     struct ui_damage_stats damage_st;
+    bool surface_mode;     /* texts, corners and keyboards are masks and surfaces */
+    Uint32 screen_format;  /* of the window surface, for keyboards */
     int pw, ph; /* physical size */
     float scale, lw, lh;
     uint64_t now;
@@ -84,14 +87,20 @@ struct ui {
     uint64_t toast_until;
 
     SDL_Texture *corner[65][4]; /* anti-aliased quarter discs by radius (px), per corner */
+    uint8_t *corner_mask[65][4]; /* the same as coverage masks (surface mode) */
 
-    /* The keyboard is drawn once into a texture; a frame copies it and
-     * draws only a pressed key on top. */
-    struct {
-        SDL_Texture *tex;
+    /* A keyboard is drawn once into a texture; a frame copies it and draws
+     * only a pressed key on top. Screens use a few sizes (search, forms,
+     * ticket): a handful are kept, so going back and forth bakes nothing. */
+    struct kbd_slot {
+        SDL_Texture *tex;  /* texture mode */
+        SDL_Surface *surf; /* surface mode */
         int layout, w, h;
         uint32_t serial; /* new for each bake */
-    } kbd;
+        uint64_t used;
+    } kbd[KBD_SLOTS];
+    uint32_t kbd_serial;
+    uint64_t kbd_clock;
     bool baking; /* drawing into a cache: record no widgets or texts */
     bool redraw; /* a widget reported a tap: state may have changed mid-frame */
     bool dry;    /* layout and input only: nothing is drawn (see ui_begin_dry) */
@@ -179,7 +188,14 @@ enum kerr ui_create(SDL_Renderer *r, struct ui_text *text, int phys_w, int phys_
          * back buffer is undefined after present: it draws everything. */
         SDL_RendererInfo info;
         bool retained = SDL_GetRendererInfo(r, &info) == 0 && (info.flags & SDL_RENDERER_SOFTWARE);
-        if (ui_damage_create(r, phys_w, phys_h, retained, &ui->damage) != KERR_OK) {
+        SDL_Window *win = SDL_RenderGetWindow(r);
+        SDL_Surface *ws = win && ui_text_masks(text) ? SDL_GetWindowSurface(win) : NULL;
+        /* Masks need a 32-bit surface to draw into by hand. */
+        ui->surface_mode = ws && ws->format->BytesPerPixel == 4;
+        if (!ui->surface_mode) ui_text_use_masks(text, false);
+        ui->screen_format = ws ? ws->format->format : SDL_PIXELFORMAT_ARGB8888;
+        if (ui_damage_create(r, phys_w, phys_h, retained, ui->surface_mode, NULL, &ui->damage) !=
+            KERR_OK) {
             free(ui);
             return KERR_NOMEM;
         }
@@ -193,8 +209,14 @@ void ui_destroy(struct ui *ui)
     if (!ui) return;
     for (int i = 0; i < 65; i++)
         for (int q = 0; q < 4; q++)
+        {
             if (ui->corner[i][q]) SDL_DestroyTexture(ui->corner[i][q]);
-    if (ui->kbd.tex) SDL_DestroyTexture(ui->kbd.tex);
+            free(ui->corner_mask[i][q]);
+        }
+    for (int i = 0; i < KBD_SLOTS; i++) {
+        if (ui->kbd[i].tex) SDL_DestroyTexture(ui->kbd[i].tex);
+        SDL_FreeSurface(ui->kbd[i].surf);
+    }
     ui_qr_release();
     ui_damage_destroy(ui->damage);
     free(ui);
@@ -419,9 +441,33 @@ void ui_fill(struct ui *ui, struct ui_rect r, uint32_t rgba)
     ui_damage_fill(ui->damage, &p, rgba);
 }
 
-/* A white quarter disc of radius rad px for corner q (0 top-left, 1 top-
- * right, 2 bottom-left, 3 bottom-right) with an anti-aliased edge. One
- * texture per corner, because the software renderer's flipped copy is slow. */
+/* Coverage of a quarter disc of radius rad px for corner q (0 top-left, 1
+ * top-right, 2 bottom-left, 3 bottom-right) with an anti-aliased edge. */
+static uint8_t corner_cov(int rad, int q, int x, int y)
+{
+    /* the disc's centre is the corner of the square facing the shape */
+    float cx = (q & 1) ? 0 : rad, cy = (q & 2) ? 0 : rad;
+    float dx = cx - (x + 0.5f), dy = cy - (y + 0.5f);
+    float cov = rad + 0.5f - sqrtf(dx * dx + dy * dy);
+    return cov >= 1 ? 255 : cov <= 0 ? 0 : (uint8_t)(cov * 255);
+}
+
+/* The corner as a mask (surface mode). */
+static const uint8_t *corner_mask(struct ui *ui, int rad, int q)
+{
+    uint8_t *m;
+    if (rad < 1 || rad > 64) return NULL;
+    if (ui->corner_mask[rad][q]) return ui->corner_mask[rad][q];
+    m = malloc((size_t)rad * rad);
+    if (!m) return NULL;
+    for (int y = 0; y < rad; y++)
+        for (int x = 0; x < rad; x++) m[y * rad + x] = corner_cov(rad, q, x, y);
+    ui->corner_mask[rad][q] = m;
+    return m;
+}
+
+/* The corner as a white texture to be colour-modulated: one texture per
+ * corner, because the software renderer's flipped copy is slow. */
 static SDL_Texture *corner_tex(struct ui *ui, int rad, int q)
 {
     SDL_Surface *s;
@@ -431,14 +477,7 @@ static SDL_Texture *corner_tex(struct ui *ui, int rad, int q)
     if (!s) return NULL;
     for (int y = 0; y < rad; y++) {
         Uint32 *row = (Uint32 *)((Uint8 *)s->pixels + y * s->pitch);
-        for (int x = 0; x < rad; x++) {
-            /* the disc's centre is the corner of the texture facing the shape */
-            float cx = (q & 1) ? 0 : rad, cy = (q & 2) ? 0 : rad;
-            float dx = cx - (x + 0.5f), dy = cy - (y + 0.5f);
-            float cov = rad + 0.5f - sqrtf(dx * dx + dy * dy);
-            Uint32 a = cov >= 1 ? 255 : cov <= 0 ? 0 : (Uint32)(cov * 255);
-            row[x] = (a << 24) | 0xFFFFFFu;
-        }
+        for (int x = 0; x < rad; x++) row[x] = (Uint32)corner_cov(rad, q, x, y) << 24 | 0xFFFFFFu;
     }
     ui->corner[rad][q] = SDL_CreateTextureFromSurface(ui->r, s);
     SDL_FreeSurface(s);
@@ -446,8 +485,23 @@ static SDL_Texture *corner_tex(struct ui *ui, int rad, int q)
     return ui->corner[rad][q];
 }
 
-/* Rounded rectangle as three rectangles and four corner textures: plain
- * fills and small blits, the cheap operations of the software renderer. */
+/* Draws corner q of radius rad at d in rgba; false if it cannot be had.
+ * Corners live as long as the ui: (rad, q) is their serial. */
+static bool draw_corner(struct ui *ui, int rad, int q, const SDL_Rect *d, uint32_t rgba)
+{
+    if (ui->surface_mode) {
+        const uint8_t *m = corner_mask(ui, rad, q);
+        if (m && d) ui_damage_mask(ui->damage, m, rad, (uint32_t)(rad * 4 + q), d, rgba);
+        return m != NULL;
+    } else {
+        SDL_Texture *ct = corner_tex(ui, rad, q);
+        if (ct && d) ui_damage_copy(ui->damage, ct, (uint32_t)(rad * 4 + q), d, rgba);
+        return ct != NULL;
+    }
+}
+
+/* Rounded rectangle as three rectangles and four corners: plain fills and
+ * small blends, the cheap operations of a software renderer. */
 void ui_fill_round(struct ui *ui, struct ui_rect r, float radius, uint32_t rgba)
 {
     SDL_Rect p = phys(ui, place(ui, r));
@@ -455,7 +509,7 @@ void ui_fill_round(struct ui *ui, struct ui_rect r, float radius, uint32_t rgba)
     if (ui->dry) return;
     if (rad * 2 > p.w) rad = p.w / 2;
     if (rad * 2 > p.h) rad = p.h / 2;
-    if (rad < 1 || !corner_tex(ui, rad, 0)) {
+    if (rad < 1 || !draw_corner(ui, rad, 0, NULL, rgba)) {
         ui_fill(ui, r, rgba);
         return;
     }
@@ -466,10 +520,8 @@ void ui_fill_round(struct ui *ui, struct ui_rect r, float radius, uint32_t rgba)
         for (int i = 0; i < 3; i++) ui_damage_fill(ui->damage, &bands[i], rgba);
     }
     for (int q = 0; q < 4; q++) {
-        SDL_Texture *ct = corner_tex(ui, rad, q);
         SDL_Rect d = {(q & 1) ? p.x + p.w - rad : p.x, (q & 2) ? p.y + p.h - rad : p.y, rad, rad};
-        /* corner textures live as long as the ui: (rad, q) is their serial */
-        if (ct) ui_damage_copy(ui->damage, ct, (uint32_t)(rad * 4 + q), &d, rgba);
+        draw_corner(ui, rad, q, &d, rgba);
     }
 }
 
@@ -488,7 +540,10 @@ static void draw_tex(struct ui *ui, const struct ui_text_tex *t, float x, float 
 {
     SDL_Rect d = {(int)lroundf(x * ui->scale), (int)lroundf(y * ui->scale), t->w, t->h};
     if (ui->dry) return;
-    ui_damage_copy(ui->damage, t->tex, t->serial, &d, 0xFFFFFFFFu);
+    if (t->mask)
+        ui_damage_mask(ui->damage, t->mask, t->w, t->serial, &d, t->rgba);
+    else
+        ui_damage_copy(ui->damage, t->tex, t->serial, &d, 0xFFFFFFFFu);
 }
 
 float ui_label(struct ui *ui, float x, float y, const char *text, enum ui_font f, uint32_t rgba,
@@ -1008,45 +1063,87 @@ static bool keyboard_keys(struct ui *ui, struct ui_rect r, enum ui_kbd_layout la
     return hitk;
 }
 
+/* Draws the keyboard's keys into the current direct target, at the origin. */
+static void kbd_bake(struct ui *ui, enum ui_kbd_layout layout, const SDL_Rect *p,
+                     struct ui_key *out)
+{
+    struct ui_scroll *saved = ui->scroll;
+    struct ui_rect origin = {0, 0, p->w / ui->scale, p->h / ui->scale};
+    ui->scroll = NULL;
+    ui->baking = true;
+    ui_fill_round(ui, origin, 20, 0xE8E1D7FFu);
+    keyboard_keys(ui, origin, layout, out);
+    ui->baking = false;
+    ui->scroll = saved;
+}
+
+/* The slot holding the keyboard of this layout and size, baked if it was
+ * not (into the least recently used slot). NULL if it cannot be baked. A
+ * keyboard is baked opaque on the page colour: the copy each frame is then
+ * a plain memory copy, not a blend of a third of the screen. */
+static struct kbd_slot *kbd_slot(struct ui *ui, enum ui_kbd_layout layout, const SDL_Rect *p,
+                                 struct ui_key *out)
+{
+    struct kbd_slot *k = &ui->kbd[0];
+    for (int i = 0; i < KBD_SLOTS; i++) {
+        struct kbd_slot *c = &ui->kbd[i];
+        if ((c->tex || c->surf) && c->layout == (int)layout && c->w == p->w && c->h == p->h) {
+            c->used = ++ui->kbd_clock;
+            return c;
+        }
+        if ((!c->tex && !c->surf) || c->used < k->used) k = c;
+    }
+    if (k->tex) SDL_DestroyTexture(k->tex);
+    SDL_FreeSurface(k->surf);
+    k->tex = NULL;
+    k->surf = NULL;
+    k->layout = (int)layout;
+    k->w = p->w;
+    k->h = p->h;
+    k->serial = ++ui->kbd_serial;
+    k->used = ++ui->kbd_clock;
+    if (ui->surface_mode) {
+        k->surf = SDL_CreateRGBSurfaceWithFormat(0, p->w, p->h, 32, ui->screen_format);
+        if (!k->surf) return NULL;
+        SDL_SetSurfaceBlendMode(k->surf, SDL_BLENDMODE_NONE);
+        SDL_FillRect(k->surf, NULL,
+                     SDL_MapRGB(k->surf->format, (Uint8)(UI_C_BG >> 24), (Uint8)(UI_C_BG >> 16),
+                                (Uint8)(UI_C_BG >> 8)));
+        ui_damage_direct(ui->damage, true, k->surf);
+        kbd_bake(ui, layout, p, out);
+        ui_damage_direct(ui->damage, false, NULL);
+        return k;
+    }
+    k->tex = SDL_CreateTexture(ui->r, SDL_PIXELFORMAT_ARGB8888, SDL_TEXTUREACCESS_TARGET, p->w,
+                               p->h);
+    if (k->tex && SDL_SetRenderTarget(ui->r, k->tex) == 0) {
+        SDL_SetTextureBlendMode(k->tex, SDL_BLENDMODE_NONE);
+        SDL_SetRenderDrawColor(ui->r, (Uint8)(UI_C_BG >> 24), (Uint8)(UI_C_BG >> 16),
+                               (Uint8)(UI_C_BG >> 8), 0xFF);
+        SDL_RenderClear(ui->r);
+        ui_damage_direct(ui->damage, true, NULL);
+        kbd_bake(ui, layout, p, out);
+        ui_damage_direct(ui->damage, false, NULL);
+        SDL_SetRenderTarget(ui->r, NULL);
+        return k;
+    }
+    if (k->tex) SDL_DestroyTexture(k->tex);
+    k->tex = NULL;
+    return NULL;
+}
+
 bool ui_keyboard(struct ui *ui, struct ui_rect r, enum ui_kbd_layout layout, struct ui_key *out)
 {
     SDL_Rect p = phys(ui, place(ui, r));
+    struct kbd_slot *k;
     out->kind = UI_KEY_NONE;
     out->text[0] = 0;
     if (ui->dry) return keyboard_keys(ui, r, layout, out);
-    if (!ui->kbd.tex || ui->kbd.layout != (int)layout || ui->kbd.w != p.w || ui->kbd.h != p.h) {
-        if (ui->kbd.tex) SDL_DestroyTexture(ui->kbd.tex);
-        ui->kbd.tex = SDL_CreateTexture(ui->r, SDL_PIXELFORMAT_ARGB8888, SDL_TEXTUREACCESS_TARGET,
-                                        p.w, p.h);
-        ui->kbd.layout = (int)layout;
-        ui->kbd.w = p.w;
-        ui->kbd.h = p.h;
-        ui->kbd.serial++;
-        if (ui->kbd.tex && SDL_SetRenderTarget(ui->r, ui->kbd.tex) == 0) {
-            struct ui_scroll *saved = ui->scroll;
-            struct ui_rect origin = {0, 0, p.w / ui->scale, p.h / ui->scale};
-            /* Baked opaque on the page colour: the copy each frame is then a
-             * plain memory copy, not a blend of a third of the screen. */
-            SDL_SetTextureBlendMode(ui->kbd.tex, SDL_BLENDMODE_NONE);
-            SDL_SetRenderDrawColor(ui->r, (Uint8)(UI_C_BG >> 24), (Uint8)(UI_C_BG >> 16),
-                                   (Uint8)(UI_C_BG >> 8), 0xFF);
-            SDL_RenderClear(ui->r);
-            ui->scroll = NULL;
-            ui->baking = true;
-            ui_damage_direct(ui->damage, true);
-            ui_fill_round(ui, origin, 20, 0xE8E1D7FFu);
-            keyboard_keys(ui, origin, layout, out);
-            ui_damage_direct(ui->damage, false);
-            ui->baking = false;
-            ui->scroll = saved;
-            SDL_SetRenderTarget(ui->r, NULL);
-        } else if (ui->kbd.tex) {
-            SDL_DestroyTexture(ui->kbd.tex);
-            ui->kbd.tex = NULL;
-        }
-    }
-    if (ui->kbd.tex) {
-        ui_damage_copy(ui->damage, ui->kbd.tex, ui->kbd.serial, &p, 0xFFFFFFFFu);
+    k = kbd_slot(ui, layout, &p, out);
+    if (k && k->surf) {
+        ui_damage_surface(ui->damage, k->surf, k->serial, p.x, p.y);
+    } else if (k) {
+        ui_damage_copy(ui->damage, k->tex, k->serial, &p, 0xFFFFFFFFu);
     } else { /* no target textures: draw it all every frame */
         ui->baking = true;
         ui_fill_round(ui, r, 20, 0xE8E1D7FFu);

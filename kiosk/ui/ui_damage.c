@@ -2,23 +2,41 @@
 
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #define MAX_RECTS 96 /* more changed areas than this: redraw their bounding box */
+#define TILE_W 256   /* surface mode draws in tiles that stay in the cache */
+#define TILE_H 128
+
+enum draw_kind { D_FILL, D_COPY, D_MASK, D_SURF };
 
 struct draw {
-    SDL_Texture *tex; /* NULL: a fill */
+    enum draw_kind kind;
+    SDL_Texture *tex;     /* D_COPY */
+    const uint8_t *mask;  /* D_MASK: dst.w x dst.h coverage, rows of pitch bytes */
+    int pitch;
+    SDL_Surface *surf;    /* D_SURF */
     SDL_Rect dst, clip;
-    uint32_t rgba;   /* fill colour, or the copy's modulation */
+    uint32_t rgba;   /* fill or mask colour, or the copy's modulation */
     uint32_t key;    /* hash of all of the above and the serial */
     bool scaled;     /* a copy whose size differs from its texture's */
+    bool opaque;     /* covers every pixel of dst inside clip */
 };
 
 struct ui_damage {
     SDL_Renderer *r;
+    bool surface_mode;    /* fills, masks and surfaces are drawn by hand */
+    SDL_Surface *fixed;   /* the surface r draws into, if given */
+    SDL_Surface *target;  /* where direct draws go (NULL: the screen) */
+    SDL_Surface *screen;  /* during a flush */
     int w, h, gw, gh;
     bool retained, direct, full;
     SDL_Rect clip; /* current clip (the screen when none) */
     bool clipped;
+    SDL_Rect saved_clip; /* the frame's clip while drawing direct */
+    bool saved_clipped;
     struct draw *list;
     size_t n, cap;
     uint32_t *cells, *last; /* this frame's and the last frame's cell hashes */
@@ -28,12 +46,15 @@ struct ui_damage {
     struct ui_damage_stats st;
 };
 
-enum kerr ui_damage_create(SDL_Renderer *r, int w, int h, bool retained, struct ui_damage **out)
+enum kerr ui_damage_create(SDL_Renderer *r, int w, int h, bool retained, bool surface_mode,
+                          SDL_Surface *screen, struct ui_damage **out)
 {
     struct ui_damage *d = calloc(1, sizeof *d);
     *out = NULL;
     if (!d) return KERR_NOMEM;
     d->r = r;
+    d->surface_mode = surface_mode;
+    d->fixed = screen;
     d->w = w;
     d->h = h;
     d->gw = (w + UI_DAMAGE_CELL - 1) / UI_DAMAGE_CELL;
@@ -62,6 +83,11 @@ void ui_damage_destroy(struct ui_damage *d)
     free(d);
 }
 
+bool ui_damage_surface_mode(const struct ui_damage *d)
+{
+    return d->surface_mode;
+}
+
 void ui_damage_set_retained(struct ui_damage *d, bool retained)
 {
     d->retained = retained;
@@ -74,9 +100,20 @@ void ui_damage_begin(struct ui_damage *d)
     ui_damage_clip(d, NULL);
 }
 
-void ui_damage_direct(struct ui_damage *d, bool direct)
+void ui_damage_direct(struct ui_damage *d, bool direct, SDL_Surface *target)
 {
+    if (direct == d->direct) return;
     d->direct = direct;
+    d->target = direct ? target : NULL;
+    if (direct) {
+        d->saved_clip = d->clip;
+        d->saved_clipped = d->clipped;
+        d->clipped = false;
+        d->clip = target ? (SDL_Rect){0, 0, target->w, target->h} : (SDL_Rect){0, 0, d->w, d->h};
+    } else {
+        d->clip = d->saved_clip;
+        d->clipped = d->saved_clipped;
+    }
 }
 
 void ui_damage_invalidate(struct ui_damage *d)
@@ -87,10 +124,11 @@ void ui_damage_invalidate(struct ui_damage *d)
 void ui_damage_clip(struct ui_damage *d, const SDL_Rect *clip)
 {
     SDL_Rect screen = {0, 0, d->w, d->h};
-    if (d->direct) {
+    if (d->direct && !d->surface_mode) {
         SDL_RenderSetClipRect(d->r, clip);
         return;
     }
+    if (d->target) screen = (SDL_Rect){0, 0, d->target->w, d->target->h};
     d->clipped = clip != NULL;
     d->clip = screen;
     if (clip && !SDL_IntersectRect(clip, &screen, &d->clip)) d->clip = (SDL_Rect){0, 0, 0, 0};
@@ -103,12 +141,20 @@ static uint32_t mix(uint32_t h, uint32_t v)
     return h ^ (h >> 15);
 }
 
+static uint32_t mix_ptr(uint32_t h, const void *ptr)
+{
+    uintptr_t p = (uintptr_t)ptr;
+    h = mix(h, (uint32_t)p);
+    return mix(h, (uint32_t)((uint64_t)p >> 32));
+}
+
 static uint32_t draw_key(const struct draw *w, uint32_t serial)
 {
     uint32_t h = 2166136261u;
-    uintptr_t p = (uintptr_t)w->tex;
-    h = mix(h, (uint32_t)p);
-    h = mix(h, (uint32_t)((uint64_t)p >> 32));
+    h = mix(h, (uint32_t)w->kind);
+    h = mix_ptr(h, w->tex);
+    h = mix_ptr(h, w->mask);
+    h = mix_ptr(h, w->surf);
     h = mix(h, serial);
     h = mix(h, (uint32_t)w->dst.x);
     h = mix(h, (uint32_t)w->dst.y);
@@ -121,24 +167,145 @@ static uint32_t draw_key(const struct draw *w, uint32_t serial)
     return mix(h, w->rgba);
 }
 
-static void set_fill_state(SDL_Renderer *r, uint32_t rgba)
+/* ---- drawing by hand into a 32-bit surface ------------------------------ */
+
+/* Blends colour (r, g, b) with coverage a (0..255) over a pixel whose 8-bit
+ * channels sit at bit 16, 8 and 0 (ARGB8888, XRGB8888): red and blue in one
+ * multiply, green in another; a = 255 gives the colour exactly. */
+static inline Uint32 blend_888(Uint32 px, Uint32 rb, Uint32 g, uint32_t a)
 {
-    SDL_SetRenderDrawColor(r, (Uint8)(rgba >> 24), (Uint8)(rgba >> 16), (Uint8)(rgba >> 8),
-                           (Uint8)rgba);
-    SDL_SetRenderDrawBlendMode(r, (rgba & 0xFF) == 0xFF ? SDL_BLENDMODE_NONE : SDL_BLENDMODE_BLEND);
+    uint32_t w = a + (a >> 7), iw = 256 - w; /* 0..256 */
+    Uint32 drb = px & 0xFF00FFu, dg = px & 0x00FF00u;
+    Uint32 orb = ((rb * w + drb * iw) >> 8) & 0xFF00FFu;
+    Uint32 og = ((g * w + dg * iw) >> 8) & 0x00FF00u;
+    return (px & 0xFF000000u) | orb | og;
 }
 
-static void run(SDL_Renderer *r, const struct draw *w)
+/* The same for any 32-bit layout with 8-bit channels. */
+static inline Uint32 blend_any(Uint32 px, const SDL_PixelFormat *f, uint32_t r, uint32_t g,
+                               uint32_t b, uint32_t a)
 {
-    if (!w->tex) {
-        set_fill_state(r, w->rgba);
-        SDL_RenderFillRect(r, &w->dst);
+    uint32_t w = a + (a >> 7), iw = 256 - w;
+    uint32_t dr = (px >> f->Rshift) & 0xFF, dg = (px >> f->Gshift) & 0xFF,
+             db = (px >> f->Bshift) & 0xFF;
+    Uint32 keep = px & ~(f->Rmask | f->Gmask | f->Bmask);
+    return keep | ((r * w + dr * iw) >> 8) << f->Rshift | ((g * w + dg * iw) >> 8) << f->Gshift |
+           ((b * w + db * iw) >> 8) << f->Bshift;
+}
+
+static bool is_888(const SDL_PixelFormat *f)
+{
+    return f->Rshift == 16 && f->Gshift == 8 && f->Bshift == 0 && f->Rmask == 0xFF0000u &&
+           f->Gmask == 0xFF00u && f->Bmask == 0xFFu;
+}
+
+/* n pixels of px with ordinary (cached) 16-byte stores. */
+static void fill_row(Uint32 *row, Uint32 px, int n)
+{
+    int x = 0;
+#ifdef __SSE2__
+    __m128i v4 = _mm_set1_epi32((int)px);
+    for (; x + 16 <= n; x += 16) {
+        _mm_storeu_si128((__m128i *)(row + x), v4);
+        _mm_storeu_si128((__m128i *)(row + x + 4), v4);
+        _mm_storeu_si128((__m128i *)(row + x + 8), v4);
+        _mm_storeu_si128((__m128i *)(row + x + 12), v4);
+    }
+    for (; x + 4 <= n; x += 4) _mm_storeu_si128((__m128i *)(row + x), v4);
+#endif
+    for (; x < n; x++) row[x] = px;
+}
+
+static void hand_fill(SDL_Surface *s, const SDL_Rect *v, uint32_t rgba)
+{
+    uint32_t r = rgba >> 24, g = (rgba >> 16) & 0xFF, b = (rgba >> 8) & 0xFF, a = rgba & 0xFF;
+    const SDL_PixelFormat *f = s->format;
+    bool fast = is_888(f);
+    if (a == 0) return;
+    if (a == 255) {
+        /* Plain stores: SDL_FillRect's non-temporal stores push the rows
+         * out of the cache, and the blends that follow read them back. */
+        Uint32 px = SDL_MapRGB(f, (Uint8)r, (Uint8)g, (Uint8)b);
+        for (int y = v->y; y < v->y + v->h; y++)
+            fill_row((Uint32 *)((Uint8 *)s->pixels + y * s->pitch) + v->x, px, v->w);
         return;
     }
-    SDL_SetTextureColorMod(w->tex, (Uint8)(w->rgba >> 24), (Uint8)(w->rgba >> 16),
-                           (Uint8)(w->rgba >> 8));
-    SDL_SetTextureAlphaMod(w->tex, (Uint8)w->rgba);
-    SDL_RenderCopy(r, w->tex, NULL, &w->dst);
+    for (int y = v->y; y < v->y + v->h; y++) {
+        Uint32 *row = (Uint32 *)((Uint8 *)s->pixels + y * s->pitch) + v->x;
+        if (fast)
+            for (int x = 0; x < v->w; x++) row[x] = blend_888(row[x], r << 16 | b, g << 8, a);
+        else
+            for (int x = 0; x < v->w; x++) row[x] = blend_any(row[x], f, r, g, b, a);
+    }
+}
+
+/* The coverage mask at dst, clipped to v, in colour rgba (its alpha scales
+ * the coverage). Runs of empty coverage are skipped eight bytes at a time. */
+static void hand_mask(SDL_Surface *s, const struct draw *w, const SDL_Rect *v)
+{
+    uint32_t r = w->rgba >> 24, g = (w->rgba >> 16) & 0xFF, b = (w->rgba >> 8) & 0xFF,
+             ca = w->rgba & 0xFF;
+    const SDL_PixelFormat *f = s->format;
+    Uint32 solid = SDL_MapRGB(f, (Uint8)r, (Uint8)g, (Uint8)b);
+    Uint32 rb = r << 16 | b, gg = g << 8;
+    bool fast = is_888(f);
+    if (ca == 0) return;
+    for (int y = v->y; y < v->y + v->h; y++) {
+        const uint8_t *m = w->mask + (size_t)(y - w->dst.y) * w->pitch + (v->x - w->dst.x);
+        Uint32 *row = (Uint32 *)((Uint8 *)s->pixels + y * s->pitch) + v->x;
+        for (int x = 0; x < v->w; x++) {
+            uint32_t a;
+            if (x + 8 <= v->w) {
+                uint64_t eight;
+                memcpy(&eight, m + x, 8);
+                if (!eight) {
+                    x += 7;
+                    continue;
+                }
+            }
+            a = m[x];
+            if (a == 0) continue;
+            if (ca != 255) a = (a * ca + 127) / 255;
+            if (a == 255)
+                row[x] = (row[x] & ~(f->Rmask | f->Gmask | f->Bmask)) | solid;
+            else
+                row[x] = fast ? blend_888(row[x], rb, gg, a) : blend_any(row[x], f, r, g, b, a);
+        }
+    }
+}
+
+/* Runs one draw, clipped to c: by hand into surface s in surface mode (a
+ * texture copy goes through the renderer, flushed at once to keep the
+ * order), through the renderer otherwise. */
+static void run(struct ui_damage *d, SDL_Surface *s, const struct draw *w, const SDL_Rect *c)
+{
+    SDL_Rect v;
+    if (s && w->kind != D_COPY) {
+        if (!SDL_IntersectRect(&w->dst, c, &v)) return;
+        if (w->kind == D_FILL) hand_fill(s, &v, w->rgba);
+        if (w->kind == D_MASK) hand_mask(s, w, &v);
+        if (w->kind == D_SURF) {
+            SDL_Rect to = w->dst;
+            SDL_SetClipRect(s, c);
+            SDL_BlitSurface(w->surf, NULL, s, &to);
+            SDL_SetClipRect(s, NULL);
+        }
+        return;
+    }
+    SDL_RenderSetClipRect(d->r, c);
+    if (w->kind == D_FILL) {
+        SDL_SetRenderDrawColor(d->r, (Uint8)(w->rgba >> 24), (Uint8)(w->rgba >> 16),
+                               (Uint8)(w->rgba >> 8), (Uint8)w->rgba);
+        SDL_SetRenderDrawBlendMode(d->r, (w->rgba & 0xFF) == 0xFF ? SDL_BLENDMODE_NONE
+                                                                   : SDL_BLENDMODE_BLEND);
+        SDL_RenderFillRect(d->r, &w->dst);
+    } else if (w->kind == D_COPY) {
+        SDL_SetTextureColorMod(w->tex, (Uint8)(w->rgba >> 24), (Uint8)(w->rgba >> 16),
+                               (Uint8)(w->rgba >> 8));
+        SDL_SetTextureAlphaMod(w->tex, (Uint8)w->rgba);
+        SDL_RenderCopy(d->r, w->tex, NULL, &w->dst);
+        if (s) SDL_RenderFlush(d->r);
+    }
 }
 
 static struct draw *push(struct ui_damage *d)
@@ -156,42 +323,62 @@ static struct draw *push(struct ui_damage *d)
     return &d->list[d->n++];
 }
 
-void ui_damage_fill(struct ui_damage *d, const SDL_Rect *r, uint32_t rgba)
+/* Records w, or draws it at once in direct mode. */
+static void emit(struct ui_damage *d, struct draw *w, uint32_t serial)
 {
-    struct draw *w;
-    if (r->w <= 0 || r->h <= 0) return;
+    struct draw *slot;
+    w->clip = d->clip;
     if (d->direct) {
-        struct draw tmp = {.dst = *r, .rgba = rgba};
-        run(d->r, &tmp);
+        SDL_Surface *s = d->target;
+        if (d->surface_mode && !s) s = d->fixed ? d->fixed : SDL_GetWindowSurface(SDL_RenderGetWindow(d->r));
+        if (d->surface_mode && s) {
+            if (SDL_MUSTLOCK(s)) SDL_LockSurface(s);
+            run(d, s, w, &w->clip);
+            if (SDL_MUSTLOCK(s)) SDL_UnlockSurface(s);
+        } else {
+            run(d, NULL, w, d->clipped ? &w->clip : NULL);
+        }
         return;
     }
-    if (!(w = push(d))) return;
-    memset(w, 0, sizeof *w);
-    w->dst = *r;
-    w->clip = d->clip;
-    w->rgba = rgba;
-    w->key = draw_key(w, 0);
+    if (!(slot = push(d))) return;
+    w->key = draw_key(w, serial);
+    *slot = *w;
+}
+
+void ui_damage_fill(struct ui_damage *d, const SDL_Rect *r, uint32_t rgba)
+{
+    struct draw w = {.kind = D_FILL, .dst = *r, .rgba = rgba, .opaque = (rgba & 0xFF) == 0xFF};
+    if (r->w <= 0 || r->h <= 0) return;
+    emit(d, &w, 0);
 }
 
 void ui_damage_copy(struct ui_damage *d, SDL_Texture *tex, uint32_t serial, const SDL_Rect *dst,
                     uint32_t mod)
 {
-    struct draw *w;
+    struct draw w = {.kind = D_COPY, .tex = tex, .dst = *dst, .rgba = mod};
     int tw = 0, th = 0;
     if (!tex || dst->w <= 0 || dst->h <= 0) return;
-    if (d->direct) {
-        struct draw tmp = {.tex = tex, .dst = *dst, .rgba = mod};
-        run(d->r, &tmp);
-        return;
-    }
-    if (!(w = push(d))) return;
     SDL_QueryTexture(tex, NULL, NULL, &tw, &th);
-    w->tex = tex;
-    w->dst = *dst;
-    w->clip = d->clip;
-    w->rgba = mod;
-    w->scaled = tw != dst->w || th != dst->h;
-    w->key = draw_key(w, serial);
+    w.scaled = tw != dst->w || th != dst->h;
+    emit(d, &w, serial);
+}
+
+void ui_damage_mask(struct ui_damage *d, const uint8_t *mask, int pitch, uint32_t serial,
+                    const SDL_Rect *dst, uint32_t rgba)
+{
+    struct draw w = {.kind = D_MASK, .mask = mask, .pitch = pitch, .dst = *dst, .rgba = rgba};
+    if (!mask || dst->w <= 0 || dst->h <= 0) return;
+    emit(d, &w, serial);
+}
+
+void ui_damage_surface(struct ui_damage *d, SDL_Surface *surf, uint32_t serial, int x, int y)
+{
+    struct draw w = {.kind = D_SURF, .surf = surf};
+    SDL_BlendMode mode = SDL_BLENDMODE_BLEND;
+    if (!surf) return;
+    w.opaque = SDL_GetSurfaceBlendMode(surf, &mode) == 0 && mode == SDL_BLENDMODE_NONE;
+    w.dst = (SDL_Rect){x, y, surf->w, surf->h};
+    emit(d, &w, serial);
 }
 
 /* The cells a draw reaches (its destination inside its clip), as a
@@ -326,9 +513,56 @@ static void find_dirty(struct ui_damage *d)
     for (size_t i = 0; i < ncell; i++) d->dirty[i] = d->full || d->cells[i] != d->last[i];
 }
 
+/* True if w paints every pixel of R. */
+static bool covers(const struct draw *w, const SDL_Rect *R)
+{
+    SDL_Rect v;
+    return w->opaque && SDL_IntersectRect(&w->dst, &w->clip, &v) && v.x <= R->x && v.y <= R->y &&
+           v.x + v.w >= R->x + R->w && v.y + v.h >= R->y + R->h;
+}
+
+/* Replays the list clipped to R, from the last draw that covers all of R
+ * (what lies under it would be painted over). */
+static void draw_rect(struct ui_damage *d, SDL_Surface *screen, const SDL_Rect *R)
+{
+    size_t first = 0;
+    for (size_t k = d->n; k-- > 0;)
+        if (covers(&d->list[k], R)) {
+            first = k;
+            break;
+        }
+    for (size_t k = first; k < d->n; k++) {
+        const struct draw *w = &d->list[k];
+        SDL_Rect c;
+        if (!SDL_HasIntersection(&w->dst, R) || !SDL_IntersectRect(&w->clip, R, &c)) continue;
+        run(d, screen, w, &c);
+    }
+}
+
+/* Surface mode draws R tile by tile, so that the blends read pixels still
+ * in the cache; not where a texture copy lies, which must be drawn whole
+ * (see find_groups). */
+static void draw_tiled(struct ui_damage *d, SDL_Surface *screen, const SDL_Rect *R)
+{
+    bool whole = !screen;
+    for (size_t k = 0; k < d->n && !whole; k++)
+        whole = d->list[k].kind == D_COPY && SDL_HasIntersection(&d->list[k].dst, R);
+    if (whole) {
+        draw_rect(d, screen, R);
+        return;
+    }
+    for (int y = R->y; y < R->y + R->h; y += TILE_H)
+        for (int x = R->x; x < R->x + R->w; x += TILE_W) {
+            SDL_Rect t = {x, y, R->x + R->w - x < TILE_W ? R->x + R->w - x : TILE_W,
+                          R->y + R->h - y < TILE_H ? R->y + R->h - y : TILE_H};
+            draw_rect(d, screen, &t);
+        }
+}
+
 size_t ui_damage_flush(struct ui_damage *d, struct ui_damage_stats *st)
 {
     uint32_t *t;
+    SDL_Surface *screen = NULL;
     d->st = (struct ui_damage_stats){.draws = d->n, .px_total = (size_t)d->w * d->h};
     if (!d->retained) {
         d->nrects = 1;
@@ -337,17 +571,16 @@ size_t ui_damage_flush(struct ui_damage *d, struct ui_damage_stats *st)
         find_dirty(d);
         find_rects(d);
     }
-    for (size_t i = 0; i < d->nrects; i++) {
-        const SDL_Rect *R = &d->rects[i];
-        d->st.px_redrawn += (size_t)R->w * R->h;
-        for (size_t k = 0; k < d->n; k++) {
-            const struct draw *w = &d->list[k];
-            SDL_Rect c;
-            if (!SDL_HasIntersection(&w->dst, R) || !SDL_IntersectRect(&w->clip, R, &c)) continue;
-            SDL_RenderSetClipRect(d->r, &c);
-            run(d->r, w);
-        }
+    if (d->surface_mode) {
+        screen = d->fixed ? d->fixed : SDL_GetWindowSurface(SDL_RenderGetWindow(d->r));
+        SDL_RenderFlush(d->r); /* anything queued lands before the hand-drawn pixels */
+        if (screen && SDL_MUSTLOCK(screen)) SDL_LockSurface(screen);
     }
+    for (size_t i = 0; i < d->nrects; i++) {
+        d->st.px_redrawn += (size_t)d->rects[i].w * d->rects[i].h;
+        draw_tiled(d, screen, &d->rects[i]);
+    }
+    if (screen && SDL_MUSTLOCK(screen)) SDL_UnlockSurface(screen);
     d->st.rects = d->nrects;
     SDL_RenderSetClipRect(d->r, NULL);
     t = d->last;

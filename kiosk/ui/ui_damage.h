@@ -12,6 +12,12 @@
  * renderer draws into the window surface). For other renderers make the
  * damage with retained = false: the whole list is drawn every frame.
  *
+ * Surface mode (software renderers): fills and coverage masks are drawn by
+ * hand straight into the surface the renderer draws into, and surfaces are
+ * blitted there; only texture copies go through the renderer. A text is
+ * then a mask of one byte per pixel instead of a texture of four, and a
+ * blend touches only the pixels that have ink.
+ *
  * Textures are told apart by address and a serial the caller gives: a
  * texture whose pixels change, or a freed texture whose address comes back,
  * must come with a new serial (or call ui_damage_invalidate). UI thread. */
@@ -37,9 +43,13 @@ struct ui_damage_stats {
 };
 
 /* A recorder for renderer r whose output is w x h px. retained: r keeps
- * its pixels between frames, so only changed cells are drawn. Returns
- * KERR_NOMEM on allocation failure. */
-enum kerr ui_damage_create(SDL_Renderer *r, int w, int h, bool retained, struct ui_damage **out);
+ * its pixels between frames, so only changed cells are drawn. surface_mode:
+ * draw by hand into screen, the 32-bit surface r draws into (NULL: r's
+ * window's surface, fetched at each flush). Returns KERR_NOMEM on
+ * allocation failure. */
+enum kerr ui_damage_create(SDL_Renderer *r, int w, int h, bool retained, bool surface_mode,
+                          SDL_Surface *screen, struct ui_damage **out);
+bool ui_damage_surface_mode(const struct ui_damage *d);
 void ui_damage_destroy(struct ui_damage *d);
 
 /* retained as in ui_damage_create; false draws the whole list every frame. */
@@ -48,9 +58,10 @@ void ui_damage_set_retained(struct ui_damage *d, bool retained);
 /* Starts a frame: forgets the last frame's list (not its cell hashes). */
 void ui_damage_begin(struct ui_damage *d);
 
-/* While direct is set, draws go straight to the renderer (drawing into a
- * target texture, for instance) and are not recorded. */
-void ui_damage_direct(struct ui_damage *d, bool direct);
+/* While direct is set, draws are not recorded but done at once: into
+ * target (a 32-bit surface) in surface mode, else to the renderer's current
+ * target texture. The frame's clip is put back when direct ends. */
+void ui_damage_direct(struct ui_damage *d, bool direct, SDL_Surface *target);
 
 /* Clip rectangle for the draws that follow; NULL for none. */
 void ui_damage_clip(struct ui_damage *d, const SDL_Rect *clip);
@@ -63,6 +74,16 @@ void ui_damage_fill(struct ui_damage *d, const SDL_Rect *r, uint32_t rgba);
  * apart textures that reuse an address (see above). */
 void ui_damage_copy(struct ui_damage *d, SDL_Texture *tex, uint32_t serial, const SDL_Rect *dst,
                     uint32_t mod);
+
+/* Coverage mask (one byte per pixel, rows of pitch bytes, dst->w x dst->h)
+ * in colour rgba, whose alpha scales the coverage. Surface mode only. The
+ * mask must stay valid until the flush; serial as for copies. */
+void ui_damage_mask(struct ui_damage *d, const uint8_t *mask, int pitch, uint32_t serial,
+                    const SDL_Rect *dst, uint32_t rgba);
+
+/* A blit of the whole of surf (its own blend mode) with its top-left at
+ * (x, y). Surface mode only; serial as for copies. */
+void ui_damage_surface(struct ui_damage *d, SDL_Surface *surf, uint32_t serial, int x, int y);
 
 /* The next flush redraws the whole screen (a window that was exposed or
  * resized, a lost render target, a new screen). */

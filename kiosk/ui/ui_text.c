@@ -21,7 +21,8 @@ struct entry {
     int font, max_w;
     uint32_t rgba;
     char *text;
-    SDL_Texture *tex;
+    SDL_Texture *tex; /* texture mode */
+    uint8_t *mask;    /* mask mode: w x h coverage */
     int w, h;
     size_t bytes;
     uint64_t used;
@@ -57,6 +58,7 @@ struct ui_text {
     size_t entries, bytes, budget;
     uint64_t clock;
     uint32_t serial; /* last texture serial handed out */
+    bool masks;      /* strings are coverage masks, not textures (ui_text_use_masks) */
     struct ui_text_stats st;
     bool warned;
     struct glyph *glyphs; /* open addressing, GLYPH_SLOTS */
@@ -116,7 +118,8 @@ static void drop_all(struct ui_text *t)
         struct entry *e = t->buckets[b];
         while (e) {
             struct entry *n = e->next;
-            SDL_DestroyTexture(e->tex);
+            if (e->tex) SDL_DestroyTexture(e->tex);
+            free(e->mask);
             free(e->text);
             free(e);
             e = n;
@@ -381,7 +384,8 @@ static void evict(struct ui_text *t)
         *pe = e->next;
         t->bytes -= e->bytes;
         t->entries--;
-        SDL_DestroyTexture(e->tex);
+        if (e->tex) SDL_DestroyTexture(e->tex);
+        free(e->mask);
         free(e->text);
         free(e);
     }
@@ -566,6 +570,34 @@ static SDL_Surface *render_lines(struct ui_text *t, enum ui_font f, const char *
     return dst;
 }
 
+/* The alpha channel of an ARGB8888 surface, w x h bytes; NULL on failure. */
+static uint8_t *surface_alpha(SDL_Surface *s)
+{
+    uint8_t *m = malloc((size_t)s->w * s->h);
+    if (!m || SDL_LockSurface(s) != 0) {
+        free(m);
+        return NULL;
+    }
+    for (int y = 0; y < s->h; y++) {
+        const Uint32 *row = (const Uint32 *)((const Uint8 *)s->pixels + y * s->pitch);
+        for (int x = 0; x < s->w; x++) m[(size_t)y * s->w + x] = (uint8_t)(row[x] >> 24);
+    }
+    SDL_UnlockSurface(s);
+    return m;
+}
+
+void ui_text_use_masks(struct ui_text *t, bool on)
+{
+    if (t->masks == on) return;
+    drop_all(t);
+    t->masks = on;
+}
+
+bool ui_text_masks(const struct ui_text *t)
+{
+    return t->masks;
+}
+
 bool ui_text_get(struct ui_text *t, enum ui_font f, const char *text, int max_w, uint32_t rgba,
                  struct ui_text_tex *out)
 {
@@ -576,6 +608,14 @@ bool ui_text_get(struct ui_text *t, enum ui_font f, const char *text, int max_w,
 
     memset(out, 0, sizeof *out);
     if (!text || !*text) return false;
+    out->rgba = 0xFFFFFFFFu;
+    if (t->masks) {
+        /* One mask serves every colour of the same alpha: it is painted in
+         * the caller's colour when drawn. */
+        out->rgba = rgba | 0xFFu;
+        rgba = 0xFFFFFF00u | (rgba & 0xFFu);
+        color = (SDL_Color){255, 255, 255, (Uint8)rgba};
+    }
     h = fnv1a(text, f, max_w, rgba);
     for (e = t->buckets[h % NBUCKETS]; e; e = e->next) {
         if (e->hash == h && e->font == (int)f && e->max_w == max_w && e->rgba == rgba &&
@@ -583,6 +623,7 @@ bool ui_text_get(struct ui_text *t, enum ui_font f, const char *text, int max_w,
             e->used = t->clock;
             t->st.hits++;
             out->tex = e->tex;
+            out->mask = e->mask;
             out->w = e->w;
             out->h = e->h;
             out->serial = e->serial;
@@ -606,16 +647,20 @@ bool ui_text_get(struct ui_text *t, enum ui_font f, const char *text, int max_w,
         SDL_FreeSurface(s);
         return false;
     }
-    e->tex = SDL_CreateTextureFromSurface(t->r, s);
+    if (t->masks)
+        e->mask = surface_alpha(s);
+    else
+        e->tex = SDL_CreateTextureFromSurface(t->r, s);
     e->text = strdup(text);
-    if (!e->tex || !e->text) {
+    if ((!e->tex && !e->mask) || !e->text) {
         if (e->tex) SDL_DestroyTexture(e->tex);
+        free(e->mask);
         free(e->text);
         free(e);
         SDL_FreeSurface(s);
         return false;
     }
-    SDL_SetTextureBlendMode(e->tex, SDL_BLENDMODE_BLEND);
+    if (e->tex) SDL_SetTextureBlendMode(e->tex, SDL_BLENDMODE_BLEND);
     e->hash = h;
     e->font = f;
     e->max_w = max_w;
@@ -623,7 +668,7 @@ bool ui_text_get(struct ui_text *t, enum ui_font f, const char *text, int max_w,
     e->w = s->w;
     e->h = s->h;
     e->serial = ++t->serial;
-    e->bytes = (size_t)s->w * (size_t)s->h * 4 + strlen(text) + sizeof *e;
+    e->bytes = (size_t)s->w * (size_t)s->h * (e->mask ? 1 : 4) + strlen(text) + sizeof *e;
     e->used = t->clock;
     SDL_FreeSurface(s);
     e->next = t->buckets[h % NBUCKETS];
@@ -633,6 +678,7 @@ bool ui_text_get(struct ui_text *t, enum ui_font f, const char *text, int max_w,
     t->st.rasterised_bytes += e->bytes;
     if (t->bytes > t->budget) evict(t);
     out->tex = e->tex;
+    out->mask = e->mask;
     out->w = e->w;
     out->h = e->h;
     out->serial = e->serial;

@@ -47,13 +47,21 @@ enum kerr ui_text_create(SDL_Renderer *r, const struct ui_text_config *cfg, floa
 
 void ui_text_destroy(struct ui_text *t);
 
+/* Mask mode: strings are kept as coverage masks of one byte per pixel and
+ * drawn by hand (ui_damage surface mode) instead of as textures of four.
+ * Switching drops the cache. */
+void ui_text_use_masks(struct ui_text *t, bool on);
+bool ui_text_masks(const struct ui_text *t);
+
 /* Drops every cached texture and reopens the fonts at a new scale. */
 enum kerr ui_text_set_scale(struct ui_text *t, float scale);
 
 /* A cached texture: w and h in physical pixels. Valid until the next call
  * that may evict (any ui_text_get); do not keep it across frames. */
 struct ui_text_tex {
-    SDL_Texture *tex;
+    SDL_Texture *tex;    /* texture mode */
+    const uint8_t *mask; /* mask mode: w x h coverage, paint it in rgba */
+    uint32_t rgba;
     int w, h;
     uint32_t serial; /* unique per texture made: a freed texture's address may come back */
 };

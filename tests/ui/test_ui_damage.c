@@ -1,8 +1,9 @@
 /* ui_damage_redraws_only_changes_pixel_exact: random frames of fills and
- * copies (blended, opaque, clipped, scaled, colour-modulated) are drawn by
- * a damage recorder that redraws only changed cells, and by one that
- * redraws everything. After every frame both surfaces must be equal to the
- * byte, while the first draws far fewer pixels. */
+ * copies (blended, opaque, clipped, scaled, colour-modulated), and in
+ * surface mode coverage masks and surface blits, are drawn by a damage
+ * recorder that redraws only changed cells, and by one that redraws
+ * everything. After every frame both surfaces must be equal to the byte,
+ * while the first draws far fewer pixels. Both modes. */
 #include <SDL2/SDL.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,11 +14,12 @@
 #define W 640
 #define H 360
 #define NTEX 5
+#define NMASK 3
 #define NITEMS 48
 #define FRAMES 1200
 
 struct item {
-    int tex;       /* -1: fill */
+    int tex;       /* -1: fill; NTEX + i: mask i; NTEX + NMASK: the surface */
     SDL_Rect dst;
     uint32_t rgba; /* colour or modulation */
     int clip;      /* -1: none, else an index into clips */
@@ -32,6 +34,10 @@ struct side {
     uint32_t serial[NTEX];
     struct ui_damage *d;
 };
+
+static bool surface_mode;
+static uint8_t masks[NMASK][64 * 48];
+static SDL_Surface *solid; /* an opaque surface in the screen's format */
 
 static uint32_t rng = 12345;
 static uint32_t rnd(void)
@@ -58,9 +64,18 @@ static SDL_Surface *tex_surface(int i)
     return s;
 }
 
+static int mask_w(int i)
+{
+    return 20 + i * 22;
+}
+static int mask_h(int i)
+{
+    return 16 + i * 16;
+}
+
 static void side_init(struct side *sd, bool retained)
 {
-    sd->surf = SDL_CreateRGBSurfaceWithFormat(0, W, H, 32, SDL_PIXELFORMAT_ARGB8888);
+    sd->surf = SDL_CreateRGBSurfaceWithFormat(0, W, H, 32, SDL_PIXELFORMAT_RGB888);
     sd->r = SDL_CreateSoftwareRenderer(sd->surf);
     for (int i = 0; i < NTEX; i++) {
         SDL_Surface *s = tex_surface(i);
@@ -70,7 +85,9 @@ static void side_init(struct side *sd, bool retained)
         sd->serial[i] = 1;
         SDL_FreeSurface(s);
     }
-    CHECK(sd->surf && sd->r && ui_damage_create(sd->r, W, H, retained, &sd->d) == KERR_OK);
+    CHECK(sd->surf != NULL && sd->r != NULL);
+    CHECK(ui_damage_create(sd->r, W, H, retained, surface_mode, surface_mode ? sd->surf : NULL,
+                           &sd->d) == KERR_OK);
 }
 
 static void side_free(struct side *sd)
@@ -83,8 +100,19 @@ static void side_free(struct side *sd)
 
 static void random_item(struct item *it)
 {
-    int k = (int)(rnd() % (NTEX + 2)) - 2;
+    int kinds = surface_mode ? NTEX + NMASK + 1 : NTEX;
+    int k = (int)(rnd() % (unsigned)(kinds + 2)) - 2;
     it->tex = k < 0 ? -1 : k;
+    if (it->tex >= NTEX) { /* masks and the surface are drawn at their size */
+        it->dst.x = (int)(rnd() % (W + 40)) - 20;
+        it->dst.y = (int)(rnd() % (H + 40)) - 20;
+        it->dst.w = it->tex == NTEX + NMASK ? solid->w : mask_w(it->tex - NTEX);
+        it->dst.h = it->tex == NTEX + NMASK ? solid->h : mask_h(it->tex - NTEX);
+        it->rgba = rnd() | (rnd() % 2 ? 0xFF : 0);
+        it->clip = (int)(rnd() % 4) - 2;
+        if (it->clip < 0) it->clip = -1;
+        return;
+    }
     it->dst.x = (int)(rnd() % (W + 40)) - 20;
     it->dst.y = (int)(rnd() % (H + 40)) - 20;
     if (it->tex >= 0 && rnd() % 2) { /* unscaled */
@@ -109,6 +137,11 @@ static size_t draw(struct side *sd, const struct item *items, size_t n)
         ui_damage_clip(sd->d, it->clip < 0 ? NULL : &clips[it->clip]);
         if (it->tex < 0)
             ui_damage_fill(sd->d, &it->dst, it->rgba);
+        else if (it->tex == NTEX + NMASK)
+            ui_damage_surface(sd->d, solid, 7, it->dst.x, it->dst.y);
+        else if (it->tex >= NTEX)
+            ui_damage_mask(sd->d, masks[it->tex - NTEX], mask_w(it->tex - NTEX),
+                           (uint32_t)it->tex, &it->dst, it->rgba);
         else
             ui_damage_copy(sd->d, sd->tex[it->tex], sd->serial[it->tex], &it->dst, it->rgba);
     }
@@ -119,9 +152,15 @@ static size_t draw(struct side *sd, const struct item *items, size_t n)
 static bool same(const struct side *a, const struct side *b)
 {
     for (int y = 0; y < H; y++)
-        if (memcmp((Uint8 *)a->surf->pixels + y * a->surf->pitch,
-                   (Uint8 *)b->surf->pixels + y * b->surf->pitch, W * 4) != 0)
-            return false;
+        for (int x = 0; x < W; x++) {
+            Uint32 pa = ((Uint32 *)((Uint8 *)a->surf->pixels + y * a->surf->pitch))[x];
+            Uint32 pb = ((Uint32 *)((Uint8 *)b->surf->pixels + y * b->surf->pitch))[x];
+            if (pa != pb) {
+                fprintf(stderr, "%s mode: (%d,%d) %08x != %08x\n",
+                        surface_mode ? "surface" : "texture", x, y, pa, pb);
+                return false;
+            }
+        }
     return true;
 }
 
@@ -138,15 +177,11 @@ static void retint(struct side *a, struct side *b, int i, uint32_t v)
     free(px);
 }
 
-int main(void)
+static void run_mode(void)
 {
     struct side part, full;
     struct item items[NITEMS];
     size_t drawn_part = 0, drawn_full = 0, mismatch = 0;
-    if (SDL_Init(SDL_INIT_VIDEO) != 0) {
-        fprintf(stderr, "SDL_Init: %s\n", SDL_GetError());
-        return 1;
-    }
     side_init(&part, true);
     side_init(&full, false);
     for (size_t i = 0; i < NITEMS; i++) random_item(&items[i]);
@@ -184,12 +219,35 @@ int main(void)
         if (!same(&part, &full) && mismatch++ < 3) fprintf(stderr, "frame %d differs\n", f);
     }
     CHECK(mismatch == 0);
-    printf("damage: %d frames, partial drew %.1f%% of the pixels of full redraws\n", FRAMES,
+    printf("damage (%s mode): %d frames, partial drew %.1f%% of the pixels of full redraws\n",
+           surface_mode ? "surface" : "texture", FRAMES,
            100.0 * (double)drawn_part / (double)drawn_full);
     CHECK(drawn_part * 2 < drawn_full);
 
     side_free(&part);
     side_free(&full);
+}
+
+int main(void)
+{
+    if (SDL_Init(SDL_INIT_VIDEO) != 0) {
+        fprintf(stderr, "SDL_Init: %s\n", SDL_GetError());
+        return 1;
+    }
+    for (int i = 0; i < NMASK; i++)
+        for (int k = 0; k < mask_w(i) * mask_h(i); k++)
+            masks[i][k] = (uint8_t)(k % 7 == 0 ? 0 : k % 5 == 0 ? 255 : (k * 37 + i * 11) % 256);
+    solid = SDL_CreateRGBSurfaceWithFormat(0, 57, 33, 32, SDL_PIXELFORMAT_RGB888);
+    for (int y = 0; y < solid->h; y++)
+        for (int x = 0; x < solid->w; x++)
+            ((Uint32 *)((Uint8 *)solid->pixels + y * solid->pitch))[x] =
+                (Uint32)(x * 4) << 16 | (Uint32)(y * 7) << 8 | 0x40;
+    SDL_SetSurfaceBlendMode(solid, SDL_BLENDMODE_NONE);
+    surface_mode = false;
+    run_mode();
+    surface_mode = true;
+    run_mode();
+    SDL_FreeSurface(solid);
     SDL_Quit();
     return ktest_done("ui_damage");
 }

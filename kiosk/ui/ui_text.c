@@ -479,31 +479,125 @@ static bool compose(struct ui_text *t, enum ui_font f, const char *text, size_t 
     return true;
 }
 
-/* One line of text composed from cached glyphs; NULL on failure. The
- * surface is as wide as the advances, plus any ink that hangs out at either
- * end (a 'j' at the start, an italic end). */
-static SDL_Surface *compose_line(struct ui_text *t, enum ui_font f, const char *text, size_t len,
-                                 SDL_Color c, int *pad_left)
+/* The extent of one line from cached glyphs: the ink hanging out left of
+ * the pen (lead) and the width of advances plus ink on both sides. False if
+ * a glyph cannot be had. */
+static bool line_extent(struct ui_text *t, enum ui_font f, const char *text, size_t len,
+                        int *lead_out, int *width_out)
 {
     int w = 0, lead = 0, tail = 0;
     const char *p = text, *end = text + len;
     uint32_t cp;
     bool first = true;
-    SDL_Surface *s;
     while (p < end && (cp = utf8_next(&p)) != 0) {
         const struct glyph *g;
         int adv;
         if (cp == '\n') continue;
         g = glyph_get(t, f, cp);
-        if (!g) return NULL;
+        if (!g) return false;
         adv = advance(t, f, cp);
         if (first && g->x0 < 0) lead = -g->x0;
         first = false;
         w += adv;
         tail = g->x0 + g->w - adv > 0 ? g->x0 + g->w - adv : 0;
     }
-    s = SDL_CreateRGBSurfaceWithFormat(0, lead + w + tail > 0 ? lead + w + tail : 1,
-                                       t->height[f], 32, SDL_PIXELFORMAT_ARGB8888);
+    *lead_out = lead;
+    *width_out = lead + w + tail > 0 ? lead + w + tail : 1;
+    return true;
+}
+
+/* Like compose, into a coverage mask of bw x bh bytes, coverage scaled by
+ * alpha. */
+static bool compose_a8(struct ui_text *t, enum ui_font f, const char *text, size_t len,
+                       uint8_t *dst, int bw, int bh, int x, int y, unsigned alpha)
+{
+    const char *p = text, *end = text + len;
+    while (p < end) {
+        uint32_t cp = utf8_next(&p);
+        const struct glyph *g;
+        if (cp == 0) break;
+        if (cp == '\n') continue;
+        g = glyph_get(t, f, cp);
+        if (!g) return false;
+        for (int gy = 0; gy < g->h; gy++) {
+            int dy = y + g->y0 + gy;
+            uint8_t *row;
+            if (dy < 0 || dy >= bh) continue;
+            row = dst + (size_t)dy * bw;
+            for (int gx = 0; gx < g->w; gx++) {
+                int dx = x + g->x0 + gx;
+                unsigned a = g->alpha[gy * g->w + gx];
+                if (!a || dx < 0 || dx >= bw) continue;
+                a = a * alpha / 255;
+                if (a > row[dx]) row[dx] = (uint8_t)a;
+            }
+        }
+        x += advance(t, f, cp);
+    }
+    return true;
+}
+
+/* A text as a coverage mask composed straight from cached glyphs, with the
+ * geometry compose_line and render_lines give (so masks and textures
+ * match). NULL if a glyph cannot be had; the caller falls back. */
+static uint8_t *mask_text(struct ui_text *t, enum ui_font f, const char *text, int max_w,
+                          unsigned alpha, int *w_out, int *h_out)
+{
+    enum { MAXLINES = 512 };
+    size_t starts[MAXLINES], nl = 1, len = strlen(text);
+    int lh = t->height[f], step = lh, width = 0, height = lh, lead, lw;
+    uint8_t *m;
+    if (max_w > 0 || strchr(text, '\n')) {
+        nl = ui_text_wrap(t, f, text, max_w, starts, MAXLINES);
+        if (nl > MAXLINES) nl = MAXLINES;
+        step = nl > 1 ? (int)(lh * PARA_SPACING) : lh;
+        height = step * (int)(nl - 1) + lh;
+        if (height > MAX_TEXT_H) {
+            nl = (size_t)((MAX_TEXT_H - lh) / step + 1);
+            height = step * (int)(nl - 1) + lh;
+        }
+        for (size_t i = 0; i < nl; i++) { /* the widest line, by advances */
+            size_t e = i + 1 < nl ? starts[i + 1] : len;
+            int wsum = 0;
+            const char *p = text + starts[i];
+            uint32_t cp;
+            while (p < text + e && (cp = utf8_next(&p)) != 0)
+                if (cp != '\n') wsum += advance(t, f, cp);
+            if (wsum > width) width = wsum;
+        }
+        if (width <= 0) width = 1;
+    } else {
+        starts[0] = 0;
+        if (!line_extent(t, f, text, len, &lead, &width)) return NULL;
+    }
+    m = calloc((size_t)width * height, 1);
+    if (!m) return NULL;
+    for (size_t i = 0; i < nl; i++) {
+        size_t e = i + 1 < nl ? starts[i + 1] : len, l = e - starts[i];
+        const char *line = text + starts[i];
+        while (l > 0 && (line[l - 1] == '\n' || line[l - 1] == ' ')) l--;
+        if (l == 0) continue;
+        if (!line_extent(t, f, line, l, &lead, &lw) ||
+            !compose_a8(t, f, line, l, m, width, height, lead, (int)i * step, alpha)) {
+            free(m);
+            return NULL;
+        }
+    }
+    *w_out = width;
+    *h_out = height;
+    return m;
+}
+
+/* One line of text composed from cached glyphs; NULL on failure. The
+ * surface is as wide as the advances, plus any ink that hangs out at either
+ * end (a 'j' at the start, an italic end). */
+static SDL_Surface *compose_line(struct ui_text *t, enum ui_font f, const char *text, size_t len,
+                                 SDL_Color c, int *pad_left)
+{
+    int lead, width;
+    SDL_Surface *s;
+    if (!line_extent(t, f, text, len, &lead, &width)) return NULL;
+    s = SDL_CreateRGBSurfaceWithFormat(0, width, t->height[f], 32, SDL_PIXELFORMAT_ARGB8888);
     if (!s) return NULL;
     SDL_FillRect(s, NULL, 0);
     if (!compose(t, f, text, len, s, lead, 0, c)) {
@@ -570,6 +664,46 @@ static SDL_Surface *render_lines(struct ui_text *t, enum ui_font f, const char *
     return dst;
 }
 
+/* Caches a new texture or mask (owned from here) for (f, text, max_w,
+ * rgba) under hash h and fills out. False (and both freed) on failure. */
+static bool add_entry(struct ui_text *t, uint32_t h, enum ui_font f, const char *text, int max_w,
+                      uint32_t rgba, SDL_Texture *tex, uint8_t *mask, int w, int hh,
+                      struct ui_text_tex *out)
+{
+    struct entry *e = calloc(1, sizeof *e);
+    if (e) e->text = strdup(text);
+    if (!e || !e->text) {
+        if (tex) SDL_DestroyTexture(tex);
+        free(mask);
+        if (e) free(e->text);
+        free(e);
+        return false;
+    }
+    e->tex = tex;
+    e->mask = mask;
+    e->hash = h;
+    e->font = f;
+    e->max_w = max_w;
+    e->rgba = rgba;
+    e->w = w;
+    e->h = hh;
+    e->serial = ++t->serial;
+    e->bytes = (size_t)w * (size_t)hh * (mask ? 1 : 4) + strlen(text) + sizeof *e;
+    e->used = t->clock;
+    e->next = t->buckets[h % NBUCKETS];
+    t->buckets[h % NBUCKETS] = e;
+    t->entries++;
+    t->bytes += e->bytes;
+    t->st.rasterised_bytes += e->bytes;
+    if (t->bytes > t->budget) evict(t);
+    out->tex = e->tex;
+    out->mask = e->mask;
+    out->w = e->w;
+    out->h = e->h;
+    out->serial = e->serial;
+    return true;
+}
+
 /* The alpha channel of an ARGB8888 surface, w x h bytes; NULL on failure. */
 static uint8_t *surface_alpha(SDL_Surface *s)
 {
@@ -631,6 +765,11 @@ bool ui_text_get(struct ui_text *t, enum ui_font f, const char *text, int max_w,
         }
     }
     t->st.misses++;
+    if (t->masks) {
+        int mw = 0, mh = 0;
+        uint8_t *m = mask_text(t, f, text, max_w, rgba & 0xFF, &mw, &mh);
+        if (m) return add_entry(t, h, f, text, max_w, rgba, NULL, m, mw, mh, out);
+    }
     if (max_w > 0 || strchr(text, '\n')) {
         s = render_lines(t, f, text, max_w, color);
     } else {
@@ -642,47 +781,19 @@ bool ui_text_get(struct ui_text *t, enum ui_font f, const char *text, int max_w,
         t->warned = true;
         return false;
     }
-    e = calloc(1, sizeof *e);
-    if (!e) {
+    {
+        SDL_Texture *tex = NULL;
+        uint8_t *m = NULL;
+        int w = s->w, hh = s->h;
+        if (t->masks)
+            m = surface_alpha(s);
+        else
+            tex = SDL_CreateTextureFromSurface(t->r, s);
         SDL_FreeSurface(s);
-        return false;
+        if (!tex && !m) return false;
+        if (tex) SDL_SetTextureBlendMode(tex, SDL_BLENDMODE_BLEND);
+        return add_entry(t, h, f, text, max_w, rgba, tex, m, w, hh, out);
     }
-    if (t->masks)
-        e->mask = surface_alpha(s);
-    else
-        e->tex = SDL_CreateTextureFromSurface(t->r, s);
-    e->text = strdup(text);
-    if ((!e->tex && !e->mask) || !e->text) {
-        if (e->tex) SDL_DestroyTexture(e->tex);
-        free(e->mask);
-        free(e->text);
-        free(e);
-        SDL_FreeSurface(s);
-        return false;
-    }
-    if (e->tex) SDL_SetTextureBlendMode(e->tex, SDL_BLENDMODE_BLEND);
-    e->hash = h;
-    e->font = f;
-    e->max_w = max_w;
-    e->rgba = rgba;
-    e->w = s->w;
-    e->h = s->h;
-    e->serial = ++t->serial;
-    e->bytes = (size_t)s->w * (size_t)s->h * (e->mask ? 1 : 4) + strlen(text) + sizeof *e;
-    e->used = t->clock;
-    SDL_FreeSurface(s);
-    e->next = t->buckets[h % NBUCKETS];
-    t->buckets[h % NBUCKETS] = e;
-    t->entries++;
-    t->bytes += e->bytes;
-    t->st.rasterised_bytes += e->bytes;
-    if (t->bytes > t->budget) evict(t);
-    out->tex = e->tex;
-    out->mask = e->mask;
-    out->w = e->w;
-    out->h = e->h;
-    out->serial = e->serial;
-    return true;
 }
 
 size_t ui_text_prewarm(struct ui_text *t, enum ui_font f, const char *text)

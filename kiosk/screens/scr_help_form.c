@@ -125,7 +125,7 @@ static float field_card(struct app *a, struct help_form *s, enum helpform_field 
     if (extra[0]) ui_label(ui, x + w - 28, y + 14, extra, UI_F_SMALL, UI_C_MUTED, UI_RIGHT);
     if (f == HF_DESC && value[0])
         ui_paragraph_lines(ui, x + 28, y + 54, w - 56, value, UI_F_BODY, UI_C_TEXT,
-                           err ? 1 : (int)((h - 70) / 40));
+                           err ? 1 : ui_paragraph_fit_lines(ui, UI_F_BODY, h - 54 - 10));
     else
         ui_label_in(ui, (struct ui_rect){x + 28, y + 50, w - 56, 50},
                     value[0] ? value : app_tr(a, S_F_TAP_TO_FILL), UI_F_LARGE,

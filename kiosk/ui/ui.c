@@ -106,12 +106,6 @@ struct ui {
     bool dry;    /* layout and input only: nothing is drawn (see ui_begin_dry) */
 };
 
-static inline SDL_Color col(uint32_t rgba)
-{
-    SDL_Color c = {(Uint8)(rgba >> 24), (Uint8)(rgba >> 16), (Uint8)(rgba >> 8), (Uint8)rgba};
-    return c;
-}
-
 static SDL_Rect phys(const struct ui *ui, struct ui_rect r)
 {
     SDL_Rect p;
@@ -763,6 +757,14 @@ bool ui_tile(struct ui *ui, struct ui_rect r, const char *icon, const char *titl
         ui_label_fit(ui, (struct ui_rect){body.x + 36, body.y + body.h - 84, body.w - 60, 50},
                      subtitle, UI_F_BODY, 0xFFFFFFD9u, UI_LEFT);
     return take_click(ui, id);
+}
+
+int ui_paragraph_fit_lines(struct ui *ui, enum ui_font f, float h)
+{
+    /* lines are one line height tall and 1.25 line heights apart (ui_text) */
+    float lh = (float)ui_text_line_height(ui->text, f) / ui->scale, step = lh * 1.25f;
+    int n = h >= lh ? 1 + (int)((h - lh) / step) : 1;
+    return n;
 }
 
 float ui_paragraph_lines(struct ui *ui, float x, float y, float w, const char *text,

@@ -121,6 +121,8 @@ float ui_paragraph(struct ui *ui, float x, float y, float w, const char *text, e
 /* A paragraph cut to max_lines lines, the last ending in "…" if cut. */
 float ui_paragraph_lines(struct ui *ui, float x, float y, float w, const char *text,
                          enum ui_font f, uint32_t rgba, int max_lines);
+/* How many lines of a paragraph in font f fit in height h (at least 1). */
+int ui_paragraph_fit_lines(struct ui *ui, enum ui_font f, float h);
 /* Height a paragraph would take, without drawing it (cached texture). */
 float ui_paragraph_height(struct ui *ui, float w, const char *text, enum ui_font f);
 float ui_text_w(struct ui *ui, const char *text, enum ui_font f);

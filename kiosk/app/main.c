@@ -105,6 +105,12 @@ int main(int argc, char **argv)
 
     memset(&opt, 0, sizeof opt);
     opt.t_process_start_us = process_start_us();
+    /* The district keeps Beijing time (UTC+8, no daylight saving). Many
+     * device images leave the system zone at UTC, which would show a notice
+     * valid from 1 January as valid from 31 December; a TZ given in the
+     * environment still wins. */
+    if (!getenv("TZ")) setenv("TZ", "CST-8", 1);
+    tzset();
     config_defaults(&cfg, KIOSK_DEFAULT_CONTENT);
     for (int i = 1; i < argc; i++) {
         const char *f = argv[i];

@@ -37,7 +37,6 @@ struct ui_damage {
     bool surface_mode;    /* fills, masks and surfaces are drawn by hand */
     SDL_Surface *fixed;   /* the surface r draws into, if given */
     SDL_Surface *target;  /* where direct draws go (NULL: the screen) */
-    SDL_Surface *screen;  /* during a flush */
     void *huge_pixels;    /* the screen pixels last backed by huge pages */
     int w, h, gw, gh;
     bool retained, direct, full;
@@ -89,11 +88,6 @@ void ui_damage_destroy(struct ui_damage *d)
     free(d->last);
     free(d->dirty);
     free(d);
-}
-
-bool ui_damage_surface_mode(const struct ui_damage *d)
-{
-    return d->surface_mode;
 }
 
 void ui_damage_set_retained(struct ui_damage *d, bool retained)

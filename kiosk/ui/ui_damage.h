@@ -49,7 +49,6 @@ struct ui_damage_stats {
  * allocation failure. */
 enum kerr ui_damage_create(SDL_Renderer *r, int w, int h, bool retained, bool surface_mode,
                           SDL_Surface *screen, struct ui_damage **out);
-bool ui_damage_surface_mode(const struct ui_damage *d);
 void ui_damage_destroy(struct ui_damage *d);
 
 /* retained as in ui_damage_create; false draws the whole list every frame. */

@@ -447,38 +447,6 @@ static const struct glyph *glyph_get(struct ui_text *t, enum ui_font f, uint32_t
     return g;
 }
 
-/* Draws text[0..len) with cached glyphs into dst (ARGB8888) with its pen
- * starting at (x, y). Returns false if a glyph could not be had. */
-static bool compose(struct ui_text *t, enum ui_font f, const char *text, size_t len,
-                    SDL_Surface *dst, int x, int y, SDL_Color c)
-{
-    const char *p = text, *end = text + len;
-    Uint32 rgb = (Uint32)c.r << 16 | (Uint32)c.g << 8 | c.b;
-    while (p < end) {
-        uint32_t cp = utf8_next(&p);
-        const struct glyph *g;
-        if (cp == 0) break;
-        if (cp == '\n') continue;
-        g = glyph_get(t, f, cp);
-        if (!g) return false;
-        for (int gy = 0; gy < g->h; gy++) {
-            int dy = y + g->y0 + gy;
-            Uint32 *row;
-            if (dy < 0 || dy >= dst->h) continue;
-            row = (Uint32 *)((Uint8 *)dst->pixels + dy * dst->pitch);
-            for (int gx = 0; gx < g->w; gx++) {
-                int dx = x + g->x0 + gx;
-                Uint32 a = g->alpha[gy * g->w + gx];
-                if (!a || dx < 0 || dx >= dst->w) continue;
-                a = a * c.a / 255;
-                if (a > row[dx] >> 24) row[dx] = a << 24 | rgb;
-            }
-        }
-        x += advance(t, f, cp);
-    }
-    return true;
-}
-
 /* The extent of one line from cached glyphs: the ink hanging out left of
  * the pen (lead) and the width of advances plus ink on both sides. False if
  * a glyph cannot be had. */
@@ -506,8 +474,9 @@ static bool line_extent(struct ui_text *t, enum ui_font f, const char *text, siz
     return true;
 }
 
-/* Like compose, into a coverage mask of bw x bh bytes, coverage scaled by
- * alpha. */
+/* Draws text[0..len) with cached glyphs into a coverage mask of bw x bh
+ * bytes with its pen starting at (x, y), coverage scaled by alpha. Returns
+ * false if a glyph could not be had. */
 static bool compose_a8(struct ui_text *t, enum ui_font f, const char *text, size_t len,
                        uint8_t *dst, int bw, int bh, int x, int y, unsigned alpha)
 {
@@ -537,9 +506,45 @@ static bool compose_a8(struct ui_text *t, enum ui_font f, const char *text, size
     return true;
 }
 
-/* A text as a coverage mask composed straight from cached glyphs, with the
- * geometry compose_line and render_lines give (so masks and textures
- * match). NULL if a glyph cannot be had; the caller falls back. */
+/* SDL_ttf's own rendering of text[0..len) in white at alpha: the fallback
+ * when a glyph cannot be had from the cache (its table is full). */
+static SDL_Surface *ttf_line(struct ui_text *t, enum ui_font f, const char *text, size_t len,
+                             unsigned alpha)
+{
+    SDL_Color white = {255, 255, 255, (Uint8)alpha};
+    SDL_Surface *s = NULL;
+    char *buf = malloc(len + 1);
+    if (buf) {
+        memcpy(buf, text, len);
+        buf[len] = '\0';
+        s = TTF_RenderUTF8_Blended(use(t, f), buf, white);
+        free(buf);
+    }
+    if (!s && !t->warned) {
+        KLOGW("text", "rasterising failed: %s", TTF_GetError());
+        t->warned = true;
+    }
+    return s;
+}
+
+/* Copies the alpha of ARGB8888 surface s into mask m (bw x bh) at (x, y),
+ * clipped. */
+static void blit_alpha(SDL_Surface *s, uint8_t *m, int bw, int bh, int x, int y)
+{
+    if (SDL_LockSurface(s) != 0) return;
+    for (int sy = 0; sy < s->h && y + sy < bh; sy++) {
+        const Uint32 *row = (const Uint32 *)((const Uint8 *)s->pixels + sy * s->pitch);
+        for (int sx = 0; sx < s->w && x + sx < bw; sx++)
+            m[(size_t)(y + sy) * bw + x + sx] = (uint8_t)(row[sx] >> 24);
+    }
+    SDL_UnlockSurface(s);
+}
+
+/* A text as a coverage mask (coverage scaled by alpha), one line or wrapped
+ * at max_w px with Chinese rules, composed from cached glyphs. A single
+ * line is as wide as its advances plus any ink hanging out at either end;
+ * a paragraph as wide as its widest line. Both the mask and the texture
+ * path start here, so they have the same geometry. NULL on failure. */
 static uint8_t *mask_text(struct ui_text *t, enum ui_font f, const char *text, int max_w,
                           unsigned alpha, int *w_out, int *h_out)
 {
@@ -566,21 +571,35 @@ static uint8_t *mask_text(struct ui_text *t, enum ui_font f, const char *text, i
             if (wsum > width) width = wsum;
         }
         if (width <= 0) width = 1;
+    } else if (!line_extent(t, f, text, len, &lead, &width)) {
+        SDL_Surface *s = ttf_line(t, f, text, len, alpha);
+        if (!s) return NULL;
+        m = calloc((size_t)s->w * s->h, 1);
+        if (m) blit_alpha(s, m, s->w, s->h, 0, 0);
+        *w_out = s->w;
+        *h_out = s->h;
+        SDL_FreeSurface(s);
+        return m;
     } else {
         starts[0] = 0;
-        if (!line_extent(t, f, text, len, &lead, &width)) return NULL;
     }
     m = calloc((size_t)width * height, 1);
     if (!m) return NULL;
     for (size_t i = 0; i < nl; i++) {
         size_t e = i + 1 < nl ? starts[i + 1] : len, l = e - starts[i];
         const char *line = text + starts[i];
+        int y = (int)i * step;
+        SDL_Surface *s;
         while (l > 0 && (line[l - 1] == '\n' || line[l - 1] == ' ')) l--;
         if (l == 0) continue;
-        if (!line_extent(t, f, line, l, &lead, &lw) ||
-            !compose_a8(t, f, line, l, m, width, height, lead, (int)i * step, alpha)) {
-            free(m);
-            return NULL;
+        if (line_extent(t, f, line, l, &lead, &lw) &&
+            compose_a8(t, f, line, l, m, width, height, lead, y, alpha))
+            continue;
+        /* a glyph was missing: SDL_ttf draws the line instead */
+        memset(m + (size_t)y * width, 0, (size_t)width * (height - y < lh ? height - y : lh));
+        if ((s = ttf_line(t, f, line, l, alpha)) != NULL) {
+            blit_alpha(s, m, width, height, 0, y);
+            SDL_FreeSurface(s);
         }
     }
     *w_out = width;
@@ -588,80 +607,21 @@ static uint8_t *mask_text(struct ui_text *t, enum ui_font f, const char *text, i
     return m;
 }
 
-/* One line of text composed from cached glyphs; NULL on failure. The
- * surface is as wide as the advances, plus any ink that hangs out at either
- * end (a 'j' at the start, an italic end). */
-static SDL_Surface *compose_line(struct ui_text *t, enum ui_font f, const char *text, size_t len,
-                                 SDL_Color c, int *pad_left)
+/* The texture of mask m (w x h) painted in rgba's colour. */
+static SDL_Texture *mask_texture(struct ui_text *t, const uint8_t *m, int w, int h, uint32_t rgba)
 {
-    int lead, width;
-    SDL_Surface *s;
-    if (!line_extent(t, f, text, len, &lead, &width)) return NULL;
-    s = SDL_CreateRGBSurfaceWithFormat(0, width, t->height[f], 32, SDL_PIXELFORMAT_ARGB8888);
+    SDL_Surface *s = SDL_CreateRGBSurfaceWithFormat(0, w, h, 32, SDL_PIXELFORMAT_ARGB8888);
+    SDL_Texture *tex;
+    Uint32 rgb = rgba >> 8;
     if (!s) return NULL;
-    SDL_FillRect(s, NULL, 0);
-    if (!compose(t, f, text, len, s, lead, 0, c)) {
-        SDL_FreeSurface(s);
-        return NULL;
+    for (int y = 0; y < h; y++) {
+        Uint32 *row = (Uint32 *)((Uint8 *)s->pixels + y * s->pitch);
+        for (int x = 0; x < w; x++) row[x] = (Uint32)m[(size_t)y * w + x] << 24 | rgb;
     }
-    if (pad_left) *pad_left = lead;
-    return s;
-}
-
-static SDL_Surface *render_lines(struct ui_text *t, enum ui_font f, const char *text, int max_w,
-                                 SDL_Color color)
-{
-    enum { MAXLINES = 512 };
-    size_t starts[MAXLINES];
-    size_t nl = ui_text_wrap(t, f, text, max_w, starts, MAXLINES);
-    size_t len = strlen(text);
-    int lh = t->height[f];
-    int step = nl > 1 ? (int)(lh * PARA_SPACING) : lh;
-    int width = 0, height;
-    SDL_Surface *dst;
-    char *buf;
-
-    if (nl > MAXLINES) nl = MAXLINES;
-    height = step * (int)(nl - 1) + lh;
-    if (height > MAX_TEXT_H) {
-        nl = (size_t)((MAX_TEXT_H - lh) / step + 1);
-        height = step * (int)(nl - 1) + lh;
-    }
-    buf = malloc(len + 1);
-    if (!buf) return NULL;
-    /* Measure the widest line. */
-    for (size_t i = 0; i < nl; i++) {
-        size_t end = i + 1 < nl ? starts[i + 1] : len;
-        memcpy(buf, text + starts[i], end - starts[i]);
-        buf[end - starts[i]] = 0;
-        int lw = ui_text_width(t, f, buf);
-        if (lw > width) width = lw;
-    }
-    if (width <= 0) width = 1;
-    dst = SDL_CreateRGBSurfaceWithFormat(0, width, height, 32, SDL_PIXELFORMAT_ARGB8888);
-    if (!dst) {
-        free(buf);
-        return NULL;
-    }
-    SDL_FillRect(dst, NULL, 0);
-    for (size_t i = 0; i < nl; i++) {
-        size_t end = i + 1 < nl ? starts[i + 1] : len;
-        size_t l = end - starts[i];
-        SDL_Surface *s;
-        memcpy(buf, text + starts[i], l);
-        while (l > 0 && (buf[l - 1] == '\n' || buf[l - 1] == ' ')) l--;
-        buf[l] = 0;
-        if (l == 0) continue;
-        s = compose_line(t, f, buf, l, color, NULL);
-        if (!s) s = TTF_RenderUTF8_Blended(use(t, f), buf, color);
-        if (!s) continue;
-        SDL_Rect to = {0, (int)i * step, s->w, s->h};
-        SDL_SetSurfaceBlendMode(s, SDL_BLENDMODE_NONE);
-        SDL_BlitSurface(s, NULL, dst, &to);
-        SDL_FreeSurface(s);
-    }
-    free(buf);
-    return dst;
+    tex = SDL_CreateTextureFromSurface(t->r, s);
+    SDL_FreeSurface(s);
+    if (tex) SDL_SetTextureBlendMode(tex, SDL_BLENDMODE_BLEND);
+    return tex;
 }
 
 /* Caches a new texture or mask (owned from here) for (f, text, max_w,
@@ -704,22 +664,6 @@ static bool add_entry(struct ui_text *t, uint32_t h, enum ui_font f, const char 
     return true;
 }
 
-/* The alpha channel of an ARGB8888 surface, w x h bytes; NULL on failure. */
-static uint8_t *surface_alpha(SDL_Surface *s)
-{
-    uint8_t *m = malloc((size_t)s->w * s->h);
-    if (!m || SDL_LockSurface(s) != 0) {
-        free(m);
-        return NULL;
-    }
-    for (int y = 0; y < s->h; y++) {
-        const Uint32 *row = (const Uint32 *)((const Uint8 *)s->pixels + y * s->pitch);
-        for (int x = 0; x < s->w; x++) m[(size_t)y * s->w + x] = (uint8_t)(row[x] >> 24);
-    }
-    SDL_UnlockSurface(s);
-    return m;
-}
-
 void ui_text_use_masks(struct ui_text *t, bool on)
 {
     if (t->masks == on) return;
@@ -737,8 +681,9 @@ bool ui_text_get(struct ui_text *t, enum ui_font f, const char *text, int max_w,
 {
     uint32_t h;
     struct entry *e;
-    SDL_Surface *s;
-    SDL_Color color = {(Uint8)(rgba >> 24), (Uint8)(rgba >> 16), (Uint8)(rgba >> 8), (Uint8)rgba};
+    uint8_t *m;
+    SDL_Texture *tex;
+    int mw = 0, mh = 0;
 
     memset(out, 0, sizeof *out);
     if (!text || !*text) return false;
@@ -748,7 +693,6 @@ bool ui_text_get(struct ui_text *t, enum ui_font f, const char *text, int max_w,
          * the caller's colour when drawn. */
         out->rgba = rgba | 0xFFu;
         rgba = 0xFFFFFF00u | (rgba & 0xFFu);
-        color = (SDL_Color){255, 255, 255, (Uint8)rgba};
     }
     h = fnv1a(text, f, max_w, rgba);
     for (e = t->buckets[h % NBUCKETS]; e; e = e->next) {
@@ -765,35 +709,12 @@ bool ui_text_get(struct ui_text *t, enum ui_font f, const char *text, int max_w,
         }
     }
     t->st.misses++;
-    if (t->masks) {
-        int mw = 0, mh = 0;
-        uint8_t *m = mask_text(t, f, text, max_w, rgba & 0xFF, &mw, &mh);
-        if (m) return add_entry(t, h, f, text, max_w, rgba, NULL, m, mw, mh, out);
-    }
-    if (max_w > 0 || strchr(text, '\n')) {
-        s = render_lines(t, f, text, max_w, color);
-    } else {
-        s = compose_line(t, f, text, strlen(text), color, NULL);
-        if (!s) s = TTF_RenderUTF8_Blended(use(t, f), text, color);
-    }
-    if (!s) {
-        if (!t->warned) KLOGW("text", "rasterising failed: %s", TTF_GetError());
-        t->warned = true;
-        return false;
-    }
-    {
-        SDL_Texture *tex = NULL;
-        uint8_t *m = NULL;
-        int w = s->w, hh = s->h;
-        if (t->masks)
-            m = surface_alpha(s);
-        else
-            tex = SDL_CreateTextureFromSurface(t->r, s);
-        SDL_FreeSurface(s);
-        if (!tex && !m) return false;
-        if (tex) SDL_SetTextureBlendMode(tex, SDL_BLENDMODE_BLEND);
-        return add_entry(t, h, f, text, max_w, rgba, tex, m, w, hh, out);
-    }
+    m = mask_text(t, f, text, max_w, rgba & 0xFFu, &mw, &mh);
+    if (!m) return false;
+    if (t->masks) return add_entry(t, h, f, text, max_w, rgba, NULL, m, mw, mh, out);
+    tex = mask_texture(t, m, mw, mh, rgba);
+    free(m);
+    return tex && add_entry(t, h, f, text, max_w, rgba, tex, NULL, mw, mh, out);
 }
 
 size_t ui_text_prewarm(struct ui_text *t, enum ui_font f, const char *text)

@@ -1,13 +1,13 @@
-/* ui_text: the kiosk's fonts and its text-texture cache. A string (or a
- * wrapped paragraph) is rasterised once with SDL_ttf into a texture and kept
- * in an LRU cache keyed by (font, width, text); drawing it again costs one
- * texture copy. Paragraphs wrap with Chinese line-breaking rules (no line
- * starts with ，。、）」 etc., none ends with （「《 etc.). Textures are
- * rasterised in their final colour (colour is part of the key) so that a draw
- * is a plain alpha blit, the fast path of SDL's software renderer. Strings
- * are composed from a glyph cache (SDL_ttf's own holds 256 glyphs, far too
- * few for Chinese), falling back to SDL_ttf's renderer. Owned by
- * the UI thread; not thread-safe. */
+/* ui_text: the kiosk's fonts and its text cache. A string (or a wrapped
+ * paragraph) is composed once from a glyph cache (SDL_ttf's own holds 256
+ * glyphs, far too few for Chinese; SDL_ttf's renderer is only the fallback)
+ * into a coverage mask, and kept in an LRU cache keyed by (font, width,
+ * colour, text). Paragraphs wrap with Chinese line-breaking rules (no line
+ * starts with ，。、）」 etc., none ends with （「《 etc.). In mask mode (the
+ * software renderer) the mask itself is kept, one byte per pixel, keyed by
+ * the colour's alpha only and painted in the caller's colour when drawn;
+ * otherwise it becomes a texture in its final colour. Owned by the UI
+ * thread; not thread-safe. */
 #ifndef UI_TEXT_H
 #define UI_TEXT_H
 

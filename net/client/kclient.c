@@ -83,6 +83,12 @@ struct kclient {
     bool online;
     enum kerr last_error;
     int last_http;
+    /* The outbox counts as the sender last read them (kclient_status reads
+     * these, so the UI thread never waits on SQLite for them). */
+    int pub_pending, pub_dead;
+    int64_t pub_oldest_ms;
+    enum kerr pub_counts_err;
+    unsigned pub_adds; /* bumped by each submit; a count read across one is stale */
 };
 
 /* ---- small helpers ---- */
@@ -124,6 +130,35 @@ static void push_event(struct kclient *c, const struct kclient_event *ev)
     c->evq[(c->ev_head + c->ev_len) % EVQ_CAP] = *ev;
     c->ev_len++;
     if (c->notify) c->notify(c->notify_ud);
+    pthread_mutex_unlock(&c->mu);
+}
+
+/* Reads the outbox counts on the sender's connection and publishes them.
+ * Called after every change the sender makes or learns of (items added,
+ * delivered, refused, erased), so the snapshot is at most one wake-up old. */
+static void publish_counts(struct kclient *c, struct outbox *ob)
+{
+    int pending = 0, dead = 0;
+    int64_t oldest = 0;
+    unsigned adds;
+    enum kerr e;
+    pthread_mutex_lock(&c->mu);
+    adds = c->pub_adds;
+    pthread_mutex_unlock(&c->mu);
+    e = outbox_counts(ob, &pending, &dead, &oldest);
+    pthread_mutex_lock(&c->mu);
+    /* A submit during the read may or may not be in it: keep the submitter's
+     * own increment; items_added brings the sender back to count again. */
+    if (adds != c->pub_adds) {
+        pthread_mutex_unlock(&c->mu);
+        return;
+    }
+    c->pub_counts_err = e;
+    if (e == KERR_OK) {
+        c->pub_pending = pending;
+        c->pub_dead = dead;
+        c->pub_oldest_ms = oldest;
+    }
     pthread_mutex_unlock(&c->mu);
 }
 
@@ -614,6 +649,7 @@ static int process_done(struct sender *s)
         e = outbox_commit(s->ob);
     else
         outbox_rollback(s->ob);
+    if (e == KERR_OK) publish_counts(c, s->ob); /* before the events that announce it */
     for (int i = 0; i < ndone; i++) {
         struct done_item *d = &done[i];
         if (d->out != OUT_RETRY) {
@@ -647,6 +683,7 @@ static void maintenance(struct sender *s)
                                    DEAD_RETENTION_MS, PRUNE_MS, &erased);
     if (e != KERR_OK) KLOGW(MOD, "retention pass failed: %s", kerr_str(e));
     else if (erased) KLOGI(MOD, "erased personal fields of %d finished items", erased);
+    publish_counts(s->c, s->ob);
     outbox_checkpoint(s->ob); /* keeps the WAL short; the UI connection never checkpoints */
 }
 
@@ -659,9 +696,13 @@ static void *sender_main(void *arg)
     if (outbox_open(c->db_path, false, false, &s.ob, NULL) != KERR_OK) {
         KLOGE(MOD, "sender cannot open the outbox; nothing will be sent");
         publish(c, false, KERR_DB, 0);
+        pthread_mutex_lock(&c->mu);
+        c->pub_counts_err = KERR_DB;
+        pthread_mutex_unlock(&c->mu);
         return NULL;
     }
     load_new_items(&s);
+    publish_counts(c, s.ob);
     s.hb_due = kclock_mono_ms();
     s.maint_due = kclock_mono_ms();
     while (!atomic_load(&c->stop)) {
@@ -672,7 +713,10 @@ static void *sender_main(void *arg)
         added = c->items_added;
         c->items_added = false;
         pthread_mutex_unlock(&c->mu);
-        if (added) load_new_items(&s);
+        if (added) {
+            load_new_items(&s);
+            publish_counts(c, s.ob);
+        }
         if (c->no_hub) { /* nothing to send to: keep the items, wait */
             if (now >= s.maint_due) {
                 maintenance(&s);
@@ -887,6 +931,7 @@ enum kerr kclient_open(const struct kclient_config *cfg, struct kclient **out)
      * sender itself; CURLMOPT_MAX_HOST_CONNECTIONS is not used because curl
      * 7.88 can leave transfers queued behind it pending forever. */
     curl_multi_setopt(c->multi, CURLMOPT_MAXCONNECTS, 8L);
+    publish_counts(c, c->ui_ob); /* the first snapshot, before anyone asks */
     if (pthread_create(&c->thread, NULL, sender_main, c) != 0) {
         e = KERR_NOMEM;
         goto fail;
@@ -912,6 +957,9 @@ enum kerr kclient_submit_request(struct kclient *c, const char *body_json,
     }
     pthread_mutex_lock(&c->mu);
     c->items_added = true;
+    c->pub_adds++;
+    c->pub_pending++;
+    if (c->pub_oldest_ms == 0) c->pub_oldest_ms = kclock_wall_ms();
     pthread_mutex_unlock(&c->mu);
     curl_multi_wakeup(c->multi);
     return KERR_OK;
@@ -958,17 +1006,20 @@ enum kerr kclient_local_ticket(struct kclient *c, const char *ticket, struct kcl
 
 enum kerr kclient_status(struct kclient *c, struct kclient_status *out)
 {
-    int64_t oldest = 0;
+    int64_t oldest;
     enum kerr e;
     memset(out, 0, sizeof *out);
-    e = outbox_counts(c->ui_ob, &out->queue_depth, &out->dead, &oldest);
-    out->oldest_pending_s = oldest > 0 ? (kclock_wall_ms() - oldest) / 1000 : 0;
-    if (out->oldest_pending_s < 0) out->oldest_pending_s = 0;
     pthread_mutex_lock(&c->mu);
+    out->queue_depth = c->pub_pending;
+    out->dead = c->pub_dead;
+    oldest = c->pub_oldest_ms;
+    e = c->pub_counts_err;
     out->online = c->online;
     out->last_error = c->last_error;
     out->last_http_status = c->last_http;
     pthread_mutex_unlock(&c->mu);
+    out->oldest_pending_s = oldest > 0 ? (kclock_wall_ms() - oldest) / 1000 : 0;
+    if (out->oldest_pending_s < 0) out->oldest_pending_s = 0;
     return e;
 }
 

@@ -92,8 +92,11 @@ struct kclient_status {
     int last_http_status;     /* 0 when none */
 };
 
-/* Fills *out from the outbox and the sender's last published state. KERR_DB
- * when the outbox could not be read (the other fields are still filled). */
+/* Fills *out from the sender's last published state: no SQLite on the
+ * caller's thread. The counts are re-read by the sender after every change it
+ * makes or is told of (kclient_submit_request wakes it), so they lag a change
+ * by one sender wake-up (milliseconds). KERR_DB when the sender's last read
+ * of the outbox failed (the other fields are still filled). */
 enum kerr kclient_status(struct kclient *c, struct kclient_status *out);
 
 enum kclient_event_kind {

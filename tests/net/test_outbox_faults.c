@@ -202,7 +202,12 @@ static void kclient_case(const char *dir)
     arm(F_NONE, 0);
     CHECK(kclient_submit_request(c, NT_BODY, t) == KERR_OK);
     saved++;
-    kclient_status(c, &s);
+    /* The counts are the sender's snapshot, re-read when it is woken. */
+    for (int i = 0; i < 200; i++) {
+        kclient_status(c, &s);
+        if (s.queue_depth == saved) break;
+        usleep(10000);
+    }
     CHECK(s.queue_depth == saved);
     kclient_close(c);
 }

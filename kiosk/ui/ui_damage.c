@@ -1,5 +1,6 @@
 #include "ui_damage.h"
 
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 #define MAX_RECTS 96 /* more changed areas than this: redraw their bounding box */
 #define TILE_W 256   /* surface mode draws in tiles that stay in the cache */
 #define TILE_H 128
+#define HELPER_MIN_PX (1920 * 1080 / 8) /* a redraw this large is shared with the helper */
 
 enum draw_kind { D_FILL, D_COPY, D_MASK, D_SURF };
 
@@ -32,8 +34,25 @@ struct draw {
     bool opaque;     /* covers every pixel of dst inside clip */
 };
 
+/* The second core's share of a large surface-mode redraw: tiles are taken one
+ * at a time by whichever thread is free, so neither waits on the other's
+ * slow tile. Only hand-drawn tiles (fills, masks, same-format opaque
+ * surfaces) are shared; they touch nothing but their own pixels. */
+struct helper {
+    pthread_t th;
+    pthread_mutex_t mu;
+    pthread_cond_t wake, finished;
+    bool started, stop;
+    unsigned gen;       /* a new job */
+    SDL_Surface *screen;
+    SDL_Rect *tiles;
+    size_t ntiles, cap, next, done;
+};
+
 struct ui_damage {
     SDL_Renderer *r;
+    struct helper helper;
+    size_t helper_min_px; /* 0: never */
     bool surface_mode;    /* fills, masks and surfaces are drawn by hand */
     SDL_Surface *fixed;   /* the surface r draws into, if given */
     SDL_Surface *target;  /* where direct draws go (NULL: the screen) */
@@ -69,6 +88,17 @@ enum kerr ui_damage_create(SDL_Renderer *r, int w, int h, bool retained, bool su
     d->retained = retained;
     d->full = true;
     d->clip = (SDL_Rect){0, 0, w, h};
+    d->helper_min_px = HELPER_MIN_PX;
+    if (pthread_mutex_init(&d->helper.mu, NULL) != 0) {
+        free(d);
+        return KERR_NOMEM;
+    }
+    if (pthread_cond_init(&d->helper.wake, NULL) != 0 ||
+        pthread_cond_init(&d->helper.finished, NULL) != 0) {
+        pthread_mutex_destroy(&d->helper.mu);
+        free(d);
+        return KERR_NOMEM;
+    }
     d->cells = calloc((size_t)d->gw * d->gh, sizeof *d->cells);
     d->last = calloc((size_t)d->gw * d->gh, sizeof *d->last);
     d->dirty = calloc((size_t)d->gw * d->gh, 1);
@@ -80,14 +110,38 @@ enum kerr ui_damage_create(SDL_Renderer *r, int w, int h, bool retained, bool su
     return KERR_OK;
 }
 
+static void helper_stop(struct ui_damage *d)
+{
+    struct helper *h = &d->helper;
+    if (!h->started) return;
+    pthread_mutex_lock(&h->mu);
+    h->stop = true;
+    pthread_cond_signal(&h->wake);
+    pthread_mutex_unlock(&h->mu);
+    pthread_join(h->th, NULL);
+    h->started = false;
+    h->stop = false;
+}
+
 void ui_damage_destroy(struct ui_damage *d)
 {
     if (!d) return;
+    helper_stop(d);
+    pthread_cond_destroy(&d->helper.wake);
+    pthread_cond_destroy(&d->helper.finished);
+    pthread_mutex_destroy(&d->helper.mu);
+    free(d->helper.tiles);
     free(d->list);
     free(d->cells);
     free(d->last);
     free(d->dirty);
     free(d);
+}
+
+void ui_damage_set_helper(struct ui_damage *d, size_t min_px)
+{
+    d->helper_min_px = min_px;
+    if (!min_px) helper_stop(d);
 }
 
 void ui_damage_set_retained(struct ui_damage *d, bool retained)
@@ -276,6 +330,23 @@ static void hand_mask(SDL_Surface *s, const struct draw *w, const SDL_Rect *v)
     }
 }
 
+/* True if surface blit w can be done by hand: an opaque surface in the
+ * screen's own format is a copy of rows (what SDL_BlitSurface does too). */
+static bool surf_by_hand(const SDL_Surface *s, const struct draw *w)
+{
+    return w->opaque && w->surf->format->format == s->format->format &&
+           w->surf->format->BytesPerPixel == 4 && !SDL_MUSTLOCK(w->surf);
+}
+
+static void hand_surf(SDL_Surface *s, const struct draw *w, const SDL_Rect *v)
+{
+    for (int y = v->y; y < v->y + v->h; y++)
+        memcpy((Uint8 *)s->pixels + (size_t)y * s->pitch + (size_t)v->x * 4,
+               (const Uint8 *)w->surf->pixels + (size_t)(y - w->dst.y) * w->surf->pitch +
+                   (size_t)(v->x - w->dst.x) * 4,
+               (size_t)v->w * 4);
+}
+
 /* Runs one draw, clipped to c: by hand into surface s in surface mode (a
  * texture copy goes through the renderer, flushed at once to keep the
  * order), through the renderer otherwise. */
@@ -286,7 +357,9 @@ static void run(struct ui_damage *d, SDL_Surface *s, const struct draw *w, const
         if (!SDL_IntersectRect(&w->dst, c, &v)) return;
         if (w->kind == D_FILL) hand_fill(s, &v, w->rgba);
         if (w->kind == D_MASK) hand_mask(s, w, &v);
-        if (w->kind == D_SURF) {
+        if (w->kind == D_SURF && surf_by_hand(s, w)) {
+            hand_surf(s, w, &v);
+        } else if (w->kind == D_SURF) {
             SDL_Rect to = w->dst;
             SDL_SetClipRect(s, c);
             SDL_BlitSurface(w->surf, NULL, s, &to);
@@ -541,24 +614,118 @@ static void draw_rect(struct ui_damage *d, SDL_Surface *screen, const SDL_Rect *
     }
 }
 
-/* Surface mode draws R tile by tile, so that the blends read pixels still
- * in the cache; not where a texture copy lies, which must be drawn whole
- * (see find_groups). */
-static void draw_tiled(struct ui_damage *d, SDL_Surface *screen, const SDL_Rect *R)
+/* True if R can be drawn tile by tile by hand: no texture copy (drawn by
+ * the renderer, whole, see find_groups) and no surface SDL must blit. */
+static bool by_hand(const struct ui_damage *d, SDL_Surface *screen, const SDL_Rect *R)
 {
-    bool whole = !screen;
-    for (size_t k = 0; k < d->n && !whole; k++)
-        whole = d->list[k].kind == D_COPY && SDL_HasIntersection(&d->list[k].dst, R);
-    if (whole) {
-        draw_rect(d, screen, R);
-        return;
+    if (!screen) return false;
+    for (size_t k = 0; k < d->n; k++) {
+        const struct draw *w = &d->list[k];
+        if ((w->kind == D_COPY || (w->kind == D_SURF && !surf_by_hand(screen, w))) &&
+            SDL_HasIntersection(&w->dst, R))
+            return false;
     }
+    return true;
+}
+
+/* Appends R's tiles to the helper's list (256 x 128 px: the blends then read
+ * pixels still in the cache). False when out of memory. */
+static bool add_tiles(struct helper *h, const SDL_Rect *R)
+{
     for (int y = R->y; y < R->y + R->h; y += TILE_H)
         for (int x = R->x; x < R->x + R->w; x += TILE_W) {
-            SDL_Rect t = {x, y, R->x + R->w - x < TILE_W ? R->x + R->w - x : TILE_W,
-                          R->y + R->h - y < TILE_H ? R->y + R->h - y : TILE_H};
-            draw_rect(d, screen, &t);
+            if (h->ntiles == h->cap) {
+                size_t cap = h->cap ? h->cap * 2 : 128;
+                SDL_Rect *n = realloc(h->tiles, cap * sizeof *n);
+                if (!n) return false;
+                h->tiles = n;
+                h->cap = cap;
+            }
+            h->tiles[h->ntiles++] = (SDL_Rect){x, y,
+                                               R->x + R->w - x < TILE_W ? R->x + R->w - x : TILE_W,
+                                               R->y + R->h - y < TILE_H ? R->y + R->h - y : TILE_H};
         }
+    return true;
+}
+
+/* Takes and draws tiles until none is left; called by both threads. */
+static void work(struct ui_damage *d)
+{
+    struct helper *h = &d->helper;
+    for (;;) {
+        size_t i;
+        pthread_mutex_lock(&h->mu);
+        if (h->next == h->ntiles) {
+            pthread_mutex_unlock(&h->mu);
+            return;
+        }
+        i = h->next++;
+        pthread_mutex_unlock(&h->mu);
+        draw_rect(d, h->screen, &h->tiles[i]);
+        pthread_mutex_lock(&h->mu);
+        if (++h->done == h->ntiles) pthread_cond_signal(&h->finished);
+        pthread_mutex_unlock(&h->mu);
+    }
+}
+
+static void *helper_main(void *arg)
+{
+    struct ui_damage *d = arg;
+    struct helper *h = &d->helper;
+    unsigned seen = 0;
+    for (;;) {
+        pthread_mutex_lock(&h->mu);
+        while (!h->stop && h->gen == seen) pthread_cond_wait(&h->wake, &h->mu);
+        if (h->stop) {
+            pthread_mutex_unlock(&h->mu);
+            return NULL;
+        }
+        seen = h->gen;
+        pthread_mutex_unlock(&h->mu);
+        work(d);
+    }
+}
+
+static bool helper_start(struct ui_damage *d)
+{
+    struct helper *h = &d->helper;
+    if (h->started) return true;
+    if (pthread_create(&h->th, NULL, helper_main, d) != 0) return false;
+    h->started = true;
+    return true;
+}
+
+/* Draws rectangles rs (n of them) tile by tile, sharing the tiles with the
+ * helper thread when they hold at least helper_min_px pixels. The list is
+ * built under the lock, so a helper that woke late for an earlier job finds
+ * either nothing to take or whole tiles of this one; it is never read while
+ * it changes, because this returns only when every tile is drawn. */
+static void draw_tiles(struct ui_damage *d, SDL_Surface *screen, const SDL_Rect *rs, size_t n,
+                       size_t px)
+{
+    struct helper *h = &d->helper;
+    bool share = d->helper_min_px && px >= d->helper_min_px && helper_start(d);
+    size_t i = 0;
+    pthread_mutex_lock(&h->mu);
+    h->ntiles = h->next = h->done = 0;
+    h->screen = screen;
+    for (; i < n; i++) {
+        size_t n0 = h->ntiles;
+        if (!add_tiles(h, &rs[i])) {
+            h->ntiles = n0; /* out of memory: the rest are drawn whole, below */
+            break;
+        }
+    }
+    if (share && h->ntiles > 1) {
+        h->gen++;
+        pthread_cond_signal(&h->wake);
+    }
+    pthread_mutex_unlock(&h->mu);
+    work(d);
+    pthread_mutex_lock(&h->mu);
+    while (h->done < h->ntiles) pthread_cond_wait(&h->finished, &h->mu);
+    pthread_mutex_unlock(&h->mu);
+    for (; i < n; i++) draw_rect(d, screen, &rs[i]);
 }
 
 /* Asks the kernel to back the screen's pixels with 2 MB pages. A full
@@ -602,9 +769,22 @@ size_t ui_damage_flush(struct ui_damage *d, struct ui_damage_stats *st)
         SDL_RenderFlush(d->r); /* anything queued lands before the hand-drawn pixels */
         if (screen && SDL_MUSTLOCK(screen)) SDL_LockSurface(screen);
     }
-    for (size_t i = 0; i < d->nrects; i++) {
-        d->st.px_redrawn += (size_t)d->rects[i].w * d->rects[i].h;
-        draw_tiled(d, screen, &d->rects[i]);
+    /* Rectangles do not overlap: those the renderer must draw go first,
+     * then the tiles of all the others, on both cores when they are many. */
+    {
+        SDL_Rect hand[MAX_RECTS];
+        size_t nhand = 0, hand_px = 0;
+        for (size_t i = 0; i < d->nrects; i++) {
+            size_t px = (size_t)d->rects[i].w * d->rects[i].h;
+            d->st.px_redrawn += px;
+            if (by_hand(d, screen, &d->rects[i])) {
+                hand[nhand++] = d->rects[i];
+                hand_px += px;
+            } else {
+                draw_rect(d, screen, &d->rects[i]);
+            }
+        }
+        if (nhand) draw_tiles(d, screen, hand, nhand, hand_px);
     }
     if (screen && SDL_MUSTLOCK(screen)) SDL_UnlockSurface(screen);
     d->st.rects = d->nrects;

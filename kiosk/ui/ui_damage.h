@@ -51,6 +51,13 @@ enum kerr ui_damage_create(SDL_Renderer *r, int w, int h, bool retained, bool su
                           SDL_Surface *screen, struct ui_damage **out);
 void ui_damage_destroy(struct ui_damage *d);
 
+/* Surface mode shares a redraw of at least min_px pixels (default an
+ * eighth of a 1080p screen) with a helper thread, started at the first such
+ * redraw: tiles are taken by whichever thread is free, so the two cores of
+ * a kiosk draw a new screen in about half the time. 0: never (and stops the
+ * thread). Pixels are the same either way. */
+void ui_damage_set_helper(struct ui_damage *d, size_t min_px);
+
 /* retained as in ui_damage_create; false draws the whole list every frame. */
 void ui_damage_set_retained(struct ui_damage *d, bool retained);
 

@@ -3,7 +3,9 @@
  * surface mode coverage masks and surface blits, are drawn by a damage
  * recorder that redraws only changed cells, and by one that redraws
  * everything. After every frame both surfaces must be equal to the byte,
- * while the first draws far fewer pixels. Both modes. */
+ * while the first draws far fewer pixels. Both modes, and surface mode once
+ * more with the partial side sharing every redraw with the helper thread
+ * while the full side draws alone. */
 #include <SDL2/SDL.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +38,7 @@ struct side {
 };
 
 static bool surface_mode;
+static size_t part_helper_px; /* ui_damage_set_helper for the partial side */
 static uint8_t masks[NMASK][64 * 48];
 static SDL_Surface *solid; /* an opaque surface in the screen's format */
 
@@ -73,7 +76,7 @@ static int mask_h(int i)
     return 16 + i * 16;
 }
 
-static void side_init(struct side *sd, bool retained)
+static void side_init(struct side *sd, bool retained, size_t helper_px)
 {
     sd->surf = SDL_CreateRGBSurfaceWithFormat(0, W, H, 32, SDL_PIXELFORMAT_RGB888);
     sd->r = SDL_CreateSoftwareRenderer(sd->surf);
@@ -88,6 +91,7 @@ static void side_init(struct side *sd, bool retained)
     CHECK(sd->surf != NULL && sd->r != NULL);
     CHECK(ui_damage_create(sd->r, W, H, retained, surface_mode, surface_mode ? sd->surf : NULL,
                            &sd->d) == KERR_OK);
+    ui_damage_set_helper(sd->d, helper_px);
 }
 
 static void side_free(struct side *sd)
@@ -182,8 +186,8 @@ static void run_mode(void)
     struct side part, full;
     struct item items[NITEMS];
     size_t drawn_part = 0, drawn_full = 0, mismatch = 0;
-    side_init(&part, true);
-    side_init(&full, false);
+    side_init(&part, true, part_helper_px);
+    side_init(&full, false, 0);
     for (size_t i = 0; i < NITEMS; i++) random_item(&items[i]);
 
     /* the first frame is drawn whole; an identical frame draws nothing */
@@ -219,8 +223,8 @@ static void run_mode(void)
         if (!same(&part, &full) && mismatch++ < 3) fprintf(stderr, "frame %d differs\n", f);
     }
     CHECK(mismatch == 0);
-    printf("damage (%s mode): %d frames, partial drew %.1f%% of the pixels of full redraws\n",
-           surface_mode ? "surface" : "texture", FRAMES,
+    printf("damage (%s mode%s): %d frames, partial drew %.1f%% of the pixels of full redraws\n",
+           surface_mode ? "surface" : "texture", part_helper_px ? ", two threads" : "", FRAMES,
            100.0 * (double)drawn_part / (double)drawn_full);
     CHECK(drawn_part * 2 < drawn_full);
 
@@ -246,6 +250,8 @@ int main(void)
     surface_mode = false;
     run_mode();
     surface_mode = true;
+    run_mode();
+    part_helper_px = 1;
     run_mode();
     SDL_FreeSurface(solid);
     SDL_Quit();

@@ -94,7 +94,11 @@ struct app {
         uint32_t *cps;
         size_t n, i;
         int font;
-        bool done;
+        bool done;         /* glyphs */
+        size_t screen_k;   /* next scr_warm_target index */
+        int screen_pass;   /* 0: Chinese, 1: English */
+        bool screens_done;
+        uint64_t busy_us;  /* time spent warming (diagnostics, bench) */
     } warm;
 
     /* statistics */
@@ -500,15 +504,17 @@ static void draw_still_there(struct app *a)
 
 /* The ui calls of one frame: the top screen, its top bar, the app's own
  * dialog, toasts. */
+/* The area screen s draws in: all of it, or below the top bar. */
+static struct ui_rect screen_body(struct app *a, const struct screen *s)
+{
+    if (s->flags & SCREEN_BARE) return (struct ui_rect){0, 0, ui_width(a->ui), ui_height(a->ui)};
+    return (struct ui_rect){0, TOPBAR_H, ui_width(a->ui), ui_height(a->ui) - TOPBAR_H};
+}
+
 static void draw_screen(struct app *a)
 {
     struct layer *top = &a->stack[a->depth - 1];
-    struct ui_rect body;
-    if (top->s->flags & SCREEN_BARE)
-        body = (struct ui_rect){0, 0, ui_width(a->ui), ui_height(a->ui)};
-    else
-        body = (struct ui_rect){0, TOPBAR_H, ui_width(a->ui), ui_height(a->ui) - TOPBAR_H};
-    top->s->frame(a, top->st, body);
+    top->s->frame(a, top->st, screen_body(a, top->s));
     if (!(top->s->flags & SCREEN_BARE)) draw_topbar(a, top);
     if (a->asking) draw_still_there(a);
     ui_draw_overlays(a->ui);
@@ -522,18 +528,22 @@ static void render(struct app *a, const char *shot, enum kerr *shot_rc)
 
     /* A pending tap is handled in a frame that draws nothing, so that the
      * first frame drawn is the one that answers it. */
+    uint64_t t_dry, t_layout, t_paint;
     if (ui_click_pending(a->ui)) {
         ui_begin_dry(a->ui, app_now_ms(a));
         draw_screen(a);
         ui_end(a->ui);
         apply_pending(a);
     }
+    t_dry = mono_us();
     a->dirty = false;
     if (a->drawn_gen != a->stack_gen) ui_invalidate(a->ui); /* a new screen: draw it all */
     a->drawn_gen = a->stack_gen;
     ui_begin(a->ui, app_now_ms(a));
     draw_screen(a);
+    t_layout = mono_us();
     ui_end(a->ui);
+    t_paint = mono_us();
     if (ui_needs_redraw(a->ui)) a->dirty = true;
 
     if (shot) {
@@ -574,9 +584,11 @@ static void render(struct app *a, const char *shot, enum kerr *shot_rc)
             size_t total, px = ui_redrawn_px(a->ui, &total);
             ui_text_stats(a->text, &ts);
             fprintf(stderr,
-                    "frame %s total_ms=%.2f draw_ms=%.2f answered=%d text_misses=%lu "
-                    "redrawn=%.0f%%\n",
-                    app_screen_id(a), (end - from) / 1000.0, (end - start) / 1000.0, answered,
+                    "frame %s total_ms=%.2f draw_ms=%.2f dry_ms=%.2f layout_ms=%.2f "
+                    "paint_ms=%.2f answered=%d text_misses=%lu redrawn=%.0f%%\n",
+                    app_screen_id(a), (end - from) / 1000.0, (end - start) / 1000.0,
+                    (t_dry - start) / 1000.0, (t_layout - t_dry) / 1000.0,
+                    (t_paint - t_layout) / 1000.0, answered,
                     (unsigned long)ts.misses, total ? 100.0 * (double)px / (double)total : 0.0);
         }
         if (answered) a->input_since_us = 0;
@@ -817,14 +829,67 @@ static void warm_collect(struct app *a)
     free(seen);
 }
 
-/* Rasterises glyphs for up to budget_us; returns true while work remains. */
+/* Composes one screen of opt.warm_target in a warm-up pass (ui_warm_begin):
+ * its texts go into the text cache, nothing is drawn and nothing changes on
+ * the screen on show. Chinese first, then English. Returns true while there
+ * is more to do. */
+static bool warm_screen_step(struct app *a)
+{
+    const struct screen *s = NULL;
+    const void *arg = NULL;
+    enum content_lang lang = a->lang;
+    struct layer l;
+    if (a->warm.screens_done) return false;
+    if (!a->opt.warm_target || !a->content) {
+        a->warm.screens_done = true;
+        return false;
+    }
+    if (!a->opt.warm_target(a->content, a->warm.screen_pass == 0 ? CONTENT_ZH : CONTENT_EN,
+                            a->warm.screen_k, &s, &arg)) {
+        a->warm.screen_k = 0;
+        if (++a->warm.screen_pass == 2) {
+            struct ui_text_stats st;
+            ui_text_stats(a->text, &st);
+            a->warm.screens_done = true;
+            KLOGI("app", "prewarmed the content screens in %.0f ms (text cache %zu entries, %zu KiB)",
+                  a->warm.busy_us / 1000.0, st.entries, st.bytes / 1024);
+            return false;
+        }
+        return true;
+    }
+    if (!ui_warm_begin(a->ui)) return false; /* a finger is down: later */
+    a->warm.screen_k++;
+    a->lang = a->warm.screen_pass == 0 ? CONTENT_ZH : CONTENT_EN;
+    l.s = s;
+    l.st = calloc(1, s->state_size ? s->state_size : 1);
+    if (l.st) {
+        if (s->enter) s->enter(a, l.st, arg);
+        s->frame(a, l.st, screen_body(a, s));
+        if (!(s->flags & SCREEN_BARE)) draw_topbar(a, &l);
+    }
+    ui_warm_end(a->ui);
+    if (l.st) {
+        if (s->leave) s->leave(a, l.st);
+        free(l.st);
+    }
+    a->lang = lang;
+    return true;
+}
+
+/* Rasterises glyphs for up to budget_us, or once they are all done composes
+ * one screen; returns true while work remains. */
 static bool warm_step(struct app *a, uint64_t budget_us)
 {
     uint64_t start = mono_us();
-    if (a->warm.done) return false;
+    bool more = true;
+    if (a->warm.done) {
+        more = warm_screen_step(a);
+        a->warm.busy_us += mono_us() - start;
+        return more;
+    }
     if (!a->warm.cps) {
         warm_collect(a);
-        if (a->warm.done) return false;
+        if (a->warm.done) return true;
     }
     while (mono_us() - start < budget_us) {
         char buf[8];
@@ -843,14 +908,25 @@ static bool warm_step(struct app *a, uint64_t budget_us)
                  * search and the first form open at once. */
                 app_search(a);
                 if (a->client) app_companies(a);
-                return false;
+                break;
             }
         }
         len = utf8_encode(a->warm.cps[a->warm.i++], buf);
         buf[len] = 0;
         ui_text_prewarm(a->text, warm_fonts[a->warm.font], buf);
     }
-    return true;
+    a->warm.busy_us += mono_us() - start;
+    return more;
+}
+
+bool app_warming(const struct app *a)
+{
+    return !a->warm.done || !a->warm.screens_done;
+}
+
+uint64_t app_warm_busy_us(const struct app *a)
+{
+    return a->warm.busy_us;
 }
 
 /* One turn of the real loop: timers, transitions, a frame if needed, then

@@ -55,6 +55,10 @@ struct app_options {
     bool virtual_time;   /* the scenario runner drives the clock */
     int64_t fake_wall_s; /* 0 = real wall clock; else the wall clock at start */
     const struct screen *home, *attract;
+    /* Screens composed in idle time after start-up, so that their first
+     * visit draws from cached text (NULL: none); see scr_warm_target. */
+    bool (*warm_target)(const struct content *c, enum content_lang lang, size_t k,
+                        const struct screen **s, const void **arg);
     uint64_t t_process_start_us; /* for first_frame (monotonic, 0 = unknown) */
 };
 
@@ -142,6 +146,13 @@ struct app_stats {
     size_t n_frame_ms, cap_frame_ms;
 };
 /* Starts recording frame times into a fresh array (bench). */
+/* True until the idle-time warm-up after start-up (glyphs, then the content
+ * screens of opt.warm_target) is finished. It runs only in the real loop
+ * (app_run, and app_advance on the real clock), never on virtual time. */
+bool app_warming(const struct app *a);
+/* Time spent in that warm-up so far, in microseconds. */
+uint64_t app_warm_busy_us(const struct app *a);
+
 void app_stats_record(struct app *a, bool on);
 const struct app_stats *app_stats(const struct app *a);
 /* Current content load problem, for the log/About ("" when none). */

@@ -180,6 +180,7 @@ int main(int argc, char **argv)
     opt.virtual_time = script != NULL;
     opt.home = &screen_home;
     opt.attract = &screen_attract;
+    opt.warm_target = scr_warm_target;
     err = app_create(&cfg, &opt, &a);
     if (err != KERR_OK) {
         fprintf(stderr, "kiosk: cannot start: %s (see the log above)\n", kerr_str(err));

@@ -20,6 +20,39 @@ float scr_info_card(struct app *a, float x, float y, float w, const char *icon,
     return h;
 }
 
+bool scr_warm_target(const struct content *c, enum content_lang lang, size_t k,
+                     const struct screen **s, const void **arg)
+{
+    static const struct screen *const fixed[] = {&screen_home,  &screen_services, &screen_notices,
+                                                 &screen_about, &screen_help,     &screen_search};
+    const size_t nf = sizeof fixed / sizeof fixed[0];
+    *arg = NULL;
+    if (k < nf) {
+        *s = fixed[k];
+        return true;
+    }
+    k -= nf;
+    if (!c || lang != CONTENT_ZH) return false;
+    if (k < c->n_categories) {
+        *s = &screen_service_list;
+        *arg = &c->categories[k];
+        return true;
+    }
+    k -= c->n_categories;
+    if (k < c->n_notices) {
+        *s = &screen_notice_detail;
+        *arg = &c->notices[k];
+        return true;
+    }
+    k -= c->n_notices;
+    if (k < c->n_services) {
+        *s = &screen_service_detail;
+        *arg = &c->services[k];
+        return true;
+    }
+    return false;
+}
+
 void scr_no_content(struct app *a, struct ui_rect body)
 {
     struct ui *ui = app_ui(a);

@@ -52,6 +52,17 @@ float scr_info_card(struct app *a, float x, float y, float w, const char *icon,
 /* "没有有效内容" panel shown when the bundle is missing. */
 void scr_no_content(struct app *a, struct ui_rect body);
 
+/* The k-th screen worth composing in idle time in language lang
+ * (app_options.warm_target): the screens that show only content, most
+ * visited first (home, services, notices, about, help, search, the service
+ * lists, the notices, then the service details). Sets *s and *arg as
+ * app_push would get them; false when k is past the last. Screens with a
+ * form or a hub query are not listed. In English only the first six are:
+ * the deeper English screens would cost about 12 MB more of text masks for
+ * the least visited screens (peak RSS must stay under 80 MB). */
+bool scr_warm_target(const struct content *c, enum content_lang lang, size_t k,
+                     const struct screen **s, const void **arg);
+
 /* Formats a Unix time as a local date "2026-11-25" into buf. */
 const char *scr_date(int64_t t, char *buf, size_t n);
 

@@ -104,6 +104,12 @@ struct ui {
     bool baking; /* drawing into a cache: record no widgets or texts */
     bool redraw; /* a widget reported a tap: state may have changed mid-frame */
     bool dry;    /* layout and input only: nothing is drawn (see ui_begin_dry) */
+    struct warm_saved { /* what a warm-up pass must leave as it found */
+        uint32_t clicked_id;
+        struct ui_scroll *scroll;
+        struct ui_rect clip;
+        bool clipping, animating, redraw;
+    } warm;
 };
 
 static SDL_Rect phys(const struct ui *ui, struct ui_rect r)
@@ -344,6 +350,34 @@ void ui_begin_dry(struct ui *ui, uint64_t now_ms)
 {
     ui->dry = true;
     ui_begin(ui, now_ms);
+}
+
+bool ui_warm_begin(struct ui *ui)
+{
+    if (ui->down || ui_animating(ui)) return false;
+    ui->warm = (struct warm_saved){ui->clicked_id, ui->scroll, ui->clip, ui->clipping,
+                                   ui->animating, ui->redraw};
+    ui->clicked_id = 0;
+    ui->scroll = NULL;
+    ui->clipping = false;
+    ui->dry = true;
+    ui->baking = true;
+    /* cur is scratch between frames (hits and texts are read from prev) */
+    ui->cur->nw = ui->cur->nt = ui->cur->ns = ui->cur->used = 0;
+    return true;
+}
+
+void ui_warm_end(struct ui *ui)
+{
+    ui->dry = false;
+    ui->baking = false;
+    ui->clicked_id = ui->warm.clicked_id;
+    ui->scroll = ui->warm.scroll;
+    ui->clip = ui->warm.clip;
+    ui->clipping = ui->warm.clipping;
+    ui->animating = ui->warm.animating;
+    ui->redraw = ui->warm.redraw;
+    ui->cur->nw = ui->cur->nt = ui->cur->ns = ui->cur->used = 0;
 }
 
 void ui_invalidate(struct ui *ui)

@@ -91,6 +91,14 @@ size_t ui_redrawn_px(const struct ui *ui, size_t *total_px);
  * pending the app runs one, so the screen the tap leads to is the first
  * one drawn (the tap's latency does not include drawing the old screen). */
 void ui_begin_dry(struct ui *ui, uint64_t now_ms);
+/* A warm-up pass, for idle time: the calls between ui_warm_begin and
+ * ui_warm_end lay out and compose their texts into the text cache, and do
+ * nothing else: nothing is drawn, no widget or text is recorded, no tap is
+ * reported, and the frame, scroll and animation state of the screen on show
+ * is left as it was. Between frames only. Returns false, and starts
+ * nothing, while a finger is down or something moves (then try later). */
+bool ui_warm_begin(struct ui *ui);
+void ui_warm_end(struct ui *ui);
 /* True when a tap waits to be reported by its widget in the next frame. */
 bool ui_click_pending(const struct ui *ui);
 

@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -829,6 +830,29 @@ static void warm_collect(struct app *a)
     free(seen);
 }
 
+/* Asks the kernel to back the heap with 2 MB pages, once the warm-up has
+ * filled it (text masks, glyphs, the pinyin engine's tables). After the
+ * kiosk slept between two taps, every 4 KB page a frame touches costs a
+ * page walk; the heap holds tens of MB the frames read (see ui_damage.c's
+ * huge_pages for the screen). Best effort: the kernel may say no. */
+static void heap_huge_pages(void)
+{
+#ifdef __linux__
+    FILE *f = fopen("/proc/self/maps", "r");
+    char line[512];
+    while (f && fgets(line, sizeof line, f)) {
+        unsigned long lo, hi;
+        if (!strstr(line, "[heap]") || sscanf(line, "%lx-%lx", &lo, &hi) != 2) continue;
+        lo = (lo + (2ul << 20) - 1) & ~((2ul << 20) - 1);
+        hi &= ~((2ul << 20) - 1);
+        if (hi > lo && madvise((void *)lo, hi - lo, MADV_HUGEPAGE) == 0)
+            (void)madvise((void *)lo, hi - lo, 25 /* MADV_COLLAPSE, Linux 6.1 */);
+        break;
+    }
+    if (f) fclose(f);
+#endif
+}
+
 /* Composes one screen of opt.warm_target in a warm-up pass (ui_warm_begin):
  * its texts go into the text cache, nothing is drawn and nothing changes on
  * the screen on show. Chinese first, then English. Returns true while there
@@ -851,6 +875,7 @@ static bool warm_screen_step(struct app *a)
             struct ui_text_stats st;
             ui_text_stats(a->text, &st);
             a->warm.screens_done = true;
+            heap_huge_pages();
             KLOGI("app", "prewarmed the content screens in %.0f ms (text cache %zu entries, %zu KiB)",
                   a->warm.busy_us / 1000.0, st.entries, st.bytes / 1024);
             return false;

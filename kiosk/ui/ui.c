@@ -260,6 +260,7 @@ static const struct widget *hit(const struct frame *f, float x, float y)
 void ui_pointer_down(struct ui *ui, float px, float py, uint64_t now_ms)
 {
     float x = px / ui->scale, y = py / ui->scale;
+    ui_damage_prewake(ui->damage); /* the frame that answers may be a new screen */
     const struct widget *w = hit(ui->prev, x, y);
     ui->down = true;
     ui->down_x = ui->px = x;
@@ -308,6 +309,7 @@ void ui_pointer_move(struct ui *ui, float px, float py, uint64_t now_ms)
 
 void ui_pointer_up(struct ui *ui, float px, float py, uint64_t now_ms)
 {
+    ui_damage_prewake(ui->damage);
     float x = px / ui->scale, y = py / ui->scale;
     if (!ui->down) return;
     ui_pointer_move(ui, px, py, now_ms);

@@ -1,6 +1,10 @@
+#define _GNU_SOURCE /* sched_getcpu, pthread_setaffinity_np */
 #include "ui_damage.h"
 
 #include <pthread.h>
+#include <sched.h>
+#include <time.h>
+#include <unistd.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +22,7 @@
 #define TILE_W 256   /* surface mode draws in tiles that stay in the cache */
 #define TILE_H 128
 #define HELPER_MIN_PX (1920 * 1080 / 8) /* a redraw this large is shared with the helper */
+#define PREWAKE_US 12000                /* how long a prewoken helper waits awake for work */
 
 enum draw_kind { D_FILL, D_COPY, D_MASK, D_SURF };
 
@@ -43,7 +48,10 @@ struct helper {
     pthread_mutex_t mu;
     pthread_cond_t wake, finished;
     bool started, stop;
-    unsigned gen;       /* a new job */
+    unsigned gen;       /* a new job (written under mu, read atomically while spinning) */
+    unsigned prewake;   /* a tap came: be awake when its frame is painted */
+    uint64_t spin_until_us;
+    int main_cpu;       /* the helper runs on any CPU but this one */
     SDL_Surface *screen;
     SDL_Rect *tiles;
     size_t ntiles, cap, next, done;
@@ -115,7 +123,7 @@ static void helper_stop(struct ui_damage *d)
     struct helper *h = &d->helper;
     if (!h->started) return;
     pthread_mutex_lock(&h->mu);
-    h->stop = true;
+    __atomic_store_n(&h->stop, true, __ATOMIC_RELEASE);
     pthread_cond_signal(&h->wake);
     pthread_mutex_unlock(&h->mu);
     pthread_join(h->th, NULL);
@@ -668,17 +676,36 @@ static void work(struct ui_damage *d)
     }
 }
 
+static uint64_t now_us(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000000u + (uint64_t)t.tv_nsec / 1000u;
+}
+
 static void *helper_main(void *arg)
 {
     struct ui_damage *d = arg;
     struct helper *h = &d->helper;
-    unsigned seen = 0;
+    unsigned seen = 0, woken = 0;
     for (;;) {
         pthread_mutex_lock(&h->mu);
-        while (!h->stop && h->gen == seen) pthread_cond_wait(&h->wake, &h->mu);
+        while (!h->stop && h->gen == seen && h->prewake == woken)
+            pthread_cond_wait(&h->wake, &h->mu);
         if (h->stop) {
             pthread_mutex_unlock(&h->mu);
             return NULL;
+        }
+        woken = h->prewake;
+        if (h->gen == seen) {
+            /* Prewoken: a waking core can take milliseconds on a VM, more
+             * than the frame has. Stay awake a little for the job. */
+            uint64_t until = h->spin_until_us;
+            pthread_mutex_unlock(&h->mu);
+            while (now_us() < until && __atomic_load_n(&h->gen, __ATOMIC_ACQUIRE) == seen &&
+                   !__atomic_load_n(&h->stop, __ATOMIC_ACQUIRE))
+                sched_yield();
+            continue;
         }
         seen = h->gen;
         pthread_mutex_unlock(&h->mu);
@@ -686,13 +713,45 @@ static void *helper_main(void *arg)
     }
 }
 
+/* Keeps the helper off the CPU the caller (the UI thread) runs on: woken on
+ * the same CPU, it would only take turns with the UI thread. */
+static void helper_place(struct helper *h)
+{
+#ifdef __linux__
+    int cpu = sched_getcpu();
+    cpu_set_t set;
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    if (cpu < 0 || cpu == h->main_cpu || n < 2 || n > CPU_SETSIZE) return;
+    CPU_ZERO(&set);
+    for (int i = 0; i < (int)n; i++)
+        if (i != cpu) CPU_SET(i, &set);
+    if (pthread_setaffinity_np(h->th, sizeof set, &set) == 0) h->main_cpu = cpu;
+#else
+    (void)h;
+#endif
+}
+
 static bool helper_start(struct ui_damage *d)
 {
     struct helper *h = &d->helper;
     if (h->started) return true;
+    if (sysconf(_SC_NPROCESSORS_ONLN) < 2) return false; /* one core: nothing to share */
     if (pthread_create(&h->th, NULL, helper_main, d) != 0) return false;
     h->started = true;
+    h->main_cpu = -1;
     return true;
+}
+
+void ui_damage_prewake(struct ui_damage *d)
+{
+    struct helper *h = &d->helper;
+    if (!d->surface_mode || !d->helper_min_px || !helper_start(d)) return;
+    helper_place(h);
+    pthread_mutex_lock(&h->mu);
+    h->spin_until_us = now_us() + PREWAKE_US;
+    h->prewake++;
+    pthread_cond_signal(&h->wake);
+    pthread_mutex_unlock(&h->mu);
 }
 
 /* Draws rectangles rs (n of them) tile by tile, sharing the tiles with the
@@ -706,6 +765,7 @@ static void draw_tiles(struct ui_damage *d, SDL_Surface *screen, const SDL_Rect 
     struct helper *h = &d->helper;
     bool share = d->helper_min_px && px >= d->helper_min_px && helper_start(d);
     size_t i = 0;
+    if (share) helper_place(h);
     pthread_mutex_lock(&h->mu);
     h->ntiles = h->next = h->done = 0;
     h->screen = screen;
@@ -717,7 +777,7 @@ static void draw_tiles(struct ui_damage *d, SDL_Surface *screen, const SDL_Rect 
         }
     }
     if (share && h->ntiles > 1) {
-        h->gen++;
+        __atomic_store_n(&h->gen, h->gen + 1, __ATOMIC_RELEASE);
         pthread_cond_signal(&h->wake);
     }
     pthread_mutex_unlock(&h->mu);

@@ -863,21 +863,27 @@ static bool warm_screen_step(struct app *a)
     const void *arg = NULL;
     enum content_lang lang = a->lang;
     struct layer l;
+    struct ui_text_stats ts;
     if (a->warm.screens_done) return false;
     if (!a->opt.warm_target || !a->content) {
         a->warm.screens_done = true;
         return false;
     }
-    if (!a->opt.warm_target(a->content, a->warm.screen_pass == 0 ? CONTENT_ZH : CONTENT_EN,
+    ui_text_stats(a->text, &ts);
+    /* Half the cache at most: a warm-up must not evict what it warmed, nor
+     * what the screens visited meanwhile use. Masks (software renderer)
+     * stay far below; textures (a GPU renderer, four bytes a pixel) stop
+     * after the Chinese screens. */
+    if (ts.bytes > ts.budget / 2 ||
+        !a->opt.warm_target(a->content, a->warm.screen_pass == 0 ? CONTENT_ZH : CONTENT_EN,
                             a->warm.screen_k, &s, &arg)) {
         a->warm.screen_k = 0;
-        if (++a->warm.screen_pass == 2) {
-            struct ui_text_stats st;
-            ui_text_stats(a->text, &st);
+        if (++a->warm.screen_pass == 2 || ts.bytes > ts.budget / 2) {
             a->warm.screens_done = true;
             heap_huge_pages();
-            KLOGI("app", "prewarmed the content screens in %.0f ms (text cache %zu entries, %zu KiB)",
-                  a->warm.busy_us / 1000.0, st.entries, st.bytes / 1024);
+            KLOGI("app", "prewarmed the content screens in %.0f ms (text cache %zu entries, %zu KiB%s)",
+                  a->warm.busy_us / 1000.0, ts.entries, ts.bytes / 1024,
+                  ts.bytes > ts.budget / 2 ? ", stopped at half the cache" : "");
             return false;
         }
         return true;

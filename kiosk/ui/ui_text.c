@@ -737,6 +737,7 @@ void ui_text_stats(const struct ui_text *t, struct ui_text_stats *out)
     out->glyph_bytes = t->glyph_bytes;
     out->entries = t->entries;
     out->bytes = t->bytes;
+    out->budget = t->budget;
 }
 
 void ui_text_frame(struct ui_text *t)

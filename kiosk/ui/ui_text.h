@@ -92,7 +92,7 @@ bool ui_text_has_glyph(struct ui_text *t, uint32_t cp);
 /* Cache statistics, for the benchmark and tests. */
 struct ui_text_stats {
     uint64_t hits, misses, rasterised_bytes;
-    size_t entries, bytes;
+    size_t entries, bytes, budget; /* budget: bytes kept before the LRU evicts */
     size_t glyphs, glyph_bytes; /* the glyph cache strings are composed from */
 };
 void ui_text_stats(const struct ui_text *t, struct ui_text_stats *out);

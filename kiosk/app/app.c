@@ -888,6 +888,9 @@ static bool warm_screen_step(struct app *a)
         }
         return true;
     }
+    /* A form on screen: its IME session is shared with the help form this
+     * may warm. Later, when the form is left. */
+    if (a->stack[a->depth - 1].s->flags & SCREEN_PERSONAL) return false;
     if (!ui_warm_begin(a->ui)) return false; /* a finger is down: later */
     a->warm.screen_k++;
     a->lang = a->warm.screen_pass == 0 ? CONTENT_ZH : CONTENT_EN;

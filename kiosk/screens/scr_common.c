@@ -33,6 +33,18 @@ bool scr_warm_target(const struct content *c, enum content_lang lang, size_t k,
     }
     k -= nf;
     if (!c || lang != CONTENT_ZH) return false;
+    /* the form of the first request category and the ticket screen: their
+     * keyboards are baked too */
+    if (k == 0) {
+        *s = &screen_help_form;
+        *arg = c->n_request_categories ? &c->request_categories[0] : NULL;
+        return true;
+    }
+    if (k == 1) {
+        *s = &screen_ticket;
+        return true;
+    }
+    k -= 2;
     if (k < c->n_categories) {
         *s = &screen_service_list;
         *arg = &c->categories[k];

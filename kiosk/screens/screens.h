@@ -54,10 +54,12 @@ void scr_no_content(struct app *a, struct ui_rect body);
 
 /* The k-th screen worth composing in idle time in language lang
  * (app_options.warm_target): the screens that show only content, most
- * visited first (home, services, notices, about, help, search, the service
- * lists, the notices, then the service details). Sets *s and *arg as
- * app_push would get them; false when k is past the last. Screens with a
- * form or a hub query are not listed. In English only the first six are:
+ * visited first (home, services, notices, about, help, search, the help
+ * form, the ticket screen, the service lists, the notices, then the service
+ * details). Sets *s and *arg as app_push would get them; false when k is
+ * past the last. The help form resets the shared IME session on enter and
+ * leave: the app warms nothing while a form is on screen (SCREEN_PERSONAL).
+ * help_review and help_done are not listed. In English only the first six are:
  * the deeper English screens would cost about 12 MB more of text masks for
  * the least visited screens (peak RSS must stay under 80 MB). */
 bool scr_warm_target(const struct content *c, enum content_lang lang, size_t k,

@@ -104,6 +104,7 @@ struct ui {
     bool baking; /* drawing into a cache: record no widgets or texts */
     bool redraw; /* a widget reported a tap: state may have changed mid-frame */
     bool dry;    /* layout and input only: nothing is drawn (see ui_begin_dry) */
+    bool warming; /* a warm-up pass: dry, but keyboards are baked (see ui_warm_begin) */
     struct warm_saved { /* what a warm-up pass must leave as it found */
         uint32_t clicked_id;
         struct ui_scroll *scroll;
@@ -364,6 +365,7 @@ bool ui_warm_begin(struct ui *ui)
     ui->clipping = false;
     ui->dry = true;
     ui->baking = true;
+    ui->warming = true;
     /* cur is scratch between frames (hits and texts are read from prev) */
     ui->cur->nw = ui->cur->nt = ui->cur->ns = ui->cur->used = 0;
     return true;
@@ -373,6 +375,7 @@ void ui_warm_end(struct ui *ui)
 {
     ui->dry = false;
     ui->baking = false;
+    ui->warming = false;
     ui->clicked_id = ui->warm.clicked_id;
     ui->scroll = ui->warm.scroll;
     ui->clip = ui->warm.clip;
@@ -1176,6 +1179,12 @@ bool ui_keyboard(struct ui *ui, struct ui_rect r, enum ui_kbd_layout layout, str
     struct kbd_slot *k;
     out->kind = UI_KEY_NONE;
     out->text[0] = 0;
+    if (ui->warming) { /* bake it into its slot now, draw nothing */
+        ui->dry = false;
+        kbd_slot(ui, layout, &p, out);
+        ui->dry = true;
+        ui->baking = true;
+    }
     if (ui->dry) return keyboard_keys(ui, r, layout, out);
     k = kbd_slot(ui, layout, &p, out);
     if (k && k->surf) {

@@ -92,8 +92,8 @@ size_t ui_redrawn_px(const struct ui *ui, size_t *total_px);
  * one drawn (the tap's latency does not include drawing the old screen). */
 void ui_begin_dry(struct ui *ui, uint64_t now_ms);
 /* A warm-up pass, for idle time: the calls between ui_warm_begin and
- * ui_warm_end lay out and compose their texts into the text cache, and do
- * nothing else: nothing is drawn, no widget or text is recorded, no tap is
+ * ui_warm_end lay out, compose their texts into the text cache and bake
+ * their keyboards into the keyboard slots, and do nothing else: nothing is drawn, no widget or text is recorded, no tap is
  * reported, and the frame, scroll and animation state of the screen on show
  * is left as it was. Between frames only. Returns false, and starts
  * nothing, while a finger is down or something moves (then try later). */

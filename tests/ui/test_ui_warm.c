@@ -1,7 +1,7 @@
 /* ui_warm_pass_leaves_the_screen_alone: a warm-up pass (ui_warm_begin/end)
  * between two frames composes its texts into the cache and changes nothing
- * else: the pixels on screen, the widgets and texts scripts see, a pending
- * tap, and a scroll in flight are as they were; a later frame that shows
+ * else (it may bake a keyboard into its slot): the pixels on screen, the
+ * widgets and texts scripts see, and a pending tap are as they were; a later frame that shows
  * the warmed text composes nothing new; and no warm pass starts while a
  * finger is down. Software renderer, masks, as on the kiosk. */
 #include <SDL2/SDL.h>
@@ -33,6 +33,11 @@ static void warm_b(struct ui *ui)
     ui_paragraph(ui, 200, 300, 1200, warm_para, UI_F_BODY, UI_C_TEXT);
     /* a button at the same place as frame A's: its tap must not be taken */
     ui_button(ui, (struct ui_rect){100, 300, 400, 120}, "服务查询", UI_PRIMARY);
+    {
+        struct ui_key k;
+        ui_keyboard(ui, (struct ui_rect){700, 560, 1100, ui_keyboard_height(UI_KBD_LETTERS, 1100)},
+                    UI_KBD_LETTERS, &k);
+    }
 }
 
 static Uint32 sum_pixels(SDL_Surface *s)
@@ -92,6 +97,7 @@ int main(void)
     CHECK(ui_text_visible(ui, "首页"));
     CHECK(!ui_text_visible(ui, "关于黄龙"));
     CHECK(!ui_text_visible(ui, "楼宇里的企业"));
+    CHECK(!ui_find_widget(ui, "删除", &cx, &cy)); /* the warm keyboard's keys */
     CHECK(ui_click_pending(ui));
     frame_a(ui, 40, &tapped);
     CHECK(tapped); /* the tap went to frame A's button, not the warm one */
@@ -105,6 +111,7 @@ int main(void)
     ui_text_stats(t, &after);
     CHECK(after.misses == before.misses);
     CHECK(ui_text_visible(ui, "关于黄龙"));
+    CHECK(ui_find_widget(ui, "删除", &cx, &cy));
 
     ui_destroy(ui);
     ui_text_destroy(t);

@@ -958,6 +958,12 @@ bool app_warming(const struct app *a)
     return !a->warm.done || !a->warm.screens_done;
 }
 
+void app_warm_finish(struct app *a)
+{
+    while (app_warming(a) && warm_step(a, 1000000)) {
+    }
+}
+
 uint64_t app_warm_busy_us(const struct app *a)
 {
     return a->warm.busy_us;

@@ -150,6 +150,9 @@ struct app_stats {
  * screens of opt.warm_target) is finished. It runs only in the real loop
  * (app_run, and app_advance on the real clock), never on virtual time. */
 bool app_warming(const struct app *a);
+/* Runs what is left of that warm-up at once (the script step `warm`). Does
+ * nothing while a form is on screen. */
+void app_warm_finish(struct app *a);
 /* Time spent in that warm-up so far, in microseconds. */
 uint64_t app_warm_busy_us(const struct app *a);
 

@@ -181,6 +181,12 @@ static int run_step(struct app *a, const char *line, const char *shots_dir, char
             }
             tap_at(a, cx, cy);
         }
+    } else if (strcmp(cmd, "warm") == 0) {
+        /* The idle warm-up of start-up, run to its end (virtual time never
+         * idles, so scripts otherwise never see it). */
+        while (*p == ' ' || *p == '\t') p++;
+        if (*p) return 2;
+        app_warm_finish(a);
     } else if (strcmp(cmd, "wait") == 0) {
         long v[1];
         if (!parse_ints(p, v, 1) || v[0] < 0) return 2;

@@ -1,0 +1,35 @@
+#!/bin/sh
+# warm_same.sh KIOSK SCRIPTDIR: the idle warm-up after start-up composes the
+# content screens' texts and bakes their keyboards in advance (docs/
+# ARCHITECTURE.md, "Start-up"). What it prepares must draw exactly what a
+# first visit would: run shots.kiosk in both orientations once as it is and
+# once after the script step `warm`, and require every screenshot to be the
+# same file, byte for byte.
+set -eu
+KIOSK=$1
+DIR=$2
+OUT=$(mktemp -d)
+trap 'rm -rf "$OUT"' EXIT
+{ echo "warm"; cat "$DIR/shots.kiosk"; } >"$OUT/warm.kiosk"
+fail=0
+n=0
+for size in 1920x1080 1080x1920; do
+  for mode in cold warm; do
+    script="$DIR/shots.kiosk"
+    [ $mode = warm ] && script="$OUT/warm.kiosk"
+    mkdir -p "$OUT/$mode/$size"
+    "$KIOSK" --headless --size $size --fake-time 2026-11-25T09:30 \
+      --script "$script" --shots "$OUT/$mode/$size" >"$OUT/$mode.log" 2>&1 || {
+      echo "warm_same: shots $size ($mode) failed:"; tail -5 "$OUT/$mode.log"; exit 1; }
+  done
+  grep -q "prewarmed the content screens" "$OUT/warm.log" || {
+    echo "warm_same: the warm step did not warm the screens"; exit 1; }
+  for f in $(cd "$OUT/cold/$size" && ls *.png); do
+    n=$((n + 1))
+    cmp -s "$OUT/cold/$size/$f" "$OUT/warm/$size/$f" || {
+      echo "warm_same: $size/$f differs after the warm-up"; fail=1; }
+  done
+done
+echo "warm_same: $n screenshots compared, $([ $fail = 0 ] && echo all equal || echo some differ)"
+[ $n -ge 40 ] || { echo "warm_same: expected at least 40 screenshots, got $n"; exit 1; }
+exit $fail

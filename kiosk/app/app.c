@@ -11,7 +11,6 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -23,6 +22,7 @@
 #include "kclient.h"
 #include "kclock.h"
 #include "klog.h"
+#include "kmem.h"
 #include "utf8.h"
 
 #define MAX_DEPTH 16
@@ -503,8 +503,6 @@ static void draw_still_there(struct app *a)
     if (a->ask_until > now) app_timer_at(a, now + ((a->ask_until - now) % 1000 ? (a->ask_until - now) % 1000 : 1000));
 }
 
-/* The ui calls of one frame: the top screen, its top bar, the app's own
- * dialog, toasts. */
 /* The area screen s draws in: all of it, or below the top bar. */
 static struct ui_rect screen_body(struct app *a, const struct screen *s)
 {
@@ -512,6 +510,8 @@ static struct ui_rect screen_body(struct app *a, const struct screen *s)
     return (struct ui_rect){0, TOPBAR_H, ui_width(a->ui), ui_height(a->ui) - TOPBAR_H};
 }
 
+/* The ui calls of one frame: the top screen, its top bar, the app's own
+ * dialog, toasts. */
 static void draw_screen(struct app *a)
 {
     struct layer *top = &a->stack[a->depth - 1];
@@ -830,27 +830,21 @@ static void warm_collect(struct app *a)
     free(seen);
 }
 
-/* Asks the kernel to back the heap with 2 MB pages, once the warm-up has
- * filled it (text masks, glyphs, the pinyin engine's tables). After the
- * kiosk slept between two taps, every 4 KB page a frame touches costs a
- * page walk; the heap holds tens of MB the frames read (see ui_damage.c's
- * huge_pages for the screen). Best effort: the kernel may say no. */
+/* Asks for 2 MB pages for the heap (kmem_huge_pages), once the warm-up has
+ * filled it: text masks, glyphs, the pinyin engine's tables, tens of MB that
+ * frames read. */
 static void heap_huge_pages(void)
 {
-#ifdef __linux__
     FILE *f = fopen("/proc/self/maps", "r");
     char line[512];
     while (f && fgets(line, sizeof line, f)) {
         unsigned long lo, hi;
-        if (!strstr(line, "[heap]") || sscanf(line, "%lx-%lx", &lo, &hi) != 2) continue;
-        lo = (lo + (2ul << 20) - 1) & ~((2ul << 20) - 1);
-        hi &= ~((2ul << 20) - 1);
-        if (hi > lo && madvise((void *)lo, hi - lo, MADV_HUGEPAGE) == 0)
-            (void)madvise((void *)lo, hi - lo, 25 /* MADV_COLLAPSE, Linux 6.1 */);
-        break;
+        if (strstr(line, "[heap]") && sscanf(line, "%lx-%lx", &lo, &hi) == 2) {
+            kmem_huge_pages((void *)lo, hi - lo);
+            break;
+        }
     }
     if (f) fclose(f);
-#endif
 }
 
 /* Composes one screen of opt.warm_target in a warm-up pass (ui_warm_begin):
@@ -864,6 +858,7 @@ static bool warm_screen_step(struct app *a)
     enum content_lang lang = a->lang;
     struct layer l;
     struct ui_text_stats ts;
+    bool full;
     if (a->warm.screens_done) return false;
     if (!a->opt.warm_target || !a->content) {
         a->warm.screens_done = true;
@@ -874,16 +869,16 @@ static bool warm_screen_step(struct app *a)
      * what the screens visited meanwhile use. Masks (software renderer)
      * stay far below; textures (a GPU renderer, four bytes a pixel) stop
      * after the Chinese screens. */
-    if (ts.bytes > ts.budget / 2 ||
-        !a->opt.warm_target(a->content, a->warm.screen_pass == 0 ? CONTENT_ZH : CONTENT_EN,
-                            a->warm.screen_k, &s, &arg)) {
+    full = ts.bytes > ts.budget / 2;
+    if (full || !a->opt.warm_target(a->content, a->warm.screen_pass == 0 ? CONTENT_ZH : CONTENT_EN,
+                                    a->warm.screen_k, &s, &arg)) {
         a->warm.screen_k = 0;
-        if (++a->warm.screen_pass == 2 || ts.bytes > ts.budget / 2) {
+        if (++a->warm.screen_pass == 2 || full) {
             a->warm.screens_done = true;
             heap_huge_pages();
             KLOGI("app", "prewarmed the content screens in %.0f ms (text cache %zu entries, %zu KiB%s)",
                   a->warm.busy_us / 1000.0, ts.entries, ts.bytes / 1024,
-                  ts.bytes > ts.budget / 2 ? ", stopped at half the cache" : "");
+                  full ? ", stopped at half the cache" : "");
             return false;
         }
         return true;

@@ -1,6 +1,8 @@
 #define _GNU_SOURCE /* sched_getcpu, pthread_setaffinity_np */
 #include "ui_damage.h"
 
+#include "kmem.h"
+
 #include <pthread.h>
 #include <sched.h>
 #include <time.h>
@@ -8,12 +10,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#ifdef __linux__
-#include <sys/mman.h>
-#ifndef MADV_COLLAPSE
-#define MADV_COLLAPSE 25 /* Linux 6.1 */
-#endif
-#endif
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
@@ -788,27 +784,16 @@ static void draw_tiles(struct ui_damage *d, SDL_Surface *screen, const SDL_Rect 
     for (; i < n; i++) draw_rect(d, screen, &rs[i]);
 }
 
-/* Asks the kernel to back the screen's pixels with 2 MB pages. A full
- * redraw writes all 8 MB of a 1080p screen; with 4 KB pages that is 2,000
- * TLB entries, and after the kiosk slept between two taps the page walks
- * made such a frame three times slower on the test machine (tests measured
- * 4.0 ms against 1.3 ms for the same writes). Best effort: a kernel without
- * transparent huge pages just says no. */
+/* Backs the screen's pixels with 2 MB pages (kmem_huge_pages), once per
+ * surface. A full redraw writes all 8 MB of a 1080p screen; with 4 KB pages
+ * that is 2,000 TLB entries, and after the kiosk slept between two taps the
+ * page walks made such a frame three times slower on the test machine
+ * (4.0 ms against 1.3 ms for the same writes). */
 static void huge_pages(struct ui_damage *d, SDL_Surface *s)
 {
-#ifdef __linux__
-    uintptr_t from, to;
     if (!s || s->pixels == d->huge_pixels) return;
     d->huge_pixels = s->pixels;
-    from = ((uintptr_t)s->pixels + (2u << 20) - 1) & ~(uintptr_t)((2u << 20) - 1);
-    to = ((uintptr_t)s->pixels + (size_t)s->pitch * s->h) & ~(uintptr_t)((2u << 20) - 1);
-    if (to <= from) return;
-    if (madvise((void *)from, to - from, MADV_HUGEPAGE) == 0)
-        (void)madvise((void *)from, to - from, MADV_COLLAPSE);
-#else
-    (void)d;
-    (void)s;
-#endif
+    kmem_huge_pages(s->pixels, (size_t)s->pitch * s->h);
 }
 
 size_t ui_damage_flush(struct ui_damage *d, struct ui_damage_stats *st)

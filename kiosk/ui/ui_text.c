@@ -624,6 +624,16 @@ static SDL_Texture *mask_texture(struct ui_text *t, const uint8_t *m, int w, int
     return tex;
 }
 
+/* What a caller gets of entry e (its colour, out->rgba, is set by the caller). */
+static void entry_out(const struct entry *e, struct ui_text_tex *out)
+{
+    out->tex = e->tex;
+    out->mask = e->mask;
+    out->w = e->w;
+    out->h = e->h;
+    out->serial = e->serial;
+}
+
 /* Caches a new texture or mask (owned from here) for (f, text, max_w,
  * rgba) under hash h and fills out. False (and both freed) on failure. */
 static bool add_entry(struct ui_text *t, uint32_t h, enum ui_font f, const char *text, int max_w,
@@ -656,11 +666,7 @@ static bool add_entry(struct ui_text *t, uint32_t h, enum ui_font f, const char 
     t->bytes += e->bytes;
     t->st.rasterised_bytes += e->bytes;
     if (t->bytes > t->budget) evict(t);
-    out->tex = e->tex;
-    out->mask = e->mask;
-    out->w = e->w;
-    out->h = e->h;
-    out->serial = e->serial;
+    entry_out(e, out);
     return true;
 }
 
@@ -700,11 +706,7 @@ bool ui_text_get(struct ui_text *t, enum ui_font f, const char *text, int max_w,
             strcmp(e->text, text) == 0) {
             e->used = t->clock;
             t->st.hits++;
-            out->tex = e->tex;
-            out->mask = e->mask;
-            out->w = e->w;
-            out->h = e->h;
-            out->serial = e->serial;
+            entry_out(e, out);
             return true;
         }
     }

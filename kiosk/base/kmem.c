@@ -1,0 +1,25 @@
+#include "kmem.h"
+
+#include <stdint.h>
+#ifdef __linux__
+#include <sys/mman.h>
+#ifndef MADV_COLLAPSE
+#define MADV_COLLAPSE 25 /* Linux 6.1 */
+#endif
+#endif
+
+#define HUGE ((uintptr_t)2 << 20)
+
+bool kmem_huge_pages(void *p, size_t n)
+{
+#ifdef __linux__
+    uintptr_t from = ((uintptr_t)p + HUGE - 1) & ~(HUGE - 1);
+    uintptr_t to = ((uintptr_t)p + n) & ~(HUGE - 1);
+    if (!p || to <= from || madvise((void *)from, to - from, MADV_HUGEPAGE) != 0) return false;
+    return madvise((void *)from, to - from, MADV_COLLAPSE) == 0;
+#else
+    (void)p;
+    (void)n;
+    return false;
+#endif
+}

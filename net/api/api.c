@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/random.h>
 #include <time.h>
 
@@ -111,6 +112,25 @@ enum kerr api_uuid_v4_make(char out[API_UUID_SIZE])
 }
 
 static int num2(const char *s) { return (s[0] - '0') * 10 + (s[1] - '0'); }
+
+bool api_check_valid(const char *s)
+{
+    if (!s) return false;
+    for (int i = 0; i < API_CHECK_SIZE - 1; i++)
+        if (!is_digit(s[i])) return false;
+    return s[API_CHECK_SIZE - 1] == '\0';
+}
+
+enum kerr api_check_make(char out[API_CHECK_SIZE])
+{
+    uint32_t v;
+    out[0] = '\0';
+    do { /* rejection sampling: uniform over 0..999999 */
+        if (getrandom(&v, sizeof v, 0) != (ssize_t)sizeof v) return KERR_IO;
+    } while (v >= 4294000000u);
+    snprintf(out, API_CHECK_SIZE, "%06u", (unsigned)(v % 1000000u));
+    return KERR_OK;
+}
 
 bool api_time_valid(const char *s)
 {
@@ -246,6 +266,18 @@ static enum kerr take_str(const cJSON *o, const char *name, char *dst, size_t ds
     return KERR_OK;
 }
 
+/* An optional string member: absent or null → "", else as take_str. */
+static enum kerr take_opt(const cJSON *o, const char *name, char *dst, size_t dst_size,
+                          const char *why_bad, const char **why)
+{
+    bool is_null;
+    if (!cJSON_GetObjectItemCaseSensitive(o, name)) {
+        dst[0] = '\0';
+        return KERR_OK;
+    }
+    return take_str(o, name, dst, dst_size, &is_null, why_bad, why);
+}
+
 /* An integral JSON number in [lo, hi]. */
 static enum kerr take_int(const cJSON *o, const char *name, int64_t lo, int64_t hi, int64_t *out,
                           const char *why_bad, const char **why)
@@ -347,6 +379,15 @@ enum kerr api_help_request_check(const struct api_help_request *r, const char **
         if (why) *why = "created_at: not an RFC 3339 UTC time";
         return KERR_INVALID;
     }
+    if (r->check[0] && !api_check_valid(r->check)) {
+        if (why) *why = "check: not six digits";
+        return KERR_INVALID;
+    }
+    if (r->receipt_ticket[0] && (!api_ticket_of_kiosk(r->receipt_ticket, r->kiosk_id) ||
+                                 strcmp(r->receipt_ticket, r->ticket) == 0)) {
+        if (why) *why = "receipt_ticket: malformed, of another kiosk, or the ticket itself";
+        return KERR_INVALID;
+    }
     return KERR_OK;
 }
 
@@ -379,6 +420,8 @@ enum kerr api_help_request_encode(const struct api_help_request *r, char **out)
     add_str(o, "description", r->description, &ok);
     add_str(o, "lang", r->lang, &ok);
     add_str(o, "created_at", r->created_at, &ok);
+    if (r->check[0]) add_str(o, "check", r->check, &ok);
+    if (r->receipt_ticket[0]) add_str(o, "receipt_ticket", r->receipt_ticket, &ok);
     if (!ok) {
         cJSON_Delete(o);
         return KERR_NOMEM;
@@ -422,6 +465,11 @@ enum kerr api_help_request_decode(const char *json, size_t len, struct api_help_
     TAKE(o, "description", description, NULL);
     TAKE(o, "lang", lang, NULL);
     TAKE(o, "created_at", created_at, NULL);
+    e = take_opt(o, "check", out->check, sizeof out->check, "check: not a string", why);
+    if (e != KERR_OK) goto fail;
+    e = take_opt(o, "receipt_ticket", out->receipt_ticket, sizeof out->receipt_ticket,
+                 "receipt_ticket: not a string", why);
+    if (e != KERR_OK) goto fail;
 #undef TAKE
     cJSON_Delete(o);
     return api_help_request_check(out, why);
@@ -737,6 +785,7 @@ enum kerr api_problem_encode(const struct api_problem *p, char **out)
     add_str(o, "title", p->title, &ok);
     if (!cJSON_AddNumberToObject(o, "status", p->status)) ok = false;
     if (p->detail[0]) add_str(o, "detail", p->detail, &ok);
+    if (p->instance[0]) add_str(o, "instance", p->instance, &ok);
     if (!ok) {
         cJSON_Delete(o);
         return KERR_NOMEM;
@@ -776,10 +825,21 @@ enum kerr api_problem_decode(const char *json, size_t len, struct api_problem *o
     e = take_opt_trunc(o, "type", out->type, sizeof out->type, why);
     if (e == KERR_OK) e = take_opt_trunc(o, "title", out->title, sizeof out->title, why);
     if (e == KERR_OK) e = take_opt_trunc(o, "detail", out->detail, sizeof out->detail, why);
+    if (e == KERR_OK) e = take_opt_trunc(o, "instance", out->instance, sizeof out->instance, why);
     if (e == KERR_OK) e = take_int(o, "status", 100, 599, &st, "status: missing or bad", why);
     cJSON_Delete(o);
     if (e != KERR_OK) return e;
     out->status = (int)st;
     if (!out->type[0]) snprintf(out->type, sizeof out->type, "about:blank");
     return KERR_OK;
+}
+
+bool api_problem_is_hubs_answer(const struct api_problem *p, int http_status,
+                                const char *idem_key)
+{
+    size_t nb = strlen(API_PROBLEM_BASE), ni = strlen(API_PROBLEM_INSTANCE_KEY);
+    if (!p || !idem_key || !api_uuid_v4_valid(idem_key) || p->status != http_status) return false;
+    if (strncmp(p->type, API_PROBLEM_BASE, nb) != 0 || !p->type[nb]) return false;
+    if (strncmp(p->instance, API_PROBLEM_INSTANCE_KEY, ni) != 0) return false;
+    return strcasecmp(p->instance + ni, idem_key) == 0;
 }

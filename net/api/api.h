@@ -20,6 +20,7 @@
 #define API_TICKET_SIZE 40        /* <kiosk_id>-<6..15 digits>, at most 39 bytes */
 #define API_TICKET_DIGITS_MIN 6
 #define API_UUID_SIZE 37          /* canonical lower-case UUIDv4, 36 chars */
+#define API_CHECK_SIZE 7          /* ticket check code: exactly 6 ASCII digits */
 #define API_TIME_SIZE 21          /* "2026-11-25T14:00:00Z" (UTC, seconds) */
 #define API_TOKEN_SIZE 40         /* ^[A-Za-z0-9_-]{1,39}$ ids: category, tower, company.id */
 #define API_LANG_SIZE 8           /* "zh", "en", "zh-Hans"... ^[A-Za-z-]{2,7}$ */
@@ -45,7 +46,8 @@
 
 /* Paths (v1). Ticket and kiosk ids are validated before they are put in a URL. */
 #define API_PATH_REQUESTS "/api/v1/requests"
-#define API_PATH_TICKETS "/api/v1/tickets/"          /* + ticket */
+#define API_PATH_TICKETS "/api/v1/tickets/"          /* + ticket + "?check=" + check code */
+#define API_QUERY_CHECK "check"                      /* query parameter of a ticket lookup */
 #define API_PATH_KIOSKS "/api/v1/kiosks/"            /* + id + "/heartbeat" */
 
 /* ---- ids, tickets, keys, times ---- */
@@ -73,6 +75,15 @@ bool api_uuid_v4_valid(const char *s);
  * Returns KERR_IO when the kernel gave no randomness (out is then ""). */
 enum kerr api_uuid_v4_make(char out[API_UUID_SIZE]);
 
+/* True when s is a ticket check code: exactly six ASCII digits. The code is
+ * printed on the receipt and carried in the QR link; a ticket lookup (kiosk
+ * or phone) needs it, so a ticket number alone reveals nothing. NULL → false. */
+bool api_check_valid(const char *s);
+
+/* Fills out with a fresh uniformly random check code ("000000".."999999")
+ * from getrandom(2). KERR_IO when the kernel gave no randomness (out = ""). */
+enum kerr api_check_make(char out[API_CHECK_SIZE]);
+
 /* True when s is "YYYY-MM-DDTHH:MM:SSZ" with a real calendar date. */
 bool api_time_valid(const char *s);
 
@@ -94,6 +105,10 @@ struct api_help_request {
     char description[API_DESC_SIZE];
     char lang[API_LANG_SIZE];
     char created_at[API_TIME_SIZE];
+    char check[API_CHECK_SIZE];          /* "" or 6 digits; on the wire only when set */
+    char receipt_ticket[API_TICKET_SIZE]; /* "" or the ticket first printed on the receipt,
+                                            when the kiosk had to renumber after a 409
+                                            ticket-taken; of the same kiosk, != ticket */
 };
 
 /* Checks every field of r against the limits above. Returns KERR_OK, or
@@ -179,7 +194,12 @@ struct api_problem {
     char title[API_PROBLEM_TEXT_SIZE];
     int status;                          /* 100..599 */
     char detail[API_PROBLEM_TEXT_SIZE];  /* may be ""; never personal data */
+    char instance[API_PROBLEM_TYPE_SIZE]; /* may be ""; for POST /api/v1/requests the hub
+                                            sets API_PROBLEM_INSTANCE_KEY + Idempotency-Key */
 };
+
+/* Prefix of the problem "instance" member that names the request it answers. */
+#define API_PROBLEM_INSTANCE_KEY "urn:uuid:"
 
 /* Fills p with type = API_PROBLEM_BASE + slug (slug ^[a-z0-9-]{1,40}$), the
  * status and title/detail truncated on a UTF-8 boundary. KERR_INVALID for a
@@ -191,6 +211,14 @@ enum kerr api_problem_encode(const struct api_problem *p, char **out);
  * strict on types, UTF-8 and status range. */
 enum kerr api_problem_decode(const char *json, size_t len, struct api_problem *out,
                              const char **why);
+
+/* True when p is the hub's own answer to the request sent with idem_key:
+ * type starts with API_PROBLEM_BASE, status equals http_status and instance is
+ * API_PROBLEM_INSTANCE_KEY idem_key (case-insensitive hex). A proxy's or a
+ * captive portal's error page never is; only such an answer may end a queued
+ * item. */
+bool api_problem_is_hubs_answer(const struct api_problem *p, int http_status,
+                                const char *idem_key);
 
 /* Problem slugs used by the hub (type = API_PROBLEM_BASE slug). */
 #define API_SLUG_BAD_REQUEST "bad-request"           /* 400 */

@@ -419,7 +419,10 @@ static pid_t spawn_hub(const char *bin, const char *dir, int *port)
         int null = open("/dev/null", O_WRONLY);
         dup2(null, 2);
         execl(bin, bin, "--listen", "127.0.0.1:0", "--db", db, "--admin-token-file", tok,
-              "--port-file", pf, "--rate", rate_s, "--burst", "1000000", "--quiet", (char *)NULL);
+              "--port-file", pf, "--rate", rate_s, "--burst", "1000000",
+              /* every simulated kiosk connects from 127.0.0.1: lift the
+               * per-address limit above the load's connections (MAX_CONNS) */
+              "--max-conns-per-ip", "4096", "--quiet", (char *)NULL);
         _exit(127);
     }
     for (int i = 0; i < 500; i++) {
@@ -446,7 +449,8 @@ static void usage(FILE *f)
           "  --beat-interval S  seconds between one kiosk's heartbeats (default 30)\n"
           "  --beat-seconds S   length of the heartbeat phase (default 30)\n"
           "  --run-id N         distinguishes runs against one database (default: pid)\n"
-          "The hub must allow the rate (kiosk-hub --rate 1000000/s); --spawn does that.\n",
+          "The hub must allow the rate and the connections from one address\n"
+          "(kiosk-hub --rate 1000000/s --max-conns-per-ip 4096); --spawn does that.\n",
           f);
 }
 

@@ -120,6 +120,7 @@ static int run_phase(struct phase *ph, int nconns, double time_limit_s)
 {
     static struct conn conns[MAX_CONNS];
     int ep = epoll_create1(0), ret = -1;
+    long reopened = 0;
     bool exhausted = false;
     uint64_t deadline = now_us() + (uint64_t)(time_limit_s * 1e6);
     if (ep < 0) return -1;
@@ -179,6 +180,19 @@ static int run_phase(struct phase *ph, int nconns, double time_limit_s)
                 size_t blen, total;
                 int status;
                 if (r < 0 && errno == EAGAIN) break;
+                if (r <= 0 && !c->busy && c->ilen == 0) {
+                    /* idle longer than the hub keeps a kept-alive connection
+                     * (--head-timeout): open a new one, as a client would */
+                    struct epoll_event ev = {.events = EPOLLIN, .data.u32 = evs[k].data.u32};
+                    close(c->fd);
+                    if (conn_open(c) != 0) {
+                        fprintf(stderr, "hub_load: cannot reconnect: %s\n", strerror(errno));
+                        goto out;
+                    }
+                    epoll_ctl(ep, EPOLL_CTL_ADD, c->fd, &ev);
+                    reopened++;
+                    break;
+                }
                 if (r <= 0) {
                     fprintf(stderr, "hub_load: connection closed by hub\n");
                     goto out;
@@ -212,6 +226,7 @@ static int run_phase(struct phase *ph, int nconns, double time_limit_s)
     }
     ret = 0;
 out:
+    if (reopened) fprintf(stderr, "hub_load: reopened %ld idle connections the hub closed\n", reopened);
     for (int i = 0; i < nconns; i++) close(conns[i].fd);
     close(ep);
     return ret;

@@ -150,7 +150,7 @@ http {{
               "17 KB body: nginx's 413, plain HTML")
 
         hub.send_signal(signal.SIGTERM)
-        hub.wait(timeout=20)
+        check(hub.wait(timeout=20) == 0, "hub stops cleanly")
         hub = None
         st, ct, data, ra = call(tls_port, ctx, "127.0.0.4", "GET", "/api/v1/health")
         check(st in (502, 503, 504) and ct.startswith("text/html") and ra == "5"

@@ -17,6 +17,8 @@ PKGS=(
   libpinyin15-dev libpinyin-data libqrencode-dev
   # tests: a standard JSON Schema validator, a real X server for windowed runs
   python3 python3-jsonschema python3-yaml xvfb xauth
+  # tests: the reverse-proxy example (deploy/nginx-kiosk-hub.conf) run for real
+  nginx
 )
 
 missing=()

@@ -120,6 +120,7 @@ static int run_phase(struct phase *ph, int nconns, double time_limit_s)
 {
     static struct conn conns[MAX_CONNS];
     int ep = epoll_create1(0), ret = -1;
+    long reopened = 0;
     bool exhausted = false;
     uint64_t deadline = now_us() + (uint64_t)(time_limit_s * 1e6);
     if (ep < 0) return -1;
@@ -179,6 +180,19 @@ static int run_phase(struct phase *ph, int nconns, double time_limit_s)
                 size_t blen, total;
                 int status;
                 if (r < 0 && errno == EAGAIN) break;
+                if (r <= 0 && !c->busy && c->ilen == 0) {
+                    /* idle longer than the hub keeps a kept-alive connection
+                     * (--head-timeout): open a new one, as a client would */
+                    struct epoll_event ev = {.events = EPOLLIN, .data.u32 = evs[k].data.u32};
+                    close(c->fd);
+                    if (conn_open(c) != 0) {
+                        fprintf(stderr, "hub_load: cannot reconnect: %s\n", strerror(errno));
+                        goto out;
+                    }
+                    epoll_ctl(ep, EPOLL_CTL_ADD, c->fd, &ev);
+                    reopened++;
+                    break;
+                }
                 if (r <= 0) {
                     fprintf(stderr, "hub_load: connection closed by hub\n");
                     goto out;
@@ -212,6 +226,7 @@ static int run_phase(struct phase *ph, int nconns, double time_limit_s)
     }
     ret = 0;
 out:
+    if (reopened) fprintf(stderr, "hub_load: reopened %ld idle connections the hub closed\n", reopened);
     for (int i = 0; i < nconns; i++) close(conns[i].fd);
     close(ep);
     return ret;
@@ -419,7 +434,10 @@ static pid_t spawn_hub(const char *bin, const char *dir, int *port)
         int null = open("/dev/null", O_WRONLY);
         dup2(null, 2);
         execl(bin, bin, "--listen", "127.0.0.1:0", "--db", db, "--admin-token-file", tok,
-              "--port-file", pf, "--rate", rate_s, "--burst", "1000000", "--quiet", (char *)NULL);
+              "--port-file", pf, "--rate", rate_s, "--burst", "1000000",
+              /* every simulated kiosk connects from 127.0.0.1: lift the
+               * per-address limit above the load's connections (MAX_CONNS) */
+              "--max-conns-per-ip", "4096", "--quiet", (char *)NULL);
         _exit(127);
     }
     for (int i = 0; i < 500; i++) {
@@ -446,7 +464,8 @@ static void usage(FILE *f)
           "  --beat-interval S  seconds between one kiosk's heartbeats (default 30)\n"
           "  --beat-seconds S   length of the heartbeat phase (default 30)\n"
           "  --run-id N         distinguishes runs against one database (default: pid)\n"
-          "The hub must allow the rate (kiosk-hub --rate 1000000/s); --spawn does that.\n",
+          "The hub must allow the rate and the connections from one address\n"
+          "(kiosk-hub --rate 1000000/s --max-conns-per-ip 4096); --spawn does that.\n",
           f);
 }
 

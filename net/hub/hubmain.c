@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "hubauth.h"
+#include "hubconn.h"
 #include "hubsrv.h"
 #include "klog.h"
 
@@ -22,7 +23,15 @@ static void usage(FILE *f)
           "  --rate N/s             per-kiosk request rate (default 5/s)\n"
           "  --burst N              per-kiosk burst (default 20)\n"
           "  --threads N            HTTP worker threads (default: one per core)\n"
-          "  --max-conns N          simultaneous connections (default 4096)\n"
+          "  --max-conns N          simultaneous connections (default 512)\n"
+          "  --max-conns-per-ip N   connections per client address (IPv6: per /64),\n"
+          "                         requests in flight behind a trusted proxy (default 32)\n"
+          "  --head-timeout S       whole request head within S seconds (default 10)\n"
+          "  --body-timeout S       whole body within S seconds after the head (default 20)\n"
+          "  --auth-fail-limit N    failed authentications per minute per client address,\n"
+          "                         then 429 with Retry-After (default 10)\n"
+          "  --trusted-proxy ADDR   a reverse proxy (IPv4/IPv6 literal or CIDR) whose\n"
+          "                         X-Forwarded-For names the client; repeatable (max 16)\n"
           "  --port-file FILE       write the bound port there once listening\n"
           "  --quiet                no per-request log lines\n"
           "exit codes: 0 stopped by signal, 1 cannot start, 2 usage\n",
@@ -45,6 +54,8 @@ int main(int argc, char **argv)
 {
     struct hubsrv_config cfg;
     const char *token_file = NULL, *port_file = NULL;
+    const char *trusted[16];
+    size_t ntrusted = 0;
     struct hubsrv *srv = NULL;
     sigset_t set;
     int sig = 0;
@@ -76,6 +87,17 @@ int main(int argc, char **argv)
             cfg.threads = (unsigned)v;
         else if (strcmp(a, "--max-conns") == 0 && parse_num(val, 1, 1000000, &v) == 0)
             cfg.max_conns = (unsigned)v;
+        else if (strcmp(a, "--max-conns-per-ip") == 0 && parse_num(val, 1, 1000000, &v) == 0)
+            cfg.max_conns_per_ip = (unsigned)v;
+        else if (strcmp(a, "--head-timeout") == 0 && parse_num(val, 1, 3600, &v) == 0)
+            cfg.head_timeout_s = (unsigned)v;
+        else if (strcmp(a, "--body-timeout") == 0 && parse_num(val, 1, 3600, &v) == 0)
+            cfg.body_timeout_s = (unsigned)v;
+        else if (strcmp(a, "--auth-fail-limit") == 0 && parse_num(val, 1, 1000000, &v) == 0)
+            cfg.auth_fails_per_min = (unsigned)v;
+        else if (strcmp(a, "--trusted-proxy") == 0 && hubconn_net_valid(val) &&
+                 ntrusted < sizeof trusted / sizeof trusted[0])
+            trusted[ntrusted++] = val;
         else goto bad;
         i++;
         continue;
@@ -84,6 +106,8 @@ int main(int argc, char **argv)
         usage(stderr);
         return 2;
     }
+    cfg.trusted_proxies = trusted;
+    cfg.n_trusted_proxies = ntrusted;
     if (!cfg.db_path || !token_file) {
         usage(stderr);
         return 2;
@@ -107,8 +131,8 @@ int main(int argc, char **argv)
         KLOGE("hub", "start: %s", kerr_str(e));
         return e == KERR_USAGE ? 2 : 1;
     }
-    KLOGI("hub", "listening on %s port %u, db %s, rate %.3g/s burst %.3g", cfg.listen,
-          (unsigned)hubsrv_port(srv), cfg.db_path, cfg.rate, cfg.burst);
+    KLOGI("hub", "listening on %s port %u, db %s, rate %.3g/s burst %.3g, %zu trusted proxies",
+          cfg.listen, (unsigned)hubsrv_port(srv), cfg.db_path, cfg.rate, cfg.burst, ntrusted);
     if (port_file) {
         char tmp[4096];
         FILE *f;

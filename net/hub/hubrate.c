@@ -1,13 +1,14 @@
 #include "hubrate.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define SLOTS 32768 /* power of two; only authenticated kiosks get a slot */
+#define SLOTS 32768 /* power of two; kiosks after auth, addresses after a failure */
 
 struct slot {
-    char id[33];
+    char id[HUBRATE_KEY_MAX + 1];
     double tokens;
     uint64_t last_ms;
 };
@@ -49,42 +50,68 @@ static uint32_t hash(const char *s)
     return h;
 }
 
-bool hubrate_take(struct hubrate *r, const char *id, uint64_t now_ms, int *retry_after_s)
+/* The slot of id, a new full one when insert (NULL when absent and not
+ * insert), refilled up to now_ms. Called with the lock held. */
+static struct slot *slot_find(struct hubrate *r, const char *id, uint64_t now_ms, bool insert)
 {
     struct slot *s;
     uint32_t i;
-    bool ok;
-    pthread_mutex_lock(&r->lock);
-    if (r->used > SLOTS * 3 / 4) {
-        /* more kiosks than a district has: forget every bucket (all full) */
+    char key[HUBRATE_KEY_MAX + 1];
+    snprintf(key, sizeof key, "%s", id);
+    if (insert && r->used > SLOTS * 3 / 4) {
+        /* more keys than a district has: forget every bucket (all full) */
         memset(r->slots, 0, SLOTS * sizeof *r->slots);
         r->used = 0;
     }
-    for (i = hash(id) & (SLOTS - 1);; i = (i + 1) & (SLOTS - 1)) {
+    for (i = hash(key) & (SLOTS - 1);; i = (i + 1) & (SLOTS - 1)) {
         s = &r->slots[i];
         if (s->id[0] == '\0') {
-            strncpy(s->id, id, sizeof s->id - 1);
+            if (!insert) return NULL;
+            memcpy(s->id, key, sizeof key);
             s->tokens = r->burst;
             s->last_ms = now_ms;
             r->used++;
             break;
         }
-        if (strcmp(s->id, id) == 0) break;
+        if (strcmp(s->id, key) == 0) break;
     }
     if (now_ms > s->last_ms) {
         s->tokens += (double)(now_ms - s->last_ms) * r->rate / 1000.0;
         if (s->tokens > r->burst) s->tokens = r->burst;
         s->last_ms = now_ms;
     }
+    return s;
+}
+
+static int retry_after(const struct hubrate *r, const struct slot *s)
+{
+    double wait = (1.0 - s->tokens) / r->rate;
+    int w = (int)wait;
+    if (w < wait) w++;
+    return w < 1 ? 1 : w;
+}
+
+bool hubrate_take(struct hubrate *r, const char *id, uint64_t now_ms, int *retry_after_s)
+{
+    struct slot *s;
+    bool ok;
+    pthread_mutex_lock(&r->lock);
+    s = slot_find(r, id, now_ms, true);
     ok = s->tokens >= 1.0;
-    if (ok) {
-        s->tokens -= 1.0;
-    } else {
-        double wait = (1.0 - s->tokens) / r->rate;
-        int w = (int)wait;
-        if (w < wait) w++;
-        *retry_after_s = w < 1 ? 1 : w;
-    }
+    if (ok) s->tokens -= 1.0;
+    else *retry_after_s = retry_after(r, s);
+    pthread_mutex_unlock(&r->lock);
+    return ok;
+}
+
+bool hubrate_peek(struct hubrate *r, const char *id, uint64_t now_ms, int *retry_after_s)
+{
+    struct slot *s;
+    bool ok;
+    pthread_mutex_lock(&r->lock);
+    s = slot_find(r, id, now_ms, false);
+    ok = !s || s->tokens >= 1.0;
+    if (!ok) *retry_after_s = retry_after(r, s);
     pthread_mutex_unlock(&r->lock);
     return ok;
 }

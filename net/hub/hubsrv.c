@@ -15,6 +15,7 @@
 
 #include "api.h"
 #include "hubauth.h"
+#include "hubconn.h"
 #include "hubrate.h"
 #include "hubstore.h"
 #include "kclock.h"
@@ -30,6 +31,8 @@ struct hubsrv {
     struct MHD_Daemon *mhd;
     struct hubstore *store;
     struct hubrate *rate;
+    struct hubrate *auth_fails; /* failed authentications per client address key */
+    struct hubconn *conn;       /* connection-level defences */
     uint8_t admin_hash[32];
     bool log_requests;
     uint16_t port;
@@ -84,8 +87,17 @@ struct hreq {
     int status;
     char *canon; /* canonical help request, alive until the job is done */
     char token[HUBAUTH_TOKEN_LEN + 1]; /* a new kiosk's token, shown once */
+    struct hubconn_client client;      /* who sent it (forwarded address behind a proxy) */
     struct hubstore_job job;
 };
+
+/* The client address of r for log lines ("-" when unknown): the TCP peer, or
+ * behind a trusted proxy the forwarded one. Request handlers use this, never
+ * the socket's peer or X-Forwarded-For themselves. */
+static const char *hreq_client_addr(const struct hreq *r)
+{
+    return r->client.addr[0] ? r->client.addr : "-";
+}
 
 /* ---- helpers -------------------------------------------------------------- */
 
@@ -309,6 +321,24 @@ static enum who authenticate(struct hreq *r, bool *revoked)
         return WHO_KIOSK;
     r->kiosk[0] = '\0';
     return WHO_NONE;
+}
+
+/* False (with *retry) while r's client address has used up its failed
+ * authentications: it is refused before its token is even looked at. */
+static bool auth_allowed(const struct hreq *r, int *retry)
+{
+    return !r->srv->auth_fails ||
+           hubrate_peek(r->srv->auth_fails, r->client.key, kclock_mono_ms(), retry);
+}
+
+/* r presented a token that is wrong, revoked or malformed: count it against
+ * its client address. A request without Authorization is not a guess. */
+static void auth_failed(const struct hreq *r)
+{
+    int retry;
+    if (r->srv->auth_fails &&
+        MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION))
+        (void)hubrate_take(r->srv->auth_fails, r->client.key, kclock_mono_ms(), &retry);
 }
 
 /* ---- writes: submit, suspend, resume -------------------------------------- */
@@ -691,6 +721,11 @@ static bool on_headers(struct hreq *r, enum MHD_Result *ret)
         return true;
     }
     if (r->route == R_HEALTH) return false;
+    if (!auth_allowed(r, &retry)) {
+        *ret = send_problem_ex(r, 429, API_SLUG_RATE_LIMITED, "Too many requests",
+                               "too many failed authentications from this address", retry, NULL);
+        return true;
+    }
     r->who = authenticate(r, &revoked);
     {
         bool admin_route = r->route >= R_ADMIN_KIOSKS && r->route <= R_ADMIN_STATUS;
@@ -702,6 +737,7 @@ static bool on_headers(struct hreq *r, enum MHD_Result *ret)
                 *ret = send_problem(r, 403, API_SLUG_FORBIDDEN, "Forbidden",
                                     "this endpoint needs the admin token");
             } else {
+                if (r->who == WHO_NONE) auth_failed(r);
                 *ret = send_problem(r, 401, API_SLUG_UNAUTHORIZED, "Unauthorized",
                                     revoked ? "token revoked" : "missing or wrong bearer token");
             }
@@ -739,6 +775,9 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
         r->t0 = kclock_mono_ms();
         snprintf(r->method, sizeof r->method, "%s", method);
         r->route = utf8_valid(url, strlen(url)) ? route_match(url, r->arg, &r->arg_long) : R_NONE;
+        if (!hubconn_request_begin(srv->conn, conn, &r->client))
+            return send_problem_ex(r, 429, API_SLUG_RATE_LIMITED, "Too many requests",
+                                   "too many requests in flight from this address", 1, NULL);
         if (on_headers(r, &ret)) return ret;
         r->state = S_BODY;
         return MHD_YES;
@@ -768,6 +807,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
             return send_problem(r, 400, API_SLUG_BAD_REQUEST, "Bad request", "unexpected body");
         return send_problem(r, 413, API_SLUG_TOO_LARGE, "Body too large", "at most 16384 bytes");
     }
+    hubconn_request_received(srv->conn, conn);
     return dispatch(r);
 }
 
@@ -776,13 +816,13 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 {
     struct hubsrv *srv = cls;
     struct hreq *r = *con_cls;
-    (void)conn;
+    hubconn_request_end(srv->conn, conn);
     if (!r) return;
     if (srv->log_requests) {
         uint64_t ms = kclock_mono_ms() - r->t0;
-        klog(KLOG_INFO, "hub", "%s %s %d %llums kiosk=%s%s", r->method, route_path[r->route],
-             r->status, (unsigned long long)ms,
-             r->who == WHO_ADMIN ? "admin" : r->kiosk[0] ? r->kiosk : "-",
+        klog(KLOG_INFO, "hub", "%s %s %d %llums kiosk=%s ip=%s%s", r->method,
+             route_path[r->route], r->status, (unsigned long long)ms,
+             r->who == WHO_ADMIN ? "admin" : r->kiosk[0] ? r->kiosk : "-", hreq_client_addr(r),
              toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " aborted");
     }
     free(r->body);
@@ -799,6 +839,14 @@ enum kerr hubsrv_start(const struct hubsrv_config *cfg, struct hubsrv **out)
     unsigned threads = cfg->threads;
     enum kerr res;
     const union MHD_DaemonInfo *info;
+    struct hubconn_config cc = {
+        .max_per_ip = cfg->max_conns_per_ip ? cfg->max_conns_per_ip : HUBSRV_MAX_CONNS_PER_IP,
+        .head_ms = 1000u * (cfg->head_timeout_s ? cfg->head_timeout_s : HUBSRV_HEAD_TIMEOUT_S),
+        .body_ms = 1000u * (cfg->body_timeout_s ? cfg->body_timeout_s : HUBSRV_BODY_TIMEOUT_S),
+        .trusted = cfg->trusted_proxies,
+        .ntrusted = cfg->n_trusted_proxies,
+    };
+    double fails = cfg->auth_fails_per_min ? cfg->auth_fails_per_min : HUBSRV_AUTH_FAILS_PER_MIN;
     *out = NULL;
     if (hubsrv_parse_listen(cfg->listen, &ss, &sslen) != KERR_OK) return KERR_USAGE;
     s = calloc(1, sizeof *s);
@@ -806,22 +854,31 @@ enum kerr hubsrv_start(const struct hubsrv_config *cfg, struct hubsrv **out)
     memcpy(s->admin_hash, cfg->admin_hash, sizeof s->admin_hash);
     s->log_requests = cfg->log_requests;
     s->rate = hubrate_new(cfg->rate, cfg->burst);
+    /* a bucket of `fails` failures that refills over a minute */
+    s->auth_fails = hubrate_new(fails / 60.0, fails);
     res = KERR_NOMEM;
-    if (!s->rate) goto fail;
+    if (!s->rate || !s->auth_fails) goto fail;
+    res = hubconn_new(&cc, &s->conn);
+    if (res != KERR_OK) goto fail;
     res = hubstore_open(cfg->db_path, &s->store);
     if (res != KERR_OK) goto fail;
     if (threads == 0) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);
         threads = n > 0 ? (unsigned)n : 1;
     }
+    /* Per-address limits are hubconn's accept policy, not MHD's
+     * PER_IP_CONNECTION_LIMIT: that one would count a trusted proxy as one
+     * client. The connection timeout is MHD's idle timeout; the deadlines
+     * for a whole head and body are hubconn's. */
     s->mhd = MHD_start_daemon(
         MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME |
             (((struct sockaddr *)&ss)->sa_family == AF_INET6 ? MHD_USE_IPv6 : 0),
-        0, NULL, NULL, on_access, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-        MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT,
-        cfg->max_conns ? cfg->max_conns : 4096u, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
-        MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-        MHD_OPTION_END);
+        0, hubconn_on_accept, s->conn, on_access, s, MHD_OPTION_SOCK_ADDR,
+        (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE, threads,
+        MHD_OPTION_CONNECTION_LIMIT, cfg->max_conns ? cfg->max_conns : HUBSRV_MAX_CONNS,
+        MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_NOTIFY_CONNECTION,
+        hubconn_on_connection, s->conn, MHD_OPTION_END);
     res = KERR_NET;
     if (!s->mhd) {
         KLOGE("hub", "cannot listen on %s", cfg->listen);
@@ -851,7 +908,9 @@ void hubsrv_stop(struct hubsrv *s)
         usleep(50000);
         MHD_stop_daemon(s->mhd);
     }
+    hubconn_free(s->conn);
     hubstore_close(s->store);
     hubrate_free(s->rate);
+    hubrate_free(s->auth_fails);
     free(s);
 }

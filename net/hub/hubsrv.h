@@ -2,7 +2,8 @@
  * implementing net/api/openapi.yaml and net/api/admin.openapi.yaml on top of
  * hubstore. Writes are suspended connections resumed by the store's writer
  * after its group commit. One log line per request: method, path template,
- * status, milliseconds, kiosk id; never a body field. The caller owns the
+ * status, milliseconds, kiosk id, client address (hubconn: behind a trusted
+ * proxy the forwarded one); never a body field. The caller owns the
  * server: start and stop it from one thread (main); MHD runs its own. */
 #ifndef HUBSRV_H
 #define HUBSRV_H
@@ -22,13 +23,26 @@ struct hubsrv_config {
     double rate;            /* kiosk requests per second per kiosk (token bucket) */
     double burst;           /* bucket size */
     unsigned threads;       /* MHD worker threads; 0 = one per core */
-    unsigned max_conns;     /* simultaneous connections; 0 = 4096 */
+    unsigned max_conns;     /* simultaneous connections; 0 = HUBSRV_MAX_CONNS */
     bool log_requests;      /* one line per request on stderr */
+    /* connection-level defences (hubconn) */
+    unsigned max_conns_per_ip;   /* per client address; 0 = HUBSRV_MAX_CONNS_PER_IP */
+    unsigned head_timeout_s;     /* whole request head; 0 = HUBSRV_HEAD_TIMEOUT_S */
+    unsigned body_timeout_s;     /* whole body after the head; 0 = HUBSRV_BODY_TIMEOUT_S */
+    unsigned auth_fails_per_min; /* per client address, then 429; 0 = HUBSRV_AUTH_FAILS_PER_MIN */
+    const char *const *trusted_proxies; /* addresses or CIDRs whose X-Forwarded-For counts */
+    size_t n_trusted_proxies;
 };
 
+#define HUBSRV_MAX_CONNS 512          /* ~100 kiosks x 3 + admins, doubled */
+#define HUBSRV_MAX_CONNS_PER_IP 32
+#define HUBSRV_HEAD_TIMEOUT_S 10
+#define HUBSRV_BODY_TIMEOUT_S 20
+#define HUBSRV_AUTH_FAILS_PER_MIN 10
+
 /* Opens the store and starts listening. On failure returns KERR_USAGE (bad
- * listen address), KERR_DB/KERR_IO (database), KERR_NET (cannot bind) or
- * KERR_NOMEM, and *out is NULL. */
+ * listen address or trusted proxy), KERR_DB/KERR_IO (database), KERR_NET
+ * (cannot bind) or KERR_NOMEM, and *out is NULL. */
 enum kerr hubsrv_start(const struct hubsrv_config *cfg, struct hubsrv **out);
 
 /* The TCP port actually bound (useful with port 0). */

@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 
 #include "hubauth.h"
+#include "hubconn.h"
 #include "hubrate.h"
 #include "hubsrv.h"
 #include "hubstore.h"
@@ -33,6 +34,40 @@ static void test_rate(void)
     CHECK(!hubrate_take(r, "x", 0, &retry));
     CHECK(retry == 10);
     hubrate_free(r);
+}
+
+/* The auth-failure limiter: peek never takes, an unknown key is allowed,
+ * and keys as long as an IPv6 address in text are told apart. */
+static void test_rate_peek(void)
+{
+    struct hubrate *r = hubrate_new(10.0 / 60.0, 10); /* 10 a minute */
+    const char *a = "2001:db8:aaaa:bbbb::/64", *b = "2001:db8:aaaa:bbbc::/64";
+    int retry = 0;
+    CHECK(hubrate_peek(r, a, 0, &retry));
+    for (int i = 0; i < 10; i++) CHECK(hubrate_take(r, a, 0, &retry));
+    CHECK(!hubrate_peek(r, a, 0, &retry));
+    CHECK(retry == 6);
+    CHECK(!hubrate_peek(r, a, 5900, &retry)); /* peeking took nothing back */
+    CHECK(hubrate_peek(r, a, 6000, &retry));
+    CHECK(hubrate_peek(r, b, 0, &retry));
+    CHECK(hubrate_peek(r, "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255", 0, &retry));
+    hubrate_free(r);
+}
+
+static void test_trusted_proxy_syntax(void)
+{
+    CHECK(hubconn_net_valid("127.0.0.1"));
+    CHECK(hubconn_net_valid("10.0.0.0/8"));
+    CHECK(hubconn_net_valid("::1"));
+    CHECK(hubconn_net_valid("fd00::/8"));
+    CHECK(hubconn_net_valid("0.0.0.0/0"));
+    CHECK(!hubconn_net_valid("10.0.0.0/33"));
+    CHECK(!hubconn_net_valid("fd00::/129"));
+    CHECK(!hubconn_net_valid("10.0.0.0/"));
+    CHECK(!hubconn_net_valid("proxy.local"));
+    CHECK(!hubconn_net_valid("10.0.0.1:80"));
+    CHECK(!hubconn_net_valid(""));
+    CHECK(!hubconn_net_valid(NULL));
 }
 
 static void test_depth(void)
@@ -118,6 +153,8 @@ static void test_transitions(void)
 int main(void)
 {
     test_rate();
+    test_rate_peek();
+    test_trusted_proxy_syntax();
     test_depth();
     test_listen();
     test_auth();

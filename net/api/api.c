@@ -1,7 +1,9 @@
 #include "api.h"
 
+#include <arpa/inet.h>
 #include <cJSON.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -160,6 +162,73 @@ void api_time_format(int64_t wall_ms, char out[API_TIME_SIZE])
     if (wall_ms < 0 || !gmtime_r(&t, &tm) ||
         strftime(out, API_TIME_SIZE, "%Y-%m-%dT%H:%M:%SZ", &tm) != API_TIME_SIZE - 1)
         snprintf(out, API_TIME_SIZE, "1970-01-01T00:00:00Z");
+}
+
+/* A dotted quad of exactly four decimal numbers 0..255 without leading
+ * zeros, over s[0..n); its first number in *first. */
+static bool quad_ok(const char *s, size_t n, int *first)
+{
+    size_t i = 0;
+    for (int part = 0; part < 4; part++) {
+        int v = 0, digits = 0;
+        if (part > 0) {
+            if (i >= n || s[i] != '.') return false;
+            i++;
+        }
+        while (i < n && is_digit(s[i]) && digits < 4) {
+            v = v * 10 + (s[i++] - '0');
+            digits++;
+        }
+        if (digits == 0 || digits > 3 || v > 255 || (digits > 1 && s[i - digits] == '0'))
+            return false;
+        if (part == 0) *first = v;
+    }
+    return i == n;
+}
+
+bool api_url_is_loopback_http(const char *url)
+{
+    static const char scheme[] = "http://";
+    const char *host, *end, *port = NULL;
+    size_t n;
+    int first = -1;
+    if (!url || strncasecmp(url, scheme, sizeof scheme - 1) != 0) return false;
+    host = url + sizeof scheme - 1;
+    end = host + strcspn(host, "/?#");
+    /* '@' is userinfo, '\\' a path to some parsers, '%' an escape: none is
+     * needed to reach loopback, so any of them refuses the URL */
+    for (const char *p = host; p < end; p++)
+        if (*p == '@' || *p == '\\' || *p == '%' || (unsigned char)*p <= ' ') return false;
+    if (*host == '[') {
+        const char *rb = memchr(host, ']', (size_t)(end - host));
+        char v6[64];
+        struct in6_addr a;
+        if (!rb || (size_t)(rb - host - 1) >= sizeof v6) return false;
+        memcpy(v6, host + 1, (size_t)(rb - host - 1));
+        v6[rb - host - 1] = '\0';
+        if (inet_pton(AF_INET6, v6, &a) != 1 || memcmp(&a, &in6addr_loopback, sizeof a) != 0)
+            return false;
+        if (rb + 1 < end && rb[1] != ':') return false;
+        if (rb + 1 < end) port = rb + 2;
+    } else {
+        const char *colon = memchr(host, ':', (size_t)(end - host));
+        const char *hend = colon ? colon : end;
+        n = (size_t)(hend - host);
+        if (!(n == 9 && strncasecmp(host, "localhost", 9) == 0) &&
+            !(quad_ok(host, n, &first) && first == 127))
+            return false;
+        if (colon) port = colon + 1;
+    }
+    if (port) {
+        long v = 0;
+        if (port == end || end - port > 5) return false;
+        for (const char *p = port; p < end; p++) {
+            if (!is_digit(*p)) return false;
+            v = v * 10 + (*p - '0');
+        }
+        if (v < 1 || v > 65535) return false;
+    }
+    return true;
 }
 
 /* ---- text checks ---- */

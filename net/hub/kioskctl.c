@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "api.h"
 #include "utf8.h"
@@ -34,8 +35,11 @@ static void usage(FILE *f)
           "  --hub URL          hub base URL, e.g. http://127.0.0.1:8080 (env KIOSK_HUB)\n"
           "  --token-file FILE  file with the admin token (env KIOSK_HUB_TOKEN_FILE)\n"
           "  --json             print the hub's JSON instead of a table\n"
+          "  --insecure         allow plain http:// to a hub that is not this machine\n"
+          "                     (the admin token then crosses the network unencrypted)\n"
           "exit codes:\n"
-          "  0 ok, 1 hub error or not found, 2 usage, 3 cannot reach the hub,\n"
+          "  0 ok, 1 hub error or not found, 2 usage (also: plain http to another\n"
+          "  host without --insecure), 3 cannot reach the hub,\n"
           "  4 authentication refused (401/403), 5 conflict (409: kiosk exists,\n"
           "  status change not allowed)\n",
           f);
@@ -400,6 +404,7 @@ int main(int argc, char **argv)
                *limit = NULL;
     const char *pos[4];
     int npos = 0, ret;
+    bool insecure = false;
 
     memset(&c, 0, sizeof c);
     c.hub = getenv("KIOSK_HUB");
@@ -411,6 +416,8 @@ int main(int argc, char **argv)
             return EX_OK;
         } else if (strcmp(a, "--json") == 0) {
             c.json = true;
+        } else if (strcmp(a, "--insecure") == 0) {
+            insecure = true;
         } else if (strcmp(a, "--hub") == 0 && has) {
             c.hub = argv[++i];
         } else if (strcmp(a, "--token-file") == 0 && has) {
@@ -438,9 +445,21 @@ int main(int argc, char **argv)
     }
     {
         size_t n = strlen(c.hub);
-        if (strncmp(c.hub, "http://", 7) != 0 && strncmp(c.hub, "https://", 8) != 0) {
+        bool plain = strncasecmp(c.hub, "http://", 7) == 0;
+        if (!plain && strncasecmp(c.hub, "https://", 8) != 0) {
             fprintf(stderr, "kioskctl: --hub must start with http:// or https://\n");
             return EX_USAGE;
+        }
+        /* the admin token goes in a header: plain http only to this machine */
+        if (plain && !api_url_is_loopback_http(c.hub)) {
+            if (!insecure) {
+                fprintf(stderr, "kioskctl: refusing to send the admin token over plain http to a "
+                                "host that is not this machine (only 127.0.0.0/8, [::1] and "
+                                "localhost); use https://, or --insecure to send it anyway\n");
+                return EX_USAGE;
+            }
+            fprintf(stderr, "kioskctl: warning: --insecure: the admin token goes over plain "
+                            "http to another host, readable by anyone on the way\n");
         }
         if (n > 0 && c.hub[n - 1] == '/') {
             static char trimmed[1024];

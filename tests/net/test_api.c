@@ -1,6 +1,7 @@
 /* The wire codecs: valid messages round-trip to the same canonical JSON;
  * malformed ids, tickets, lengths, charsets and types are refused with the
  * right kerr. All data here is sample data. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,6 +23,42 @@ static enum kerr decode_with(const char *from, const char *to)
     if (!p) return KERR__COUNT;
     snprintf(buf, sizeof buf, "%.*s%s%s", (int)(p - sample_req), sample_req, to, p + strlen(from));
     return api_help_request_decode(buf, strlen(buf), &r, NULL);
+}
+
+/* plain http may carry a secret only to this machine */
+static void test_loopback_url(void)
+{
+    static const char *const yes[] = {
+        "http://127.0.0.1", "http://127.0.0.1/", "http://127.0.0.1:8080", "http://127.0.0.1:8080/",
+        "http://127.1.2.3:1/api", "http://127.255.255.255", "http://[::1]", "http://[::1]:8080/x",
+        "http://[0:0:0:0:0:0:0:1]:80", "http://localhost", "http://LocalHost:65535/",
+        "HTTP://127.0.0.1:8080", "Http://localhost?x", "http://127.0.0.1#frag",
+    };
+    static const char *const no[] = {
+        "https://127.0.0.1", "https://localhost:8443", "ftp://127.0.0.1", "http:/127.0.0.1",
+        "127.0.0.1:8080", "http://", "http:///x", "http://127.attacker.example",
+        "http://127.attacker.example:8080/", "http://127.0.0.1.attacker.example",
+        "http://localhost.attacker.example", "http://localhost.", "http://localhostx",
+        "http://127.0.0.1@evil.example/", "http://user@127.0.0.1/", "http://a:b@localhost/",
+        "http://evil.example#@127.0.0.1", "http://evil.example/?@127.0.0.1",
+        "http://evil.example\\@127.0.0.1", "http://127.0.0.1\\@evil.example",
+        "http://127.1", "http://127.0.1", "http://0177.0.0.1", "http://0x7f.0.0.1",
+        "http://127.0.0.01", "http://127.0.0.256", "http://127.0.0.1.", "http://128.0.0.1",
+        "http://10.0.0.1", "http://0.0.0.0", "http://[::2]", "http://[::ffff:127.0.0.1]",
+        "http://[::1", "http://[::1]x", "http://::1", "http://127.0.0.1:", "http://127.0.0.1:0",
+        "http://127.0.0.1:65536", "http://127.0.0.1:123456", "http://127.0.0.1:80a",
+        "http://%31%32%37.0.0.1", "http://127.0.0.1%2f@evil.example", "http://127.0.0.1 x",
+        "http://evil.example/127.0.0.1", "", "http://localhost:8080@evil.example",
+    };
+    for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++) {
+        if (!api_url_is_loopback_http(yes[i])) fprintf(stderr, "  refused %s\n", yes[i]);
+        CHECK(api_url_is_loopback_http(yes[i]));
+    }
+    for (size_t i = 0; i < sizeof no / sizeof no[0]; i++) {
+        if (api_url_is_loopback_http(no[i])) fprintf(stderr, "  accepted %s\n", no[i]);
+        CHECK(!api_url_is_loopback_http(no[i]));
+    }
+    CHECK(!api_url_is_loopback_http(NULL));
 }
 
 /* Check codes: six ASCII digits, nothing else; made uniformly at random. */
@@ -373,6 +410,7 @@ int main(void)
         CHECK(api_problem_decode("{\"status\":404,\"title\":7}", 25, &q, NULL) == KERR_PARSE);
     }
     test_check_code();
+    test_loopback_url();
     test_optional_members();
     test_problem_instance();
     test_canonical_bytes();

@@ -52,8 +52,23 @@ static const char schema[] =
     " id INTEGER PRIMARY KEY, ticket TEXT NOT NULL REFERENCES requests(ticket),"
     " from_status TEXT, to_status TEXT NOT NULL, note TEXT, at TEXT NOT NULL,"
     " actor TEXT NOT NULL);"
-    "CREATE INDEX IF NOT EXISTS history_by_ticket ON history(ticket, id);"
-    "PRAGMA user_version = 1;";
+    "CREATE INDEX IF NOT EXISTS history_by_ticket ON history(ticket, id);";
+
+/* Schema changes after version 1, in order: migrations[i] takes a database
+ * from user_version i + 1 to i + 2, in one transaction with the new
+ * user_version. A new database gets the version 1 tables above, then every
+ * step. Never edit a step that has shipped; add one. */
+static const char *const migrations[] = {
+    /* 2: the ticket check code and the receipt's ticket as columns, for
+     * lookups (bodies stored since the codec knew them carry them already) */
+    "ALTER TABLE requests ADD COLUMN check_code TEXT;"
+    "ALTER TABLE requests ADD COLUMN receipt_ticket TEXT;"
+    "UPDATE requests SET check_code = json_extract(body, '$.check'),"
+    " receipt_ticket = json_extract(body, '$.receipt_ticket');"
+    "CREATE INDEX requests_by_receipt ON requests(receipt_ticket)"
+    " WHERE receipt_ticket IS NOT NULL;",
+};
+#define SCHEMA_VERSION (1 + (int)(sizeof migrations / sizeof migrations[0]))
 
 void hubstore_now(char *out, size_t cap)
 {
@@ -119,7 +134,8 @@ static int prepare_writer(struct hubstore *st)
     rc |= prep(db, &st->req_ticket, "SELECT 1 FROM requests WHERE ticket=?1");
     rc |= prep(db, &st->req_insert,
                "INSERT INTO requests(ticket,kiosk_id,idem_key,body_hash,category,body,status,"
-               "note,received_at,updated_at,answer) VALUES(?1,?2,?3,?4,?5,?6,'new',NULL,?7,?7,?8)");
+               "note,received_at,updated_at,answer,check_code,receipt_ticket)"
+               " VALUES(?1,?2,?3,?4,?5,?6,'new',NULL,?7,?7,?8,?9,?10)");
     rc |= prep(db, &st->hist_insert,
                "INSERT INTO history(ticket,from_status,to_status,note,at,actor)"
                " VALUES(?1,?2,?3,?4,?5,?6)");
@@ -187,7 +203,9 @@ static int job_req_put(struct hubstore *st, struct hubstore_job *j, const char *
     rc = sqlite3_step(s);
     sqlite3_reset(s);
     if (rc == SQLITE_ROW) {
-        j->result = 409; /* the ticket belongs to another key */
+        /* the ticket belongs to another key; nothing is stored under this
+         * key, so the kiosk may send it again with a new ticket */
+        j->result = 409;
         return 0;
     }
     if (rc != SQLITE_DONE) return -1;
@@ -213,6 +231,8 @@ static int job_req_put(struct hubstore *st, struct hubstore_job *j, const char *
     bind_text(s, 6, j->body);
     bind_text(s, 7, now);
     bind_text(s, 8, j->answer);
+    bind_text(s, 9, j->check[0] ? j->check : NULL);
+    bind_text(s, 10, j->receipt_ticket[0] ? j->receipt_ticket : NULL);
     rc = sqlite3_step(s);
     sqlite3_reset(s);
     if (rc != SQLITE_DONE) return -1;
@@ -476,6 +496,43 @@ enum kerr hubstore_run(struct hubstore *st, struct hubstore_job *job)
 
 /* ---- open / close -------------------------------------------------------- */
 
+/* Brings the database to SCHEMA_VERSION. KERR_DB on failure (logged), also
+ * for a database newer than this hub. */
+static enum kerr migrate(sqlite3 *db)
+{
+    sqlite3_stmt *s = NULL;
+    int v = -1;
+    if (sqlite3_exec(db, schema, NULL, NULL, NULL) != SQLITE_OK) goto fail;
+    if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK) goto fail;
+    if (sqlite3_step(s) == SQLITE_ROW) v = sqlite3_column_int(s, 0);
+    sqlite3_finalize(s);
+    if (v < 0 || v > SCHEMA_VERSION) {
+        KLOGE("hubstore", "schema version %d, this hub knows 1..%d", v, SCHEMA_VERSION);
+        return KERR_DB;
+    }
+    if (v == 0) { /* just created: the tables above are version 1 */
+        v = 1;
+        if (sqlite3_exec(db, "PRAGMA user_version = 1", NULL, NULL, NULL) != SQLITE_OK) goto fail;
+    }
+    for (; v < SCHEMA_VERSION; v++) {
+        char set[48];
+        snprintf(set, sizeof set, "PRAGMA user_version = %d;", v + 1);
+        if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) goto fail;
+        if (sqlite3_exec(db, migrations[v - 1], NULL, NULL, NULL) != SQLITE_OK ||
+            sqlite3_exec(db, set, NULL, NULL, NULL) != SQLITE_OK ||
+            sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+            KLOGE("hubstore", "migration to version %d: %s", v + 1, sqlite3_errmsg(db));
+            sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+            return KERR_DB;
+        }
+        KLOGI("hubstore", "database migrated to schema version %d", v + 1);
+    }
+    return KERR_OK;
+fail:
+    KLOGE("hubstore", "schema: %s", sqlite3_errmsg(db));
+    return KERR_DB;
+}
+
 enum kerr hubstore_open(const char *path, struct hubstore **out)
 {
     struct hubstore *st = calloc(1, sizeof *st);
@@ -488,11 +545,8 @@ enum kerr hubstore_open(const char *path, struct hubstore **out)
     pthread_cond_init(&st->qwake, NULL);
     res = db_open(path, false, &st->wdb);
     if (res != KERR_OK) goto fail;
-    if (sqlite3_exec(st->wdb, schema, NULL, NULL, NULL) != SQLITE_OK) {
-        KLOGE("hubstore", "schema: %s", sqlite3_errmsg(st->wdb));
-        res = KERR_DB;
-        goto fail;
-    }
+    res = migrate(st->wdb);
+    if (res != KERR_OK) goto fail;
     res = KERR_DB;
     if (prepare_writer(st) != 0) goto fail;
     for (int i = 0; i < READERS; i++) {
@@ -599,30 +653,46 @@ out:
     return res;
 }
 
-enum kerr hubstore_ticket_status(struct hubstore *st, const char *ticket,
-                                 struct api_ticket_status *out, char *owner)
+/* Equal strings without an early exit on the first differing byte. */
+static bool same_secret(const char *a, const char *b)
+{
+    size_t n = strlen(a);
+    unsigned char d = (unsigned char)(n != strlen(b));
+    for (size_t i = 0; i < n && b[i]; i++) d |= (unsigned char)(a[i] ^ b[i]);
+    return d == 0;
+}
+
+enum kerr hubstore_ticket_status(struct hubstore *st, const char *ticket, const char *check,
+                                 struct api_ticket_status *out)
 {
     int r = reader_get(st);
     enum kerr res = KERR_DB;
-    sqlite3_stmt *s = rprep(st->rdb[r], "SELECT ticket, status, note, updated_at, category,"
-                                        " kiosk_id FROM requests WHERE ticket=?1");
+    sqlite3_stmt *s = rprep(st->rdb[r],
+                            check ? "SELECT status, note, updated_at, category, check_code"
+                                    " FROM requests WHERE (ticket=?1 OR receipt_ticket=?1)"
+                                    " AND check_code IS NOT NULL ORDER BY ticket=?1 DESC"
+                                  : "SELECT status, note, updated_at, category"
+                                    " FROM requests WHERE ticket=?1");
     int rc;
     memset(out, 0, sizeof *out);
     if (!s) goto out;
     bind_text(s, 1, ticket);
-    rc = sqlite3_step(s);
+    /* by ticket or by the receipt's ticket (after a renumbering): at most a
+     * few rows, told apart by their check code */
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+        if (!check || same_secret((const char *)sqlite3_column_text(s, 4), check)) break;
     if (rc == SQLITE_DONE) res = KERR_NOTFOUND;
     if (rc != SQLITE_ROW) goto out;
     res = KERR_CORRUPT;
-    snprintf(out->ticket, sizeof out->ticket, "%s", (const char *)sqlite3_column_text(s, 0));
-    if (api_ticket_state_parse((const char *)sqlite3_column_text(s, 1), &out->status) != KERR_OK)
+    /* the ticket asked for: the number the person holds */
+    snprintf(out->ticket, sizeof out->ticket, "%s", ticket);
+    if (api_ticket_state_parse((const char *)sqlite3_column_text(s, 0), &out->status) != KERR_OK)
         goto out;
-    out->note_null = sqlite3_column_type(s, 2) == SQLITE_NULL;
+    out->note_null = sqlite3_column_type(s, 1) == SQLITE_NULL;
     if (!out->note_null)
-        snprintf(out->note, sizeof out->note, "%s", (const char *)sqlite3_column_text(s, 2));
-    snprintf(out->updated_at, sizeof out->updated_at, "%s", (const char *)sqlite3_column_text(s, 3));
-    snprintf(out->category, sizeof out->category, "%s", (const char *)sqlite3_column_text(s, 4));
-    snprintf(owner, HUBSTORE_ID_MAX + 1, "%s", (const char *)sqlite3_column_text(s, 5));
+        snprintf(out->note, sizeof out->note, "%s", (const char *)sqlite3_column_text(s, 1));
+    snprintf(out->updated_at, sizeof out->updated_at, "%s", (const char *)sqlite3_column_text(s, 2));
+    snprintf(out->category, sizeof out->category, "%s", (const char *)sqlite3_column_text(s, 3));
     res = KERR_OK;
 out:
     sqlite3_finalize(s);
@@ -689,6 +759,8 @@ enum kerr hubstore_request_list(struct hubstore *st, const char *status, int lim
             goto out;
         }
         cJSON_AddItemToArray(a, o);
+        /* the check code only in the record of one request, not in bulk */
+        cJSON_DeleteItemFromObject(o, "check");
         cJSON_DeleteItemFromObject(o, "status");
         add_col(o, "status", s, 1);
         add_col(o, "note", s, 2);

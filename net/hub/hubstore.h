@@ -42,6 +42,8 @@ struct hubstore_job {
     char ticket[HUBSTORE_TICKET_MAX + 1];
     char idem_key[HUBSTORE_KEY_MAX + 1];
     char category[HUBSTORE_SHORT_MAX + 1];
+    char check[API_CHECK_SIZE];               /* REQ_PUT: "" or the check code */
+    char receipt_ticket[HUBSTORE_TICKET_MAX + 1]; /* REQ_PUT: "" or the receipt's ticket */
     const char *body;        /* REQ_PUT: canonical JSON, borrowed */
     uint8_t body_hash[32];   /* REQ_PUT: SHA-256 of body */
     uint8_t token_hash[32];  /* KIOSK_ADD */
@@ -87,24 +89,29 @@ enum kerr hubstore_run(struct hubstore *st, struct hubstore_job *job);
 enum kerr hubstore_kiosk_by_token(struct hubstore *st, const uint8_t hash[32], char *id_out,
                                   bool *revoked);
 
-/* Ticket status for kiosks (no personal data) in *out, and the owning kiosk
- * id in owner (HUBSTORE_ID_MAX + 1 bytes). KERR_NOTFOUND, KERR_DB, or
- * KERR_CORRUPT for a stored status the contract does not know. */
-enum kerr hubstore_ticket_status(struct hubstore *st, const char *ticket,
-                                 struct api_ticket_status *out, char *owner);
+/* Ticket status (no personal data) in *out. With check != NULL: the request
+ * whose ticket or receipt_ticket is ticket and whose check code equals check
+ * (compared without an early exit); a request filed without a check code
+ * never matches. With check NULL (staff): the request whose ticket is ticket.
+ * out->ticket is the ticket asked for (the receipt's number after a
+ * renumbering). KERR_NOTFOUND when nothing matches, KERR_DB, or KERR_CORRUPT
+ * for a stored status the contract does not know. */
+enum kerr hubstore_ticket_status(struct hubstore *st, const char *ticket, const char *check,
+                                 struct api_ticket_status *out);
 
 /* Every kiosk with its last heartbeat, as a new cJSON array in *out. */
 enum kerr hubstore_kiosk_list(struct hubstore *st, struct cJSON **out);
 
 /* Requests, newest first, at most limit, only those with status (NULL: all),
- * as a new cJSON array of whole records (every field the kiosk sent, with
- * status, note, received_at, updated_at; no history). For staff only: the
- * admin token guards it. */
+ * as a new cJSON array of whole records (every field the kiosk sent but the
+ * check code, with status, note, received_at, updated_at; no history). For
+ * staff only: the admin token guards it. */
 enum kerr hubstore_request_list(struct hubstore *st, const char *status, int limit,
                                 struct cJSON **out);
 
-/* The full record of one request (the stored body, status, note, times) with
- * its history array, as a new cJSON object. KERR_NOTFOUND when unknown. */
+/* The full record of one request (the stored body with its check code and
+ * receipt_ticket when set, status, note, times) with its history array, as a
+ * new cJSON object. KERR_NOTFOUND when unknown. */
 enum kerr hubstore_request_get(struct hubstore *st, const char *ticket, struct cJSON **out);
 
 /* Number of rows in requests, for tests and the load generator. */

@@ -286,7 +286,10 @@ static int cmd_requests_list(const struct ctl *c, const char *status, const char
         {
             printf("%-24s %-12s %-12s %-20s", str_of(q, "ticket"), str_of(q, "status"),
                    str_of(q, "category"), str_of(q, "kiosk_id"));
-            printf(" %-21s %s\n", str_of(q, "received_at"), str_of(q, "updated_at"));
+            printf(" %-21s %s", str_of(q, "received_at"), str_of(q, "updated_at"));
+            if (cJSON_GetObjectItemCaseSensitive(q, "receipt_ticket"))
+                printf("  (receipt %s)", str_of(q, "receipt_ticket"));
+            printf("\n");
         }
         printf("(%d)\n", cJSON_GetArraySize(a));
         ret = EX_OK;
@@ -298,10 +301,11 @@ static int cmd_requests_list(const struct ctl *c, const char *status, const char
 
 static int cmd_requests_show(const struct ctl *c, const char *ticket)
 {
-    static const char *const fields[] = {"ticket",  "status",     "note",        "kiosk_id",
-                                         "category", "tower",     "contact_name", "phone",
-                                         "lang",    "created_at", "received_at", "updated_at",
-                                         "description"};
+    static const char *const fields[] = {"ticket",     "receipt_ticket", "check",
+                                         "status",     "note",           "kiosk_id",
+                                         "category",   "tower",          "contact_name",
+                                         "phone",      "lang",           "created_at",
+                                         "received_at", "updated_at",    "description"};
     char path[128];
     struct buf b;
     long code;
@@ -325,10 +329,13 @@ static int cmd_requests_show(const struct ctl *c, const char *ticket)
     }
     o = parse_answer(&b);
     if (cJSON_IsObject(o)) {
-        for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
-            printf("%-13s %s\n", fields[i], str_of(o, fields[i]));
+        for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+            /* the receipt's ticket and the check code only when the request has them */
+            if (i < 3 && i > 0 && !cJSON_GetObjectItemCaseSensitive(o, fields[i])) continue;
+            printf("%-14s %s\n", fields[i], str_of(o, fields[i]));
+        }
         co = cJSON_GetObjectItemCaseSensitive(o, "company");
-        printf("%-13s %s (%s)\n", "company", str_of(co, "name"), str_of(co, "id"));
+        printf("%-14s %s (%s)\n", "company", str_of(co, "name"), str_of(co, "id"));
         printf("history:\n");
         h = cJSON_GetObjectItemCaseSensitive(o, "history");
         cJSON_ArrayForEach(e, h)

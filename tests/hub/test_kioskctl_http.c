@@ -67,7 +67,6 @@ int main(int argc, char **argv)
     CHECK(hub_init(&H, argv[1]) == 0);
     CHECK(hub_start(&H, FAST) == 0);
     if (H.pid <= 0) return ktest_done("kioskctl_refuses_plain_http_to_remote_host");
-    (void)sample_request;
     {
         struct resp r;
         http(&H, "GET", "/api/v1/health", NULL, NULL, NULL, &r);

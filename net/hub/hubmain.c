@@ -25,6 +25,8 @@ static void usage(FILE *f)
           "  --max-conns N          simultaneous connections (default 4096)\n"
           "  --port-file FILE       write the bound port there once listening\n"
           "  --quiet                no per-request log lines\n"
+          "  --retention-days N     erase the personal fields of resolved and rejected\n"
+          "                         requests N days after closing (default 30, 1..36500)\n"
           "exit codes: 0 stopped by signal, 1 cannot start, 2 usage\n",
           f);
 }
@@ -56,6 +58,7 @@ int main(int argc, char **argv)
     cfg.rate = 5;
     cfg.burst = 20;
     cfg.log_requests = true;
+    cfg.retention_days = 30;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
@@ -76,6 +79,9 @@ int main(int argc, char **argv)
             cfg.threads = (unsigned)v;
         else if (strcmp(a, "--max-conns") == 0 && parse_num(val, 1, 1000000, &v) == 0)
             cfg.max_conns = (unsigned)v;
+        else if (strcmp(a, "--retention-days") == 0 && parse_num(val, 1, 36500, &v) == 0 &&
+                 v == (int)v)
+            cfg.retention_days = (int)v;
         else goto bad;
         i++;
         continue;
@@ -107,8 +113,9 @@ int main(int argc, char **argv)
         KLOGE("hub", "start: %s", kerr_str(e));
         return e == KERR_USAGE ? 2 : 1;
     }
-    KLOGI("hub", "listening on %s port %u, db %s, rate %.3g/s burst %.3g", cfg.listen,
-          (unsigned)hubsrv_port(srv), cfg.db_path, cfg.rate, cfg.burst);
+    KLOGI("hub", "listening on %s port %u, db %s, rate %.3g/s burst %.3g, retention %d days",
+          cfg.listen, (unsigned)hubsrv_port(srv), cfg.db_path, cfg.rate, cfg.burst,
+          cfg.retention_days);
     if (port_file) {
         char tmp[4096];
         FILE *f;

@@ -421,6 +421,7 @@ static enum MHD_Result finish_job(struct hreq *r)
         if (j->result == 404)
             return send_problem(r, 404, API_SLUG_NOT_FOUND, "Not found", "no active kiosk with this id");
         break;
+    case HUBSTORE_SWEEP: break; /* the store's own job, never an HTTP request's */
     }
     return send_problem(r, 500, API_SLUG_INTERNAL, "Internal error", "database");
 }
@@ -842,7 +843,11 @@ enum kerr hubsrv_start(const struct hubsrv_config *cfg, struct hubsrv **out)
     s->lookups = hubrate_new(LOOKUP_PER_S, LOOKUP_BURST);
     res = KERR_NOMEM;
     if (!s->rate || !s->lookups) goto fail;
-    res = hubstore_open(cfg->db_path, &s->store);
+    {
+        struct hubstore_config sc = {
+            .retention_s = (int64_t)(cfg->retention_days > 0 ? cfg->retention_days : 30) * 86400};
+        res = hubstore_open(cfg->db_path, &sc, &s->store);
+    }
     if (res != KERR_OK) goto fail;
     if (threads == 0) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);

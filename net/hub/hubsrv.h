@@ -24,6 +24,7 @@ struct hubsrv_config {
     unsigned threads;       /* MHD worker threads; 0 = one per core */
     unsigned max_conns;     /* simultaneous connections; 0 = 4096 */
     bool log_requests;      /* one line per request on stderr */
+    int retention_days;     /* personal fields of closed requests kept; 0 = 30 */
 };
 
 /* Opens the store and starts listening. On failure returns KERR_USAGE (bad

@@ -13,6 +13,8 @@
 #include "klog.h"
 
 #define READERS 4
+#define RETENTION_DEFAULT_S (30 * 86400)
+#define SWEEP_DEFAULT_MS (3600 * 1000)
 #define QUEUE_MAX 20000 /* jobs waiting for the writer */
 #define BATCH_MAX 1024  /* jobs per transaction */
 
@@ -31,9 +33,14 @@ struct hubstore {
     int qlen;
     bool closing;
 
+    int64_t retention_s;     /* personal fields live this long after closing */
+    int64_t sweep_every_ms;  /* how often the writer erases what is due */
+    bool checkpoint_due;     /* a sweep erased rows: truncate the WAL after commit */
+
     /* writer statements, prepared once */
     sqlite3_stmt *req_find, *req_ticket, *req_insert, *hist_insert, *beat, *status_get,
-        *status_upd, *kiosk_get, *kiosk_ins, *kiosk_readd, *kiosk_revoke;
+        *status_upd, *kiosk_get, *kiosk_ins, *kiosk_readd, *kiosk_revoke, *erase_notes,
+        *erase_fields;
 };
 
 static const char schema[] =
@@ -67,6 +74,13 @@ static const char *const migrations[] = {
     " receipt_ticket = json_extract(body, '$.receipt_ticket');"
     "CREATE INDEX requests_by_receipt ON requests(receipt_ticket)"
     " WHERE receipt_ticket IS NOT NULL;",
+    /* 3: retention: when a request was closed (resolved, rejected) and when
+     * its personal fields were erased */
+    "ALTER TABLE requests ADD COLUMN closed_at TEXT;"
+    "ALTER TABLE requests ADD COLUMN erased_at TEXT;"
+    "UPDATE requests SET closed_at = updated_at WHERE status IN ('resolved', 'rejected');"
+    "CREATE INDEX requests_to_erase ON requests(closed_at)"
+    " WHERE erased_at IS NULL AND closed_at IS NOT NULL;",
 };
 #define SCHEMA_VERSION (1 + (int)(sizeof migrations / sizeof migrations[0]))
 
@@ -101,9 +115,11 @@ static enum kerr db_open(const char *path, bool readonly, sqlite3 **out)
     /* FULL: in WAL mode every commit fsyncs the log. Each group commit is one
      * fsync for many requests, and a 2xx answer means the row survives power
      * loss, not just a crash of the process. */
+    /* secure_delete: what an update or the retention sweep frees is zeroed
+     * in the page, not left in the file's free space */
     if (!readonly && sqlite3_exec(db,
                                   "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-                                  "PRAGMA foreign_keys=ON;",
+                                  "PRAGMA foreign_keys=ON; PRAGMA secure_delete=ON;",
                                   NULL, NULL, NULL) != SQLITE_OK)
         goto fail;
     *out = db;
@@ -144,7 +160,21 @@ static int prepare_writer(struct hubstore *st)
                " content_version=?6, online=?7, last_error=?8 WHERE id=?1 AND revoked_at IS NULL");
     rc |= prep(db, &st->status_get, "SELECT status FROM requests WHERE ticket=?1");
     rc |= prep(db, &st->status_upd,
-               "UPDATE requests SET status=?2, note=?3, updated_at=?4 WHERE ticket=?1");
+               "UPDATE requests SET status=?2, note=?3, updated_at=?4, closed_at ="
+               " CASE WHEN ?2 IN ('resolved','rejected') THEN ?4 END WHERE ticket=?1");
+    /* retention: staff notes, then the personal fields of the body (contact,
+     * phone, description; the company name when typed by hand) */
+    rc |= prep(db, &st->erase_notes,
+               "UPDATE history SET note=NULL WHERE note IS NOT NULL AND ticket IN"
+               " (SELECT ticket FROM requests WHERE erased_at IS NULL AND closed_at IS NOT NULL"
+               " AND closed_at <= ?1)");
+    rc |= prep(db, &st->erase_fields,
+               "UPDATE requests SET body = json_replace(body, '$.contact_name', NULL,"
+               " '$.phone', NULL, '$.description', NULL,"
+               " CASE WHEN json_type(body, '$.company.id') = 'null' THEN '$.company.name'"
+               " ELSE '$.company.no_such_member' END, NULL)," /* json_replace adds nothing */
+               " note = NULL, erased_at = ?2"
+               " WHERE erased_at IS NULL AND closed_at IS NOT NULL AND closed_at <= ?1");
     rc |= prep(db, &st->kiosk_get, "SELECT revoked_at IS NOT NULL FROM kiosks WHERE id=?1");
     rc |= prep(db, &st->kiosk_ins,
                "INSERT INTO kiosks(id, token_hash, created_at) VALUES(?1,?2,?3)");
@@ -159,7 +189,8 @@ static void finalize_writer(struct hubstore *st)
 {
     sqlite3_stmt *all[] = {st->req_find,   st->req_ticket, st->req_insert, st->hist_insert,
                            st->beat,       st->status_get, st->status_upd, st->kiosk_get,
-                           st->kiosk_ins,  st->kiosk_readd, st->kiosk_revoke};
+                           st->kiosk_ins,  st->kiosk_readd, st->kiosk_revoke, st->erase_notes,
+                           st->erase_fields};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) sqlite3_finalize(all[i]);
 }
 
@@ -360,6 +391,31 @@ static int job_kiosk_revoke(struct hubstore *st, struct hubstore_job *j, const c
     return 0;
 }
 
+/* Erases the personal fields of requests closed retention_s ago or more.
+ * result 200, answer = the number of requests erased. */
+static int job_sweep(struct hubstore *st, struct hubstore_job *j, const char *now)
+{
+    char cutoff[API_TIME_SIZE];
+    int rc, n;
+    api_time_format(kclock_wall_ms() - st->retention_s * 1000, cutoff);
+    sqlite3_reset(st->erase_notes);
+    bind_text(st->erase_notes, 1, cutoff);
+    rc = sqlite3_step(st->erase_notes);
+    sqlite3_reset(st->erase_notes);
+    if (rc != SQLITE_DONE) return -1;
+    sqlite3_reset(st->erase_fields);
+    bind_text(st->erase_fields, 1, cutoff);
+    bind_text(st->erase_fields, 2, now);
+    rc = sqlite3_step(st->erase_fields);
+    sqlite3_reset(st->erase_fields);
+    if (rc != SQLITE_DONE) return -1;
+    n = sqlite3_changes(st->wdb);
+    if (n > 0) st->checkpoint_due = true;
+    snprintf(j->answer, sizeof j->answer, "%d", n);
+    j->result = 200;
+    return 0;
+}
+
 static int job_run(struct hubstore *st, struct hubstore_job *j, const char *now)
 {
     switch (j->op) {
@@ -368,6 +424,7 @@ static int job_run(struct hubstore *st, struct hubstore_job *j, const char *now)
     case HUBSTORE_STATUS_SET: return job_status_set(st, j, now);
     case HUBSTORE_KIOSK_ADD: return job_kiosk_add(st, j, now);
     case HUBSTORE_KIOSK_REVOKE: return job_kiosk_revoke(st, j, now);
+    case HUBSTORE_SWEEP: return job_sweep(st, j, now);
     }
     return -1;
 }
@@ -408,6 +465,14 @@ static void run_batch(struct hubstore *st, struct hubstore_job *batch)
             j->answer[0] = '\0';
         }
     }
+    if (st->checkpoint_due) {
+        /* erased bytes live on in older WAL frames: copy everything into the
+         * database (where secure_delete zeroed them) and empty the WAL */
+        st->checkpoint_due = false;
+        if (sqlite3_wal_checkpoint_v2(st->wdb, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL) !=
+            SQLITE_OK)
+            KLOGE("hubstore", "checkpoint after erasing: %s", sqlite3_errmsg(st->wdb));
+    }
     /* answers go out only now, after the commit is durable */
     for (j = batch; j; j = next) {
         next = j->next;
@@ -416,17 +481,49 @@ static void run_batch(struct hubstore *st, struct hubstore_job *batch)
     }
 }
 
+static void sweep_done(struct hubstore_job *job, void *arg)
+{
+    (void)arg;
+    if (job->result != 200)
+        KLOGE("hubstore", "retention sweep failed");
+    else if (strcmp(job->answer, "0") != 0)
+        KLOGI("hubstore", "retention: erased the personal fields of %s closed requests",
+              job->answer);
+}
+
 static void *writer_main(void *arg)
 {
     struct hubstore *st = arg;
+    uint64_t next_sweep = kclock_mono_ms(); /* at start, then every sweep_every_ms */
     for (;;) {
         struct hubstore_job *batch, *last;
         int n = 0;
         pthread_mutex_lock(&st->qlock);
-        while (!st->head && !st->closing) pthread_cond_wait(&st->qwake, &st->qlock);
+        while (!st->head && !st->closing && kclock_mono_ms() < next_sweep) {
+            struct timespec ts;
+            uint64_t wait = next_sweep - kclock_mono_ms();
+            clock_gettime(CLOCK_MONOTONIC, &ts);
+            ts.tv_sec += (time_t)(wait / 1000);
+            ts.tv_nsec += (long)(wait % 1000) * 1000000L;
+            if (ts.tv_nsec >= 1000000000L) {
+                ts.tv_sec++;
+                ts.tv_nsec -= 1000000000L;
+            }
+            pthread_cond_timedwait(&st->qwake, &st->qlock, &ts);
+        }
         if (!st->head && st->closing) {
             pthread_mutex_unlock(&st->qlock);
             break;
+        }
+        if (!st->head) { /* the sweep is due */
+            struct hubstore_job sweep;
+            pthread_mutex_unlock(&st->qlock);
+            memset(&sweep, 0, sizeof sweep);
+            sweep.op = HUBSTORE_SWEEP;
+            sweep.done = sweep_done;
+            run_batch(st, &sweep);
+            next_sweep = kclock_mono_ms() + (uint64_t)st->sweep_every_ms;
+            continue;
         }
         batch = last = st->head;
         n = 1;
@@ -533,16 +630,22 @@ fail:
     return KERR_DB;
 }
 
-enum kerr hubstore_open(const char *path, struct hubstore **out)
+enum kerr hubstore_open(const char *path, const struct hubstore_config *cfg, struct hubstore **out)
 {
     struct hubstore *st = calloc(1, sizeof *st);
     enum kerr res = KERR_NOMEM;
+    pthread_condattr_t ca;
     *out = NULL;
     if (!st) return KERR_NOMEM;
+    st->retention_s = cfg && cfg->retention_s > 0 ? cfg->retention_s : RETENTION_DEFAULT_S;
+    st->sweep_every_ms = cfg && cfg->sweep_every_ms > 0 ? cfg->sweep_every_ms : SWEEP_DEFAULT_MS;
     pthread_mutex_init(&st->rlock, NULL);
     pthread_cond_init(&st->rfree, NULL);
     pthread_mutex_init(&st->qlock, NULL);
-    pthread_cond_init(&st->qwake, NULL);
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC); /* the sweep's timed wait */
+    pthread_cond_init(&st->qwake, &ca);
+    pthread_condattr_destroy(&ca);
     res = db_open(path, false, &st->wdb);
     if (res != KERR_OK) goto fail;
     res = migrate(st->wdb);
@@ -742,8 +845,8 @@ enum kerr hubstore_request_list(struct hubstore *st, const char *status, int lim
     int r = reader_get(st);
     enum kerr res = KERR_DB;
     cJSON *a = cJSON_CreateArray();
-    sqlite3_stmt *s = rprep(st->rdb[r], "SELECT body, status, note, received_at, updated_at"
-                                        " FROM requests WHERE (?1 IS NULL OR status=?1)"
+    sqlite3_stmt *s = rprep(st->rdb[r], "SELECT body, status, note, received_at, updated_at,"
+                                        " erased_at FROM requests WHERE (?1 IS NULL OR status=?1)"
                                         " ORDER BY received_at DESC, ticket LIMIT ?2");
     int rc;
     *out = NULL;
@@ -766,6 +869,7 @@ enum kerr hubstore_request_list(struct hubstore *st, const char *status, int lim
         add_col(o, "note", s, 2);
         add_col(o, "received_at", s, 3);
         add_col(o, "updated_at", s, 4);
+        add_col(o, "erased_at", s, 5);
     }
     if (rc != SQLITE_DONE) goto out;
     *out = a;
@@ -784,8 +888,8 @@ enum kerr hubstore_request_get(struct hubstore *st, const char *ticket, cJSON **
     enum kerr res = KERR_DB;
     cJSON *o = NULL, *hist;
     sqlite3_stmt *h = NULL;
-    sqlite3_stmt *s = rprep(st->rdb[r], "SELECT body, status, note, received_at, updated_at"
-                                        " FROM requests WHERE ticket=?1");
+    sqlite3_stmt *s = rprep(st->rdb[r], "SELECT body, status, note, received_at, updated_at,"
+                                        " erased_at FROM requests WHERE ticket=?1");
     int rc;
     *out = NULL;
     if (!s) goto out;
@@ -804,6 +908,7 @@ enum kerr hubstore_request_get(struct hubstore *st, const char *ticket, cJSON **
     add_col(o, "note", s, 2);
     add_col(o, "received_at", s, 3);
     add_col(o, "updated_at", s, 4);
+    add_col(o, "erased_at", s, 5);
     hist = cJSON_AddArrayToObject(o, "history");
     if (!hist) goto out;
     res = KERR_DB;

@@ -30,6 +30,13 @@ enum hubstore_op {
     HUBSTORE_STATUS_SET,   /* staff move a request to another status */
     HUBSTORE_KIOSK_ADD,    /* register (or re-register a revoked) kiosk */
     HUBSTORE_KIOSK_REVOKE, /* revoke a kiosk's token */
+    HUBSTORE_SWEEP,        /* erase personal fields past retention (answer: how many) */
+};
+
+/* How long personal data stays. Zero members take the defaults. */
+struct hubstore_config {
+    int64_t retention_s;    /* after a request is closed (resolved, rejected): 30 days */
+    int64_t sweep_every_ms; /* the writer erases what is due at open and then this often: 1 h */
 };
 
 /* One write. The submitter fills the inputs of its op; the writer fills
@@ -66,10 +73,16 @@ struct hubstore_job {
     struct hubstore_job *next; /* private to the store */
 };
 
-/* Opens (creating if needed) the database at path, applies the schema and
- * starts the writer thread. On failure returns KERR_DB/KERR_IO/KERR_NOMEM and
- * *out is NULL. */
-enum kerr hubstore_open(const char *path, struct hubstore **out);
+/* Opens (creating if needed) the database at path, migrates its schema and
+ * starts the writer thread, which also runs the retention sweep (cfg NULL:
+ * the defaults): contact name, phone, description, the company name when
+ * typed by hand (company.id null) and staff notes of requests closed
+ * cfg->retention_s ago are erased (JSON null; erased_at set; secure_delete
+ * and a WAL truncation keep the bytes off the disk), one log line with the
+ * count. Rows, tickets, check codes, times and history stay. On failure
+ * returns KERR_DB/KERR_IO/KERR_NOMEM and *out is NULL. */
+enum kerr hubstore_open(const char *path, const struct hubstore_config *cfg,
+                        struct hubstore **out);
 
 /* Stops the writer after the jobs already queued are done, closes every
  * connection and frees st. NULL is a no-op. */
@@ -110,8 +123,9 @@ enum kerr hubstore_request_list(struct hubstore *st, const char *status, int lim
                                 struct cJSON **out);
 
 /* The full record of one request (the stored body with its check code and
- * receipt_ticket when set, status, note, times) with its history array, as a
- * new cJSON object. KERR_NOTFOUND when unknown. */
+ * receipt_ticket when set, status, note, times, erased_at: null, or when the
+ * personal fields were erased) with its history array, as a new cJSON
+ * object. KERR_NOTFOUND when unknown. */
 enum kerr hubstore_request_get(struct hubstore *st, const char *ticket, struct cJSON **out);
 
 /* Number of rows in requests, for tests and the load generator. */

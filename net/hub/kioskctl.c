@@ -140,6 +140,14 @@ static const char *str_of(const cJSON *o, const char *name)
     return "-";
 }
 
+/* A field of a request for people: "erased" when the retention sweep
+ * erased it (the record has erased_at and the field is null). */
+static const char *shown(const cJSON *o, const char *name, bool erased)
+{
+    if (erased && cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(o, name))) return "erased";
+    return str_of(o, name);
+}
+
 static cJSON *parse_answer(const struct buf *b)
 {
     cJSON *o;
@@ -329,20 +337,22 @@ static int cmd_requests_show(const struct ctl *c, const char *ticket)
     }
     o = parse_answer(&b);
     if (cJSON_IsObject(o)) {
+        bool erased = cJSON_IsString(cJSON_GetObjectItemCaseSensitive(o, "erased_at"));
         for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
             /* the receipt's ticket and the check code only when the request has them */
             if (i < 3 && i > 0 && !cJSON_GetObjectItemCaseSensitive(o, fields[i])) continue;
-            printf("%-14s %s\n", fields[i], str_of(o, fields[i]));
+            printf("%-14s %s\n", fields[i], shown(o, fields[i], erased));
         }
         co = cJSON_GetObjectItemCaseSensitive(o, "company");
-        printf("%-14s %s (%s)\n", "company", str_of(co, "name"), str_of(co, "id"));
+        printf("%-14s %s (%s)\n", "company", shown(co, "name", erased), str_of(co, "id"));
+        if (erased) printf("%-14s %s\n", "erased_at", str_of(o, "erased_at"));
         printf("history:\n");
         h = cJSON_GetObjectItemCaseSensitive(o, "history");
         cJSON_ArrayForEach(e, h)
         {
             printf("  %-21s %-11s -> %-11s by %-12s", str_of(e, "at"), str_of(e, "from"),
                    str_of(e, "to"), str_of(e, "by"));
-            printf(" %s\n", str_of(e, "note"));
+            printf(" %s\n", shown(e, "note", erased));
         }
         ret = EX_OK;
     }

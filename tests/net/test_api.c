@@ -237,6 +237,17 @@ static void test_canonical_bytes(void)
                        "\"oldest_pending_s\":0,\"content_version\":\"2026.11.1\",\"online\":false,"
                        "\"last_error\":null}");
         free(out);
+        /* the largest count the contract allows is written exactly (cJSON's
+         * own printer gave 9.00719925474099e+15, which decodes to another value) */
+        {
+            struct api_heartbeat h2;
+            h.queue_depth = 9007199254740991LL;
+            CHECK(api_heartbeat_encode(&h, &out) == KERR_OK);
+            CHECK(out && strstr(out, "\"queue_depth\":9007199254740991,") != NULL);
+            CHECK(out && api_heartbeat_decode(out, strlen(out), &h2, NULL) == KERR_OK &&
+                  h2.queue_depth == h.queue_depth);
+            free(out);
+        }
     }
     {
         struct api_problem p;

@@ -1,7 +1,10 @@
 #include "api.h"
 
+#include <arpa/inet.h>
 #include <cJSON.h>
 #include <errno.h>
+#include <netinet/in.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -162,6 +165,73 @@ void api_time_format(int64_t wall_ms, char out[API_TIME_SIZE])
         snprintf(out, API_TIME_SIZE, "1970-01-01T00:00:00Z");
 }
 
+/* A dotted quad of exactly four decimal numbers 0..255 without leading
+ * zeros, over s[0..n); its first number in *first. */
+static bool quad_ok(const char *s, size_t n, int *first)
+{
+    size_t i = 0;
+    for (int part = 0; part < 4; part++) {
+        int v = 0, digits = 0;
+        if (part > 0) {
+            if (i >= n || s[i] != '.') return false;
+            i++;
+        }
+        while (i < n && is_digit(s[i]) && digits < 4) {
+            v = v * 10 + (s[i++] - '0');
+            digits++;
+        }
+        if (digits == 0 || digits > 3 || v > 255 || (digits > 1 && s[i - digits] == '0'))
+            return false;
+        if (part == 0) *first = v;
+    }
+    return i == n;
+}
+
+bool api_url_is_loopback_http(const char *url)
+{
+    static const char scheme[] = "http://";
+    const char *host, *end, *port = NULL;
+    size_t n;
+    int first = -1;
+    if (!url || strncasecmp(url, scheme, sizeof scheme - 1) != 0) return false;
+    host = url + sizeof scheme - 1;
+    end = host + strcspn(host, "/?#");
+    /* '@' is userinfo, '\\' a path to some parsers, '%' an escape: none is
+     * needed to reach loopback, so any of them refuses the URL */
+    for (const char *p = host; p < end; p++)
+        if (*p == '@' || *p == '\\' || *p == '%' || (unsigned char)*p <= ' ') return false;
+    if (*host == '[') {
+        const char *rb = memchr(host, ']', (size_t)(end - host));
+        char v6[64];
+        struct in6_addr a;
+        if (!rb || (size_t)(rb - host - 1) >= sizeof v6) return false;
+        memcpy(v6, host + 1, (size_t)(rb - host - 1));
+        v6[rb - host - 1] = '\0';
+        if (inet_pton(AF_INET6, v6, &a) != 1 || memcmp(&a, &in6addr_loopback, sizeof a) != 0)
+            return false;
+        if (rb + 1 < end && rb[1] != ':') return false;
+        if (rb + 1 < end) port = rb + 2;
+    } else {
+        const char *colon = memchr(host, ':', (size_t)(end - host));
+        const char *hend = colon ? colon : end;
+        n = (size_t)(hend - host);
+        if (!(n == 9 && strncasecmp(host, "localhost", 9) == 0) &&
+            !(quad_ok(host, n, &first) && first == 127))
+            return false;
+        if (colon) port = colon + 1;
+    }
+    if (port) {
+        long v = 0;
+        if (port == end || end - port > 5) return false;
+        for (const char *p = port; p < end; p++) {
+            if (!is_digit(*p)) return false;
+            v = v * 10 + (*p - '0');
+        }
+        if (v < 1 || v > 65535) return false;
+    }
+    return true;
+}
+
 /* ---- text checks ---- */
 
 /* Valid UTF-8, no C0 controls or DEL (except '\n' when multiline), code
@@ -233,311 +303,7 @@ static bool errword_ok(const char *s)
 
 static bool id_token_ok(const char *s) { return token_ok(s, strlen(s), API_TOKEN_SIZE - 1); }
 
-/* ---- JSON member helpers ---- */
-
-/* Copies the string member name of o into dst (dst_size bytes incl. NUL).
- * Missing or not a string → KERR_PARSE (null allowed when *is_null != NULL);
- * invalid UTF-8 → KERR_UTF8; too long → KERR_TOOBIG. */
-static enum kerr take_str(const cJSON *o, const char *name, char *dst, size_t dst_size,
-                          bool *is_null, const char *why_bad, const char **why)
-{
-    const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, name);
-    size_t n;
-    dst[0] = '\0';
-    if (is_null) *is_null = false;
-    if (is_null && cJSON_IsNull(it)) {
-        *is_null = true;
-        return KERR_OK;
-    }
-    if (!cJSON_IsString(it) || !it->valuestring) {
-        if (why) *why = why_bad;
-        return KERR_PARSE;
-    }
-    n = strlen(it->valuestring);
-    if (!utf8_valid(it->valuestring, n)) {
-        if (why) *why = why_bad;
-        return KERR_UTF8;
-    }
-    if (n >= dst_size) {
-        if (why) *why = why_bad;
-        return KERR_TOOBIG;
-    }
-    memcpy(dst, it->valuestring, n + 1);
-    return KERR_OK;
-}
-
-/* An optional string member: absent or null → "", else as take_str. */
-static enum kerr take_opt(const cJSON *o, const char *name, char *dst, size_t dst_size,
-                          const char *why_bad, const char **why)
-{
-    bool is_null;
-    if (!cJSON_GetObjectItemCaseSensitive(o, name)) {
-        dst[0] = '\0';
-        return KERR_OK;
-    }
-    return take_str(o, name, dst, dst_size, &is_null, why_bad, why);
-}
-
-/* An integral JSON number in [lo, hi]. */
-static enum kerr take_int(const cJSON *o, const char *name, int64_t lo, int64_t hi, int64_t *out,
-                          const char *why_bad, const char **why)
-{
-    const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, name);
-    double v;
-    if (!cJSON_IsNumber(it)) {
-        if (why) *why = why_bad;
-        return KERR_PARSE;
-    }
-    v = it->valuedouble;
-    if (!(v >= (double)lo && v <= (double)hi) || v != (double)(int64_t)v) {
-        if (why) *why = why_bad;
-        return KERR_INVALID;
-    }
-    *out = (int64_t)v;
-    return KERR_OK;
-}
-
-static enum kerr parse_object(const char *json, size_t len, size_t max, cJSON **out,
-                              const char **why)
-{
-    *out = NULL;
-    if (!json) {
-        if (why) *why = "body: missing";
-        return KERR_PARSE;
-    }
-    if (len > max) {
-        if (why) *why = "body: too large";
-        return KERR_TOOBIG;
-    }
-    *out = cJSON_ParseWithLength(json, len);
-    if (!*out || !cJSON_IsObject(*out)) {
-        cJSON_Delete(*out);
-        *out = NULL;
-        if (why) *why = "body: not a JSON object";
-        return KERR_PARSE;
-    }
-    return KERR_OK;
-}
-
-static enum kerr print_and_free(cJSON *o, char **out)
-{
-    *out = o ? cJSON_PrintUnformatted(o) : NULL;
-    cJSON_Delete(o);
-    return *out ? KERR_OK : KERR_NOMEM;
-}
-
-/* Adds a member; remembers an allocation failure in *ok. */
-static void add_str(cJSON *o, const char *name, const char *v, bool *ok)
-{
-    if (!cJSON_AddStringToObject(o, name, v)) *ok = false;
-}
-
-/* ---- help request ---- */
-
-enum kerr api_help_request_check(const struct api_help_request *r, const char **why)
-{
-    enum kerr e;
-    if (!api_ticket_valid(r->ticket)) {
-        if (why) *why = "ticket: malformed";
-        return KERR_INVALID;
-    }
-    if (!api_kiosk_id_valid(r->kiosk_id)) {
-        if (why) *why = "kiosk_id: malformed";
-        return KERR_INVALID;
-    }
-    if (!api_ticket_of_kiosk(r->ticket, r->kiosk_id)) {
-        if (why) *why = "ticket: not of this kiosk";
-        return KERR_INVALID;
-    }
-    if (!id_token_ok(r->category)) {
-        if (why) *why = "category: malformed";
-        return KERR_INVALID;
-    }
-    if (!r->company_id_null && !id_token_ok(r->company_id)) {
-        if (why) *why = "company.id: malformed";
-        return KERR_INVALID;
-    }
-    e = text_check(r->company_name, 0, API_COMPANY_MAX_CP, false, "company.name: bad text", why);
-    if (e != KERR_OK) return e;
-    e = text_check(r->contact_name, 1, API_NAME_MAX_CP, false, "contact_name: bad text", why);
-    if (e != KERR_OK) return e;
-    if (!phone_ok(r->phone)) {
-        if (why) *why = "phone: not digits";
-        return KERR_INVALID;
-    }
-    if (!id_token_ok(r->tower)) {
-        if (why) *why = "tower: malformed";
-        return KERR_INVALID;
-    }
-    e = text_check(r->description, 1, API_DESC_MAX_CP, true, "description: bad text", why);
-    if (e != KERR_OK) return e;
-    if (!lang_ok(r->lang)) {
-        if (why) *why = "lang: malformed";
-        return KERR_INVALID;
-    }
-    if (!api_time_valid(r->created_at)) {
-        if (why) *why = "created_at: not an RFC 3339 UTC time";
-        return KERR_INVALID;
-    }
-    if (r->check[0] && !api_check_valid(r->check)) {
-        if (why) *why = "check: not six digits";
-        return KERR_INVALID;
-    }
-    if (r->receipt_ticket[0] && (!api_ticket_of_kiosk(r->receipt_ticket, r->kiosk_id) ||
-                                 strcmp(r->receipt_ticket, r->ticket) == 0)) {
-        if (why) *why = "receipt_ticket: malformed, of another kiosk, or the ticket itself";
-        return KERR_INVALID;
-    }
-    return KERR_OK;
-}
-
-enum kerr api_help_request_encode(const struct api_help_request *r, char **out)
-{
-    cJSON *o, *c;
-    bool ok = true;
-    enum kerr e = api_help_request_check(r, NULL);
-    *out = NULL;
-    if (e != KERR_OK) return e;
-    o = cJSON_CreateObject();
-    if (!o) return KERR_NOMEM;
-    add_str(o, "ticket", r->ticket, &ok);
-    add_str(o, "kiosk_id", r->kiosk_id, &ok);
-    add_str(o, "category", r->category, &ok);
-    c = cJSON_AddObjectToObject(o, "company");
-    if (c) {
-        if (r->company_id_null) {
-            if (!cJSON_AddNullToObject(c, "id")) ok = false;
-        } else {
-            add_str(c, "id", r->company_id, &ok);
-        }
-        add_str(c, "name", r->company_name, &ok);
-    } else {
-        ok = false;
-    }
-    add_str(o, "contact_name", r->contact_name, &ok);
-    add_str(o, "phone", r->phone, &ok);
-    add_str(o, "tower", r->tower, &ok);
-    add_str(o, "description", r->description, &ok);
-    add_str(o, "lang", r->lang, &ok);
-    add_str(o, "created_at", r->created_at, &ok);
-    if (r->check[0]) add_str(o, "check", r->check, &ok);
-    if (r->receipt_ticket[0]) add_str(o, "receipt_ticket", r->receipt_ticket, &ok);
-    if (!ok) {
-        cJSON_Delete(o);
-        return KERR_NOMEM;
-    }
-    return print_and_free(o, out);
-}
-
-enum kerr api_help_request_decode(const char *json, size_t len, struct api_help_request *out,
-                                  const char **why)
-{
-    cJSON *o = NULL;
-    const cJSON *c;
-    enum kerr e;
-    memset(out, 0, sizeof *out);
-    e = parse_object(json, len, API_BODY_MAX, &o, why);
-    if (e != KERR_OK) return e;
-#define TAKE(obj, name, field, nullp)                                                              \
-    do {                                                                                           \
-        e = take_str(obj, name, out->field, sizeof out->field, nullp, name ": missing or bad",     \
-                     why);                                                                         \
-        if (e != KERR_OK) goto fail;                                                               \
-    } while (0)
-    TAKE(o, "ticket", ticket, NULL);
-    TAKE(o, "kiosk_id", kiosk_id, NULL);
-    TAKE(o, "category", category, NULL);
-    c = cJSON_GetObjectItemCaseSensitive(o, "company");
-    if (!cJSON_IsObject(c)) {
-        if (why) *why = "company: missing or not an object";
-        e = KERR_PARSE;
-        goto fail;
-    }
-    e = take_str(c, "id", out->company_id, sizeof out->company_id, &out->company_id_null,
-                 "company.id: missing or bad", why);
-    if (e != KERR_OK) goto fail;
-    e = take_str(c, "name", out->company_name, sizeof out->company_name, NULL,
-                 "company.name: missing or bad", why);
-    if (e != KERR_OK) goto fail;
-    TAKE(o, "contact_name", contact_name, NULL);
-    TAKE(o, "phone", phone, NULL);
-    TAKE(o, "tower", tower, NULL);
-    TAKE(o, "description", description, NULL);
-    TAKE(o, "lang", lang, NULL);
-    TAKE(o, "created_at", created_at, NULL);
-    e = take_opt(o, "check", out->check, sizeof out->check, "check: not a string", why);
-    if (e != KERR_OK) goto fail;
-    e = take_opt(o, "receipt_ticket", out->receipt_ticket, sizeof out->receipt_ticket,
-                 "receipt_ticket: not a string", why);
-    if (e != KERR_OK) goto fail;
-#undef TAKE
-    cJSON_Delete(o);
-    return api_help_request_check(out, why);
-fail:
-    cJSON_Delete(o);
-    return e;
-}
-
-/* ---- request answer ---- */
-
-static enum kerr answer_check(const struct api_request_answer *a, const char **why)
-{
-    enum api_ticket_state st;
-    if (!api_ticket_valid(a->ticket)) {
-        if (why) *why = "ticket: malformed";
-        return KERR_INVALID;
-    }
-    if (api_ticket_state_parse(a->status, &st) != KERR_OK) {
-        if (why) *why = "status: unknown";
-        return KERR_INVALID;
-    }
-    if (!api_time_valid(a->received_at)) {
-        if (why) *why = "received_at: not an RFC 3339 UTC time";
-        return KERR_INVALID;
-    }
-    return KERR_OK;
-}
-
-enum kerr api_request_answer_encode(const struct api_request_answer *a, char **out)
-{
-    cJSON *o;
-    bool ok = true;
-    enum kerr e = answer_check(a, NULL);
-    *out = NULL;
-    if (e != KERR_OK) return e;
-    o = cJSON_CreateObject();
-    if (!o) return KERR_NOMEM;
-    add_str(o, "ticket", a->ticket, &ok);
-    add_str(o, "status", a->status, &ok);
-    add_str(o, "received_at", a->received_at, &ok);
-    if (!ok) {
-        cJSON_Delete(o);
-        return KERR_NOMEM;
-    }
-    return print_and_free(o, out);
-}
-
-enum kerr api_request_answer_decode(const char *json, size_t len, struct api_request_answer *out,
-                                    const char **why)
-{
-    cJSON *o = NULL;
-    enum kerr e;
-    memset(out, 0, sizeof *out);
-    e = parse_object(json, len, API_RESPONSE_MAX, &o, why);
-    if (e != KERR_OK) return e;
-    e = take_str(o, "ticket", out->ticket, sizeof out->ticket, NULL, "ticket: missing or bad", why);
-    if (e == KERR_OK)
-        e = take_str(o, "status", out->status, sizeof out->status, NULL,
-                     "status: missing or bad", why);
-    if (e == KERR_OK)
-        e = take_str(o, "received_at", out->received_at, sizeof out->received_at, NULL,
-                     "received_at: missing or bad", why);
-    cJSON_Delete(o);
-    if (e != KERR_OK) return e;
-    return answer_check(out, why);
-}
-
-/* ---- ticket status ---- */
+/* ---- ticket states ---- */
 
 static const char *const state_names[API_TICKET__COUNT] = {"new", "accepted", "in_progress",
                                                            "resolved", "rejected"};
@@ -569,177 +335,11 @@ bool api_ticket_transition_ok(enum api_ticket_state from, enum api_ticket_state 
     }
 }
 
-static enum kerr status_check(const struct api_ticket_status *t, const char **why)
+static bool state_name_ok(const char *s)
 {
-    enum kerr e;
-    if (!api_ticket_valid(t->ticket)) {
-        if (why) *why = "ticket: malformed";
-        return KERR_INVALID;
-    }
-    if ((unsigned)t->status >= API_TICKET__COUNT) {
-        if (why) *why = "status: unknown";
-        return KERR_INVALID;
-    }
-    if (!t->note_null) {
-        e = text_check(t->note, 0, API_NOTE_MAX_CP, true, "note: bad text", why);
-        if (e != KERR_OK) return e;
-    }
-    if (!api_time_valid(t->updated_at)) {
-        if (why) *why = "updated_at: not an RFC 3339 UTC time";
-        return KERR_INVALID;
-    }
-    if (!id_token_ok(t->category)) {
-        if (why) *why = "category: malformed";
-        return KERR_INVALID;
-    }
-    return KERR_OK;
+    enum api_ticket_state st;
+    return api_ticket_state_parse(s, &st) == KERR_OK;
 }
-
-enum kerr api_ticket_status_encode(const struct api_ticket_status *t, char **out)
-{
-    cJSON *o;
-    bool ok = true;
-    enum kerr e = status_check(t, NULL);
-    *out = NULL;
-    if (e != KERR_OK) return e;
-    o = cJSON_CreateObject();
-    if (!o) return KERR_NOMEM;
-    add_str(o, "ticket", t->ticket, &ok);
-    add_str(o, "status", api_ticket_state_str(t->status), &ok);
-    if (t->note_null) {
-        if (!cJSON_AddNullToObject(o, "note")) ok = false;
-    } else {
-        add_str(o, "note", t->note, &ok);
-    }
-    add_str(o, "updated_at", t->updated_at, &ok);
-    add_str(o, "category", t->category, &ok);
-    if (!ok) {
-        cJSON_Delete(o);
-        return KERR_NOMEM;
-    }
-    return print_and_free(o, out);
-}
-
-enum kerr api_ticket_status_decode(const char *json, size_t len, struct api_ticket_status *out,
-                                   const char **why)
-{
-    cJSON *o = NULL;
-    char st[16];
-    enum kerr e;
-    memset(out, 0, sizeof *out);
-    e = parse_object(json, len, API_RESPONSE_MAX, &o, why);
-    if (e != KERR_OK) return e;
-    e = take_str(o, "ticket", out->ticket, sizeof out->ticket, NULL, "ticket: missing or bad", why);
-    if (e == KERR_OK)
-        e = take_str(o, "status", st, sizeof st, NULL, "status: missing or bad", why);
-    if (e == KERR_OK && api_ticket_state_parse(st, &out->status) != KERR_OK) {
-        if (why) *why = "status: unknown";
-        e = KERR_INVALID;
-    }
-    if (e == KERR_OK)
-        e = take_str(o, "note", out->note, sizeof out->note, &out->note_null,
-                     "note: missing or bad", why);
-    if (e == KERR_OK)
-        e = take_str(o, "updated_at", out->updated_at, sizeof out->updated_at, NULL,
-                     "updated_at: missing or bad", why);
-    if (e == KERR_OK)
-        e = take_str(o, "category", out->category, sizeof out->category, NULL,
-                     "category: missing or bad", why);
-    cJSON_Delete(o);
-    if (e != KERR_OK) return e;
-    return status_check(out, why);
-}
-
-/* ---- heartbeat ---- */
-
-#define API_INT_MAX 9007199254740991LL /* 2^53 - 1: exact in a JSON double */
-
-static enum kerr heartbeat_check(const struct api_heartbeat *h, const char **why)
-{
-    if (!version_ok(h->version)) {
-        if (why) *why = "version: malformed";
-        return KERR_INVALID;
-    }
-    if (!version_ok(h->content_version)) {
-        if (why) *why = "content_version: malformed";
-        return KERR_INVALID;
-    }
-    if (h->queue_depth < 0 || h->queue_depth > API_INT_MAX || h->oldest_pending_s < 0 ||
-        h->oldest_pending_s > API_INT_MAX) {
-        if (why) *why = "queue: out of range";
-        return KERR_INVALID;
-    }
-    if (!h->last_error_null && !errword_ok(h->last_error)) {
-        if (why) *why = "last_error: malformed";
-        return KERR_INVALID;
-    }
-    return KERR_OK;
-}
-
-enum kerr api_heartbeat_encode(const struct api_heartbeat *h, char **out)
-{
-    cJSON *o;
-    bool ok = true;
-    enum kerr e = heartbeat_check(h, NULL);
-    *out = NULL;
-    if (e != KERR_OK) return e;
-    o = cJSON_CreateObject();
-    if (!o) return KERR_NOMEM;
-    add_str(o, "version", h->version, &ok);
-    if (!cJSON_AddNumberToObject(o, "queue_depth", (double)h->queue_depth)) ok = false;
-    if (!cJSON_AddNumberToObject(o, "oldest_pending_s", (double)h->oldest_pending_s)) ok = false;
-    add_str(o, "content_version", h->content_version, &ok);
-    if (!cJSON_AddBoolToObject(o, "online", h->online)) ok = false;
-    if (h->last_error_null) {
-        if (!cJSON_AddNullToObject(o, "last_error")) ok = false;
-    } else {
-        add_str(o, "last_error", h->last_error, &ok);
-    }
-    if (!ok) {
-        cJSON_Delete(o);
-        return KERR_NOMEM;
-    }
-    return print_and_free(o, out);
-}
-
-enum kerr api_heartbeat_decode(const char *json, size_t len, struct api_heartbeat *out,
-                               const char **why)
-{
-    cJSON *o = NULL;
-    const cJSON *on;
-    enum kerr e;
-    memset(out, 0, sizeof *out);
-    e = parse_object(json, len, API_BODY_MAX, &o, why);
-    if (e != KERR_OK) return e;
-    e = take_str(o, "version", out->version, sizeof out->version, NULL, "version: missing or bad",
-                 why);
-    if (e == KERR_OK)
-        e = take_int(o, "queue_depth", 0, API_INT_MAX, &out->queue_depth,
-                     "queue_depth: missing or bad", why);
-    if (e == KERR_OK)
-        e = take_int(o, "oldest_pending_s", 0, API_INT_MAX, &out->oldest_pending_s,
-                     "oldest_pending_s: missing or bad", why);
-    if (e == KERR_OK)
-        e = take_str(o, "content_version", out->content_version, sizeof out->content_version,
-                     NULL, "content_version: missing or bad", why);
-    if (e == KERR_OK) {
-        on = cJSON_GetObjectItemCaseSensitive(o, "online");
-        if (!cJSON_IsBool(on)) {
-            if (why) *why = "online: missing or not a boolean";
-            e = KERR_PARSE;
-        } else {
-            out->online = cJSON_IsTrue(on);
-        }
-    }
-    if (e == KERR_OK)
-        e = take_str(o, "last_error", out->last_error, sizeof out->last_error,
-                     &out->last_error_null, "last_error: missing or bad", why);
-    cJSON_Delete(o);
-    if (e != KERR_OK) return e;
-    return heartbeat_check(out, why);
-}
-
-/* ---- problem+json ---- */
 
 /* Copies src into dst (size bytes) cut at a UTF-8 boundary; src must be valid UTF-8. */
 static void copy_trunc(char *dst, size_t size, const char *src)
@@ -752,6 +352,377 @@ static void copy_trunc(char *dst, size_t size, const char *src)
     memcpy(dst, src, n);
     dst[n] = '\0';
 }
+
+/* ---- one codec for every message: a table of fields ---- */
+
+enum fkind {
+    F_STR,     /* char[size], a string */
+    F_NULLSTR, /* char[size] and a bool at null_off: a string or null */
+    F_OPTSTR,  /* char[size]: omitted when "", absent or null decodes to "" */
+    F_TRUNC,   /* char[size]: always encoded (dflt when ""); optional on decode, cut to fit */
+    F_OPTTRUNC, /* char[size]: omitted when ""; optional on decode, cut to fit */
+    F_INT,     /* int64_t (or int, size 4) in [lo, hi] */
+    F_BOOL,    /* bool */
+    F_STATE,   /* enum api_ticket_state, written as its name */
+    F_OBJ,     /* a nested object of sub's fields; their values live in the same struct */
+};
+
+struct field {
+    const char *name;
+    enum fkind kind;
+    size_t off, size, null_off;
+    /* strings: either valid() (false → KERR_INVALID) or, valid NULL and
+     * text, text_check with lo..hi code points; F_INT: the range */
+    bool (*valid)(const char *s);
+    bool text, multiline;
+    int64_t lo, hi;
+    const char *bad;     /* decode: missing or of the wrong type */
+    const char *invalid; /* check: present but not allowed */
+    const char *dflt;    /* F_TRUNC: encoded when "", set when absent */
+    const struct msg *sub;
+};
+
+struct msg {
+    const struct field *f;
+    size_t n;
+    size_t max_len;                                      /* largest JSON text decoded */
+    enum kerr (*extra)(const void *v, const char **why); /* checks across fields, or NULL */
+};
+
+#define API_INT_MAX 9007199254740991LL /* 2^53 - 1: exact in a JSON double */
+#define NFIELDS(a) (sizeof(a) / sizeof((a)[0]))
+#define AT(v, f) ((char *)(v) + (f)->off)
+#define CAT(v, f) ((const char *)(v) + (f)->off)
+
+static enum kerr fail_with(const char **why, const char *reason, enum kerr e)
+{
+    if (why) *why = reason;
+    return e;
+}
+
+static int64_t get_int(const void *v, const struct field *f)
+{
+    if (f->size == sizeof(int)) return *(const int *)(const void *)CAT(v, f);
+    return *(const int64_t *)(const void *)CAT(v, f);
+}
+
+static bool is_null(const void *v, const struct field *f)
+{
+    return f->kind == F_NULLSTR && *(const bool *)((const char *)v + f->null_off);
+}
+
+static enum kerr msg_check(const struct msg *m, const void *v, const char **why)
+{
+    enum kerr e;
+    for (size_t i = 0; i < m->n; i++) {
+        const struct field *f = &m->f[i];
+        const char *s = CAT(v, f);
+        switch (f->kind) {
+        case F_OBJ:
+            e = msg_check(f->sub, v, why);
+            if (e != KERR_OK) return e;
+            continue;
+        case F_INT:
+            if (get_int(v, f) < f->lo || get_int(v, f) > f->hi)
+                return fail_with(why, f->invalid, KERR_INVALID);
+            continue;
+        case F_STATE:
+            if ((unsigned)*(const enum api_ticket_state *)(const void *)s >= API_TICKET__COUNT)
+                return fail_with(why, f->invalid, KERR_INVALID);
+            continue;
+        case F_BOOL: continue;
+        case F_TRUNC:
+        case F_OPTTRUNC:
+            if (!utf8_valid(s, strlen(s))) return fail_with(why, f->invalid, KERR_UTF8);
+            continue;
+        default: break;
+        }
+        if (is_null(v, f) || (f->kind == F_OPTSTR && !s[0])) continue;
+        if (f->valid && !f->valid(s)) return fail_with(why, f->invalid, KERR_INVALID);
+        if (f->text) {
+            e = text_check(s, (size_t)f->lo, (size_t)f->hi, f->multiline, f->invalid, why);
+            if (e != KERR_OK) return e;
+        }
+    }
+    return m->extra ? m->extra(v, why) : KERR_OK;
+}
+
+/* Adds v's fields to o; false on an allocation failure. */
+static bool add_fields(cJSON *o, const struct msg *m, const void *v)
+{
+    bool ok = true;
+    for (size_t i = 0; i < m->n; i++) {
+        const struct field *f = &m->f[i];
+        const char *s = CAT(v, f);
+        cJSON *it = NULL;
+        switch (f->kind) {
+        case F_OBJ:
+            it = cJSON_CreateObject();
+            if (it && !add_fields(it, f->sub, v)) ok = false;
+            break;
+        case F_INT: {
+            /* raw digits: cJSON prints doubles over 10^15 inexactly */
+            char num[24];
+            snprintf(num, sizeof num, "%lld", (long long)get_int(v, f));
+            it = cJSON_CreateRaw(num);
+            break;
+        }
+        case F_BOOL: it = cJSON_CreateBool(*(const bool *)(const void *)s); break;
+        case F_STATE:
+            it = cJSON_CreateString(api_ticket_state_str(*(const enum api_ticket_state *)(const void *)s));
+            break;
+        case F_OPTSTR:
+        case F_OPTTRUNC:
+            if (!s[0]) continue;
+            it = cJSON_CreateString(s);
+            break;
+        case F_TRUNC: it = cJSON_CreateString(s[0] || !f->dflt ? s : f->dflt); break;
+        default: it = is_null(v, f) ? cJSON_CreateNull() : cJSON_CreateString(s); break;
+        }
+        if (!it) return false;
+        cJSON_AddItemToObject(o, f->name, it);
+    }
+    return ok;
+}
+
+static enum kerr msg_encode(const struct msg *m, const void *v, char **out)
+{
+    cJSON *o;
+    enum kerr e = msg_check(m, v, NULL);
+    *out = NULL;
+    if (e != KERR_OK) return e;
+    o = cJSON_CreateObject();
+    if (!o || !add_fields(o, m, v)) {
+        cJSON_Delete(o);
+        return KERR_NOMEM;
+    }
+    *out = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    return *out ? KERR_OK : KERR_NOMEM;
+}
+
+/* Reads the member of o that f describes into v. */
+static enum kerr take_field(const cJSON *o, const struct field *f, void *v, const char **why);
+
+static enum kerr take_fields(const cJSON *o, const struct msg *m, void *v, const char **why)
+{
+    for (size_t i = 0; i < m->n; i++) {
+        enum kerr e = take_field(o, &m->f[i], v, why);
+        if (e != KERR_OK) return e;
+    }
+    return KERR_OK;
+}
+
+static enum kerr take_field(const cJSON *o, const struct field *f, void *v, const char **why)
+{
+    const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, f->name);
+    char *dst = AT(v, f);
+    const char *s;
+    size_t n;
+    switch (f->kind) {
+    case F_OBJ:
+        if (!cJSON_IsObject(it)) return fail_with(why, f->bad, KERR_PARSE);
+        return take_fields(it, f->sub, v, why);
+    case F_INT: {
+        double d;
+        if (!cJSON_IsNumber(it)) return fail_with(why, f->bad, KERR_PARSE);
+        d = it->valuedouble;
+        if (!(d >= (double)f->lo && d <= (double)f->hi) || d != (double)(int64_t)d)
+            return fail_with(why, f->bad, KERR_INVALID);
+        if (f->size == sizeof(int)) *(int *)(void *)dst = (int)d;
+        else *(int64_t *)(void *)dst = (int64_t)d;
+        return KERR_OK;
+    }
+    case F_BOOL:
+        if (!cJSON_IsBool(it)) return fail_with(why, f->bad, KERR_PARSE);
+        *(bool *)(void *)dst = cJSON_IsTrue(it);
+        return KERR_OK;
+    default: break;
+    }
+    if ((f->kind == F_OPTSTR || f->kind == F_TRUNC || f->kind == F_OPTTRUNC) &&
+        (!it || (f->kind == F_OPTSTR && cJSON_IsNull(it)))) {
+        if (f->kind == F_TRUNC && f->dflt) copy_trunc(dst, f->size, f->dflt);
+        return KERR_OK;
+    }
+    if (f->kind == F_NULLSTR && cJSON_IsNull(it)) {
+        *(bool *)((char *)v + f->null_off) = true;
+        return KERR_OK;
+    }
+    if (!cJSON_IsString(it) || !it->valuestring) return fail_with(why, f->bad, KERR_PARSE);
+    s = it->valuestring;
+    n = strlen(s);
+    if (!utf8_valid(s, n)) return fail_with(why, f->bad, KERR_UTF8);
+    if (f->kind == F_TRUNC || f->kind == F_OPTTRUNC) {
+        copy_trunc(dst, f->size, s[0] || !f->dflt ? s : f->dflt);
+        return KERR_OK;
+    }
+    if (f->kind == F_STATE) {
+        if (api_ticket_state_parse(s, (enum api_ticket_state *)(void *)dst) != KERR_OK)
+            return fail_with(why, f->invalid, KERR_INVALID);
+        return KERR_OK;
+    }
+    if (n >= f->size) return fail_with(why, f->bad, KERR_TOOBIG);
+    memcpy(dst, s, n + 1);
+    return KERR_OK;
+}
+
+/* Zeroes v, parses json[0..len) and takes every field, then checks them. */
+static enum kerr msg_decode(const struct msg *m, const char *json, size_t len, void *v,
+                            size_t v_size, const char **why)
+{
+    cJSON *o;
+    enum kerr e;
+    memset(v, 0, v_size);
+    if (!json) return fail_with(why, "body: missing", KERR_PARSE);
+    if (len > m->max_len) return fail_with(why, "body: too large", KERR_TOOBIG);
+    o = cJSON_ParseWithLength(json, len);
+    if (!cJSON_IsObject(o)) {
+        cJSON_Delete(o);
+        return fail_with(why, "body: not a JSON object", KERR_PARSE);
+    }
+    e = take_fields(o, m, v, why);
+    cJSON_Delete(o);
+    return e != KERR_OK ? e : msg_check(m, v, why);
+}
+
+/* Field constructors; B(name) is the decode reason, the last argument the check's. */
+#define B(n) n ": missing or bad"
+#define FS(T, n, m, ok, why)                                                                       \
+    {.name = n, .kind = F_STR, .off = offsetof(T, m), .size = sizeof(((T *)0)->m), .valid = ok,    \
+     .bad = B(n), .invalid = why}
+#define FOPT(T, n, m, ok, why)                                                                     \
+    {.name = n, .kind = F_OPTSTR, .off = offsetof(T, m), .size = sizeof(((T *)0)->m), .valid = ok, \
+     .bad = n ": not a string", .invalid = why}
+#define FNULL(T, n, m, isnull, ok, why)                                                            \
+    {.name = n, .kind = F_NULLSTR, .off = offsetof(T, m), .size = sizeof(((T *)0)->m),             \
+     .null_off = offsetof(T, isnull), .valid = ok, .bad = B(n), .invalid = why}
+#define FTEXT(T, n, m, min, max, ml, why)                                                          \
+    {.name = n, .kind = F_STR, .off = offsetof(T, m), .size = sizeof(((T *)0)->m), .text = true,   \
+     .multiline = ml, .lo = min, .hi = max, .bad = B(n), .invalid = why}
+#define FINT(T, n, m, min, max, why)                                                               \
+    {.name = n, .kind = F_INT, .off = offsetof(T, m), .size = sizeof(((T *)0)->m), .lo = min,      \
+     .hi = max, .bad = B(n), .invalid = why}
+
+/* The public encoder and decoder of a message (contracts in api.h). */
+#define CODEC(prefix, T, fields, max_len, extra)                                                   \
+    static const struct msg prefix##_msg = {fields, NFIELDS(fields), max_len, extra};             \
+    enum kerr prefix##_encode(const T *v, char **out) { return msg_encode(&prefix##_msg, v, out); } \
+    enum kerr prefix##_decode(const char *json, size_t len, T *out, const char **why)              \
+    {                                                                                              \
+        return msg_decode(&prefix##_msg, json, len, out, sizeof *out, why);                        \
+    }
+
+/* ---- help request ---- */
+
+static const struct field company_fields[] = {
+    FNULL(struct api_help_request, "id", company_id, company_id_null, id_token_ok,
+          "company.id: malformed"),
+    {.name = "name", .kind = F_STR, .off = offsetof(struct api_help_request, company_name),
+     .size = API_COMPANY_SIZE, .text = true, .lo = 0, .hi = API_COMPANY_MAX_CP,
+     .bad = "company.name: missing or bad", .invalid = "company.name: bad text"},
+};
+static const struct msg company_msg = {company_fields, NFIELDS(company_fields), 0, NULL};
+
+static enum kerr help_extra(const void *v, const char **why)
+{
+    const struct api_help_request *r = v;
+    if (!api_ticket_of_kiosk(r->ticket, r->kiosk_id))
+        return fail_with(why, "ticket: not of this kiosk", KERR_INVALID);
+    if (r->receipt_ticket[0] && (!api_ticket_of_kiosk(r->receipt_ticket, r->kiosk_id) ||
+                                 strcmp(r->receipt_ticket, r->ticket) == 0))
+        return fail_with(why, "receipt_ticket: malformed, of another kiosk, or the ticket itself",
+                         KERR_INVALID);
+    return KERR_OK;
+}
+
+#define HR struct api_help_request
+static const struct field help_fields[] = {
+    FS(HR, "ticket", ticket, api_ticket_valid, "ticket: malformed"),
+    FS(HR, "kiosk_id", kiosk_id, api_kiosk_id_valid, "kiosk_id: malformed"),
+    FS(HR, "category", category, id_token_ok, "category: malformed"),
+    {.name = "company", .kind = F_OBJ, .sub = &company_msg,
+     .bad = "company: missing or not an object"},
+    FTEXT(HR, "contact_name", contact_name, 1, API_NAME_MAX_CP, false, "contact_name: bad text"),
+    FS(HR, "phone", phone, phone_ok, "phone: not digits"),
+    FS(HR, "tower", tower, id_token_ok, "tower: malformed"),
+    FTEXT(HR, "description", description, 1, API_DESC_MAX_CP, true, "description: bad text"),
+    FS(HR, "lang", lang, lang_ok, "lang: malformed"),
+    FS(HR, "created_at", created_at, api_time_valid, "created_at: not an RFC 3339 UTC time"),
+    FOPT(HR, "check", check, api_check_valid, "check: not six digits"),
+    FOPT(HR, "receipt_ticket", receipt_ticket, api_ticket_valid,
+         "receipt_ticket: malformed, of another kiosk, or the ticket itself"),
+};
+#undef HR
+
+CODEC(api_help_request, struct api_help_request, help_fields, API_BODY_MAX, help_extra)
+
+enum kerr api_help_request_check(const struct api_help_request *r, const char **why)
+{
+    return msg_check(&api_help_request_msg, r, why);
+}
+
+/* ---- request answer ---- */
+
+#define RA struct api_request_answer
+static const struct field answer_fields[] = {
+    FS(RA, "ticket", ticket, api_ticket_valid, "ticket: malformed"),
+    FS(RA, "status", status, state_name_ok, "status: unknown"),
+    FS(RA, "received_at", received_at, api_time_valid, "received_at: not an RFC 3339 UTC time"),
+};
+#undef RA
+
+CODEC(api_request_answer, struct api_request_answer, answer_fields, API_RESPONSE_MAX, NULL)
+
+/* ---- ticket status ---- */
+
+#define TS struct api_ticket_status
+static const struct field status_fields[] = {
+    FS(TS, "ticket", ticket, api_ticket_valid, "ticket: malformed"),
+    {.name = "status", .kind = F_STATE, .off = offsetof(TS, status), .bad = B("status"),
+     .invalid = "status: unknown"},
+    {.name = "note", .kind = F_NULLSTR, .off = offsetof(TS, note), .size = API_NOTE_SIZE,
+     .null_off = offsetof(TS, note_null), .text = true, .multiline = true, .lo = 0,
+     .hi = API_NOTE_MAX_CP, .bad = B("note"), .invalid = "note: bad text"},
+    FS(TS, "updated_at", updated_at, api_time_valid, "updated_at: not an RFC 3339 UTC time"),
+    FS(TS, "category", category, id_token_ok, "category: malformed"),
+};
+#undef TS
+
+CODEC(api_ticket_status, struct api_ticket_status, status_fields, API_RESPONSE_MAX, NULL)
+
+/* ---- heartbeat ---- */
+
+#define HB struct api_heartbeat
+static const struct field heartbeat_fields[] = {
+    FS(HB, "version", version, version_ok, "version: malformed"),
+    FINT(HB, "queue_depth", queue_depth, 0, API_INT_MAX, "queue_depth: out of range"),
+    FINT(HB, "oldest_pending_s", oldest_pending_s, 0, API_INT_MAX,
+         "oldest_pending_s: out of range"),
+    FS(HB, "content_version", content_version, version_ok, "content_version: malformed"),
+    {.name = "online", .kind = F_BOOL, .off = offsetof(HB, online),
+     .bad = "online: missing or not a boolean"},
+    FNULL(HB, "last_error", last_error, last_error_null, errword_ok, "last_error: malformed"),
+};
+#undef HB
+
+CODEC(api_heartbeat, struct api_heartbeat, heartbeat_fields, API_BODY_MAX, NULL)
+
+/* ---- problem+json: lenient on extension members and long texts (cut) ---- */
+
+#define PB struct api_problem
+#define FTR(n, m, k, d)                                                                            \
+    {.name = n, .kind = k, .off = offsetof(PB, m), .size = sizeof(((PB *)0)->m), .dflt = d,        \
+     .bad = "problem: member not a string", .invalid = "problem: member not UTF-8"}
+static const struct field problem_fields[] = {
+    FTR("type", type, F_TRUNC, "about:blank"),
+    FTR("title", title, F_TRUNC, NULL),
+    {.name = "status", .kind = F_INT, .off = offsetof(PB, status), .size = sizeof(int), .lo = 100,
+     .hi = 599, .bad = B("status"), .invalid = "status: out of range"},
+    FTR("detail", detail, F_OPTTRUNC, NULL),
+    FTR("instance", instance, F_OPTTRUNC, NULL),
+};
+#undef FTR
+#undef PB
 
 enum kerr api_problem_make(struct api_problem *p, const char *slug, int status, const char *title,
                            const char *detail)
@@ -771,68 +742,7 @@ enum kerr api_problem_make(struct api_problem *p, const char *slug, int status, 
     return KERR_OK;
 }
 
-enum kerr api_problem_encode(const struct api_problem *p, char **out)
-{
-    cJSON *o;
-    bool ok = true;
-    *out = NULL;
-    if (p->status < 100 || p->status > 599 || !utf8_valid(p->type, strlen(p->type)) ||
-        !utf8_valid(p->title, strlen(p->title)) || !utf8_valid(p->detail, strlen(p->detail)))
-        return KERR_INVALID;
-    o = cJSON_CreateObject();
-    if (!o) return KERR_NOMEM;
-    add_str(o, "type", p->type[0] ? p->type : "about:blank", &ok);
-    add_str(o, "title", p->title, &ok);
-    if (!cJSON_AddNumberToObject(o, "status", p->status)) ok = false;
-    if (p->detail[0]) add_str(o, "detail", p->detail, &ok);
-    if (p->instance[0]) add_str(o, "instance", p->instance, &ok);
-    if (!ok) {
-        cJSON_Delete(o);
-        return KERR_NOMEM;
-    }
-    return print_and_free(o, out);
-}
-
-/* Optional string member, truncated to fit; KERR_PARSE if present but not a
- * string, KERR_UTF8 if not valid UTF-8. */
-static enum kerr take_opt_trunc(const cJSON *o, const char *name, char *dst, size_t size,
-                                const char **why)
-{
-    const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, name);
-    dst[0] = '\0';
-    if (!it) return KERR_OK;
-    if (!cJSON_IsString(it) || !it->valuestring) {
-        if (why) *why = "problem: member not a string";
-        return KERR_PARSE;
-    }
-    if (!utf8_valid(it->valuestring, strlen(it->valuestring))) {
-        if (why) *why = "problem: member not UTF-8";
-        return KERR_UTF8;
-    }
-    copy_trunc(dst, size, it->valuestring);
-    return KERR_OK;
-}
-
-enum kerr api_problem_decode(const char *json, size_t len, struct api_problem *out,
-                             const char **why)
-{
-    cJSON *o = NULL;
-    int64_t st = 0;
-    enum kerr e;
-    memset(out, 0, sizeof *out);
-    e = parse_object(json, len, API_RESPONSE_MAX, &o, why);
-    if (e != KERR_OK) return e;
-    e = take_opt_trunc(o, "type", out->type, sizeof out->type, why);
-    if (e == KERR_OK) e = take_opt_trunc(o, "title", out->title, sizeof out->title, why);
-    if (e == KERR_OK) e = take_opt_trunc(o, "detail", out->detail, sizeof out->detail, why);
-    if (e == KERR_OK) e = take_opt_trunc(o, "instance", out->instance, sizeof out->instance, why);
-    if (e == KERR_OK) e = take_int(o, "status", 100, 599, &st, "status: missing or bad", why);
-    cJSON_Delete(o);
-    if (e != KERR_OK) return e;
-    out->status = (int)st;
-    if (!out->type[0]) snprintf(out->type, sizeof out->type, "about:blank");
-    return KERR_OK;
-}
+CODEC(api_problem, struct api_problem, problem_fields, API_RESPONSE_MAX, NULL)
 
 bool api_problem_is_hubs_answer(const struct api_problem *p, int http_status,
                                 const char *idem_key)

@@ -90,6 +90,17 @@ bool api_time_valid(const char *s);
 /* Formats wall-clock milliseconds since the epoch as UTC "YYYY-MM-DDTHH:MM:SSZ". */
 void api_time_format(int64_t wall_ms, char out[API_TIME_SIZE]);
 
+/* True when url is plain http to this machine: "http://" (scheme in any
+ * case), then a loopback host — a dotted quad of four decimal numbers 0..255
+ * in 127.0.0.0/8, "[::1]" (any IPv6 spelling of ::1) or "localhost" (any
+ * case) — an optional ":port" (1..65535), then the end, '/', '?' or '#'.
+ * Everything else is false: https (not plain), a userinfo part
+ * ("http://127.0.0.1@evil.example/"), hosts that only start like one
+ * ("127.attacker.example", "localhost.attacker.example"), shortened, octal or
+ * hex quads ("127.1", "0177.0.0.1"), percent escapes, "localhost.". Callers
+ * that send a secret refuse plain http unless this is true. NULL → false. */
+bool api_url_is_loopback_http(const char *url);
+
 /* ---- help request: POST /api/v1/requests (kiosk → hub) ---- */
 
 struct api_help_request {

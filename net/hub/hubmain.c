@@ -34,6 +34,8 @@ static void usage(FILE *f)
           "                         X-Forwarded-For names the client; repeatable (max 16)\n"
           "  --port-file FILE       write the bound port there once listening\n"
           "  --quiet                no per-request log lines\n"
+          "  --retention-days N     erase the personal fields of resolved and rejected\n"
+          "                         requests N days after closing (default 30, 1..36500)\n"
           "exit codes: 0 stopped by signal, 1 cannot start, 2 usage\n",
           f);
 }
@@ -67,6 +69,7 @@ int main(int argc, char **argv)
     cfg.rate = 5;
     cfg.burst = 20;
     cfg.log_requests = true;
+    cfg.retention_days = 30;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
@@ -98,6 +101,9 @@ int main(int argc, char **argv)
         else if (strcmp(a, "--trusted-proxy") == 0 && hubconn_net_valid(val) &&
                  ntrusted < sizeof trusted / sizeof trusted[0])
             trusted[ntrusted++] = val;
+        else if (strcmp(a, "--retention-days") == 0 && parse_num(val, 1, 36500, &v) == 0 &&
+                 v == (int)v)
+            cfg.retention_days = (int)v;
         else goto bad;
         i++;
         continue;
@@ -131,8 +137,10 @@ int main(int argc, char **argv)
         KLOGE("hub", "start: %s", kerr_str(e));
         return e == KERR_USAGE ? 2 : 1;
     }
-    KLOGI("hub", "listening on %s port %u, db %s, rate %.3g/s burst %.3g, %zu trusted proxies",
-          cfg.listen, (unsigned)hubsrv_port(srv), cfg.db_path, cfg.rate, cfg.burst, ntrusted);
+    KLOGI("hub", "listening on %s port %u, db %s, rate %.3g/s burst %.3g, %zu trusted proxies, "
+          "retention %d days",
+          cfg.listen, (unsigned)hubsrv_port(srv), cfg.db_path, cfg.rate, cfg.burst, ntrusted,
+          cfg.retention_days);
     if (port_file) {
         char tmp[4096];
         FILE *f;

@@ -26,6 +26,12 @@
 #define ARG_MAX 160 /* longest path parameter kept; longer ones are malformed */
 #define LIST_DEFAULT 100
 #define LIST_MAX 1000
+/* Ticket lookups per kiosk token: a burst of 20, then 20 a minute. Every
+ * lookup counts, hits too: were only misses counted, a kiosk past its budget
+ * would still get 200 for the right code among 429s, and could go on
+ * guessing at its full request rate. */
+#define LOOKUP_BURST 20.0
+#define LOOKUP_PER_S (20.0 / 60.0)
 
 struct hubsrv {
     struct MHD_Daemon *mhd;
@@ -33,6 +39,7 @@ struct hubsrv {
     struct hubrate *rate;
     struct hubrate *auth_fails; /* failed authentications per client address key */
     struct hubconn *conn;       /* connection-level defences */
+    struct hubrate *lookups; /* ticket lookups per kiosk (LOOKUP_*) */
     uint8_t admin_hash[32];
     bool log_requests;
     uint16_t port;
@@ -190,6 +197,9 @@ static enum MHD_Result send_text(struct hreq *r, int status, const char *ctype, 
     return ret;
 }
 
+/* Every problem answered to POST /api/v1/requests names the request by its
+ * Idempotency-Key when it had a valid one (instance "urn:uuid:<key>"): only
+ * such an answer may make a kiosk give up an item (api_problem_is_hubs_answer). */
 static enum MHD_Result send_problem_ex(struct hreq *r, int status, const char *slug,
                                        const char *title, const char *detail, int retry_after,
                                        const char *allow)
@@ -197,8 +207,13 @@ static enum MHD_Result send_problem_ex(struct hreq *r, int status, const char *s
     struct api_problem p;
     char *txt = NULL;
     enum MHD_Result ret;
-    if (api_problem_make(&p, slug, status, title, detail ? detail : "") != KERR_OK ||
-        api_problem_encode(&p, &txt) != KERR_OK) {
+    const char *key = r->route == R_REQUESTS
+                          ? MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Idempotency-Key")
+                          : NULL;
+    enum kerr e = api_problem_make(&p, slug, status, title, detail ? detail : "");
+    if (e == KERR_OK && key && api_uuid_v4_valid(key))
+        snprintf(p.instance, sizeof p.instance, "%s%s", API_PROBLEM_INSTANCE_KEY, key);
+    if (e != KERR_OK || api_problem_encode(&p, &txt) != KERR_OK) {
         return send_text(r, status, API_CT_PROBLEM, "{}", retry_after, allow);
     }
     ret = send_text(r, status, API_CT_PROBLEM, txt, retry_after, allow);
@@ -396,8 +411,8 @@ static enum MHD_Result finish_job(struct hreq *r)
     case HUBSTORE_STATUS_SET:
         if (j->result == 200) {
             struct api_ticket_status t;
-            char owner[API_KIOSK_ID_SIZE], *txt = NULL;
-            enum kerr e = hubstore_ticket_status(r->srv->store, j->ticket, &t, owner);
+            char *txt = NULL;
+            enum kerr e = hubstore_ticket_status(r->srv->store, j->ticket, NULL, &t);
             enum MHD_Result ret;
             if (e != KERR_OK) return send_kerr(r, e, "ticket unknown");
             if (api_ticket_status_encode(&t, &txt) != KERR_OK)
@@ -436,6 +451,7 @@ static enum MHD_Result finish_job(struct hreq *r)
         if (j->result == 404)
             return send_problem(r, 404, API_SLUG_NOT_FOUND, "Not found", "no active kiosk with this id");
         break;
+    case HUBSTORE_SWEEP: break; /* the store's own job, never an HTTP request's */
     }
     return send_problem(r, 500, API_SLUG_INTERNAL, "Internal error", "database");
 }
@@ -489,6 +505,8 @@ static enum MHD_Result h_request_post(struct hreq *r)
     for (size_t i = 0; key[i] && i < HUBSTORE_KEY_MAX; i++)
         r->job.idem_key[i] = (char)tolower((unsigned char)key[i]);
     snprintf(r->job.category, sizeof r->job.category, "%s", hr.category);
+    memcpy(r->job.check, hr.check, sizeof r->job.check);
+    snprintf(r->job.receipt_ticket, sizeof r->job.receipt_ticket, "%s", hr.receipt_ticket);
     r->job.body = r->canon;
     hubauth_sha256(r->canon, strlen(r->canon), r->job.body_hash);
     return submit(r);
@@ -523,18 +541,34 @@ static enum MHD_Result h_heartbeat(struct hreq *r)
     return submit(r);
 }
 
+/* GET /api/v1/tickets/{ticket}?check=NNNNNN. A kiosk token needs the check
+ * code; any kiosk may look up any ticket with it (filed in one tower, asked
+ * in another). Unknown ticket, missing or wrong check, a request filed
+ * without one: the same 404, so the answer never tells whether the ticket
+ * exists. The admin token may leave the check out. */
 static enum MHD_Result h_ticket_get(struct hreq *r)
 {
     struct api_ticket_status t;
-    char owner[API_KIOSK_ID_SIZE], *txt = NULL;
+    const char *check = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, API_QUERY_CHECK);
+    char *txt = NULL;
+    int retry = 0;
     enum kerr e;
     enum MHD_Result ret;
     if (r->arg_long || !api_ticket_valid(r->arg))
         return send_problem(r, 400, API_SLUG_BAD_REQUEST, "Bad request", "malformed ticket");
-    e = hubstore_ticket_status(r->srv->store, r->arg, &t, owner);
-    /* a kiosk sees only its own tickets; others look unknown */
-    if (e == KERR_OK && r->who == WHO_KIOSK && strcmp(owner, r->kiosk) != 0) e = KERR_NOTFOUND;
-    if (e != KERR_OK) return send_kerr(r, e, "ticket unknown");
+    if (check && !api_check_valid(check))
+        return send_problem(r, 400, API_SLUG_BAD_REQUEST, "Bad request",
+                            "check: six digits");
+    if (r->who == WHO_KIOSK &&
+        !hubrate_take(r->srv->lookups, r->kiosk, kclock_mono_ms(), &retry))
+        return send_problem_ex(r, 429, API_SLUG_RATE_LIMITED, "Too many requests",
+                               "ticket lookups of this kiosk", retry, NULL);
+    if (r->who == WHO_KIOSK && !check) e = KERR_NOTFOUND;
+    else e = hubstore_ticket_status(r->srv->store, r->arg, check, &t);
+    if (e == KERR_NOTFOUND)
+        return send_problem(r, 404, API_SLUG_NOT_FOUND, "Not found",
+                            "no ticket with this check code");
+    if (e != KERR_OK) return send_kerr(r, e, NULL);
     if (api_ticket_status_encode(&t, &txt) != KERR_OK)
         return send_problem(r, 500, API_SLUG_INTERNAL, "Internal error", "encode");
     ret = send_text(r, 200, API_CT_JSON, txt, 0, NULL);
@@ -856,11 +890,16 @@ enum kerr hubsrv_start(const struct hubsrv_config *cfg, struct hubsrv **out)
     s->rate = hubrate_new(cfg->rate, cfg->burst);
     /* a bucket of `fails` failures that refills over a minute */
     s->auth_fails = hubrate_new(fails / 60.0, fails);
+    s->lookups = hubrate_new(LOOKUP_PER_S, LOOKUP_BURST);
     res = KERR_NOMEM;
-    if (!s->rate || !s->auth_fails) goto fail;
+    if (!s->rate || !s->auth_fails || !s->lookups) goto fail;
     res = hubconn_new(&cc, &s->conn);
     if (res != KERR_OK) goto fail;
-    res = hubstore_open(cfg->db_path, &s->store);
+    {
+        struct hubstore_config sc = {
+            .retention_s = (int64_t)(cfg->retention_days > 0 ? cfg->retention_days : 30) * 86400};
+        res = hubstore_open(cfg->db_path, &sc, &s->store);
+    }
     if (res != KERR_OK) goto fail;
     if (threads == 0) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -912,5 +951,6 @@ void hubsrv_stop(struct hubsrv *s)
     hubstore_close(s->store);
     hubrate_free(s->rate);
     hubrate_free(s->auth_fails);
+    hubrate_free(s->lookups);
     free(s);
 }

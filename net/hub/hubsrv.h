@@ -32,6 +32,7 @@ struct hubsrv_config {
     unsigned auth_fails_per_min; /* per client address, then 429; 0 = HUBSRV_AUTH_FAILS_PER_MIN */
     const char *const *trusted_proxies; /* addresses or CIDRs whose X-Forwarded-For counts */
     size_t n_trusted_proxies;
+    int retention_days;     /* personal fields of closed requests kept; 0 = 30 */
 };
 
 #define HUBSRV_MAX_CONNS 512          /* ~100 kiosks x 3 + admins, doubled */

@@ -30,6 +30,13 @@ enum hubstore_op {
     HUBSTORE_STATUS_SET,   /* staff move a request to another status */
     HUBSTORE_KIOSK_ADD,    /* register (or re-register a revoked) kiosk */
     HUBSTORE_KIOSK_REVOKE, /* revoke a kiosk's token */
+    HUBSTORE_SWEEP,        /* erase personal fields past retention (answer: how many) */
+};
+
+/* How long personal data stays. Zero members take the defaults. */
+struct hubstore_config {
+    int64_t retention_s;    /* after a request is closed (resolved, rejected): 30 days */
+    int64_t sweep_every_ms; /* the writer erases what is due at open and then this often: 1 h */
 };
 
 /* One write. The submitter fills the inputs of its op; the writer fills
@@ -42,6 +49,8 @@ struct hubstore_job {
     char ticket[HUBSTORE_TICKET_MAX + 1];
     char idem_key[HUBSTORE_KEY_MAX + 1];
     char category[HUBSTORE_SHORT_MAX + 1];
+    char check[API_CHECK_SIZE];               /* REQ_PUT: "" or the check code */
+    char receipt_ticket[HUBSTORE_TICKET_MAX + 1]; /* REQ_PUT: "" or the receipt's ticket */
     const char *body;        /* REQ_PUT: canonical JSON, borrowed */
     uint8_t body_hash[32];   /* REQ_PUT: SHA-256 of body */
     uint8_t token_hash[32];  /* KIOSK_ADD */
@@ -64,10 +73,16 @@ struct hubstore_job {
     struct hubstore_job *next; /* private to the store */
 };
 
-/* Opens (creating if needed) the database at path, applies the schema and
- * starts the writer thread. On failure returns KERR_DB/KERR_IO/KERR_NOMEM and
- * *out is NULL. */
-enum kerr hubstore_open(const char *path, struct hubstore **out);
+/* Opens (creating if needed) the database at path, migrates its schema and
+ * starts the writer thread, which also runs the retention sweep (cfg NULL:
+ * the defaults): contact name, phone, description, the company name when
+ * typed by hand (company.id null) and staff notes of requests closed
+ * cfg->retention_s ago are erased (JSON null; erased_at set; secure_delete
+ * and a WAL truncation keep the bytes off the disk), one log line with the
+ * count. Rows, tickets, check codes, times and history stay. On failure
+ * returns KERR_DB/KERR_IO/KERR_NOMEM and *out is NULL. */
+enum kerr hubstore_open(const char *path, const struct hubstore_config *cfg,
+                        struct hubstore **out);
 
 /* Stops the writer after the jobs already queued are done, closes every
  * connection and frees st. NULL is a no-op. */
@@ -87,24 +102,30 @@ enum kerr hubstore_run(struct hubstore *st, struct hubstore_job *job);
 enum kerr hubstore_kiosk_by_token(struct hubstore *st, const uint8_t hash[32], char *id_out,
                                   bool *revoked);
 
-/* Ticket status for kiosks (no personal data) in *out, and the owning kiosk
- * id in owner (HUBSTORE_ID_MAX + 1 bytes). KERR_NOTFOUND, KERR_DB, or
- * KERR_CORRUPT for a stored status the contract does not know. */
-enum kerr hubstore_ticket_status(struct hubstore *st, const char *ticket,
-                                 struct api_ticket_status *out, char *owner);
+/* Ticket status (no personal data) in *out. With check != NULL: the request
+ * whose ticket or receipt_ticket is ticket and whose check code equals check
+ * (compared without an early exit); a request filed without a check code
+ * never matches. With check NULL (staff): the request whose ticket is ticket.
+ * out->ticket is the ticket asked for (the receipt's number after a
+ * renumbering). KERR_NOTFOUND when nothing matches, KERR_DB, or KERR_CORRUPT
+ * for a stored status the contract does not know. */
+enum kerr hubstore_ticket_status(struct hubstore *st, const char *ticket, const char *check,
+                                 struct api_ticket_status *out);
 
 /* Every kiosk with its last heartbeat, as a new cJSON array in *out. */
 enum kerr hubstore_kiosk_list(struct hubstore *st, struct cJSON **out);
 
 /* Requests, newest first, at most limit, only those with status (NULL: all),
- * as a new cJSON array of whole records (every field the kiosk sent, with
- * status, note, received_at, updated_at; no history). For staff only: the
- * admin token guards it. */
+ * as a new cJSON array of whole records (every field the kiosk sent but the
+ * check code, with status, note, received_at, updated_at; no history). For
+ * staff only: the admin token guards it. */
 enum kerr hubstore_request_list(struct hubstore *st, const char *status, int limit,
                                 struct cJSON **out);
 
-/* The full record of one request (the stored body, status, note, times) with
- * its history array, as a new cJSON object. KERR_NOTFOUND when unknown. */
+/* The full record of one request (the stored body with its check code and
+ * receipt_ticket when set, status, note, times, erased_at: null, or when the
+ * personal fields were erased) with its history array, as a new cJSON
+ * object. KERR_NOTFOUND when unknown. */
 enum kerr hubstore_request_get(struct hubstore *st, const char *ticket, struct cJSON **out);
 
 /* Number of rows in requests, for tests and the load generator. */

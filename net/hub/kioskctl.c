@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "api.h"
 #include "utf8.h"
@@ -34,8 +35,11 @@ static void usage(FILE *f)
           "  --hub URL          hub base URL, e.g. http://127.0.0.1:8080 (env KIOSK_HUB)\n"
           "  --token-file FILE  file with the admin token (env KIOSK_HUB_TOKEN_FILE)\n"
           "  --json             print the hub's JSON instead of a table\n"
+          "  --insecure         allow plain http:// to a hub that is not this machine\n"
+          "                     (the admin token then crosses the network unencrypted)\n"
           "exit codes:\n"
-          "  0 ok, 1 hub error or not found, 2 usage, 3 cannot reach the hub,\n"
+          "  0 ok, 1 hub error or not found, 2 usage (also: plain http to another\n"
+          "  host without --insecure), 3 cannot reach the hub,\n"
           "  4 authentication refused (401/403), 5 conflict (409: kiosk exists,\n"
           "  status change not allowed)\n",
           f);
@@ -134,6 +138,14 @@ static const char *str_of(const cJSON *o, const char *name)
     }
     if (cJSON_IsBool(it)) return cJSON_IsTrue(it) ? "yes" : "no";
     return "-";
+}
+
+/* A field of a request for people: "erased" when the retention sweep
+ * erased it (the record has erased_at and the field is null). */
+static const char *shown(const cJSON *o, const char *name, bool erased)
+{
+    if (erased && cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(o, name))) return "erased";
+    return str_of(o, name);
 }
 
 static cJSON *parse_answer(const struct buf *b)
@@ -282,7 +294,10 @@ static int cmd_requests_list(const struct ctl *c, const char *status, const char
         {
             printf("%-24s %-12s %-12s %-20s", str_of(q, "ticket"), str_of(q, "status"),
                    str_of(q, "category"), str_of(q, "kiosk_id"));
-            printf(" %-21s %s\n", str_of(q, "received_at"), str_of(q, "updated_at"));
+            printf(" %-21s %s", str_of(q, "received_at"), str_of(q, "updated_at"));
+            if (cJSON_GetObjectItemCaseSensitive(q, "receipt_ticket"))
+                printf("  (receipt %s)", str_of(q, "receipt_ticket"));
+            printf("\n");
         }
         printf("(%d)\n", cJSON_GetArraySize(a));
         ret = EX_OK;
@@ -294,10 +309,11 @@ static int cmd_requests_list(const struct ctl *c, const char *status, const char
 
 static int cmd_requests_show(const struct ctl *c, const char *ticket)
 {
-    static const char *const fields[] = {"ticket",  "status",     "note",        "kiosk_id",
-                                         "category", "tower",     "contact_name", "phone",
-                                         "lang",    "created_at", "received_at", "updated_at",
-                                         "description"};
+    static const char *const fields[] = {"ticket",     "receipt_ticket", "check",
+                                         "status",     "note",           "kiosk_id",
+                                         "category",   "tower",          "contact_name",
+                                         "phone",      "lang",           "created_at",
+                                         "received_at", "updated_at",    "description"};
     char path[128];
     struct buf b;
     long code;
@@ -321,17 +337,22 @@ static int cmd_requests_show(const struct ctl *c, const char *ticket)
     }
     o = parse_answer(&b);
     if (cJSON_IsObject(o)) {
-        for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
-            printf("%-13s %s\n", fields[i], str_of(o, fields[i]));
+        bool erased = cJSON_IsString(cJSON_GetObjectItemCaseSensitive(o, "erased_at"));
+        for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+            /* the receipt's ticket and the check code only when the request has them */
+            if (i < 3 && i > 0 && !cJSON_GetObjectItemCaseSensitive(o, fields[i])) continue;
+            printf("%-14s %s\n", fields[i], shown(o, fields[i], erased));
+        }
         co = cJSON_GetObjectItemCaseSensitive(o, "company");
-        printf("%-13s %s (%s)\n", "company", str_of(co, "name"), str_of(co, "id"));
+        printf("%-14s %s (%s)\n", "company", shown(co, "name", erased), str_of(co, "id"));
+        if (erased) printf("%-14s %s\n", "erased_at", str_of(o, "erased_at"));
         printf("history:\n");
         h = cJSON_GetObjectItemCaseSensitive(o, "history");
         cJSON_ArrayForEach(e, h)
         {
             printf("  %-21s %-11s -> %-11s by %-12s", str_of(e, "at"), str_of(e, "from"),
                    str_of(e, "to"), str_of(e, "by"));
-            printf(" %s\n", str_of(e, "note"));
+            printf(" %s\n", shown(e, "note", erased));
         }
         ret = EX_OK;
     }
@@ -400,6 +421,7 @@ int main(int argc, char **argv)
                *limit = NULL;
     const char *pos[4];
     int npos = 0, ret;
+    bool insecure = false;
 
     memset(&c, 0, sizeof c);
     c.hub = getenv("KIOSK_HUB");
@@ -411,6 +433,8 @@ int main(int argc, char **argv)
             return EX_OK;
         } else if (strcmp(a, "--json") == 0) {
             c.json = true;
+        } else if (strcmp(a, "--insecure") == 0) {
+            insecure = true;
         } else if (strcmp(a, "--hub") == 0 && has) {
             c.hub = argv[++i];
         } else if (strcmp(a, "--token-file") == 0 && has) {
@@ -438,9 +462,21 @@ int main(int argc, char **argv)
     }
     {
         size_t n = strlen(c.hub);
-        if (strncmp(c.hub, "http://", 7) != 0 && strncmp(c.hub, "https://", 8) != 0) {
+        bool plain = strncasecmp(c.hub, "http://", 7) == 0;
+        if (!plain && strncasecmp(c.hub, "https://", 8) != 0) {
             fprintf(stderr, "kioskctl: --hub must start with http:// or https://\n");
             return EX_USAGE;
+        }
+        /* the admin token goes in a header: plain http only to this machine */
+        if (plain && !api_url_is_loopback_http(c.hub)) {
+            if (!insecure) {
+                fprintf(stderr, "kioskctl: refusing to send the admin token over plain http to a "
+                                "host that is not this machine (only 127.0.0.0/8, [::1] and "
+                                "localhost); use https://, or --insecure to send it anyway\n");
+                return EX_USAGE;
+            }
+            fprintf(stderr, "kioskctl: warning: --insecure: the admin token goes over plain "
+                            "http to another host, readable by anyone on the way\n");
         }
         if (n > 0 && c.hub[n - 1] == '/') {
             static char trimmed[1024];

@@ -98,7 +98,8 @@ def main():
                    "company": {"id": None, "name": "示例公司（样例数据）"},
                    "contact_name": "样例", "phone": "13800000000", "tower": "t03",
                    "description": "样例求助，不是真实数据", "lang": "zh",
-                   "created_at": "2026-11-25T14:00:00Z"}
+                   "created_at": "2026-11-25T14:00:00Z", "check": "004217",
+                   "receipt_ticket": "HL-S01-000000"}
         st, _, _ = call(port, "POST", "/api/v1/requests", token, request, str(uuid.uuid4()))
         check(st == 201, "request 201")
 
@@ -121,6 +122,8 @@ def main():
         st, _, doc = call(port, "GET", "/api/v1/admin/requests/HL-S01-000001", ADMIN)
         check(st == 200, "request show 200")
         validate("RequestRecord", doc, "request show")
+        check(doc.get("check") == "004217" and doc.get("receipt_ticket") == "HL-S01-000000",
+              "request show has the check code and the receipt's ticket")
         st, ct, doc = call(port, "GET", "/api/v1/admin/requests/..%2Fx", ADMIN)
         check(st == 400 and ct == "application/problem+json", "../ is 400 problem+json")
         validate("Problem", doc, "400 problem")

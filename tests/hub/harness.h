@@ -224,16 +224,29 @@ static void http(const struct hub *h, const char *method, const char *path, cons
     http_ex(h, method, path, token, key, body, 0, 0, r);
 }
 
-/* A sample help request (made-up data, says so) for kiosk id and ticket. */
-static void sample_request(char *out, size_t cap, const char *kiosk, const char *ticket,
-                           const char *description)
+/* A sample help request (made-up data, says so) for kiosk id and ticket,
+ * with a check code and a receipt ticket when they are not NULL. */
+static inline void sample_request_with(char *out, size_t cap, const char *kiosk, const char *ticket,
+                                       const char *description, const char *check,
+                                       const char *receipt_ticket)
 {
-    snprintf(out, cap,
-             "{\"ticket\":\"%s\",\"kiosk_id\":\"%s\",\"category\":\"legal\","
-             "\"company\":{\"id\":\"c012\",\"name\":\"示例科技有限公司\"},"
-             "\"contact_name\":\"王女士\",\"phone\":\"13800000000\",\"tower\":\"t03\","
-             "\"description\":\"%s\",\"lang\":\"zh\",\"created_at\":\"2026-11-25T14:00:00Z\"}",
-             ticket, kiosk, description);
+    int n = snprintf(out, cap,
+                     "{\"ticket\":\"%s\",\"kiosk_id\":\"%s\",\"category\":\"legal\","
+                     "\"company\":{\"id\":\"c012\",\"name\":\"示例科技有限公司\"},"
+                     "\"contact_name\":\"王女士\",\"phone\":\"13800000000\",\"tower\":\"t03\","
+                     "\"description\":\"%s\",\"lang\":\"zh\",\"created_at\":\"2026-11-25T14:00:00Z\"",
+                     ticket, kiosk, description);
+    if (check && n > 0 && (size_t)n < cap)
+        n += snprintf(out + n, cap - (size_t)n, ",\"check\":\"%s\"", check);
+    if (receipt_ticket && n > 0 && (size_t)n < cap)
+        n += snprintf(out + n, cap - (size_t)n, ",\"receipt_ticket\":\"%s\"", receipt_ticket);
+    if (n > 0 && (size_t)n < cap) snprintf(out + n, cap - (size_t)n, "}");
+}
+
+static inline void sample_request(char *out, size_t cap, const char *kiosk, const char *ticket,
+                                  const char *description)
+{
+    sample_request_with(out, cap, kiosk, ticket, description, NULL, NULL);
 }
 
 #endif

@@ -132,8 +132,10 @@ static void test_help_requests(const char *tok_a, const char *tok_b)
 
     api_uuid_v4_make(key);
     api_uuid_v4_make(key2);
-    sample_request(body, sizeof body, "HL-A01", "HL-A01-000042", "示例：合同纠纷咨询（样例数据）");
-    sample_request(other, sizeof other, "HL-A01", "HL-A01-000042", "另一段描述（样例数据）");
+    sample_request_with(body, sizeof body, "HL-A01", "HL-A01-000042", "示例：合同纠纷咨询（样例数据）",
+                        "424242", NULL);
+    sample_request_with(other, sizeof other, "HL-A01", "HL-A01-000042", "另一段描述（样例数据）",
+                        "424242", NULL);
 
     http(&H, "POST", "/api/v1/requests", tok_a, key, body, &r);
     CHECK(r.status == 201);
@@ -174,8 +176,10 @@ static void test_help_requests(const char *tok_a, const char *tok_b)
     check_problem(&r2, 403, "forbidden");
     free(r2.body);
 
-    /* ticket status: kiosk A, admin; not kiosk B; no personal data */
-    http(&H, "GET", "/api/v1/tickets/HL-A01-000042", tok_a, NULL, NULL, &r2);
+    /* ticket status with the check code: kiosk A, and kiosk B too (a person
+     * may file in one tower and ask in another); the admin without it; no
+     * personal data */
+    http(&H, "GET", "/api/v1/tickets/HL-A01-000042?check=424242", tok_a, NULL, NULL, &r2);
     CHECK(r2.status == 200);
     o = json_of(&r2);
     CHECK_STR(jstr(o, "status"), "new");
@@ -187,10 +191,17 @@ static void test_help_requests(const char *tok_a, const char *tok_b)
     http(&H, "GET", "/api/v1/tickets/HL-A01-000042", ADMIN_TOKEN, NULL, NULL, &r2);
     CHECK(r2.status == 200);
     free(r2.body);
+    http(&H, "GET", "/api/v1/tickets/HL-A01-000042?check=424242", tok_b, NULL, NULL, &r2);
+    CHECK(r2.status == 200);
+    free(r2.body);
+    /* without the check code, or with another, it is not found */
     http(&H, "GET", "/api/v1/tickets/HL-A01-000042", tok_b, NULL, NULL, &r2);
     check_problem(&r2, 404, "not-found");
     free(r2.body);
-    http(&H, "GET", "/api/v1/tickets/HL-A01-999999", tok_a, NULL, NULL, &r2);
+    http(&H, "GET", "/api/v1/tickets/HL-A01-000042?check=424243", tok_a, NULL, NULL, &r2);
+    check_problem(&r2, 404, "not-found");
+    free(r2.body);
+    http(&H, "GET", "/api/v1/tickets/HL-A01-999999?check=424242", tok_a, NULL, NULL, &r2);
     check_problem(&r2, 404, "not-found");
     free(r2.body);
     http(&H, "GET", "/api/v1/tickets/HL-A01-000042", NULL, NULL, NULL, &r2);
@@ -396,7 +407,7 @@ static void test_staff_lifecycle(const char *tok_a)
     CHECK(count_requests("new") == 1);
 
     /* the kiosk sees the current status and the latest note */
-    http(&H, "GET", "/api/v1/tickets/HL-A01-000042", tok_a, NULL, NULL, &r);
+    http(&H, "GET", "/api/v1/tickets/HL-A01-000042?check=424242", tok_a, NULL, NULL, &r);
     o = json_of(&r);
     CHECK_STR(jstr(o, "status"), "in_progress");
     CHECK_STR(jstr(o, "note"), "处理中");

@@ -86,7 +86,8 @@ int main(int argc, char **argv)
     cJSON_Delete(o);
 
     api_uuid_v4_make(key);
-    sample_request(body, sizeof body, "HL-C01", "HL-C01-000007", "打印机坏了（样例数据）");
+    sample_request_with(body, sizeof body, "HL-C01", "HL-C01-000007", "打印机坏了（样例数据）",
+                        "700007", NULL);
     http(&H, "POST", "/api/v1/requests", token, key, body, &r);
     CHECK(r.status == 201);
     free(r.body);
@@ -125,16 +126,46 @@ int main(int argc, char **argv)
     CHECK(cJSON_IsString(cJSON_GetObjectItem(o, "note")) &&
           strcmp(cJSON_GetObjectItem(o, "note")->valuestring, "处理中") == 0);
     cJSON_Delete(o);
-    http(&H, "GET", "/api/v1/tickets/HL-C01-000007", token, NULL, NULL, &r);
+    http(&H, "GET", "/api/v1/tickets/HL-C01-000007?check=700007", token, NULL, NULL, &r);
     CHECK(strstr(r.body, "\"in_progress\"") != NULL);
     free(r.body);
+
+    /* a renumbered request: show gives the receipt's ticket and the check
+     * code (staff may tell a caller); list --json the receipt's ticket only */
+    api_uuid_v4_make(key);
+    sample_request_with(body, sizeof body, "HL-C01", "HL-C01-517000001", "重新编号（样例数据）",
+                        "700008", "HL-C01-000007");
+    http(&H, "POST", "/api/v1/requests", token, key, body, &r);
+    CHECK(r.status == 201);
+    free(r.body);
+    CHECK(ctl(false, NULL, (const char *const[]){"requests", "show", "HL-C01-517000001", NULL}) == 0);
+    CHECK(strstr(out, "receipt_ticket") && strstr(out, "HL-C01-000007") && strstr(out, "700008"));
+    CHECK(ctl(false, NULL, (const char *const[]){"requests", "show", "HL-C01-000007", NULL}) == 0);
+    CHECK(!strstr(out, "receipt_ticket") && strstr(out, "700007"));
+    CHECK(ctl(false, NULL, (const char *const[]){"requests", "list", "--json", NULL}) == 0);
+    o = cJSON_Parse(out);
+    {
+        const cJSON *q = NULL, *it;
+        cJSON_ArrayForEach(it, cJSON_GetObjectItem(o, "requests"))
+        {
+            const cJSON *t = cJSON_GetObjectItem(it, "ticket");
+            if (cJSON_IsString(t) && strcmp(t->valuestring, "HL-C01-517000001") == 0) q = it;
+        }
+        CHECK(q != NULL);
+        CHECK(cJSON_IsString(cJSON_GetObjectItem(q, "receipt_ticket")) &&
+              strcmp(cJSON_GetObjectItem(q, "receipt_ticket")->valuestring, "HL-C01-000007") == 0);
+        CHECK(cJSON_GetObjectItem(q, "check") == NULL);
+    }
+    cJSON_Delete(o);
+    CHECK(ctl(false, NULL, (const char *const[]){"requests", "list", NULL}) == 0);
+    CHECK(strstr(out, "(receipt HL-C01-000007)") != NULL);
 
     /* revoke: the kiosk's token stops working */
     CHECK(ctl(false, NULL, (const char *const[]){"kiosk", "revoke", "HL-C01", NULL}) == 0);
     CHECK(ctl(false, NULL, (const char *const[]){"kiosk", "revoke", "HL-C01", NULL}) == 1);
     CHECK(ctl(false, NULL, (const char *const[]){"kiosk", "list", NULL}) == 0);
     CHECK(strstr(out, "revoked") != NULL);
-    http(&H, "GET", "/api/v1/tickets/HL-C01-000007", token, NULL, NULL, &r);
+    http(&H, "GET", "/api/v1/tickets/HL-C01-000007?check=700007", token, NULL, NULL, &r);
     CHECK(r.status == 401);
     free(r.body);
 

@@ -2,6 +2,7 @@
 #include "ui_damage.h"
 
 #include "kmem.h"
+#include "kthread.h"
 
 #include <pthread.h>
 #include <sched.h>
@@ -54,6 +55,7 @@ struct helper {
 };
 
 struct ui_damage {
+    struct kthread_owner owner; /* the UI thread: ui_damage_create binds it */
     SDL_Renderer *r;
     struct helper helper;
     size_t helper_min_px; /* 0: never */
@@ -82,6 +84,7 @@ enum kerr ui_damage_create(SDL_Renderer *r, int w, int h, bool retained, bool su
     struct ui_damage *d = calloc(1, sizeof *d);
     *out = NULL;
     if (!d) return KERR_NOMEM;
+    kthread_owner_bind(&d->owner);
     d->r = r;
     d->surface_mode = surface_mode;
     d->fixed = screen;
@@ -130,6 +133,7 @@ static void helper_stop(struct ui_damage *d)
 void ui_damage_destroy(struct ui_damage *d)
 {
     if (!d) return;
+    KASSERT_OWNER(&d->owner);
     helper_stop(d);
     pthread_cond_destroy(&d->helper.wake);
     pthread_cond_destroy(&d->helper.finished);
@@ -144,24 +148,28 @@ void ui_damage_destroy(struct ui_damage *d)
 
 void ui_damage_set_helper(struct ui_damage *d, size_t min_px)
 {
+    KASSERT_OWNER(&d->owner);
     d->helper_min_px = min_px;
     if (!min_px) helper_stop(d);
 }
 
 void ui_damage_set_retained(struct ui_damage *d, bool retained)
 {
+    KASSERT_OWNER(&d->owner);
     d->retained = retained;
     d->full = true;
 }
 
 void ui_damage_begin(struct ui_damage *d)
 {
+    KASSERT_OWNER(&d->owner);
     d->n = 0;
     ui_damage_clip(d, NULL);
 }
 
 void ui_damage_direct(struct ui_damage *d, bool direct, SDL_Surface *target)
 {
+    KASSERT_OWNER(&d->owner);
     if (direct == d->direct) return;
     d->direct = direct;
     d->target = direct ? target : NULL;
@@ -178,11 +186,13 @@ void ui_damage_direct(struct ui_damage *d, bool direct, SDL_Surface *target)
 
 void ui_damage_invalidate(struct ui_damage *d)
 {
+    KASSERT_OWNER(&d->owner);
     d->full = true;
 }
 
 void ui_damage_clip(struct ui_damage *d, const SDL_Rect *clip)
 {
+    KASSERT_OWNER(&d->owner);
     SDL_Rect screen = {0, 0, d->w, d->h};
     if (d->direct && !d->surface_mode) {
         SDL_RenderSetClipRect(d->r, clip);
@@ -426,6 +436,7 @@ static void emit(struct ui_damage *d, struct draw *w, uint32_t serial)
 
 void ui_damage_fill(struct ui_damage *d, const SDL_Rect *r, uint32_t rgba)
 {
+    KASSERT_OWNER(&d->owner);
     struct draw w = {.kind = D_FILL, .dst = *r, .rgba = rgba, .opaque = (rgba & 0xFF) == 0xFF};
     if (r->w <= 0 || r->h <= 0) return;
     emit(d, &w, 0);
@@ -434,6 +445,7 @@ void ui_damage_fill(struct ui_damage *d, const SDL_Rect *r, uint32_t rgba)
 void ui_damage_copy(struct ui_damage *d, SDL_Texture *tex, uint32_t serial, const SDL_Rect *dst,
                     uint32_t mod)
 {
+    KASSERT_OWNER(&d->owner);
     struct draw w = {.kind = D_COPY, .tex = tex, .dst = *dst, .rgba = mod};
     int tw = 0, th = 0;
     if (!tex || dst->w <= 0 || dst->h <= 0) return;
@@ -445,6 +457,7 @@ void ui_damage_copy(struct ui_damage *d, SDL_Texture *tex, uint32_t serial, cons
 void ui_damage_mask(struct ui_damage *d, const uint8_t *mask, int pitch, uint32_t serial,
                     const SDL_Rect *dst, uint32_t rgba)
 {
+    KASSERT_OWNER(&d->owner);
     struct draw w = {.kind = D_MASK, .mask = mask, .pitch = pitch, .dst = *dst, .rgba = rgba};
     if (!mask || dst->w <= 0 || dst->h <= 0) return;
     emit(d, &w, serial);
@@ -452,6 +465,7 @@ void ui_damage_mask(struct ui_damage *d, const uint8_t *mask, int pitch, uint32_
 
 void ui_damage_surface(struct ui_damage *d, SDL_Surface *surf, uint32_t serial, int x, int y)
 {
+    KASSERT_OWNER(&d->owner);
     struct draw w = {.kind = D_SURF, .surf = surf};
     SDL_BlendMode mode = SDL_BLENDMODE_BLEND;
     if (!surf) return;
@@ -740,6 +754,7 @@ static bool helper_start(struct ui_damage *d)
 
 void ui_damage_prewake(struct ui_damage *d)
 {
+    KASSERT_OWNER(&d->owner);
     struct helper *h = &d->helper;
     if (!d->surface_mode || !d->helper_min_px || !helper_start(d)) return;
     helper_place(h);
@@ -798,6 +813,7 @@ static void huge_pages(struct ui_damage *d, SDL_Surface *s)
 
 size_t ui_damage_flush(struct ui_damage *d, struct ui_damage_stats *st)
 {
+    KASSERT_OWNER(&d->owner);
     uint32_t *t;
     SDL_Surface *screen = NULL;
     d->st = (struct ui_damage_stats){.draws = d->n, .px_total = (size_t)d->w * d->h};

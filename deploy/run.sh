@@ -14,7 +14,7 @@ fi
 
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j"$(nproc)" --target kiosk
-kiosk=$root/build/kiosk/app/kiosk
+kiosk=$root/build/kiosk/main/kiosk
 
 if [ -n "${DISPLAY:-}" ] || [ -n "${WAYLAND_DISPLAY:-}" ]; then
   echo "run.sh: starting the kiosk in a window (Esc quits)"

@@ -5,8 +5,11 @@
  * screen: enter / frame / leave, with state the app allocates zeroed on push
  * and frees after leave); they draw with the ui toolkit each frame. A frame is
  * drawn only when something changed; otherwise the loop sleeps until the next
- * timer. Everything here runs on the UI thread; app_wake() is the one call
- * other threads may make. */
+ * timer. Everything here runs on the UI thread, the thread that called
+ * app_create: every app_* function but app_wake() checks it (KASSERT_OWNER,
+ * kiosk/base/kthread.h) and aborts a debug build when called from another
+ * thread; app_wake() is the one call other threads may make. The shell's
+ * files and what each does: docs/ARCHITECTURE.md; they share app_impl.h. */
 #ifndef APP_H
 #define APP_H
 
@@ -35,7 +38,9 @@ struct screen {
     const char *id;    /* stable id for scripts and the README ("home") */
     size_t state_size; /* bytes the app allocates, zeroed, for the state */
     unsigned flags;
-    /* arg is what the pusher passed (may be NULL); copy what you need. */
+    /* arg is the app's copy of what the pusher passed to app_push (NULL if
+     * nothing); it stays valid until after leave, then the app wipes and
+     * frees it with st. */
     void (*enter)(struct app *a, void *st, const void *arg);
     /* Draws the screen into body (below the top bar) with ui calls. */
     void (*frame)(struct app *a, void *st, struct ui_rect body);
@@ -75,8 +80,14 @@ int app_run(struct app *a);
 
 /* ---- for screens --------------------------------------------------- */
 
-/* Screen stack. Transitions take effect after the current frame. */
-void app_push(struct app *a, const struct screen *s, const void *arg);
+/* Screen stack. Transitions take effect after the current frame.
+ * app_push copies arg_size bytes of arg at once (arg may be a local, a
+ * struct passed by value); s's enter gets the copy, which the app owns,
+ * keeps until the screen is left and then wipes and frees. NULL and 0 pass
+ * nothing. The copy is shallow: what it points to (a content item's strings,
+ * owned by the bundle) must outlive the screen. On allocation failure the
+ * screen is not opened (logged). */
+void app_push(struct app *a, const struct screen *s, const void *arg, size_t arg_size);
 void app_pop(struct app *a);
 void app_go_home(struct app *a);
 const char *app_screen_id(const struct app *a);

@@ -1,6 +1,8 @@
 #include "kmem.h"
 
 #include <stdint.h>
+#include <stdio.h>
+#include <string.h>
 #ifdef __linux__
 #include <sys/mman.h>
 #ifndef MADV_COLLAPSE
@@ -22,4 +24,20 @@ bool kmem_huge_pages(void *p, size_t n)
     (void)n;
     return false;
 #endif
+}
+
+bool kmem_heap_huge_pages(void)
+{
+    FILE *f = fopen("/proc/self/maps", "r");
+    char line[512];
+    bool ok = false;
+    while (f && fgets(line, sizeof line, f)) {
+        unsigned long lo, hi;
+        if (strstr(line, "[heap]") && sscanf(line, "%lx-%lx", &lo, &hi) == 2) {
+            ok = kmem_huge_pages((void *)lo, hi - lo);
+            break;
+        }
+    }
+    if (f) fclose(f);
+    return ok;
 }

@@ -1,4 +1,5 @@
-/* kmem: memory placement hints. */
+/* kmem: memory placement hints. Best effort, any thread; nothing is kept
+ * between calls. */
 #ifndef KMEM_H
 #define KMEM_H
 
@@ -12,5 +13,10 @@
  * several times slower. Best effort: false when nothing was asked or the
  * kernel said no (no THP, an old kernel, not Linux); nothing else changes. */
 bool kmem_huge_pages(void *p, size_t n);
+
+/* The same for the heap (the [heap] line of /proc/self/maps): after a
+ * warm-up filled it with what frames read (text masks, glyphs, tables).
+ * False when the heap was not found or the kernel said no. */
+bool kmem_heap_huge_pages(void);
 
 #endif

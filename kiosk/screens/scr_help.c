@@ -34,7 +34,7 @@ static void frame(struct app *a, void *st, struct ui_rect body)
                  app_tr(a, S_HELP_PICK), UI_F_LARGE, UI_C_MUTED, UI_LEFT);
     if (ui_button_icon(ui, (struct ui_rect){w - m - 300, body.y + 28, 300, 96}, "manage_search",
                        app_tr(a, S_HELP_TRACK), UI_PRIMARY))
-        app_push(a, &screen_ticket, NULL);
+        app_push(a, &screen_ticket, NULL, 0);
     ui_scroll_begin(ui, &s->scroll, (struct ui_rect){0, top, w, body.y + body.h - top});
     y = top + 8;
     for (size_t i = 0; i < c->n_request_categories; i++) {
@@ -46,7 +46,7 @@ static void frame(struct app *a, void *st, struct ui_rect body)
         snprintf(sub, sizeof sub, "%s%s", app_tr(a, S_HELP_HANDLED_BY),
                  org ? content_tr(&org->name, l) : "");
         if (ui_row(ui, r, "support_agent", content_tr(&rc->name, l), sub))
-            app_push(a, &screen_help_form, rc);
+            app_push(a, &screen_help_form, rc, sizeof *rc);
     }
     {
         size_t rows = (c->n_request_categories + (size_t)cols - 1) / (size_t)cols;

@@ -19,16 +19,15 @@ struct help_done {
     uint64_t entered;
 };
 
-/* What help_done_open hands over; copied on enter. */
-static struct help_done pending;
-
+/* The hand-over is a struct help_done passed by value: app_push copies it. */
 void help_done_open(struct app *a, const char *ticket, const char *category)
 {
-    memset(&pending, 0, sizeof pending);
-    snprintf(pending.ticket, sizeof pending.ticket, "%s", ticket);
-    snprintf(pending.category, sizeof pending.category, "%s", category);
+    struct help_done d;
+    memset(&d, 0, sizeof d);
+    snprintf(d.ticket, sizeof d.ticket, "%s", ticket);
+    snprintf(d.category, sizeof d.category, "%s", category);
     app_go_home(a);
-    app_push(a, &screen_help_done, &pending);
+    app_push(a, &screen_help_done, &d, sizeof d);
 }
 
 static void refresh(struct app *a, struct help_done *s)
@@ -42,7 +41,6 @@ static void enter(struct app *a, void *st, const void *arg)
 {
     struct help_done *s = st;
     if (arg) *s = *(const struct help_done *)arg;
-    memset(&pending, 0, sizeof pending);
     s->entered = app_now_ms(a);
     ui_toast_clear(app_ui(a));
     refresh(a, s);

@@ -345,7 +345,7 @@ static void frame(struct app *a, void *st, struct ui_rect body)
             focus(a, s, (enum helpform_field)first_bad);
         } else {
             imekbd_reset(a, &s->kb);
-            app_push(a, &screen_help_review, &s->f);
+            app_push(a, &screen_help_review, &s->f, sizeof s->f);
         }
     }
     editor(a, s, ed);

@@ -119,7 +119,7 @@ static void frame(struct app *a, void *st, struct ui_rect body)
                                 top + (i / (size_t)cols) * (th + gap), tw, th};
             if (ui_tile(ui, r, tiles[i]->icon, app_tr(a, tiles[i]->title), app_tr(a, tiles[i]->sub),
                         tiles[i]->color))
-                app_push(a, tiles[i]->to, NULL);
+                app_push(a, tiles[i]->to, NULL, 0);
         }
     }
     if (c && c->sample) {

@@ -51,7 +51,7 @@ static void frame(struct app *a, void *st, struct ui_rect body)
         if (ui_row(ui, (struct ui_rect){m, y, body.w - 2 * m, 150},
                    "campaign",
                    content_tr(&nt[i]->title, l), sub))
-            app_push(a, &screen_notice_detail, nt[i]);
+            app_push(a, &screen_notice_detail, nt[i], sizeof *nt[i]);
         y += 170;
     }
     ui_scroll_end(ui, &s->scroll, y - body.y + 40);

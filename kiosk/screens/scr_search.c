@@ -67,7 +67,7 @@ static void results(struct app *a, struct search *s, struct ui_rect r)
                     y += 96;
                 }
                 if (ui_button(ui, (struct ui_rect){x, y, bw, 80}, name, UI_CHIP))
-                    app_push(a, &screen_service_list, s->sugg[i]);
+                    app_push(a, &screen_service_list, s->sugg[i], sizeof *s->sugg[i]);
                 x += bw + 16;
             }
             y += 100;
@@ -99,8 +99,10 @@ static void results(struct app *a, struct search *s, struct ui_rect r)
                          content_tr(content_org_type_label(h->org->type), l));
             }
             if (ui_row(ui, (struct ui_rect){r.x, y, r.w, 170}, icon, name, sub)) {
-                if (h->kind == SEARCH_SERVICE) app_push(a, &screen_service_detail, h->service);
-                if (h->kind == SEARCH_CATEGORY) app_push(a, &screen_service_list, h->category);
+                if (h->kind == SEARCH_SERVICE)
+                    app_push(a, &screen_service_detail, h->service, sizeof *h->service);
+                if (h->kind == SEARCH_CATEGORY)
+                    app_push(a, &screen_service_list, h->category, sizeof *h->category);
                 if (h->kind == SEARCH_ORG) s->org = h->org;
             }
             y += 186;

@@ -42,7 +42,7 @@ static void frame(struct app *a, void *st, struct ui_rect body)
         struct ui_rect r = {m, y, body.w - 2 * m, row_h};
         if (ui_row(ui, r, s->cat->icon, content_tr(&sv[i]->name, l),
                    content_tr(&sv[i]->summary, l)))
-            app_push(a, &screen_service_detail, sv[i]);
+            app_push(a, &screen_service_detail, sv[i], sizeof *sv[i]);
         y += row_h + gap;
     }
     ui_scroll_end(ui, &s->scroll, y - body.y + 40);

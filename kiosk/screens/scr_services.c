@@ -36,7 +36,7 @@ static void frame(struct app *a, void *st, struct ui_rect body)
                  app_tr(a, S_SERVICES_PICK), UI_F_LARGE, UI_C_MUTED, UI_LEFT);
     if (ui_button_icon(ui, (struct ui_rect){w - m - 260, body.y + 28, 260, 96}, "search",
                        app_tr(a, S_SEARCH), UI_PRIMARY))
-        app_push(a, &screen_search, NULL);
+        app_push(a, &screen_search, NULL, 0);
 
     ui_scroll_begin(ui, &s->scroll, (struct ui_rect){0, top, w, body.y + body.h - top});
     y = top + 8;
@@ -48,7 +48,7 @@ static void frame(struct app *a, void *st, struct ui_rect body)
                             cw, card_h};
         snprintf(sub, sizeof sub, "%zu %s", n, app_tr(a, S_SERVICE_COUNT));
         if (ui_row(ui, r, cat->icon, content_tr(&cat->name, l), sub))
-            app_push(a, &screen_service_list, cat);
+            app_push(a, &screen_service_list, cat, sizeof *cat);
     }
     {
         size_t rows = (c->n_categories + (size_t)cols - 1) / (size_t)cols;

@@ -56,7 +56,8 @@ void scr_no_content(struct app *a, struct ui_rect body);
  * (app_options.warm_target): the screens that show only content, most
  * visited first (home, services, notices, about, help, search, the help
  * form, the ticket screen, the service lists, the notices, then the service
- * details). Sets *s and *arg as app_push would get them; false when k is
+ * details). Sets *s, and *arg to what the screen's enter gets from
+ * app_push (a content item, or NULL), used without a copy; false when k is
  * past the last. The help form resets the shared IME session on enter and
  * leave: the app warms nothing while a form is on screen (SCREEN_PERSONAL).
  * help_review and help_done are not listed. In English only the first six are:

@@ -7,7 +7,11 @@
  * (pointer down/move/up in physical pixels, from mouse or finger); hit tests
  * use the widgets of the last drawn frame, topmost first. Every widget and
  * every visible string of a frame is recorded so that the scenario runner can
- * find "the visible widget whose label is TEXT". UI thread only. */
+ * find "the visible widget whose label is TEXT". UI thread only: ui_create
+ * binds the ui to the calling thread and every ui_* call that takes it checks
+ * that (KASSERT_OWNER, kiosk/base/kthread.h: a debug build aborts). All of
+ * the toolkit's state is in struct ui (no file-level state). Implemented by
+ * ui.c (core), ui_widgets.c, ui_scroll.c and ui_kbd.c (ui_impl.h). */
 #ifndef UI_H
 #define UI_H
 

@@ -2,6 +2,8 @@
 #include "ui_damage.h"
 
 #include "kmem.h"
+#include "kthread.h"
+#include "ui_paint.h"
 
 #include <pthread.h>
 #include <sched.h>
@@ -10,9 +12,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
 
 #define MAX_RECTS 96 /* more changed areas than this: redraw their bounding box */
 #define TILE_W 256   /* surface mode draws in tiles that stay in the cache */
@@ -54,6 +53,7 @@ struct helper {
 };
 
 struct ui_damage {
+    struct kthread_owner owner; /* the UI thread: ui_damage_create binds it */
     SDL_Renderer *r;
     struct helper helper;
     size_t helper_min_px; /* 0: never */
@@ -82,6 +82,7 @@ enum kerr ui_damage_create(SDL_Renderer *r, int w, int h, bool retained, bool su
     struct ui_damage *d = calloc(1, sizeof *d);
     *out = NULL;
     if (!d) return KERR_NOMEM;
+    kthread_owner_bind(&d->owner);
     d->r = r;
     d->surface_mode = surface_mode;
     d->fixed = screen;
@@ -130,6 +131,7 @@ static void helper_stop(struct ui_damage *d)
 void ui_damage_destroy(struct ui_damage *d)
 {
     if (!d) return;
+    KASSERT_OWNER(&d->owner);
     helper_stop(d);
     pthread_cond_destroy(&d->helper.wake);
     pthread_cond_destroy(&d->helper.finished);
@@ -144,24 +146,28 @@ void ui_damage_destroy(struct ui_damage *d)
 
 void ui_damage_set_helper(struct ui_damage *d, size_t min_px)
 {
+    KASSERT_OWNER(&d->owner);
     d->helper_min_px = min_px;
     if (!min_px) helper_stop(d);
 }
 
 void ui_damage_set_retained(struct ui_damage *d, bool retained)
 {
+    KASSERT_OWNER(&d->owner);
     d->retained = retained;
     d->full = true;
 }
 
 void ui_damage_begin(struct ui_damage *d)
 {
+    KASSERT_OWNER(&d->owner);
     d->n = 0;
     ui_damage_clip(d, NULL);
 }
 
 void ui_damage_direct(struct ui_damage *d, bool direct, SDL_Surface *target)
 {
+    KASSERT_OWNER(&d->owner);
     if (direct == d->direct) return;
     d->direct = direct;
     d->target = direct ? target : NULL;
@@ -178,11 +184,13 @@ void ui_damage_direct(struct ui_damage *d, bool direct, SDL_Surface *target)
 
 void ui_damage_invalidate(struct ui_damage *d)
 {
+    KASSERT_OWNER(&d->owner);
     d->full = true;
 }
 
 void ui_damage_clip(struct ui_damage *d, const SDL_Rect *clip)
 {
+    KASSERT_OWNER(&d->owner);
     SDL_Rect screen = {0, 0, d->w, d->h};
     if (d->direct && !d->surface_mode) {
         SDL_RenderSetClipRect(d->r, clip);
@@ -227,128 +235,12 @@ static uint32_t draw_key(const struct draw *w, uint32_t serial)
     return mix(h, w->rgba);
 }
 
-/* ---- drawing by hand into a 32-bit surface ------------------------------ */
-
-/* Blends colour (r, g, b) with coverage a (0..255) over a pixel whose 8-bit
- * channels sit at bit 16, 8 and 0 (ARGB8888, XRGB8888): red and blue in one
- * multiply, green in another; a = 255 gives the colour exactly. */
-static inline Uint32 blend_888(Uint32 px, Uint32 rb, Uint32 g, uint32_t a)
-{
-    uint32_t w = a + (a >> 7), iw = 256 - w; /* 0..256 */
-    Uint32 drb = px & 0xFF00FFu, dg = px & 0x00FF00u;
-    Uint32 orb = ((rb * w + drb * iw) >> 8) & 0xFF00FFu;
-    Uint32 og = ((g * w + dg * iw) >> 8) & 0x00FF00u;
-    return (px & 0xFF000000u) | orb | og;
-}
-
-/* The same for any 32-bit layout with 8-bit channels. */
-static inline Uint32 blend_any(Uint32 px, const SDL_PixelFormat *f, uint32_t r, uint32_t g,
-                               uint32_t b, uint32_t a)
-{
-    uint32_t w = a + (a >> 7), iw = 256 - w;
-    uint32_t dr = (px >> f->Rshift) & 0xFF, dg = (px >> f->Gshift) & 0xFF,
-             db = (px >> f->Bshift) & 0xFF;
-    Uint32 keep = px & ~(f->Rmask | f->Gmask | f->Bmask);
-    return keep | ((r * w + dr * iw) >> 8) << f->Rshift | ((g * w + dg * iw) >> 8) << f->Gshift |
-           ((b * w + db * iw) >> 8) << f->Bshift;
-}
-
-static bool is_888(const SDL_PixelFormat *f)
-{
-    return f->Rshift == 16 && f->Gshift == 8 && f->Bshift == 0 && f->Rmask == 0xFF0000u &&
-           f->Gmask == 0xFF00u && f->Bmask == 0xFFu;
-}
-
-/* n pixels of px with ordinary (cached) 16-byte stores. */
-static void fill_row(Uint32 *row, Uint32 px, int n)
-{
-    int x = 0;
-#ifdef __SSE2__
-    __m128i v4 = _mm_set1_epi32((int)px);
-    for (; x + 16 <= n; x += 16) {
-        _mm_storeu_si128((__m128i *)(row + x), v4);
-        _mm_storeu_si128((__m128i *)(row + x + 4), v4);
-        _mm_storeu_si128((__m128i *)(row + x + 8), v4);
-        _mm_storeu_si128((__m128i *)(row + x + 12), v4);
-    }
-    for (; x + 4 <= n; x += 4) _mm_storeu_si128((__m128i *)(row + x), v4);
-#endif
-    for (; x < n; x++) row[x] = px;
-}
-
-static void hand_fill(SDL_Surface *s, const SDL_Rect *v, uint32_t rgba)
-{
-    uint32_t r = rgba >> 24, g = (rgba >> 16) & 0xFF, b = (rgba >> 8) & 0xFF, a = rgba & 0xFF;
-    const SDL_PixelFormat *f = s->format;
-    bool fast = is_888(f);
-    if (a == 0) return;
-    if (a == 255) {
-        /* Plain stores: SDL_FillRect's non-temporal stores push the rows
-         * out of the cache, and the blends that follow read them back. */
-        Uint32 px = SDL_MapRGB(f, (Uint8)r, (Uint8)g, (Uint8)b);
-        for (int y = v->y; y < v->y + v->h; y++)
-            fill_row((Uint32 *)((Uint8 *)s->pixels + y * s->pitch) + v->x, px, v->w);
-        return;
-    }
-    for (int y = v->y; y < v->y + v->h; y++) {
-        Uint32 *row = (Uint32 *)((Uint8 *)s->pixels + y * s->pitch) + v->x;
-        if (fast)
-            for (int x = 0; x < v->w; x++) row[x] = blend_888(row[x], r << 16 | b, g << 8, a);
-        else
-            for (int x = 0; x < v->w; x++) row[x] = blend_any(row[x], f, r, g, b, a);
-    }
-}
-
-/* The coverage mask at dst, clipped to v, in colour rgba (its alpha scales
- * the coverage). Runs of empty coverage are skipped eight bytes at a time. */
-static void hand_mask(SDL_Surface *s, const struct draw *w, const SDL_Rect *v)
-{
-    uint32_t r = w->rgba >> 24, g = (w->rgba >> 16) & 0xFF, b = (w->rgba >> 8) & 0xFF,
-             ca = w->rgba & 0xFF;
-    const SDL_PixelFormat *f = s->format;
-    Uint32 solid = SDL_MapRGB(f, (Uint8)r, (Uint8)g, (Uint8)b);
-    Uint32 rb = r << 16 | b, gg = g << 8;
-    bool fast = is_888(f);
-    if (ca == 0) return;
-    for (int y = v->y; y < v->y + v->h; y++) {
-        const uint8_t *m = w->mask + (size_t)(y - w->dst.y) * w->pitch + (v->x - w->dst.x);
-        Uint32 *row = (Uint32 *)((Uint8 *)s->pixels + y * s->pitch) + v->x;
-        for (int x = 0; x < v->w; x++) {
-            uint32_t a;
-            if (x + 8 <= v->w) {
-                uint64_t eight;
-                memcpy(&eight, m + x, 8);
-                if (!eight) {
-                    x += 7;
-                    continue;
-                }
-            }
-            a = m[x];
-            if (a == 0) continue;
-            if (ca != 255) a = (a * ca + 127) / 255;
-            if (a == 255)
-                row[x] = (row[x] & ~(f->Rmask | f->Gmask | f->Bmask)) | solid;
-            else
-                row[x] = fast ? blend_888(row[x], rb, gg, a) : blend_any(row[x], f, r, g, b, a);
-        }
-    }
-}
-
 /* True if surface blit w can be done by hand: an opaque surface in the
  * screen's own format is a copy of rows (what SDL_BlitSurface does too). */
 static bool surf_by_hand(const SDL_Surface *s, const struct draw *w)
 {
     return w->opaque && w->surf->format->format == s->format->format &&
            w->surf->format->BytesPerPixel == 4 && !SDL_MUSTLOCK(w->surf);
-}
-
-static void hand_surf(SDL_Surface *s, const struct draw *w, const SDL_Rect *v)
-{
-    for (int y = v->y; y < v->y + v->h; y++)
-        memcpy((Uint8 *)s->pixels + (size_t)y * s->pitch + (size_t)v->x * 4,
-               (const Uint8 *)w->surf->pixels + (size_t)(y - w->dst.y) * w->surf->pitch +
-                   (size_t)(v->x - w->dst.x) * 4,
-               (size_t)v->w * 4);
 }
 
 /* Runs one draw, clipped to c: by hand into surface s in surface mode (a
@@ -359,10 +251,10 @@ static void run(struct ui_damage *d, SDL_Surface *s, const struct draw *w, const
     SDL_Rect v;
     if (s && w->kind != D_COPY) {
         if (!SDL_IntersectRect(&w->dst, c, &v)) return;
-        if (w->kind == D_FILL) hand_fill(s, &v, w->rgba);
-        if (w->kind == D_MASK) hand_mask(s, w, &v);
+        if (w->kind == D_FILL) ui_paint_fill(s, &v, w->rgba);
+        if (w->kind == D_MASK) ui_paint_mask(s, w->mask, w->pitch, &w->dst, &v, w->rgba);
         if (w->kind == D_SURF && surf_by_hand(s, w)) {
-            hand_surf(s, w, &v);
+            ui_paint_copy(s, w->surf, &w->dst, &v);
         } else if (w->kind == D_SURF) {
             SDL_Rect to = w->dst;
             SDL_SetClipRect(s, c);
@@ -426,6 +318,7 @@ static void emit(struct ui_damage *d, struct draw *w, uint32_t serial)
 
 void ui_damage_fill(struct ui_damage *d, const SDL_Rect *r, uint32_t rgba)
 {
+    KASSERT_OWNER(&d->owner);
     struct draw w = {.kind = D_FILL, .dst = *r, .rgba = rgba, .opaque = (rgba & 0xFF) == 0xFF};
     if (r->w <= 0 || r->h <= 0) return;
     emit(d, &w, 0);
@@ -434,6 +327,7 @@ void ui_damage_fill(struct ui_damage *d, const SDL_Rect *r, uint32_t rgba)
 void ui_damage_copy(struct ui_damage *d, SDL_Texture *tex, uint32_t serial, const SDL_Rect *dst,
                     uint32_t mod)
 {
+    KASSERT_OWNER(&d->owner);
     struct draw w = {.kind = D_COPY, .tex = tex, .dst = *dst, .rgba = mod};
     int tw = 0, th = 0;
     if (!tex || dst->w <= 0 || dst->h <= 0) return;
@@ -445,6 +339,7 @@ void ui_damage_copy(struct ui_damage *d, SDL_Texture *tex, uint32_t serial, cons
 void ui_damage_mask(struct ui_damage *d, const uint8_t *mask, int pitch, uint32_t serial,
                     const SDL_Rect *dst, uint32_t rgba)
 {
+    KASSERT_OWNER(&d->owner);
     struct draw w = {.kind = D_MASK, .mask = mask, .pitch = pitch, .dst = *dst, .rgba = rgba};
     if (!mask || dst->w <= 0 || dst->h <= 0) return;
     emit(d, &w, serial);
@@ -452,6 +347,7 @@ void ui_damage_mask(struct ui_damage *d, const uint8_t *mask, int pitch, uint32_
 
 void ui_damage_surface(struct ui_damage *d, SDL_Surface *surf, uint32_t serial, int x, int y)
 {
+    KASSERT_OWNER(&d->owner);
     struct draw w = {.kind = D_SURF, .surf = surf};
     SDL_BlendMode mode = SDL_BLENDMODE_BLEND;
     if (!surf) return;
@@ -740,6 +636,7 @@ static bool helper_start(struct ui_damage *d)
 
 void ui_damage_prewake(struct ui_damage *d)
 {
+    KASSERT_OWNER(&d->owner);
     struct helper *h = &d->helper;
     if (!d->surface_mode || !d->helper_min_px || !helper_start(d)) return;
     helper_place(h);
@@ -798,6 +695,7 @@ static void huge_pages(struct ui_damage *d, SDL_Surface *s)
 
 size_t ui_damage_flush(struct ui_damage *d, struct ui_damage_stats *st)
 {
+    KASSERT_OWNER(&d->owner);
     uint32_t *t;
     SDL_Surface *screen = NULL;
     d->st = (struct ui_damage_stats){.draws = d->n, .px_total = (size_t)d->w * d->h};

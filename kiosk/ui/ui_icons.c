@@ -14,53 +14,67 @@ struct icon {
     uint32_t cp;
 };
 
-static struct icon *icons;
-static size_t nicons;
-static int loaded;
-static char map_path[512] = DEFAULT_MAP;
+struct ui_icons {
+    struct icon *icons; /* sorted by name */
+    size_t n;
+};
 
 static int cmp_icon(const void *a, const void *b)
 {
     return strcmp(((const struct icon *)a)->name, ((const struct icon *)b)->name);
 }
 
-static void load(void)
+enum kerr ui_icons_load(const char *path, struct ui_icons **out)
 {
-    FILE *f = fopen(map_path, "r");
+    struct ui_icons *ic = calloc(1, sizeof *ic);
+    FILE *f;
     char line[256];
     size_t cap = 0;
-    loaded = 1;
+    *out = NULL;
+    if (!ic) return KERR_NOMEM;
+    if (!path) path = DEFAULT_MAP;
+    f = fopen(path, "r");
     if (!f) {
-        KLOGE("icons", "cannot read icon map %s", map_path);
-        return;
+        KLOGE("icons", "cannot read icon map %s", path);
+        *out = ic;
+        return KERR_OK;
     }
     /* Lines look like:	"gavel": e90e, */
     while (fgets(line, sizeof line, f)) {
         char name[48];
         unsigned cp;
         if (sscanf(line, " \"%47[^\"]\": %x", name, &cp) != 2) continue;
-        if (nicons == cap) {
+        if (ic->n == cap) {
             size_t ncap = cap ? cap * 2 : 2048;
-            struct icon *n = realloc(icons, ncap * sizeof *n);
+            struct icon *n = realloc(ic->icons, ncap * sizeof *n);
             if (!n) break;
-            icons = n;
+            ic->icons = n;
             cap = ncap;
         }
-        snprintf(icons[nicons].name, sizeof icons[nicons].name, "%s", name);
-        icons[nicons].cp = cp;
-        nicons++;
+        snprintf(ic->icons[ic->n].name, sizeof ic->icons[ic->n].name, "%s", name);
+        ic->icons[ic->n].cp = cp;
+        ic->n++;
     }
     fclose(f);
-    qsort(icons, nicons, sizeof *icons, cmp_icon);
+    if (ic->n) qsort(ic->icons, ic->n, sizeof *ic->icons, cmp_icon);
+    *out = ic;
+    return KERR_OK;
 }
 
-uint32_t ui_icon_cp(const char *name)
+void ui_icons_free(struct ui_icons *ic)
 {
-    struct icon key, *hit;
-    if (!loaded) load();
+    if (!ic) return;
+    free(ic->icons);
+    free(ic);
+}
+
+uint32_t ui_icon_cp(const struct ui_icons *ic, const char *name)
+{
+    struct icon key;
+    const struct icon *hit;
     if (!name || strlen(name) >= sizeof key.name) return 0;
     snprintf(key.name, sizeof key.name, "%s", name);
-    hit = nicons ? bsearch(&key, icons, nicons, sizeof *icons, cmp_icon) : NULL;
+    hit = ic && ic->n ? bsearch(&key, ic->icons, ic->n, sizeof *ic->icons, cmp_icon) : NULL;
     if (!hit) {
         KLOGW("icons", "unknown icon \"%s\"", name);
         return 0;
@@ -68,21 +82,12 @@ uint32_t ui_icon_cp(const char *name)
     return hit->cp;
 }
 
-int ui_icon_utf8(const char *name, char out[8])
+int ui_icon_utf8(const struct ui_icons *ic, const char *name, char out[8])
 {
-    uint32_t cp = ui_icon_cp(name);
+    uint32_t cp = ui_icon_cp(ic, name);
     size_t n;
     if (!cp) return 0;
     n = utf8_encode(cp, out);
     out[n] = 0;
     return n > 0;
-}
-
-void ui_icons_set_path(const char *path)
-{
-    free(icons);
-    icons = NULL;
-    nicons = 0;
-    loaded = 0;
-    snprintf(map_path, sizeof map_path, "%s", path ? path : DEFAULT_MAP);
 }

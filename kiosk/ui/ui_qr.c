@@ -1,5 +1,7 @@
 #include "ui_qr.h"
 
+#include "ui_impl.h"
+
 #include <qrencode.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,23 +21,6 @@ int ui_qr_modules(const char *text, unsigned char *modules, size_t cap)
     for (int i = 0; i < w * w; i++) modules[i] = q->data[i] & 1;
     QRcode_free(q);
     return w;
-}
-
-/* One cached texture: tickets change rarely, so the last text is enough. */
-static struct {
-    SDL_Renderer *r;
-    SDL_Texture *tex;
-    char text[512];
-    int side;
-    uint32_t serial; /* new for each code made */
-} cache;
-
-void ui_qr_release(void)
-{
-    uint32_t serial = cache.serial;
-    if (cache.tex) SDL_DestroyTexture(cache.tex);
-    memset(&cache, 0, sizeof cache);
-    cache.serial = serial; /* never reused, even across a release */
 }
 
 static SDL_Texture *make(SDL_Renderer *r, const char *text, int *side)
@@ -68,24 +53,23 @@ static SDL_Texture *make(SDL_Renderer *r, const char *text, int *side)
 
 bool ui_qr(struct ui *ui, float x, float y, float size, const char *text)
 {
-    if (!text || strlen(text) >= sizeof cache.text) return false;
-    if (!cache.tex || strcmp(cache.text, text) != 0) {
-        SDL_Renderer *ren = ui_renderer(ui);
-        if (cache.tex) SDL_DestroyTexture(cache.tex);
-        cache.tex = make(ren, text, &cache.side);
-        cache.serial++;
-        cache.r = ren;
-        snprintf(cache.text, sizeof cache.text, "%s", text);
-        if (!cache.tex) return false;
+    KASSERT_OWNER(&ui->owner);
+    if (!text || strlen(text) >= sizeof ui->qr.text) return false;
+    if (!ui->qr.tex || strcmp(ui->qr.text, text) != 0) {
+        if (ui->qr.tex) SDL_DestroyTexture(ui->qr.tex);
+        ui->qr.tex = make(ui->r, text, &ui->qr.side);
+        ui->qr.serial++;
+        snprintf(ui->qr.text, sizeof ui->qr.text, "%s", text);
+        if (!ui->qr.tex) return false;
     }
     {
         /* whole pixels per module keep the modules sharp */
-        float px = size * ui_scale(ui);
-        int per = (int)(px / (float)cache.side);
-        float s = per > 0 ? (float)(per * cache.side) / ui_scale(ui) : size;
+        float px = size * ui->scale;
+        int per = (int)(px / (float)ui->qr.side);
+        float s = per > 0 ? (float)(per * ui->qr.side) / ui->scale : size;
         ui_fill(ui, (struct ui_rect){x, y, size, size}, UI_C_WHITE);
-        ui_image_id(ui, (struct ui_rect){x + (size - s) / 2, y + (size - s) / 2, s, s}, cache.tex,
-                    cache.serial);
+        ui_image_id(ui, (struct ui_rect){x + (size - s) / 2, y + (size - s) / 2, s, s}, ui->qr.tex,
+                    ui->qr.serial);
     }
     return true;
 }

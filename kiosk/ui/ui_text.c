@@ -6,6 +6,7 @@
 
 #include "fontfind.h"
 #include "klog.h"
+#include "kthread.h"
 #include "utf8.h"
 
 /* Logical pixel sizes of the fonts; multiplied by the scale at open time. */
@@ -42,6 +43,7 @@ struct glyph {
 #define GLYPH_SLOTS 16384 /* power of two; about 10k glyphs before it is full */
 
 struct ui_text {
+    struct kthread_owner owner; /* the UI thread: ui_text_create binds it */
     SDL_Renderer *r;
     struct ui_text_config cfg;
     struct fontfind_result text_face, bold_face, icon_face;
@@ -163,6 +165,7 @@ enum kerr ui_text_create(SDL_Renderer *r, const struct ui_text_config *cfg, floa
     enum kerr rc;
     struct ui_text *t = calloc(1, sizeof *t);
     if (!t) return KERR_NOMEM;
+    kthread_owner_bind(&t->owner);
     t->r = r;
     if (cfg) t->cfg = *cfg;
     t->scale = scale;
@@ -188,7 +191,6 @@ enum kerr ui_text_create(SDL_Renderer *r, const struct ui_text_config *cfg, floa
     }
     rc = open_fonts(t);
     if (rc != KERR_OK) goto fail;
-    (void)0;
     KLOGI("text", "font %s#%d, icons %s", t->text_face.path, t->text_face.index,
           t->icon_face.path);
     *out = t;
@@ -202,6 +204,7 @@ fail:
 void ui_text_destroy(struct ui_text *t)
 {
     if (!t) return;
+    KASSERT_OWNER(&t->owner);
     drop_all(t);
     close_fonts(t);
     free(t->glyphs);
@@ -210,6 +213,7 @@ void ui_text_destroy(struct ui_text *t)
 
 enum kerr ui_text_set_scale(struct ui_text *t, float scale)
 {
+    KASSERT_OWNER(&t->owner);
     drop_all(t);
     close_fonts(t);
     t->scale = scale;
@@ -227,6 +231,7 @@ static int advance(struct ui_text *t, enum ui_font f, uint32_t cp)
 
 int ui_text_width(struct ui_text *t, enum ui_font f, const char *text)
 {
+    KASSERT_OWNER(&t->owner);
     int w = 0, best = 0;
     uint32_t cp;
     while ((cp = utf8_next(&text)) != 0) {
@@ -242,11 +247,13 @@ int ui_text_width(struct ui_text *t, enum ui_font f, const char *text)
 
 int ui_text_line_height(struct ui_text *t, enum ui_font f)
 {
+    KASSERT_OWNER(&t->owner);
     return t->height[f];
 }
 
 bool ui_text_has_glyph(struct ui_text *t, uint32_t cp)
 {
+    KASSERT_OWNER(&t->owner);
     return TTF_GlyphIsProvided32(t->faces[0], cp) != 0;
 }
 
@@ -283,6 +290,7 @@ static bool is_cjk(uint32_t cp)
 size_t ui_text_wrap(struct ui_text *t, enum ui_font f, const char *text, int max_w,
                     size_t *starts, size_t max)
 {
+    KASSERT_OWNER(&t->owner);
     /* Positions of code points on the current line, so the break can move
      * back for the punctuation rules. */
     enum { MAXCP = 1024 };
@@ -672,6 +680,7 @@ static bool add_entry(struct ui_text *t, uint32_t h, enum ui_font f, const char 
 
 void ui_text_use_masks(struct ui_text *t, bool on)
 {
+    KASSERT_OWNER(&t->owner);
     if (t->masks == on) return;
     drop_all(t);
     t->masks = on;
@@ -679,12 +688,14 @@ void ui_text_use_masks(struct ui_text *t, bool on)
 
 bool ui_text_masks(const struct ui_text *t)
 {
+    KASSERT_OWNER(&t->owner);
     return t->masks;
 }
 
 bool ui_text_get(struct ui_text *t, enum ui_font f, const char *text, int max_w, uint32_t rgba,
                  struct ui_text_tex *out)
 {
+    KASSERT_OWNER(&t->owner);
     uint32_t h;
     struct entry *e;
     uint8_t *m;
@@ -721,6 +732,7 @@ bool ui_text_get(struct ui_text *t, enum ui_font f, const char *text, int max_w,
 
 size_t ui_text_prewarm(struct ui_text *t, enum ui_font f, const char *text)
 {
+    KASSERT_OWNER(&t->owner);
     size_t n = 0;
     uint32_t cp;
     while (text && (cp = utf8_next(&text)) != 0) {
@@ -734,6 +746,7 @@ size_t ui_text_prewarm(struct ui_text *t, enum ui_font f, const char *text)
 
 void ui_text_stats(const struct ui_text *t, struct ui_text_stats *out)
 {
+    KASSERT_OWNER(&t->owner);
     *out = t->st;
     out->glyphs = t->nglyphs;
     out->glyph_bytes = t->glyph_bytes;
@@ -744,5 +757,6 @@ void ui_text_stats(const struct ui_text *t, struct ui_text_stats *out)
 
 void ui_text_frame(struct ui_text *t)
 {
+    KASSERT_OWNER(&t->owner);
     t->clock++;
 }

@@ -1,0 +1,93 @@
+/* What the app draws itself, around and over the screens: the top bar, the
+ * language toggle, the 还在吗？ dialog, and the order of a frame's ui calls. */
+#include <math.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "app_impl.h"
+
+struct ui_rect app_lang_rect(const struct app *a)
+{
+    KASSERT_OWNER(&a->owner);
+    return (struct ui_rect){ui_width(a->ui) - 24 - 230, 14, 230, 86};
+}
+
+bool app_lang_button(struct app *a, struct ui_rect r, enum ui_style style)
+{
+    KASSERT_OWNER(&a->owner);
+    if (ui_button_icon(a->ui, r, "translate", app_tr(a, S_LANG_TOGGLE), style)) {
+        app_toggle_lang(a);
+        return true;
+    }
+    return false;
+}
+
+void app_draw_topbar(struct app *a, const struct layer *top)
+{
+    struct ui *ui = a->ui;
+    float w = ui_width(ui);
+    bool portrait = ui_portrait(ui);
+    float bw = portrait ? 180 : 200;
+    float right = w - 24;
+    char hhmm[16];
+    time_t now = (time_t)app_wall_s(a);
+    struct tm tm;
+    const char *title = top->s->title ? top->s->title(a, top->st) : "";
+
+    ui_fill(ui, (struct ui_rect){0, 0, w, APP_TOPBAR_H}, UI_C_RED);
+    ui_fill(ui, (struct ui_rect){0, APP_TOPBAR_H - 6, w, 6}, UI_C_GOLD);
+    if (ui_button_icon(ui, (struct ui_rect){24, 14, bw, 86}, "arrow_back", app_tr(a, S_BACK),
+                       UI_ON_RED))
+        app_pop(a);
+    if (ui_button_icon(ui, (struct ui_rect){24 + bw + 20, 14, bw, 86}, "home", app_tr(a, S_HOME),
+                       UI_ON_RED))
+        app_go_home(a);
+    app_lang_button(a, app_lang_rect(a), UI_ON_RED);
+    right -= 230 + 16;
+    if (!portrait) {
+        localtime_r(&now, &tm);
+        strftime(hhmm, sizeof hhmm, "%H:%M", &tm);
+        ui_label_in(ui, (struct ui_rect){right - 120, 14, 120, 86}, hhmm, UI_F_LARGE, UI_C_WHITE,
+                    UI_RIGHT);
+        right -= 120 + 16;
+    }
+    {
+        float left = 24 + 2 * bw + 20 + 16;
+        float span = fminf(right - w / 2, w / 2 - left);
+        ui_label_fit(ui, (struct ui_rect){w / 2 - span, 14, 2 * span, 86}, title, UI_F_TITLE,
+                     UI_C_WHITE, UI_CENTER);
+    }
+}
+
+static void draw_still_there(struct app *a)
+{
+    char title[64];
+    const char *buttons[2] = {app_tr(a, S_FINISH), app_tr(a, S_CONTINUE)};
+    uint64_t now = app_now_ms(a);
+    unsigned left = a->ask_until > now ? (unsigned)((a->ask_until - now + 999) / 1000) : 0;
+    int r;
+    snprintf(title, sizeof title, "%s  %u", app_tr(a, S_STILL_THERE), left);
+    r = ui_modal(a->ui, title, app_tr(a, S_STILL_THERE_BODY), buttons, 2);
+    if (r == 1) app_queue_op(a, OP_WIPE, NULL, NULL, 0);
+    if (r == 2) {
+        a->asking = false;
+        a->last_input = now;
+        a->dirty = true;
+    }
+    if (a->ask_until > now) app_timer_at(a, now + ((a->ask_until - now) % 1000 ? (a->ask_until - now) % 1000 : 1000));
+}
+
+struct ui_rect app_screen_body(struct app *a, const struct screen *s)
+{
+    if (s->flags & SCREEN_BARE) return (struct ui_rect){0, 0, ui_width(a->ui), ui_height(a->ui)};
+    return (struct ui_rect){0, APP_TOPBAR_H, ui_width(a->ui), ui_height(a->ui) - APP_TOPBAR_H};
+}
+
+void app_draw_screen(struct app *a)
+{
+    struct layer *top = &a->stack[a->depth - 1];
+    top->s->frame(a, top->st, app_screen_body(a, top->s));
+    if (!(top->s->flags & SCREEN_BARE)) app_draw_topbar(a, top);
+    if (a->asking) draw_still_there(a);
+    ui_draw_overlays(a->ui);
+}

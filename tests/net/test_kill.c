@@ -25,7 +25,9 @@ static int child_main(const char *db, const char *url, const char *kiosk, int st
 {
     struct kclient_config cfg;
     struct kclient *c = NULL;
-    char body[1024], ticket[KCLIENT_TICKET_SIZE], line[128];
+    char desc[64], line[128];
+    struct api_help_request r;
+    struct kclient_receipt rc;
     memset(&cfg, 0, sizeof cfg);
     cfg.db_path = db;
     cfg.hub_url = url;
@@ -40,13 +42,10 @@ static int child_main(const char *db, const char *url, const char *kiosk, int st
     cfg.low_speed_time_s = 2;
     if (kclient_open(&cfg, &c) != KERR_OK) return 3;
     for (int n = start; n < TOTAL_ITEMS; n++) {
-        snprintf(body, sizeof body,
-                 "{\"category\":\"legal\",\"company\":{\"id\":null,\"name\":\"示例公司\"},"
-                 "\"contact_name\":\"样例\",\"phone\":\"13800000000\",\"tower\":\"t03\","
-                 "\"description\":\"crash-item-%d\",\"lang\":\"zh\"}",
-                 n);
-        if (kclient_submit_request(c, body, ticket) == KERR_OK) {
-            int len = snprintf(line, sizeof line, "A %d %s\n", n, ticket);
+        snprintf(desc, sizeof desc, "crash-item-%d", n);
+        nt_request(&r, desc);
+        if (kclient_submit_request(c, &r, &rc) == KERR_OK) {
+            int len = snprintf(line, sizeof line, "A %d %s\n", n, rc.ticket);
             if (write(1, line, (size_t)len) != len) return 4;
         } else {
             n--; /* try the same item again, as a person would */

@@ -71,8 +71,7 @@ static void net_event(struct app *a, void *st, const struct kclient_event *ev)
         return;
     }
     /* what this kiosk itself knows, for a ticket filed here (with its code) */
-    s->has_local = ev->kind == KCLIENT_EV_TICKET_FAILED && ev->error != KERR_NOTFOUND &&
-                   app_client(a) &&
+    s->has_local = ev->kind == KCLIENT_EV_TICKET_FAILED && app_client(a) &&
                    kclient_local_ticket(app_client(a), s->asked, s->asked_check, &s->local) == KERR_OK;
     app_invalidate(a);
 }

@@ -1,6 +1,5 @@
 #include "helpform.h"
 
-#include <cJSON.h>
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -123,28 +122,34 @@ void helpform_backspace(char *s)
     s[n] = 0;
 }
 
-char *helpform_body(const struct helpform *f, enum content_lang lang)
+/* Copies src into dst; false when it does not fit. */
+static bool put_field(char *dst, size_t cap, const char *src)
 {
-    cJSON *root = cJSON_CreateObject(), *co;
-    char *out = NULL;
-    if (!root) return NULL;
-    cJSON_AddStringToObject(root, "category", f->category_id);
-    co = cJSON_AddObjectToObject(root, "company");
-    if (co) {
-        if (f->company_id[0])
-            cJSON_AddStringToObject(co, "id", f->company_id);
-        else
-            cJSON_AddNullToObject(co, "id");
-        cJSON_AddStringToObject(co, "name", f->company);
+    size_t n = strlen(src);
+    if (n + 1 > cap) return false;
+    memcpy(dst, src, n + 1);
+    return true;
+}
+
+enum kerr helpform_request(const struct helpform *f, enum content_lang lang,
+                           struct api_help_request *out)
+{
+    bool ok;
+    memset(out, 0, sizeof *out);
+    out->company_id_null = f->company_id[0] == '\0';
+    ok = put_field(out->category, sizeof out->category, f->category_id) &&
+         put_field(out->company_id, sizeof out->company_id, f->company_id) &&
+         put_field(out->company_name, sizeof out->company_name, f->company) &&
+         put_field(out->contact_name, sizeof out->contact_name, f->name) &&
+         put_field(out->phone, sizeof out->phone, f->phone) &&
+         put_field(out->tower, sizeof out->tower, f->tower_id) &&
+         put_field(out->description, sizeof out->description, f->desc) &&
+         put_field(out->lang, sizeof out->lang, lang == CONTENT_EN ? "en" : "zh");
+    if (!ok) {
+        explicit_bzero(out, sizeof *out);
+        return KERR_TOOBIG;
     }
-    cJSON_AddStringToObject(root, "contact_name", f->name);
-    cJSON_AddStringToObject(root, "phone", f->phone);
-    cJSON_AddStringToObject(root, "tower", f->tower_id);
-    cJSON_AddStringToObject(root, "description", f->desc);
-    cJSON_AddStringToObject(root, "lang", lang == CONTENT_EN ? "en" : "zh");
-    out = cJSON_PrintUnformatted(root);
-    cJSON_Delete(root);
-    return out;
+    return KERR_OK;
 }
 
 void helpform_wipe(struct helpform *f)

@@ -1,9 +1,10 @@
 /* helpform: the help-request form as data, with no UI: the fields a person
  * fills in, their validation (with the message to show next to the field, in
  * Chinese or English), phone masking for display, matching companies by
- * hanzi or pinyin, and the request body sent to the hub. Personal data lives
- * only in a struct helpform; helpform_wipe() zeroes it. Pure functions on
- * caller-owned memory; UI thread. */
+ * hanzi or pinyin, and the typed request (struct api_help_request) handed to
+ * kclient_submit_request. Personal data lives in a struct helpform and the
+ * request made from it; helpform_wipe() zeroes the one, explicit_bzero the
+ * other. Pure functions on caller-owned memory; UI thread. */
 #ifndef HELPFORM_H
 #define HELPFORM_H
 
@@ -11,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "api.h"
 #include "content.h"
 #include "kerr.h"
 
@@ -56,9 +58,13 @@ bool helpform_append(char *dst, size_t cap, size_t max_cp, const char *text);
 /* Removes the last code point of s (no-op on ""). */
 void helpform_backspace(char *s);
 
-/* The request body for kclient_submit_request (without ticket/kiosk id):
- * a malloc'd JSON string the caller frees, or NULL (KERR_NOMEM). */
-char *helpform_body(const struct helpform *f, enum content_lang lang);
+/* Fills *out (zeroed first) with the form's content for kclient_submit_request:
+ * category, company (id, or null when typed by hand, and name), contact name,
+ * phone, tower, description, lang. Ticket, kiosk id, time and check code are
+ * left "" for the outbox to stamp. No allocation, no copy elsewhere; the
+ * caller wipes *out after use. KERR_TOOBIG (out wiped) if a field does not fit. */
+enum kerr helpform_request(const struct helpform *f, enum content_lang lang,
+                           struct api_help_request *out);
 
 /* Zeroes everything. */
 void helpform_wipe(struct helpform *f);

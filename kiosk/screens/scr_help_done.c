@@ -1,8 +1,9 @@
-/* help_done: the ticket number, large, and a QR code to follow it on a
- * phone; whether the request reached the service centre (已提交) or waits in
- * the outbox (已保存，联网后自动提交), updated live when it is delivered. The
- * form screens were left (wiped) on the way here; after a minute the kiosk
- * goes home by itself. */
+/* help_done: the ticket number and its check code (查询码), large, and a QR
+ * code to follow it on a phone (<ticket_url_base><ticket>?c=<check>);
+ * whether the request reached the service centre (已提交) or waits in the
+ * outbox (已保存，联网后自动提交), updated live when it is delivered. The form
+ * screens were left (wiped) on the way here; after a minute the kiosk goes
+ * home by itself. */
 #include <stdio.h>
 #include <string.h>
 
@@ -14,17 +15,19 @@
 
 struct help_done {
     char ticket[KCLIENT_TICKET_SIZE];
+    char check[KCLIENT_CHECK_SIZE];
     char category[160];
     enum kclient_item_state state;
     uint64_t entered;
 };
 
 /* The hand-over is a struct help_done passed by value: app_push copies it. */
-void help_done_open(struct app *a, const char *ticket, const char *category)
+void help_done_open(struct app *a, const struct kclient_receipt *r, const char *category)
 {
     struct help_done d;
     memset(&d, 0, sizeof d);
-    snprintf(d.ticket, sizeof d.ticket, "%s", ticket);
+    snprintf(d.ticket, sizeof d.ticket, "%s", r->ticket);
+    snprintf(d.check, sizeof d.check, "%s", r->check);
     snprintf(d.category, sizeof d.category, "%s", category);
     app_go_home(a);
     app_push(a, &screen_help_done, &d, sizeof d);
@@ -33,7 +36,7 @@ void help_done_open(struct app *a, const char *ticket, const char *category)
 static void refresh(struct app *a, struct help_done *s)
 {
     struct kclient_local loc;
-    if (app_client(a) && kclient_local_ticket(app_client(a), s->ticket, &loc) == KERR_OK)
+    if (app_client(a) && kclient_local_ticket(app_client(a), s->ticket, s->check, &loc) == KERR_OK)
         s->state = loc.state;
 }
 
@@ -66,7 +69,7 @@ static void frame(struct app *a, void *st, struct ui_rect body)
     struct help_done *s = st;
     struct ui *ui = app_ui(a);
     bool portrait = ui_portrait(ui);
-    float m = scr_margin(ui), qr = portrait ? 460 : 420, x, y, w;
+    float m = scr_margin(ui), qr = portrait ? 460 : 420, x, y, w, lw;
     uint64_t now = app_now_ms(a), left_ms;
     char url[700], count[96];
     const char *status;
@@ -78,7 +81,7 @@ static void frame(struct app *a, void *st, struct ui_rect body)
     }
     left_ms = AUTO_HOME_MS - (now - s->entered);
     app_timer_at(a, now + (left_ms % 1000 ? left_ms % 1000 : 1000));
-    snprintf(url, sizeof url, "%s%s", app_cfg(a)->ticket_url_base, s->ticket);
+    snprintf(url, sizeof url, "%s%s?c=%s", app_cfg(a)->ticket_url_base, s->ticket, s->check);
 
     switch (s->state) {
     case KCLIENT_DELIVERED:
@@ -95,14 +98,19 @@ static void frame(struct app *a, void *st, struct ui_rect body)
         break;
     }
     x = m;
-    y = body.y + 60;
+    y = body.y + 50;
     w = portrait ? body.w - 2 * m : body.w - 2 * m - qr - 80;
     ui_label(ui, x, y, s->category, UI_F_LARGE, UI_C_MUTED, UI_LEFT);
-    y += 80;
+    y += 70;
     ui_label(ui, x, y, app_tr(a, S_DONE_TICKET), UI_F_TITLE, UI_C_TEXT, UI_LEFT);
-    y += 80;
-    ui_label_fit(ui, (struct ui_rect){x, y, w, 130}, s->ticket, UI_F_CLOCK, UI_C_RED, UI_LEFT);
-    y += 170;
+    y += 70;
+    ui_label_fit(ui, (struct ui_rect){x, y, w, 130}, s->ticket, UI_F_HUGE, UI_C_RED, UI_LEFT);
+    y += 140;
+    /* the check code, labelled, in the ticket's size: both are needed */
+    lw = ui_label(ui, x, y + 22, app_tr(a, S_DONE_CHECK), UI_F_TITLE, UI_C_TEXT, UI_LEFT);
+    ui_label(ui, x + lw + 40, y, s->check, UI_F_HUGE, UI_C_RED, UI_LEFT);
+    y += 120;
+    y += ui_paragraph(ui, x, y, w, app_tr(a, S_DONE_CHECK_HINT), UI_F_BODY, UI_C_MUTED) + 30;
     ui_fill_round(ui, (struct ui_rect){x, y, w, 110}, 20, UI_C_SURFACE);
     ui_icon(ui, x + 60, y + 55,
             s->state == KCLIENT_DELIVERED ? "check_circle" : s->state == KCLIENT_DEAD ? "error"

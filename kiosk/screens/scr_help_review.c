@@ -4,6 +4,7 @@
  * outbox (durable, with its ticket) before the screen says anything. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "helpform.h"
 #include "kclient.h"
@@ -40,18 +41,15 @@ static float line(struct app *a, float x, float y, float w, enum str_id label, c
 static void submit(struct app *a, struct help_review *s)
 {
     const struct content *c = app_content(a);
-    const struct content_request_category *rc = content_request_category(c, s->f->category_id);
-    char ticket[KCLIENT_TICKET_SIZE], msg[256];
-    char *body;
+    const struct content_request_category *cat = content_request_category(c, s->f->category_id);
+    struct api_help_request req; /* the one copy of the request: wiped below */
+    struct kclient_receipt rc;
+    char msg[256];
     enum kerr e;
     if (!app_client(a)) return;
-    body = helpform_body(s->f, app_lang(a));
-    if (!body) {
-        ui_toast(app_ui(a), kerr_zh(KERR_NOMEM), 4000);
-        return;
-    }
-    e = kclient_submit_request(app_client(a), body, ticket);
-    free(body);
+    e = helpform_request(s->f, app_lang(a), &req);
+    if (e == KERR_OK) e = kclient_submit_request(app_client(a), &req, &rc);
+    explicit_bzero(&req, sizeof req);
     if (e != KERR_OK) {
         /* Nothing was stored: the form stays filled so the person can retry. */
         snprintf(msg, sizeof msg, "%s%s", app_tr(a, S_SUBMIT_FAILED),
@@ -59,7 +57,7 @@ static void submit(struct app *a, struct help_review *s)
         ui_toast(app_ui(a), msg, 5000);
         return;
     }
-    help_done_open(a, ticket, rc ? content_tr(&rc->name, app_lang(a)) : "");
+    help_done_open(a, &rc, cat ? content_tr(&cat->name, app_lang(a)) : "");
 }
 
 static void frame(struct app *a, void *st, struct ui_rect body)
@@ -96,21 +94,27 @@ static void frame(struct app *a, void *st, struct ui_rect body)
     w2 = portrait ? body.w - 2 * m : body.w - m - x2;
     y2 = portrait ? y + 16 : body.y + 40;
     {
-        float ph = ui_paragraph_height(ui, w2 - 64, app_tr(a, S_PRIVACY_TEXT), UI_F_BODY);
+        /* The whole notice stays on screen above the buttons; in landscape a
+         * smaller font when the body font would push them off. */
+        enum ui_font pf = UI_F_BODY;
+        float ph = ui_paragraph_height(ui, w2 - 64, app_tr(a, S_PRIVACY_TEXT), pf);
+        if (!portrait && y2 + ph + 110 + 24 + 130 > body.y + body.h) {
+            pf = UI_F_SMALL;
+            ph = ui_paragraph_height(ui, w2 - 64, app_tr(a, S_PRIVACY_TEXT), pf);
+        }
         ui_fill_round(ui, (struct ui_rect){x2, y2, w2, ph + 110}, 20, UI_C_SURFACE);
         ui_icon(ui, x2 + 52, y2 + 46, "privacy_tip", UI_F_ICON, UI_C_RED);
         ui_label(ui, x2 + 96, y2 + 24, app_tr(a, S_PRIVACY_TITLE), UI_F_LARGE, UI_C_TEXT, UI_LEFT);
-        ui_paragraph(ui, x2 + 32, y2 + 86, w2 - 64, app_tr(a, S_PRIVACY_TEXT), UI_F_BODY,
-                     UI_C_TEXT);
+        ui_paragraph(ui, x2 + 32, y2 + 86, w2 - 64, app_tr(a, S_PRIVACY_TEXT), pf, UI_C_TEXT);
         y2 += ph + 110 + 24;
     }
-    if (ui_button_icon(ui, (struct ui_rect){x2, y2, w2, 100},
+    /* consent and submit side by side, each a large target */
+    if (ui_button_icon(ui, (struct ui_rect){x2, y2, w2 * 0.58f, 110},
                        s->consent ? "check_box" : "check_box_outline_blank",
                        app_tr(a, S_CONSENT), s->consent ? UI_PRIMARY : UI_SECONDARY))
         s->consent = !s->consent;
-    y2 += 124;
-    if (ui_button(ui, (struct ui_rect){x2, y2, w2, 110}, app_tr(a, S_SUBMIT),
-                  s->consent ? UI_PRIMARY : UI_SECONDARY)) {
+    if (ui_button(ui, (struct ui_rect){x2 + w2 * 0.58f + 24, y2, w2 * 0.42f - 24, 110},
+                  app_tr(a, S_SUBMIT), s->consent ? UI_PRIMARY : UI_SECONDARY)) {
         if (!s->consent)
             ui_toast(ui, app_tr(a, S_CONSENT_NEEDED), 3500);
         else

@@ -1,8 +1,11 @@
-/* ticket: 查询进度. A ticket number is typed on the number pad (this kiosk's
- * prefix is filled in; 字母键盘 edits the prefix for a ticket filed
- * elsewhere) and looked up at the hub without blocking the screen: the
- * status and the staff's latest note. Offline it says so, and shows what
- * this kiosk knows of a ticket filed here. */
+/* ticket: 查询进度. The ticket number and its check code (查询码) are typed
+ * into two fields (tap a field to type into it; this kiosk's prefix is filled
+ * in, as it is printed on every receipt of this kiosk and is no secret: the
+ * six random digits of the check code are what keep a ticket private). The
+ * lookup goes to the hub without blocking the screen: the status and the
+ * staff's latest note. Offline it says so, and shows what this kiosk knows of
+ * a ticket filed here, again only with the right check code. A wrong code
+ * shows the same "not found" as an unknown ticket, nothing more. */
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
@@ -11,10 +14,14 @@
 #include "screens.h"
 
 enum phase { P_INPUT, P_WAIT, P_STATUS, P_FAILED };
+enum field { F_TICKET, F_CHECK };
 
 struct ticket {
     char input[KCLIENT_TICKET_SIZE];
+    char check[KCLIENT_CHECK_SIZE];
+    enum field field;
     char asked[KCLIENT_TICKET_SIZE];
+    char asked_check[KCLIENT_CHECK_SIZE];
     bool letters;
     enum phase phase;
     char status[16], updated[24];
@@ -63,8 +70,9 @@ static void net_event(struct app *a, void *st, const struct kclient_event *ev)
     } else {
         return;
     }
-    /* what this kiosk itself knows, for a ticket filed here */
-    s->has_local = app_client(a) && kclient_local_ticket(app_client(a), s->asked, &s->local) == KERR_OK;
+    /* what this kiosk itself knows, for a ticket filed here (with its code) */
+    s->has_local = ev->kind == KCLIENT_EV_TICKET_FAILED && app_client(a) &&
+                   kclient_local_ticket(app_client(a), s->asked, s->asked_check, &s->local) == KERR_OK;
     app_invalidate(a);
 }
 
@@ -72,7 +80,16 @@ static void ask(struct app *a, struct ticket *s)
 {
     enum kerr e;
     if (!app_client(a)) return;
-    e = kclient_query_ticket(app_client(a), s->input);
+    if (!api_ticket_valid(s->input)) {
+        ui_toast(app_ui(a), app_tr(a, S_TICKET_BAD), 4000);
+        return;
+    }
+    if (!api_check_valid(s->check)) {
+        ui_toast(app_ui(a), app_tr(a, S_TICKET_BAD_CHECK), 4000);
+        s->field = F_CHECK;
+        return;
+    }
+    e = kclient_query_ticket(app_client(a), s->input, s->check);
     if (e == KERR_INVALID) {
         ui_toast(app_ui(a), app_tr(a, S_TICKET_BAD), 4000);
         return;
@@ -82,7 +99,9 @@ static void ask(struct app *a, struct ticket *s)
         return;
     }
     snprintf(s->asked, sizeof s->asked, "%s", s->input);
+    snprintf(s->asked_check, sizeof s->asked_check, "%s", s->check);
     s->phase = P_WAIT;
+    s->has_local = false;
     memset(s->note, 0, sizeof s->note);
 }
 
@@ -115,6 +134,7 @@ static float result(struct app *a, struct ticket *s, float x, float y, float w)
     ui_paragraph(ui, x, y,  w,
                  app_tr(a, s->error == KERR_NET       ? S_TICKET_OFFLINE
                            : s->error == KERR_NOTFOUND ? S_TICKET_NOTFOUND
+                           : s->error == KERR_BUSY     ? S_TICKET_TOO_MANY
                                                        : S_TICKET_ERROR),
                  UI_F_LARGE, UI_C_WARN);
     y += 120;
@@ -129,42 +149,79 @@ static float result(struct app *a, struct ticket *s, float x, float y, float w)
     return y - y0;
 }
 
+/* One input field, a card labelled with its name: tapping it types into it. */
+static void field_card(struct app *a, struct ticket *s, enum field f, struct ui_rect r)
+{
+    struct ui *ui = app_ui(a);
+    const char *label = app_tr(a, f == F_TICKET ? S_TICKET_NUMBER : S_TICKET_CHECK);
+    const char *value = f == F_TICKET ? s->input : s->check;
+    bool focused = s->field == f;
+    if (ui_hit_area(ui, r, label)) s->field = f;
+    ui_fill_round(ui, r, 18, focused ? UI_C_RED : UI_C_LINE);
+    ui_fill_round(ui, (struct ui_rect){r.x + 3, r.y + 3, r.w - 6, r.h - 6}, 16,
+                  focused ? 0xFFFBF5FFu : UI_C_SURFACE);
+    ui_label(ui, r.x + 28, r.y + 12, label, UI_F_SMALL, focused ? UI_C_RED : UI_C_MUTED, UI_LEFT);
+    if (value[0])
+        ui_label_fit(ui, (struct ui_rect){r.x + 28, r.y + 44, r.w - 56, r.h - 52}, value, UI_F_TITLE,
+                     UI_C_TEXT, UI_LEFT);
+    else
+        ui_label_in(ui, (struct ui_rect){r.x + 28, r.y + 44, r.w - 56, r.h - 52},
+                    app_tr(a, S_F_TAP_TO_FILL), UI_F_LARGE, 0x77706AFFu, UI_LEFT);
+}
+
 static void frame(struct app *a, void *st, struct ui_rect body)
 {
     struct ticket *s = st;
     struct ui *ui = app_ui(a);
     bool portrait = ui_portrait(ui);
-    float m = scr_margin(ui), lw, kw, kx, ky, kh;
+    float m = scr_margin(ui), lw, kw, kx, ky, kh, y;
     struct ui_key key;
-    enum ui_kbd_layout lay = s->letters ? UI_KBD_LETTERS : UI_KBD_DIGITS;
+    /* the check code is digits only */
+    enum ui_kbd_layout lay = s->letters && s->field == F_TICKET ? UI_KBD_LETTERS : UI_KBD_DIGITS;
 
     lw = portrait ? body.w - 2 * m : (body.w - 2 * m) * 0.5f;
     kw = portrait ? body.w - 2 * m : body.w - 2 * m - lw - 64;
-    if (!s->letters && kw > 640) kw = 640;
+    if (lay == UI_KBD_DIGITS && kw > 640) kw = 640;
     kh = ui_keyboard_height(lay, kw);
     kx = portrait ? (body.w - kw) / 2 : body.w - m - kw;
-    ky = portrait ? body.y + body.h - kh - 40 : body.y + 100; /* level with the field */
+    ky = portrait ? body.y + body.h - kh - 40 : body.y + 100; /* level with the first field */
 
-    ui_label(ui, m, body.y + 40, app_tr(a, S_TICKET_PROMPT), UI_F_LARGE, UI_C_MUTED, UI_LEFT);
-    ui_fill_round(ui, (struct ui_rect){m, body.y + 100, lw, 110}, 20, UI_C_RED);
-    ui_fill_round(ui, (struct ui_rect){m + 3, body.y + 103, lw - 6, 104}, 18, UI_C_SURFACE);
-    ui_label_fit(ui, (struct ui_rect){m + 32, body.y + 100, lw - 64, 110}, s->input, UI_F_TITLE,
-                 UI_C_TEXT, UI_LEFT);
-    if (ui_button(ui, (struct ui_rect){m, body.y + 230, lw * 0.6f, 100}, app_tr(a, S_TICKET_QUERY),
-                  UI_PRIMARY))
+    y = body.y + 30;
+    ui_label(ui, m, y, app_tr(a, S_TICKET_PROMPT), UI_F_LARGE, UI_C_MUTED, UI_LEFT);
+    y += 70;
+    field_card(a, s, F_TICKET, (struct ui_rect){m, y, lw, 120});
+    y += 140;
+    field_card(a, s, F_CHECK, (struct ui_rect){m, y, lw * 0.6f, 120});
+    if (ui_button(ui, (struct ui_rect){m + lw * 0.6f + 20, y + 10, lw * 0.4f - 20, 100},
+                  app_tr(a, S_TICKET_QUERY), UI_PRIMARY))
         ask(a, s);
-    if (ui_button(ui, (struct ui_rect){m + lw * 0.6f + 20, body.y + 230, lw * 0.4f - 20, 100},
+    y += 140;
+    if (s->field == F_TICKET &&
+        ui_button(ui, (struct ui_rect){m, y, lw * 0.6f, 90},
                   app_tr(a, s->letters ? S_TICKET_DIGITS : S_TICKET_LETTERS), UI_SECONDARY))
         s->letters = !s->letters;
-    result(a, s, m, body.y + 370, lw);
-    if (s->letters && ui_button(ui, (struct ui_rect){kx, ky - 100, 160, 84}, "-", UI_KEY) &&
+    y += 120;
+    result(a, s, m, y, lw);
+    if (lay == UI_KBD_LETTERS && ui_button(ui, (struct ui_rect){kx, ky - 100, 160, 84}, "-", UI_KEY) &&
         strlen(s->input) + 1 < sizeof s->input)
         strcat(s->input, "-");
 
-    if (ui_keyboard(ui, (struct ui_rect){kx, ky, kw, kh}, lay, &key) && key.kind != UI_KEY_SPACE &&
-        ui_key_apply(&key, s->input, sizeof s->input) == 1 && key.kind == UI_KEY_CHAR) {
-        size_t n = strlen(s->input); /* kiosk ids are written in capitals: HL-A01 */
-        s->input[n - 1] = (char)toupper((unsigned char)s->input[n - 1]);
+    if (ui_keyboard(ui, (struct ui_rect){kx, ky, kw, kh}, lay, &key) && key.kind != UI_KEY_SPACE) {
+        if (s->field == F_TICKET) {
+            if (ui_key_apply(&key, s->input, sizeof s->input) == 1 && key.kind == UI_KEY_CHAR) {
+                size_t n = strlen(s->input); /* kiosk ids are written in capitals: HL-A01 */
+                s->input[n - 1] = (char)toupper((unsigned char)s->input[n - 1]);
+            }
+        } else {
+            char c[KCLIENT_CHECK_SIZE + 1];
+            snprintf(c, sizeof c, "%s", s->check);
+            if (ui_key_apply(&key, c, sizeof c) == 1) {
+                size_t n = strlen(c);
+                if (n < sizeof s->check && (n == 0 || isdigit((unsigned char)c[n - 1]) ||
+                                            key.kind != UI_KEY_CHAR))
+                    memcpy(s->check, c, n + 1);
+            }
+        }
     }
 }
 

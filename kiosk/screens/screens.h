@@ -22,9 +22,11 @@ extern const struct screen screen_help_review;    /* help_review: arg = struct h
 extern const struct screen screen_help_done;      /* help_done: see help_done_open */
 extern const struct screen screen_ticket;         /* ticket: look up a ticket's status */
 
-/* Goes home and opens help_done for a ticket just filed (the form screens
- * are left, so their personal data is wiped). */
-void help_done_open(struct app *a, const char *ticket, const char *category);
+/* Goes home and opens help_done for a request just filed: its ticket and
+ * check code, and the category's name (the form screens are left, so their
+ * personal data is wiped). */
+struct kclient_receipt;
+void help_done_open(struct app *a, const struct kclient_receipt *r, const char *category);
 
 /* The pinyin keyboard of forms (scr_imekbd.c). */
 struct imekbd {

@@ -4,12 +4,14 @@
  * status, flags) and in curl_multi_wakeup, which is thread-safe. */
 #include "kclient.h"
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/random.h>
 
 #include "api.h"
@@ -25,6 +27,12 @@
 #define DEAD_RETENTION_MS (7LL * 24 * 3600 * 1000)
 #define PRUNE_MS (30LL * 24 * 3600 * 1000)
 #define REASON_SIZE 256
+/* Personal fields are erased this much before retention_s ends, so the
+ * sweep's own delay (a wake-up, one transaction) never makes it later. */
+#define ERASE_EARLY_MS 500
+#define RENUMBER_AT_ONCE 3 /* renumberings of one item sent at once; then backoff */
+#define LOCAL_MISS_MAX 10  /* wrong local lookups allowed per window */
+#define LOCAL_MISS_WINDOW_MS (10LL * 60 * 1000)
 
 #ifndef KIOSK_VERSION
 #define KIOSK_VERSION "0.0.0"
@@ -37,8 +45,9 @@ struct xfer {
     CURL *easy;
     enum xkind kind;
     int64_t item_id;
-    char ticket[API_TICKET_SIZE];
-    char *body;
+    char ticket[API_TICKET_SIZE];  /* on the wire (X_ITEM) or as asked (X_QUERY) */
+    char key[API_UUID_SIZE];       /* X_ITEM: its idempotency key */
+    char *body;                    /* personal: wiped before it is freed */
     struct curl_slist *hdrs;
     char *resp;
     size_t resp_len;
@@ -48,8 +57,10 @@ struct xfer {
 struct slot {
     int64_t id;
     char key[API_UUID_SIZE];
-    char ticket[API_TICKET_SIZE];
+    char ticket[API_TICKET_SIZE];  /* on the wire */
+    char receipt[API_TICKET_SIZE]; /* on the person's receipt: what events name */
     int tries;          /* failed attempts in this run (backoff exponent) */
+    int renumbers;      /* 409 ticket-taken answers in this run */
     uint64_t due_ms;    /* monotonic */
     bool in_flight;
 };
@@ -60,8 +71,10 @@ struct kclient {
     char auth_header[64 + API_TOKEN_SIZE * 4];
     char user_agent[96];
     bool plain_http_ok;
+    bool hub_is_loopback;
     bool no_hub; /* no hub_url configured: store, never send */
     int max_queued, heartbeat_ms, retention_s;
+    uint64_t test_seed; /* KIOSK_TEST_RANDOM (tests only), else 0 */
     int backoff_base_ms, backoff_cap_ms, retry_after_cap_ms;
     int connect_timeout_ms, total_timeout_ms, low_speed_time_s, max_in_flight;
 
@@ -75,8 +88,10 @@ struct kclient {
     pthread_mutex_t mu;     /* guards everything below */
     struct kclient_event evq[EVQ_CAP];
     int ev_head, ev_len, ev_dropped;
-    char queries[QUERY_CAP][API_TICKET_SIZE];
+    struct query { char ticket[API_TICKET_SIZE], check[API_CHECK_SIZE]; } queries[QUERY_CAP];
     int nqueries;
+    bool damage_unreported; /* a damaged outbox was found; heartbeats say "corrupt" until one
+                               of them is accepted */
     bool items_added;
     void (*notify)(void *);
     void *notify_ud;
@@ -85,36 +100,44 @@ struct kclient {
     int last_http;
     /* The outbox counts as the sender last read them (kclient_status reads
      * these, so the UI thread never waits on SQLite for them). */
-    int pub_pending, pub_dead;
+    int pub_pending, pub_dead, pub_lost;
     int64_t pub_oldest_ms;
     enum kerr pub_counts_err;
     unsigned pub_adds; /* bumped by each submit; a count read across one is stale */
+
+    /* UI thread only: wrong local lookups (kclient_local_ticket) */
+    int local_misses;
+    uint64_t local_window_ms;
 };
 
 /* ---- small helpers ---- */
 
 static char *dup_or_null(const char *s) { return s ? strdup(s) : NULL; }
 
-static uint64_t rnd_state;
-
-static uint64_t rnd_next(void)
+static void wipe_str(char *s)
 {
-    /* xorshift64*: jitter only, not security. Seeded once from getrandom. */
-    uint64_t x = rnd_state;
+    if (s) explicit_bzero(s, strlen(s));
+}
+
+/* xorshift64*: jitter only, not security. The state is the sender's own,
+ * seeded from getrandom when the sender starts. */
+static uint64_t rnd_next(uint64_t *state)
+{
+    uint64_t x = *state;
     x ^= x >> 12;
     x ^= x << 25;
     x ^= x >> 27;
-    rnd_state = x;
+    *state = x;
     return x * 2685821657736338717ULL;
 }
 
 /* Full jitter: uniform in [0, min(cap, base * 2^tries)]. */
-static uint64_t backoff_ms(const struct kclient *c, int tries)
+static uint64_t backoff_ms(const struct kclient *c, uint64_t *rnd, int tries)
 {
     uint64_t ceil = (uint64_t)c->backoff_base_ms;
     for (int i = 0; i < tries && ceil < (uint64_t)c->backoff_cap_ms; i++) ceil *= 2;
     if (ceil > (uint64_t)c->backoff_cap_ms) ceil = (uint64_t)c->backoff_cap_ms;
-    return rnd_next() % (ceil + 1);
+    return rnd_next(rnd) % (ceil + 1);
 }
 
 static void push_event(struct kclient *c, const struct kclient_event *ev)
@@ -138,14 +161,13 @@ static void push_event(struct kclient *c, const struct kclient_event *ev)
  * delivered, refused, erased), so the snapshot is at most one wake-up old. */
 static void publish_counts(struct kclient *c, struct outbox *ob)
 {
-    int pending = 0, dead = 0;
-    int64_t oldest = 0;
+    struct outbox_counts n;
     unsigned adds;
     enum kerr e;
     pthread_mutex_lock(&c->mu);
     adds = c->pub_adds;
     pthread_mutex_unlock(&c->mu);
-    e = outbox_counts(ob, &pending, &dead, &oldest);
+    e = outbox_counts(ob, &n);
     pthread_mutex_lock(&c->mu);
     /* A submit during the read may or may not be in it: keep the submitter's
      * own increment; items_added brings the sender back to count again. */
@@ -155,9 +177,10 @@ static void publish_counts(struct kclient *c, struct outbox *ob)
     }
     c->pub_counts_err = e;
     if (e == KERR_OK) {
-        c->pub_pending = pending;
-        c->pub_dead = dead;
-        c->pub_oldest_ms = oldest;
+        c->pub_pending = n.pending;
+        c->pub_dead = n.dead;
+        c->pub_lost = n.lost;
+        c->pub_oldest_ms = n.oldest_created_ms;
     }
     pthread_mutex_unlock(&c->mu);
 }
@@ -173,10 +196,24 @@ static void publish(struct kclient *c, bool online, enum kerr err, int http)
     pthread_mutex_unlock(&c->mu);
 }
 
+/* True when the URL host h (as curl gives it: IPv6 in brackets) is a
+ * loopback address parsed as an address (127.0.0.0/8 dotted quad, ::1) or
+ * the literal name localhost, which curl resolves to loopback itself. A name
+ * that merely starts with "127." or "localhost" is not. */
 static bool host_is_loopback(const char *h)
 {
-    return strcmp(h, "127.0.0.1") == 0 || strncmp(h, "127.", 4) == 0 || strcmp(h, "::1") == 0 ||
-           strcmp(h, "[::1]") == 0 || strcmp(h, "localhost") == 0;
+    struct in_addr a4;
+    struct in6_addr a6;
+    char v6[64];
+    size_t n = strlen(h);
+    if (strcasecmp(h, "localhost") == 0) return true;
+    if (inet_pton(AF_INET, h, &a4) == 1) return (ntohl(a4.s_addr) >> 24) == 127;
+    if (n >= 2 && h[0] == '[' && h[n - 1] == ']' && n - 2 < sizeof v6) {
+        memcpy(v6, h + 1, n - 2);
+        v6[n - 2] = '\0';
+        return inet_pton(AF_INET6, v6, &a6) == 1 && IN6_IS_ADDR_LOOPBACK(&a6);
+    }
+    return false;
 }
 
 /* Cuts a trailing incomplete UTF-8 sequence left by a byte-bounded printf. */
@@ -219,6 +256,7 @@ static void xfer_free(struct kclient *c, struct xfer *x)
     if (x->next) x->next->prev = x->prev;
     if (x->easy) curl_easy_cleanup(x->easy);
     curl_slist_free_all(x->hdrs);
+    wipe_str(x->body);
     free(x->body);
     free(x->resp);
     free(x);
@@ -241,6 +279,7 @@ static struct xfer *xfer_new(struct kclient *c, enum xkind kind, const char *pat
     char url[1024], h[128];
     CURL *e;
     if (!x) {
+        wipe_str(body);
         free(body);
         return NULL;
     }
@@ -304,9 +343,11 @@ struct sender {
     int64_t last_id;
     int items_in_flight;
     bool hb_in_flight;
+    bool hb_says_corrupt; /* the heartbeat in flight reports the damaged outbox */
     uint64_t host_due;  /* no new delivery before this (monotonic ms) */
     int host_tries;
     uint64_t hb_due, maint_due;
+    uint64_t rnd;       /* backoff jitter (xorshift64* state) */
 };
 
 static void load_new_items(struct sender *s)
@@ -328,6 +369,7 @@ static void load_new_items(struct sender *s)
             sl->id = items[i].id;
             memcpy(sl->key, items[i].key, sizeof sl->key);
             memcpy(sl->ticket, items[i].ticket, sizeof sl->ticket);
+            memcpy(sl->receipt, items[i].receipt, sizeof sl->receipt);
             sl->due_ms = 0;
             s->last_id = items[i].id;
         }
@@ -383,6 +425,7 @@ static int start_items(struct sender *s, uint64_t now)
         }
         x->item_id = sl->id;
         memcpy(x->ticket, sl->ticket, sizeof x->ticket);
+        memcpy(x->key, sl->key, sizeof x->key);
         sl->in_flight = true;
         s->items_in_flight++;
         started++;
@@ -393,8 +436,8 @@ static int start_items(struct sender *s, uint64_t now)
 static void start_queries(struct sender *s)
 {
     struct kclient *c = s->c;
-    char q[QUERY_CAP][API_TICKET_SIZE];
-    char path[128];
+    struct query q[QUERY_CAP];
+    char path[160];
     int n;
     pthread_mutex_lock(&c->mu);
     n = c->nqueries;
@@ -403,48 +446,71 @@ static void start_queries(struct sender *s)
     pthread_mutex_unlock(&c->mu);
     for (int i = 0; i < n; i++) {
         struct xfer *x;
-        snprintf(path, sizeof path, "%s%.39s", API_PATH_TICKETS, q[i]);
+        /* both were validated (ticket and six digits): nothing to escape */
+        snprintf(path, sizeof path, "%s%.39s?%s=%.6s", API_PATH_TICKETS, q[i].ticket,
+                 API_QUERY_CHECK, q[i].check);
         x = xfer_new(c, X_QUERY, path, NULL, NULL);
         if (!x) {
             struct kclient_event ev = {.kind = KCLIENT_EV_TICKET_FAILED, .error = KERR_NOMEM};
-            memcpy(ev.ticket, q[i], sizeof ev.ticket);
+            memcpy(ev.ticket, q[i].ticket, sizeof ev.ticket);
             push_event(c, &ev);
             continue;
         }
-        memcpy(x->ticket, q[i], sizeof x->ticket);
+        memcpy(x->ticket, q[i].ticket, sizeof x->ticket);
     }
+    explicit_bzero(q, sizeof q);
 }
 
 static void start_heartbeat(struct sender *s)
 {
     struct kclient *c = s->c;
     struct api_heartbeat hb;
-    int pending = 0, dead = 0;
-    int64_t oldest = 0;
+    struct outbox_counts n;
     char path[128], *body = NULL;
     memset(&hb, 0, sizeof hb);
-    outbox_counts(s->ob, &pending, &dead, &oldest);
+    memset(&n, 0, sizeof n);
+    outbox_counts(s->ob, &n);
     snprintf(hb.version, sizeof hb.version, "%s", c->version);
     snprintf(hb.content_version, sizeof hb.content_version, "%s", c->content_version);
-    hb.queue_depth = pending;
-    hb.oldest_pending_s = oldest > 0 ? (kclock_wall_ms() - oldest) / 1000 : 0;
+    hb.queue_depth = n.pending;
+    hb.oldest_pending_s = n.oldest_created_ms > 0 ? (kclock_wall_ms() - n.oldest_created_ms) / 1000 : 0;
     if (hb.oldest_pending_s < 0) hb.oldest_pending_s = 0;
     pthread_mutex_lock(&c->mu);
     hb.online = c->online;
-    hb.last_error_null = c->last_error == KERR_OK;
-    snprintf(hb.last_error, sizeof hb.last_error, "%s", kerr_str(c->last_error));
+    s->hb_says_corrupt = c->damage_unreported;
+    /* The contract's heartbeat has one error word: a damaged outbox is told
+     * first (until a heartbeat saying so is accepted), then the link's. */
+    hb.last_error_null = c->last_error == KERR_OK && !s->hb_says_corrupt;
+    snprintf(hb.last_error, sizeof hb.last_error, "%s",
+             kerr_str(s->hb_says_corrupt ? KERR_CORRUPT : c->last_error));
     pthread_mutex_unlock(&c->mu);
     if (api_heartbeat_encode(&hb, &body) != KERR_OK) return;
     snprintf(path, sizeof path, "%s%s/heartbeat", API_PATH_KIOSKS, c->kiosk_id);
     if (xfer_new(c, X_HEARTBEAT, path, body, NULL)) s->hb_in_flight = true;
 }
 
-enum outcome { OUT_DELIVERED, OUT_DEAD, OUT_RETRY };
+enum outcome { OUT_DELIVERED, OUT_DEAD, OUT_RETRY, OUT_RENUMBER };
 
-/* What to do with a finished delivery; fills a short reason/error word. */
+/* True when the answer's Content-Type is application/problem+json. */
+static bool is_problem_type(CURL *e)
+{
+    char *ct = NULL;
+    size_t n = strlen(API_CT_PROBLEM);
+    if (curl_easy_getinfo(e, CURLINFO_CONTENT_TYPE, &ct) != CURLE_OK || !ct) return false;
+    return strncasecmp(ct, API_CT_PROBLEM, n) == 0 &&
+           (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
+}
+
+/* What to do with a finished delivery; fills a short reason/error word. Only
+ * the hub's own problem answer for this very request (D1: problem+json whose
+ * instance names the idempotency key) may end an item; anything else in 4xx
+ * (a proxy's HTML 404, a maintenance page, JSON without the instance, a
+ * problem about another request) is retried like a 5xx. */
 static enum outcome classify(struct xfer *x, CURLcode rc, long http, enum kerr *err,
                              char reason[REASON_SIZE])
 {
+    struct api_problem p;
+    bool hubs;
     reason[0] = '\0';
     if (rc != CURLE_OK) {
         *err = KERR_NET;
@@ -487,15 +553,29 @@ static enum outcome classify(struct xfer *x, CURLcode rc, long http, enum kerr *
         snprintf(reason, REASON_SIZE, "auth_%ld", http);
         return OUT_RETRY;
     }
-    {
-        struct api_problem p;
-        if (x->resp && api_problem_decode(x->resp, x->resp_len, &p, NULL) == KERR_OK) {
-            snprintf(reason, REASON_SIZE, "%ld %.100s: %.120s", http, p.title, p.detail);
-            trim_utf8(reason);
-        } else {
-            snprintf(reason, REASON_SIZE, "%ld", http);
-        }
+    hubs = is_problem_type(x->easy) && x->resp &&
+           api_problem_decode(x->resp, x->resp_len, &p, NULL) == KERR_OK &&
+           api_problem_is_hubs_answer(&p, (int)http, x->key);
+    if (!hubs) {
+        char *ct = NULL;
+        curl_easy_getinfo(x->easy, CURLINFO_CONTENT_TYPE, &ct);
+        KLOGW(MOD, "item %s: %ld answer that is not the hub's (%.40s); retrying", x->ticket, http,
+              ct ? ct : "no content type");
+        snprintf(reason, REASON_SIZE, "http_%ld", http);
+        return OUT_RETRY;
     }
+    if (http == 409) {
+        /* A 409 never ends an item: ticket-taken renumbers it, anything else
+         * (not expected from the hub on this path) is retried. */
+        if (strcmp(p.type, API_PROBLEM_BASE API_SLUG_TICKET_TAKEN) == 0) {
+            snprintf(reason, REASON_SIZE, "ticket_taken");
+            return OUT_RENUMBER;
+        }
+        snprintf(reason, REASON_SIZE, "http_409");
+        return OUT_RETRY;
+    }
+    snprintf(reason, REASON_SIZE, "%ld %.100s: %.120s", http, p.title, p.detail);
+    trim_utf8(reason);
     return OUT_DEAD;
 }
 
@@ -514,7 +594,8 @@ struct done_item {
     long http;
     char reason[REASON_SIZE];
     char *answer;
-    char ticket[API_TICKET_SIZE];
+    char ticket[API_TICKET_SIZE];     /* on the wire */
+    char new_ticket[API_TICKET_SIZE]; /* OUT_RENUMBER: the ticket given now */
 };
 
 static void finish_query(struct sender *s, struct xfer *x, CURLcode rc, long http)
@@ -529,8 +610,14 @@ static void finish_query(struct sender *s, struct xfer *x, CURLcode rc, long htt
         ev.error = KERR_NET;
         snprintf(ev.text, sizeof ev.text, "%s", curl_easy_strerror(rc));
     } else if (http == 200) {
+        char kiosk[API_KIOSK_ID_SIZE];
+        const char *dash = strrchr(x->ticket, '-');
+        snprintf(kiosk, sizeof kiosk, "%.*s", dash ? (int)(dash - x->ticket) : 0, x->ticket);
         ev.error = api_ticket_status_decode(x->resp ? x->resp : "", x->resp_len, &t, NULL);
-        if (ev.error == KERR_OK && strcmp(t.ticket, x->ticket) == 0) {
+        /* The hub may answer a receipt ticket with the number the request
+         * was renumbered to: same kiosk. The event keeps the ticket as asked. */
+        if (ev.error == KERR_OK &&
+            (strcmp(t.ticket, x->ticket) == 0 || api_ticket_of_kiosk(t.ticket, kiosk))) {
             ev.kind = KCLIENT_EV_TICKET_STATUS;
             snprintf(ev.status, sizeof ev.status, "%s", api_ticket_state_str(t.status));
             ev.has_note = !t.note_null;
@@ -543,6 +630,8 @@ static void finish_query(struct sender *s, struct xfer *x, CURLcode rc, long htt
         ev.error = KERR_NOTFOUND;
     } else if (http == 401 || http == 403) {
         ev.error = KERR_AUTH;
+    } else if (http == 429) {
+        ev.error = KERR_BUSY;
     } else {
         ev.error = KERR_HTTP;
     }
@@ -556,17 +645,24 @@ static void record_failure(struct sender *s, struct slot *sl, uint64_t now, uint
     struct kclient *c = s->c;
     uint64_t d;
     if (sl) {
-        d = ra_ms ? ra_ms : backoff_ms(c, sl->tries);
+        d = ra_ms ? ra_ms : backoff_ms(c, &s->rnd, sl->tries);
         sl->tries++;
         sl->due_ms = now + d;
     }
     if (now >= s->host_due) {
-        d = ra_ms ? ra_ms : backoff_ms(c, s->host_tries);
+        d = ra_ms ? ra_ms : backoff_ms(c, &s->rnd, s->host_tries);
         s->host_tries++;
         s->host_due = now + d;
     } else if (ra_ms && s->host_due < now + ra_ms) {
         s->host_due = now + ra_ms;
     }
+}
+
+/* The sweep that erases personal fields wakes this early, at the latest. */
+static void erase_due_in(struct sender *s, uint64_t now, int64_t ms)
+{
+    uint64_t due = now + (uint64_t)(ms > 0 ? ms : 0);
+    if (due < s->maint_due) s->maint_due = due;
 }
 
 /* Handles finished transfers; returns how many finished. */
@@ -575,6 +671,7 @@ static int process_done(struct sender *s)
     struct kclient *c = s->c;
     struct done_item done[64];
     int ndone = 0, left, nmsg = 0;
+    bool delivered_any = false;
     CURLMsg *m;
     uint64_t now = kclock_mono_ms();
     while ((m = curl_multi_info_read(c->multi, &left))) {
@@ -600,6 +697,11 @@ static int process_done(struct sender *s)
                 publish(c, true, KERR_AUTH, (int)http);
             else
                 publish(c, true, http < 300 ? KERR_OK : KERR_HTTP, (int)http);
+            if (rc == CURLE_OK && http >= 200 && http < 300 && s->hb_says_corrupt) {
+                pthread_mutex_lock(&c->mu);
+                c->damage_unreported = false;
+                pthread_mutex_unlock(&c->mu);
+            }
         } else {
             struct done_item *d = &done[ndone];
             struct slot *sl = find_slot(s, x->item_id);
@@ -623,6 +725,7 @@ static int process_done(struct sender *s)
                 if (d->out == OUT_DELIVERED) {
                     d->answer = x->resp;
                     x->resp = NULL;
+                    delivered_any = true;
                 }
             }
             ndone++;
@@ -636,39 +739,66 @@ static int process_done(struct sender *s)
     enum kerr e = outbox_begin(s->ob);
     for (int i = 0; e == KERR_OK && i < ndone; i++) {
         struct done_item *d = &done[i];
-        if (d->out == OUT_DELIVERED)
+        if (d->out == OUT_DELIVERED) {
             e = outbox_mark_delivered(s->ob, d->id, (int)d->http, d->answer);
-        else if (d->out == OUT_DEAD)
+        } else if (d->out == OUT_DEAD) {
             e = outbox_mark_dead(s->ob, d->id, (int)d->http, d->reason);
-        else
+        } else if (d->out == OUT_RENUMBER) {
+            e = outbox_mark_retry(s->ob, d->id, (int)d->http, d->reason, kclock_wall_ms());
+            if (e == KERR_OK) {
+                enum kerr r = outbox_renumber(s->ob, d->id, c->kiosk_id, d->new_ticket);
+                if (r == KERR_NOTFOUND || r == KERR_CORRUPT) {
+                    /* gone meanwhile, or a body not in our form: retry as it is */
+                    KLOGE(MOD, "item %s: cannot renumber (%s); retrying", d->ticket, kerr_str(r));
+                    d->out = OUT_RETRY;
+                    record_failure(s, find_slot(s, d->id), now, 0);
+                } else {
+                    e = r;
+                }
+            }
+        } else {
+            struct slot *sl = find_slot(s, d->id);
             e = outbox_mark_retry(s->ob, d->id, (int)d->http, d->reason,
-                                  kclock_wall_ms() + (int64_t)(find_slot(s, d->id) ?
-                                      find_slot(s, d->id)->due_ms - now : 0));
+                                  kclock_wall_ms() + (int64_t)(sl ? sl->due_ms - now : 0));
+        }
     }
     if (e == KERR_OK)
         e = outbox_commit(s->ob);
     else
         outbox_rollback(s->ob);
     if (e == KERR_OK) publish_counts(c, s->ob); /* before the events that announce it */
+    if (e == KERR_OK && delivered_any)
+        erase_due_in(s, now, (int64_t)c->retention_s * 1000 - ERASE_EARLY_MS);
     for (int i = 0; i < ndone; i++) {
         struct done_item *d = &done[i];
-        if (d->out != OUT_RETRY) {
-            if (e != KERR_OK) {
-                /* Not recorded: send again later; the hub replays its answer. */
-                struct slot *sl = find_slot(s, d->id);
-                if (sl) sl->due_ms = now + 1000;
-            } else {
-                struct kclient_event ev;
-                memset(&ev, 0, sizeof ev);
-                ev.kind = d->out == OUT_DELIVERED ? KCLIENT_EV_DELIVERED : KCLIENT_EV_DEAD;
-                memcpy(ev.ticket, d->ticket, sizeof ev.ticket);
-                ev.http_status = (int)d->http;
-                ev.error = d->out == OUT_DELIVERED ? KERR_OK : KERR_HTTP;
-                snprintf(ev.text, sizeof ev.text, "%s", d->reason);
-                if (d->out == OUT_DEAD) KLOGW(MOD, "item %s refused by hub (%ld)", d->ticket, d->http);
-                drop_slot(s, d->id);
-                push_event(c, &ev);
+        struct slot *sl = find_slot(s, d->id);
+        if (d->out == OUT_RETRY) {
+            /* nothing more */
+        } else if (e != KERR_OK) {
+            /* Not recorded: send again later; the hub replays its answer. */
+            if (sl) sl->due_ms = now + 1000;
+        } else if (d->out == OUT_RENUMBER) {
+            /* The hub stored nothing under this key: resend at once with the
+             * new ticket (a few times; then with backoff). */
+            if (sl) {
+                KLOGW(MOD, "item %s: ticket taken at the hub; renumbered to %s", sl->receipt,
+                      d->new_ticket);
+                memcpy(sl->ticket, d->new_ticket, sizeof sl->ticket);
+                if (++sl->renumbers <= RENUMBER_AT_ONCE) sl->due_ms = now;
+                else record_failure(s, sl, now, 0);
             }
+        } else {
+            struct kclient_event ev;
+            memset(&ev, 0, sizeof ev);
+            ev.kind = d->out == OUT_DELIVERED ? KCLIENT_EV_DELIVERED : KCLIENT_EV_DEAD;
+            /* events name the ticket on the person's receipt */
+            memcpy(ev.ticket, sl ? sl->receipt : d->ticket, sizeof ev.ticket);
+            ev.http_status = (int)d->http;
+            ev.error = d->out == OUT_DELIVERED ? KERR_OK : KERR_HTTP;
+            snprintf(ev.text, sizeof ev.text, "%s", d->reason);
+            if (d->out == OUT_DEAD) KLOGW(MOD, "item %s refused by hub (%ld)", d->ticket, d->http);
+            drop_slot(s, d->id);
+            push_event(c, &ev);
         }
         free(d->answer);
     }
@@ -676,14 +806,24 @@ static int process_done(struct sender *s)
     return nmsg;
 }
 
-static void maintenance(struct sender *s)
+/* Erases what is due and schedules the next pass for when the next finished
+ * item or damaged copy becomes due (at most MAINT_MS away, so a changed wall
+ * clock is noticed). */
+static void maintenance(struct sender *s, uint64_t now)
 {
+    struct kclient *c = s->c;
     int erased = 0;
-    enum kerr e = outbox_erase_old(s->ob, kclock_wall_ms(), (int64_t)s->c->retention_s * 1000,
-                                   DEAD_RETENTION_MS, PRUNE_MS, &erased);
+    int64_t keep_ms = (int64_t)c->retention_s * 1000 - ERASE_EARLY_MS, due = 0, due2 = 0;
+    int64_t wall = kclock_wall_ms();
+    enum kerr e = outbox_erase_old(s->ob, wall, keep_ms, DEAD_RETENTION_MS, PRUNE_MS, &erased, &due);
     if (e != KERR_OK) KLOGW(MOD, "retention pass failed: %s", kerr_str(e));
     else if (erased) KLOGI(MOD, "erased personal fields of %d finished items", erased);
-    publish_counts(s->c, s->ob);
+    outbox_remove_damaged(c->db_path, wall, keep_ms, &due2);
+    if (due2 && (!due || due2 < due)) due = due2;
+    s->maint_due = now + MAINT_MS;
+    if (e != KERR_OK) s->maint_due = now + 1000;
+    else if (due) erase_due_in(s, now, due - wall);
+    publish_counts(c, s->ob);
     outbox_checkpoint(s->ob); /* keeps the WAL short; the UI connection never checkpoints */
 }
 
@@ -691,9 +831,13 @@ static void *sender_main(void *arg)
 {
     struct kclient *c = arg;
     struct sender s;
+    struct outbox_opts opts = {.check = false, .ui_conn = false, .test_seed = c->test_seed};
     memset(&s, 0, sizeof s);
     s.c = c;
-    if (outbox_open(c->db_path, false, false, &s.ob, NULL) != KERR_OK) {
+    if (getrandom(&s.rnd, sizeof s.rnd, 0) != (ssize_t)sizeof s.rnd || !s.rnd)
+        s.rnd = kclock_mono_ms() | 1;
+    if (c->test_seed) opts.test_seed = c->test_seed ^ 0x5e11de7ULL; /* another sequence */
+    if (outbox_open(c->db_path, &opts, &s.ob, NULL) != KERR_OK) {
         KLOGE(MOD, "sender cannot open the outbox; nothing will be sent");
         publish(c, false, KERR_DB, 0);
         pthread_mutex_lock(&c->mu);
@@ -718,11 +862,9 @@ static void *sender_main(void *arg)
             publish_counts(c, s.ob);
         }
         if (c->no_hub) { /* nothing to send to: keep the items, wait */
-            if (now >= s.maint_due) {
-                maintenance(&s);
-                s.maint_due = now + MAINT_MS;
-            }
-            curl_multi_poll(c->multi, NULL, 0, MAINT_MS, NULL);
+            if (now >= s.maint_due) maintenance(&s, now);
+            curl_multi_poll(c->multi, NULL, 0,
+                            (int)(s.maint_due > now ? s.maint_due - now : 0), NULL);
             continue;
         }
         start_queries(&s);
@@ -730,10 +872,7 @@ static void *sender_main(void *arg)
             start_heartbeat(&s);
             s.hb_due = now + (uint64_t)c->heartbeat_ms;
         }
-        if (now >= s.maint_due) {
-            maintenance(&s);
-            s.maint_due = now + MAINT_MS;
-        }
+        if (now >= s.maint_due) maintenance(&s, now);
         start_items(&s, now);
         /* Drive curl until nothing more finishes or starts, so no finished
          * transfer waits in the message queue while we sleep. */
@@ -780,8 +919,6 @@ static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 static void curl_init_once(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
-    if (getrandom(&rnd_state, sizeof rnd_state, 0) != (ssize_t)sizeof rnd_state || !rnd_state)
-        rnd_state = (uint64_t)kclock_mono_ms() | 1;
 }
 
 static enum kerr read_token(const char *file, char **out)
@@ -823,11 +960,12 @@ static enum kerr check_url(struct kclient *c, bool allow_insecure)
         KLOGE(MOD, "hub_url is not a URL");
         goto done;
     }
+    c->hub_is_loopback = host_is_loopback(host);
     if (strcmp(scheme, "https") == 0) {
         c->plain_http_ok = false;
         e = KERR_OK;
     } else if (strcmp(scheme, "http") == 0) {
-        if (host_is_loopback(host)) {
+        if (c->hub_is_loopback) {
             c->plain_http_ok = true;
             e = KERR_OK;
         } else if (allow_insecure) {
@@ -852,7 +990,9 @@ enum kerr kclient_open(const struct kclient_config *cfg, struct kclient **out)
     struct kclient *c;
     enum kerr e = KERR_NOMEM;
     size_t n;
-    bool moved = false;
+    struct outbox_damage dmg;
+    struct outbox_opts opts = {.check = true, .ui_conn = true};
+    const char *seed;
     *out = NULL;
     if (!cfg || !cfg->db_path || !api_kiosk_id_valid(cfg->kiosk_id)) {
         KLOGE(MOD, "config: db_path and a valid kiosk_id are required");
@@ -916,11 +1056,27 @@ enum kerr kclient_open(const struct kclient_config *cfg, struct kclient **out)
     c->max_in_flight = cfg->max_in_flight > 0 ? cfg->max_in_flight : 4;
     if (c->max_in_flight > 32) c->max_in_flight = 32;
 
-    e = outbox_open(c->db_path, true, true, &c->ui_ob, &moved);
+    seed = getenv("KIOSK_TEST_RANDOM");
+    if (seed && seed[0]) {
+        if (c->no_hub || c->hub_is_loopback) {
+            c->test_seed = strtoull(seed, NULL, 10) | 1;
+            KLOGW(MOD, "KIOSK_TEST_RANDOM: ticket epochs and check codes are PREDICTABLE (tests "
+                       "only)");
+        } else {
+            KLOGW(MOD, "KIOSK_TEST_RANDOM ignored: the hub is not on this machine");
+        }
+    }
+    opts.test_seed = c->test_seed;
+    e = outbox_open(c->db_path, &opts, &c->ui_ob, &dmg);
     if (e != KERR_OK) goto fail;
-    if (moved) {
+    if (dmg.moved_aside) {
         c->last_error = KERR_CORRUPT;
-        KLOGE(MOD, "the outbox was damaged and has been moved aside; see the log");
+        c->damage_unreported = true;
+        if (dmg.unreadable < 0)
+            KLOGE(MOD, "the outbox was damaged and moved aside; nothing could be read from it");
+        else
+            KLOGE(MOD, "the outbox was damaged and moved aside: %d pending requests salvaged, "
+                       "%d unreadable rows", dmg.salvaged, dmg.unreadable);
     }
     c->multi = curl_multi_init();
     if (!c->multi) {
@@ -944,17 +1100,22 @@ fail:
     return e;
 }
 
-enum kerr kclient_submit_request(struct kclient *c, const char *body_json,
-                                 char ticket_out[KCLIENT_TICKET_SIZE])
+enum kerr kclient_submit_request(struct kclient *c, struct api_help_request *req,
+                                 struct kclient_receipt *out)
 {
+    struct outbox_receipt r;
     char key[API_UUID_SIZE];
     const char *why = NULL;
-    enum kerr e = outbox_push_request(c->ui_ob, c->kiosk_id, body_json, c->max_queued, ticket_out,
-                                      key, &why);
+    enum kerr e;
+    memset(out, 0, sizeof *out);
+    if (!req) return KERR_INVALID;
+    e = outbox_push_request(c->ui_ob, c->kiosk_id, req, c->max_queued, &r, key, &why);
     if (e != KERR_OK) {
         KLOGW(MOD, "request not stored: %s (%s)", kerr_str(e), why ? why : "-");
         return e;
     }
+    memcpy(out->ticket, r.ticket, sizeof out->ticket);
+    memcpy(out->check, r.check, sizeof out->check);
     pthread_mutex_lock(&c->mu);
     c->items_added = true;
     c->pub_adds++;
@@ -965,10 +1126,10 @@ enum kerr kclient_submit_request(struct kclient *c, const char *body_json,
     return KERR_OK;
 }
 
-enum kerr kclient_query_ticket(struct kclient *c, const char *ticket)
+enum kerr kclient_query_ticket(struct kclient *c, const char *ticket, const char *check)
 {
     enum kerr e = KERR_OK;
-    if (!api_ticket_valid(ticket)) return KERR_INVALID;
+    if (!api_ticket_valid(ticket) || !api_check_valid(check)) return KERR_INVALID;
     if (c->no_hub) {
         struct kclient_event ev;
         memset(&ev, 0, sizeof ev);
@@ -980,22 +1141,35 @@ enum kerr kclient_query_ticket(struct kclient *c, const char *ticket)
         return KERR_OK;
     }
     pthread_mutex_lock(&c->mu);
-    if (c->nqueries == QUERY_CAP)
+    if (c->nqueries == QUERY_CAP) {
         e = KERR_FULL;
-    else
-        snprintf(c->queries[c->nqueries++], API_TICKET_SIZE, "%s", ticket);
+    } else {
+        snprintf(c->queries[c->nqueries].ticket, API_TICKET_SIZE, "%s", ticket);
+        snprintf(c->queries[c->nqueries].check, API_CHECK_SIZE, "%s", check);
+        c->nqueries++;
+    }
     pthread_mutex_unlock(&c->mu);
     if (e == KERR_OK) curl_multi_wakeup(c->multi);
     return e;
 }
 
-enum kerr kclient_local_ticket(struct kclient *c, const char *ticket, struct kclient_local *out)
+enum kerr kclient_local_ticket(struct kclient *c, const char *ticket, const char *check,
+                               struct kclient_local *out)
 {
     struct outbox_local l;
+    uint64_t now = kclock_mono_ms();
     enum kerr e;
     memset(out, 0, sizeof *out);
     if (!api_ticket_valid(ticket)) return KERR_NOTFOUND;
-    e = outbox_local(c->ui_ob, ticket, &l);
+    if (c->local_window_ms == 0 || now - c->local_window_ms >= (uint64_t)LOCAL_MISS_WINDOW_MS) {
+        c->local_window_ms = now;
+        c->local_misses = 0;
+    }
+    if (c->local_misses >= LOCAL_MISS_MAX) return KERR_NOTFOUND; /* guessing: no answers now */
+    e = outbox_local(c->ui_ob, ticket, check ? check : "", &l);
+    if (e == KERR_NOTFOUND && ++c->local_misses == LOCAL_MISS_MAX)
+        KLOGW(MOD, "%d wrong ticket lookups: local answers paused for %lld min", LOCAL_MISS_MAX,
+              LOCAL_MISS_WINDOW_MS / 60000);
     if (e != KERR_OK) return e;
     out->state = (enum kclient_item_state)l.state;
     snprintf(out->category, sizeof out->category, "%s", l.category);
@@ -1012,6 +1186,7 @@ enum kerr kclient_status(struct kclient *c, struct kclient_status *out)
     pthread_mutex_lock(&c->mu);
     out->queue_depth = c->pub_pending;
     out->dead = c->pub_dead;
+    out->lost = c->pub_lost;
     oldest = c->pub_oldest_ms;
     e = c->pub_counts_err;
     out->online = c->online;

@@ -11,9 +11,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "api.h"
 #include "kerr.h"
 
-#define KCLIENT_TICKET_SIZE 40 /* = API_TICKET_SIZE */
+#define KCLIENT_TICKET_SIZE API_TICKET_SIZE
+#define KCLIENT_CHECK_SIZE API_CHECK_SIZE /* 6 digits + NUL */
 #define KCLIENT_TEXT_SIZE 2001 /* note (500 code points) or a reason */
 
 struct kclient;
@@ -45,30 +47,45 @@ struct kclient_config {
 };
 
 /* Opens (creating or migrating) the outbox, checks it (quick_check: a damaged
- * file is renamed to <db>.corrupt-<time> and a fresh one is made, with a
- * warning), reads the token, then starts the sender thread. On failure *out is
- * NULL and nothing is left running: KERR_USAGE for a bad config (bad kiosk id,
- * plain http to a non-loopback host without allow_insecure_http, no token),
- * KERR_DB / KERR_IO when the outbox cannot be opened, KERR_NOMEM. */
+ * file is renamed to <db>.corrupt-<time>, a fresh one is made, every readable
+ * pending row is copied into it and the unreadable ones are counted, with a
+ * warning; the damaged copy is deleted retention_s later), reads the token,
+ * then starts the sender thread. On failure *out is NULL and nothing is left
+ * running: KERR_USAGE for a bad config (bad kiosk id, plain http to a host
+ * that is not a loopback address or `localhost` without allow_insecure_http,
+ * no token), KERR_DB / KERR_IO when the outbox cannot be opened, KERR_NOMEM.
+ * Tests only: the environment variable KIOSK_TEST_RANDOM=<seed> makes ticket
+ * epochs and check codes a fixed sequence; it is honoured only without a hub
+ * or with a loopback hub, and logs a warning. */
 enum kerr kclient_open(const struct kclient_config *cfg, struct kclient **out);
 
-/* Files a help request. body_json is the request without "ticket" and
- * "kiosk_id" (they are filled in here; "created_at" too when absent). In ONE
- * SQLite transaction: allocates the next ticket (<kiosk id>-<sequence>),
- * stores the item with a fresh UUIDv4 idempotency key, commits durably; then
- * wakes the sender. Only after KERR_OK may the UI say "saved"; ticket_out then
- * holds the ticket. Errors (ticket_out = ""; nothing stored): KERR_PARSE /
- * KERR_INVALID / KERR_UTF8 / KERR_TOOBIG for a body the hub would refuse,
- * KERR_FULL when the queue holds max_queued pending items or the disk is full,
- * KERR_IO / KERR_DB when the write was not made durable. */
-enum kerr kclient_submit_request(struct kclient *c, const char *body_json,
-                                 char ticket_out[KCLIENT_TICKET_SIZE]);
+/* What the person takes away: both are needed to look the request up. */
+struct kclient_receipt {
+    char ticket[KCLIENT_TICKET_SIZE]; /* <kiosk id>-<epoch 100..999><6 digits> */
+    char check[KCLIENT_CHECK_SIZE];   /* 查询码: 6 random digits */
+};
 
-/* Asks the hub for a ticket's status. Returns at once: KERR_OK when the
- * question was queued (the answer arrives as KCLIENT_EV_TICKET_STATUS or
- * KCLIENT_EV_TICKET_FAILED), KERR_INVALID for a malformed ticket, KERR_FULL
- * when too many questions are waiting. */
-enum kerr kclient_query_ticket(struct kclient *c, const char *ticket);
+/* Files a help request. The caller fills req's content (category, company,
+ * contact_name, phone, tower, description, lang; created_at may be "");
+ * this stamps ticket, kiosk_id, created_at and a check code into *req,
+ * validates it and encodes it once, and in ONE SQLite transaction takes the
+ * next ticket, stores the item with a fresh UUIDv4 idempotency key and
+ * commits durably; then wakes the sender. Every buffer made on the way is
+ * wiped; *req stays the caller's to wipe. Only after KERR_OK may the UI say
+ * "saved"; *out then holds the ticket and check code. Errors (*out zeroed;
+ * nothing stored): KERR_INVALID / KERR_UTF8 / KERR_TOOBIG for a request the
+ * hub would refuse, KERR_FULL when the queue holds max_queued pending items
+ * or the disk is full, KERR_IO / KERR_DB when the write was not made durable. */
+enum kerr kclient_submit_request(struct kclient *c, struct api_help_request *req,
+                                 struct kclient_receipt *out);
+
+/* Asks the hub for a ticket's status; check is the receipt's check code (the
+ * hub answers 404 for a wrong one, as for an unknown ticket). Returns at once:
+ * KERR_OK when the question was queued (the answer arrives as
+ * KCLIENT_EV_TICKET_STATUS or KCLIENT_EV_TICKET_FAILED, with the ticket as
+ * asked), KERR_INVALID for a malformed ticket or check code, KERR_FULL when
+ * too many questions are waiting. */
+enum kerr kclient_query_ticket(struct kclient *c, const char *ticket, const char *check);
 
 enum kclient_item_state { KCLIENT_PENDING = 0, KCLIENT_DELIVERED = 1, KCLIENT_DEAD = 2 };
 
@@ -79,14 +96,20 @@ struct kclient_local {
     int attempts;
 };
 
-/* The state of a ticket filed at this kiosk, from the outbox (no network).
- * KERR_NOTFOUND when it was not filed here (or has been pruned), KERR_DB. */
-enum kerr kclient_local_ticket(struct kclient *c, const char *ticket, struct kclient_local *out);
+/* The state of a ticket filed at this kiosk, from the outbox (no network),
+ * by the ticket on its receipt (or its new number after a renumbering).
+ * KERR_NOTFOUND when it was not filed here (or has been pruned), when check is
+ * not its check code, and for every lookup for 10 minutes after 10 wrong ones
+ * (no hint which); KERR_DB. */
+enum kerr kclient_local_ticket(struct kclient *c, const char *ticket, const char *check,
+                               struct kclient_local *out);
 
 struct kclient_status {
     bool online;              /* the last exchange with the hub got a usable answer */
     int queue_depth;          /* pending items */
     int dead;                 /* items the hub refused (kept for the admin panel) */
+    int lost;                 /* rows of a damaged outbox file that could not be read (an upper
+                                 bound of requests lost), since the current file was made */
     int64_t oldest_pending_s; /* age of the oldest pending item, 0 when none */
     enum kerr last_error;     /* KERR_OK when the last exchange succeeded */
     int last_http_status;     /* 0 when none */
@@ -100,8 +123,8 @@ struct kclient_status {
 enum kerr kclient_status(struct kclient *c, struct kclient_status *out);
 
 enum kclient_event_kind {
-    KCLIENT_EV_DELIVERED = 1,   /* ticket delivered (201/200) */
-    KCLIENT_EV_DEAD,            /* ticket refused by the hub; text = reason */
+    KCLIENT_EV_DELIVERED = 1,   /* delivered (201/200); ticket = the receipt's ticket */
+    KCLIENT_EV_DEAD,            /* refused by the hub; text = reason; ticket = the receipt's */
     KCLIENT_EV_TICKET_STATUS,   /* answer to kclient_query_ticket */
     KCLIENT_EV_TICKET_FAILED,   /* error: KERR_NET (offline), KERR_NOTFOUND, KERR_HTTP, KERR_PARSE */
 };

@@ -1,20 +1,30 @@
 #include "outbox.h"
 
-#include <cJSON.h>
+#include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sqlite3.h>
+#include <sys/random.h>
+#include <unistd.h>
 
 #include "kclock.h"
 #include "klog.h"
 
 #define MOD "outbox"
+#define FUTURE_SLACK_MS 60000 /* a finish time further ahead than this = clock set back */
 
 struct outbox {
     sqlite3 *db;
     char *path;
+    uint64_t rng;    /* test seed state; 0 = getrandom */
+    /* The one buffer a request's canonical body (name, phone...) is written
+     * into; wiped after every use. */
+    char body[API_BODY_MAX + 1];
 };
+
+static void wipe(void *p, size_t n) { explicit_bzero(p, n); }
 
 static enum kerr rc_kerr(int rc)
 {
@@ -35,6 +45,12 @@ static enum kerr rc_kerr(int rc)
     }
 }
 
+static enum kerr rc_err(int rc)
+{
+    enum kerr e = rc_kerr(rc);
+    return e == KERR_OK ? KERR_DB : e;
+}
+
 static int exec(struct outbox *ob, const char *sql)
 {
     int rc = sqlite3_exec(ob->db, sql, NULL, NULL, NULL);
@@ -48,10 +64,10 @@ static void rollback(struct outbox *ob)
 }
 
 /* Runs a single-row, single-integer query; *v untouched when no row. */
-static int query_int(struct outbox *ob, const char *sql, int64_t *v)
+static int query_int(sqlite3 *db, const char *sql, int64_t *v)
 {
     sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(ob->db, sql, -1, &st, NULL);
+    int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
     if (rc == SQLITE_OK) {
         rc = sqlite3_step(st);
         if (rc == SQLITE_ROW) *v = sqlite3_column_int64(st, 0);
@@ -60,6 +76,68 @@ static int query_int(struct outbox *ob, const char *sql, int64_t *v)
     sqlite3_finalize(st);
     return rc;
 }
+
+static int set_meta(struct outbox *ob, const char *k, int64_t v)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(ob->db, "INSERT OR REPLACE INTO meta(k, v) VALUES(?1, ?2)", -1,
+                                &st, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, k, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, v);
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_DONE) rc = SQLITE_OK;
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* ---- randomness: epochs and check codes ---- */
+
+static uint64_t splitmix64(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
+
+/* Uniform in [0, n). */
+static enum kerr draw_below(struct outbox *ob, uint32_t n, uint32_t *out)
+{
+    uint32_t v, lim = UINT32_MAX - UINT32_MAX % n;
+    do {
+        if (ob->rng) v = (uint32_t)(splitmix64(&ob->rng) >> 32);
+        else if (getrandom(&v, sizeof v, 0) != (ssize_t)sizeof v) return KERR_IO;
+    } while (v >= lim);
+    *out = v % n;
+    return KERR_OK;
+}
+
+/* A random epoch in OUTBOX_EPOCH_MIN..MAX other than avoid. */
+static enum kerr draw_epoch(struct outbox *ob, int64_t avoid, int64_t *out)
+{
+    uint32_t v;
+    enum kerr e;
+    do {
+        e = draw_below(ob, OUTBOX_EPOCH_MAX - OUTBOX_EPOCH_MIN + 1, &v);
+        if (e != KERR_OK) return e;
+        *out = OUTBOX_EPOCH_MIN + (int64_t)v;
+    } while (*out == avoid);
+    return KERR_OK;
+}
+
+static enum kerr make_check(struct outbox *ob, char out[API_CHECK_SIZE])
+{
+    uint32_t v;
+    enum kerr e;
+    if (!ob->rng) return api_check_make(out);
+    e = draw_below(ob, 1000000, &v);
+    if (e == KERR_OK) snprintf(out, API_CHECK_SIZE, "%06u", (unsigned)v);
+    return e;
+}
+
+/* ---- schema ---- */
 
 static const char schema_v1[] =
     "CREATE TABLE meta(k TEXT PRIMARY KEY, v INTEGER NOT NULL) WITHOUT ROWID;"
@@ -79,17 +157,26 @@ static const char schema_v1[] =
     " done_ms INTEGER,"
     " answer TEXT,"
     " erased INTEGER NOT NULL DEFAULT 0);"
-    "CREATE INDEX items_state ON items(state, id);";
+    "CREATE INDEX items_state ON items(state, id);"
+    "INSERT INTO meta(k, v) VALUES('next_seq', 1);";
 
-/* Brings the schema to OUTBOX_SCHEMA_VERSION in one transaction. seed is the
- * first ticket number of a new file. */
-static int migrate(struct outbox *ob, int64_t seed)
+/* v2: tickets <kiosk>-<epoch><6 digits> with a random epoch (no more
+ * counting from 1 or from the wall clock), the receipt ticket of a renumbered
+ * item, the check code, and the count of rows lost to damage. */
+static const char schema_v2[] =
+    "ALTER TABLE items ADD COLUMN receipt_ticket TEXT;"
+    "ALTER TABLE items ADD COLUMN check_code TEXT;"
+    "CREATE INDEX items_receipt ON items(receipt_ticket) WHERE receipt_ticket IS NOT NULL;"
+    "INSERT OR REPLACE INTO meta(k, v) VALUES('next_seq', 1), ('lost', 0);";
+
+/* Brings the schema to OUTBOX_SCHEMA_VERSION in one transaction. */
+static int migrate(struct outbox *ob)
 {
-    int64_t ver = 0;
+    int64_t ver = 0, epoch = 0;
     char sql[128];
     int rc = exec(ob, "BEGIN IMMEDIATE");
     if (rc != SQLITE_OK) return rc;
-    rc = query_int(ob, "PRAGMA user_version", &ver);
+    rc = query_int(ob->db, "PRAGMA user_version", &ver);
     if (rc != SQLITE_OK) goto fail;
     if (ver > OUTBOX_SCHEMA_VERSION) {
         KLOGE(MOD, "schema version %lld is newer than this program (%d)", (long long)ver,
@@ -100,12 +187,19 @@ static int migrate(struct outbox *ob, int64_t seed)
     if (ver < 1) {
         rc = exec(ob, schema_v1);
         if (rc != SQLITE_OK) goto fail;
-        snprintf(sql, sizeof sql, "INSERT INTO meta(k, v) VALUES('next_seq', %lld)",
-                 (long long)seed);
-        rc = exec(ob, sql);
-        if (rc != SQLITE_OK) goto fail;
     }
-    /* Later versions: if (ver < 2) { ALTER TABLE ... } */
+    if (ver < 2) {
+        rc = exec(ob, schema_v2);
+        if (rc != SQLITE_OK) goto fail;
+        if (draw_epoch(ob, 0, &epoch) != KERR_OK) {
+            rc = SQLITE_IOERR;
+            goto fail;
+        }
+        rc = set_meta(ob, "epoch", epoch);
+        if (rc != SQLITE_OK) goto fail;
+        KLOGI(MOD, "ticket epoch %lld drawn for %s outbox", (long long)epoch,
+              ver < 1 ? "a new" : "a migrated");
+    }
     if (ver != OUTBOX_SCHEMA_VERSION) {
         snprintf(sql, sizeof sql, "PRAGMA user_version = %d", OUTBOX_SCHEMA_VERSION);
         rc = exec(ob, sql);
@@ -137,7 +231,7 @@ static int quick_check(struct outbox *ob)
 }
 
 /* Opens and configures one connection; the SQLite return code of the first failure. */
-static int open_conn(struct outbox *ob, bool check, bool ui_conn, int64_t seed)
+static int open_conn(struct outbox *ob, bool check, bool ui_conn)
 {
     int rc = sqlite3_open_v2(ob->path, &ob->db,
                              SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
@@ -166,20 +260,22 @@ static int open_conn(struct outbox *ob, bool check, bool ui_conn, int64_t seed)
         rc = exec(ob, "PRAGMA wal_autocheckpoint=0");
         if (rc != SQLITE_OK) return rc;
     }
-    rc = query_int(ob, "SELECT count(*) FROM sqlite_schema", &dummy);
+    rc = query_int(ob->db, "SELECT count(*) FROM sqlite_schema", &dummy);
     if (rc != SQLITE_OK) return rc;
     if (check) {
         rc = quick_check(ob);
         if (rc != SQLITE_OK) return rc;
     }
-    return migrate(ob, seed);
+    return migrate(ob);
 }
 
-static void move_aside(const char *path)
+/* Renames path (+ -wal, -shm) to <path>.corrupt-<t>; to gets the new main name. */
+static void move_aside(const char *path, char *to_main, size_t n)
 {
     static const char *const sfx[] = {"", "-wal", "-shm"};
     char from[4096], to[4096];
     long long t = (long long)(kclock_wall_ms() / 1000);
+    snprintf(to_main, n, "%s.corrupt-%lld", path, t);
     for (int i = 0; i < 3; i++) {
         snprintf(from, sizeof from, "%s%s", path, sfx[i]);
         snprintf(to, sizeof to, "%s.corrupt-%lld%s", path, t, sfx[i]);
@@ -187,31 +283,152 @@ static void move_aside(const char *path)
     }
 }
 
-enum kerr outbox_open(const char *path, bool check, bool ui_conn, struct outbox **out,
-                      bool *moved_aside)
+/* ---- salvage of a damaged file ---- */
+
+/* The highest item id the damaged file may hold: the largest of what its
+ * AUTOINCREMENT record and its table's last row say (either may be
+ * unreadable); -1 when neither can be read. */
+static int64_t damaged_max_id(sqlite3 *db)
 {
+    int64_t a = -1, b = -1;
+    if (query_int(db, "SELECT seq FROM sqlite_sequence WHERE name = 'items'", &a) != SQLITE_OK)
+        a = -1;
+    if (query_int(db, "SELECT max(id) FROM items", &b) != SQLITE_OK) b = -1;
+    return a > b ? a : b;
+}
+
+/* Copies every readable pending row of the damaged file src into ob, row by
+ * row (a lookup by id each, so one unreadable page costs only its rows). */
+static void salvage(struct outbox *ob, const char *src, struct outbox_damage *dmg)
+{
+    static const char q2[] = "SELECT state, idem_key, kind, ticket, category, body, created_ms,"
+                             " check_code, receipt_ticket FROM items WHERE id = ?1";
+    static const char q1[] = "SELECT state, idem_key, kind, ticket, category, body, created_ms,"
+                             " NULL, NULL FROM items WHERE id = ?1";
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL, *ins = NULL;
+    int64_t max_id, found_max = 0;
+    int saved = 0, unreadable = 0;
+    int rc = sqlite3_open_v2(src, &db, SQLITE_OPEN_READWRITE, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_busy_timeout(db, 2000);
+        rc = sqlite3_prepare_v2(db, q2, -1, &st, NULL);
+        if (rc != SQLITE_OK) rc = sqlite3_prepare_v2(db, q1, -1, &st, NULL);
+    }
+    if (rc != SQLITE_OK) {
+        KLOGE(MOD, "damaged outbox: its items cannot be read at all (%s); how many requests were "
+                   "lost is unknown", sqlite3_errstr(rc));
+        dmg->unreadable = -1;
+        goto done;
+    }
+    max_id = damaged_max_id(db);
+    rc = sqlite3_prepare_v2(ob->db,
+                            "INSERT OR IGNORE INTO items(idem_key, kind, ticket, category, body,"
+                            " created_ms, check_code, receipt_ticket) VALUES(?1,?2,?3,?4,?5,?6,?7,?8)",
+                            -1, &ins, NULL);
+    if (rc != SQLITE_OK || exec(ob, "BEGIN IMMEDIATE") != SQLITE_OK) goto done;
+    /* Without a readable maximum, probe until 4096 ids in a row hold nothing. */
+    for (int64_t id = 1; id <= (max_id > 0 ? max_id : found_max + 4096) && id < 10000000; id++) {
+        sqlite3_reset(st);
+        sqlite3_bind_int64(st, 1, id);
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_DONE) continue; /* never written, or pruned */
+        if (rc != SQLITE_ROW) {
+            unreadable++;
+            continue;
+        }
+        found_max = id;
+        const char *key = (const char *)sqlite3_column_text(st, 1);
+        const char *ticket = (const char *)sqlite3_column_text(st, 3);
+        const char *body = (const char *)sqlite3_column_text(st, 5);
+        const char *check = (const char *)sqlite3_column_text(st, 7);
+        const char *receipt = (const char *)sqlite3_column_text(st, 8);
+        if (sqlite3_column_int(st, 0) != OUTBOX_PENDING) continue; /* finished: nothing to send */
+        if (!key || !api_uuid_v4_valid(key) || !ticket || !api_ticket_valid(ticket) || !body) {
+            unreadable++; /* read, but not what was written */
+            continue;
+        }
+        {
+            /* The body must still be a valid request for this very ticket. */
+            struct api_help_request r;
+            bool ok = api_help_request_decode(body, strlen(body), &r, NULL) == KERR_OK &&
+                      strcmp(r.ticket, ticket) == 0;
+            wipe(&r, sizeof r);
+            if (!ok) {
+                unreadable++;
+                continue;
+            }
+        }
+        for (int c = 1; c <= 8; c++) sqlite3_bind_null(ins, c);
+        sqlite3_bind_text(ins, 1, key, -1, SQLITE_STATIC);
+        sqlite3_bind_text(ins, 2, (const char *)sqlite3_column_text(st, 2), -1, SQLITE_STATIC);
+        sqlite3_bind_text(ins, 3, ticket, -1, SQLITE_STATIC);
+        sqlite3_bind_text(ins, 4, (const char *)sqlite3_column_text(st, 4), -1, SQLITE_STATIC);
+        sqlite3_bind_text(ins, 5, body, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(ins, 6, sqlite3_column_int64(st, 6));
+        if (check && api_check_valid(check)) sqlite3_bind_text(ins, 7, check, -1, SQLITE_STATIC);
+        if (receipt && api_ticket_valid(receipt)) sqlite3_bind_text(ins, 8, receipt, -1, SQLITE_STATIC);
+        rc = sqlite3_step(ins);
+        sqlite3_reset(ins);
+        if (rc == SQLITE_DONE && sqlite3_changes(ob->db) == 1) saved++;
+    }
+    dmg->unreadable = unreadable;
+    dmg->salvaged = saved;
+    {
+        sqlite3_stmt *u = NULL;
+        if (sqlite3_prepare_v2(ob->db, "UPDATE meta SET v = v + ?1 WHERE k = 'lost'", -1, &u,
+                               NULL) == SQLITE_OK) {
+            sqlite3_bind_int(u, 1, unreadable);
+            sqlite3_step(u);
+        }
+        sqlite3_finalize(u);
+    }
+    if (exec(ob, "COMMIT") != SQLITE_OK) {
+        rollback(ob);
+        dmg->salvaged = 0;
+        KLOGE(MOD, "damaged outbox: the salvaged items could not be stored");
+    } else {
+        KLOGW(MOD, "damaged outbox: %d pending requests salvaged, %d unreadable rows lost", saved,
+              unreadable);
+    }
+done:
+    sqlite3_finalize(st);
+    sqlite3_finalize(ins);
+    sqlite3_close_v2(db);
+}
+
+enum kerr outbox_open(const char *path, const struct outbox_opts *opts, struct outbox **out,
+                      struct outbox_damage *dmg)
+{
+    static const struct outbox_opts none;
+    struct outbox_damage dummy;
     struct outbox *ob;
     int rc;
+    if (!opts) opts = &none;
+    if (!dmg) dmg = &dummy;
+    memset(dmg, 0, sizeof *dmg);
     *out = NULL;
-    if (moved_aside) *moved_aside = false;
     ob = calloc(1, sizeof *ob);
     if (!ob) return KERR_NOMEM;
+    ob->rng = opts->test_seed;
     ob->path = strdup(path);
     if (!ob->path) {
         free(ob);
         return KERR_NOMEM;
     }
-    rc = open_conn(ob, check, ui_conn, 1);
-    if (check && (rc_kerr(rc) == KERR_CORRUPT)) {
+    rc = open_conn(ob, opts->check, opts->ui_conn);
+    if (opts->check && (rc_kerr(rc) == KERR_CORRUPT)) {
+        char aside[4200];
         KLOGE(MOD, "outbox damaged (%s); moving it aside and starting a new one",
               ob->db ? sqlite3_errstr(rc) : "open");
         sqlite3_close_v2(ob->db);
         ob->db = NULL;
-        move_aside(path);
-        if (moved_aside) *moved_aside = true;
-        /* Ticket numbers restart far above any ordinary counter so the hub does
-         * not see a ticket of the lost file again (it would answer 409). */
-        rc = open_conn(ob, check, ui_conn, (int64_t)(kclock_wall_ms() / 10000));
+        move_aside(path, aside, sizeof aside);
+        dmg->moved_aside = true;
+        /* The new file draws a new random ticket epoch, so its tickets do not
+         * repeat the lost file's (and a 409 ticket-taken renumbers anyway). */
+        rc = open_conn(ob, opts->check, opts->ui_conn);
+        if (rc == SQLITE_OK) salvage(ob, aside, dmg);
     }
     if (rc != SQLITE_OK) {
         enum kerr e = rc_kerr(rc);
@@ -227,117 +444,228 @@ void outbox_close(struct outbox *ob)
 {
     if (!ob) return;
     sqlite3_close_v2(ob->db);
+    wipe(ob->body, sizeof ob->body);
     free(ob->path);
     free(ob);
 }
 
-/* Parses the UI's body, adds ticket (placeholder)/kiosk_id/created_at and
- * validates it through the codec. */
-static enum kerr prepare_request(const char *kiosk_id, const char *body_json,
-                                 struct api_help_request *r, const char **why)
+/* ---- the canonical body, written once into ob->body ---- */
+
+struct buf {
+    char *p;
+    size_t len, cap;
+    bool over;
+};
+
+static void put(struct buf *b, const char *s, size_t n)
 {
-    cJSON *o;
-    char *txt = NULL, placeholder[API_TICKET_SIZE], now[API_TIME_SIZE];
-    enum kerr e;
-    if (!body_json) return KERR_PARSE;
-    if (strlen(body_json) > API_BODY_MAX) {
-        if (why) *why = "body: too large";
-        return KERR_TOOBIG;
+    if (b->over || b->len + n + 1 > b->cap) {
+        b->over = true;
+        return;
     }
-    e = api_ticket_format(placeholder, kiosk_id, 1);
-    if (e != KERR_OK) {
-        if (why) *why = "kiosk_id: malformed";
-        return e;
-    }
-    o = cJSON_Parse(body_json);
-    if (!cJSON_IsObject(o)) {
-        cJSON_Delete(o);
-        if (why) *why = "body: not a JSON object";
-        return KERR_PARSE;
-    }
-    cJSON_DeleteItemFromObjectCaseSensitive(o, "ticket");
-    cJSON_DeleteItemFromObjectCaseSensitive(o, "kiosk_id");
-    if (!cJSON_GetObjectItemCaseSensitive(o, "created_at")) {
-        api_time_format(kclock_wall_ms(), now);
-        if (!cJSON_AddStringToObject(o, "created_at", now)) goto nomem;
-    }
-    if (!cJSON_AddStringToObject(o, "ticket", placeholder) ||
-        !cJSON_AddStringToObject(o, "kiosk_id", kiosk_id))
-        goto nomem;
-    txt = cJSON_PrintUnformatted(o);
-    cJSON_Delete(o);
-    if (!txt) return KERR_NOMEM;
-    e = api_help_request_decode(txt, strlen(txt), r, why);
-    free(txt);
-    return e;
-nomem:
-    cJSON_Delete(o);
-    return KERR_NOMEM;
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+    b->p[b->len] = '\0';
 }
 
-enum kerr outbox_push_request(struct outbox *ob, const char *kiosk_id, const char *body_json,
-                              int max_pending, char ticket_out[API_TICKET_SIZE],
+static void put_lit(struct buf *b, const char *s) { put(b, s, strlen(s)); }
+
+/* A JSON string escaped exactly as cJSON prints it (api_help_request_encode
+ * is canonical, and the hub compares canonical encodings). */
+static void put_str(struct buf *b, const char *s)
+{
+    put(b, "\"", 1);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        char esc[8];
+        const unsigned char *q = p;
+        while (*q >= 32 && *q != '"' && *q != '\\') q++;
+        if (q > p) {
+            put(b, (const char *)p, (size_t)(q - p));
+            p = q;
+            if (!*p) break;
+        }
+        switch (*p) {
+        case '"': put(b, "\\\"", 2); break;
+        case '\\': put(b, "\\\\", 2); break;
+        case '\b': put(b, "\\b", 2); break;
+        case '\f': put(b, "\\f", 2); break;
+        case '\n': put(b, "\\n", 2); break;
+        case '\r': put(b, "\\r", 2); break;
+        case '\t': put(b, "\\t", 2); break;
+        default:
+            snprintf(esc, sizeof esc, "\\u%04x", *p);
+            put(b, esc, 6);
+            break;
+        }
+    }
+    put(b, "\"", 1);
+}
+
+static void put_member(struct buf *b, const char *name, const char *v, bool first)
+{
+    if (!first) put(b, ",", 1);
+    put(b, "\"", 1);
+    put_lit(b, name);
+    put(b, "\":", 2);
+    put_str(b, v);
+}
+
+/* Canonical compact JSON of a checked r into ob->body. */
+static enum kerr encode_request(struct outbox *ob, const struct api_help_request *r, size_t *len)
+{
+    struct buf b = {ob->body, 0, sizeof ob->body, false};
+    ob->body[0] = '\0';
+    put(&b, "{", 1);
+    put_member(&b, "ticket", r->ticket, true);
+    put_member(&b, "kiosk_id", r->kiosk_id, false);
+    put_member(&b, "category", r->category, false);
+    put_lit(&b, ",\"company\":{\"id\":");
+    if (r->company_id_null) put_lit(&b, "null");
+    else put_str(&b, r->company_id);
+    put_member(&b, "name", r->company_name, false);
+    put(&b, "}", 1);
+    put_member(&b, "contact_name", r->contact_name, false);
+    put_member(&b, "phone", r->phone, false);
+    put_member(&b, "tower", r->tower, false);
+    put_member(&b, "description", r->description, false);
+    put_member(&b, "lang", r->lang, false);
+    put_member(&b, "created_at", r->created_at, false);
+    if (r->check[0]) put_member(&b, "check", r->check, false);
+    if (r->receipt_ticket[0]) put_member(&b, "receipt_ticket", r->receipt_ticket, false);
+    put(&b, "}", 1);
+    *len = b.len;
+    return b.over || b.len > API_BODY_MAX ? KERR_TOOBIG : KERR_OK;
+}
+
+/* ---- tickets ---- */
+
+static int ticket_in_use(struct outbox *ob, const char *t, bool *used)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(ob->db,
+                                "SELECT 1 FROM items WHERE ticket = ?1 OR receipt_ticket = ?1"
+                                " LIMIT 1", -1, &st, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, t, -1, SQLITE_STATIC);
+        rc = sqlite3_step(st);
+        *used = rc == SQLITE_ROW;
+        if (rc == SQLITE_ROW || rc == SQLITE_DONE) rc = SQLITE_OK;
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* Takes the next ticket of the current epoch (a new epoch first when
+ * new_epoch, or when the epoch is used up), skipping any ticket this file
+ * already holds. Inside a write transaction. */
+static enum kerr next_ticket(struct outbox *ob, const char *kiosk_id, bool new_epoch,
+                             char out[API_TICKET_SIZE])
+{
+    int64_t epoch = 0, n = 0;
+    int rc = query_int(ob->db, "SELECT v FROM meta WHERE k = 'epoch'", &epoch);
+    if (rc == SQLITE_OK) rc = query_int(ob->db, "SELECT v FROM meta WHERE k = 'next_seq'", &n);
+    if (rc != SQLITE_OK) return rc_err(rc);
+    if (epoch < OUTBOX_EPOCH_MIN || epoch > OUTBOX_EPOCH_MAX || n < 1) new_epoch = true;
+    for (int tries = 0; tries < 100000; tries++) {
+        bool used = false;
+        enum kerr e;
+        if (new_epoch || n > 999999) {
+            e = draw_epoch(ob, epoch, &epoch);
+            if (e != KERR_OK) return e;
+            n = 1;
+            new_epoch = false;
+            KLOGI(MOD, "new ticket epoch %lld", (long long)epoch);
+        }
+        e = api_ticket_format(out, kiosk_id, (uint64_t)(epoch * 1000000 + n));
+        if (e != KERR_OK) return e;
+        rc = ticket_in_use(ob, out, &used);
+        if (rc != SQLITE_OK) return rc_err(rc);
+        n++;
+        if (used) continue;
+        rc = set_meta(ob, "epoch", epoch);
+        if (rc == SQLITE_OK) rc = set_meta(ob, "next_seq", n);
+        return rc == SQLITE_OK ? KERR_OK : rc_err(rc);
+    }
+    out[0] = '\0';
+    return KERR_FULL;
+}
+
+enum kerr outbox_push_request(struct outbox *ob, const char *kiosk_id, struct api_help_request *r,
+                              int max_pending, struct outbox_receipt *out,
                               char key_out[API_UUID_SIZE], const char **why)
 {
-    struct api_help_request r;
     sqlite3_stmt *st = NULL;
-    char *body = NULL, key[API_UUID_SIZE];
-    int64_t pending = 0, seq = 0;
+    char key[API_UUID_SIZE];
+    int64_t pending = 0;
+    size_t len = 0;
     int rc;
     enum kerr e;
-    ticket_out[0] = '\0';
+    memset(out, 0, sizeof *out);
     key_out[0] = '\0';
-    e = prepare_request(kiosk_id, body_json, &r, why);
+    if (!api_kiosk_id_valid(kiosk_id)) {
+        if (why) *why = "kiosk_id: malformed";
+        return KERR_INVALID;
+    }
+    snprintf(r->kiosk_id, sizeof r->kiosk_id, "%s", kiosk_id);
+    if (!r->created_at[0]) api_time_format(kclock_wall_ms(), r->created_at);
+    r->receipt_ticket[0] = '\0';
+    e = make_check(ob, r->check);
+    if (e == KERR_OK) e = api_uuid_v4_make(key);
     if (e != KERR_OK) return e;
-    e = api_uuid_v4_make(key);
-    if (e != KERR_OK) return e;
+    /* Checked with a placeholder ticket before any lock is taken. */
+    e = api_ticket_format(r->ticket, kiosk_id, 100000001);
+    if (e == KERR_OK) e = api_help_request_check(r, why);
+    if (e != KERR_OK) {
+        r->ticket[0] = '\0';
+        return e;
+    }
 
     rc = sqlite3_exec(ob->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
     if (rc != SQLITE_OK) goto fail;
-    rc = query_int(ob, "SELECT count(*) FROM items WHERE state = 0", &pending);
+    rc = query_int(ob->db, "SELECT count(*) FROM items WHERE state = 0", &pending);
     if (rc != SQLITE_OK) goto fail;
     if (pending >= max_pending) {
         rollback(ob);
         if (why) *why = "outbox: full";
+        r->ticket[0] = '\0';
         return KERR_FULL;
     }
-    rc = query_int(ob, "SELECT v FROM meta WHERE k = 'next_seq'", &seq);
-    if (rc != SQLITE_OK) goto fail;
-    e = api_ticket_format(r.ticket, kiosk_id, (uint64_t)seq);
+    e = next_ticket(ob, kiosk_id, false, r->ticket);
     if (e != KERR_OK) goto fail_e;
-    e = api_help_request_encode(&r, &body);
+    e = encode_request(ob, r, &len);
     if (e != KERR_OK) goto fail_e;
     rc = sqlite3_prepare_v2(ob->db,
-                            "INSERT INTO items(idem_key, kind, ticket, category, body, created_ms)"
-                            " VALUES(?1, 'request', ?2, ?3, ?4, ?5)",
+                            "INSERT INTO items(idem_key, kind, ticket, category, body, created_ms,"
+                            " check_code) VALUES(?1, 'request', ?2, ?3, ?4, ?5, ?6)",
                             -1, &st, NULL);
     if (rc != SQLITE_OK) goto fail;
     sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, r.ticket, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, r.category, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, body, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, r->ticket, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, r->category, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, ob->body, (int)len, SQLITE_STATIC);
     sqlite3_bind_int64(st, 5, kclock_wall_ms());
+    sqlite3_bind_text(st, 6, r->check, -1, SQLITE_STATIC);
     rc = sqlite3_step(st);
     sqlite3_finalize(st);
     st = NULL;
     if (rc != SQLITE_DONE) goto fail;
-    rc = sqlite3_exec(ob->db, "UPDATE meta SET v = v + 1 WHERE k = 'next_seq'", NULL, NULL, NULL);
-    if (rc != SQLITE_OK) goto fail;
     rc = sqlite3_exec(ob->db, "COMMIT", NULL, NULL, NULL);
     if (rc != SQLITE_OK) goto fail;
-    free(body);
-    memcpy(ticket_out, r.ticket, API_TICKET_SIZE);
+    wipe(ob->body, len + 1);
+    memcpy(out->ticket, r->ticket, sizeof out->ticket);
+    memcpy(out->check, r->check, sizeof out->check);
     memcpy(key_out, key, API_UUID_SIZE);
     return KERR_OK;
 fail:
-    e = rc_kerr(rc);
-    if (e == KERR_OK) e = KERR_DB;
+    e = rc_err(rc);
     KLOGW(MOD, "push failed: %s (%s)", sqlite3_errstr(rc), kerr_str(e));
 fail_e:
     sqlite3_finalize(st);
     rollback(ob);
-    free(body);
-    if (why) *why = "outbox: not stored";
+    wipe(ob->body, sizeof ob->body);
+    r->ticket[0] = '\0';
+    if (why && e != KERR_TOOBIG) *why = "outbox: not stored";
+    if (why && e == KERR_TOOBIG) *why = "body: too large";
     return e;
 }
 
@@ -348,8 +676,8 @@ enum kerr outbox_list_pending(struct outbox *ob, int64_t after_id, struct outbox
     int rc;
     *n = 0;
     rc = sqlite3_prepare_v2(ob->db,
-                            "SELECT id, attempts, idem_key, ticket FROM items"
-                            " WHERE state = 0 AND id > ?1 ORDER BY id LIMIT ?2",
+                            "SELECT id, attempts, idem_key, ticket, coalesce(receipt_ticket, ticket)"
+                            " FROM items WHERE state = 0 AND id > ?1 ORDER BY id LIMIT ?2",
                             -1, &st, NULL);
     if (rc != SQLITE_OK) goto done;
     sqlite3_bind_int64(st, 1, after_id);
@@ -358,10 +686,12 @@ enum kerr outbox_list_pending(struct outbox *ob, int64_t after_id, struct outbox
         struct outbox_item *it = &items[*n];
         const char *k = (const char *)sqlite3_column_text(st, 2);
         const char *t = (const char *)sqlite3_column_text(st, 3);
+        const char *rt = (const char *)sqlite3_column_text(st, 4);
         it->id = sqlite3_column_int64(st, 0);
         it->attempts = sqlite3_column_int(st, 1);
         snprintf(it->key, sizeof it->key, "%s", k ? k : "");
         snprintf(it->ticket, sizeof it->ticket, "%s", t ? t : "");
+        snprintf(it->receipt, sizeof it->receipt, "%s", rt ? rt : "");
         (*n)++;
     }
     if (rc == SQLITE_DONE || rc == SQLITE_ROW) rc = SQLITE_OK;
@@ -406,7 +736,7 @@ enum kerr outbox_commit(struct outbox *ob)
     int rc = sqlite3_exec(ob->db, "COMMIT", NULL, NULL, NULL);
     if (rc == SQLITE_OK) return KERR_OK;
     rollback(ob);
-    return rc_kerr(rc) == KERR_OK ? KERR_DB : rc_kerr(rc);
+    return rc_err(rc);
 }
 
 void outbox_rollback(struct outbox *ob) { rollback(ob); }
@@ -458,24 +788,120 @@ enum kerr outbox_mark_retry(struct outbox *ob, int64_t id, int http_status, cons
                 id, http_status, error, next_wall_ms);
 }
 
+/* The stored canonical body with a new ticket and (once) the receipt ticket,
+ * into ob->body. No parse: the body is our own canonical encoding, which
+ * starts with the ticket and ends with receipt_ticket when there is one
+ * (strings inside are escaped, so these patterns cannot be forged by text a
+ * person typed). */
+static enum kerr rewrite_ticket(struct outbox *ob, const char *body, const char *old_ticket,
+                                const char *receipt, const char *new_ticket, size_t *len)
+{
+    static const char tail[] = ",\"receipt_ticket\":\"";
+    struct buf b = {ob->body, 0, sizeof ob->body, false};
+    char head[API_TICKET_SIZE + 16];
+    size_t hl, bl = strlen(body);
+    const char *rest, *t = NULL;
+    snprintf(head, sizeof head, "{\"ticket\":\"%s\"", old_ticket);
+    hl = strlen(head);
+    if (strncmp(body, head, hl) != 0 || bl < hl + 2 || body[bl - 1] != '}') return KERR_CORRUPT;
+    rest = body + hl;
+    /* an existing receipt_ticket member, last */
+    for (const char *p = strstr(rest, tail); p; p = strstr(p + 1, tail)) t = p;
+    if (t) {
+        const char *v = t + strlen(tail), *q = strchr(v, '"');
+        char rt[API_TICKET_SIZE];
+        if (!q || strcmp(q, "\"}") != 0 || (size_t)(q - v) >= sizeof rt) t = NULL;
+        else {
+            memcpy(rt, v, (size_t)(q - v));
+            rt[q - v] = '\0';
+            if (!api_ticket_valid(rt)) t = NULL;
+        }
+    }
+    put_lit(&b, "{\"ticket\":");
+    put_str(&b, new_ticket);
+    if (t) {
+        put(&b, rest, (size_t)(bl - (size_t)(rest - body))); /* keeps the first receipt ticket */
+    } else {
+        put(&b, rest, (size_t)(bl - 1 - (size_t)(rest - body)));
+        put_member(&b, "receipt_ticket", receipt, false);
+        put(&b, "}", 1);
+    }
+    *len = b.len;
+    return b.over || b.len > API_BODY_MAX ? KERR_TOOBIG : KERR_OK;
+}
+
+enum kerr outbox_renumber(struct outbox *ob, int64_t id, const char *kiosk_id,
+                          char new_ticket[API_TICKET_SIZE])
+{
+    sqlite3_stmt *st = NULL, *up = NULL;
+    char old[API_TICKET_SIZE], receipt[API_TICKET_SIZE];
+    size_t len = 0;
+    enum kerr e;
+    int rc;
+    new_ticket[0] = '\0';
+    rc = sqlite3_prepare_v2(ob->db,
+                            "SELECT ticket, coalesce(receipt_ticket, ticket), body FROM items"
+                            " WHERE id = ?1 AND state = 0 AND body IS NOT NULL",
+                            -1, &st, NULL);
+    if (rc != SQLITE_OK) goto fail;
+    sqlite3_bind_int64(st, 1, id);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_DONE) {
+        e = KERR_NOTFOUND;
+        goto out;
+    }
+    if (rc != SQLITE_ROW) goto fail;
+    snprintf(old, sizeof old, "%s", (const char *)sqlite3_column_text(st, 0));
+    snprintf(receipt, sizeof receipt, "%s", (const char *)sqlite3_column_text(st, 1));
+    e = next_ticket(ob, kiosk_id, true, new_ticket);
+    if (e == KERR_OK)
+        e = rewrite_ticket(ob, (const char *)sqlite3_column_text(st, 2), old, receipt, new_ticket,
+                           &len);
+    if (e != KERR_OK) goto out;
+    rc = sqlite3_prepare_v2(ob->db,
+                            "UPDATE items SET ticket = ?2, receipt_ticket = ?3, body = ?4"
+                            " WHERE id = ?1 AND state = 0",
+                            -1, &up, NULL);
+    if (rc != SQLITE_OK) goto fail;
+    sqlite3_bind_int64(up, 1, id);
+    sqlite3_bind_text(up, 2, new_ticket, -1, SQLITE_STATIC);
+    sqlite3_bind_text(up, 3, receipt, -1, SQLITE_STATIC);
+    sqlite3_bind_text(up, 4, ob->body, (int)len, SQLITE_STATIC);
+    rc = sqlite3_step(up);
+    if (rc != SQLITE_DONE) goto fail;
+    e = KERR_OK;
+    goto out;
+fail:
+    e = rc_err(rc);
+out:
+    sqlite3_finalize(st);
+    sqlite3_finalize(up);
+    wipe(ob->body, sizeof ob->body);
+    if (e != KERR_OK) new_ticket[0] = '\0';
+    return e;
+}
+
 enum kerr outbox_erase_old(struct outbox *ob, int64_t now_wall_ms, int64_t retention_ms,
-                           int64_t dead_retention_ms, int64_t prune_ms, int *erased)
+                           int64_t dead_retention_ms, int64_t prune_ms, int *erased,
+                           int64_t *next_due_wall_ms)
 {
     sqlite3_stmt *st = NULL;
     int rc;
     *erased = 0;
+    *next_due_wall_ms = 0;
     rc = sqlite3_exec(ob->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
     if (rc != SQLITE_OK) goto fail;
     rc = sqlite3_prepare_v2(
         ob->db,
         "UPDATE items SET body = NULL, answer = NULL, erased = 1 WHERE erased = 0 AND ("
-        " (state = 1 AND (done_ms <= ?1 - ?2 OR done_ms > ?1 + 60000)) OR"
-        " (state = 2 AND (done_ms <= ?1 - ?3 OR done_ms > ?1 + 60000)))",
+        " (state = 1 AND (done_ms <= ?1 - ?2 OR done_ms > ?1 + ?4)) OR"
+        " (state = 2 AND (done_ms <= ?1 - ?3 OR done_ms > ?1 + ?4)))",
         -1, &st, NULL);
     if (rc != SQLITE_OK) goto fail;
     sqlite3_bind_int64(st, 1, now_wall_ms);
     sqlite3_bind_int64(st, 2, retention_ms);
     sqlite3_bind_int64(st, 3, dead_retention_ms);
+    sqlite3_bind_int64(st, 4, FUTURE_SLACK_MS);
     rc = sqlite3_step(st);
     sqlite3_finalize(st);
     st = NULL;
@@ -490,6 +916,20 @@ enum kerr outbox_erase_old(struct outbox *ob, int64_t now_wall_ms, int64_t reten
     sqlite3_finalize(st);
     st = NULL;
     if (rc != SQLITE_DONE) goto fail;
+    /* When the next finished item becomes due, so the sender wakes for it. */
+    rc = sqlite3_prepare_v2(ob->db,
+                            "SELECT min(CASE state WHEN 1 THEN done_ms + ?1 ELSE done_ms + ?2 END)"
+                            " FROM items WHERE erased = 0 AND state != 0",
+                            -1, &st, NULL);
+    if (rc != SQLITE_OK) goto fail;
+    sqlite3_bind_int64(st, 1, retention_ms);
+    sqlite3_bind_int64(st, 2, dead_retention_ms);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+        *next_due_wall_ms = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    st = NULL;
+    if (rc != SQLITE_ROW) goto fail;
     rc = sqlite3_exec(ob->db, "COMMIT", NULL, NULL, NULL);
     if (rc != SQLITE_OK) goto fail;
     if (*erased > 0) {
@@ -503,30 +943,85 @@ fail:
     sqlite3_finalize(st);
     rollback(ob);
     *erased = 0;
-    return rc_kerr(rc) == KERR_OK ? KERR_DB : rc_kerr(rc);
+    return rc_err(rc);
 }
 
-enum kerr outbox_counts(struct outbox *ob, int *pending, int *dead, int64_t *oldest_created_ms)
+int outbox_remove_damaged(const char *path, int64_t now_wall_ms, int64_t keep_ms,
+                          int64_t *next_due_wall_ms)
 {
-    int64_t p = 0, d = 0, o = 0;
-    int rc = query_int(ob, "SELECT count(*) FROM items WHERE state = 0", &p);
-    if (rc == SQLITE_OK) rc = query_int(ob, "SELECT count(*) FROM items WHERE state = 2", &d);
+    char dir[4096], full[4096 + 260], prefix[512];
+    const char *slash = strrchr(path, '/');
+    DIR *d;
+    struct dirent *de;
+    int removed = 0;
+    *next_due_wall_ms = 0;
+    if (slash) snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+    else snprintf(dir, sizeof dir, ".");
+    if (!dir[0]) snprintf(dir, sizeof dir, "/");
+    snprintf(prefix, sizeof prefix, "%s.corrupt-", slash ? slash + 1 : path);
+    d = opendir(dir);
+    if (!d) return 0;
+    while ((de = readdir(d)) != NULL) {
+        size_t pl = strlen(prefix);
+        char *end;
+        long long t;
+        int64_t due;
+        if (strncmp(de->d_name, prefix, pl) != 0) continue;
+        errno = 0;
+        t = strtoll(de->d_name + pl, &end, 10);
+        if (errno || end == de->d_name + pl || (*end && strcmp(end, "-wal") && strcmp(end, "-shm")))
+            continue;
+        due = (int64_t)t * 1000 + keep_ms;
+        if (due <= now_wall_ms || (int64_t)t * 1000 > now_wall_ms + FUTURE_SLACK_MS) {
+            snprintf(full, sizeof full, "%s/%s", dir, de->d_name);
+            if (unlink(full) == 0) {
+                removed++;
+                KLOGI(MOD, "damaged outbox copy %s deleted", de->d_name);
+            }
+        } else if (!*next_due_wall_ms || due < *next_due_wall_ms) {
+            *next_due_wall_ms = due;
+        }
+    }
+    closedir(d);
+    return removed;
+}
+
+enum kerr outbox_counts(struct outbox *ob, struct outbox_counts *out)
+{
+    int64_t p = 0, d = 0, o = 0, l = 0;
+    int rc = query_int(ob->db, "SELECT count(*) FROM items WHERE state = 0", &p);
+    if (rc == SQLITE_OK) rc = query_int(ob->db, "SELECT count(*) FROM items WHERE state = 2", &d);
     if (rc == SQLITE_OK)
-        rc = query_int(ob, "SELECT created_ms FROM items WHERE state = 0 ORDER BY id LIMIT 1", &o);
-    *pending = (int)p;
-    *dead = (int)d;
-    *oldest_created_ms = o;
+        rc = query_int(ob->db,
+                       "SELECT created_ms FROM items WHERE state = 0 ORDER BY id LIMIT 1", &o);
+    if (rc == SQLITE_OK) rc = query_int(ob->db, "SELECT v FROM meta WHERE k = 'lost'", &l);
+    out->pending = (int)p;
+    out->dead = (int)d;
+    out->lost = (int)l;
+    out->oldest_created_ms = o;
     return rc == SQLITE_OK ? KERR_OK : rc_kerr(rc);
 }
 
-enum kerr outbox_local(struct outbox *ob, const char *ticket, struct outbox_local *out)
+/* Equal strings of API_CHECK_SIZE - 1 digits, in time independent of where
+ * they differ. */
+static bool check_equal(const char *a, const char *b)
+{
+    unsigned char diff = 0;
+    if (!a || !b || !api_check_valid(a) || !api_check_valid(b)) return false;
+    for (int i = 0; i < API_CHECK_SIZE - 1; i++) diff |= (unsigned char)(a[i] ^ b[i]);
+    return diff == 0;
+}
+
+enum kerr outbox_local(struct outbox *ob, const char *ticket, const char *check,
+                       struct outbox_local *out)
 {
     sqlite3_stmt *st = NULL;
     enum kerr e = KERR_NOTFOUND;
     int rc;
     memset(out, 0, sizeof *out);
     rc = sqlite3_prepare_v2(ob->db,
-                            "SELECT state, category, created_ms, attempts FROM items WHERE ticket = ?1",
+                            "SELECT state, category, created_ms, attempts, check_code FROM items"
+                            " WHERE ticket = ?1 OR receipt_ticket = ?1 LIMIT 1",
                             -1, &st, NULL);
     if (rc != SQLITE_OK) {
         sqlite3_finalize(st);
@@ -535,12 +1030,14 @@ enum kerr outbox_local(struct outbox *ob, const char *ticket, struct outbox_loca
     sqlite3_bind_text(st, 1, ticket, -1, SQLITE_STATIC);
     rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
-        const char *cat = (const char *)sqlite3_column_text(st, 1);
-        out->state = (enum outbox_state)sqlite3_column_int(st, 0);
-        snprintf(out->category, sizeof out->category, "%s", cat ? cat : "");
-        out->created_ms = sqlite3_column_int64(st, 2);
-        out->attempts = sqlite3_column_int(st, 3);
-        e = KERR_OK;
+        if (check_equal((const char *)sqlite3_column_text(st, 4), check)) {
+            const char *cat = (const char *)sqlite3_column_text(st, 1);
+            out->state = (enum outbox_state)sqlite3_column_int(st, 0);
+            snprintf(out->category, sizeof out->category, "%s", cat ? cat : "");
+            out->created_ms = sqlite3_column_int64(st, 2);
+            out->attempts = sqlite3_column_int(st, 3);
+            e = KERR_OK;
+        }
     } else if (rc != SQLITE_DONE) {
         e = rc_kerr(rc);
     }

@@ -1,8 +1,7 @@
 /* helpform: phone rules and masking, field checks (empty, too long, emoji
  * the font cannot draw, control characters, invalid UTF-8), SQL-looking
- * text carried verbatim into the JSON body, limits on appending, wiping,
+ * text carried verbatim into the typed request, limits on appending, wiping,
  * and company matching by hanzi, pinyin and initials. Sample data only. */
-#include <cJSON.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -67,7 +66,7 @@ int main(int argc, char **argv)
     CHECK(strlen(f.desc) == (HELPFORM_DESC_MAX - 1) * 3);
     CHECK(helpform_check(&f, HF_DESC, NULL, NULL, NULL, CONTENT_ZH) == NULL);
 
-    /* SQL-looking text goes into the body verbatim */
+    /* The form fills the typed request once; SQL-looking text goes in verbatim */
     memset(&f, 0, sizeof f);
     snprintf(f.category_id, sizeof f.category_id, "legal");
     snprintf(f.company, sizeof f.company, "示例公司'); DROP TABLE requests; --");
@@ -76,21 +75,34 @@ int main(int argc, char **argv)
     snprintf(f.tower_id, sizeof f.tower_id, "t01");
     snprintf(f.desc, sizeof f.desc, "1 OR 1=1; 换行\n第二行");
     {
-        char *body = helpform_body(&f, CONTENT_ZH);
-        cJSON *j = body ? cJSON_Parse(body) : NULL;
-        CHECK(j != NULL);
-        if (j) {
-            cJSON *co = cJSON_GetObjectItem(j, "company");
-            CHECK_STR(cJSON_GetObjectItem(co, "name")->valuestring,
-                      "示例公司'); DROP TABLE requests; --");
-            CHECK(cJSON_IsNull(cJSON_GetObjectItem(co, "id")));
-            CHECK_STR(cJSON_GetObjectItem(j, "contact_name")->valuestring, "王女士\"");
-            CHECK_STR(cJSON_GetObjectItem(j, "description")->valuestring, "1 OR 1=1; 换行\n第二行");
-            CHECK_STR(cJSON_GetObjectItem(j, "lang")->valuestring, "zh");
-            CHECK(cJSON_GetObjectItem(j, "ticket") == NULL);
-            cJSON_Delete(j);
-        }
-        free(body);
+        struct api_help_request r;
+        static const struct api_help_request zero;
+        char *enc = NULL;
+        memset(&r, 0x5A, sizeof r);
+        CHECK(helpform_request(&f, CONTENT_ZH, &r) == KERR_OK);
+        CHECK_STR(r.company_name, "示例公司'); DROP TABLE requests; --");
+        CHECK(r.company_id_null && r.company_id[0] == '\0');
+        CHECK_STR(r.contact_name, "王女士\"");
+        CHECK_STR(r.phone, "13800001234");
+        CHECK_STR(r.tower, "t01");
+        CHECK_STR(r.category, "legal");
+        CHECK_STR(r.description, "1 OR 1=1; 换行\n第二行");
+        CHECK_STR(r.lang, "zh");
+        /* left for the outbox to stamp */
+        CHECK(!r.ticket[0] && !r.kiosk_id[0] && !r.created_at[0] && !r.check[0] &&
+              !r.receipt_ticket[0]);
+        /* once stamped it is a request the hub takes */
+        snprintf(r.ticket, sizeof r.ticket, "HL-A01-100000001");
+        snprintf(r.kiosk_id, sizeof r.kiosk_id, "HL-A01");
+        snprintf(r.created_at, sizeof r.created_at, "2026-11-25T01:30:00Z");
+        CHECK(api_help_request_encode(&r, &enc) == KERR_OK && enc && strstr(enc, "\"id\":null"));
+        free(enc);
+        snprintf(f.company_id, sizeof f.company_id, "c012");
+        CHECK(helpform_request(&f, CONTENT_EN, &r) == KERR_OK);
+        CHECK(!r.company_id_null && strcmp(r.company_id, "c012") == 0);
+        CHECK_STR(r.lang, "en");
+        explicit_bzero(&r, sizeof r);
+        CHECK(memcmp(&r, &zero, sizeof r) == 0);
     }
     helpform_wipe(&f);
     {

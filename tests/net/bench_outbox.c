@@ -47,7 +47,7 @@ int main(void)
     if (!c) return ktest_done("outbox_bench_enqueue_and_drain");
     for (int i = 0; i < N_ENQ; i++) {
         uint64_t a = now_us();
-        ok += kclient_submit_request(c, NT_BODY, t) == KERR_OK;
+        ok += nt_submit(c, t) == KERR_OK;
         lat[i] = now_us() - a;
     }
     CHECK(ok == N_ENQ);
@@ -64,7 +64,7 @@ int main(void)
     CHECK(kclient_open(&e.cfg, &c) == KERR_OK); /* hub still down: items pile up */
     if (!c) return ktest_done("outbox_bench_enqueue_and_drain");
     ok = 0;
-    for (int i = 0; i < N_DRAIN; i++) ok += kclient_submit_request(c, NT_BODY, t) == KERR_OK;
+    for (int i = 0; i < N_DRAIN; i++) ok += nt_submit(c, t) == KERR_OK;
     CHECK(ok == N_DRAIN);
     kclient_close(c);
     c = NULL;

@@ -12,10 +12,39 @@
 #include "kclock.h"
 #include "testsrv.h"
 
-#define NT_BODY                                                                                    \
-    "{\"category\":\"legal\",\"company\":{\"id\":\"c012\",\"name\":\"示例科技有限公司\"},"         \
-    "\"contact_name\":\"王女士（样例）\",\"phone\":\"13800000000\",\"tower\":\"t03\","             \
-    "\"description\":\"样例数据：合同咨询\",\"lang\":\"zh\"}"
+/* A sample request as the form fills it (no ticket, kiosk id, time or check). */
+static inline void nt_request(struct api_help_request *r, const char *description)
+{
+    memset(r, 0, sizeof *r);
+    snprintf(r->category, sizeof r->category, "legal");
+    snprintf(r->company_id, sizeof r->company_id, "c012");
+    snprintf(r->company_name, sizeof r->company_name, "示例科技有限公司");
+    snprintf(r->contact_name, sizeof r->contact_name, "王女士（样例）");
+    snprintf(r->phone, sizeof r->phone, "13800000000");
+    snprintf(r->tower, sizeof r->tower, "t03");
+    snprintf(r->description, sizeof r->description, "%s",
+             description ? description : "样例数据：合同咨询");
+    snprintf(r->lang, sizeof r->lang, "zh");
+}
+
+/* Files the sample request; ticket (may be NULL) gets the ticket, "" on error. */
+static inline enum kerr nt_submit_r(struct kclient *c, struct kclient_receipt *out)
+{
+    struct api_help_request r;
+    enum kerr e;
+    nt_request(&r, NULL);
+    e = kclient_submit_request(c, &r, out);
+    explicit_bzero(&r, sizeof r);
+    return e;
+}
+
+static inline enum kerr nt_submit(struct kclient *c, char ticket[KCLIENT_TICKET_SIZE])
+{
+    struct kclient_receipt rc;
+    enum kerr e = nt_submit_r(c, &rc);
+    if (ticket) memcpy(ticket, rc.ticket, KCLIENT_TICKET_SIZE);
+    return e;
+}
 
 struct nt_env {
     char dir[64];

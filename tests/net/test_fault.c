@@ -18,6 +18,7 @@ struct run {
     struct nt_env env;
     struct kclient *c;
     char tickets[64][KCLIENT_TICKET_SIZE];
+    char checks[64][KCLIENT_CHECK_SIZE];
     int n;
 };
 
@@ -40,8 +41,12 @@ static void run_open(struct run *r, void (*tune)(struct kclient_config *))
 static void run_submit(struct run *r, int n)
 {
     for (int i = 0; i < n && r->c && r->n < 64; i++) {
-        enum kerr e = kclient_submit_request(r->c, NT_BODY, r->tickets[r->n]);
+        struct kclient_receipt rc;
+        enum kerr e = nt_submit_r(r->c, &rc);
         CHECK(e == KERR_OK);
+        CHECK(api_check_valid(rc.check));
+        memcpy(r->tickets[r->n], rc.ticket, sizeof rc.ticket);
+        memcpy(r->checks[r->n], rc.check, sizeof rc.check);
         if (e == KERR_OK) r->n++;
     }
 }
@@ -188,18 +193,18 @@ static void test_bad_request_is_dead(void)
         usleep(5000);
     }
     CHECK(dead == 2);
-    CHECK(kclient_local_ticket(r.c, r.tickets[0], &loc) == KERR_OK);
+    CHECK(kclient_local_ticket(r.c, r.tickets[0], r.checks[0], &loc) == KERR_OK);
     CHECK(loc.state == KCLIENT_DEAD);
     CHECK_STR(loc.category, "legal");
     kclient_status(r.c, &s);
     CHECK(s.dead == 2 && s.queue_depth == 0);
     tsrv_set_mode(srv, TS_OK);
-    r.n = 0; /* the dead ones are not expected at the hub */
-    run_submit(&r, 1);
-    run_expect_all_delivered(&r, "fault_400_dead_reason_kept");
     {
         char first[KCLIENT_TICKET_SIZE];
-        snprintf(first, sizeof first, "%s-000001", r.env.kiosk);
+        memcpy(first, r.tickets[0], sizeof first);
+        r.n = 0; /* the dead ones are not expected at the hub */
+        run_submit(&r, 1);
+        run_expect_all_delivered(&r, "fault_400_dead_reason_kept");
         CHECK(!tsrv_has_ticket(srv, first));
     }
     run_close(&r);
@@ -242,9 +247,11 @@ static void test_connection_reuse_and_queries(void)
     CHECK(after.connections - before.connections <= 6);
     CHECK(atomic_load(&notified) > 0);
 
-    CHECK(kclient_query_ticket(r.c, r.tickets[0]) == KERR_OK);
-    CHECK(kclient_query_ticket(r.c, "HL-T01-999999") == KERR_OK);
-    CHECK(kclient_query_ticket(r.c, "../../etc-000001") == KERR_INVALID);
+    CHECK(kclient_query_ticket(r.c, r.tickets[0], r.checks[0]) == KERR_OK);
+    CHECK(kclient_query_ticket(r.c, "HL-T01-999999", "123456") == KERR_OK);
+    CHECK(kclient_query_ticket(r.c, "../../etc-000001", "123456") == KERR_INVALID);
+    CHECK(kclient_query_ticket(r.c, r.tickets[0], "12345") == KERR_INVALID);
+    CHECK(kclient_query_ticket(r.c, r.tickets[0], "12345&x=1") == KERR_INVALID);
     end = kclock_mono_ms() + 5000;
     while ((got_status == 0 || got_missing == 0) && kclock_mono_ms() < end) {
         while (kclient_next_event(r.c, &ev)) {
@@ -259,7 +266,7 @@ static void test_connection_reuse_and_queries(void)
     }
     CHECK(got_status == 1 && got_missing == 1);
     tsrv_pause(srv);
-    CHECK(kclient_query_ticket(r.c, r.tickets[0]) == KERR_OK);
+    CHECK(kclient_query_ticket(r.c, r.tickets[0], r.checks[0]) == KERR_OK);
     end = kclock_mono_ms() + 5000;
     while (!got_offline && kclock_mono_ms() < end) {
         while (kclient_next_event(r.c, &ev))

@@ -12,7 +12,7 @@ int main(void)
     struct kclient_event ev;
     struct kclient_local loc;
     struct tsrv *srv = NULL;
-    char ticket[KCLIENT_TICKET_SIZE];
+    struct kclient_receipt rc;
     bool got = false;
 
     nt_env_init(&env, 1);
@@ -20,10 +20,10 @@ int main(void)
     env.cfg.token = NULL;
     CHECK(kclient_open(&env.cfg, &c) == KERR_OK);
     if (!c) return ktest_done("outbox_waits_without_hub");
-    CHECK(kclient_submit_request(c, NT_BODY, ticket) == KERR_OK);
-    CHECK(strncmp(ticket, env.kiosk, strlen(env.kiosk)) == 0);
-    CHECK(kclient_local_ticket(c, ticket, &loc) == KERR_OK && loc.state == KCLIENT_PENDING);
-    CHECK(kclient_query_ticket(c, ticket) == KERR_OK);
+    CHECK(nt_submit_r(c, &rc) == KERR_OK);
+    CHECK(api_ticket_of_kiosk(rc.ticket, env.kiosk));
+    CHECK(kclient_local_ticket(c, rc.ticket, rc.check, &loc) == KERR_OK && loc.state == KCLIENT_PENDING);
+    CHECK(kclient_query_ticket(c, rc.ticket, rc.check) == KERR_OK);
     for (int i = 0; i < 100 && !got; i++) {
         if (kclient_next_event(c, &ev)) got = true;
         else usleep(10000);

@@ -121,31 +121,47 @@ static void arm(enum fault k, long after)
     atomic_store(&fault_kind, k);
 }
 
-#define BODY NT_BODY
 #define PUSHES 12
+
+static enum kerr push(struct outbox *ob, char t[API_TICKET_SIZE], char check[API_CHECK_SIZE])
+{
+    struct api_help_request r;
+    struct outbox_receipt rc;
+    char key[API_UUID_SIZE];
+    enum kerr e;
+    nt_request(&r, NULL);
+    e = outbox_push_request(ob, "HL-F01", &r, 1000, &rc, key, NULL);
+    memcpy(t, rc.ticket, API_TICKET_SIZE);
+    memcpy(check, rc.check, API_CHECK_SIZE);
+    return e;
+}
 
 /* One case: 2 clean pushes, arm, PUSHES pushes, disarm, reopen, verify. */
 static void one_case(const char *dir, enum fault k, long after, int *ok_total, int *err_total,
                      int *bad_errors)
 {
-    char path[256], t[API_TICKET_SIZE], key[API_UUID_SIZE];
-    char oks[PUSHES + 2][API_TICKET_SIZE];
+    static const struct outbox_opts opts = {.check = true, .ui_conn = true};
+    char path[256], t[API_TICKET_SIZE], ck[API_CHECK_SIZE];
+    char oks[PUSHES + 2][API_TICKET_SIZE], okc[PUSHES + 2][API_CHECK_SIZE];
     int nok = 0;
     struct outbox *ob = NULL;
     struct outbox_local loc;
     snprintf(path, sizeof path, "%s/f%d_%ld.db", dir, (int)k, after);
     arm(F_NONE, 0);
-    if (outbox_open(path, true, true, &ob, NULL) != KERR_OK) {
+    if (outbox_open(path, &opts, &ob, NULL) != KERR_OK) {
         CHECK(0);
         return;
     }
     for (int i = 0; i < 2; i++)
-        if (outbox_push_request(ob, "HL-F01", BODY, 1000, t, key, NULL) == KERR_OK)
+        if (push(ob, t, ck) == KERR_OK) {
+            memcpy(okc[nok], ck, sizeof ck);
             memcpy(oks[nok++], t, sizeof t);
+        }
     arm(k, after);
     for (int i = 0; i < PUSHES; i++) {
-        enum kerr e = outbox_push_request(ob, "HL-F01", BODY, 1000, t, key, NULL);
+        enum kerr e = push(ob, t, ck);
         if (e == KERR_OK) {
+            memcpy(okc[nok], ck, sizeof ck);
             memcpy(oks[nok++], t, sizeof t);
             (*ok_total)++;
         } else {
@@ -159,16 +175,16 @@ static void one_case(const char *dir, enum fault k, long after, int *ok_total, i
     outbox_close(ob);
     ob = NULL;
     /* reopen without faults: every "saved" ticket is there */
-    CHECK(outbox_open(path, true, true, &ob, NULL) == KERR_OK);
+    CHECK(outbox_open(path, &opts, &ob, NULL) == KERR_OK);
     if (!ob) return;
     for (int i = 0; i < nok; i++) {
-        bool found = outbox_local(ob, oks[i], &loc) == KERR_OK;
+        bool found = outbox_local(ob, oks[i], okc[i], &loc) == KERR_OK;
         if (!found) fprintf(stderr, "LOST: fault %d after %ld: %s\n", (int)k, after, oks[i]);
         CHECK(found);
     }
     CHECK(outbox_integrity_ok(ob));
     /* and it still accepts new requests */
-    CHECK(outbox_push_request(ob, "HL-F01", BODY, 1000, t, key, NULL) == KERR_OK);
+    CHECK(push(ob, t, ck) == KERR_OK);
     outbox_close(ob);
 }
 
@@ -192,15 +208,15 @@ static void kclient_case(const char *dir)
     arm(F_NONE, 0);
     CHECK(kclient_open(&cfg, &c) == KERR_OK);
     if (!c) return;
-    CHECK(kclient_submit_request(c, NT_BODY, t) == KERR_OK);
+    CHECK(nt_submit(c, t) == KERR_OK);
     saved++;
     usleep(100000); /* let the sender's first (failed) attempt be recorded */
     arm(F_FULL, 0);
-    e = kclient_submit_request(c, NT_BODY, t);
+    e = nt_submit(c, t);
     CHECK(e == KERR_FULL);
     CHECK(t[0] == '\0');
     arm(F_NONE, 0);
-    CHECK(kclient_submit_request(c, NT_BODY, t) == KERR_OK);
+    CHECK(nt_submit(c, t) == KERR_OK);
     saved++;
     /* The counts are the sender's snapshot, re-read when it is woken. */
     for (int i = 0; i < 200; i++) {

@@ -189,7 +189,7 @@ int main(void)
     }
     CHECK(kclient_open(&e.cfg, &c) == KERR_OK);
     if (!c) return ktest_done("tls_wrong_host_refused_item_kept");
-    CHECK(kclient_submit_request(c, NT_BODY, t) == KERR_OK);
+    CHECK(nt_submit(c, t) == KERR_OK);
     usleep(800000);
     kclient_status(c, &s);
     CHECK(s.queue_depth == 1);
@@ -215,7 +215,7 @@ int main(void)
     e.cfg.pinned_pubkey = "sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
     CHECK(kclient_open(&e.cfg, &c) == KERR_OK);
     if (!c) return ktest_done("tls_wrong_host_refused_item_kept");
-    CHECK(kclient_submit_request(c, NT_BODY, t) == KERR_OK);
+    CHECK(nt_submit(c, t) == KERR_OK);
     usleep(800000);
     CHECK(nt_depth(c) == 1);
     kclient_close(c);

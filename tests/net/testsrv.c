@@ -23,7 +23,10 @@
 struct effect {
     char key[API_UUID_SIZE];
     char ticket[API_TICKET_SIZE];
+    char receipt[API_TICKET_SIZE]; /* receipt_ticket of a renumbered request, else "" */
+    char check[API_CHECK_SIZE];
     char category[API_TOKEN_SIZE];
+    bool preloaded;                /* tsrv_preload_tickets: held "before this kiosk" */
     char *body;
     char *answer;
     int receipts;
@@ -44,6 +47,10 @@ struct tsrv {
     int nfx, capfx;
     struct tsrv_stats st;
     uint64_t arr_prev, arr_last;
+    int take_next;                 /* the next new tickets answered 409 ticket-taken */
+    int foreign_status;            /* TS_FOREIGN: the answer sent */
+    char foreign_ctype[64];
+    char *foreign_body;
 };
 
 static bool stopping(struct tsrv *t)
@@ -95,13 +102,23 @@ static bool respond(int fd, int status, const char *reason, const char *ctype, c
     return ok;
 }
 
+/* A problem answer; with a key (answers to POST /api/v1/requests) it names
+ * the request in "instance", as the hub does (design D1). */
+static bool problem_for(int fd, int status, const char *reason, const char *slug,
+                        const char *extra, const char *key)
+{
+    char body[384], inst[80] = "";
+    if (key && api_uuid_v4_valid(key))
+        snprintf(inst, sizeof inst, ",\"instance\":\"%s%s\"", API_PROBLEM_INSTANCE_KEY, key);
+    snprintf(body, sizeof body,
+             "{\"type\":\"%s%s\",\"title\":\"%s\",\"status\":%d,\"detail\":\"sample test server\"%s}",
+             API_PROBLEM_BASE, slug, reason, status, inst);
+    return respond(fd, status, reason, API_CT_PROBLEM, extra, body);
+}
+
 static bool problem(int fd, int status, const char *reason, const char *slug, const char *extra)
 {
-    char body[256];
-    snprintf(body, sizeof body,
-             "{\"type\":\"%s%s\",\"title\":\"%s\",\"status\":%d,\"detail\":\"sample test server\"}",
-             API_PROBLEM_BASE, slug, reason, status);
-    return respond(fd, status, reason, API_CT_PROBLEM, extra, body);
+    return problem_for(fd, status, reason, slug, extra, NULL);
 }
 
 static struct effect *find_key(struct tsrv *t, const char *key)
@@ -116,6 +133,48 @@ static struct effect *find_ticket(struct tsrv *t, const char *ticket)
     for (int i = 0; i < t->nfx; i++)
         if (strcmp(t->fx[i].ticket, ticket) == 0) return &t->fx[i];
     return NULL;
+}
+
+/* By ticket or by the receipt ticket of a renumbered request (as the hub maps it). */
+static struct effect *find_receipt(struct tsrv *t, const char *ticket)
+{
+    struct effect *e = find_ticket(t, ticket);
+    for (int i = 0; !e && i < t->nfx; i++)
+        if (strcmp(t->fx[i].receipt, ticket) == 0) e = &t->fx[i];
+    return e;
+}
+
+/* A lookup: the request filed (not preloaded) under this ticket or receipt
+ * ticket whose check code is check. Another request may hold the receipt
+ * ticket as its own ticket (the one that made it taken). */
+static struct effect *find_lookup(struct tsrv *t, const char *ticket, const char *check,
+                                  bool *known)
+{
+    *known = false;
+    for (int i = 0; i < t->nfx; i++) {
+        struct effect *e = &t->fx[i];
+        if (e->preloaded || (strcmp(e->ticket, ticket) != 0 && strcmp(e->receipt, ticket) != 0))
+            continue;
+        *known = true;
+        if (api_check_valid(check) && strcmp(e->check, check) == 0) return e;
+    }
+    return NULL;
+}
+
+/* Room for one more effect (under t->mu); NULL when out of memory. */
+static struct effect *new_effect(struct tsrv *t)
+{
+    struct effect *e;
+    if (t->nfx == t->capfx) {
+        int cap = t->capfx ? t->capfx * 2 : 256;
+        struct effect *nf = realloc(t->fx, (size_t)cap * sizeof *nf);
+        if (!nf) return NULL;
+        t->fx = nf;
+        t->capfx = cap;
+    }
+    e = &t->fx[t->nfx];
+    memset(e, 0, sizeof *e);
+    return e;
 }
 
 static void set_busy(struct tsrv *t, const char *key, bool b)
@@ -213,12 +272,25 @@ static bool handle_request(struct tsrv *t, int fd, const char *head, const char 
         t->st.bad_headers++;
     pthread_mutex_unlock(&t->mu);
 
-    if (strcmp(auth, "Bearer " TSRV_TOKEN) != 0) return problem(fd, 401, "Unauthorized", "unauthorized", NULL);
+    if (strcmp(auth, "Bearer " TSRV_TOKEN) != 0) return problem_for(fd, 401, "Unauthorized", "unauthorized", NULL, key);
     if (!api_uuid_v4_valid(key)) return problem(fd, 400, "Bad Request", "bad-request", NULL);
     switch (m) {
-    case TS_500: return problem(fd, 500, "Internal Server Error", "internal", NULL);
+    case TS_500: return problem_for(fd, 500, "Internal Server Error", "internal", NULL, key);
     case TS_503_RA:
-        return problem(fd, 503, "Service Unavailable", "internal", "Retry-After: 1\r\n");
+        return problem_for(fd, 503, "Service Unavailable", "internal", "Retry-After: 1\r\n", key);
+    case TS_FOREIGN: {
+        char ctype[64], *fb;
+        int fs;
+        bool ok;
+        pthread_mutex_lock(&t->mu);
+        fs = t->foreign_status;
+        snprintf(ctype, sizeof ctype, "%s", t->foreign_ctype);
+        fb = strdup(t->foreign_body ? t->foreign_body : "");
+        pthread_mutex_unlock(&t->mu);
+        ok = fb && respond(fd, fs, "Foreign", ctype[0] ? ctype : NULL, NULL, fb);
+        free(fb);
+        return ok;
+    }
     case TS_429_DATE: {
         time_t when = time(NULL) + 2;
         struct tm tm;
@@ -226,9 +298,9 @@ static bool handle_request(struct tsrv *t, int fd, const char *head, const char 
         gmtime_r(&when, &tm);
         strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", &tm);
         snprintf(extra, sizeof extra, "Retry-After: %s\r\n", date);
-        return problem(fd, 429, "Too Many Requests", "rate-limited", extra);
+        return problem_for(fd, 429, "Too Many Requests", "rate-limited", extra, key);
     }
-    case TS_400: return problem(fd, 400, "Bad Request", "bad-request", NULL);
+    case TS_400: return problem_for(fd, 400, "Bad Request", "bad-request", NULL, key);
     case TS_HUGE: {
         static char chunk[65536];
         const char *h = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n";
@@ -242,7 +314,7 @@ static bool handle_request(struct tsrv *t, int fd, const char *head, const char 
     }
 
     if (api_help_request_decode(body, blen, &r, &why) != KERR_OK)
-        return problem(fd, 400, "Bad Request", "bad-request", NULL);
+        return problem_for(fd, 400, "Bad Request", "bad-request", NULL, key);
     pthread_mutex_lock(&t->mu);
     e = find_key(t, key);
     if (e) {
@@ -251,7 +323,7 @@ static bool handle_request(struct tsrv *t, int fd, const char *head, const char 
         if (strlen(e->body) != blen || memcmp(e->body, body, blen) != 0) {
             t->st.conflicts++;
             pthread_mutex_unlock(&t->mu);
-            return problem(fd, 422, "Unprocessable Content", "idempotency-key-reused", NULL);
+            return problem_for(fd, 422, "Unprocessable Content", "idempotency-key-reused", NULL, key);
         }
         t->st.replays++;
         e->busy = m == TS_OK;
@@ -260,25 +332,40 @@ static bool handle_request(struct tsrv *t, int fd, const char *head, const char 
         if (m == TS_OK) usleep(2000); /* widen the window in which a second attempt would overlap */
         return answer_in_mode(t, fd, m, key, 200, ans);
     }
-    if (find_ticket(t, r.ticket)) {
-        t->st.conflicts++;
-        pthread_mutex_unlock(&t->mu);
-        return problem(fd, 409, "Conflict", "ticket-taken", NULL);
-    }
-    if (t->nfx == t->capfx) {
-        int cap = t->capfx ? t->capfx * 2 : 256;
-        struct effect *nf = realloc(t->fx, (size_t)cap * sizeof *nf);
-        if (!nf) {
-            pthread_mutex_unlock(&t->mu);
-            return problem(fd, 500, "Internal Server Error", "internal", NULL);
+    e = find_receipt(t, r.ticket);
+    if (e || t->take_next > 0) {
+        /* Taken: a ticket held before (preloaded, or made taken on purpose)
+         * is expected; one this kiosk itself used twice is a conflict. The
+         * hub stores nothing under a key it answers 409 for. */
+        if (!e) {
+            t->take_next--;
+            e = new_effect(t);
+            if (e) {
+                snprintf(e->key, sizeof e->key, "%s", "taken");
+                memcpy(e->ticket, r.ticket, sizeof e->ticket);
+                e->preloaded = true;
+                e->body = strdup("");
+                e->answer = strdup("");
+                t->nfx++;
+            }
+            t->st.taken++;
+        } else if (e->preloaded) {
+            t->st.taken++;
+        } else {
+            t->st.conflicts++;
         }
-        t->fx = nf;
-        t->capfx = cap;
+        pthread_mutex_unlock(&t->mu);
+        return problem_for(fd, 409, "Conflict", "ticket-taken", NULL, key);
     }
-    e = &t->fx[t->nfx];
-    memset(e, 0, sizeof *e);
+    e = new_effect(t);
+    if (!e) {
+        pthread_mutex_unlock(&t->mu);
+        return problem_for(fd, 500, "Internal Server Error", "internal", NULL, key);
+    }
     snprintf(e->key, sizeof e->key, "%.36s", key);
     memcpy(e->ticket, r.ticket, sizeof e->ticket);
+    memcpy(e->receipt, r.receipt_ticket, sizeof e->receipt);
+    memcpy(e->check, r.check, sizeof e->check);
     memcpy(e->category, r.category, sizeof e->category);
     e->body = strndup(body, blen);
     memset(&a, 0, sizeof a);
@@ -290,6 +377,7 @@ static bool handle_request(struct tsrv *t, int fd, const char *head, const char 
     e->busy = m == TS_OK;
     t->nfx++;
     t->st.effects++;
+    explicit_bzero(&r, sizeof r);
     ans = strdup(e->answer);
     pthread_mutex_unlock(&t->mu);
 
@@ -313,24 +401,33 @@ static bool handle_one(struct tsrv *t, int fd, const char *head, const char *bod
         return respond(fd, 204, "No Content", NULL, NULL, NULL);
     }
     if (strcmp(method, "GET") == 0 && strncmp(path, API_PATH_TICKETS, strlen(API_PATH_TICKETS)) == 0) {
-        const char *tk = path + strlen(API_PATH_TICKETS);
+        char tk[64] = "", check[16] = "";
+        const char *q = strchr(path, '?');
         struct api_ticket_status ts;
         struct effect *e;
         char *out = NULL;
         bool ok;
+        snprintf(tk, sizeof tk, "%.*s", (int)((q ? q : path + strlen(path)) - path -
+                                              strlen(API_PATH_TICKETS)),
+                 path + strlen(API_PATH_TICKETS));
+        if (q && strncmp(q + 1, API_QUERY_CHECK "=", strlen(API_QUERY_CHECK) + 1) == 0)
+            snprintf(check, sizeof check, "%s", q + 2 + strlen(API_QUERY_CHECK));
         pthread_mutex_lock(&t->mu);
         t->st.queries++;
         if (!api_ticket_valid(tk)) {
             pthread_mutex_unlock(&t->mu);
             return problem(fd, 400, "Bad Request", "bad-request", NULL);
         }
-        e = find_ticket(t, tk);
+        /* As the hub: unknown ticket and wrong or missing check answer the same 404. */
+        bool known;
+        e = find_lookup(t, tk, check, &known);
         if (!e) {
+            if (known) t->st.check_misses++;
             pthread_mutex_unlock(&t->mu);
             return problem(fd, 404, "Not Found", "not-found", NULL);
         }
         memset(&ts, 0, sizeof ts);
-        snprintf(ts.ticket, sizeof ts.ticket, "%.39s", tk);
+        snprintf(ts.ticket, sizeof ts.ticket, "%s", e->ticket);
         ts.status = API_TICKET_ACCEPTED;
         snprintf(ts.note, sizeof ts.note, "示例备注 sample note");
         api_time_format(kclock_wall_ms(), ts.updated_at);
@@ -551,10 +648,76 @@ bool tsrv_resume(struct tsrv *t)
     return false;
 }
 
+void tsrv_set_foreign(struct tsrv *t, int status, const char *ctype, const char *body)
+{
+    pthread_mutex_lock(&t->mu);
+    t->foreign_status = status;
+    snprintf(t->foreign_ctype, sizeof t->foreign_ctype, "%s", ctype ? ctype : "");
+    free(t->foreign_body);
+    t->foreign_body = strdup(body ? body : "");
+    t->mode = TS_FOREIGN;
+    pthread_mutex_unlock(&t->mu);
+}
+
+bool tsrv_preload_tickets(struct tsrv *t, const char *kiosk_id, int first, int last)
+{
+    bool ok = true;
+    pthread_mutex_lock(&t->mu);
+    for (int n = first; n <= last && ok; n++) {
+        struct effect *e = new_effect(t);
+        if (!e) {
+            ok = false;
+            break;
+        }
+        snprintf(e->key, sizeof e->key, "preloaded-%d", n);
+        if (api_ticket_format(e->ticket, kiosk_id, (uint64_t)n) != KERR_OK) ok = false;
+        e->preloaded = true;
+        e->body = strdup("");
+        e->answer = strdup("");
+        t->nfx++;
+    }
+    pthread_mutex_unlock(&t->mu);
+    return ok;
+}
+
+void tsrv_take_next_tickets(struct tsrv *t, int n)
+{
+    pthread_mutex_lock(&t->mu);
+    t->take_next = n;
+    pthread_mutex_unlock(&t->mu);
+}
+
+bool tsrv_effect_of(struct tsrv *t, const char *ticket, char receipt[40], char check[7])
+{
+    struct effect *e;
+    pthread_mutex_lock(&t->mu);
+    e = find_ticket(t, ticket);
+    if (e && !e->preloaded) {
+        snprintf(receipt, 40, "%s", e->receipt);
+        snprintf(check, 7, "%s", e->check);
+    }
+    pthread_mutex_unlock(&t->mu);
+    return e && !e->preloaded;
+}
+
+int tsrv_effects_with_receipt(struct tsrv *t, const char *receipt, char ticket_out[40])
+{
+    int n = 0;
+    pthread_mutex_lock(&t->mu);
+    for (int i = 0; i < t->nfx; i++)
+        if (!t->fx[i].preloaded && strcmp(t->fx[i].receipt, receipt) == 0) {
+            if (ticket_out) snprintf(ticket_out, 40, "%s", t->fx[i].ticket);
+            n++;
+        }
+    pthread_mutex_unlock(&t->mu);
+    return n;
+}
+
 void tsrv_stop(struct tsrv *t)
 {
     if (!t) return;
     tsrv_pause(t);
+    free(t->foreign_body);
     for (int i = 0; i < t->nfx; i++) {
         free(t->fx[i].body);
         free(t->fx[i].answer);
@@ -587,8 +750,10 @@ bool tsrv_has_key(struct tsrv *t, const char *key) { return tsrv_key_receipts(t,
 bool tsrv_has_ticket(struct tsrv *t, const char *ticket)
 {
     bool b;
+    struct effect *e;
     pthread_mutex_lock(&t->mu);
-    b = find_ticket(t, ticket) != NULL;
+    e = find_ticket(t, ticket);
+    b = e && !e->preloaded;
     pthread_mutex_unlock(&t->mu);
     return b;
 }

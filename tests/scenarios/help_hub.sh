@@ -7,6 +7,9 @@
 #     started again and the request is delivered exactly once.
 # usage: help_hub.sh KIOSK KIOSK_HUB KIOSKCTL SCENARIO_DIR
 set -u
+# A fixed sequence of ticket epochs and check codes (the hub is on loopback),
+# so the scripts know the ticket (HL-T01-236000001) and check code.
+export KIOSK_TEST_RANDOM=1
 kiosk=$1 hubbin=$2 ctl=$3 dir=$4
 tmp=$(mktemp -d /tmp/help_hub.XXXXXX)
 pass=0 fail=0 hubpid=
@@ -57,15 +60,15 @@ items = d if isinstance(d, list) else d.get("requests", d.get("items", []))
 assert len(items) == 1, items
 r = items[0]
 flat = json.dumps(r, ensure_ascii=False)
-assert r["ticket"] == "HL-T01-000001", r
+assert r["ticket"] == "HL-T01-236000001", r
 for want in ["示例公司B-2", "王女士", "13800001234", "t03", "想咨询办理流程法律咨询", "legal", "HL-T01"]:
     assert want in flat, (want, flat)
 PY
 then ok "kioskctl requests list --json shows the request with every field"
 else bad "request fields at the hub"; cat "$tmp/list.json"; fi
-ctl requests set HL-T01-000001 accepted >/dev/null && \
-ctl requests set HL-T01-000001 in_progress >/dev/null && \
-ctl requests set HL-T01-000001 resolved --note "律师已于周二回电（样例）" >/dev/null \
+ctl requests set HL-T01-236000001 accepted >/dev/null && \
+ctl requests set HL-T01-236000001 in_progress >/dev/null && \
+ctl requests set HL-T01-236000001 resolved --note "律师已于周二回电（样例）" >/dev/null \
   && ok "kioskctl requests set … resolved --note" || bad "kioskctl requests set"
 
 # 3. 查询进度 shows it
@@ -86,7 +89,7 @@ import json, sys
 d = json.load(open(sys.argv[1]))
 items = d if isinstance(d, list) else d.get("requests", d.get("items", []))
 tickets = [r["ticket"] for r in items]
-assert sorted(tickets) == ["HL-T01-000001", "HL-T01-000002"], tickets
+assert sorted(tickets) == ["HL-T01-236000001", "HL-T01-236000002"], tickets
 PY
 then ok "exactly one row per ticket at the hub"
 else bad "rows at the hub"; cat "$tmp/list2.json"; fi

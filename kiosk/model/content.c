@@ -20,6 +20,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "bundlefs.h"
 #include "klog.h"
 #include "utf8.h"
 
@@ -821,16 +822,19 @@ static void load_phrases(struct ld *l, const cJSON *root)
     l->c->n_phrases = n;
 }
 
-/* Image files: relative to the bundle, no "..", a known format by its first
- * bytes, at most CONTENT_MAX_IMAGE_BYTES. */
+/* Image files: a path inside the bundle (no "..", no symlink anywhere on
+ * it), a regular file of at most CONTENT_MAX_IMAGE_BYTES, a known format by
+ * its first bytes. */
 static const char *check_image(struct ld *l, const char *rel, const char *path)
 {
     char full[PATH_MAX];
     unsigned char head[64];
     struct stat st;
-    size_t got;
-    FILE *f;
-    if (rel[0] == '/' || strstr(rel, "..") || strchr(rel, '\\')) {
+    const char *why = NULL;
+    enum kerr err = KERR_OK;
+    ssize_t got;
+    int fd;
+    if (!bundlefs_rel_ok(rel)) {
         ld_fail(l, KERR_INVALID, path, "image path \"%s\" must be relative inside the bundle", rel);
         return NULL;
     }
@@ -839,22 +843,28 @@ static const char *check_image(struct ld *l, const char *rel, const char *path)
         ld_fail(l, KERR_TOOBIG, path, "image path too long");
         return NULL;
     }
-    if (stat(full, &st) != 0 || !S_ISREG(st.st_mode)) {
-        ld_fail(l, KERR_INVALID, path, "image \"%s\" does not exist", rel);
+    fd = bundlefs_open(l->dir, rel, &st, &why, &err);
+    if (fd < 0) {
+        if (err == KERR_NOTFOUND)
+            ld_fail(l, KERR_INVALID, path, "image \"%s\" does not exist", rel);
+        else
+            ld_fail(l, err, path, "%s: %s", rel, why);
         return NULL;
     }
     if (st.st_size > (off_t)CONTENT_MAX_IMAGE_BYTES) {
+        close(fd);
         ld_fail(l, KERR_TOOBIG, path, "image \"%s\" is %lld bytes, over the limit of %u", rel,
                 (long long)st.st_size, CONTENT_MAX_IMAGE_BYTES);
         return NULL;
     }
-    f = fopen(full, "rb");
-    if (!f) {
+    do
+        got = read(fd, head, sizeof head - 1);
+    while (got < 0 && errno == EINTR);
+    close(fd);
+    if (got < 0) {
         ld_fail(l, KERR_IO, path, "image \"%s\" cannot be read", rel);
         return NULL;
     }
-    got = fread(head, 1, sizeof head - 1, f);
-    fclose(f);
     head[got] = 0;
     {
         bool png = got >= 8 && memcmp(head, "\x89PNG\r\n\x1a\n", 8) == 0;
@@ -1247,26 +1257,23 @@ fail:
 
 enum kerr content_load(const char *dir, struct content **out, struct content_report *rep)
 {
-    char path[PATH_MAX];
     struct stat st;
     char *buf = NULL;
-    int fd = -1;
-    size_t got = 0;
+    const char *why = NULL;
+    int fd;
     enum kerr res;
     *out = NULL;
-    if (!dir || snprintf(path, sizeof path, "%s/" FILE_NAME, dir) >= (int)sizeof path) {
+    if (!dir || strlen(dir) > PATH_MAX - 64) {
         content_report_add(rep, FILE_NAME, "$", "bundle folder name is too long");
         return KERR_USAGE;
     }
-    fd = open(path, O_RDONLY | O_CLOEXEC);
+    fd = bundlefs_open(dir, FILE_NAME, &st, &why, &res);
     if (fd < 0) {
-        content_report_add(rep, FILE_NAME, "$", "cannot open %s: %s", path, strerror(errno));
-        return errno == ENOENT || errno == ENOTDIR ? KERR_NOTFOUND : KERR_IO;
-    }
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        content_report_add(rep, FILE_NAME, "$", "not a regular file");
-        close(fd);
-        return KERR_IO;
+        if (res == KERR_NOTFOUND)
+            content_report_add(rep, FILE_NAME, "$", "cannot open %s/" FILE_NAME ": %s", dir, why);
+        else
+            content_report_add(rep, FILE_NAME, "$", "%s", why);
+        return res;
     }
     if ((unsigned long long)st.st_size > CONTENT_MAX_FILE_BYTES) {
         content_report_add(rep, FILE_NAME, "$", "%lld bytes is over the limit of %u",
@@ -1274,26 +1281,13 @@ enum kerr content_load(const char *dir, struct content **out, struct content_rep
         close(fd);
         return KERR_TOOBIG;
     }
-    buf = malloc((size_t)st.st_size + 1);
-    if (!buf) {
-        close(fd);
-        content_report_add(rep, FILE_NAME, "$", "out of memory");
-        return KERR_NOMEM;
-    }
-    while (got < (size_t)st.st_size) {
-        ssize_t r = read(fd, buf + got, (size_t)st.st_size - got);
-        if (r < 0 && errno == EINTR) continue;
-        if (r <= 0) break;
-        got += (size_t)r;
-    }
+    res = bundlefs_read_all(fd, (size_t)st.st_size, &buf);
     close(fd);
-    if (got != (size_t)st.st_size) {
-        free(buf);
-        content_report_add(rep, FILE_NAME, "$", "read failed");
-        return KERR_IO;
+    if (res != KERR_OK) {
+        content_report_add(rep, FILE_NAME, "$", res == KERR_NOMEM ? "out of memory" : "read failed");
+        return res;
     }
-    buf[got] = 0;
-    res = content_load_mem(buf, got, dir, out, rep);
+    res = content_load_mem(buf, (size_t)st.st_size, dir, out, rep);
     free(buf);
     return res;
 }

@@ -21,6 +21,7 @@
 #include <cjson/cJSON.h>
 
 #include "bundlefs.h"
+#include "imghdr.h"
 #include "klog.h"
 #include "utf8.h"
 
@@ -133,6 +134,7 @@ struct ld {
     enum kerr err; /* first error kind */
     size_t nerr;
     const char *dir; /* for images, may be NULL */
+    uint64_t pixels; /* decoded pixels of the images checked so far */
 };
 
 static void ld_fail(struct ld *l, enum kerr e, const char *path, const char *fmt, ...)
@@ -823,16 +825,19 @@ static void load_phrases(struct ld *l, const cJSON *root)
 }
 
 /* Image files: a path inside the bundle (no "..", no symlink anywhere on
- * it), a regular file of at most CONTENT_MAX_IMAGE_BYTES, a known format by
- * its first bytes. */
-static const char *check_image(struct ld *l, const char *rel, const char *path)
+ * it), a regular file of at most CONTENT_MAX_IMAGE_BYTES, PNG, JPEG or SVG,
+ * and a pixel size read from the header (imghdr) within the limits of one
+ * image and of the whole bundle: an image that would decode to too many
+ * pixels is refused here and never reaches a decoder. */
+static const char *check_image(struct ld *l, const char *rel, const char *path, int *w, int *h)
 {
     char full[PATH_MAX];
-    unsigned char head[64];
     struct stat st;
+    struct imghdr ih;
     const char *why = NULL;
+    char *buf = NULL;
     enum kerr err = KERR_OK;
-    ssize_t got;
+    uint64_t px;
     int fd;
     if (!bundlefs_rel_ok(rel)) {
         ld_fail(l, KERR_INVALID, path, "image path \"%s\" must be relative inside the bundle", rel);
@@ -857,26 +862,43 @@ static const char *check_image(struct ld *l, const char *rel, const char *path)
                 (long long)st.st_size, CONTENT_MAX_IMAGE_BYTES);
         return NULL;
     }
-    do
-        got = read(fd, head, sizeof head - 1);
-    while (got < 0 && errno == EINTR);
+    err = bundlefs_read_all(fd, (size_t)st.st_size, &buf);
     close(fd);
-    if (got < 0) {
-        ld_fail(l, KERR_IO, path, "image \"%s\" cannot be read", rel);
+    if (err != KERR_OK) {
+        if (err == KERR_NOMEM)
+            ld_nomem(l);
+        else
+            ld_fail(l, KERR_IO, path, "image \"%s\" cannot be read", rel);
         return NULL;
     }
-    head[got] = 0;
-    {
-        bool png = got >= 8 && memcmp(head, "\x89PNG\r\n\x1a\n", 8) == 0;
-        bool jpg = got >= 3 && head[0] == 0xFF && head[1] == 0xD8 && head[2] == 0xFF;
-        const char *t = (const char *)head;
-        while (*t && isspace((unsigned char)*t)) t++;
-        bool svg = strncmp(t, "<svg", 4) == 0 || strncmp(t, "<?xml", 5) == 0;
-        if (!png && !jpg && !svg) {
-            ld_fail(l, KERR_INVALID, path, "image \"%s\" is not PNG, JPEG or SVG", rel);
-            return NULL;
-        }
+    if (imghdr_format_of((const unsigned char *)buf, (size_t)st.st_size) == IMGHDR_UNKNOWN) {
+        free(buf);
+        ld_fail(l, KERR_INVALID, path, "image \"%s\" is not PNG, JPEG or SVG", rel);
+        return NULL;
     }
+    err = imghdr_probe((const unsigned char *)buf, (size_t)st.st_size, &ih, &why);
+    free(buf);
+    if (err != KERR_OK) {
+        ld_fail(l, err, path, "%s: %s", rel, why);
+        return NULL;
+    }
+    px = (uint64_t)ih.w * ih.h;
+    if (ih.w > CONTENT_MAX_IMAGE_SIDE || ih.h > CONTENT_MAX_IMAGE_SIDE || px > CONTENT_MAX_IMAGE_PIXELS) {
+        ld_fail(l, KERR_TOOBIG, path,
+                "%s: %s of %ux%u pixels is over the limit (each side %d, %u pixels); not decoded",
+                rel, imghdr_format_name(ih.format), (unsigned)ih.w, (unsigned)ih.h,
+                CONTENT_MAX_IMAGE_SIDE, CONTENT_MAX_IMAGE_PIXELS);
+        return NULL;
+    }
+    l->pixels += px;
+    if (l->pixels > CONTENT_MAX_BUNDLE_PIXELS) {
+        ld_fail(l, KERR_TOOBIG, path,
+                "%s: the images so far add up to %llu pixels, over the bundle's limit of %u",
+                rel, (unsigned long long)l->pixels, CONTENT_MAX_BUNDLE_PIXELS);
+        return NULL;
+    }
+    *w = (int)ih.w;
+    *h = (int)ih.h;
     {
         const char *d = arena_strdup(l->p, full);
         if (!d) ld_nomem(l);
@@ -902,7 +924,7 @@ static void load_notices(struct ld *l, const cJSON *root)
         m->title = get_text(l, it, "title", p, true);
         m->body = get_text(l, it, "body", p, true);
         img = get_str(l, it, "image", p, false, 256);
-        if (img) m->image = check_image(l, img, kpath(q, p, "image"));
+        if (img) m->image = check_image(l, img, kpath(q, p, "image"), &m->image_w, &m->image_h);
         a = get_time(l, it, "start", p, &m->start_s);
         b = get_time(l, it, "end", p, &m->end_s);
         if (a && b && m->end_s <= m->start_s)

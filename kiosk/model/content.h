@@ -22,7 +22,9 @@
 #define CONTENT_MAX_DEPTH 32                         /* JSON nesting */
 #define CONTENT_MAX_ITEMS 50000u                     /* any one array */
 #define CONTENT_MAX_IMAGE_BYTES (2u * 1024u * 1024u) /* one image file */
-#define CONTENT_MAX_IMAGE_SIDE 4096                  /* pixels (kcontentcheck) */
+#define CONTENT_MAX_IMAGE_SIDE 4096                  /* pixels, either side */
+#define CONTENT_MAX_IMAGE_PIXELS (8u * 1024u * 1024u) /* one image: 32 MB decoded */
+#define CONTENT_MAX_BUNDLE_PIXELS (64u * 1024u * 1024u) /* all image references */
 #define CONTENT_MAX_TAGS 16                          /* tags per service */
 #define CONTENT_SCHEMA_VERSION 1                     /* "schema": 1 */
 
@@ -144,6 +146,7 @@ struct content_notice {
     struct content_text title;
     struct content_text body;
     const char *image; /* absolute path of the image file, or NULL */
+    int image_w, image_h; /* its size in pixels, from its header; 0 without */
     int64_t start_s;   /* Unix seconds, inclusive */
     int64_t end_s;     /* Unix seconds, exclusive; > start_s */
     int priority;      /* higher first; 0..100 */
@@ -211,9 +214,14 @@ void content_report_print(const struct content_report *rep, FILE *out);
  * valid bundle (free with content_free). On failure *out is NULL and rep (if
  * not NULL) holds at least one line saying why: KERR_NOTFOUND (no folder or
  * no content.json), KERR_IO, KERR_TOOBIG (file, string, depth or array over
- * a limit), KERR_PARSE (not JSON), KERR_UTF8, KERR_INVALID (schema, ids,
- * references, dates, missing image), KERR_NOMEM. Images are checked for
- * presence, size and a known signature (PNG, JPEG, SVG); decoding them is
+ * a limit, an image over CONTENT_MAX_IMAGE_SIDE / _PIXELS, all images over
+ * CONTENT_MAX_BUNDLE_PIXELS), KERR_PARSE (not JSON), KERR_UTF8, KERR_INVALID
+ * (schema, ids, references, dates, missing image, content.json or an image
+ * not a regular file or a symlink), KERR_NOMEM. Files are opened with
+ * bundlefs (no symlink inside the bundle, no FIFO). Images are checked for
+ * presence, file size, format (PNG, JPEG, SVG) and pixel size read from
+ * their header (imghdr), so every image of a loaded bundle is known to
+ * decode to at most CONTENT_MAX_IMAGE_PIXELS; decoding them is
  * kcontentcheck's job. Never crashes on any input. */
 enum kerr content_load(const char *dir, struct content **out, struct content_report *rep);
 

@@ -13,7 +13,12 @@
 #include <SDL_ttf.h>
 #include <cjson/cJSON.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "bundlefs.h"
 #include "fontfind.h"
+#include "imghdr.h"
 #include "utf8.h"
 
 #define FILE_NAME "content.json"
@@ -160,26 +165,66 @@ static enum kerr check_icons(const struct content *c, struct content_report *rep
     return res;
 }
 
+/* Each image is read once (bundlefs: no symlink, regular file), its header
+ * checked again (imghdr: the file may have changed since content_load), and
+ * only then decoded, from the same bytes. */
 static enum kerr check_images(const struct content *c, struct content_report *rep)
 {
     enum kerr res = KERR_OK;
+    size_t dl = c->dir ? strlen(c->dir) : 0;
     for (size_t i = 0; i < c->n_notices; i++) {
-        const char *img = c->notices[i].image;
+        const char *img = c->notices[i].image, *rel, *why = NULL;
+        const char *base = img && strrchr(img, '/') ? strrchr(img, '/') + 1 : img;
         SDL_Surface *s;
+        struct stat st;
+        struct imghdr ih;
         char p[PATHLEN];
+        char *buf = NULL;
+        enum kerr e = KERR_OK;
+        int fd;
         if (!img) continue;
         snprintf(p, sizeof p, "$.notices[%zu].image", i);
-        s = IMG_Load(img);
-        if (!s) {
-            content_report_add(rep, FILE_NAME, p, "image \"%s\" does not decode: %s",
-                               strrchr(img, '/') ? strrchr(img, '/') + 1 : img, IMG_GetError());
+        rel = c->dir && strncmp(img, c->dir, dl) == 0 && img[dl] == '/' ? img + dl + 1 : img;
+        fd = bundlefs_open(c->dir, rel, &st, &why, &e);
+        if (fd >= 0 && st.st_size > (off_t)CONTENT_MAX_IMAGE_BYTES) {
+            why = "file over the size limit";
+            e = KERR_TOOBIG;
+        } else if (fd >= 0) {
+            e = bundlefs_read_all(fd, (size_t)st.st_size, &buf);
+            why = "cannot be read";
+        }
+        if (fd >= 0) close(fd);
+        if (e == KERR_OK) e = imghdr_probe((const unsigned char *)buf, (size_t)st.st_size, &ih, &why);
+        if (e == KERR_OK && (ih.w > CONTENT_MAX_IMAGE_SIDE || ih.h > CONTENT_MAX_IMAGE_SIDE ||
+                             (uint64_t)ih.w * ih.h > CONTENT_MAX_IMAGE_PIXELS)) {
+            content_report_add(rep, FILE_NAME, p,
+                               "%s: %s of %ux%u pixels is over the limit (each side %d, %u pixels); not decoded",
+                               rel, imghdr_format_name(ih.format), (unsigned)ih.w, (unsigned)ih.h,
+                               CONTENT_MAX_IMAGE_SIDE, CONTENT_MAX_IMAGE_PIXELS);
+            free(buf);
+            res = KERR_TOOBIG;
+            continue;
+        }
+        if (e != KERR_OK) {
+            content_report_add(rep, FILE_NAME, p, "%s: %s", rel, why ? why : kerr_str(e));
+            free(buf);
             res = KERR_INVALID;
             continue;
         }
-        if (s->w < 1 || s->h < 1 || s->w > CONTENT_MAX_IMAGE_SIDE || s->h > CONTENT_MAX_IMAGE_SIDE) {
-            content_report_add(rep, FILE_NAME, p, "image is %dx%d pixels; each side must be 1..%d",
-                               s->w, s->h, CONTENT_MAX_IMAGE_SIDE);
-            res = KERR_TOOBIG;
+        s = IMG_Load_RW(SDL_RWFromConstMem(buf, (int)st.st_size), 1);
+        free(buf);
+        if (!s) {
+            content_report_add(rep, FILE_NAME, p, "image \"%s\" does not decode: %s", base,
+                               IMG_GetError());
+            res = KERR_INVALID;
+            continue;
+        }
+        if (s->w < 1 || s->h < 1 || (uint32_t)s->w > ih.w || (uint32_t)s->h > ih.h) {
+            /* the decoder disagrees with the header: never trust such a file */
+            content_report_add(rep, FILE_NAME, p,
+                               "image \"%s\" decodes to %dx%d pixels but its header says %ux%u",
+                               base, s->w, s->h, (unsigned)ih.w, (unsigned)ih.h);
+            res = KERR_INVALID;
         }
         SDL_FreeSurface(s);
     }

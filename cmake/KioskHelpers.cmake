@@ -1,3 +1,24 @@
+# Sanitizer reports name their frames with llvm-symbolizer (package llvm).
+# The LeakSanitizer suppressions (tests/**/lsan.supp) match library objects
+# and do not need it, so a machine without it still passes; when it is found
+# its path is given to every test (ASAN_SYMBOLIZER_PATH) so reports are read
+# the same way everywhere.
+if(KIOSK_SANITIZE OR KIOSK_FUZZ)
+  find_program(KIOSK_LLVM_SYMBOLIZER NAMES llvm-symbolizer llvm-symbolizer-14 llvm-symbolizer-15)
+  if(NOT KIOSK_LLVM_SYMBOLIZER)
+    message(WARNING "llvm-symbolizer not found (Debian package llvm, deploy/install-deps.sh): "
+      "sanitizer reports will show addresses only; leak suppressions still match by library")
+  endif()
+endif()
+
+# kiosk_sanitizer_env(test): gives the test ASAN_SYMBOLIZER_PATH when known.
+function(kiosk_sanitizer_env name)
+  if(KIOSK_LLVM_SYMBOLIZER)
+    set_property(TEST ${name} APPEND PROPERTY ENVIRONMENT_MODIFICATION
+      "ASAN_SYMBOLIZER_PATH=set:${KIOSK_LLVM_SYMBOLIZER}")
+  endif()
+endfunction()
+
 # kiosk_add_test(NAME name SOURCES a.c ... LIBS lib ... [LABELS l ...] [ARGS ...] [TIMEOUT s])
 # One test executable registered with CTest. Names say what is tested
 # (outbox_push_survives_kill, search_finds_flfw...).
@@ -10,6 +31,7 @@ function(kiosk_add_test)
     set(T_TIMEOUT 300)
   endif()
   set_tests_properties(${T_NAME} PROPERTIES TIMEOUT ${T_TIMEOUT} LABELS "${T_LABELS}")
+  kiosk_sanitizer_env(${T_NAME})
 endfunction()
 
 # kiosk_add_fuzzer(NAME name SOURCES fuzz.c ... LIBS lib ... CORPUS dir [SECONDS n])
@@ -34,10 +56,12 @@ function(kiosk_add_fuzzer)
         sh -c "rm -rf '${work}' && mkdir -p '${work}' && cp -r '${F_CORPUS}'/. '${work}'/ && '$<TARGET_FILE:${F_NAME}>' -max_total_time=${F_SECONDS} -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 '${work}' '${F_CORPUS}'")
     math(EXPR to "${F_SECONDS} + 120")
     set_tests_properties(${F_NAME} PROPERTIES TIMEOUT ${to} LABELS fuzz)
+    kiosk_sanitizer_env(${F_NAME})
   else()
     add_executable(${F_NAME} ${F_SOURCES} ${PROJECT_SOURCE_DIR}/tests/fuzz_replay.c)
     target_link_libraries(${F_NAME} PRIVATE ${F_LIBS})
     add_test(NAME ${F_NAME} COMMAND ${F_NAME} ${F_CORPUS})
     set_tests_properties(${F_NAME} PROPERTIES TIMEOUT 300 LABELS fuzz_replay)
+    kiosk_sanitizer_env(${F_NAME})
   endif()
 endfunction()

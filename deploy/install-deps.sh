@@ -5,18 +5,22 @@
 set -euo pipefail
 
 PKGS=(
-  # toolchain
-  build-essential cmake pkg-config clang libclang-rt-14-dev
+  # toolchain; llvm gives llvm-symbolizer, which clang's sanitizers (the
+  # libFuzzer build) need to name the frames of a report
+  build-essential cmake pkg-config clang libclang-rt-14-dev llvm
   # UI: window, text, images
-  libsdl2-dev libsdl2-ttf-dev libsdl2-image-dev libfontconfig-dev
+  libsdl2-dev libsdl2-ttf-dev libsdl2-image-dev libfontconfig-dev fontconfig
   fonts-noto-cjk fonts-material-design-icons-iconfont
   # data, network, service
   libcjson-dev libsqlite3-dev sqlite3 libcurl4-openssl-dev libmicrohttpd-dev libsystemd-dev libssl-dev
   ca-certificates openssl
   # input method and QR codes
   libpinyin15-dev libpinyin-data libqrencode-dev
-  # tests: a standard JSON Schema validator, a real X server for windowed runs
-  python3 python3-jsonschema python3-yaml xvfb xauth
+  # tests: a standard JSON Schema validator and YAML (tests/*/check_*.py), a
+  # real X server for windowed runs; the test scripts also use openssl (TLS
+  # certificates, test_tls.c) and cmp/od/mktemp/base64 (diffutils, coreutils:
+  # in every Debian root, listed so a minimal root gets them for sure)
+  python3 python3-jsonschema python3-yaml xvfb xauth coreutils diffutils findutils
   # tests: the reverse-proxy example (deploy/nginx-kiosk-hub.conf) run for real
   nginx
 )

@@ -22,7 +22,9 @@
 #define CONTENT_MAX_DEPTH 32                         /* JSON nesting */
 #define CONTENT_MAX_ITEMS 50000u                     /* any one array */
 #define CONTENT_MAX_IMAGE_BYTES (2u * 1024u * 1024u) /* one image file */
-#define CONTENT_MAX_IMAGE_SIDE 4096                  /* pixels (kcontentcheck) */
+#define CONTENT_MAX_IMAGE_SIDE 4096                  /* pixels, either side */
+#define CONTENT_MAX_IMAGE_PIXELS (8u * 1024u * 1024u) /* one image: 32 MB decoded */
+#define CONTENT_MAX_BUNDLE_PIXELS (64u * 1024u * 1024u) /* all image references */
 #define CONTENT_MAX_TAGS 16                          /* tags per service */
 #define CONTENT_SCHEMA_VERSION 1                     /* "schema": 1 */
 
@@ -144,6 +146,7 @@ struct content_notice {
     struct content_text title;
     struct content_text body;
     const char *image; /* absolute path of the image file, or NULL */
+    int image_w, image_h; /* its size in pixels, from its header; 0 without */
     int64_t start_s;   /* Unix seconds, inclusive */
     int64_t end_s;     /* Unix seconds, exclusive; > start_s */
     int priority;      /* higher first; 0..100 */
@@ -211,9 +214,14 @@ void content_report_print(const struct content_report *rep, FILE *out);
  * valid bundle (free with content_free). On failure *out is NULL and rep (if
  * not NULL) holds at least one line saying why: KERR_NOTFOUND (no folder or
  * no content.json), KERR_IO, KERR_TOOBIG (file, string, depth or array over
- * a limit), KERR_PARSE (not JSON), KERR_UTF8, KERR_INVALID (schema, ids,
- * references, dates, missing image), KERR_NOMEM. Images are checked for
- * presence, size and a known signature (PNG, JPEG, SVG); decoding them is
+ * a limit, an image over CONTENT_MAX_IMAGE_SIDE / _PIXELS, all images over
+ * CONTENT_MAX_BUNDLE_PIXELS), KERR_PARSE (not JSON), KERR_UTF8, KERR_INVALID
+ * (schema, ids, references, dates, missing image, content.json or an image
+ * not a regular file or a symlink), KERR_NOMEM. Files are opened with
+ * bundlefs (no symlink inside the bundle, no FIFO). Images are checked for
+ * presence, file size, format (PNG, JPEG, SVG) and pixel size read from
+ * their header (imghdr), so every image of a loaded bundle is known to
+ * decode to at most CONTENT_MAX_IMAGE_PIXELS; decoding them is
  * kcontentcheck's job. Never crashes on any input. */
 enum kerr content_load(const char *dir, struct content **out, struct content_report *rep);
 
@@ -231,9 +239,13 @@ void content_free(struct content *c);
 typedef enum kerr (*content_deep_check_fn)(const struct content *c, struct content_report *rep,
                                            void *ud);
 
-/* Loads dir; if it is valid (and deep_check, when not NULL, passes), copies
- * it atomically over last_good_dir (copy to a temp sibling, fsync, rename)
- * and returns it. If not, logs one klog line naming the first problems and
+/* Loads dir; if it is valid (and deep_check, when not NULL, passes), writes
+ * it atomically over last_good_dir (a temp sibling, fsync, rename) and
+ * returns it. The copy is content.json from the very bytes that were
+ * validated and each referenced image whose bytes still hash to what was
+ * checked (a file changed in between fails the copy); nothing else of the
+ * folder is copied, and nothing is written when last_good_dir already holds
+ * the same files. If not, logs one klog line naming the first problems and
  * loads last_good_dir instead (returns KERR_OK with that bundle; rep holds
  * the problems of dir). If neither is valid, *out is NULL and the error of
  * dir is returned. dir may equal last_good_dir; last_good_dir may be NULL
@@ -241,6 +253,29 @@ typedef enum kerr (*content_deep_check_fn)(const struct content *c, struct conte
 enum kerr content_load_safe(const char *dir, const char *last_good_dir,
                             content_deep_check_fn deep_check, void *deep_ud, struct content **out,
                             struct content_report *rep);
+
+/* Calls fn(text, ud) once for every user-visible string of the loaded
+ * bundle c, zh and en alike: the version, the sample notice, the district
+ * (name, short name, about, facts' values and labels), towers (name, short
+ * name), organisations (name, place note and room, hours, phone),
+ * categories, services (name, summary, details, provider, place, hours,
+ * phone), nursing rooms (name, place, amenities, hours), companies, request
+ * categories, quick phrases, notices (title, body). Not ids, icon names,
+ * dates, image paths or search tags, which are never drawn. A fallback that
+ * shares its strings (a short name that is the name) comes once; equal
+ * strings in different places come each time. text is owned by c and lives
+ * as long as c. No allocation, no I/O, O(number of strings): cheap enough
+ * for the UI thread (the idle warm-up) and for glyph checks. Nothing when c
+ * or fn is NULL. The one list of a bundle's strings: add a new text field
+ * here, and the glyph check and the warm-up see it. */
+void content_foreach_text(const struct content *c, void (*fn)(const char *text, void *ud),
+                          void *ud);
+
+/* The JSON path in content.json of a string content_foreach_text gave
+ * (the same pointer), e.g. "$.services[3].name.zh", written into buf;
+ * returns buf, or NULL when text is not one of c's strings. Walks the whole
+ * bundle: for report lines, not for every frame. */
+const char *content_text_path(const struct content *c, const char *text, char *buf, size_t bufsz);
 
 /* Lookups by id (binary search, O(log n)); NULL when id is NULL or unknown. */
 const struct content_tower *content_tower(const struct content *c, const char *id);

@@ -1,6 +1,7 @@
 /* contentcheck: content_load() plus what needs SDL: images decode within the
- * size limits, every string of content.json has glyphs in the UI font, and
- * every category icon is a ligature the Material Icons font knows. */
+ * size limits, every string of the loaded bundle (content_foreach_text) has
+ * glyphs in the UI font, and every category icon is a ligature the Material
+ * Icons font knows. */
 #include "contentcheck.h"
 
 #include <stdbool.h>
@@ -11,9 +12,13 @@
 #include <SDL.h>
 #include <SDL_image.h>
 #include <SDL_ttf.h>
-#include <cjson/cJSON.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "bundlefs.h"
 #include "fontfind.h"
+#include "imghdr.h"
 #include "utf8.h"
 
 #define FILE_NAME "content.json"
@@ -38,54 +43,40 @@ static bool has_glyph(struct glyphs *g, uint32_t cp)
     return (g->provided[byte] & bit) != 0;
 }
 
-static void check_string(struct glyphs *g, const char *s, const char *path,
-                         struct content_report *rep)
+struct glyph_walk {
+    struct glyphs *g;
+    const struct content *c;
+    struct content_report *rep;
+};
+
+/* One line per string with a missing glyph, at the string's JSON path. */
+static void check_string(const char *s, void *ud)
 {
+    struct glyph_walk *w = ud;
     const char *p = s;
     if (!utf8_valid(s, strlen(s))) return; /* content_load reported it */
     while (*p) {
         uint32_t cp = utf8_next(&p);
         if (cp < 0x20 || cp == 0x7F) continue; /* \n and \t are layout, not glyphs */
-        if (!has_glyph(g, cp)) {
-            char ch[5] = {0};
+        if (!has_glyph(w->g, cp)) {
+            char ch[5] = {0}, path[PATHLEN];
             utf8_encode(cp, ch);
-            content_report_add(rep, FILE_NAME, path,
+            content_report_add(w->rep, FILE_NAME, content_text_path(w->c, s, path, sizeof path),
                                "character U+%04X \"%s\" has no glyph in the UI font", (unsigned)cp, ch);
-            g->missing++;
-            return; /* one line per string is enough */
+            w->g->missing++;
+            return;
         }
     }
 }
 
-static void walk_json(struct glyphs *g, const cJSON *v, const char *path, int depth,
-                      struct content_report *rep)
-{
-    char p[PATHLEN];
-    size_t i = 0;
-    if (depth > CONTENT_MAX_DEPTH) return;
-    if (cJSON_IsString(v) && v->valuestring) {
-        check_string(g, v->valuestring, path, rep);
-        return;
-    }
-    for (const cJSON *c = v->child; c; c = c->next, i++) {
-        if (cJSON_IsObject(v) && c->string)
-            snprintf(p, sizeof p, "%.150s.%.40s", path, c->string);
-        else
-            snprintf(p, sizeof p, "%.180s[%zu]", path, i);
-        walk_json(g, c, p, depth + 1, rep);
-    }
-}
-
+/* Every string of the loaded bundle (content_foreach_text: the bundle in
+ * memory, not content.json read again) has its glyphs in the UI font. */
 static enum kerr check_glyphs(const struct content *c, const char *font_spec,
                               struct content_report *rep)
 {
     struct fontfind_result fr;
     struct glyphs g;
-    char path[4096];
-    FILE *f = NULL;
-    char *buf = NULL;
-    long n;
-    cJSON *root = NULL;
+    struct glyph_walk w = {&g, c, rep};
     enum kerr res = KERR_OK;
     memset(&g, 0, sizeof g);
     if (fontfind_text(font_spec, &fr) != KERR_OK) {
@@ -102,32 +93,10 @@ static enum kerr check_glyphs(const struct content *c, const char *font_spec,
     g.provided = calloc(0x110000 / 8, 1);
     if (!g.known || !g.provided) {
         res = KERR_NOMEM;
-        goto done;
+    } else {
+        content_foreach_text(c, check_string, &w);
+        if (g.missing) res = KERR_INVALID;
     }
-    snprintf(path, sizeof path, "%s/" FILE_NAME, c->dir);
-    f = fopen(path, "rb");
-    if (!f || fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
-        res = KERR_IO;
-        goto done;
-    }
-    buf = malloc((size_t)n + 1);
-    if (!buf || fread(buf, 1, (size_t)n, f) != (size_t)n) {
-        res = buf ? KERR_IO : KERR_NOMEM;
-        goto done;
-    }
-    root = cJSON_ParseWithLength(buf, (size_t)n);
-    if (!root) {
-        res = KERR_PARSE;
-        goto done;
-    }
-    walk_json(&g, root, "$", 0, rep);
-    if (g.missing) res = KERR_INVALID;
-done:
-    if (res == KERR_IO || res == KERR_PARSE)
-        content_report_add(rep, FILE_NAME, "$", "cannot re-read the file for the glyph check");
-    cJSON_Delete(root);
-    free(buf);
-    if (f) fclose(f);
     free(g.known);
     free(g.provided);
     TTF_CloseFont(g.font);
@@ -160,26 +129,66 @@ static enum kerr check_icons(const struct content *c, struct content_report *rep
     return res;
 }
 
+/* Each image is read once (bundlefs: no symlink, regular file), its header
+ * checked again (imghdr: the file may have changed since content_load), and
+ * only then decoded, from the same bytes. */
 static enum kerr check_images(const struct content *c, struct content_report *rep)
 {
     enum kerr res = KERR_OK;
+    size_t dl = c->dir ? strlen(c->dir) : 0;
     for (size_t i = 0; i < c->n_notices; i++) {
-        const char *img = c->notices[i].image;
+        const char *img = c->notices[i].image, *rel, *why = NULL;
+        const char *base = img && strrchr(img, '/') ? strrchr(img, '/') + 1 : img;
         SDL_Surface *s;
+        struct stat st;
+        struct imghdr ih;
         char p[PATHLEN];
+        char *buf = NULL;
+        enum kerr e = KERR_OK;
+        int fd;
         if (!img) continue;
         snprintf(p, sizeof p, "$.notices[%zu].image", i);
-        s = IMG_Load(img);
-        if (!s) {
-            content_report_add(rep, FILE_NAME, p, "image \"%s\" does not decode: %s",
-                               strrchr(img, '/') ? strrchr(img, '/') + 1 : img, IMG_GetError());
+        rel = c->dir && strncmp(img, c->dir, dl) == 0 && img[dl] == '/' ? img + dl + 1 : img;
+        fd = bundlefs_open(c->dir, rel, &st, &why, &e);
+        if (fd >= 0 && st.st_size > (off_t)CONTENT_MAX_IMAGE_BYTES) {
+            why = "file over the size limit";
+            e = KERR_TOOBIG;
+        } else if (fd >= 0) {
+            e = bundlefs_read_all(fd, (size_t)st.st_size, &buf);
+            why = "cannot be read";
+        }
+        if (fd >= 0) close(fd);
+        if (e == KERR_OK) e = imghdr_probe((const unsigned char *)buf, (size_t)st.st_size, &ih, &why);
+        if (e == KERR_OK && (ih.w > CONTENT_MAX_IMAGE_SIDE || ih.h > CONTENT_MAX_IMAGE_SIDE ||
+                             (uint64_t)ih.w * ih.h > CONTENT_MAX_IMAGE_PIXELS)) {
+            content_report_add(rep, FILE_NAME, p,
+                               "%s: %s of %ux%u pixels is over the limit (each side %d, %u pixels); not decoded",
+                               rel, imghdr_format_name(ih.format), (unsigned)ih.w, (unsigned)ih.h,
+                               CONTENT_MAX_IMAGE_SIDE, CONTENT_MAX_IMAGE_PIXELS);
+            free(buf);
+            res = KERR_TOOBIG;
+            continue;
+        }
+        if (e != KERR_OK) {
+            content_report_add(rep, FILE_NAME, p, "%s: %s", rel, why ? why : kerr_str(e));
+            free(buf);
             res = KERR_INVALID;
             continue;
         }
-        if (s->w < 1 || s->h < 1 || s->w > CONTENT_MAX_IMAGE_SIDE || s->h > CONTENT_MAX_IMAGE_SIDE) {
-            content_report_add(rep, FILE_NAME, p, "image is %dx%d pixels; each side must be 1..%d",
-                               s->w, s->h, CONTENT_MAX_IMAGE_SIDE);
-            res = KERR_TOOBIG;
+        s = IMG_Load_RW(SDL_RWFromConstMem(buf, (int)st.st_size), 1);
+        free(buf);
+        if (!s) {
+            content_report_add(rep, FILE_NAME, p, "image \"%s\" does not decode: %s", base,
+                               IMG_GetError());
+            res = KERR_INVALID;
+            continue;
+        }
+        if (s->w < 1 || s->h < 1 || (uint32_t)s->w > ih.w || (uint32_t)s->h > ih.h) {
+            /* the decoder disagrees with the header: never trust such a file */
+            content_report_add(rep, FILE_NAME, p,
+                               "image \"%s\" decodes to %dx%d pixels but its header says %ux%u",
+                               base, s->w, s->h, (unsigned)ih.w, (unsigned)ih.h);
+            res = KERR_INVALID;
         }
         SDL_FreeSurface(s);
     }

@@ -199,9 +199,10 @@ int main(int argc, char **argv)
         CHECK(report_has(&rep, "$.notices[0].image: image \"images/a.png\" is not PNG, JPEG or SVG"));
         if (dir) bundle_remove(dir);
     }
-    /* A PNG signature with garbage after it: only decoding finds out. */
+    /* A PNG header (10x10) with garbage after it: only decoding finds out. */
     {
-        static const char fake[] = "\x89PNG\r\n\x1a\n garbage that is not a PNG stream";
+        static const char fake[] = "\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR\0\0\0\x0a\0\0\0\x0a"
+                                   "\x08\x02\0\0\0 garbage that is not a PNG stream";
         expect_deep_reject("image_no_decode", m, "$.notices[0].image: image \"a.png\" does not decode",
                            fake, sizeof fake - 1);
     }

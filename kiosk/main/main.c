@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "api.h"
 #include "app.h"
 #include "bench.h"
 #include "config.h"
@@ -102,6 +103,7 @@ int main(int argc, char **argv)
     int idle_s = 10, rc;
     struct app *a = NULL;
     enum kerr err;
+    api_json_wipe_on_free(); /* cJSON copies of personal text are wiped when freed */
 
     memset(&opt, 0, sizeof opt);
     opt.t_process_start_us = process_start_us();

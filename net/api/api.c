@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <cJSON.h>
+#include <malloc.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <stddef.h>
@@ -447,58 +448,123 @@ static enum kerr msg_check(const struct msg *m, const void *v, const char **why)
     return m->extra ? m->extra(v, why) : KERR_OK;
 }
 
-/* Adds v's fields to o; false on an allocation failure. */
-static bool add_fields(cJSON *o, const struct msg *m, const void *v)
+/* Canonical JSON is written straight into a buffer, never through a cJSON
+ * tree, so a request's personal text exists once (in the caller's buffer)
+ * and not in heap copies freed unwiped. The bytes are the ones
+ * cJSON_PrintUnformatted would print for the same members in table order
+ * (the hub compares canonical encodings; tests pin them). */
+struct jout {
+    char *p;    /* NULL while only counting */
+    size_t len; /* bytes the text needs so far (also past cap) */
+    size_t cap; /* usable bytes of p, the NUL included */
+};
+
+static void jput(struct jout *b, const char *s, size_t n)
 {
-    bool ok = true;
+    if (b->p && b->len + n < b->cap) memcpy(b->p + b->len, s, n);
+    b->len += n;
+}
+
+static void jlit(struct jout *b, const char *s) { jput(b, s, strlen(s)); }
+
+/* A JSON string, escaped as cJSON escapes it: '"', '\\' and bytes below 32. */
+static void jstr(struct jout *b, const char *s)
+{
+    jput(b, "\"", 1);
+    for (const unsigned char *p = (const unsigned char *)s; *p;) {
+        const unsigned char *q = p;
+        char esc[8];
+        while (*q >= 32 && *q != '"' && *q != '\\') q++;
+        jput(b, (const char *)p, (size_t)(q - p));
+        if (!*q) break;
+        switch (*q) {
+        case '"': jlit(b, "\\\""); break;
+        case '\\': jlit(b, "\\\\"); break;
+        case '\b': jlit(b, "\\b"); break;
+        case '\f': jlit(b, "\\f"); break;
+        case '\n': jlit(b, "\\n"); break;
+        case '\r': jlit(b, "\\r"); break;
+        case '\t': jlit(b, "\\t"); break;
+        default:
+            snprintf(esc, sizeof esc, "\\u%04x", *q);
+            jlit(b, esc);
+            break;
+        }
+        p = q + 1;
+    }
+    jput(b, "\"", 1);
+}
+
+/* {"name":value,...} of v's fields in table order. */
+static void jobject(struct jout *b, const struct msg *m, const void *v)
+{
+    bool first = true;
+    jput(b, "{", 1);
     for (size_t i = 0; i < m->n; i++) {
         const struct field *f = &m->f[i];
         const char *s = CAT(v, f);
-        cJSON *it = NULL;
+        char num[24];
+        if ((f->kind == F_OPTSTR || f->kind == F_OPTTRUNC) && !s[0]) continue;
+        if (!first) jput(b, ",", 1);
+        first = false;
+        jstr(b, f->name);
+        jput(b, ":", 1);
         switch (f->kind) {
-        case F_OBJ:
-            it = cJSON_CreateObject();
-            if (it && !add_fields(it, f->sub, v)) ok = false;
-            break;
-        case F_INT: {
-            /* raw digits: cJSON prints doubles over 10^15 inexactly */
-            char num[24];
+        case F_OBJ: jobject(b, f->sub, v); break;
+        case F_INT: /* exact digits: cJSON prints doubles over 10^15 inexactly */
             snprintf(num, sizeof num, "%lld", (long long)get_int(v, f));
-            it = cJSON_CreateRaw(num);
+            jlit(b, num);
             break;
-        }
-        case F_BOOL: it = cJSON_CreateBool(*(const bool *)(const void *)s); break;
+        case F_BOOL: jlit(b, *(const bool *)(const void *)s ? "true" : "false"); break;
         case F_STATE:
-            it = cJSON_CreateString(api_ticket_state_str(*(const enum api_ticket_state *)(const void *)s));
+            jstr(b, api_ticket_state_str(*(const enum api_ticket_state *)(const void *)s));
             break;
-        case F_OPTSTR:
-        case F_OPTTRUNC:
-            if (!s[0]) continue;
-            it = cJSON_CreateString(s);
+        case F_TRUNC: jstr(b, s[0] || !f->dflt ? s : f->dflt); break;
+        default:
+            if (is_null(v, f)) jlit(b, "null");
+            else jstr(b, s);
             break;
-        case F_TRUNC: it = cJSON_CreateString(s[0] || !f->dflt ? s : f->dflt); break;
-        default: it = is_null(v, f) ? cJSON_CreateNull() : cJSON_CreateString(s); break;
         }
-        if (!it) return false;
-        cJSON_AddItemToObject(o, f->name, it);
     }
-    return ok;
+    jput(b, "}", 1);
+}
+
+/* Checks v, then writes its canonical text into buf[0..cap) (NUL-terminated)
+ * and its length into *len; KERR_TOOBIG (buf = "") when it does not fit. */
+static enum kerr msg_write(const struct msg *m, const void *v, char *buf, size_t cap,
+                           size_t *len)
+{
+    struct jout b = {buf, 0, cap};
+    enum kerr e = msg_check(m, v, NULL);
+    if (cap) buf[0] = '\0';
+    *len = 0;
+    if (e != KERR_OK) return e;
+    jobject(&b, m, v);
+    if (b.len >= cap) {
+        if (cap) explicit_bzero(buf, cap);
+        return KERR_TOOBIG;
+    }
+    buf[b.len] = '\0';
+    *len = b.len;
+    return KERR_OK;
 }
 
 static enum kerr msg_encode(const struct msg *m, const void *v, char **out)
 {
-    cJSON *o;
+    struct jout count = {NULL, 0, 0};
+    size_t len;
     enum kerr e = msg_check(m, v, NULL);
     *out = NULL;
     if (e != KERR_OK) return e;
-    o = cJSON_CreateObject();
-    if (!o || !add_fields(o, m, v)) {
-        cJSON_Delete(o);
-        return KERR_NOMEM;
+    jobject(&count, m, v);
+    *out = malloc(count.len + 1);
+    if (!*out) return KERR_NOMEM;
+    e = msg_write(m, v, *out, count.len + 1, &len);
+    if (e != KERR_OK) {
+        free(*out);
+        *out = NULL;
     }
-    *out = cJSON_PrintUnformatted(o);
-    cJSON_Delete(o);
-    return *out ? KERR_OK : KERR_NOMEM;
+    return e;
 }
 
 /* Reads the member of o that f describes into v. */
@@ -656,6 +722,12 @@ static const struct field help_fields[] = {
 
 CODEC(api_help_request, struct api_help_request, help_fields, API_BODY_MAX, help_extra)
 
+enum kerr api_help_request_write(const struct api_help_request *r, char *buf, size_t cap,
+                                 size_t *len)
+{
+    return msg_write(&api_help_request_msg, r, buf, cap, len);
+}
+
 enum kerr api_help_request_check(const struct api_help_request *r, const char **why)
 {
     return msg_check(&api_help_request_msg, r, why);
@@ -752,4 +824,17 @@ bool api_problem_is_hubs_answer(const struct api_problem *p, int http_status,
     if (strncmp(p->type, API_PROBLEM_BASE, nb) != 0 || !p->type[nb]) return false;
     if (strncmp(p->instance, API_PROBLEM_INSTANCE_KEY, ni) != 0) return false;
     return strcasecmp(p->instance + ni, idem_key) == 0;
+}
+
+static void wipe_free(void *p)
+{
+    if (!p) return;
+    explicit_bzero(p, malloc_usable_size(p));
+    free(p);
+}
+
+void api_json_wipe_on_free(void)
+{
+    cJSON_Hooks h = {malloc, wipe_free};
+    cJSON_InitHooks(&h);
 }

@@ -131,6 +131,13 @@ enum kerr api_help_request_check(const struct api_help_request *r, const char **
  * Invalid r → the check's error, *out = NULL; KERR_NOMEM on allocation. */
 enum kerr api_help_request_encode(const struct api_help_request *r, char **out);
 
+/* The same canonical text written into the caller's buf[0..cap) (NUL-
+ * terminated), *len = its length, with no heap copy of any field: the outbox
+ * writes a person's name and phone into one buffer that it wipes. Invalid r →
+ * the check's error; KERR_TOOBIG when cap is too small (buf is then wiped). */
+enum kerr api_help_request_write(const struct api_help_request *r, char *buf, size_t cap,
+                                 size_t *len);
+
 /* Parses and checks json[0..len) into *out (zeroed first). Unknown members
  * are ignored. KERR_TOOBIG above API_BODY_MAX, KERR_PARSE for bad JSON or a
  * member of the wrong type, else as api_help_request_check. */
@@ -230,6 +237,12 @@ enum kerr api_problem_decode(const char *json, size_t len, struct api_problem *o
  * item. */
 bool api_problem_is_hubs_answer(const struct api_problem *p, int http_status,
                                 const char *idem_key);
+
+/* Makes cJSON wipe every block it frees (explicit_bzero over the block's
+ * usable size), so the copies a decode makes of a person's name, phone or
+ * description do not linger in freed heap. Process-wide (cJSON_InitHooks):
+ * call once at start, before any thread uses cJSON; the kiosk and the hub do. */
+void api_json_wipe_on_free(void);
 
 /* Problem slugs used by the hub (type = API_PROBLEM_BASE slug). */
 #define API_SLUG_BAD_REQUEST "bad-request"           /* 400 */

@@ -451,90 +451,13 @@ void outbox_close(struct outbox *ob)
 
 /* ---- the canonical body, written once into ob->body ---- */
 
-struct buf {
-    char *p;
-    size_t len, cap;
-    bool over;
-};
-
-static void put(struct buf *b, const char *s, size_t n)
-{
-    if (b->over || b->len + n + 1 > b->cap) {
-        b->over = true;
-        return;
-    }
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-}
-
-static void put_lit(struct buf *b, const char *s) { put(b, s, strlen(s)); }
-
-/* A JSON string escaped exactly as cJSON prints it (api_help_request_encode
- * is canonical, and the hub compares canonical encodings). */
-static void put_str(struct buf *b, const char *s)
-{
-    put(b, "\"", 1);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        char esc[8];
-        const unsigned char *q = p;
-        while (*q >= 32 && *q != '"' && *q != '\\') q++;
-        if (q > p) {
-            put(b, (const char *)p, (size_t)(q - p));
-            p = q;
-            if (!*p) break;
-        }
-        switch (*p) {
-        case '"': put(b, "\\\"", 2); break;
-        case '\\': put(b, "\\\\", 2); break;
-        case '\b': put(b, "\\b", 2); break;
-        case '\f': put(b, "\\f", 2); break;
-        case '\n': put(b, "\\n", 2); break;
-        case '\r': put(b, "\\r", 2); break;
-        case '\t': put(b, "\\t", 2); break;
-        default:
-            snprintf(esc, sizeof esc, "\\u%04x", *p);
-            put(b, esc, 6);
-            break;
-        }
-    }
-    put(b, "\"", 1);
-}
-
-static void put_member(struct buf *b, const char *name, const char *v, bool first)
-{
-    if (!first) put(b, ",", 1);
-    put(b, "\"", 1);
-    put_lit(b, name);
-    put(b, "\":", 2);
-    put_str(b, v);
-}
-
-/* Canonical compact JSON of a checked r into ob->body. */
+/* Canonical compact JSON of r into ob->body (api_help_request_write: no heap
+ * copy of any field). */
 static enum kerr encode_request(struct outbox *ob, const struct api_help_request *r, size_t *len)
 {
-    struct buf b = {ob->body, 0, sizeof ob->body, false};
-    ob->body[0] = '\0';
-    put(&b, "{", 1);
-    put_member(&b, "ticket", r->ticket, true);
-    put_member(&b, "kiosk_id", r->kiosk_id, false);
-    put_member(&b, "category", r->category, false);
-    put_lit(&b, ",\"company\":{\"id\":");
-    if (r->company_id_null) put_lit(&b, "null");
-    else put_str(&b, r->company_id);
-    put_member(&b, "name", r->company_name, false);
-    put(&b, "}", 1);
-    put_member(&b, "contact_name", r->contact_name, false);
-    put_member(&b, "phone", r->phone, false);
-    put_member(&b, "tower", r->tower, false);
-    put_member(&b, "description", r->description, false);
-    put_member(&b, "lang", r->lang, false);
-    put_member(&b, "created_at", r->created_at, false);
-    if (r->check[0]) put_member(&b, "check", r->check, false);
-    if (r->receipt_ticket[0]) put_member(&b, "receipt_ticket", r->receipt_ticket, false);
-    put(&b, "}", 1);
-    *len = b.len;
-    return b.over || b.len > API_BODY_MAX ? KERR_TOOBIG : KERR_OK;
+    enum kerr e = api_help_request_write(r, ob->body, sizeof ob->body, len);
+    if (e == KERR_OK && *len > API_BODY_MAX) e = KERR_TOOBIG;
+    return e;
 }
 
 /* ---- tickets ---- */
@@ -788,53 +711,31 @@ enum kerr outbox_mark_retry(struct outbox *ob, int64_t id, int http_status, cons
                 id, http_status, error, next_wall_ms);
 }
 
-/* The stored canonical body with a new ticket and (once) the receipt ticket,
- * into ob->body. No parse: the body is our own canonical encoding, which
- * starts with the ticket and ends with receipt_ticket when there is one
- * (strings inside are escaped, so these patterns cannot be forged by text a
- * person typed). */
-static enum kerr rewrite_ticket(struct outbox *ob, const char *body, const char *old_ticket,
-                                const char *receipt, const char *new_ticket, size_t *len)
+/* The stored body with a new ticket and (once: a second renumbering keeps
+ * the first) the receipt ticket, re-encoded into ob->body. The decoded copy
+ * is wiped here; cJSON's own copies are wiped on free (api_json_wipe_on_free,
+ * set by the programs at start). */
+static enum kerr rewrite_ticket(struct outbox *ob, const char *body, const char *receipt,
+                                const char *new_ticket, size_t *len)
 {
-    static const char tail[] = ",\"receipt_ticket\":\"";
-    struct buf b = {ob->body, 0, sizeof ob->body, false};
-    char head[API_TICKET_SIZE + 16];
-    size_t hl, bl = strlen(body);
-    const char *rest, *t = NULL;
-    snprintf(head, sizeof head, "{\"ticket\":\"%s\"", old_ticket);
-    hl = strlen(head);
-    if (strncmp(body, head, hl) != 0 || bl < hl + 2 || body[bl - 1] != '}') return KERR_CORRUPT;
-    rest = body + hl;
-    /* an existing receipt_ticket member, last */
-    for (const char *p = strstr(rest, tail); p; p = strstr(p + 1, tail)) t = p;
-    if (t) {
-        const char *v = t + strlen(tail), *q = strchr(v, '"');
-        char rt[API_TICKET_SIZE];
-        if (!q || strcmp(q, "\"}") != 0 || (size_t)(q - v) >= sizeof rt) t = NULL;
-        else {
-            memcpy(rt, v, (size_t)(q - v));
-            rt[q - v] = '\0';
-            if (!api_ticket_valid(rt)) t = NULL;
-        }
-    }
-    put_lit(&b, "{\"ticket\":");
-    put_str(&b, new_ticket);
-    if (t) {
-        put(&b, rest, (size_t)(bl - (size_t)(rest - body))); /* keeps the first receipt ticket */
+    struct api_help_request r;
+    enum kerr e = api_help_request_decode(body, strlen(body), &r, NULL);
+    if (e == KERR_OK) {
+        if (!r.receipt_ticket[0]) snprintf(r.receipt_ticket, sizeof r.receipt_ticket, "%s", receipt);
+        snprintf(r.ticket, sizeof r.ticket, "%s", new_ticket);
+        e = encode_request(ob, &r, len);
     } else {
-        put(&b, rest, (size_t)(bl - 1 - (size_t)(rest - body)));
-        put_member(&b, "receipt_ticket", receipt, false);
-        put(&b, "}", 1);
+        e = KERR_CORRUPT;
     }
-    *len = b.len;
-    return b.over || b.len > API_BODY_MAX ? KERR_TOOBIG : KERR_OK;
+    explicit_bzero(&r, sizeof r);
+    return e;
 }
 
 enum kerr outbox_renumber(struct outbox *ob, int64_t id, const char *kiosk_id,
                           char new_ticket[API_TICKET_SIZE])
 {
     sqlite3_stmt *st = NULL, *up = NULL;
-    char old[API_TICKET_SIZE], receipt[API_TICKET_SIZE];
+    char receipt[API_TICKET_SIZE];
     size_t len = 0;
     enum kerr e;
     int rc;
@@ -851,12 +752,10 @@ enum kerr outbox_renumber(struct outbox *ob, int64_t id, const char *kiosk_id,
         goto out;
     }
     if (rc != SQLITE_ROW) goto fail;
-    snprintf(old, sizeof old, "%s", (const char *)sqlite3_column_text(st, 0));
     snprintf(receipt, sizeof receipt, "%s", (const char *)sqlite3_column_text(st, 1));
     e = next_ticket(ob, kiosk_id, true, new_ticket);
     if (e == KERR_OK)
-        e = rewrite_ticket(ob, (const char *)sqlite3_column_text(st, 2), old, receipt, new_ticket,
-                           &len);
+        e = rewrite_ticket(ob, (const char *)sqlite3_column_text(st, 2), receipt, new_ticket, &len);
     if (e != KERR_OK) goto out;
     rc = sqlite3_prepare_v2(ob->db,
                             "UPDATE items SET ticket = ?2, receipt_ticket = ?3, body = ?4"

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "api.h"
 #include "hubauth.h"
 #include "hubconn.h"
 #include "hubsrv.h"
@@ -63,6 +64,7 @@ int main(int argc, char **argv)
     int sig = 0;
     enum kerr e;
     double v;
+    api_json_wipe_on_free(); /* cJSON copies of personal text are wiped when freed */
 
     memset(&cfg, 0, sizeof cfg);
     cfg.listen = "127.0.0.1:8080";

@@ -753,7 +753,17 @@ enum kerr outbox_renumber(struct outbox *ob, int64_t id, const char *kiosk_id,
     }
     if (rc != SQLITE_ROW) goto fail;
     snprintf(receipt, sizeof receipt, "%s", (const char *)sqlite3_column_text(st, 1));
-    e = next_ticket(ob, kiosk_id, true, new_ticket);
+    {
+        /* A new epoch only when the taken ticket is of the current one: after
+         * the first 409 of a collision the rest of its epoch's items simply
+         * take the next tickets of the new epoch. */
+        int64_t cur = 0;
+        const char *old = (const char *)sqlite3_column_text(st, 0), *dash = strrchr(old, '-');
+        long long old_epoch = dash ? strtoll(dash + 1, NULL, 10) / 1000000 : -1;
+        rc = query_int(ob->db, "SELECT v FROM meta WHERE k = 'epoch'", &cur);
+        if (rc != SQLITE_OK) goto fail;
+        e = next_ticket(ob, kiosk_id, old_epoch == cur, new_ticket);
+    }
     if (e == KERR_OK)
         e = rewrite_ticket(ob, (const char *)sqlite3_column_text(st, 2), receipt, new_ticket, &len);
     if (e != KERR_OK) goto out;

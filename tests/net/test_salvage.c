@@ -118,7 +118,8 @@ int main(void)
         bool drained;
         memset(rows, 0, sizeof rows);
         nt_env_init(&e, tsrv_port(srv));
-        snprintf(e.kiosk, sizeof e.kiosk, "HL-S01");
+        /* one kiosk id per seed: tickets of two seeds never meet at the shared hub */
+        snprintf(e.kiosk, sizeof e.kiosk, "HL-S%02u", seed);
         e.cfg.kiosk_id = e.kiosk;
         fill(e.db, rows);
         damage(e.db, seed, k, seed == SEEDS); /* the last seed may hit the header */

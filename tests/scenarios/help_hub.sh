@@ -77,9 +77,15 @@ else bad "ticket_online.kiosk"; cat "$tmp/ticket_online.kiosk.log"; fi
 
 # 4. hub down: saved, then delivered once when it is back
 stop_hub
+rm -f "$tmp/shots/saved.png"
 run_kiosk help_later.kiosk &
 kpid=$!
-sleep 4
+# the hub comes back only once the kiosk has shown 已保存 (a slow sanitizer
+# build may take longer than any fixed pause), at most 120 s
+i=0
+while [ ! -s "$tmp/shots/saved.png" ] && kill -0 "$kpid" 2>/dev/null && [ $i -lt 1200 ]; do
+  sleep 0.1; i=$((i+1))
+done
 start_hub "127.0.0.1:$port" && ok "hub restarted on port $port" || bad "hub restart"
 if wait "$kpid"; then ok "queued request delivered after the hub came back (已提交)";
 else bad "help_later.kiosk"; cat "$tmp/help_later.kiosk.log"; fi

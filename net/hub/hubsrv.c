@@ -463,6 +463,15 @@ static void auth_failed(const struct hreq *r)
         (void)hubrate_take(r->srv->auth_fails, r->client.key, kclock_mono_ms(), &retry);
 }
 
+/* A login failed (wrong name or password, locked or disabled account): it
+ * counts against the client address like a wrong token. */
+static void login_failed(const struct hreq *r)
+{
+    int retry;
+    if (r->srv->auth_fails)
+        (void)hubrate_take(r->srv->auth_fails, r->client.key, kclock_mono_ms(), &retry);
+}
+
 /* ---- writes: submit, suspend, resume -------------------------------------- */
 
 static void job_done(struct hubstore_job *job, void *arg)
@@ -959,7 +968,7 @@ static enum MHD_Result h_login(struct hreq *r)
     cJSON_Delete(o);
     if (known && (u.disabled || u.locked)) {
         /* refused whatever the password; a locked account's count does not grow */
-        auth_failed(r);
+        login_failed(r);
         snprintf(r->job.action, sizeof r->job.action, "session.login_failed");
         snprintf(r->job.target, sizeof r->job.target, "%s", u.name);
         snprintf(r->job.detail, sizeof r->job.detail, "%s", u.disabled ? "disabled" : "locked");
@@ -970,7 +979,7 @@ static enum MHD_Result h_login(struct hreq *r)
     r->job.login_ok = ok;
     r->job.lock_after = (int)r->srv->lock_after;
     r->job.lock_s = r->srv->lock_s;
-    if (!ok) auth_failed(r);
+    if (!ok) login_failed(r);
     return submit(r);
 }
 

@@ -213,7 +213,8 @@ async function viewInbox() {
           h('td', null, label(f.towers, r.tower)),
           h('td', null, r.company && r.company.name != null ? r.company.name : t('none')),
           h('td', null, r.contact_name != null ? r.contact_name : t('erased')),
-          h('td', { class: 'desc' }, r.description != null ? r.description : t('erased')),
+          h('td', { class: 'desc' }, h('div', { class: 'clamp' },
+            r.description != null ? r.description : t('erased'))),
           h('td', { class: 'nowrap' }, when(r.received_at)),
           h('td', null, r.assignee || t('none')))))));
   }

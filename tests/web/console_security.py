@@ -39,7 +39,11 @@ def login(d, name, pw=None, expect_ok=True):
     n = hw.wait_for(d, "#login-name")
     n.clear()
     n.send_keys(name)
-    d.find_element(By.ID, "login-password").send_keys(pw or PW[name])
+    p = d.find_element(By.ID, "login-password")
+    p.clear()
+    p.send_keys(pw or PW[name])
+    # the answer to this attempt, not a message left from the one before
+    d.execute_script("const m = document.getElementById('login-msg'); if (m) m.replaceChildren();")
     d.find_element(By.ID, "login-submit").click()
     if expect_ok:
         hw.wait_for(d, "#me", text=name)
@@ -164,7 +168,7 @@ try:
         login(desk, "sec.handler", f"wrong-password-{i}", expect_ok=False)
         hw.wait_for(desk, "#login-msg .error")
     login(desk, "sec.handler", expect_ok=False)
-    time.sleep(1.0)
+    hw.wait_for(desk, "#login-msg .error")
     c.ok(not desk.find_elements(By.ID, "me") and "错误" in desk.find_element(By.ID, "login-msg").text,
          "after 5 wrong passwords the right one is refused too (locked)")
     shot(desk, "console-locked.png")

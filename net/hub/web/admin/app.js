@@ -389,7 +389,7 @@ async function viewUsers() {
   });
   shell('users', h('div', { class: 'title-row' }, h('h1', null, t('users'))), out,
     h('table', { class: 'grid', id: 'user-table' },
-      h('thead', null, h('tr', null, [t('name'), t('role'), t('state'), t('last_login'), t('created'),
+      h('thead', null, h('tr', null, [t('name'), t('role'), t('state'), t('last_login'), t('account_created'),
         t('actions')].map((c) => h('th', null, c)))),
       h('tbody', null, data.users.map((u) => {
         const rs = select(`role-${u.name}`, u.role, roles.map((r) => [r, t('role_' + r)]));

@@ -23,6 +23,8 @@ PKGS=(
   python3 python3-jsonschema python3-yaml xvfb xauth coreutils diffutils findutils
   # tests: the reverse-proxy example (deploy/nginx-kiosk-hub.conf) run for real
   nginx
+  # tests: the hub's web console and phone pages in a real browser (tests/web)
+  chromium chromium-driver python3-selenium
 )
 
 missing=()

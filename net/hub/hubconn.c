@@ -283,6 +283,7 @@ void hubconn_client_addr(const struct hubconn *hc, struct MHD_Connection *c,
     h = client_of(hc, c, &peer);
     haddr_str(&h, out->addr);
     haddr_key_str(&h, out->key);
+    out->via_proxy = is_trusted(hc, &peer);
 }
 
 /* ---- per-address counters (lock held) ---------------------------------------- */
@@ -429,6 +430,7 @@ bool hubconn_request_begin(struct hubconn *hc, struct MHD_Connection *c,
     h = client_of(hc, c, &peer);
     haddr_str(&h, out->addr);
     haddr_key_str(&h, out->key);
+    out->via_proxy = is_trusted(hc, &peer);
     if (!cc) return true;
     key = haddr_key(&h);
     pthread_mutex_lock(&hc->lock);

@@ -43,6 +43,7 @@ struct hubconn_config {
 struct hubconn_client {
     char addr[HUBCONN_ADDR_SIZE];
     char key[HUBCONN_ADDR_SIZE];
+    bool via_proxy; /* the TCP peer is a trusted proxy (its X-Forwarded-* headers count) */
 };
 
 /* True when s is an IPv4 or IPv6 literal, optionally with "/prefix" (0..32,

@@ -6,7 +6,10 @@
  *   3. heartbeats: --beat-kiosks kiosks, each once per --beat-interval
  *      seconds at evenly spread times (open loop: latency is measured from the
  *      scheduled time, so a slow hub cannot hide its queueing),
- *   4. a replay check: a sample of POSTs sent again must answer 200.
+ *   4. a replay check: a sample of POSTs sent again must answer 200,
+ *   5. phone pages (--phone-rate N/s): GET /t/{ticket}?c=<check> of the posted
+ *      requests at a fixed rate (open loop, latency from the scheduled time);
+ *      every answer must be the 200 page.
  * Prints "hub_load posts_per_s=… p50_ms=… p99_ms=…" and "hub_heartbeat
  * kiosks=… p99_ms=…". Exit 0 when every answer was as expected, 1 otherwise,
  * 2 usage. With --spawn PATH it starts its own hub in a temp dir. */
@@ -292,21 +295,31 @@ struct post_ctx {
     long replay_every; /* replay phase: resend every k-th post */
 };
 
-static int post_build(struct post_ctx *p, long i, char *buf, size_t cap)
+/* The ticket and check code of post i. */
+static void post_ticket(const struct post_ctx *p, long i, char *ticket, size_t cap, char check[7])
 {
     const struct kiosk *k = &p->k[i % p->nk];
     long seq = p->run_id * 10000000L + i / p->nk + 1;
+    snprintf(ticket, cap, "%.20s-%09ld", k->id, seq % 1000000000L);
+    snprintf(check, 7, "%06ld", ((i * 7919 + 123457) % 1000000 + 1000000) % 1000000);
+}
+
+static int post_build(struct post_ctx *p, long i, char *buf, size_t cap)
+{
+    const struct kiosk *k = &p->k[i % p->nk];
+    char ticket[64], check[7];
     char body[1024];
     int bl;
     /* the key is derived from (run, i) so a replay sends the same key and body */
     unsigned long long a = (unsigned long long)p->run_id * 1000003ull + (unsigned long long)i;
+    post_ticket(p, i, ticket, sizeof ticket, check);
     bl = snprintf(body, sizeof body,
-                  "{\"ticket\":\"%s-%09ld\",\"kiosk_id\":\"%s\",\"category\":\"legal\","
+                  "{\"ticket\":\"%s\",\"check\":\"%s\",\"kiosk_id\":\"%s\",\"category\":\"legal\","
                   "\"company\":{\"id\":null,\"name\":\"示例公司（压测样例数据）\"},"
                   "\"contact_name\":\"样例\",\"phone\":\"13800000000\",\"tower\":\"t03\","
                   "\"description\":\"压测样例数据，不是真实求助。Load-test sample, not a real request.\","
                   "\"lang\":\"zh\",\"created_at\":\"2026-11-25T14:00:00Z\"}",
-                  k->id, seq, k->id);
+                  ticket, check, k->id);
     return snprintf(buf, cap,
                     "POST /api/v1/requests HTTP/1.1\r\nHost: hub\r\n"
                     "Authorization: Bearer %s\r\nContent-Type: application/json\r\n"
@@ -390,6 +403,48 @@ static void beat_done(struct phase *ph, long tag, int status, const char *body, 
     }
 }
 
+/* ---- phone pages --------------------------------------------------------- */
+
+struct phone_ctx {
+    const struct post_ctx *posts; /* whose tickets are looked up */
+    long nposts;
+    uint64_t t0, period_us; /* request m at t0 + m * period */
+    long total, next, ok, bad;
+    uint64_t *lat;
+    long nlat;
+};
+
+static int phone_next(struct phase *ph, char *buf, size_t cap, uint64_t *t, long *tag)
+{
+    struct phone_ctx *c = ph->ctx;
+    char ticket[64], check[7];
+    uint64_t due;
+    if (c->next >= c->total) return -1;
+    due = c->t0 + (uint64_t)c->next * c->period_us;
+    if (now_us() < due) return 0;
+    post_ticket(c->posts, (c->next * 7) % c->nposts, ticket, sizeof ticket, check);
+    *tag = c->next++;
+    *t = due;
+    return snprintf(buf, cap,
+                    "GET /t/%s?c=%s HTTP/1.1\r\nHost: hub\r\nAccept-Language: zh-CN,zh;q=0.9\r\n"
+                    "\r\n",
+                    ticket, check);
+}
+
+static void phone_done(struct phase *ph, long tag, int status, const char *body, size_t blen,
+                       uint64_t lat)
+{
+    struct phone_ctx *c = ph->ctx;
+    (void)tag;
+    if (status == 200 && blen > 0 && strstr(body, "id=\"status\"")) {
+        c->ok++;
+        c->lat[c->nlat++] = lat;
+    } else {
+        if (c->bad < 5) fprintf(stderr, "hub_load: phone page answered %d: %.200s\n", status, body);
+        c->bad++;
+    }
+}
+
 /* ---- main ---------------------------------------------------------------- */
 
 static double pct(uint64_t *v, long n, double p)
@@ -464,6 +519,9 @@ static void usage(FILE *f)
           "  --beat-interval S  seconds between one kiosk's heartbeats (default 30)\n"
           "  --beat-seconds S   length of the heartbeat phase (default 30)\n"
           "  --run-id N         distinguishes runs against one database (default: pid)\n"
+          "  --phone-rate N     phone pages (/t/{ticket}) per second after the POSTs\n"
+          "                     (default 0: skipped; needs --posts)\n"
+          "  --phone-seconds S  length of the phone-page phase (default 5)\n"
           "The hub must allow the rate and the connections from one address\n"
           "(kiosk-hub --rate 1000000/s --max-conns-per-ip 4096); --spawn does that.\n",
           f);
@@ -473,7 +531,7 @@ int main(int argc, char **argv)
 {
     long posts = 20000, nk = 100, beat_kiosks = 10000, run_id = getpid();
     int conns = 16, port = 0, rc = 1;
-    double beat_interval = 30, beat_seconds = 30;
+    double beat_interval = 30, beat_seconds = 30, phone_rate = 0, phone_seconds = 5;
     const char *spawn = NULL, *hub = NULL, *token_file = NULL;
     char dir[] = "/tmp/hubloadXXXXXX";
     pid_t pid = -1;
@@ -496,13 +554,16 @@ int main(int argc, char **argv)
         else if (strcmp(a, "--beat-interval") == 0) beat_interval = atof(v);
         else if (strcmp(a, "--beat-seconds") == 0) beat_seconds = atof(v);
         else if (strcmp(a, "--run-id") == 0) run_id = atol(v);
+        else if (strcmp(a, "--phone-rate") == 0) phone_rate = atof(v);
+        else if (strcmp(a, "--phone-seconds") == 0) phone_seconds = atof(v);
         else {
             usage(stderr);
             return 2;
         }
     }
     if (posts < 0 || nk < 1 || conns < 1 || conns > MAX_CONNS || beat_kiosks < 0 ||
-        beat_interval <= 0 || beat_seconds <= 0 || (!spawn && (!hub || !token_file))) {
+        beat_interval <= 0 || beat_seconds <= 0 || (!spawn && (!hub || !token_file)) ||
+        phone_rate < 0 || phone_seconds <= 0 || (phone_rate > 0 && posts < 1)) {
         usage(stderr);
         return 2;
     }
@@ -576,6 +637,30 @@ int main(int argc, char **argv)
             if (run_phase(&rph, conns, 120) != 0) goto out;
             printf("hub_load replays=%ld ok=%ld bad=%ld\n", rp.n, rp.ok, rp.bad);
             if (rp.ok != rp.n) goto out;
+        }
+        if (phone_rate > 0) {
+            struct phone_ctx c;
+            struct phase pph = {phone_next, phone_done, 0, &c};
+            memset(&c, 0, sizeof c);
+            c.posts = &p;
+            c.nposts = posts < 1000 ? posts : 1000;
+            c.period_us = (uint64_t)(1e6 / phone_rate);
+            c.total = (long)(phone_rate * phone_seconds);
+            if (c.total < 1) c.total = 1;
+            c.lat = calloc((size_t)c.total, sizeof *c.lat);
+            if (!c.lat) goto out;
+            c.t0 = now_us();
+            if (run_phase(&pph, 32, phone_seconds + 60) != 0) {
+                free(c.lat);
+                goto out;
+            }
+            qsort(c.lat, (size_t)c.nlat, sizeof *c.lat, lat_cmp);
+            printf("hub_phone rate_per_s=%.0f seconds=%.1f pages=%ld ok=%ld bad=%ld p50_ms=%.2f "
+                   "p99_ms=%.2f max_ms=%.2f\n",
+                   phone_rate, phone_seconds, c.total, c.ok, c.bad, pct(c.lat, c.nlat, 0.50),
+                   pct(c.lat, c.nlat, 0.99), pct(c.lat, c.nlat, 1.0));
+            free(c.lat);
+            if (c.ok != c.total) goto out;
         }
     }
     if (beat_kiosks > 0) {

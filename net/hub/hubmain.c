@@ -37,6 +37,17 @@ static void usage(FILE *f)
           "  --quiet                no per-request log lines\n"
           "  --retention-days N     erase the personal fields of resolved and rejected\n"
           "                         requests N days after closing (default 30, 1..36500)\n"
+          "web console and phone pages:\n"
+          "  --session-idle S       a console session ends S seconds after its last use\n"
+          "                         (default 1800)\n"
+          "  --session-max S        and at the latest S seconds after login (default 43200)\n"
+          "  --login-lock-after N   failed logins in a row that lock an account (default 5)\n"
+          "  --login-lock S         for S seconds (default 900)\n"
+          "  --secure-cookies       always mark the session cookie Secure (without it: when a\n"
+          "                         trusted proxy sends X-Forwarded-Proto: https)\n"
+          "  --content FILE         a content.json whose category and tower names the pages show\n"
+          "  --phone-miss-limit N   phone-page look-ups that find nothing, per minute per\n"
+          "                         client address, then 429 (default 20)\n"
           "exit codes: 0 stopped by signal, 1 cannot start, 2 usage\n",
           f);
 }
@@ -80,6 +91,9 @@ int main(int argc, char **argv)
         } else if (strcmp(a, "--quiet") == 0) {
             cfg.log_requests = false;
             continue;
+        } else if (strcmp(a, "--secure-cookies") == 0) {
+            cfg.secure_cookies = true;
+            continue;
         }
         if (!val) goto bad;
         if (strcmp(a, "--listen") == 0) cfg.listen = val;
@@ -103,6 +117,17 @@ int main(int argc, char **argv)
         else if (strcmp(a, "--trusted-proxy") == 0 && hubconn_net_valid(val) &&
                  ntrusted < sizeof trusted / sizeof trusted[0])
             trusted[ntrusted++] = val;
+        else if (strcmp(a, "--session-idle") == 0 && parse_num(val, 10, 86400, &v) == 0)
+            cfg.session_idle_s = (unsigned)v;
+        else if (strcmp(a, "--session-max") == 0 && parse_num(val, 60, 604800, &v) == 0)
+            cfg.session_max_s = (unsigned)v;
+        else if (strcmp(a, "--login-lock-after") == 0 && parse_num(val, 1, 100, &v) == 0)
+            cfg.login_lock_after = (unsigned)v;
+        else if (strcmp(a, "--login-lock") == 0 && parse_num(val, 1, 86400, &v) == 0)
+            cfg.login_lock_s = (unsigned)v;
+        else if (strcmp(a, "--phone-miss-limit") == 0 && parse_num(val, 1, 1000000, &v) == 0)
+            cfg.phone_misses_per_min = (unsigned)v;
+        else if (strcmp(a, "--content") == 0) cfg.content_path = val;
         else if (strcmp(a, "--retention-days") == 0 && parse_num(val, 1, 36500, &v) == 0 &&
                  v == (int)v)
             cfg.retention_days = (int)v;

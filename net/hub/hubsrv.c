@@ -10,14 +10,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "api.h"
 #include "hubauth.h"
 #include "hubconn.h"
+#include "hubpw.h"
 #include "hubrate.h"
+#include "hubsess.h"
 #include "hubstore.h"
+#include "hubweb.h"
 #include "kclock.h"
 #include "klog.h"
 #include "utf8.h"
@@ -32,6 +36,12 @@
  * guessing at its full request rate. */
 #define LOOKUP_BURST 20.0
 #define LOOKUP_PER_S (20.0 / 60.0)
+#define AUDIT_DEFAULT 200
+/* Every answer: no sniffing, no framing, no referrer (a phone page's URL
+ * holds its check code), and a Content-Security-Policy that allows only the
+ * hub's own files: no inline script, no inline style, nothing from elsewhere. */
+#define CSP "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; " \
+            "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
 struct hubsrv {
     struct MHD_Daemon *mhd;
@@ -40,6 +50,12 @@ struct hubsrv {
     struct hubrate *auth_fails; /* failed authentications per client address key */
     struct hubconn *conn;       /* connection-level defences */
     struct hubrate *lookups; /* ticket lookups per kiosk (LOOKUP_*) */
+    struct hubrate *phone_misses; /* phone-page look-ups that found nothing, per address */
+    struct hubsess *sessions;     /* the web console's logins */
+    cJSON *labels;                /* category and tower names (hubweb_labels_load) or NULL */
+    char dummy_hash[HUBPW_HASH_SIZE]; /* verified for unknown names: same time as a real one */
+    bool secure_cookies;
+    unsigned lock_after, lock_s;
     uint8_t admin_hash[32];
     bool log_requests;
     uint16_t port;
@@ -58,6 +74,15 @@ enum route {
     R_ADMIN_REQUEST,   /* GET /api/v1/admin/requests/{ticket} */
     R_ADMIN_STATUS,    /* POST /api/v1/admin/requests/{ticket}/status */
     R_HEALTH,          /* GET /api/v1/health */
+    R_ADMIN_ASSIGN,    /* POST /api/v1/admin/requests/{ticket}/assign */
+    R_ADMIN_USERS,     /* GET, POST /api/v1/admin/users */
+    R_ADMIN_USER,      /* PATCH /api/v1/admin/users/{name} */
+    R_ADMIN_AUDIT,     /* GET /api/v1/admin/audit */
+    R_ADMIN_FACETS,    /* GET /api/v1/admin/facets */
+    R_SESSION,         /* GET, POST, DELETE /api/v1/admin/session */
+    R_PHONE,           /* GET /t/{ticket}?c=NNNNNN */
+    R_STATIC,          /* GET /admin/..., /s/... (built-in files) */
+    R_ROOT,            /* GET / and /admin: to /admin/ */
 };
 
 static const char *const route_path[] = {
@@ -71,9 +96,18 @@ static const char *const route_path[] = {
     "/api/v1/admin/requests/{ticket}",
     "/api/v1/admin/requests/{ticket}/status",
     "/api/v1/health",
+    "/api/v1/admin/requests/{ticket}/assign",
+    "/api/v1/admin/users",
+    "/api/v1/admin/users/{name}",
+    "/api/v1/admin/audit",
+    "/api/v1/admin/facets",
+    "/api/v1/admin/session",
+    "/t/{ticket}",
+    "/{static}",
+    "/",
 };
 
-enum who { WHO_NONE, WHO_KIOSK, WHO_ADMIN };
+enum who { WHO_NONE, WHO_KIOSK, WHO_ADMIN, WHO_STAFF };
 enum rstate { S_NEW, S_BODY, S_WAIT, S_READY, S_DONE };
 
 /* One HTTP request, from its headers to its completion (con_cls). */
@@ -95,6 +129,12 @@ struct hreq {
     char *canon; /* canonical help request, alive until the job is done */
     char token[HUBAUTH_TOKEN_LEN + 1]; /* a new kiosk's token, shown once */
     struct hubconn_client client;      /* who sent it (forwarded address behind a proxy) */
+    struct hubsess_info staff;         /* WHO_STAFF: the session's account */
+    char actor[HUBSTORE_USER_MAX + 1]; /* staff name or "admin" (the token) */
+    int rank;                          /* 0 none, 1 viewer, 2 handler, 3 admin */
+    char password[HUBPW_MAX + 1];      /* a generated password, shown once */
+    char set_cookie[256];              /* a Set-Cookie header to send, or "" */
+    char location[64];                 /* a Location header to send, or "" */
     struct hubstore_job job;
 };
 
@@ -190,6 +230,12 @@ static enum MHD_Result send_text(struct hreq *r, int status, const char *ctype, 
         MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, ra);
     }
     if (allow) MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+    MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+    MHD_add_response_header(resp, "Content-Security-Policy", CSP);
+    if (r->set_cookie[0]) MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE, r->set_cookie);
+    if (r->location[0]) MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, r->location);
     r->status = status;
     r->state = S_DONE;
     ret = MHD_queue_response(r->conn, (unsigned)status, resp);
@@ -254,7 +300,8 @@ static enum route route_match(const char *url, char *arg, bool *arg_long)
 {
     static const char tick[] = "/api/v1/tickets/", kio[] = "/api/v1/kiosks/",
                       akio[] = "/api/v1/admin/kiosks/", areq[] = "/api/v1/admin/requests/",
-                      beat[] = "/heartbeat", stat[] = "/status";
+                      beat[] = "/heartbeat", stat[] = "/status", asg[] = "/assign",
+                      ausr[] = "/api/v1/admin/users/", phone[] = "/t/";
     size_t n = strlen(url), m;
     const char *p;
     enum route rt = R_NONE;
@@ -264,7 +311,16 @@ static enum route route_match(const char *url, char *arg, bool *arg_long)
     if (strcmp(url, "/api/v1/admin/kiosks") == 0) return R_ADMIN_KIOSKS;
     if (strcmp(url, "/api/v1/admin/requests") == 0) return R_ADMIN_REQUESTS;
     if (strcmp(url, "/api/v1/health") == 0) return R_HEALTH;
-    if (strncmp(url, tick, sizeof tick - 1) == 0) {
+    if (strcmp(url, "/api/v1/admin/users") == 0) return R_ADMIN_USERS;
+    if (strcmp(url, "/api/v1/admin/audit") == 0) return R_ADMIN_AUDIT;
+    if (strcmp(url, "/api/v1/admin/facets") == 0) return R_ADMIN_FACETS;
+    if (strcmp(url, "/api/v1/admin/session") == 0) return R_SESSION;
+    if (strcmp(url, "/") == 0 || strcmp(url, "/admin") == 0) return R_ROOT;
+    if (strncmp(url, "/admin/", 7) == 0 || strncmp(url, "/s/", 3) == 0) {
+        p = url;
+        m = n;
+        rt = R_STATIC;
+    } else if (strncmp(url, tick, sizeof tick - 1) == 0) {
         p = url + sizeof tick - 1;
         m = strlen(p);
         rt = R_TICKET;
@@ -284,7 +340,18 @@ static enum route route_match(const char *url, char *arg, bool *arg_long)
         if (m > sizeof stat - 1 && strcmp(p + m - (sizeof stat - 1), stat) == 0) {
             m -= sizeof stat - 1;
             rt = R_ADMIN_STATUS;
+        } else if (m > sizeof asg - 1 && strcmp(p + m - (sizeof asg - 1), asg) == 0) {
+            m -= sizeof asg - 1;
+            rt = R_ADMIN_ASSIGN;
         }
+    } else if (strncmp(url, ausr, sizeof ausr - 1) == 0) {
+        p = url + sizeof ausr - 1;
+        m = strlen(p);
+        rt = R_ADMIN_USER;
+    } else if (strncmp(url, phone, sizeof phone - 1) == 0) {
+        p = url + sizeof phone - 1;
+        m = strlen(p);
+        rt = R_PHONE;
     } else {
         return R_NONE;
     }
@@ -302,22 +369,62 @@ static const char *route_methods(enum route rt)
     switch (rt) {
     case R_REQUESTS:
     case R_HEARTBEAT:
+    case R_ADMIN_ASSIGN:
     case R_ADMIN_STATUS: return "POST";
+    case R_ADMIN_USERS:
     case R_ADMIN_KIOSKS: return "GET, POST";
     case R_ADMIN_KIOSK: return "DELETE";
+    case R_ADMIN_USER: return "PATCH";
+    case R_SESSION: return "GET, POST, DELETE";
+    case R_PHONE:
+    case R_STATIC:
+    case R_ROOT: return "GET, HEAD";
     default: return "GET";
     }
 }
 
 static bool method_ok(enum route rt, const char *m)
 {
-    if (rt == R_ADMIN_KIOSKS) return strcmp(m, "GET") == 0 || strcmp(m, "POST") == 0;
-    return strcmp(route_methods(rt), m) == 0;
+    const char *list = route_methods(rt), *p = strstr(list, m);
+    size_t n = strlen(m);
+    /* m is a whole entry of the list */
+    return p && (p == list || p[-1] == ' ') && (p[n] == '\0' || p[n] == ',');
 }
 
 static bool route_has_body(const struct hreq *r)
 {
-    return strcmp(r->method, "POST") == 0;
+    return strcmp(r->method, "POST") == 0 || strcmp(r->method, "PATCH") == 0;
+}
+
+static bool is_admin_route(enum route rt)
+{
+    return (rt >= R_ADMIN_KIOSKS && rt <= R_ADMIN_STATUS) ||
+           (rt >= R_ADMIN_ASSIGN && rt <= R_ADMIN_FACETS);
+}
+
+static int role_rank(const char *role)
+{
+    if (strcmp(role, "admin") == 0) return 3;
+    if (strcmp(role, "handler") == 0) return 2;
+    if (strcmp(role, "viewer") == 0) return 1;
+    return 0;
+}
+
+/* The least role an admin route needs: reading is for every account,
+ * handling requests for handlers, kiosks, accounts and the audit log for
+ * admins (and the admin token). */
+static int route_rank(enum route rt, const char *method)
+{
+    switch (rt) {
+    case R_ADMIN_STATUS:
+    case R_ADMIN_ASSIGN: return 2;
+    case R_ADMIN_KIOSKS: return strcmp(method, "GET") == 0 ? 1 : 3;
+    case R_ADMIN_KIOSK:
+    case R_ADMIN_USERS:
+    case R_ADMIN_USER:
+    case R_ADMIN_AUDIT: return 3;
+    default: return 1;
+    }
 }
 
 /* Who sent this: the admin, a kiosk (its id in r->kiosk), or nobody. */
@@ -356,6 +463,15 @@ static void auth_failed(const struct hreq *r)
         (void)hubrate_take(r->srv->auth_fails, r->client.key, kclock_mono_ms(), &retry);
 }
 
+/* A login failed (wrong name or password, locked or disabled account): it
+ * counts against the client address like a wrong token. */
+static void login_failed(const struct hreq *r)
+{
+    int retry;
+    if (r->srv->auth_fails)
+        (void)hubrate_take(r->srv->auth_fails, r->client.key, kclock_mono_ms(), &retry);
+}
+
 /* ---- writes: submit, suspend, resume -------------------------------------- */
 
 static void job_done(struct hubstore_job *job, void *arg)
@@ -388,6 +504,10 @@ static enum MHD_Result submit(struct hreq *r)
     }
     return MHD_YES;
 }
+
+static enum MHD_Result user_answer(struct hreq *r);
+static enum MHD_Result login_answer(struct hreq *r);
+static enum MHD_Result assign_answer(struct hreq *r);
 
 static enum MHD_Result finish_job(struct hreq *r)
 {
@@ -452,6 +572,14 @@ static enum MHD_Result finish_job(struct hreq *r)
             return send_problem(r, 404, API_SLUG_NOT_FOUND, "Not found", "no active kiosk with this id");
         break;
     case HUBSTORE_SWEEP: break; /* the store's own job, never an HTTP request's */
+    case HUBSTORE_USER_ADD:
+    case HUBSTORE_USER_UPDATE: return user_answer(r);
+    case HUBSTORE_LOGIN: return login_answer(r);
+    case HUBSTORE_ASSIGN: return assign_answer(r);
+    case HUBSTORE_AUDIT:
+        if (strcmp(r->method, "POST") == 0) return login_answer(r); /* a refused login */
+        if (j->result == 200) return send_text(r, 204, NULL, NULL, 0, NULL); /* logout */
+        break;
     }
     return send_problem(r, 500, API_SLUG_INTERNAL, "Internal error", "database");
 }
@@ -606,6 +734,7 @@ static enum MHD_Result h_admin_kiosk_add(struct hreq *r)
     }
     memset(&r->job, 0, sizeof r->job);
     r->job.op = HUBSTORE_KIOSK_ADD;
+    snprintf(r->job.actor, sizeof r->job.actor, "%s", r->actor);
     snprintf(r->job.kiosk_id, sizeof r->job.kiosk_id, "%s", id->valuestring);
     cJSON_Delete(o);
     if (hubauth_token_new(token) != KERR_OK)
@@ -639,6 +768,7 @@ static enum MHD_Result h_admin_kiosk_revoke(struct hreq *r)
         return send_problem(r, 400, API_SLUG_BAD_REQUEST, "Bad request", "malformed kiosk id");
     memset(&r->job, 0, sizeof r->job);
     r->job.op = HUBSTORE_KIOSK_REVOKE;
+    snprintf(r->job.actor, sizeof r->job.actor, "%s", r->actor);
     snprintf(r->job.kiosk_id, sizeof r->job.kiosk_id, "%.*s", HUBSTORE_ID_MAX, r->arg);
     return submit(r);
 }
@@ -647,20 +777,36 @@ static enum MHD_Result h_admin_request_list(struct hreq *r)
 {
     const char *status = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "status");
     const char *lim = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "limit");
+    struct hubstore_filter f = {
+        .status = status,
+        .category = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "category"),
+        .tower = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "tower"),
+        .kiosk = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "kiosk"),
+        .assignee = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "assignee"),
+        .q = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "q"),
+    };
     long limit = LIST_DEFAULT;
     cJSON *a = NULL, *o;
     enum kerr e;
     enum MHD_Result ret;
-    if (status && !hubstore_status_valid(status))
+    if (status && !hubstore_status_valid(status) && strcmp(status, "open") != 0)
         return send_problem(r, 400, API_SLUG_BAD_REQUEST, "Bad request",
-                            "status: one of new, accepted, in_progress, resolved, rejected");
+                            "status: open, or one of new, accepted, in_progress, resolved, rejected");
+    {
+        const char *txt[] = {f.category, f.tower, f.kiosk, f.assignee, f.q};
+        for (size_t i = 0; i < sizeof txt / sizeof txt[0]; i++)
+            if (txt[i] && (strlen(txt[i]) > 100 || !utf8_valid(txt[i], strlen(txt[i]))))
+                return send_problem(r, 400, API_SLUG_BAD_REQUEST, "Bad request",
+                                    "filters: UTF-8, at most 100 bytes each");
+    }
     if (lim) {
         char *end;
         limit = strtol(lim, &end, 10);
         if (*lim == '\0' || *end != '\0' || limit < 1 || limit > LIST_MAX)
             return send_problem(r, 400, API_SLUG_BAD_REQUEST, "Bad request", "limit: 1..1000");
     }
-    e = hubstore_request_list(r->srv->store, status, (int)limit, &a);
+    f.limit = (int)limit;
+    e = hubstore_request_query(r->srv->store, &f, &a);
     if (e != KERR_OK) return send_kerr(r, e, NULL);
     o = cJSON_CreateObject();
     if (!o) {
@@ -712,12 +858,515 @@ static enum MHD_Result h_admin_status(struct hreq *r)
     }
     memset(&r->job, 0, sizeof r->job);
     r->job.op = HUBSTORE_STATUS_SET;
+    snprintf(r->job.actor, sizeof r->job.actor, "%s", r->actor);
     snprintf(r->job.ticket, sizeof r->job.ticket, "%.*s", HUBSTORE_TICKET_MAX, r->arg);
     snprintf(r->job.status, sizeof r->job.status, "%s", st->valuestring);
     r->job.has_note = cJSON_IsString(note);
     if (r->job.has_note) snprintf(r->job.note, sizeof r->job.note, "%s", note->valuestring);
     cJSON_Delete(o);
     return submit(r);
+}
+
+
+/* ---- the web console: sessions, accounts, assignment, audit --------------- */
+
+static const char *hdr(const struct hreq *r, const char *name)
+{
+    return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+/* The request came over TLS: through a trusted proxy that says so. */
+static bool over_tls(const struct hreq *r)
+{
+    const char *p = hdr(r, "X-Forwarded-Proto");
+    return r->client.via_proxy && p && strcasecmp(p, "https") == 0;
+}
+
+/* False for a request a browser sent from another site: Sec-Fetch-Site not
+ * same-origin, or an Origin whose host is not the Host asked for. Requests
+ * without those headers (kioskctl, scripts) pass; they carry no cookie. */
+static bool same_origin(const struct hreq *r)
+{
+    const char *site = hdr(r, "Sec-Fetch-Site"), *origin = hdr(r, "Origin"), *host, *o;
+    if (site && strcmp(site, "same-origin") != 0 && strcmp(site, "none") != 0) return false;
+    if (!origin) return true;
+    host = hdr(r, MHD_HTTP_HEADER_HOST);
+    o = strstr(origin, "://");
+    return host && o && strcasecmp(o + 3, host) == 0;
+}
+
+static void cookie_set(struct hreq *r, const char *token)
+{
+    snprintf(r->set_cookie, sizeof r->set_cookie,
+             "%s=%s; Path=/; HttpOnly; SameSite=Strict%s", HUBSESS_COOKIE, token,
+             r->srv->secure_cookies || over_tls(r) ? "; Secure" : "");
+}
+
+static enum MHD_Result send_session(struct hreq *r, int status, const struct hubsess_info *si)
+{
+    cJSON *o = cJSON_CreateObject();
+    enum MHD_Result ret;
+    uint64_t now = kclock_mono_ms();
+    if (!o) return send_kerr(r, KERR_NOMEM, NULL);
+    cJSON_AddStringToObject(o, "name", si->user);
+    cJSON_AddStringToObject(o, "role", si->role);
+    if (si->csrf[0]) cJSON_AddStringToObject(o, "csrf", si->csrf);
+    else cJSON_AddNullToObject(o, "csrf");
+    if (si->idle_ends_ms) {
+        cJSON_AddNumberToObject(o, "expires_in_s",
+                                (double)((si->idle_ends_ms > now ? si->idle_ends_ms - now : 0) / 1000));
+    } else {
+        cJSON_AddNullToObject(o, "expires_in_s");
+    }
+    ret = send_json(r, status, o);
+    cJSON_Delete(o);
+    return ret;
+}
+
+/* POST /api/v1/admin/session {name, password}: checks the password (scrypt
+ * on this thread, ~0.1 s; a name that does not exist is checked against a
+ * dummy hash, so both take as long) and records the outcome through the
+ * writer. One answer for every failure: wrong name, wrong password, locked
+ * or disabled account. */
+static enum MHD_Result h_login(struct hreq *r)
+{
+    cJSON *o, *nm, *pw;
+    struct hubstore_user u;
+    enum kerr e;
+    bool ok = false, known;
+    enum MHD_Result ret = admin_body(r, &o);
+    if (!o) return ret;
+    nm = cJSON_GetObjectItemCaseSensitive(o, "name");
+    pw = cJSON_GetObjectItemCaseSensitive(o, "password");
+    if (!cJSON_IsString(nm) || !cJSON_IsString(pw) || strlen(pw->valuestring) > HUBPW_MAX ||
+        strlen(nm->valuestring) > HUBSTORE_USER_MAX) {
+        cJSON_Delete(o);
+        return send_problem(r, 400, API_SLUG_BAD_REQUEST, "Bad request",
+                            "name and password: strings");
+    }
+    e = hubstore_user_name_valid(nm->valuestring)
+            ? hubstore_user_get(r->srv->store, nm->valuestring, &u)
+            : KERR_NOTFOUND;
+    if (e != KERR_OK && e != KERR_NOTFOUND) {
+        cJSON_Delete(o);
+        return send_kerr(r, e, NULL);
+    }
+    known = e == KERR_OK;
+    ok = hubpw_verify(pw->valuestring, strlen(pw->valuestring),
+                      known ? u.pw_hash : r->srv->dummy_hash) &&
+         known;
+    memset(&r->job, 0, sizeof r->job);
+    r->job.op = HUBSTORE_LOGIN;
+    if (known) {
+        snprintf(r->job.user, sizeof r->job.user, "%s", u.name);
+        snprintf(r->job.actor, sizeof r->job.actor, "%s", u.name);
+        snprintf(r->staff.user, sizeof r->staff.user, "%s", u.name);
+        snprintf(r->staff.role, sizeof r->staff.role, "%s", u.role);
+    } else {
+        snprintf(r->job.actor, sizeof r->job.actor, "-");
+    }
+    cJSON_Delete(o);
+    if (known && (u.disabled || u.locked)) {
+        /* refused whatever the password; a locked account's count does not grow */
+        login_failed(r);
+        snprintf(r->job.action, sizeof r->job.action, "session.login_failed");
+        snprintf(r->job.target, sizeof r->job.target, "%s", u.name);
+        snprintf(r->job.detail, sizeof r->job.detail, "%s", u.disabled ? "disabled" : "locked");
+        r->job.op = HUBSTORE_AUDIT;
+        r->job.login_ok = false;
+        return submit(r);
+    }
+    r->job.login_ok = ok;
+    r->job.lock_after = (int)r->srv->lock_after;
+    r->job.lock_s = r->srv->lock_s;
+    if (!ok) login_failed(r);
+    return submit(r);
+}
+
+static enum MHD_Result login_answer(struct hreq *r)
+{
+    struct hubsess_info si;
+    char token[HUBSESS_TOKEN_LEN + 1];
+    enum MHD_Result ret;
+    if (r->job.result != 200) return send_problem(r, 500, API_SLUG_INTERNAL, "Internal error", "database");
+    if (r->job.op != HUBSTORE_LOGIN || !r->job.login_ok)
+        return send_problem(r, 401, API_SLUG_UNAUTHORIZED, "Login refused",
+                            "wrong name or password, or the account is locked or disabled");
+    if (hubsess_create(r->srv->sessions, r->staff.user, r->staff.role, kclock_mono_ms(), token,
+                       &si) != KERR_OK)
+        return send_problem(r, 500, API_SLUG_INTERNAL, "Internal error", "no randomness");
+    cookie_set(r, token);
+    memset(token, 0, sizeof token);
+    snprintf(r->actor, sizeof r->actor, "%s", si.user);
+    r->who = WHO_STAFF;
+    ret = send_session(r, 200, &si);
+    memset(r->set_cookie, 0, sizeof r->set_cookie);
+    return ret;
+}
+
+static enum MHD_Result h_session(struct hreq *r)
+{
+    if (strcmp(r->method, "POST") == 0) return h_login(r);
+    if (strcmp(r->method, "GET") == 0) {
+        struct hubsess_info si;
+        if (r->who == WHO_STAFF) return send_session(r, 200, &r->staff);
+        memset(&si, 0, sizeof si);
+        snprintf(si.user, sizeof si.user, "admin");
+        snprintf(si.role, sizeof si.role, "admin");
+        return send_session(r, 200, &si);
+    }
+    /* DELETE: logout */
+    if (r->who == WHO_STAFF) {
+        char token[HUBSESS_TOKEN_LEN + 1];
+        if (hubsess_cookie_token(hdr(r, MHD_HTTP_HEADER_COOKIE), token))
+            hubsess_end(r->srv->sessions, token);
+    }
+    snprintf(r->set_cookie, sizeof r->set_cookie,
+             "%s=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0%s", HUBSESS_COOKIE,
+             r->srv->secure_cookies || over_tls(r) ? "; Secure" : "");
+    memset(&r->job, 0, sizeof r->job);
+    r->job.op = HUBSTORE_AUDIT;
+    snprintf(r->job.actor, sizeof r->job.actor, "%s", r->actor);
+    snprintf(r->job.action, sizeof r->job.action, "session.logout");
+    return submit(r);
+}
+
+/* Sets r->job's password hash from a given password (pw non-NULL) or a new
+ * generated one (kept in r->password to show once). Answers 400 on a bad
+ * password; *ok false then. */
+static enum MHD_Result set_password(struct hreq *r, const char *pw, bool *ok)
+{
+    *ok = false;
+    if (!pw) {
+        if (hubpw_generate(r->password) != KERR_OK)
+            return send_problem(r, 500, API_SLUG_INTERNAL, "Internal error", "no randomness");
+        pw = r->password;
+    } else if (!hubpw_acceptable(pw)) {
+        return send_problem(r, 400, API_SLUG_BAD_REQUEST, "Bad request",
+                            "password: 10..128 bytes of UTF-8 without control characters");
+    }
+    if (hubpw_hash(pw, strlen(pw), r->job.pw_hash, sizeof r->job.pw_hash) != KERR_OK)
+        return send_problem(r, 500, API_SLUG_INTERNAL, "Internal error", "hash");
+    *ok = true;
+    return MHD_YES;
+}
+
+static enum MHD_Result h_user_add(struct hreq *r)
+{
+    cJSON *o, *nm, *role, *pw;
+    bool ok;
+    enum MHD_Result ret = admin_body(r, &o);
+    if (!o) return ret;
+    nm = cJSON_GetObjectItemCaseSensitive(o, "name");
+    role = cJSON_GetObjectItemCaseSensitive(o, "role");
+    pw = cJSON_GetObjectItemCaseSensitive(o, "password");
+    if (!cJSON_IsString(nm) || !hubstore_user_name_valid(nm->valuestring) ||
+        !cJSON_IsString(role) || !hubstore_role_valid(role->valuestring) ||
+        (pw && !cJSON_IsNull(pw) && !cJSON_IsString(pw))) {
+        cJSON_Delete(o);
+        return send_problem(r, 400, API_SLUG_BAD_REQUEST, "Bad request",
+                            "name: ^[a-z][a-z0-9._-]{1,31}$ and not admin; role: viewer, "
+                            "handler or admin; password: a string or absent");
+    }
+    memset(&r->job, 0, sizeof r->job);
+    r->job.op = HUBSTORE_USER_ADD;
+    snprintf(r->job.actor, sizeof r->job.actor, "%s", r->actor);
+    snprintf(r->job.user, sizeof r->job.user, "%s", nm->valuestring);
+    snprintf(r->job.role, sizeof r->job.role, "%s", role->valuestring);
+    ret = set_password(r, cJSON_IsString(pw) ? pw->valuestring : NULL, &ok);
+    cJSON_Delete(o);
+    if (!ok) return ret;
+    return submit(r);
+}
+
+static enum MHD_Result h_user_update(struct hreq *r)
+{
+    cJSON *o, *role, *pw, *gen, *dis, *unl;
+    bool ok = true;
+    enum MHD_Result ret;
+    if (r->arg_long || !hubstore_user_name_valid(r->arg))
+        return send_problem(r, 400, API_SLUG_BAD_REQUEST, "Bad request", "malformed account name");
+    ret = admin_body(r, &o);
+    if (!o) return ret;
+    role = cJSON_GetObjectItemCaseSensitive(o, "role");
+    pw = cJSON_GetObjectItemCaseSensitive(o, "password");
+    gen = cJSON_GetObjectItemCaseSensitive(o, "new_password");
+    dis = cJSON_GetObjectItemCaseSensitive(o, "disabled");
+    unl = cJSON_GetObjectItemCaseSensitive(o, "unlock");
+    if ((role && (!cJSON_IsString(role) || !hubstore_role_valid(role->valuestring))) ||
+        (pw && !cJSON_IsString(pw)) || (gen && !cJSON_IsBool(gen)) || (dis && !cJSON_IsBool(dis)) ||
+        (unl && !cJSON_IsBool(unl)) || (pw && cJSON_IsTrue(gen)) ||
+        !(role || pw || cJSON_IsTrue(gen) || dis || cJSON_IsTrue(unl))) {
+        cJSON_Delete(o);
+        return send_problem(r, 400, API_SLUG_BAD_REQUEST, "Bad request",
+                            "one or more of role, password or new_password: true, disabled, "
+                            "unlock: true");
+    }
+    memset(&r->job, 0, sizeof r->job);
+    r->job.op = HUBSTORE_USER_UPDATE;
+    snprintf(r->job.actor, sizeof r->job.actor, "%s", r->actor);
+    snprintf(r->job.user, sizeof r->job.user, "%.*s", HUBSTORE_USER_MAX, r->arg);
+    if (role) {
+        r->job.set_role = true;
+        snprintf(r->job.role, sizeof r->job.role, "%s", role->valuestring);
+    }
+    if (dis) {
+        r->job.set_disabled = true;
+        r->job.disabled = cJSON_IsTrue(dis);
+    }
+    r->job.unlock = cJSON_IsTrue(unl);
+    if (pw || cJSON_IsTrue(gen)) {
+        r->job.set_pw = true;
+        ret = set_password(r, pw ? pw->valuestring : NULL, &ok);
+    }
+    cJSON_Delete(o);
+    if (!ok) return ret;
+    return submit(r);
+}
+
+static enum MHD_Result user_answer(struct hreq *r)
+{
+    struct hubstore_job *j = &r->job;
+    cJSON *o;
+    enum MHD_Result ret;
+    if (j->result == 409)
+        return send_problem(r, 409, "user-exists", "Account exists", "an account has this name");
+    if (j->result == 404)
+        return send_problem(r, 404, API_SLUG_NOT_FOUND, "Not found", "no account with this name");
+    if (j->result != 200 && j->result != 201)
+        return send_problem(r, 500, API_SLUG_INTERNAL, "Internal error", "database");
+    /* a changed account logs in again with what it now is */
+    if (j->op == HUBSTORE_USER_UPDATE && (j->set_role || j->set_pw || (j->set_disabled && j->disabled)))
+        hubsess_end_user(r->srv->sessions, j->user);
+    o = cJSON_CreateObject();
+    if (!o) return send_kerr(r, KERR_NOMEM, NULL);
+    cJSON_AddStringToObject(o, "name", j->user);
+    if (j->op == HUBSTORE_USER_ADD || j->set_role) cJSON_AddStringToObject(o, "role", j->role);
+    /* a generated password lives only in this answer */
+    if (r->password[0]) cJSON_AddStringToObject(o, "password", r->password);
+    ret = send_json(r, j->result, o);
+    cJSON_Delete(o);
+    memset(r->password, 0, sizeof r->password);
+    return ret;
+}
+
+static enum MHD_Result h_user_list(struct hreq *r)
+{
+    cJSON *a = NULL, *o;
+    enum kerr e = hubstore_user_list(r->srv->store, &a);
+    enum MHD_Result ret;
+    if (e != KERR_OK) return send_kerr(r, e, NULL);
+    o = cJSON_CreateObject();
+    if (!o) {
+        cJSON_Delete(a);
+        return send_kerr(r, KERR_NOMEM, NULL);
+    }
+    cJSON_AddItemToObject(o, "users", a);
+    ret = send_json(r, 200, o);
+    cJSON_Delete(o);
+    return ret;
+}
+
+static enum MHD_Result h_audit(struct hreq *r)
+{
+    const char *lim = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "limit");
+    const char *bef = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "before");
+    long limit = AUDIT_DEFAULT;
+    long long before = 0;
+    cJSON *a = NULL, *o;
+    enum kerr e;
+    enum MHD_Result ret;
+    char *end;
+    if (lim) {
+        limit = strtol(lim, &end, 10);
+        if (*lim == '\0' || *end != '\0' || limit < 1 || limit > LIST_MAX)
+            return send_problem(r, 400, API_SLUG_BAD_REQUEST, "Bad request", "limit: 1..1000");
+    }
+    if (bef) {
+        before = strtoll(bef, &end, 10);
+        if (*bef == '\0' || *end != '\0' || before < 1)
+            return send_problem(r, 400, API_SLUG_BAD_REQUEST, "Bad request",
+                                "before: an audit id (1 or more)");
+    }
+    e = hubstore_audit_list(r->srv->store, before, (int)limit, &a);
+    if (e != KERR_OK) return send_kerr(r, e, NULL);
+    o = cJSON_CreateObject();
+    if (!o) {
+        cJSON_Delete(a);
+        return send_kerr(r, KERR_NOMEM, NULL);
+    }
+    cJSON_AddItemToObject(o, "entries", a);
+    ret = send_json(r, 200, o);
+    cJSON_Delete(o);
+    return ret;
+}
+
+/* ids as [{id, zh, en}] with the names of kind in the labels (or null) */
+static cJSON *named(const struct hubsrv *srv, const cJSON *ids, const char *kind)
+{
+    cJSON *a = cJSON_CreateArray(), *id;
+    cJSON_ArrayForEach(id, ids)
+    {
+        cJSON *e = cJSON_CreateObject();
+        const char *zh = hubweb_label(srv->labels, kind, id->valuestring, HUBWEB_ZH);
+        const char *en = hubweb_label(srv->labels, kind, id->valuestring, HUBWEB_EN);
+        if (!e) break;
+        cJSON_AddItemToArray(a, e);
+        cJSON_AddStringToObject(e, "id", id->valuestring);
+        if (zh) cJSON_AddStringToObject(e, "zh", zh);
+        else cJSON_AddNullToObject(e, "zh");
+        if (en) cJSON_AddStringToObject(e, "en", en);
+        else cJSON_AddNullToObject(e, "en");
+    }
+    return a;
+}
+
+/* GET /api/v1/admin/facets: what the inbox filters on, with names, and the
+ * staff a request can be assigned to. */
+static enum MHD_Result h_facets(struct hreq *r)
+{
+    cJSON *f = NULL, *users = NULL, *o, *staff, *u;
+    enum kerr e = hubstore_facets(r->srv->store, &f);
+    enum MHD_Result ret;
+    if (e == KERR_OK) e = hubstore_user_list(r->srv->store, &users);
+    if (e != KERR_OK) {
+        cJSON_Delete(f);
+        return send_kerr(r, e, NULL);
+    }
+    o = cJSON_CreateObject();
+    staff = cJSON_CreateArray();
+    cJSON_ArrayForEach(u, users)
+    {
+        const char *role = cJSON_GetObjectItem(u, "role")->valuestring;
+        if (cJSON_IsString(cJSON_GetObjectItem(u, "disabled_at")) || role_rank(role) < 2) continue;
+        cJSON *e2 = cJSON_CreateObject();
+        cJSON_AddStringToObject(e2, "name", cJSON_GetObjectItem(u, "name")->valuestring);
+        cJSON_AddStringToObject(e2, "role", role);
+        cJSON_AddItemToArray(staff, e2);
+    }
+    cJSON_AddItemToObject(o, "categories", named(r->srv, cJSON_GetObjectItem(f, "categories"),
+                                                 "categories"));
+    cJSON_AddItemToObject(o, "towers", named(r->srv, cJSON_GetObjectItem(f, "towers"), "towers"));
+    cJSON_AddItemToObject(o, "kiosks", cJSON_DetachItemFromObject(f, "kiosks"));
+    cJSON_AddItemToObject(o, "staff", staff);
+    ret = send_json(r, 200, o);
+    cJSON_Delete(o);
+    cJSON_Delete(f);
+    cJSON_Delete(users);
+    return ret;
+}
+
+static enum MHD_Result h_assign(struct hreq *r)
+{
+    cJSON *o, *as;
+    enum MHD_Result ret;
+    if (r->arg_long || !api_ticket_valid(r->arg))
+        return send_problem(r, 400, API_SLUG_BAD_REQUEST, "Bad request", "malformed ticket");
+    ret = admin_body(r, &o);
+    if (!o) return ret;
+    as = cJSON_GetObjectItemCaseSensitive(o, "assignee");
+    if (!as || !(cJSON_IsNull(as) || (cJSON_IsString(as) && hubstore_user_name_valid(as->valuestring)))) {
+        cJSON_Delete(o);
+        return send_problem(r, 400, API_SLUG_BAD_REQUEST, "Bad request",
+                            "assignee: an account name, or null for nobody");
+    }
+    memset(&r->job, 0, sizeof r->job);
+    r->job.op = HUBSTORE_ASSIGN;
+    snprintf(r->job.actor, sizeof r->job.actor, "%s", r->actor);
+    snprintf(r->job.ticket, sizeof r->job.ticket, "%.*s", HUBSTORE_TICKET_MAX, r->arg);
+    if (cJSON_IsString(as)) snprintf(r->job.user, sizeof r->job.user, "%s", as->valuestring);
+    cJSON_Delete(o);
+    return submit(r);
+}
+
+static enum MHD_Result assign_answer(struct hreq *r)
+{
+    struct hubstore_job *j = &r->job;
+    cJSON *o;
+    enum MHD_Result ret;
+    if (j->result == 404)
+        return send_problem(r, 404, API_SLUG_NOT_FOUND, "Not found", "ticket unknown");
+    if (j->result == 422)
+        return send_problem(r, 422, "not-staff", "Cannot assign",
+                            "no active handler or admin account with this name");
+    if (j->result != 200) return send_problem(r, 500, API_SLUG_INTERNAL, "Internal error", "database");
+    o = cJSON_CreateObject();
+    if (!o) return send_kerr(r, KERR_NOMEM, NULL);
+    cJSON_AddStringToObject(o, "ticket", j->ticket);
+    if (j->user[0]) cJSON_AddStringToObject(o, "assignee", j->user);
+    else cJSON_AddNullToObject(o, "assignee");
+    ret = send_json(r, 200, o);
+    cJSON_Delete(o);
+    return ret;
+}
+
+/* ---- browsers: built-in files and the phone pages ------------------------- */
+
+static enum MHD_Result send_html(struct hreq *r, int status, char *page, int retry_after)
+{
+    enum MHD_Result ret;
+    if (!page) return send_problem(r, 500, API_SLUG_INTERNAL, "Internal error", "out of memory");
+    ret = send_text(r, status, "text/html; charset=utf-8", page, retry_after, NULL);
+    free(page);
+    return ret;
+}
+
+static enum MHD_Result h_static(struct hreq *r)
+{
+    const struct hubweb_file *f = r->arg_long ? NULL : hubweb_file_find(r->arg);
+    const char *inm = hdr(r, MHD_HTTP_HEADER_IF_NONE_MATCH);
+    struct MHD_Response *resp;
+    enum MHD_Result ret;
+    int status = 200;
+    if (!f) return send_problem(r, 404, API_SLUG_NOT_FOUND, "Not found", "no such file");
+    if (inm && strcmp(inm, f->etag) == 0) status = 304;
+    resp = MHD_create_response_from_buffer(status == 304 ? 0 : f->len, (void *)f->data,
+                                           MHD_RESPMEM_PERSISTENT);
+    if (!resp) return MHD_NO;
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, f->ctype);
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, f->etag);
+    /* ask every time (304 when unchanged): a new hub brings new files */
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+    MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+    MHD_add_response_header(resp, "Content-Security-Policy", CSP);
+    r->status = status;
+    r->state = S_DONE;
+    ret = MHD_queue_response(r->conn, (unsigned)status, resp);
+    MHD_destroy_response(resp);
+    return ret;
+}
+
+/* GET /t/{ticket}?c=NNNNNN: the status page the receipt's QR code opens.
+ * No login. Unknown ticket, missing, malformed or wrong code: one page, 404.
+ * Each miss counts against the client address; past the limit every look-up
+ * from it is 429 before the database is asked, so the check codes of a
+ * ticket cannot be tried one by one. Hits do not count: a person may reload. */
+static enum MHD_Result h_phone(struct hreq *r)
+{
+    const char *c = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "c");
+    const char *lang_q = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "lang");
+    enum hubweb_lang lang = hubweb_lang_pick(hdr(r, MHD_HTTP_HEADER_ACCEPT_LANGUAGE), lang_q);
+    struct hubstore_page *pg;
+    char *page = NULL;
+    int retry = 0;
+    enum kerr e = KERR_NOTFOUND;
+    if (!hubrate_peek(r->srv->phone_misses, r->client.key, kclock_mono_ms(), &retry)) {
+        hubweb_phone_busy(lang, &page);
+        return send_html(r, 429, page, retry);
+    }
+    pg = malloc(sizeof *pg);
+    if (!pg) return send_kerr(r, KERR_NOMEM, NULL);
+    if (!r->arg_long && api_ticket_valid(r->arg) && c && api_check_valid(c))
+        e = hubstore_ticket_page(r->srv->store, r->arg, c, pg);
+    if (e == KERR_OK) hubweb_phone_page(pg, c, r->srv->labels, lang, &page);
+    free(pg);
+    if (e == KERR_OK) return send_html(r, 200, page, 0);
+    if (e != KERR_NOTFOUND) return send_kerr(r, e, NULL);
+    (void)hubrate_take(r->srv->phone_misses, r->client.key, kclock_mono_ms(), &retry);
+    hubweb_phone_not_found(lang, &page);
+    return send_html(r, 404, page, 0);
 }
 
 static enum MHD_Result dispatch(struct hreq *r)
@@ -733,6 +1382,18 @@ static enum MHD_Result dispatch(struct hreq *r)
     case R_ADMIN_REQUEST: return h_admin_request_get(r);
     case R_ADMIN_STATUS: return h_admin_status(r);
     case R_HEALTH: return send_text(r, 200, API_CT_JSON, "{\"ok\":true}", 0, NULL);
+    case R_ADMIN_ASSIGN: return h_assign(r);
+    case R_ADMIN_USERS:
+        return strcmp(r->method, "POST") == 0 ? h_user_add(r) : h_user_list(r);
+    case R_ADMIN_USER: return h_user_update(r);
+    case R_ADMIN_AUDIT: return h_audit(r);
+    case R_ADMIN_FACETS: return h_facets(r);
+    case R_SESSION: return h_session(r);
+    case R_PHONE: return h_phone(r);
+    case R_STATIC: return h_static(r);
+    case R_ROOT:
+        snprintf(r->location, sizeof r->location, "/admin/");
+        return send_text(r, 302, NULL, NULL, 0, NULL);
     case R_NONE: break;
     }
     return send_problem(r, 404, API_SLUG_NOT_FOUND, "Not found", "no such endpoint");
@@ -754,15 +1415,56 @@ static bool on_headers(struct hreq *r, enum MHD_Result *ret)
                                route_methods(r->route));
         return true;
     }
-    if (r->route == R_HEALTH) return false;
+    if (r->route == R_HEALTH || r->route == R_PHONE || r->route == R_STATIC || r->route == R_ROOT)
+        return false;
     if (!auth_allowed(r, &retry)) {
         *ret = send_problem_ex(r, 429, API_SLUG_RATE_LIMITED, "Too many requests",
                                "too many failed authentications from this address", retry, NULL);
         return true;
     }
+    if (r->route == R_SESSION && strcmp(r->method, "POST") == 0) {
+        /* a login: no credentials yet, but only from the hub's own pages */
+        if (!same_origin(r)) {
+            *ret = send_problem(r, 403, API_SLUG_FORBIDDEN, "Forbidden", "cross-site request");
+            return true;
+        }
+        goto size;
+    }
+    if ((is_admin_route(r->route) || r->route == R_SESSION) &&
+        !hdr(r, MHD_HTTP_HEADER_AUTHORIZATION)) {
+        /* the web console: a session cookie, its role, and on every change
+         * its CSRF token, from the hub's own origin, as JSON */
+        char token[HUBSESS_TOKEN_LEN + 1];
+        if (!hubsess_cookie_token(hdr(r, MHD_HTTP_HEADER_COOKIE), token) ||
+            !hubsess_find(r->srv->sessions, token, kclock_mono_ms(), &r->staff)) {
+            *ret = send_problem(r, 401, API_SLUG_UNAUTHORIZED, "Unauthorized",
+                                "not logged in, or the session expired");
+            return true;
+        }
+        memset(token, 0, sizeof token);
+        r->who = WHO_STAFF;
+        r->rank = role_rank(r->staff.role);
+        snprintf(r->actor, sizeof r->actor, "%s", r->staff.user);
+        if (strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0) {
+            const char *ct = hdr(r, MHD_HTTP_HEADER_CONTENT_TYPE);
+            if (!same_origin(r) || !hubsess_csrf_ok(&r->staff, hdr(r, "X-CSRF-Token")) ||
+                (route_has_body(r) && (!ct || strncasecmp(ct, API_CT_JSON, strlen(API_CT_JSON)) != 0))) {
+                *ret = send_problem(r, 403, "csrf", "Forbidden",
+                                    "a change needs the page's CSRF token, from the hub's own "
+                                    "pages, as application/json");
+                return true;
+            }
+        }
+        if (r->route != R_SESSION && r->rank < route_rank(r->route, r->method)) {
+            *ret = send_problem(r, 403, API_SLUG_FORBIDDEN, "Forbidden",
+                                "the role of this account may not do this");
+            return true;
+        }
+        goto size;
+    }
     r->who = authenticate(r, &revoked);
     {
-        bool admin_route = r->route >= R_ADMIN_KIOSKS && r->route <= R_ADMIN_STATUS;
+        bool admin_route = is_admin_route(r->route) || r->route == R_SESSION;
         bool allowed = admin_route ? r->who == WHO_ADMIN
                        : r->route == R_TICKET ? r->who != WHO_NONE
                                                : r->who == WHO_KIOSK;
@@ -777,6 +1479,10 @@ static bool on_headers(struct hreq *r, enum MHD_Result *ret)
             }
             return true;
         }
+        if (r->who == WHO_ADMIN) {
+            r->rank = 3;
+            snprintf(r->actor, sizeof r->actor, "admin");
+        }
     }
     if (r->who == WHO_KIOSK &&
         !hubrate_take(r->srv->rate, r->kiosk, kclock_mono_ms(), &retry)) {
@@ -784,6 +1490,7 @@ static bool on_headers(struct hreq *r, enum MHD_Result *ret)
                                "per-kiosk rate limit", retry, NULL);
         return true;
     }
+size:
     cl = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
     if (cl && strtoull(cl, NULL, 10) > API_BODY_MAX) {
         *ret = send_problem(r, 413, API_SLUG_TOO_LARGE, "Body too large", "at most 16384 bytes");
@@ -856,7 +1563,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         uint64_t ms = kclock_mono_ms() - r->t0;
         klog(KLOG_INFO, "hub", "%s %s %d %llums kiosk=%s ip=%s%s", r->method,
              route_path[r->route], r->status, (unsigned long long)ms,
-             r->who == WHO_ADMIN ? "admin" : r->kiosk[0] ? r->kiosk : "-", hreq_client_addr(r),
+             r->who == WHO_ADMIN ? "admin" : r->who == WHO_STAFF ? "staff" : r->kiosk[0] ? r->kiosk : "-",
+             hreq_client_addr(r),
              toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " aborted");
     }
     free(r->body);
@@ -891,8 +1599,33 @@ enum kerr hubsrv_start(const struct hubsrv_config *cfg, struct hubsrv **out)
     /* a bucket of `fails` failures that refills over a minute */
     s->auth_fails = hubrate_new(fails / 60.0, fails);
     s->lookups = hubrate_new(LOOKUP_PER_S, LOOKUP_BURST);
+    {
+        double misses = cfg->phone_misses_per_min ? cfg->phone_misses_per_min
+                                                  : HUBSRV_PHONE_MISSES_PER_MIN;
+        s->phone_misses = hubrate_new(misses / 60.0, misses);
+    }
+    s->sessions = hubsess_new(1000ull * (cfg->session_idle_s ? cfg->session_idle_s : 1800),
+                              1000ull * (cfg->session_max_s ? cfg->session_max_s : 43200));
+    s->secure_cookies = cfg->secure_cookies;
+    s->lock_after = cfg->login_lock_after ? cfg->login_lock_after : 5;
+    s->lock_s = cfg->login_lock_s ? cfg->login_lock_s : 900;
     res = KERR_NOMEM;
-    if (!s->rate || !s->auth_fails || !s->lookups) goto fail;
+    if (!s->rate || !s->auth_fails || !s->lookups || !s->phone_misses || !s->sessions) goto fail;
+    {
+        /* unknown names are checked against this, so they take as long */
+        char pw[HUBPW_GEN_LEN + 1];
+        res = hubpw_generate(pw);
+        if (res == KERR_OK) res = hubpw_hash(pw, strlen(pw), s->dummy_hash, sizeof s->dummy_hash);
+        if (res != KERR_OK) goto fail;
+    }
+    if (cfg->content_path) {
+        res = hubweb_labels_load(cfg->content_path, &s->labels);
+        if (res != KERR_OK) {
+            KLOGE("hub", "content file %s: %s", cfg->content_path, kerr_str(res));
+            res = KERR_USAGE;
+            goto fail;
+        }
+    }
     res = hubconn_new(&cc, &s->conn);
     if (res != KERR_OK) goto fail;
     {
@@ -952,5 +1685,8 @@ void hubsrv_stop(struct hubsrv *s)
     hubrate_free(s->rate);
     hubrate_free(s->auth_fails);
     hubrate_free(s->lookups);
+    hubrate_free(s->phone_misses);
+    hubsess_free(s->sessions);
+    cJSON_Delete(s->labels);
     free(s);
 }

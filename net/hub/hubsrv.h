@@ -33,6 +33,16 @@ struct hubsrv_config {
     const char *const *trusted_proxies; /* addresses or CIDRs whose X-Forwarded-For counts */
     size_t n_trusted_proxies;
     int retention_days;     /* personal fields of closed requests kept; 0 = 30 */
+    /* the web console (hubsess, hubpw) and the phone pages (hubweb) */
+    unsigned session_idle_s;   /* a session ends this long after its last use; 0 = 1800 */
+    unsigned session_max_s;    /* and at the latest this long after login; 0 = 43200 */
+    unsigned login_lock_after; /* failed logins in a row that lock an account; 0 = 5 */
+    unsigned login_lock_s;     /* for how long; 0 = 900 */
+    bool secure_cookies;       /* always mark the session cookie Secure (else: only when a
+                                  trusted proxy says X-Forwarded-Proto: https) */
+    const char *content_path;  /* a content.json for category and tower names; NULL: ids */
+    unsigned phone_misses_per_min; /* phone-page look-ups that find nothing, per client
+                                      address, then 429; 0 = HUBSRV_PHONE_MISSES_PER_MIN */
 };
 
 #define HUBSRV_MAX_CONNS 512          /* ~100 kiosks x 3 + admins, doubled */
@@ -40,9 +50,10 @@ struct hubsrv_config {
 #define HUBSRV_HEAD_TIMEOUT_S 10
 #define HUBSRV_BODY_TIMEOUT_S 20
 #define HUBSRV_AUTH_FAILS_PER_MIN 10
+#define HUBSRV_PHONE_MISSES_PER_MIN 20
 
 /* Opens the store and starts listening. On failure returns KERR_USAGE (bad
- * listen address or trusted proxy), KERR_DB/KERR_IO (database), KERR_NET
+ * listen address or trusted proxy, unreadable content file), KERR_DB/KERR_IO (database), KERR_NET
  * (cannot bind) or KERR_NOMEM, and *out is NULL. */
 enum kerr hubsrv_start(const struct hubsrv_config *cfg, struct hubsrv **out);
 

@@ -18,7 +18,7 @@
 #define SWEEP_DEFAULT_MS (3600 * 1000)
 #define QUEUE_MAX 20000 /* jobs waiting for the writer */
 #define BATCH_MAX 1024  /* jobs per transaction */
-#define WRITER_STMTS 14 /* enum stmt */
+#define WRITER_STMTS 26 /* enum stmt */
 
 struct hubstore {
     sqlite3 *wdb; /* the writer's connection, used only on the writer thread */
@@ -80,6 +80,14 @@ static const char *const migrations[] = {
     "UPDATE requests SET closed_at = updated_at WHERE status IN ('resolved', 'rejected');"
     "CREATE INDEX requests_to_erase ON requests(closed_at)"
     " WHERE erased_at IS NULL AND closed_at IS NOT NULL;",
+    /* 4: staff accounts for the web console, who a request is assigned to,
+     * and the audit log of every change (who, what, when) */
+    "ALTER TABLE requests ADD COLUMN assignee TEXT;"
+    "CREATE TABLE users(name TEXT PRIMARY KEY, role TEXT NOT NULL, pw_hash TEXT NOT NULL,"
+    " created_at TEXT NOT NULL, disabled_at TEXT, failed INTEGER NOT NULL DEFAULT 0,"
+    " locked_until TEXT, last_login TEXT);"
+    "CREATE TABLE audit(id INTEGER PRIMARY KEY, at TEXT NOT NULL, actor TEXT NOT NULL,"
+    " action TEXT NOT NULL, target TEXT, detail TEXT);",
 };
 #define SCHEMA_VERSION (1 + (int)(sizeof migrations / sizeof migrations[0]))
 
@@ -160,7 +168,8 @@ struct bind {
 enum stmt {
     S_REQ_FIND, S_REQ_TICKET, S_REQ_INSERT, S_HIST_NEW, S_HIST_STAFF, S_BEAT, S_STATUS_GET,
     S_STATUS_UPD, S_KIOSK_GET, S_KIOSK_INS, S_KIOSK_READD, S_KIOSK_REVOKE, S_ERASE_NOTES,
-    S_ERASE_FIELDS, S__COUNT
+    S_ERASE_FIELDS, S_AUDIT, S_USER_GET, S_USER_INS, S_USER_ROLE, S_USER_PW, S_USER_DISABLE,
+    S_USER_UNLOCK, S_LOGIN_OK, S_LOGIN_FAIL, S_LOGIN_LOCK, S_ASSIGN_STAFF, S_ASSIGN, S__COUNT
 };
 _Static_assert(S__COUNT == WRITER_STMTS, "one prepared statement per enum stmt");
 
@@ -187,7 +196,7 @@ static const struct {
     [S_HIST_STAFF] = {"INSERT INTO history(ticket,from_status,to_status,note,at,actor)"
                       " VALUES(?1,?2,?3,?4,?5,?6)",
                       {T_(ticket), {B_LOCAL, 0, 0, NULL}, T_(status), {B_IF, J(note), J(has_note), NULL},
-                       NOW_, {B_CONST, 0, 0, "admin"}},
+                       NOW_, T_(actor)},
                       6},
     [S_BEAT] = {"UPDATE kiosks SET last_seen=?2, version=?3, queue_depth=?4, oldest_pending_s=?5,"
                 " content_version=?6, online=?7, last_error=?8 WHERE id=?1 AND revoked_at IS NULL",
@@ -219,6 +228,30 @@ static const struct {
                         " note = NULL, erased_at = ?2"
                         " WHERE erased_at IS NULL AND closed_at IS NOT NULL AND closed_at <= ?1",
                         {{B_LOCAL, 0, 0, NULL}, NOW_}, 2},
+    /* staff accounts, assignment and the audit log (schema 4) */
+    [S_AUDIT] = {"INSERT INTO audit(at,actor,action,target,detail) VALUES(?1,?2,?3,?4,?5)",
+                 {NOW_, T_(actor), T_(action), {B_OPT, J(target), 0, NULL},
+                  {B_OPT, J(detail), 0, NULL}}, 5},
+    [S_USER_GET] = {"SELECT role FROM users WHERE name=?1", {T_(user)}, 1},
+    [S_USER_INS] = {"INSERT INTO users(name,role,pw_hash,created_at) VALUES(?1,?2,?3,?4)",
+                    {T_(user), T_(role), T_(pw_hash), NOW_}, 4},
+    [S_USER_ROLE] = {"UPDATE users SET role=?2 WHERE name=?1", {T_(user), T_(role)}, 2},
+    [S_USER_PW] = {"UPDATE users SET pw_hash=?2, failed=0, locked_until=NULL WHERE name=?1",
+                   {T_(user), T_(pw_hash)}, 2},
+    [S_USER_DISABLE] = {"UPDATE users SET disabled_at = CASE WHEN ?2 THEN coalesce(disabled_at, ?3)"
+                        " END WHERE name=?1",
+                        {T_(user), {B_BOOL, J(disabled), 0, NULL}, NOW_}, 3},
+    [S_USER_UNLOCK] = {"UPDATE users SET failed=0, locked_until=NULL WHERE name=?1", {T_(user)}, 1},
+    [S_LOGIN_OK] = {"UPDATE users SET failed=0, locked_until=NULL, last_login=?2 WHERE name=?1",
+                    {T_(user), NOW_}, 2},
+    [S_LOGIN_FAIL] = {"UPDATE users SET failed=failed+1 WHERE name=?1 RETURNING failed",
+                      {T_(user)}, 1},
+    [S_LOGIN_LOCK] = {"UPDATE users SET failed=0, locked_until=?2 WHERE name=?1",
+                      {T_(user), {B_LOCAL, 0, 0, NULL}}, 2},
+    [S_ASSIGN_STAFF] = {"SELECT 1 FROM users WHERE name=?1 AND disabled_at IS NULL"
+                        " AND role IN ('handler','admin')", {T_(user)}, 1},
+    [S_ASSIGN] = {"UPDATE requests SET assignee=?2 WHERE ticket=?1",
+                  {T_(ticket), {B_OPT, J(user), 0, NULL}}, 2},
 };
 
 static int prepare_writer(struct hubstore *st)
@@ -288,6 +321,18 @@ static int stmt_run(struct hubstore *st, enum stmt id, const struct hubstore_job
     return rc == SQLITE_DONE ? 0 : -1;
 }
 
+/* Writes the audit row of a staff change made by j->actor ("admin" when
+ * empty: the admin token) in the open transaction. 0, or -1 on an error. */
+static int audit(struct hubstore *st, struct hubstore_job *j, const char *now, const char *action,
+                 const char *target, const char *detail)
+{
+    if (!j->actor[0]) snprintf(j->actor, sizeof j->actor, "admin");
+    snprintf(j->action, sizeof j->action, "%s", action);
+    snprintf(j->target, sizeof j->target, "%s", target ? target : "");
+    snprintf(j->detail, sizeof j->detail, "%s", detail ? detail : "");
+    return stmt_run(st, S_AUDIT, j, now, NULL);
+}
+
 /* Each job runs inside the open transaction and returns 0 when its outcome
  * (any HTTP result) is decided, -1 on a database error (the caller rolls the
  * job's savepoint back and answers 500). */
@@ -343,6 +388,8 @@ static int job_one_row(struct hubstore *st, struct hubstore_job *j, const char *
 {
     if (stmt_run(st, one_row_update[j->op], j, now, NULL) != 0) return -1;
     j->result = sqlite3_changes(st->wdb) == 1 ? 204 : 404;
+    if (j->op == HUBSTORE_KIOSK_REVOKE && j->result == 204)
+        return audit(st, j, now, "kiosk.revoke", j->kiosk_id, NULL);
     return 0;
 }
 
@@ -363,8 +410,14 @@ static int job_status_set(struct hubstore *st, struct hubstore_job *j, const cha
         snprintf(j->answer, sizeof j->answer, "%s", from);
         return 0;
     }
+    if (!j->actor[0]) snprintf(j->actor, sizeof j->actor, "admin");
     if (stmt_run(st, S_STATUS_UPD, j, now, NULL) != 0) return -1;
     if (stmt_run(st, S_HIST_STAFF, j, now, from) != 0) return -1;
+    {
+        char what[2 * HUBSTORE_SHORT_MAX + 8];
+        snprintf(what, sizeof what, "%s -> %s", from, j->status);
+        if (audit(st, j, now, "request.status", j->ticket, what) != 0) return -1;
+    }
     j->result = 200;
     return 0;
 }
@@ -380,6 +433,8 @@ static int job_kiosk_add(struct hubstore *st, struct hubstore_job *j, const char
         return 0;
     }
     if (stmt_run(st, revoked == 1 ? S_KIOSK_READD : S_KIOSK_INS, j, now, NULL) != 0) return -1;
+    if (audit(st, j, now, "kiosk.add", j->kiosk_id, revoked == 1 ? "new token" : NULL) != 0)
+        return -1;
     j->result = 201;
     return 0;
 }
@@ -400,10 +455,113 @@ static int job_sweep(struct hubstore *st, struct hubstore_job *j, const char *no
     return 0;
 }
 
+/* ---- staff accounts, assignment, audit ----------------------------------- */
+
+static int job_user_add(struct hubstore *st, struct hubstore_job *j, const char *now)
+{
+    int rc = stmt_step(st, S_USER_GET, j, now, NULL);
+    stmt_reset(st, S_USER_GET);
+    if (rc == SQLITE_ROW) {
+        j->result = 409;
+        return 0;
+    }
+    if (rc != SQLITE_DONE) return -1;
+    if (stmt_run(st, S_USER_INS, j, now, NULL) != 0) return -1;
+    if (audit(st, j, now, "user.add", j->user, j->role) != 0) return -1;
+    j->result = 201;
+    return 0;
+}
+
+static int job_user_update(struct hubstore *st, struct hubstore_job *j, const char *now)
+{
+    int rc = stmt_step(st, S_USER_GET, j, now, NULL);
+    stmt_reset(st, S_USER_GET);
+    if (rc == SQLITE_DONE) {
+        j->result = 404;
+        return 0;
+    }
+    if (rc != SQLITE_ROW) return -1;
+    if (j->set_role && (stmt_run(st, S_USER_ROLE, j, now, NULL) != 0 ||
+                        audit(st, j, now, "user.role", j->user, j->role) != 0))
+        return -1;
+    if (j->set_pw && (stmt_run(st, S_USER_PW, j, now, NULL) != 0 ||
+                      audit(st, j, now, "user.password", j->user, NULL) != 0))
+        return -1;
+    if (j->set_disabled &&
+        (stmt_run(st, S_USER_DISABLE, j, now, NULL) != 0 ||
+         audit(st, j, now, j->disabled ? "user.disable" : "user.enable", j->user, NULL) != 0))
+        return -1;
+    if (j->unlock && (stmt_run(st, S_USER_UNLOCK, j, now, NULL) != 0 ||
+                      audit(st, j, now, "user.unlock", j->user, NULL) != 0))
+        return -1;
+    j->result = 200;
+    return 0;
+}
+
+/* A right password resets the count of failures; a wrong one adds one, and
+ * the lock_after-th in a row locks the account for lock_s (the count starts
+ * again). An unknown name is audited without it (it may be a mistyped
+ * password). result 200; answer "locked" when this failure locked it. */
+static int job_login(struct hubstore *st, struct hubstore_job *j, const char *now)
+{
+    int rc, failed = 0;
+    j->result = 200;
+    if (!j->user[0]) return audit(st, j, now, "session.login_failed", NULL, "unknown name");
+    if (j->login_ok) {
+        if (stmt_run(st, S_LOGIN_OK, j, now, NULL) != 0) return -1;
+        return audit(st, j, now, "session.login", j->user, NULL);
+    }
+    rc = stmt_step(st, S_LOGIN_FAIL, j, now, NULL);
+    if (rc == SQLITE_ROW) failed = sqlite3_column_int(st->ws[S_LOGIN_FAIL], 0);
+    stmt_reset(st, S_LOGIN_FAIL);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return -1;
+    if (audit(st, j, now, "session.login_failed", j->user, "wrong password") != 0) return -1;
+    if (j->lock_after > 0 && failed >= j->lock_after) {
+        char until[API_TIME_SIZE], why[64];
+        api_time_format(kclock_wall_ms() + j->lock_s * 1000, until);
+        if (stmt_run(st, S_LOGIN_LOCK, j, now, until) != 0) return -1;
+        snprintf(why, sizeof why, "%d failed logins; until %s", failed, until);
+        if (audit(st, j, now, "user.locked", j->user, why) != 0) return -1;
+        snprintf(j->answer, sizeof j->answer, "locked");
+    }
+    return 0;
+}
+
+static int job_assign(struct hubstore *st, struct hubstore_job *j, const char *now)
+{
+    if (j->user[0]) {
+        int rc = stmt_step(st, S_ASSIGN_STAFF, j, now, NULL);
+        stmt_reset(st, S_ASSIGN_STAFF);
+        if (rc == SQLITE_DONE) {
+            j->result = 422; /* no active handler or admin of that name */
+            return 0;
+        }
+        if (rc != SQLITE_ROW) return -1;
+    }
+    if (stmt_run(st, S_ASSIGN, j, now, NULL) != 0) return -1;
+    if (sqlite3_changes(st->wdb) != 1) {
+        j->result = 404;
+        return 0;
+    }
+    if (audit(st, j, now, "request.assign", j->ticket, j->user[0] ? j->user : "nobody") != 0)
+        return -1;
+    j->result = 200;
+    return 0;
+}
+
+static int job_audit(struct hubstore *st, struct hubstore_job *j, const char *now)
+{
+    j->result = 200;
+    return stmt_run(st, S_AUDIT, j, now, NULL);
+}
+
 static int (*const job_fn[])(struct hubstore *, struct hubstore_job *, const char *) = {
     [HUBSTORE_REQ_PUT] = job_req_put,       [HUBSTORE_HEARTBEAT] = job_one_row,
     [HUBSTORE_STATUS_SET] = job_status_set, [HUBSTORE_KIOSK_ADD] = job_kiosk_add,
     [HUBSTORE_KIOSK_REVOKE] = job_one_row,  [HUBSTORE_SWEEP] = job_sweep,
+    [HUBSTORE_USER_ADD] = job_user_add,     [HUBSTORE_USER_UPDATE] = job_user_update,
+    [HUBSTORE_LOGIN] = job_login,           [HUBSTORE_ASSIGN] = job_assign,
+    [HUBSTORE_AUDIT] = job_audit,
 };
 
 static int job_run(struct hubstore *st, struct hubstore_job *j, const char *now)
@@ -723,8 +881,8 @@ static void add_cols(cJSON *o, sqlite3_stmt *s, int first, const char *const *na
 }
 
 /* What the store adds to a stored body: its current state and times. */
-static const char *const record_cols[] = {"status", "note", "received_at", "updated_at",
-                                          "erased_at"};
+static const char *const record_cols[] = {"status",     "note",      "received_at",
+                                          "updated_at", "erased_at", "assignee"};
 #define RECORD_COLS ((int)(sizeof record_cols / sizeof record_cols[0]))
 
 enum kerr hubstore_kiosk_by_token(struct hubstore *st, const uint8_t hash[32], char *id_out,
@@ -834,19 +992,33 @@ out:
     return res;
 }
 
-enum kerr hubstore_request_list(struct hubstore *st, const char *status, int limit, cJSON **out)
+enum kerr hubstore_request_query(struct hubstore *st, const struct hubstore_filter *f, cJSON **out)
 {
+    /* ?1 status or "open", ?2 category, ?3 tower, ?4 kiosk, ?5 assignee ("-": nobody),
+     * ?6 text, ?7 limit; a NULL parameter does not filter */
+    static const char sql[] =
+        "SELECT body, status, note, received_at, updated_at, erased_at, assignee FROM requests"
+        " WHERE (?1 IS NULL OR status=?1 OR (?1='open' AND status IN ('new','accepted','in_progress')))"
+        " AND (?2 IS NULL OR category=?2)"
+        " AND (?3 IS NULL OR json_extract(body,'$.tower')=?3)"
+        " AND (?4 IS NULL OR kiosk_id=?4)"
+        " AND (?5 IS NULL OR (?5='-' AND assignee IS NULL) OR assignee=?5)"
+        " AND (?6 IS NULL OR instr(lower(ticket || ' ' || coalesce(receipt_ticket,'') || ' ' ||"
+        "  coalesce(json_extract(body,'$.company.name'),'') || ' ' ||"
+        "  coalesce(json_extract(body,'$.contact_name'),'') || ' ' ||"
+        "  coalesce(json_extract(body,'$.phone'),'') || ' ' ||"
+        "  coalesce(json_extract(body,'$.description'),'')), lower(?6)) > 0)"
+        " ORDER BY received_at DESC, ticket LIMIT ?7";
     int r = reader_get(st);
     enum kerr res = KERR_DB;
     cJSON *a = cJSON_CreateArray();
-    sqlite3_stmt *s = rprep(st->rdb[r], "SELECT body, status, note, received_at, updated_at,"
-                                        " erased_at FROM requests WHERE (?1 IS NULL OR status=?1)"
-                                        " ORDER BY received_at DESC, ticket LIMIT ?2");
+    sqlite3_stmt *s = rprep(st->rdb[r], sql);
+    const char *p[6] = {f->status, f->category, f->tower, f->kiosk, f->assignee, f->q};
     int rc;
     *out = NULL;
     if (!s || !a) goto out;
-    bind_text(s, 1, status);
-    sqlite3_bind_int(s, 2, limit);
+    for (int i = 0; i < 6; i++) bind_text(s, i + 1, p[i] && p[i][0] ? p[i] : NULL);
+    sqlite3_bind_int(s, 7, f->limit > 0 ? f->limit : 100);
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         /* the whole stored request, with its current status and note */
         cJSON *o = cJSON_Parse((const char *)sqlite3_column_text(s, 0));
@@ -872,6 +1044,218 @@ out:
     return res;
 }
 
+enum kerr hubstore_request_list(struct hubstore *st, const char *status, int limit, cJSON **out)
+{
+    struct hubstore_filter f = {.status = status, .limit = limit};
+    return hubstore_request_query(st, &f, out);
+}
+
+/* Rows of one text column of sql as a new cJSON array of strings. */
+static cJSON *column_strings(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *s = rprep(db, sql);
+    cJSON *a = cJSON_CreateArray();
+    int rc = SQLITE_ERROR;
+    if (s && a) {
+        while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+            if (sqlite3_column_type(s, 0) == SQLITE_TEXT)
+                cJSON_AddItemToArray(a, cJSON_CreateString((const char *)sqlite3_column_text(s, 0)));
+    }
+    sqlite3_finalize(s);
+    if (rc != SQLITE_DONE) {
+        cJSON_Delete(a);
+        return NULL;
+    }
+    return a;
+}
+
+enum kerr hubstore_facets(struct hubstore *st, cJSON **out)
+{
+    int r = reader_get(st);
+    cJSON *o = cJSON_CreateObject();
+    cJSON *c = column_strings(st->rdb[r], "SELECT DISTINCT category FROM requests ORDER BY 1");
+    cJSON *t = column_strings(st->rdb[r], "SELECT DISTINCT json_extract(body,'$.tower')"
+                                          " FROM requests ORDER BY 1");
+    cJSON *k = column_strings(st->rdb[r], "SELECT id FROM kiosks UNION"
+                                          " SELECT DISTINCT kiosk_id FROM requests ORDER BY 1");
+    reader_put(st, r);
+    *out = NULL;
+    if (!o || !c || !t || !k) {
+        cJSON_Delete(o);
+        cJSON_Delete(c);
+        cJSON_Delete(t);
+        cJSON_Delete(k);
+        return KERR_DB;
+    }
+    cJSON_AddItemToObject(o, "categories", c);
+    cJSON_AddItemToObject(o, "towers", t);
+    cJSON_AddItemToObject(o, "kiosks", k);
+    *out = o;
+    return KERR_OK;
+}
+
+enum kerr hubstore_ticket_page(struct hubstore *st, const char *ticket, const char *check,
+                               struct hubstore_page *out)
+{
+    int r = reader_get(st);
+    enum kerr res = KERR_DB;
+    sqlite3_stmt *h = NULL;
+    sqlite3_stmt *s = rprep(st->rdb[r], "SELECT ticket, status, category, received_at,"
+                                        " updated_at, erased_at, check_code,"
+                                        " json_extract(body,'$.tower'),"
+                                        " json_extract(body,'$.description') FROM requests"
+                                        " WHERE (ticket=?1 OR receipt_ticket=?1)"
+                                        " AND check_code IS NOT NULL ORDER BY ticket=?1 DESC");
+    char real[HUBSTORE_TICKET_MAX + 1];
+    int rc, n = 0;
+    memset(out, 0, sizeof *out);
+    if (!s) goto out;
+    sqlite3_exec(st->rdb[r], "BEGIN", NULL, NULL, NULL);
+    bind_text(s, 1, ticket);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+        if (same_secret((const char *)sqlite3_column_text(s, 6), check)) break;
+    if (rc == SQLITE_DONE) res = KERR_NOTFOUND;
+    if (rc != SQLITE_ROW) goto out;
+    snprintf(out->ticket, sizeof out->ticket, "%s", ticket);
+    snprintf(real, sizeof real, "%s", (const char *)sqlite3_column_text(s, 0));
+    snprintf(out->status, sizeof out->status, "%s", (const char *)sqlite3_column_text(s, 1));
+    snprintf(out->category, sizeof out->category, "%s", (const char *)sqlite3_column_text(s, 2));
+    snprintf(out->received_at, sizeof out->received_at, "%s", (const char *)sqlite3_column_text(s, 3));
+    snprintf(out->updated_at, sizeof out->updated_at, "%s", (const char *)sqlite3_column_text(s, 4));
+    if (sqlite3_column_type(s, 5) == SQLITE_TEXT)
+        snprintf(out->erased_at, sizeof out->erased_at, "%s", (const char *)sqlite3_column_text(s, 5));
+    if (sqlite3_column_type(s, 7) == SQLITE_TEXT)
+        snprintf(out->tower, sizeof out->tower, "%s", (const char *)sqlite3_column_text(s, 7));
+    if (sqlite3_column_type(s, 8) == SQLITE_TEXT)
+        snprintf(out->description, sizeof out->description, "%s",
+                 (const char *)sqlite3_column_text(s, 8));
+    /* the latest entries, shown oldest first */
+    h = rprep(st->rdb[r], "SELECT to_status, at, note FROM (SELECT id, to_status, at, note"
+                          " FROM history WHERE ticket=?1 ORDER BY id DESC LIMIT ?2) ORDER BY id");
+    if (!h) goto out;
+    bind_text(h, 1, real);
+    sqlite3_bind_int(h, 2, HUBSTORE_PAGE_HISTORY);
+    while ((rc = sqlite3_step(h)) == SQLITE_ROW && n < HUBSTORE_PAGE_HISTORY) {
+        snprintf(out->hist[n].to, sizeof out->hist[n].to, "%s", (const char *)sqlite3_column_text(h, 0));
+        snprintf(out->hist[n].at, sizeof out->hist[n].at, "%s", (const char *)sqlite3_column_text(h, 1));
+        out->hist[n].has_note = sqlite3_column_type(h, 2) == SQLITE_TEXT;
+        if (out->hist[n].has_note)
+            snprintf(out->hist[n].note, sizeof out->hist[n].note, "%s",
+                     (const char *)sqlite3_column_text(h, 2));
+        n++;
+    }
+    if (rc != SQLITE_DONE) goto out;
+    out->nhist = n;
+    res = KERR_OK;
+out:
+    sqlite3_finalize(h);
+    sqlite3_finalize(s);
+    sqlite3_exec(st->rdb[r], "COMMIT", NULL, NULL, NULL);
+    reader_put(st, r);
+    return res;
+}
+
+bool hubstore_user_name_valid(const char *s)
+{
+    size_t n = strlen(s);
+    if (n < 2 || n > HUBSTORE_USER_MAX || !(s[0] >= 'a' && s[0] <= 'z')) return false;
+    if (strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789._-") != n) return false;
+    return strcmp(s, "admin") != 0;
+}
+
+bool hubstore_role_valid(const char *s)
+{
+    return strcmp(s, "viewer") == 0 || strcmp(s, "handler") == 0 || strcmp(s, "admin") == 0;
+}
+
+enum kerr hubstore_user_get(struct hubstore *st, const char *name, struct hubstore_user *out)
+{
+    int r = reader_get(st);
+    enum kerr res = KERR_DB;
+    char now[API_TIME_SIZE];
+    sqlite3_stmt *s = rprep(st->rdb[r], "SELECT name, role, pw_hash, disabled_at IS NOT NULL,"
+                                        " coalesce(locked_until > ?2, 0) FROM users WHERE name=?1");
+    int rc;
+    memset(out, 0, sizeof *out);
+    hubstore_now(now, sizeof now);
+    if (!s) goto out;
+    bind_text(s, 1, name);
+    bind_text(s, 2, now);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_DONE) res = KERR_NOTFOUND;
+    if (rc != SQLITE_ROW) goto out;
+    snprintf(out->name, sizeof out->name, "%s", (const char *)sqlite3_column_text(s, 0));
+    snprintf(out->role, sizeof out->role, "%s", (const char *)sqlite3_column_text(s, 1));
+    snprintf(out->pw_hash, sizeof out->pw_hash, "%s", (const char *)sqlite3_column_text(s, 2));
+    out->disabled = sqlite3_column_int(s, 3) != 0;
+    out->locked = sqlite3_column_int(s, 4) != 0;
+    res = KERR_OK;
+out:
+    sqlite3_finalize(s);
+    reader_put(st, r);
+    return res;
+}
+
+/* Every row of s as objects with members names[0..n) in a new array. */
+static enum kerr rows_to_array(sqlite3_stmt *s, const char *const *names, int n, cJSON **out)
+{
+    cJSON *a = cJSON_CreateArray();
+    int rc;
+    *out = NULL;
+    if (!a) return KERR_NOMEM;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        cJSON *o = cJSON_CreateObject();
+        if (!o) break;
+        cJSON_AddItemToArray(a, o);
+        add_cols(o, s, 0, names, n);
+    }
+    if (rc != SQLITE_DONE) {
+        cJSON_Delete(a);
+        return KERR_DB;
+    }
+    *out = a;
+    return KERR_OK;
+}
+
+enum kerr hubstore_user_list(struct hubstore *st, cJSON **out)
+{
+    static const char *const cols[] = {"name",        "role",         "created_at",
+                                       "disabled_at", "locked_until", "last_login"};
+    int r = reader_get(st);
+    enum kerr res = KERR_DB;
+    char now[API_TIME_SIZE];
+    sqlite3_stmt *s = rprep(st->rdb[r], "SELECT name, role, created_at, disabled_at,"
+                                        " CASE WHEN locked_until > ?1 THEN locked_until END,"
+                                        " last_login FROM users ORDER BY name");
+    *out = NULL;
+    hubstore_now(now, sizeof now);
+    if (s) {
+        bind_text(s, 1, now);
+        res = rows_to_array(s, cols, 6, out);
+    }
+    sqlite3_finalize(s);
+    reader_put(st, r);
+    return res;
+}
+
+enum kerr hubstore_audit_list(struct hubstore *st, int64_t before, int limit, cJSON **out)
+{
+    static const char *const cols[] = {"id", "at", "actor", "action", "target", "detail"};
+    int r = reader_get(st);
+    enum kerr res = KERR_DB;
+    sqlite3_stmt *s = rprep(st->rdb[r], "SELECT id, at, actor, action, target, detail FROM audit"
+                                        " WHERE ?1 <= 0 OR id < ?1 ORDER BY id DESC LIMIT ?2");
+    *out = NULL;
+    if (s) {
+        sqlite3_bind_int64(s, 1, before);
+        sqlite3_bind_int(s, 2, limit);
+        res = rows_to_array(s, cols, 6, out);
+    }
+    sqlite3_finalize(s);
+    reader_put(st, r);
+    return res;
+}
+
 enum kerr hubstore_request_get(struct hubstore *st, const char *ticket, cJSON **out)
 {
     int r = reader_get(st);
@@ -879,7 +1263,7 @@ enum kerr hubstore_request_get(struct hubstore *st, const char *ticket, cJSON **
     cJSON *o = NULL, *hist;
     sqlite3_stmt *h = NULL;
     sqlite3_stmt *s = rprep(st->rdb[r], "SELECT body, status, note, received_at, updated_at,"
-                                        " erased_at FROM requests WHERE ticket=?1");
+                                        " erased_at, assignee FROM requests WHERE ticket=?1");
     int rc;
     *out = NULL;
     if (!s) goto out;

@@ -23,6 +23,10 @@ struct hubstore;
 #define HUBSTORE_KEY_MAX (API_UUID_SIZE - 1)      /* idempotency key (UUID) bytes */
 #define HUBSTORE_NOTE_MAX 2048 /* status note bytes (500 code points, UTF-8) */
 #define HUBSTORE_SHORT_MAX 64  /* version strings, category, status */
+#define HUBSTORE_USER_MAX 32   /* staff account name bytes (hubstore_user_name_valid) */
+#define HUBSTORE_ROLE_MAX 15   /* viewer, handler, admin */
+#define HUBSTORE_PWHASH_MAX 191 /* a stored password hash (hubpw) */
+#define HUBSTORE_PAGE_HISTORY 32 /* history entries a phone page shows (the latest) */
 
 enum hubstore_op {
     HUBSTORE_REQ_PUT,      /* store a help request once per (kiosk, key) */
@@ -31,6 +35,11 @@ enum hubstore_op {
     HUBSTORE_KIOSK_ADD,    /* register (or re-register a revoked) kiosk */
     HUBSTORE_KIOSK_REVOKE, /* revoke a kiosk's token */
     HUBSTORE_SWEEP,        /* erase personal fields past retention (answer: how many) */
+    HUBSTORE_USER_ADD,     /* a staff account (201, 409 when the name exists) */
+    HUBSTORE_USER_UPDATE,  /* role, password, disabled, unlock of an account (200, 404) */
+    HUBSTORE_LOGIN,        /* the outcome of a login: resets or counts failures, locks */
+    HUBSTORE_ASSIGN,       /* a request to a staff member (200; 404 ticket; 422 no such staff) */
+    HUBSTORE_AUDIT,        /* one audit row on its own (logout) */
 };
 
 /* How long personal data stays. Zero members take the defaults. */
@@ -64,6 +73,20 @@ struct hubstore_job {
     bool has_last_error;
     int64_t queue_depth, oldest_pending_s;
     bool online;
+    /* who asks (every staff op): a staff account's name, or "admin" for the
+     * admin token; it is the history's "by" and the audit log's actor. Every
+     * staff op writes its audit row in the same transaction as the change. */
+    char actor[HUBSTORE_USER_MAX + 1];
+    /* USER_ADD, USER_UPDATE, LOGIN: the account; ASSIGN: the assignee ("" = nobody) */
+    char user[HUBSTORE_USER_MAX + 1];
+    char role[HUBSTORE_ROLE_MAX + 1];       /* USER_ADD; USER_UPDATE with set_role */
+    char pw_hash[HUBSTORE_PWHASH_MAX + 1];  /* USER_ADD; USER_UPDATE with set_pw (unlocks too) */
+    bool set_role, set_pw, set_disabled, disabled, unlock; /* USER_UPDATE */
+    bool login_ok;      /* LOGIN: the password was right */
+    int lock_after;     /* LOGIN: failures in a row that lock the account */
+    int64_t lock_s;     /* LOGIN: for how long */
+    /* AUDIT: the row; other ops: the writer's scratch for theirs */
+    char action[32], target[64], detail[128];
     /* outputs */
     int result;
     char answer[512];
@@ -127,6 +150,78 @@ enum kerr hubstore_request_list(struct hubstore *st, const char *status, int lim
  * personal fields were erased) with its history array, as a new cJSON
  * object. KERR_NOTFOUND when unknown. */
 enum kerr hubstore_request_get(struct hubstore *st, const char *ticket, struct cJSON **out);
+
+/* What the inbox filters on; NULL or "" members do not filter. */
+struct hubstore_filter {
+    const char *status;   /* a status, or "open" (new, accepted, in_progress) */
+    const char *category, *tower, *kiosk;
+    const char *assignee; /* a staff name, or "-" for requests assigned to nobody */
+    const char *q;        /* text found (case-insensitively) in the ticket, receipt ticket,
+                             company, contact name, phone or description */
+    int limit;            /* 1..1000 */
+};
+
+/* Like hubstore_request_list with every filter of f (each record also has
+ * its assignee). */
+enum kerr hubstore_request_query(struct hubstore *st, const struct hubstore_filter *f,
+                                 struct cJSON **out);
+
+/* The values the inbox can filter on, as a new cJSON object
+ * {categories:[], towers:[], kiosks:[]} of distinct ids, sorted. */
+enum kerr hubstore_facets(struct hubstore *st, struct cJSON **out);
+
+/* What the phone page shows of one request: of the personal fields only the
+ * description the person typed (never a name, company or phone), and the
+ * staff's notes; the retention sweep erases both with the rest. */
+struct hubstore_page {
+    char ticket[HUBSTORE_TICKET_MAX + 1]; /* the ticket asked for */
+    char status[HUBSTORE_SHORT_MAX + 1];
+    char category[HUBSTORE_SHORT_MAX + 1];
+    char received_at[API_TIME_SIZE], updated_at[API_TIME_SIZE];
+    char erased_at[API_TIME_SIZE]; /* "" while the personal fields are kept */
+    char tower[API_TOKEN_SIZE];
+    char description[API_DESC_SIZE]; /* what the person typed; "" once erased */
+    int nhist;                     /* entries in hist, oldest first (the latest ones) */
+    struct {
+        char to[HUBSTORE_SHORT_MAX + 1];
+        char at[API_TIME_SIZE];
+        char note[HUBSTORE_NOTE_MAX + 1];
+        bool has_note;
+    } hist[HUBSTORE_PAGE_HISTORY];
+};
+
+/* The page of the request whose ticket or receipt_ticket is ticket and whose
+ * check code is check (as hubstore_ticket_status with a check). KERR_NOTFOUND
+ * when nothing matches (one answer for every reason), KERR_DB. */
+enum kerr hubstore_ticket_page(struct hubstore *st, const char *ticket, const char *check,
+                               struct hubstore_page *out);
+
+/* A staff account as the login needs it. */
+struct hubstore_user {
+    char name[HUBSTORE_USER_MAX + 1];
+    char role[HUBSTORE_ROLE_MAX + 1];
+    char pw_hash[HUBSTORE_PWHASH_MAX + 1];
+    bool disabled;
+    bool locked; /* locked_until is later than now */
+};
+
+/* The account called name. KERR_NOTFOUND, KERR_DB. */
+enum kerr hubstore_user_get(struct hubstore *st, const char *name, struct hubstore_user *out);
+
+/* Every account (never its password hash) as a new cJSON array of
+ * {name, role, created_at, disabled_at, locked_until, last_login}, by name. */
+enum kerr hubstore_user_list(struct hubstore *st, struct cJSON **out);
+
+/* Audit rows, newest first: at most limit, with id < before (0: from the
+ * newest), as a new cJSON array of {id, at, actor, action, target, detail}. */
+enum kerr hubstore_audit_list(struct hubstore *st, int64_t before, int limit, struct cJSON **out);
+
+/* True for a staff account name: 2..32 of a-z 0-9 . _ -, starting with a
+ * letter, and not "admin" (the admin token's name in history and audit). */
+bool hubstore_user_name_valid(const char *s);
+
+/* True for viewer, handler, admin. */
+bool hubstore_role_valid(const char *s);
 
 /* Number of rows in requests, for tests and the load generator. */
 enum kerr hubstore_request_count(struct hubstore *st, int64_t *out);

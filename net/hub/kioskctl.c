@@ -31,6 +31,18 @@ static void usage(FILE *f)
           "  requests set TICKET STATUS [--note TEXT]\n"
           "                                   new -> accepted -> in_progress -> resolved;\n"
           "                                   rejected from any open status\n"
+          "  requests assign TICKET NAME|-    assign to a handler or admin (- for nobody)\n"
+          "  user add NAME --role R [--password-stdin]\n"
+          "                                   a web console account (role viewer, handler or\n"
+          "                                   admin); without --password-stdin a password is\n"
+          "                                   made and printed, alone, on the last line (once)\n"
+          "  user list                        accounts, roles, locks\n"
+          "  user role NAME R                 change an account's role\n"
+          "  user password NAME [--password-stdin]\n"
+          "                                   a new password (printed when made); unlocks\n"
+          "  user disable NAME | user enable NAME | user unlock NAME\n"
+          "  audit list [--limit N] [--before ID]\n"
+          "                                   who changed what and when, newest first\n"
           "options:\n"
           "  --hub URL          hub base URL, e.g. http://127.0.0.1:8080 (env KIOSK_HUB)\n"
           "  --token-file FILE  file with the admin token (env KIOSK_HUB_TOKEN_FILE)\n"
@@ -40,8 +52,8 @@ static void usage(FILE *f)
           "exit codes:\n"
           "  0 ok, 1 hub error or not found, 2 usage (also: plain http to another\n"
           "  host without --insecure), 3 cannot reach the hub,\n"
-          "  4 authentication refused (401/403), 5 conflict (409: kiosk exists,\n"
-          "  status change not allowed)\n",
+          "  4 authentication refused (401/403), 5 conflict (409: kiosk or account\n"
+          "  exists, status change not allowed)\n",
           f);
 }
 
@@ -399,6 +411,230 @@ static int cmd_requests_set(const struct ctl *c, const char *ticket, const char 
     return ret;
 }
 
+/* Prints a JSON answer, or the table row of an account. */
+static int user_call(const struct ctl *c, const char *method, const char *path, cJSON *body,
+                     int want)
+{
+    char *txt = cJSON_PrintUnformatted(body);
+    struct buf b;
+    long code;
+    int ret;
+    cJSON_Delete(body);
+    if (!txt) return EX_HUB;
+    code = call(c, method, path, txt, &b);
+    memset(txt, 0, strlen(txt)); /* it may hold a password */
+    free(txt);
+    if (code != want) {
+        ret = fail_status(code, &b);
+        if (code == 400) ret = EX_USAGE;
+        free(b.p);
+        return ret;
+    }
+    if (c->json) {
+        printf("%s\n", b.p);
+    } else {
+        cJSON *o = parse_answer(&b);
+        const cJSON *pw = cJSON_GetObjectItemCaseSensitive(o, "password");
+        printf("account %s%s%s done", str_of(o, "name"),
+               cJSON_GetObjectItemCaseSensitive(o, "role") ? " role " : "",
+               cJSON_GetObjectItemCaseSensitive(o, "role") ? str_of(o, "role") : "");
+        if (cJSON_IsString(pw)) {
+            printf(". Its password is shown once; give it to its owner:\n%s\n", pw->valuestring);
+        } else {
+            printf("\n");
+        }
+        cJSON_Delete(o);
+    }
+    if (b.p) memset(b.p, 0, b.len);
+    free(b.p);
+    return EX_OK;
+}
+
+/* Reads one line (the password) from stdin into out. 0 or -1. */
+static int read_password(char *out, size_t cap)
+{
+    size_t n;
+    if (!fgets(out, (int)cap, stdin)) return -1;
+    n = strlen(out);
+    while (n && (out[n - 1] == '\n' || out[n - 1] == '\r')) out[--n] = '\0';
+    return n ? 0 : -1;
+}
+
+static bool user_name_ok(const char *name)
+{
+    size_t n = strlen(name);
+    if (n >= 2 && n <= 32 && name[0] >= 'a' && name[0] <= 'z' &&
+        strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789._-") == n && strcmp(name, "admin") != 0)
+        return true;
+    fprintf(stderr, "kioskctl: an account name is 2-32 of a-z 0-9 . _ -, starting with a letter, "
+                    "and not admin\n");
+    return false;
+}
+
+static bool role_ok(const char *role)
+{
+    if (role && (strcmp(role, "viewer") == 0 || strcmp(role, "handler") == 0 ||
+                 strcmp(role, "admin") == 0))
+        return true;
+    fprintf(stderr, "kioskctl: --role is viewer, handler or admin\n");
+    return false;
+}
+
+static int cmd_user(const struct ctl *c, const char *verb, const char *name, const char *arg,
+                    const char *role, bool pw_stdin)
+{
+    char path[96], pw[200];
+    cJSON *o;
+    int ret;
+    if (strcmp(verb, "list") == 0) {
+        struct buf b;
+        long code = call(c, "GET", "/api/v1/admin/users", NULL, &b);
+        cJSON *a, *u;
+        if (code != 200) {
+            ret = fail_status(code, &b);
+            free(b.p);
+            return ret;
+        }
+        if (c->json) {
+            printf("%s\n", b.p);
+            free(b.p);
+            return EX_OK;
+        }
+        o = parse_answer(&b);
+        a = cJSON_GetObjectItemCaseSensitive(o, "users");
+        printf("%-20s %-8s %-21s %-21s %-21s %s\n", "NAME", "ROLE", "CREATED", "LAST_LOGIN",
+               "LOCKED_UNTIL", "DISABLED");
+        cJSON_ArrayForEach(u, a)
+        {
+            printf("%-20s %-8s %-21s %-21s", str_of(u, "name"), str_of(u, "role"),
+                   str_of(u, "created_at"), str_of(u, "last_login"));
+            printf(" %-21s %s\n", str_of(u, "locked_until"), str_of(u, "disabled_at"));
+        }
+        cJSON_Delete(o);
+        free(b.p);
+        return EX_OK;
+    }
+    if (!name || !user_name_ok(name)) return EX_USAGE;
+    o = cJSON_CreateObject();
+    if (!o) return EX_HUB;
+    pw[0] = '\0';
+    if (pw_stdin && read_password(pw, sizeof pw) != 0) {
+        fprintf(stderr, "kioskctl: --password-stdin: no password on standard input\n");
+        cJSON_Delete(o);
+        return EX_USAGE;
+    }
+    snprintf(path, sizeof path, "/api/v1/admin/users/%s", name);
+    if (strcmp(verb, "add") == 0 && !arg) {
+        if (!role_ok(role)) {
+            cJSON_Delete(o);
+            return EX_USAGE;
+        }
+        cJSON_AddStringToObject(o, "name", name);
+        cJSON_AddStringToObject(o, "role", role);
+        if (pw[0]) cJSON_AddStringToObject(o, "password", pw);
+        ret = user_call(c, "POST", "/api/v1/admin/users", o, 201);
+    } else if (strcmp(verb, "role") == 0 && arg) {
+        if (!role_ok(arg)) {
+            cJSON_Delete(o);
+            return EX_USAGE;
+        }
+        cJSON_AddStringToObject(o, "role", arg);
+        ret = user_call(c, "PATCH", path, o, 200);
+    } else if (strcmp(verb, "password") == 0 && !arg) {
+        if (pw[0]) cJSON_AddStringToObject(o, "password", pw);
+        else cJSON_AddTrueToObject(o, "new_password");
+        ret = user_call(c, "PATCH", path, o, 200);
+    } else if ((strcmp(verb, "disable") == 0 || strcmp(verb, "enable") == 0) && !arg) {
+        cJSON_AddBoolToObject(o, "disabled", strcmp(verb, "disable") == 0);
+        ret = user_call(c, "PATCH", path, o, 200);
+    } else if (strcmp(verb, "unlock") == 0 && !arg) {
+        cJSON_AddTrueToObject(o, "unlock");
+        ret = user_call(c, "PATCH", path, o, 200);
+    } else {
+        cJSON_Delete(o);
+        usage(stderr);
+        ret = EX_USAGE;
+    }
+    memset(pw, 0, sizeof pw);
+    return ret;
+}
+
+static int cmd_audit_list(const struct ctl *c, const char *limit, const char *before)
+{
+    char path[128];
+    struct buf b;
+    long code;
+    cJSON *o, *a, *e;
+    int ret;
+    if ((limit && (strspn(limit, "0123456789") != strlen(limit) || !*limit || strlen(limit) > 5)) ||
+        (before && (strspn(before, "0123456789") != strlen(before) || !*before || strlen(before) > 18))) {
+        fprintf(stderr, "kioskctl: --limit is 1..1000, --before an audit id\n");
+        return EX_USAGE;
+    }
+    snprintf(path, sizeof path, "/api/v1/admin/audit?limit=%s%s%s", limit ? limit : "200",
+             before ? "&before=" : "", before ? before : "");
+    code = call(c, "GET", path, NULL, &b);
+    if (code != 200) {
+        ret = fail_status(code, &b);
+        if (code == 400) ret = EX_USAGE;
+        free(b.p);
+        return ret;
+    }
+    if (c->json) {
+        printf("%s\n", b.p);
+        free(b.p);
+        return EX_OK;
+    }
+    o = parse_answer(&b);
+    a = cJSON_GetObjectItemCaseSensitive(o, "entries");
+    printf("%-8s %-21s %-20s %-22s %-24s %s\n", "ID", "AT", "WHO", "WHAT", "TARGET", "DETAIL");
+    cJSON_ArrayForEach(e, a)
+    {
+        printf("%-8s %-21s %-20s", str_of(e, "id"), str_of(e, "at"), str_of(e, "actor"));
+        printf(" %-22s", str_of(e, "action"));
+        printf(" %-24s", str_of(e, "target"));
+        printf(" %s\n", str_of(e, "detail"));
+    }
+    cJSON_Delete(o);
+    free(b.p);
+    return EX_OK;
+}
+
+static int cmd_requests_assign(const struct ctl *c, const char *ticket, const char *who)
+{
+    char path[128];
+    cJSON *o;
+    if (!api_ticket_valid(ticket)) {
+        fprintf(stderr, "kioskctl: a ticket looks like HL-A01-000042\n");
+        return EX_USAGE;
+    }
+    if (strcmp(who, "-") != 0 && !user_name_ok(who)) return EX_USAGE;
+    o = cJSON_CreateObject();
+    if (!o) return EX_HUB;
+    if (strcmp(who, "-") == 0) cJSON_AddNullToObject(o, "assignee");
+    else cJSON_AddStringToObject(o, "assignee", who);
+    snprintf(path, sizeof path, "/api/v1/admin/requests/%s/assign", ticket);
+    {
+        char *txt = cJSON_PrintUnformatted(o);
+        struct buf b;
+        long code;
+        int ret = EX_OK;
+        cJSON_Delete(o);
+        if (!txt) return EX_HUB;
+        code = call(c, "POST", path, txt, &b);
+        free(txt);
+        if (code == 200) {
+            if (c->json) printf("%s\n", b.p);
+            else printf("%s assigned to %s\n", ticket, strcmp(who, "-") == 0 ? "nobody" : who);
+        } else {
+            ret = fail_status(code, &b);
+            if (code == 400 || code == 422) ret = code == 422 ? EX_HUB : EX_USAGE;
+        }
+        free(b.p);
+        return ret;
+    }
+}
+
 static int read_token(const char *path, char *out, size_t cap)
 {
     FILE *f = fopen(path, "rb");
@@ -418,7 +654,8 @@ int main(int argc, char **argv)
 {
     struct ctl c;
     const char *token_file = getenv("KIOSK_HUB_TOKEN_FILE"), *status = NULL, *note = NULL,
-               *limit = NULL;
+               *limit = NULL, *role = NULL, *before = NULL;
+    bool pw_stdin = false;
     const char *pos[4];
     int npos = 0, ret;
     bool insecure = false;
@@ -445,6 +682,12 @@ int main(int argc, char **argv)
             note = argv[++i];
         } else if (strcmp(a, "--limit") == 0 && has) {
             limit = argv[++i];
+        } else if (strcmp(a, "--role") == 0 && has) {
+            role = argv[++i];
+        } else if (strcmp(a, "--before") == 0 && has) {
+            before = argv[++i];
+        } else if (strcmp(a, "--password-stdin") == 0) {
+            pw_stdin = true;
         } else if (a[0] == '-' && a[1] == '-') {
             fprintf(stderr, "kioskctl: unknown or incomplete option %s\n", a);
             usage(stderr);
@@ -500,6 +743,17 @@ int main(int argc, char **argv)
         else if (strcmp(pos[1], "show") == 0 && npos == 3) ret = cmd_requests_show(&c, pos[2]);
         else if (strcmp(pos[1], "set") == 0 && npos == 4)
             ret = cmd_requests_set(&c, pos[2], pos[3], note);
+        else if (strcmp(pos[1], "assign") == 0 && npos == 4)
+            ret = cmd_requests_assign(&c, pos[2], pos[3]);
+        else usage(stderr);
+    } else if (strcmp(pos[0], "user") == 0) {
+        if (strcmp(pos[1], "list") == 0 && npos == 2)
+            ret = cmd_user(&c, "list", NULL, NULL, NULL, false);
+        else if (npos == 3 || npos == 4)
+            ret = cmd_user(&c, pos[1], pos[2], npos == 4 ? pos[3] : NULL, role, pw_stdin);
+        else usage(stderr);
+    } else if (strcmp(pos[0], "audit") == 0) {
+        if (strcmp(pos[1], "list") == 0 && npos == 2) ret = cmd_audit_list(&c, limit, before);
         else usage(stderr);
     } else {
         usage(stderr);

@@ -745,21 +745,31 @@ static enum MHD_Result h_admin_kiosk_add(struct hreq *r)
     return submit(r);
 }
 
-static enum MHD_Result h_admin_kiosk_list(struct hreq *r)
+/* 200 {"<member>": a} when e is KERR_OK (a is taken), else the error's answer. */
+static enum MHD_Result send_list(struct hreq *r, enum kerr e, const char *member, cJSON *a)
 {
-    cJSON *a = NULL, *o;
-    enum kerr e = hubstore_kiosk_list(r->srv->store, &a);
+    cJSON *o;
     enum MHD_Result ret;
-    if (e != KERR_OK) return send_kerr(r, e, NULL);
+    if (e != KERR_OK) {
+        cJSON_Delete(a);
+        return send_kerr(r, e, NULL);
+    }
     o = cJSON_CreateObject();
     if (!o) {
         cJSON_Delete(a);
         return send_kerr(r, KERR_NOMEM, NULL);
     }
-    cJSON_AddItemToObject(o, "kiosks", a);
+    cJSON_AddItemToObject(o, member, a);
     ret = send_json(r, 200, o);
     cJSON_Delete(o);
     return ret;
+}
+
+static enum MHD_Result h_admin_kiosk_list(struct hreq *r)
+{
+    cJSON *a = NULL;
+    enum kerr e = hubstore_kiosk_list(r->srv->store, &a);
+    return send_list(r, e, "kiosks", a);
 }
 
 static enum MHD_Result h_admin_kiosk_revoke(struct hreq *r)
@@ -786,9 +796,8 @@ static enum MHD_Result h_admin_request_list(struct hreq *r)
         .q = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "q"),
     };
     long limit = LIST_DEFAULT;
-    cJSON *a = NULL, *o;
+    cJSON *a = NULL;
     enum kerr e;
-    enum MHD_Result ret;
     if (status && !hubstore_status_valid(status) && strcmp(status, "open") != 0)
         return send_problem(r, 400, API_SLUG_BAD_REQUEST, "Bad request",
                             "status: open, or one of new, accepted, in_progress, resolved, rejected");
@@ -807,16 +816,7 @@ static enum MHD_Result h_admin_request_list(struct hreq *r)
     }
     f.limit = (int)limit;
     e = hubstore_request_query(r->srv->store, &f, &a);
-    if (e != KERR_OK) return send_kerr(r, e, NULL);
-    o = cJSON_CreateObject();
-    if (!o) {
-        cJSON_Delete(a);
-        return send_kerr(r, KERR_NOMEM, NULL);
-    }
-    cJSON_AddItemToObject(o, "requests", a);
-    ret = send_json(r, 200, o);
-    cJSON_Delete(o);
-    return ret;
+    return send_list(r, e, "requests", a);
 }
 
 static enum MHD_Result h_admin_request_get(struct hreq *r)
@@ -1152,19 +1152,9 @@ static enum MHD_Result user_answer(struct hreq *r)
 
 static enum MHD_Result h_user_list(struct hreq *r)
 {
-    cJSON *a = NULL, *o;
+    cJSON *a = NULL;
     enum kerr e = hubstore_user_list(r->srv->store, &a);
-    enum MHD_Result ret;
-    if (e != KERR_OK) return send_kerr(r, e, NULL);
-    o = cJSON_CreateObject();
-    if (!o) {
-        cJSON_Delete(a);
-        return send_kerr(r, KERR_NOMEM, NULL);
-    }
-    cJSON_AddItemToObject(o, "users", a);
-    ret = send_json(r, 200, o);
-    cJSON_Delete(o);
-    return ret;
+    return send_list(r, e, "users", a);
 }
 
 static enum MHD_Result h_audit(struct hreq *r)
@@ -1173,9 +1163,8 @@ static enum MHD_Result h_audit(struct hreq *r)
     const char *bef = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "before");
     long limit = AUDIT_DEFAULT;
     long long before = 0;
-    cJSON *a = NULL, *o;
+    cJSON *a = NULL;
     enum kerr e;
-    enum MHD_Result ret;
     char *end;
     if (lim) {
         limit = strtol(lim, &end, 10);
@@ -1189,16 +1178,7 @@ static enum MHD_Result h_audit(struct hreq *r)
                                 "before: an audit id (1 or more)");
     }
     e = hubstore_audit_list(r->srv->store, before, (int)limit, &a);
-    if (e != KERR_OK) return send_kerr(r, e, NULL);
-    o = cJSON_CreateObject();
-    if (!o) {
-        cJSON_Delete(a);
-        return send_kerr(r, KERR_NOMEM, NULL);
-    }
-    cJSON_AddItemToObject(o, "entries", a);
-    ret = send_json(r, 200, o);
-    cJSON_Delete(o);
-    return ret;
+    return send_list(r, e, "entries", a);
 }
 
 /* ids as [{id, zh, en}] with the names of kind in the labels (or null) */

@@ -18,7 +18,7 @@
 #include "contentcheck.h"
 #include "helpform.h"
 #include "hzpinyin.h"
-#include "ime.h"
+#include "imew.h"
 #include "kclient.h"
 #include "kclock.h"
 #include "klog.h"
@@ -65,7 +65,7 @@ struct app {
     enum content_lang lang;
     struct kclient *client;
     bool client_pending; /* opened right after the first frame */
-    struct ime *ime;
+    struct imew *ime; /* the pinyin engine's thread */
     bool ime_failed;
     struct content *content;
     struct search_index *search;
@@ -211,26 +211,24 @@ static bool all_hanzi(const char *s)
 static void ime_wipe(void *ud)
 {
     struct app *a = ud;
-    if (a->ime) ime_reset(a->ime);
+    if (a->ime) imew_reset(a->ime); /* done on the engine's thread */
 }
 
-struct ime *app_ime(struct app *a)
+static void on_client_event(void *ud);
+
+struct imew *app_ime(struct app *a)
 {
     if (!a->ime && !a->ime_failed) {
-        struct ime_config cfg;
-        uint64_t t = mono_us();
+        struct imew_config cfg;
+        const char **names = NULL;
+        size_t n = 0, added = 0;
         memset(&cfg, 0, sizeof cfg);
-        if (ime_open(&cfg, &a->ime) != KERR_OK) {
-            a->ime_failed = true;
-            KLOGE("app", "pinyin input unavailable (libpinyin data missing?)");
-            return NULL;
-        }
         /* The content's names come first among candidates. */
         if (a->content) {
             const struct content *c = a->content;
-            size_t n = 0, cap = c->n_services + c->n_categories + c->n_towers +
-                                c->n_request_categories + c->n_phrases + 4;
-            const char **names = calloc(cap, sizeof *names);
+            size_t cap = c->n_services + c->n_categories + c->n_towers +
+                         c->n_request_categories + c->n_phrases + 4;
+            names = calloc(cap, sizeof *names);
             if (names) {
                 names[n++] = c->district.name.zh;
                 if (c->district.short_name.zh) names[n++] = c->district.short_name.zh;
@@ -239,21 +237,32 @@ struct ime *app_ime(struct app *a)
                 for (size_t i = 0; i < c->n_towers; i++) names[n++] = c->towers[i].name.zh;
                 for (size_t i = 0; i < c->n_request_categories; i++)
                     names[n++] = c->request_categories[i].name.zh;
-                /* One at a time, hanzi-only names: a name with Latin
-                 * letters or digits has no pinyin reading to type. */
-                size_t added = 0;
+                /* Hanzi-only names: a name with Latin letters or digits
+                 * has no pinyin reading to type. */
                 for (size_t i = 0; i < n; i++)
-                    if (names[i] && all_hanzi(names[i]) &&
-                        ime_add_phrases_auto(a->ime, &names[i], 1) == KERR_OK)
-                        added++;
-                KLOGI("app", "%zu of %zu content names added as input phrases", added, n);
-                free(names);
+                    if (names[i] && all_hanzi(names[i])) names[added++] = names[i];
             }
         }
-        app_on_wipe(a, ime_wipe, a);
-        KLOGI("app", "pinyin input ready in %.1f ms", (mono_us() - t) / 1000.0);
+        cfg.phrases = names;
+        cfg.n_phrases = added;
+        cfg.notify = on_client_event; /* an answer wakes the loop */
+        cfg.notify_ud = a;
+        /* The engine opens on its own thread; keys wait for it there. */
+        if (imew_start(&cfg, &a->ime) != KERR_OK) {
+            a->ime_failed = true;
+            KLOGE("app", "pinyin input unavailable (no engine thread)");
+        } else {
+            app_on_wipe(a, ime_wipe, a);
+        }
+        free(names);
     }
     return a->ime;
+}
+
+void app_ime_settle(struct app *a)
+{
+    if (a->ime && imew_settle(a->ime, 10000)) a->dirty = true;
+    app_settle(a);
 }
 SDL_Texture *app_load_texture(struct app *a, const char *path, int *w, int *h)
 {
@@ -297,14 +306,25 @@ const struct search_index *app_search(struct app *a)
     return a->search;
 }
 
-/* Hanzi readings come from the input engine's libpinyin context when it
- * can be opened, so libpinyin's dictionary is loaded once, not twice. */
+static void run_on_engine(void *ud, void (*fn)(void *arg), void *arg)
+{
+    imew_run(ud, fn, arg);
+}
+
+/* Hanzi readings come from the input engine's libpinyin context, on the
+ * engine's thread (libpinyin's handles are not free-threaded), so the
+ * dictionary is loaded once and the UI thread never calls libpinyin. */
 static void open_readings(struct app *a)
 {
-    struct ime *ime;
+    struct imew *w;
+    struct hzpinyin_owner owner;
     if (hzpinyin_ready()) return;
-    ime = app_ime(a);
-    if (!ime || hzpinyin_open_shared(ime_pinyin_context(ime)) != KERR_OK) hzpinyin_open(NULL);
+    w = app_ime(a);
+    if (!w) return; /* search.c then opens its own copy */
+    owner.run = run_on_engine;
+    owner.ud = w;
+    owner.context = imew_pinyin_context(w); /* NULL: a copy on that thread */
+    hzpinyin_open_owned(&owner);
 }
 
 const struct helpform_companies *app_companies(struct app *a)
@@ -747,6 +767,7 @@ static void after_first_frame(struct app *a)
 {
     if (a->client_pending && a->stats.frames > 0) {
         a->client_pending = false;
+        app_ime(a); /* the engine opens on its thread meanwhile */
         open_client(a);
         a->dirty = true;
     }
@@ -1265,7 +1286,7 @@ void app_destroy(struct app *a)
     helpform_companies_free(a->companies);
     search_free(a->search);
     hzpinyin_close(); /* before the engine whose context it may borrow */
-    ime_close(a->ime);
+    imew_stop(a->ime);
     content_free(a->content);
     ui_destroy(a->ui);
     ui_text_destroy(a->text);

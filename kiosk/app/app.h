@@ -114,7 +114,8 @@ struct kclient *app_client(struct app *a);
 struct imew *app_ime(struct app *a);
 /* Waits (real time, at most 10 s) until the pinyin engine has answered every
  * key posted, then settles: scripts see each key's candidates, as a person
- * does a frame later. */
+ * does a frame later. On the real clock the loop runs meanwhile (the answer
+ * is drawn when the engine wakes it). */
 void app_ime_settle(struct app *a);
 
 /* Milliseconds on the app clock (virtual under the scenario runner). */

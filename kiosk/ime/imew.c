@@ -68,6 +68,7 @@ struct imew {
 
     /* UI thread only */
     uint64_t posted, floor;
+    uint64_t told; /* newest answer imew_view returned or imew_settle reported */
     unsigned front;
     struct imew_view blank;
 
@@ -99,11 +100,15 @@ static void publish(struct imew *w, uint64_t seq, enum kerr rc, const char *comm
         size_t n = ime_candidates(w->ime, 0, c, IME_MAX_CANDIDATES);
         snprintf(v->raw, sizeof v->raw, "%s", ime_raw(w->ime));
         snprintf(v->preedit, sizeof v->preedit, "%s", ime_preedit(w->ime));
+        size_t used = 0;
         for (size_t i = 0; i < n; i++) {
-            snprintf(v->text[i], IME_MAX_TEXT, "%s", c[i]);
-            v->cand[i] = v->text[i];
+            size_t len = strlen(c[i]) + 1;
+            if (used + len > sizeof v->pool) break; /* the tail, as ime drops it */
+            memcpy(v->pool + used, c[i], len);
+            v->cand[i] = v->pool + used;
+            used += len;
+            v->n_cand = i + 1;
         }
-        v->n_cand = n;
     }
     old = atomic_exchange(&w->mid, w->back | VIEW_FRESH);
     w->back = old & 3u;
@@ -345,6 +350,7 @@ const struct imew_view *imew_view(struct imew *w)
     const struct imew_view *v;
     if (atomic_load(&w->mid) & VIEW_FRESH) w->front = atomic_exchange(&w->mid, w->front) & 3u;
     v = &w->views[w->front];
+    if (v->seq > w->told) w->told = v->seq;
     if (v->seq >= w->floor) return v;
     /* An answer to a request older than the last wipe: not shown. */
     memset(&w->blank, 0, sizeof w->blank);
@@ -362,6 +368,8 @@ bool imew_busy(const struct imew *w)
 bool imew_settle(struct imew *w, unsigned timeout_ms)
 {
     struct timespec until;
+    uint64_t answered;
+    bool fresh;
     clock_gettime(CLOCK_MONOTONIC, &until);
     until.tv_sec += timeout_ms / 1000;
     until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
@@ -372,8 +380,13 @@ bool imew_settle(struct imew *w, unsigned timeout_ms)
     pthread_mutex_lock(&w->mu);
     while (w->answered < w->posted)
         if (pthread_cond_timedwait(&w->done, &w->mu, &until) == ETIMEDOUT) break;
+    answered = w->answered;
     pthread_mutex_unlock(&w->mu);
-    return (atomic_load(&w->mid) & VIEW_FRESH) != 0;
+    /* Once per answer: a view nobody reads (no keyboard on screen) must not
+     * ask for a frame at every call. */
+    fresh = answered > w->told;
+    if (fresh) w->told = answered;
+    return fresh;
 }
 
 void imew_run(struct imew *w, void (*fn)(void *arg), void *arg)

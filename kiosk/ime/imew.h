@@ -23,6 +23,10 @@
 
 struct imew;
 
+/* Bytes of candidate text one answer holds: 256 candidates of 15 hanzi and
+ * a long sentence fit; beyond, the tail is dropped. */
+#define IMEW_POOL 16384
+
 struct imew_config {
     struct ime_config engine; /* given to ime_open on the owner thread */
     /* Content names offered first among candidates: each is added on its own
@@ -46,9 +50,9 @@ struct imew_view {
     char raw[IME_MAX_INPUT + 1];
     char preedit[IME_MAX_PREEDIT];
     size_t n_cand;
-    const char *cand[IME_MAX_CANDIDATES]; /* point into text */
+    const char *cand[IME_MAX_CANDIDATES]; /* point into pool */
     char committed[IME_MAX_TEXT];         /* a choose: the text it committed */
-    char text[IME_MAX_CANDIDATES][IME_MAX_TEXT];
+    char pool[IMEW_POOL];
 };
 
 /* Starts the owner thread, which opens the engine and adds cfg->phrases
@@ -92,7 +96,8 @@ bool imew_busy(const struct imew *w);
 
 /* Waits, at most timeout_ms, until every request posted is answered (for the
  * scenario runner and tests, never in the UI's frames). Returns true when an
- * answer is published that imew_view has not returned yet (draw a frame). */
+ * answer came that neither imew_view nor an earlier imew_settle has seen
+ * (draw a frame); once per answer. */
 bool imew_settle(struct imew *w, unsigned timeout_ms);
 
 /* Runs fn(arg) on the owner thread and returns when it has run (inline when

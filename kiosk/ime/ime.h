@@ -117,8 +117,8 @@ const char *ime_preedit(const struct ime *ime);
 void ime_reset(struct ime *ime);
 
 /* The engine's libpinyin context (pinyin_context_t *), for hzpinyin to
- * look up readings in the same dictionary instead of loading a second copy.
- * Valid until ime_close. */
+ * look up readings in the same dictionary instead of loading a second copy,
+ * on the owner thread only (hzpinyin_open_owned). Valid until ime_close. */
 void *ime_pinyin_context(struct ime *ime);
 
 #endif

@@ -267,14 +267,19 @@ static void loop_once(struct app *a, uint64_t max_wait_ms);
 
 void app_ime_settle(struct app *a)
 {
-    if (a->ime && !a->opt.virtual_time) {
-        /* Real clock (the benchmark): the answer is drawn when the engine
-         * wakes the loop, as for a person. */
-        uint64_t t0 = kclock_mono_ms();
-        while (imew_busy(a->ime) && kclock_mono_ms() - t0 < 10000 && !a->quit) loop_once(a, 5);
+    /* A frame that draws an answer may post the keys that waited for it:
+     * again, a few times at most. */
+    for (int i = 0; i < 8; i++) {
+        if (a->ime && !a->opt.virtual_time) {
+            /* Real clock (the benchmark): the answer is drawn when the
+             * engine wakes the loop, as for a person. */
+            uint64_t t0 = kclock_mono_ms();
+            while (imew_busy(a->ime) && kclock_mono_ms() - t0 < 10000 && !a->quit) loop_once(a, 5);
+        }
+        if (a->ime && imew_settle(a->ime, 10000)) a->dirty = true;
+        app_settle(a);
+        if (!a->ime || !imew_busy(a->ime)) break;
     }
-    if (a->ime && imew_settle(a->ime, 10000)) a->dirty = true;
-    app_settle(a);
 }
 SDL_Texture *app_load_texture(struct app *a, const char *path, int *w, int *h)
 {

@@ -11,11 +11,13 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "klog.h"
 
@@ -67,6 +69,7 @@ struct imew {
     _Atomic unsigned mid; /* index of the middle view | VIEW_FRESH */
 
     /* UI thread only */
+    int poster_cpu; /* the owner runs on any CPU but this one (-1: any) */
     uint64_t posted, floor;
     uint64_t told; /* newest answer imew_view returned or imew_settle reported */
     unsigned front;
@@ -258,6 +261,7 @@ enum kerr imew_start(const struct imew_config *cfg, struct imew **out)
             if (!cfg->phrases[i] || !(w->phrases[i] = strdup(cfg->phrases[i]))) goto nomem;
     }
     w->jobs_tail = &w->jobs;
+    w->poster_cpu = -1;
     w->back = 0;
     atomic_init(&w->mid, 1u);
     w->front = 2;
@@ -299,8 +303,29 @@ void imew_stop(struct imew *w)
     free_imew(w);
 }
 
+/* Keeps the owner off the CPU the poster (the UI thread) runs on: woken
+ * there, it preempted the frame that posted the key and the key's frame took
+ * as long as the answer (seen as 3-7 ms dry passes in KIOSK_FRAME_LOG), as
+ * the paint helper did (ui_damage.c). */
+static void place_owner(struct imew *w)
+{
+#ifdef __linux__
+    int cpu = sched_getcpu();
+    cpu_set_t set;
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    if (cpu < 0 || cpu == w->poster_cpu || n < 2 || n > CPU_SETSIZE) return;
+    CPU_ZERO(&set);
+    for (int i = 0; i < (int)n; i++)
+        if (i != cpu) CPU_SET(i, &set);
+    if (pthread_setaffinity_np(w->thread, sizeof set, &set) == 0) w->poster_cpu = cpu;
+#else
+    (void)w;
+#endif
+}
+
 static uint64_t post(struct imew *w, const struct req *r)
 {
+    place_owner(w);
     pthread_mutex_lock(&w->mu);
     w->mailbox = *r;
     w->mailbox.seq = ++w->posted;

@@ -276,9 +276,10 @@ void app_ime_settle(struct app *a)
             uint64_t t0 = kclock_mono_ms();
             while (imew_busy(a->ime) && kclock_mono_ms() - t0 < 10000 && !a->quit) loop_once(a, 5);
         }
-        if (a->ime && imew_settle(a->ime, 10000)) a->dirty = true;
+        bool fresh = a->ime && imew_settle(a->ime, 10000);
+        if (fresh) a->dirty = true;
         app_settle(a);
-        if (!a->ime || !imew_busy(a->ime)) break;
+        if (!fresh) break; /* every answer is drawn */
     }
 }
 SDL_Texture *app_load_texture(struct app *a, const char *path, int *w, int *h)

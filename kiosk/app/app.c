@@ -7,13 +7,14 @@
 #include <SDL_image.h>
 #include <SDL_ttf.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "helpform.h"
 #include "hzpinyin.h"
-#include "ime.h"
+#include "imew.h"
 #include "kclient.h"
 #include "kclock.h"
 #include "klog.h"
@@ -117,27 +118,25 @@ static bool all_hanzi(const char *s)
 static void ime_wipe(void *ud)
 {
     struct app *a = ud;
-    if (a->ime) ime_reset(a->ime);
+    if (a->ime) imew_reset(a->ime); /* done on the engine's thread */
 }
 
-struct ime *app_ime(struct app *a)
+static void on_client_event(void *ud);
+
+struct imew *app_ime(struct app *a)
 {
     KASSERT_OWNER(&a->owner);
     if (!a->ime && !a->ime_failed) {
-        struct ime_config cfg;
-        uint64_t t = app_mono_us();
+        struct imew_config cfg;
+        const char **names = NULL;
+        size_t n = 0, added = 0;
         memset(&cfg, 0, sizeof cfg);
-        if (ime_open(&cfg, &a->ime) != KERR_OK) {
-            a->ime_failed = true;
-            KLOGE("app", "pinyin input unavailable (libpinyin data missing?)");
-            return NULL;
-        }
         /* The content's names come first among candidates. */
         if (a->content) {
             const struct content *c = a->content;
-            size_t n = 0, cap = c->n_services + c->n_categories + c->n_towers +
-                                c->n_request_categories + c->n_phrases + 4;
-            const char **names = calloc(cap, sizeof *names);
+            size_t cap = c->n_services + c->n_categories + c->n_towers +
+                         c->n_request_categories + c->n_phrases + 4;
+            names = calloc(cap, sizeof *names);
             if (names) {
                 names[n++] = c->district.name.zh;
                 if (c->district.short_name.zh) names[n++] = c->district.short_name.zh;
@@ -146,22 +145,52 @@ struct ime *app_ime(struct app *a)
                 for (size_t i = 0; i < c->n_towers; i++) names[n++] = c->towers[i].name.zh;
                 for (size_t i = 0; i < c->n_request_categories; i++)
                     names[n++] = c->request_categories[i].name.zh;
-                /* One at a time, hanzi-only names: a name with Latin
-                 * letters or digits has no pinyin reading to type. */
-                size_t added = 0;
+                /* Hanzi-only names: a name with Latin letters or digits
+                 * has no pinyin reading to type. */
                 for (size_t i = 0; i < n; i++)
-                    if (names[i] && all_hanzi(names[i]) &&
-                        ime_add_phrases_auto(a->ime, &names[i], 1) == KERR_OK)
-                        added++;
-                KLOGI("app", "%zu of %zu content names added as input phrases", added, n);
-                free(names);
+                    if (names[i] && all_hanzi(names[i])) names[added++] = names[i];
             }
         }
-        app_on_wipe(a, ime_wipe, a);
-        KLOGI("app", "pinyin input ready in %.1f ms", (app_mono_us() - t) / 1000.0);
+        cfg.phrases = names;
+        cfg.n_phrases = added;
+        cfg.notify = on_client_event; /* an answer wakes the loop (app_wake) */
+        cfg.notify_ud = a;
+        /* The engine opens on its own thread; keys wait for it there. Its
+         * tables share the heap's malloc arena (an arena of its own cost
+         * 4 MB of RSS); threads started later do too. */
+        mallopt(M_ARENA_MAX, 1);
+        if (imew_start(&cfg, &a->ime) != KERR_OK) {
+            a->ime_failed = true;
+            KLOGE("app", "pinyin input unavailable (no engine thread)");
+        } else {
+            app_on_wipe(a, ime_wipe, a);
+        }
+        free(names);
     }
     return a->ime;
 }
+
+void app_ime_settle(struct app *a)
+{
+    KASSERT_OWNER(&a->owner);
+    /* A frame that draws an answer may post the keys that waited for it:
+     * again, a few times at most. */
+    for (int i = 0; i < 8; i++) {
+        bool fresh;
+        if (a->ime && !a->opt.virtual_time) {
+            /* Real clock (the benchmark): the answer is drawn when the
+             * engine wakes the loop, as for a person. */
+            uint64_t t0 = kclock_mono_ms();
+            while (imew_busy(a->ime) && kclock_mono_ms() - t0 < 10000 && !a->quit)
+                app_loop_once(a, 5);
+        }
+        fresh = a->ime && imew_settle(a->ime, 10000);
+        if (fresh) a->dirty = true;
+        app_settle(a);
+        if (!fresh) break; /* every answer is drawn */
+    }
+}
+
 const char *app_content_error(const struct app *a)
 {
     KASSERT_OWNER(&a->owner);
@@ -197,14 +226,25 @@ const struct search_index *app_search(struct app *a)
     return a->search;
 }
 
-/* Hanzi readings come from the input engine's libpinyin context when it
- * can be opened, so libpinyin's dictionary is loaded once, not twice. */
+static void run_on_engine(void *ud, void (*fn)(void *arg), void *arg)
+{
+    imew_run(ud, fn, arg);
+}
+
+/* Hanzi readings come from the input engine's libpinyin context, on the
+ * engine's thread (libpinyin's handles are not free-threaded), so the
+ * dictionary is loaded once and the UI thread never calls libpinyin. */
 static void open_readings(struct app *a)
 {
-    struct ime *ime;
+    struct imew *w;
+    struct hzpinyin_owner owner;
     if (hzpinyin_ready()) return;
-    ime = app_ime(a);
-    if (!ime || hzpinyin_open_shared(ime_pinyin_context(ime)) != KERR_OK) hzpinyin_open(NULL);
+    w = app_ime(a);
+    if (!w) return; /* search.c then opens its own copy */
+    owner.run = run_on_engine;
+    owner.ud = w;
+    owner.context = imew_pinyin_context(w); /* NULL: a copy on that thread */
+    hzpinyin_open_owned(&owner);
 }
 
 const struct helpform_companies *app_companies(struct app *a)
@@ -379,7 +419,7 @@ void app_destroy(struct app *a)
     helpform_companies_free(a->companies);
     search_free(a->search);
     hzpinyin_close(); /* before the engine whose context it may borrow */
-    ime_close(a->ime);
+    imew_stop(a->ime);
     content_free(a->content);
     ui_destroy(a->ui);
     ui_text_destroy(a->text);

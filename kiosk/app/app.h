@@ -27,7 +27,7 @@
 struct app;
 struct kclient;
 struct kclient_event;
-struct ime;
+struct imew;
 
 enum screen_flags {
     SCREEN_BARE = 1,     /* draws its own header (home, attract): no top bar */
@@ -119,9 +119,15 @@ SDL_Texture *app_load_texture(struct app *a, const char *path, int *w, int *h);
 /* The link to the hub (outbox + sender), or NULL if it could not be opened
  * (then the features that file requests show no tile). */
 struct kclient *app_client(struct app *a);
-/* The pinyin engine with the content's names as phrases, opened on first
- * use; NULL if libpinyin's data is missing. Reset at every wipe. */
-struct ime *app_ime(struct app *a);
+/* The pinyin engine's thread (imew.h), with the content's names as phrases,
+ * started after the first frame or on first use; NULL if the thread could
+ * not start. Its session is wiped at every wipe. */
+struct imew *app_ime(struct app *a);
+/* Waits (real time, at most 10 s) until the pinyin engine has answered every
+ * key posted, then settles: scripts see each key's candidates, as a person
+ * does a frame later. On the real clock the loop runs meanwhile (the answer
+ * is drawn when the engine wakes it). */
+void app_ime_settle(struct app *a);
 
 /* Milliseconds on the app clock (virtual under the scenario runner). */
 uint64_t app_now_ms(const struct app *a);

@@ -64,7 +64,7 @@ struct app {
     enum content_lang lang;
     struct kclient *client;
     bool client_pending; /* opened right after the first frame */
-    struct ime *ime;
+    struct imew *ime; /* the pinyin engine's thread */
     bool ime_failed;
     struct content *content;
     struct search_index *search;
@@ -120,6 +120,9 @@ static inline uint64_t app_mono_us(void)
 /* ---- app.c ---- */
 /* Opens the outbox and sender (after the first frame); logs a failure. */
 void app_open_client(struct app *a);
+/* One turn of the real loop (app_loop.c): timers, transitions, a frame if
+ * needed, then sleep until input, a wake-up, the next timer or max_wait_ms. */
+void app_loop_once(struct app *a, uint64_t max_wait_ms);
 
 /* ---- app_stack.c ---- */
 /* Queues a transition for after the frame; OP_PUSH takes ownership of arg

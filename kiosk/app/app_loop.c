@@ -253,6 +253,7 @@ static void after_first_frame(struct app *a)
 {
     if (a->client_pending && a->stats.frames > 0) {
         a->client_pending = false;
+        app_ime(a); /* the engine opens on its thread meanwhile */
         app_open_client(a);
         a->dirty = true;
     }
@@ -273,7 +274,7 @@ void app_settle(struct app *a)
 
 /* One turn of the real loop: timers, transitions, a frame if needed, then
  * sleep until input, a wake-up, the next timer or max_wait_ms. */
-static void loop_once(struct app *a, uint64_t max_wait_ms)
+void app_loop_once(struct app *a, uint64_t max_wait_ms)
 {
     SDL_Event e;
     uint64_t now, d;
@@ -319,7 +320,7 @@ void app_advance(struct app *a, uint64_t ms)
     if (!a->opt.virtual_time) {
         uint64_t now;
         while ((now = app_now_ms(a)) < target && !a->quit && !got_signal)
-            loop_once(a, target - now);
+            app_loop_once(a, target - now);
         app_settle(a);
         return;
     }
@@ -357,7 +358,7 @@ int app_run(struct app *a)
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
     a->dirty = true;
-    while (!a->quit && !got_signal) loop_once(a, 60000);
+    while (!a->quit && !got_signal) app_loop_once(a, 60000);
     return 0;
 }
 

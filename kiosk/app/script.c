@@ -139,7 +139,7 @@ static int run_step(struct app *a, const char *line, const char *shots_dir, char
         while (*p == ' ' || *p == '\t') p++;
         if (*p) return 2;
     }
-    app_settle(a);
+    app_ime_settle(a); /* the pinyin engine's answers are part of the screen */
     if (strcmp(cmd, "tap") == 0) {
         if (!ui_find_widget(app_ui(a), arg, &cx, &cy)) {
             snprintf(why, whysz, "no visible widget labelled \"%s\"", arg);
@@ -174,7 +174,7 @@ static int run_step(struct app *a, const char *line, const char *shots_dir, char
             size_t n = utf8_encode(c, key);
             key[n] = 0;
             if (c == ' ') snprintf(key, sizeof key, "空格");
-            app_settle(a);
+            app_ime_settle(a); /* the previous key answered first */
             if (!ui_find_widget(app_ui(a), key, &cx, &cy)) {
                 snprintf(why, whysz, "the keyboard shows no key \"%s\"", key);
                 return 1;

@@ -14,9 +14,11 @@
  * never passed to libpinyin. */
 #include "ime.h"
 
+#include <assert.h>
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -39,7 +41,7 @@
 #define IME_MAX_PHRASE_CHARS 15
 #define IME_AUTO_MAX_COMBOS 16
 #define IME_PHRASE_COUNT 50 /* libpinyin "count" for an added phrase */
-#define IME_PREEDIT_CAP (IME_MAX_INPUT * 2 + 2)
+#define IME_PREEDIT_CAP IME_MAX_PREEDIT
 
 /* No learning: DYNAMIC_ADJUST left out on purpose (it reads user bigrams). */
 #define IME_OPTIONS                                                                                \
@@ -47,6 +49,7 @@
 #define IME_SORT SORT_BY_PHRASE_LENGTH_AND_PINYIN_LENGTH_AND_FREQUENCY
 
 struct ime {
+    pthread_t owner; /* the thread that opened it: the only one that calls libpinyin */
     pinyin_context_t *ctx;
     pinyin_instance_t *inst;
     char userdir[PATH_MAX];
@@ -63,6 +66,10 @@ struct ime {
     size_t n_phrases;
     char *phrase_slot[IME_PHRASE_SLOTS];
 };
+
+/* libpinyin handles are not free-threaded: every entry point that reaches
+ * libpinyin checks (debug builds) that it runs on the thread that opened. */
+#define IME_ON_OWNER(ime) assert(pthread_equal(pthread_self(), (ime)->owner))
 
 /* ---- added phrase set ------------------------------------------------- */
 
@@ -269,6 +276,7 @@ static enum kerr set_raw(struct ime *ime, const char *letters)
 
 enum kerr ime_input(struct ime *ime, const char *letters)
 {
+    IME_ON_OWNER(ime);
     enum kerr rc = set_raw(ime, letters);
     if (rc != KERR_OK) return rc;
     refresh(ime);
@@ -295,6 +303,7 @@ enum kerr ime_choose(struct ime *ime, size_t index, char *committed, size_t cap)
     int cur;
     char rest[IME_MAX_INPUT + 1];
 
+    IME_ON_OWNER(ime);
     if (index >= ime->n_cand) return KERR_NOTFOUND;
     n = strlen(ime->cand[index]);
     if (!committed || cap <= n) return KERR_TOOBIG;
@@ -332,6 +341,7 @@ const char *ime_preedit(const struct ime *ime)
 void ime_reset(struct ime *ime)
 {
     if (!ime) return;
+    IME_ON_OWNER(ime);
     pinyin_reset(ime->inst);
     memset(ime->raw, 0, sizeof ime->raw);
     memset(ime->preedit, 0, sizeof ime->preedit);
@@ -433,6 +443,7 @@ enum kerr ime_add_phrases(struct ime *ime, const char *const *phrases, const cha
     enum kerr rc = KERR_OK;
     char(*readings)[IME_MAX_TEXT] = NULL;
 
+    IME_ON_OWNER(ime);
     ime_reset(ime);
     if (n == 0) return KERR_OK;
     if (!phrases || !pinyins) return KERR_INVALID;
@@ -536,6 +547,7 @@ enum kerr ime_add_phrases_auto(struct ime *ime, const char *const *phrases, size
     char(*per_char)[IME_AUTO_MAX_COMBOS][IME_MAX_TEXT] = NULL;
     size_t n_pairs = 0, cap;
 
+    IME_ON_OWNER(ime);
     ime_reset(ime);
     if (n == 0) return KERR_OK;
     if (!phrases) return KERR_INVALID;
@@ -648,6 +660,7 @@ enum kerr ime_open(const struct ime_config *cfg, struct ime **out)
     }
     ime = calloc(1, sizeof *ime);
     if (!ime) return KERR_NOMEM;
+    ime->owner = pthread_self();
     if ((size_t)snprintf(ime->userdir, sizeof ime->userdir, "%s/kiosk-ime-XXXXXX", parent) >=
         sizeof ime->userdir) {
         rc = KERR_TOOBIG;
@@ -682,6 +695,7 @@ fail:
 void ime_close(struct ime *ime)
 {
     if (!ime) return;
+    IME_ON_OWNER(ime);
     if (ime->inst) {
         ime_reset(ime);
         pinyin_free_instance(ime->inst);

@@ -3,8 +3,10 @@
  * shared, so nothing typed is ever learned: libpinyin gets a private throw-away
  * user directory (mkdtemp, removed by ime_close), is never trained or saved,
  * and dynamic adjustment is off. Content names added with ime_add_phrases come
- * first among candidates. One struct ime per keyboard; not thread-safe: create,
- * use and close it on one thread (the UI thread). No SDL here. */
+ * first among candidates. One struct ime per keyboard; not thread-safe: the
+ * thread that opens it owns it, and every call that reaches libpinyin must be
+ * made on that thread (debug builds assert it). In the kiosk that thread is
+ * the engine's own (imew.h), never the UI thread. No SDL here. */
 #ifndef IME_H
 #define IME_H
 
@@ -20,6 +22,8 @@
 /* Longest candidate or phrase text in bytes, NUL included (libpinyin caps a
  * phrase at 15 characters; a sentence candidate may be longer). */
 #define IME_MAX_TEXT 256
+/* Longest preedit ("fa lv zi xun"), NUL included. */
+#define IME_MAX_PREEDIT (IME_MAX_INPUT * 2 + 2)
 
 struct ime;
 
@@ -34,7 +38,7 @@ struct ime_config {
 };
 
 /* Opens libpinyin with a fresh mkdtemp user directory "kiosk-ime-XXXXXX"
- * under cfg->tmp_parent (cfg may be NULL for all defaults); the directory
+ * under cfg->tmp_parent, owned by the calling thread (cfg may be NULL for all defaults); the directory
  * only ever holds a copy of the data's version lines (user.conf), nothing
  * typed. On success *out owns everything; on failure *out is NULL, the
  * directory is already removed and the result is KERR_NOTFOUND (system data
@@ -43,7 +47,7 @@ struct ime_config {
 enum kerr ime_open(const struct ime_config *cfg, struct ime **out);
 
 /* Wipes the session, frees libpinyin and removes the private user directory
- * and anything in it. NULL is a no-op. */
+ * and anything in it. NULL is a no-op. On the owner thread. */
 void ime_close(struct ime *ime);
 
 /* Adds n content names (phrases[i], 1..15 hanzi, valid UTF-8) with toneless
@@ -113,8 +117,8 @@ const char *ime_preedit(const struct ime *ime);
 void ime_reset(struct ime *ime);
 
 /* The engine's libpinyin context (pinyin_context_t *), for hzpinyin to
- * look up readings in the same dictionary instead of loading a second copy.
- * Valid until ime_close. */
+ * look up readings in the same dictionary instead of loading a second copy,
+ * on the owner thread only (hzpinyin_open_owned). Valid until ime_close. */
 void *ime_pinyin_context(struct ime *ime);
 
 #endif

@@ -3,9 +3,15 @@
  * libpinyin's C header leaves ChewingKey incomplete; its size (2 bytes: a
  * bit-field of initial, middle, final, tone) is checked at open time by
  * looking up characters whose readings are known, so a changed ABI is
- * refused instead of misread. */
+ * refused instead of misread.
+ *
+ * Every libpinyin call is in a job (job_*) run through hz_run: inline after
+ * hzpinyin_open(), on the owner's thread after hzpinyin_open_owned(). The
+ * cache table is only touched by the caller, between jobs. */
 #include "hzpinyin.h"
 
+#include <assert.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +33,8 @@ struct hz_entry {
 };
 
 static struct {
+    struct hzpinyin_owner owner; /* run == NULL: the calling thread */
+    pthread_t owner_thread;      /* where libpinyin is called (debug check) */
     pinyin_context_t *ctx;
     bool borrowed; /* ctx belongs to someone else (the input engine) */
     pinyin_instance_t *inst;
@@ -34,6 +42,16 @@ static struct {
     size_t cap, used;
     char ascii[128][2];
 } hz;
+
+#define HZ_ON_OWNER() assert(pthread_equal(pthread_self(), hz.owner_thread))
+
+static void hz_run(void (*fn)(void *arg), void *arg)
+{
+    if (hz.owner.run)
+        hz.owner.run(hz.owner.ud, fn, arg);
+    else
+        fn(arg);
+}
 
 static uint32_t hz_hash(uint32_t cp)
 {
@@ -95,7 +113,9 @@ static void hz_add_reading(struct hz_entry *e, const char *s)
  * for multi-character phrases are not stored here (see hzpinyin_phrase). */
 static void hz_lookup(const char *utf8, struct hz_entry *e)
 {
-    GArray *toks = g_array_new(FALSE, FALSE, sizeof(phrase_token_t));
+    GArray *toks;
+    HZ_ON_OWNER();
+    toks = g_array_new(FALSE, FALSE, sizeof(phrase_token_t));
     if (!toks) return;
     if (pinyin_lookup_tokens(hz.inst, utf8, toks)) {
         for (guint i = 0; i < toks->len; i++) {
@@ -126,9 +146,49 @@ static bool hz_has(uint32_t cp, const char *want)
     return false;
 }
 
+struct lookup_job {
+    const char *utf8;
+    struct hz_entry *e;
+};
+
+static void job_lookup(void *arg)
+{
+    struct lookup_job *j = arg;
+    hz_lookup(j->utf8, j->e);
+}
+
+static void job_start(void *arg)
+{
+    (void)arg;
+    hz.owner_thread = pthread_self();
+    hz.inst = pinyin_alloc_instance(hz.ctx);
+}
+
+static void job_open(void *arg)
+{
+    hz.ctx = pinyin_init((const char *)arg, NULL);
+}
+
+static void job_close(void *arg)
+{
+    (void)arg;
+    HZ_ON_OWNER();
+    if (hz.inst) pinyin_free_instance(hz.inst);
+    if (hz.ctx && !hz.borrowed) pinyin_fini(hz.ctx);
+}
+
+static void hz_ascii_init(void)
+{
+    for (int c = 0; c < 128; c++) {
+        int l = c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
+        hz.ascii[c][0] = (char)l;
+        hz.ascii[c][1] = 0;
+    }
+}
+
 static enum kerr hz_start(void)
 {
-    hz.inst = pinyin_alloc_instance(hz.ctx);
+    hz_run(job_start, NULL);
     if (!hz.inst || !hz_grow()) {
         hzpinyin_close();
         return KERR_NOMEM;
@@ -143,46 +203,56 @@ static enum kerr hz_start(void)
     return KERR_OK;
 }
 
-enum kerr hzpinyin_open_shared(void *pinyin_context)
+/* The data folder, checked: pinyin_init() with a missing folder aborts
+ * inside libpinyin on some versions. NULL when there is no data. */
+static const char *hz_data_dir(const char *data_dir)
+{
+    char probe[1024];
+    FILE *f;
+    if (!data_dir) data_dir = getenv("KIOSK_PINYIN_DATA");
+    if (!data_dir || !*data_dir) data_dir = HZ_DEFAULT_DIR;
+    snprintf(probe, sizeof probe, "%s/pinyin_index.bin", data_dir);
+    f = fopen(probe, "rb");
+    if (!f) {
+        KLOGW("hzpinyin", "no libpinyin data in %s", data_dir);
+        return NULL;
+    }
+    fclose(f);
+    return data_dir;
+}
+
+static enum kerr hz_open_on(const struct hzpinyin_owner *owner, const char *data_dir)
 {
     if (hz.ctx) return KERR_OK;
-    if (!pinyin_context) return KERR_NOTFOUND;
-    for (int c = 0; c < 128; c++) {
-        int l = c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
-        hz.ascii[c][0] = (char)l;
-        hz.ascii[c][1] = 0;
+    memset(&hz.owner, 0, sizeof hz.owner);
+    if (owner) hz.owner = *owner;
+    hz_ascii_init();
+    if (owner && owner->context) {
+        hz.ctx = owner->context;
+        hz.borrowed = true;
+        return hz_start();
     }
-    hz.ctx = pinyin_context;
-    hz.borrowed = true;
+    data_dir = hz_data_dir(data_dir);
+    if (!data_dir) {
+        memset(&hz.owner, 0, sizeof hz.owner);
+        return KERR_NOTFOUND;
+    }
+    hz_run(job_open, (void *)data_dir);
+    if (!hz.ctx) {
+        memset(&hz.owner, 0, sizeof hz.owner);
+        return KERR_NOTFOUND;
+    }
     return hz_start();
+}
+
+enum kerr hzpinyin_open_owned(const struct hzpinyin_owner *owner)
+{
+    return hz_open_on(owner, NULL);
 }
 
 enum kerr hzpinyin_open(const char *data_dir)
 {
-    if (hz.ctx) return KERR_OK;
-    if (!data_dir) data_dir = getenv("KIOSK_PINYIN_DATA");
-    if (!data_dir || !*data_dir) data_dir = HZ_DEFAULT_DIR;
-    for (int c = 0; c < 128; c++) {
-        int l = c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
-        hz.ascii[c][0] = (char)l;
-        hz.ascii[c][1] = 0;
-    }
-    {
-        /* pinyin_init() with a missing folder aborts inside libpinyin on
-         * some versions; check the table file first. */
-        char probe[1024];
-        FILE *f;
-        snprintf(probe, sizeof probe, "%s/pinyin_index.bin", data_dir);
-        f = fopen(probe, "rb");
-        if (!f) {
-            KLOGW("hzpinyin", "no libpinyin data in %s", data_dir);
-            return KERR_NOTFOUND;
-        }
-        fclose(f);
-    }
-    hz.ctx = pinyin_init(data_dir, NULL);
-    if (!hz.ctx) return KERR_NOTFOUND;
-    return hz_start();
+    return hz_open_on(NULL, data_dir);
 }
 
 bool hzpinyin_ready(void)
@@ -213,7 +283,10 @@ size_t hzpinyin_get(uint32_t cp, const char **out, size_t max)
         buf[len] = 0;
         memset(&fresh, 0, sizeof fresh);
         fresh.cp = cp;
-        hz_lookup(buf, &fresh);
+        {
+            struct lookup_job j = {buf, &fresh};
+            hz_run(job_lookup, &j);
+        }
         e = hz_slot(hz.tab, hz.cap, cp);
         *e = fresh;
         hz.used++;
@@ -241,6 +314,7 @@ static bool hz_word(const char *utf8, char sep, char *out, size_t outsz)
     bool done = false;
     GArray *toks;
     if (nchar < 2 || nchar > 16) return false;
+    HZ_ON_OWNER();
     toks = g_array_new(FALSE, FALSE, sizeof(phrase_token_t));
     if (!toks) return false;
     if (pinyin_lookup_tokens(hz.inst, utf8, toks)) {
@@ -272,6 +346,20 @@ static bool hz_word(const char *utf8, char sep, char *out, size_t outsz)
     return done;
 }
 
+struct word_job {
+    const char *utf8;
+    char sep;
+    char *out;
+    size_t outsz;
+    bool done;
+};
+
+static void job_word(void *arg)
+{
+    struct word_job *j = arg;
+    j->done = hz_word(j->utf8, j->sep, j->out, j->outsz);
+}
+
 enum kerr hzpinyin_phrase(const char *utf8, char sep, char *out, size_t outsz)
 {
     enum kerr res = KERR_OK;
@@ -280,7 +368,11 @@ enum kerr hzpinyin_phrase(const char *utf8, char sep, char *out, size_t outsz)
     if (!outsz) return KERR_TOOBIG;
     out[0] = 0;
     if (!utf8_valid(utf8, strlen(utf8))) return KERR_UTF8;
-    if (hz.ctx && hz_word(utf8, sep, out, outsz)) return KERR_OK;
+    if (hz.ctx) {
+        struct word_job j = {utf8, sep, out, outsz, false};
+        hz_run(job_word, &j);
+        if (j.done) return KERR_OK;
+    }
     while (*p) {
         uint32_t cp = utf8_next(&p);
         const char *r[1];
@@ -305,8 +397,7 @@ enum kerr hzpinyin_phrase(const char *utf8, char sep, char *out, size_t outsz)
 
 void hzpinyin_close(void)
 {
-    if (hz.inst) pinyin_free_instance(hz.inst);
-    if (hz.ctx && !hz.borrowed) pinyin_fini(hz.ctx);
+    if (hz.inst || (hz.ctx && !hz.borrowed)) hz_run(job_close, NULL);
     free(hz.tab);
     memset(&hz, 0, sizeof hz);
 }

@@ -2,9 +2,13 @@
  * libpinyin's own dictionary (Debian libpinyin-data, through libpinyin's API)
  * at run time -- never typed by hand. Readings are lowercase ASCII without
  * tones, 'v' stands for u-umlaut ("lv", "nv"), in libpinyin's order.
- * The table is process-global and loaded once by hzpinyin_open(); after that
- * lookups are read-only. Open, close and the first lookups of a new character
- * are not thread-safe: call them from one thread (the UI thread). */
+ * The table is process-global and loaded once by hzpinyin_open*(); readings
+ * are cached on first use. libpinyin itself is only ever called on the thread
+ * that owns it: the calling thread after hzpinyin_open(), or the owner given
+ * to hzpinyin_open_owned() (the pinyin engine's thread, kiosk/ime/imew.h),
+ * to which each lookup of a character not yet cached is handed, synchronously
+ * (debug builds assert the thread). The table is not thread-safe: open, look
+ * up and close from one thread at a time (the UI thread, in idle time). */
 #ifndef HZPINYIN_H
 #define HZPINYIN_H
 
@@ -24,11 +28,24 @@
  * nothing stays loaded and hzpinyin_get() finds nothing. */
 enum kerr hzpinyin_open(const char *data_dir);
 
-/* Same, on a libpinyin context (pinyin_context_t *) that another module
- * already opened -- the input engine's, see ime_pinyin_context() -- so that
- * the dictionary is in memory once. The context is borrowed: close hzpinyin
- * before its owner frees it. */
-enum kerr hzpinyin_open_shared(void *pinyin_context);
+/* The thread that owns libpinyin, and how to run work on it. */
+struct hzpinyin_owner {
+    /* Runs fn(arg) on the owner thread and returns when it has run (inline
+     * when called there); e.g. imew_run. fn never waits for the caller. */
+    void (*run)(void *ud, void (*fn)(void *arg), void *arg);
+    void *ud;
+    /* A libpinyin context (pinyin_context_t *) opened on that thread to
+     * share -- the input engine's, imew_pinyin_context() -- so that the
+     * dictionary is in memory once; borrowed: close hzpinyin before its owner
+     * frees it. NULL: hzpinyin opens its own there, as hzpinyin_open(NULL). */
+    void *context;
+};
+
+/* Like hzpinyin_open(NULL), but every libpinyin call (open, lookups, close)
+ * runs on owner->run's thread; lookups from the caller's thread wait for it
+ * (a character once, then it is cached). Idempotent as hzpinyin_open. Same
+ * results; owner is copied. */
+enum kerr hzpinyin_open_owned(const struct hzpinyin_owner *owner);
 
 /* True once hzpinyin_open() has succeeded (and until hzpinyin_close()). */
 bool hzpinyin_ready(void);
@@ -50,7 +67,8 @@ size_t hzpinyin_get(uint32_t cp, const char **out, size_t max);
  * KERR_UTF8 for invalid UTF-8. */
 enum kerr hzpinyin_phrase(const char *utf8, char sep, char *out, size_t outsz);
 
-/* Frees the table; hzpinyin_get() then finds nothing. Safe to call twice. */
+/* Frees the table (libpinyin's part on its owner thread); hzpinyin_get()
+ * then finds nothing. Safe to call twice. */
 void hzpinyin_close(void);
 
 #endif

@@ -1,17 +1,30 @@
 /* The pinyin keyboard used by forms: a candidate bar (pinyin being typed,
  * candidates as buttons, paging), the letters keyboard, and a row with the
  * 中/英 switch and common punctuation. In 中 mode letters go to the engine
- * (kiosk/ime) and a tapped candidate is written into the field; in 英 mode
- * letters go straight into the field. Nothing is learned (see ime.h). */
+ * (kiosk/ime, on its own thread: imew.h) and a tapped candidate is written
+ * into the field; in 英 mode letters go straight into the field. Nothing is
+ * learned (see ime.h).
+ *
+ * The engine answers a key a frame or so later. The bar always draws one
+ * answer whole (its pinyin with its candidates); a key's own frame shows the
+ * key pressed and the previous answer. Keys are applied in order against the
+ * current answer only: while a request is unanswered they wait in k->queue,
+ * and when the answer comes the letters and backspaces waiting are folded
+ * into one request (so a burst costs one answer); a space, a punctuation key
+ * or a backspace into the field waits for the answer to the letters before
+ * it. A candidate can be tapped only on the current answer. */
 #include <string.h>
 
 #include "helpform.h"
-#include "ime.h"
+#include "imew.h"
 #include "screens.h"
 
 #define BAR_H 96.0f
 #define ROW_H 84.0f
 #define GAP 12.0f
+
+static const char *const punct[] = {"，", "。", "？", "！", "、", "："};
+#define N_PUNCT (sizeof punct / sizeof punct[0])
 
 float imekbd_height(float w)
 {
@@ -20,8 +33,10 @@ float imekbd_height(float w)
 
 void imekbd_reset(struct app *a, struct imekbd *k)
 {
-    struct ime *ime = app_ime(a);
-    if (ime) ime_reset(ime);
+    struct imew *w = app_ime(a);
+    if (w) imew_reset(w);
+    memset(k->queue, 0, sizeof k->queue);
+    k->nq = 0;
     k->page = 0;
     k->page_start[0] = 0;
 }
@@ -35,44 +50,138 @@ static int commit(struct app *a, char *buf, size_t cap, size_t max_cp, const cha
     return IMEKBD_CHANGED;
 }
 
-static int choose(struct app *a, struct imekbd *k, size_t idx, char *buf, size_t cap,
-                  size_t max_cp)
+/* Candidate idx of the current answer v: its text goes into the field now,
+ * the engine works out what input remains. */
+static int choose(struct app *a, struct imekbd *k, struct imew *w, const struct imew_view *v,
+                  size_t idx, char *buf, size_t cap, size_t max_cp)
 {
-    struct ime *ime = app_ime(a);
-    char out[256];
-    if (!ime || ime_choose(ime, idx, out, sizeof out) != KERR_OK) return IMEKBD_NONE;
+    char text[IME_MAX_TEXT];
+    if (idx >= v->n_cand) return IMEKBD_NONE;
+    snprintf(text, sizeof text, "%s", v->cand[idx]);
+    imew_choose(w, idx, v->seq);
     k->page = 0;
     k->page_start[0] = 0;
-    return commit(a, buf, cap, max_cp, out);
+    return commit(a, buf, cap, max_cp, text);
+}
+
+/* True when the engine has answered everything and no key waits: what the
+ * bar shows is the session as it is. */
+static bool current(const struct imekbd *k, const struct imew *w)
+{
+    return k->nq == 0 && !imew_busy(w);
+}
+
+/* Applies the waiting keys that the current answer allows, in order. */
+static int drain(struct app *a, struct imekbd *k, struct imew *w, char *buf, size_t cap,
+                 size_t max_cp)
+{
+    const struct imew_view *v;
+    char raw[IME_MAX_INPUT + 1];
+    bool edited = false;
+    size_t i;
+    int res = IMEKBD_NONE, r;
+
+    if (k->nq == 0 || imew_busy(w)) return res;
+    v = imew_view(w);
+    snprintf(raw, sizeof raw, "%s", v->raw);
+    for (i = 0; i < k->nq; i++) {
+        char c = k->queue[i];
+        size_t n = strlen(raw);
+        r = IMEKBD_NONE;
+        if (c >= 'a' && c <= 'z') {
+            if (n >= IME_MAX_INPUT) {
+                ui_toast(app_ui(a), app_tr(a, S_IME_TOO_LONG), 2500);
+            } else {
+                raw[n] = c;
+                raw[n + 1] = '\0';
+                edited = true;
+            }
+        } else if (c == '\b' && n > 0) {
+            raw[n - 1] = '\0';
+            edited = true;
+        } else if (edited) {
+            break; /* it depends on the answer to the letters before it */
+        } else if (c == '\b') {
+            if (buf[0]) {
+                helpform_backspace(buf);
+                r = IMEKBD_CHANGED;
+            }
+        } else if (c == ' ' && n > 0 && v->n_cand > 0) {
+            res = choose(a, k, w, v, 0, buf, cap, max_cp);
+            i++;
+            break; /* what follows waits for what the choice leaves */
+        } else if (c == ' ') {
+            r = commit(a, buf, cap, max_cp, " ");
+        } else if (c >= 1 && (size_t)c <= N_PUNCT) {
+            r = commit(a, buf, cap, max_cp, punct[c - 1]);
+        }
+        if (r != IMEKBD_NONE) res = r;
+    }
+    memmove(k->queue, k->queue + i, k->nq - i);
+    k->nq -= i;
+    memset(k->queue + k->nq, 0, sizeof k->queue - k->nq);
+    if (edited) {
+        if (raw[0])
+            imew_input(w, raw);
+        else
+            imew_reset(w);
+        k->page = 0;
+        k->page_start[0] = 0;
+    }
+    memset(raw, 0, sizeof raw);
+    return res;
+}
+
+/* A key for the engine: it waits its turn (never the UI). */
+static int press(struct app *a, struct imekbd *k, struct imew *w, char code, char *buf,
+                 size_t cap, size_t max_cp)
+{
+    if (k->nq == IMEKBD_QUEUE) {
+        /* 64 keys within one answer: the engine is stuck, not a person. */
+        ui_toast(app_ui(a), app_tr(a, S_IME_TOO_LONG), 2500);
+        return IMEKBD_NONE;
+    }
+    k->queue[k->nq++] = code;
+    return drain(a, k, w, buf, cap, max_cp);
 }
 
 /* The candidate bar; returns what a tap did. */
-static int bar(struct app *a, struct imekbd *k, struct ui_rect r, char *buf, size_t cap,
-               size_t max_cp)
+static int bar(struct app *a, struct imekbd *k, struct imew *w, struct ui_rect r, char *buf,
+               size_t cap, size_t max_cp)
 {
     struct ui *ui = app_ui(a);
-    struct ime *ime = app_ime(a);
+    const struct imew_view *v = w ? imew_view(w) : NULL;
     const char *cand[32];
-    size_t n, first = k->page_start[k->page];
+    size_t n, first;
     float x = r.x + 16, right = r.x + r.w - 2 * 88 - 16;
     int res = IMEKBD_NONE;
-    bool more = false;
+    bool more = false, live;
 
     ui_fill_round(ui, r, 16, UI_C_SURFACE);
-    if (!ime || k->english || !ime_raw(ime)[0]) {
+    if (!v || k->english || !v->raw[0]) {
         ui_label_in(ui, (struct ui_rect){r.x + 24, r.y, r.w - 48, r.h},
                     k->english ? "English" : "拼音输入：直接按字母键", UI_F_BODY, UI_C_MUTED,
                     UI_LEFT);
         return res;
     }
+    /* Taps are taken on the current answer, and only once it has been
+     * drawn: a tap lands on what the person saw. */
+    live = current(k, w) && v->seq == k->shown_seq;
+    if (v->seq != k->shown_seq) { /* a new answer: its own pages */
+        k->shown_seq = v->seq;
+        k->page = 0;
+        k->page_start[0] = 0;
+    }
+    first = k->page_start[k->page];
     {
-        const char *pre = ime_preedit(ime);
+        const char *pre = v->preedit;
         float pw = ui_text_w(ui, pre, UI_F_SMALL) + 24;
         if (pw > 320) pw = 320;
         ui_label_in(ui, (struct ui_rect){x, r.y, pw, r.h}, pre, UI_F_SMALL, UI_C_RED, UI_LEFT);
         x += pw + 8;
     }
-    n = ime_candidates(ime, first, cand, 32);
+    n = 0;
+    for (size_t i = first; i < v->n_cand && n < 32; i++) cand[n++] = v->cand[i];
     for (size_t i = 0; i < n; i++) {
         float bw = ui_text_w(ui, cand[i], UI_F_LARGE) + 40;
         if (bw < 80) bw = 80;
@@ -81,8 +190,10 @@ static int bar(struct app *a, struct imekbd *k, struct ui_rect r, char *buf, siz
             k->next_start = first + i;
             break;
         }
-        if (ui_button(ui, (struct ui_rect){x, r.y + 8, bw, r.h - 16}, cand[i], UI_GHOST))
-            res = choose(a, k, first + i, buf, cap, max_cp);
+        /* A candidate of an answer already overtaken by a key is drawn,
+         * for one frame, but not taken. */
+        if (ui_button(ui, (struct ui_rect){x, r.y + 8, bw, r.h - 16}, cand[i], UI_GHOST) && live)
+            res = choose(a, k, w, v, first + i, buf, cap, max_cp);
         x += bw + 6;
     }
     if (k->page > 0 &&
@@ -101,74 +212,70 @@ static int bar(struct app *a, struct imekbd *k, struct ui_rect r, char *buf, siz
 int imekbd(struct app *a, struct imekbd *k, struct ui_rect r, char *buf, size_t cap, size_t max_cp)
 {
     struct ui *ui = app_ui(a);
-    struct ime *ime = app_ime(a);
+    struct imew *w = app_ime(a);
     struct ui_key key;
     float kh = ui_keyboard_height(UI_KBD_LETTERS, r.w) * 0.88f;
     struct ui_rect rb = {r.x, r.y, r.w, BAR_H};
     struct ui_rect rk = {r.x, r.y + BAR_H + GAP, r.w, kh};
     float ry = rk.y + kh + GAP;
-    int res;
-    static const char *const punct[] = {"，", "。", "？", "！", "、", "："};
+    int res, d;
 
-    if (!ime) k->english = true;
-    res = bar(a, k, rb, buf, cap, max_cp);
+    if (!w || imew_view(w)->failed) {
+        w = NULL;
+        k->english = true;
+    }
+    /* Keys that waited for the answer now drawn. */
+    res = w ? drain(a, k, w, buf, cap, max_cp) : IMEKBD_NONE;
+    d = bar(a, k, w, rb, buf, cap, max_cp);
+    if (d != IMEKBD_NONE) res = d;
     if (ui_keyboard(ui, rk, UI_KBD_LETTERS, &key)) {
-        const char *raw = ime ? ime_raw(ime) : "";
+        bool pinyin = !k->english && w;
+        d = IMEKBD_NONE;
         switch (key.kind) {
         case UI_KEY_CHAR:
-            if (!k->english && ime && key.text[0] >= 'a' && key.text[0] <= 'z') {
-                char nraw[80];
-                snprintf(nraw, sizeof nraw, "%s%s", raw, key.text);
-                if (ime_input(ime, nraw) == KERR_TOOBIG)
-                    ui_toast(ui, app_tr(a, S_IME_TOO_LONG), 2500);
-                k->page = 0;
-                k->page_start[0] = 0;
-            } else {
-                res = commit(a, buf, cap, max_cp, key.text);
-            }
+            if (pinyin && key.text[0] >= 'a' && key.text[0] <= 'z' && !key.text[1])
+                d = press(a, k, w, key.text[0], buf, cap, max_cp);
+            else
+                d = commit(a, buf, cap, max_cp, key.text);
             break;
         case UI_KEY_BACKSPACE:
-            if (!k->english && ime && raw[0]) {
-                char nraw[80];
-                snprintf(nraw, sizeof nraw, "%s", raw);
-                nraw[strlen(nraw) - 1] = 0;
-                if (nraw[0])
-                    ime_input(ime, nraw);
-                else
-                    ime_reset(ime);
-                k->page = 0;
-                k->page_start[0] = 0;
+            if (pinyin) {
+                d = press(a, k, w, '\b', buf, cap, max_cp);
             } else if (buf[0]) {
                 helpform_backspace(buf);
-                res = IMEKBD_CHANGED;
+                d = IMEKBD_CHANGED;
             }
             break;
         case UI_KEY_CLEAR:
-            if (ime) ime_reset(ime);
+            imekbd_reset(a, k);
             buf[0] = 0;
-            res = IMEKBD_CHANGED;
+            d = IMEKBD_CHANGED;
             break;
         case UI_KEY_SPACE:
-            if (!k->english && ime && raw[0] && ime_candidate_count(ime) > 0)
-                res = choose(a, k, 0, buf, cap, max_cp);
-            else
-                res = commit(a, buf, cap, max_cp, " ");
+            d = pinyin ? press(a, k, w, ' ', buf, cap, max_cp) : commit(a, buf, cap, max_cp, " ");
             break;
         case UI_KEY_NONE:
             break;
         }
+        if (d != IMEKBD_NONE) res = d;
     }
     {
         float bw = (r.w - 6 * 10) / 7;
         if (ui_button(ui, (struct ui_rect){r.x, ry, bw, ROW_H}, app_tr(a, S_IME_TOGGLE),
                       k->english ? UI_SECONDARY : UI_PRIMARY)) {
             k->english = !k->english;
-            if (ime) ime_reset(ime);
+            imekbd_reset(a, k);
         }
-        for (int i = 0; i < 6; i++)
+        for (int i = 0; i < (int)N_PUNCT; i++)
             if (ui_button(ui, (struct ui_rect){r.x + (i + 1) * (bw + 10), ry, bw, ROW_H}, punct[i],
-                          UI_KEY))
-                res = commit(a, buf, cap, max_cp, punct[i]);
+                          UI_KEY)) {
+                /* After keys still waiting, in order; else at once. */
+                if (w && !k->english && k->nq > 0)
+                    d = press(a, k, w, (char)(i + 1), buf, cap, max_cp);
+                else
+                    d = commit(a, buf, cap, max_cp, punct[i]);
+                if (d != IMEKBD_NONE) res = d;
+            }
     }
     return res;
 }

@@ -28,11 +28,17 @@ extern const struct screen screen_ticket;         /* ticket: look up a ticket's 
 struct kclient_receipt;
 void help_done_open(struct app *a, const struct kclient_receipt *r, const char *category);
 
-/* The pinyin keyboard of forms (scr_imekbd.c). */
+/* The pinyin keyboard of forms (scr_imekbd.c). The engine answers on its
+ * own thread (imew.h): keys pressed while it is busy wait here, in order,
+ * and are folded into one request when the answer comes. */
+#define IMEKBD_QUEUE 64
 struct imekbd {
     bool english;
     int page;
     size_t page_start[32], next_start;
+    uint64_t shown_seq;        /* the answer the pages belong to */
+    char queue[IMEKBD_QUEUE];  /* a-z, '\b', ' ', 1..6 = punctuation */
+    size_t nq;
 };
 enum { IMEKBD_NONE, IMEKBD_CHANGED, IMEKBD_LIMIT };
 /* Draws it in r (height imekbd_height(w)) and applies taps to buf (cap
@@ -40,7 +46,8 @@ enum { IMEKBD_NONE, IMEKBD_CHANGED, IMEKBD_LIMIT };
  * changed, IMEKBD_LIMIT when a tap would have passed the limit. */
 int imekbd(struct app *a, struct imekbd *k, struct ui_rect r, char *buf, size_t cap, size_t max_cp);
 float imekbd_height(float w);
-/* Drops pinyin being typed (when the field changes). */
+/* Drops pinyin being typed and keys not yet applied (when the field
+ * changes); the engine's session is wiped on its thread. */
 void imekbd_reset(struct app *a, struct imekbd *k);
 
 /* Side margin for the current orientation. */

@@ -4,13 +4,15 @@
  * p50/p99/max per key and per choice, plus open and phrase-import times.
  * The target is <= 10 ms per key on the kiosk. As a ctest (label bench) it
  * checks results only, never time. The phrase list is SAMPLE data shaped
- * like the content's names, not the content itself. */
+ * like the content's names, not the content itself. Then the same keys
+ * through the engine's thread: the UI's cost per key and the latency. */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "ime.h"
 #include "ime_testutil.h"
+#include "imew.h"
 #include "ktest.h"
 
 #define ROUNDS 5
@@ -70,6 +72,54 @@ static const struct {
     {"xi'anlu", NULL},
     {"zhejiangshenghangzhoushixihuqu", NULL},
 };
+
+/* The same keys through the engine's thread (imew.h), as the keyboard
+ * posts them: what a key costs the UI thread (post; read the answer) and
+ * how long after the key the answer is there. */
+static void bench_thread(const char *parent)
+{
+    static double post_ms[MAX_SAMPLES], answer_ms[MAX_SAMPLES], read_ms[MAX_SAMPLES];
+    size_t n = 0;
+    char prefix[IME_MAX_INPUT + 1];
+    struct imew *w = NULL;
+    struct imew_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.engine.tmp_parent = parent;
+    cfg.phrases = sample_names;
+    cfg.n_phrases = sizeof sample_names / sizeof *sample_names;
+    CHECK(imew_start(&cfg, &w) == KERR_OK);
+    if (!w) return;
+    CHECK(imew_pinyin_context(w) != NULL); /* open */
+    for (int r = 0; r < ROUNDS; r++)
+        for (size_t i = 0; i < sizeof inputs / sizeof inputs[0]; i++) {
+            const char *word = inputs[i].letters;
+            size_t len = strlen(word);
+            for (size_t k = 1; k <= len && n < MAX_SAMPLES; k++) {
+                const struct imew_view *v;
+                uint64_t seq;
+                double t0, t1;
+                memcpy(prefix, word, k);
+                prefix[k] = '\0';
+                t0 = now_ms();
+                seq = imew_input(w, prefix);
+                t1 = now_ms();
+                CHECK(imew_settle(w, 20000));
+                answer_ms[n] = now_ms() - t0;
+                post_ms[n] = t1 - t0;
+                t0 = now_ms();
+                v = imew_view(w);
+                read_ms[n] = now_ms() - t0;
+                CHECK(v->seq == seq);
+                CHECK_STR(v->raw, prefix);
+                n++;
+            }
+            imew_reset(w);
+        }
+    report("thread: post (UI)", post_ms, n);
+    report("thread: read answer (UI)", read_ms, n);
+    report("thread: key -> answer", answer_ms, n);
+    imew_stop(w);
+}
 
 int main(void)
 {
@@ -143,6 +193,7 @@ int main(void)
         report("64 x 'z' (worst case)", bad, ROUNDS);
     }
     ime_close(ime);
+    bench_thread(parent);
     CHECK(dir_entries(parent) == 0);
     rmdir(parent);
     return ktest_done("bench_ime");

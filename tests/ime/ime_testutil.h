@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "ime.h"
+#include "imew.h"
 
 /* Index of text among all candidates, or -1. */
 static inline long cand_index(const struct ime *ime, const char *text)
@@ -18,6 +19,14 @@ static inline long cand_index(const struct ime *ime, const char *text)
     size_t n = ime_candidates(ime, 0, c, IME_MAX_CANDIDATES);
     for (size_t i = 0; i < n; i++)
         if (strcmp(c[i], text) == 0) return (long)i;
+    return -1;
+}
+
+/* Index of text among the candidates of an engine thread's answer, or -1. */
+static inline long cand_index_view(const struct imew_view *v, const char *text)
+{
+    for (size_t i = 0; i < v->n_cand; i++)
+        if (strcmp(v->cand[i], text) == 0) return (long)i;
     return -1;
 }
 

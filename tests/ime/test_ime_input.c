@@ -96,7 +96,7 @@ static void check_random(struct ime *ime)
     char in[40], out[IME_MAX_TEXT];
     time_t start = time(NULL);
     int rounds = 0, chosen = 0, bad = 0;
-    for (; rounds < 250 && time(NULL) - start < 20; rounds++) {
+    for (; rounds < 250 && time(NULL) - start < 60; rounds++) {
         size_t len = ((seed = seed * 1103515245u + 12345u) >> 16) % 21;
         for (size_t i = 0; i < len; i++) {
             seed = seed * 1103515245u + 12345u;

@@ -17,6 +17,7 @@
 #include "api.h"
 #include "kclock.h"
 #include "klog.h"
+#include "kthread.h"
 #include "outbox.h"
 
 #define MOD "kclient"
@@ -66,6 +67,7 @@ struct slot {
 };
 
 struct kclient {
+    struct kthread_owner owner; /* the thread that opened it (the UI thread) */
     /* config (immutable after open) */
     char *db_path, *hub_url, *kiosk_id, *token, *ca_file, *pinned, *version, *content_version;
     char auth_header[64 + API_TOKEN_SIZE * 4];
@@ -737,8 +739,12 @@ static int process_done(struct sender *s)
 
     /* One transaction (one fsync) for the whole round. */
     enum kerr e = outbox_begin(s->ob);
+    const char *step = "begin", *item = "";
     for (int i = 0; e == KERR_OK && i < ndone; i++) {
         struct done_item *d = &done[i];
+        static const char *const steps[] = {"delivered", "dead", "retry", "renumber"};
+        step = (unsigned)d->out < sizeof steps / sizeof steps[0] ? steps[d->out] : "?";
+        item = d->ticket;
         if (d->out == OUT_DELIVERED) {
             e = outbox_mark_delivered(s->ob, d->id, (int)d->http, d->answer);
         } else if (d->out == OUT_DEAD) {
@@ -747,8 +753,11 @@ static int process_done(struct sender *s)
             e = outbox_mark_retry(s->ob, d->id, (int)d->http, d->reason, kclock_wall_ms());
             if (e == KERR_OK) {
                 enum kerr r = outbox_renumber(s->ob, d->id, c->kiosk_id, d->new_ticket);
-                if (r == KERR_NOTFOUND || r == KERR_CORRUPT) {
-                    /* gone meanwhile, or a body not in our form: retry as it is */
+                if (r == KERR_NOTFOUND || r == KERR_CORRUPT || r == KERR_INVALID ||
+                    r == KERR_TOOBIG) {
+                    /* gone meanwhile, or a body that cannot take a new ticket
+                     * (not in our form, another kiosk id): retry as it is; one
+                     * such item must not keep the round from being recorded */
                     KLOGE(MOD, "item %s: cannot renumber (%s); retrying", d->ticket, kerr_str(r));
                     d->out = OUT_RETRY;
                     record_failure(s, find_slot(s, d->id), now, 0);
@@ -762,10 +771,12 @@ static int process_done(struct sender *s)
                                   kclock_wall_ms() + (int64_t)(sl ? sl->due_ms - now : 0));
         }
     }
-    if (e == KERR_OK)
+    if (e == KERR_OK) {
+        step = "commit";
         e = outbox_commit(s->ob);
-    else
+    } else {
         outbox_rollback(s->ob);
+    }
     if (e == KERR_OK) publish_counts(c, s->ob); /* before the events that announce it */
     if (e == KERR_OK && delivered_any)
         erase_due_in(s, now, (int64_t)c->retention_s * 1000 - ERASE_EARLY_MS);
@@ -802,7 +813,8 @@ static int process_done(struct sender *s)
         }
         free(d->answer);
     }
-    if (e != KERR_OK) KLOGE(MOD, "could not record delivery results: %s", kerr_str(e));
+    if (e != KERR_OK)
+        KLOGE(MOD, "could not record delivery results: %s (%s of item %s)", kerr_str(e), step, item);
     return nmsg;
 }
 
@@ -1001,6 +1013,7 @@ enum kerr kclient_open(const struct kclient_config *cfg, struct kclient **out)
     pthread_once(&curl_once, curl_init_once);
     c = calloc(1, sizeof *c);
     if (!c) return KERR_NOMEM;
+    kthread_owner_bind(&c->owner); /* every other public call must come from this thread */
     pthread_mutex_init(&c->mu, NULL);
     c->db_path = strdup(cfg->db_path);
     /* No hub yet (a kiosk not registered): requests are stored and wait. */
@@ -1103,6 +1116,7 @@ fail:
 enum kerr kclient_submit_request(struct kclient *c, struct api_help_request *req,
                                  struct kclient_receipt *out)
 {
+    KASSERT_OWNER(&c->owner);
     struct outbox_receipt r;
     char key[API_UUID_SIZE];
     const char *why = NULL;
@@ -1128,6 +1142,7 @@ enum kerr kclient_submit_request(struct kclient *c, struct api_help_request *req
 
 enum kerr kclient_query_ticket(struct kclient *c, const char *ticket, const char *check)
 {
+    KASSERT_OWNER(&c->owner);
     enum kerr e = KERR_OK;
     if (!api_ticket_valid(ticket) || !api_check_valid(check)) return KERR_INVALID;
     if (c->no_hub) {
@@ -1156,6 +1171,7 @@ enum kerr kclient_query_ticket(struct kclient *c, const char *ticket, const char
 enum kerr kclient_local_ticket(struct kclient *c, const char *ticket, const char *check,
                                struct kclient_local *out)
 {
+    KASSERT_OWNER(&c->owner);
     struct outbox_local l;
     uint64_t now = kclock_mono_ms();
     enum kerr e;
@@ -1180,6 +1196,7 @@ enum kerr kclient_local_ticket(struct kclient *c, const char *ticket, const char
 
 enum kerr kclient_status(struct kclient *c, struct kclient_status *out)
 {
+    KASSERT_OWNER(&c->owner);
     int64_t oldest;
     enum kerr e;
     memset(out, 0, sizeof *out);
@@ -1200,6 +1217,7 @@ enum kerr kclient_status(struct kclient *c, struct kclient_status *out)
 
 bool kclient_next_event(struct kclient *c, struct kclient_event *ev)
 {
+    KASSERT_OWNER(&c->owner);
     bool got = false;
     pthread_mutex_lock(&c->mu);
     if (c->ev_len > 0) {
@@ -1214,6 +1232,7 @@ bool kclient_next_event(struct kclient *c, struct kclient_event *ev)
 
 void kclient_set_notify(struct kclient *c, void (*fn)(void *ud), void *ud)
 {
+    KASSERT_OWNER(&c->owner);
     pthread_mutex_lock(&c->mu);
     c->notify = fn;
     c->notify_ud = ud;
@@ -1223,6 +1242,7 @@ void kclient_set_notify(struct kclient *c, void (*fn)(void *ud), void *ud)
 void kclient_close(struct kclient *c)
 {
     if (!c) return;
+    KASSERT_OWNER(&c->owner);
     if (c->thread_started) {
         atomic_store(&c->stop, true);
         curl_multi_wakeup(c->multi);

@@ -2,8 +2,10 @@
  * net/. It owns a durable SQLite outbox (WAL, synchronous=FULL) and a sender
  * thread (libcurl multi) that delivers each help request exactly once, with
  * backoff, while the UI goes on. Every function here is called from ONE
- * thread (the UI thread) and never waits on the network; results come back as
- * events (kclient_next_event), copied out under a mutex. The handle is opaque;
+ * thread, the one that called kclient_open (the UI thread; builds with
+ * asserts on abort on a call from any other, KASSERT_OWNER), and never waits
+ * on the network; results come back as events (kclient_next_event), copied
+ * out under a mutex. The handle is opaque;
  * kclient_close frees it. See net/client/README.md for states and retention. */
 #ifndef KCLIENT_H
 #define KCLIENT_H

@@ -22,7 +22,7 @@ struct row {
     char *body;
 };
 
-static void fill(const char *db, struct row *rows)
+static void fill(const char *db, const char *kiosk, struct row *rows)
 {
     static const struct outbox_opts o = {.check = true, .ui_conn = false};
     struct outbox *ob = NULL;
@@ -37,7 +37,7 @@ static void fill(const char *db, struct row *rows)
         for (; n < 300; n++) desc[n] = (char)('a' + (i + n) % 26);
         desc[n] = '\0';
         nt_request(&r, desc);
-        CHECK(outbox_push_request(ob, "HL-S01", &r, 1000, &rc, rows[i].key, NULL) == KERR_OK);
+        CHECK(outbox_push_request(ob, kiosk, &r, 1000, &rc, rows[i].key, NULL) == KERR_OK);
         memcpy(rows[i].ticket, rc.ticket, sizeof rc.ticket);
     }
     outbox_close(ob); /* the last connection: checkpointed, WAL removed */
@@ -121,7 +121,7 @@ int main(void)
         /* one kiosk id per seed: tickets of two seeds never meet at the shared hub */
         snprintf(e.kiosk, sizeof e.kiosk, "HL-S%02u", seed);
         e.cfg.kiosk_id = e.kiosk;
-        fill(e.db, rows);
+        fill(e.db, e.kiosk, rows);
         damage(e.db, seed, k, seed == SEEDS); /* the last seed may hit the header */
         readable = readable_rows(e.db, rows, ok);
         tsrv_stats(srv, &b);

@@ -120,6 +120,10 @@ deb $mirror bookworm-updates main
 deb $security bookworm-security main
 EOF
 cp -L /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
+# debootstrap writes no /etc/hosts; every installed Debian machine has one
+# (the installer writes it), and without it "localhost" does not resolve
+# (Selenium reaches chromedriver by that name)
+[ -e "$root/etc/hosts" ] || printf '127.0.0.1\tlocalhost\n::1\t\tlocalhost ip6-localhost ip6-loopback\n' >"$root/etc/hosts"
 # Downloaded packages are kept in the cache for the next run.
 echo 'Binary::apt::APT::Keep-Downloaded-Packages "true";' >"$root/etc/apt/apt.conf.d/99keep-debs"
 

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <SDL.h>
 #include <SDL_image.h>
@@ -14,7 +15,9 @@
 #include <cjson/cJSON.h>
 
 #include "fontfind.h"
+#include "geomap.h"
 #include "utf8.h"
+#include "walk.h"
 
 #define FILE_NAME "content.json"
 #define PATHLEN 200
@@ -186,6 +189,24 @@ static enum kerr check_images(const struct content *c, struct content_report *re
     return res;
 }
 
+/* map.geojson, when the bundle has one: the file (geomap) and one
+ * connected walk network (walk_build). No map is fine: no service circle. */
+static enum kerr check_map(const struct content *c, struct content_report *rep)
+{
+    char path[4096];
+    struct geomap *m = NULL;
+    struct walk_graph *g = NULL;
+    enum kerr res;
+    if (!c->dir || snprintf(path, sizeof path, "%s/" GEOMAP_FILE, c->dir) >= (int)sizeof path ||
+        access(path, F_OK) != 0)
+        return KERR_OK;
+    res = geomap_load(c->dir, c, &m, rep);
+    if (res == KERR_OK) res = walk_build(m, &g, rep);
+    walk_graph_free(g);
+    geomap_free(m);
+    return res;
+}
+
 enum kerr content_check_deep(const struct content *c, struct content_report *rep, void *ud)
 {
     const char *font_spec = ud;
@@ -203,6 +224,8 @@ enum kerr content_check_deep(const struct content *c, struct content_report *rep
     r3 = check_icons(c, rep);
     if (we_init) TTF_Quit();
     if (res == KERR_OK) res = r2;
+    if (res == KERR_OK) res = r3;
+    r3 = check_map(c, rep);
     if (res == KERR_OK) res = r3;
     return res;
 }

@@ -74,7 +74,7 @@ features.append(feat({"type": "Point", "coordinates": ll(255, -75)}, kind="landm
                      name="示例地铁站", **{"name:en": "Sample Metro Station"}))
 
 # ---- towers: footprints 36 m x 28 m, entrance in the middle of the south side
-W, H = 36, 28
+W, H = 48, 34
 ROWS = [-40, 65, 200, 310]  # y of the east-west sidewalks (north side of each road)
 
 

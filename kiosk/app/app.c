@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "contentcheck.h"
+#include "geomap.h"
 #include "helpform.h"
 #include "hzpinyin.h"
 #include "ime.h"
@@ -24,6 +25,7 @@
 #include "klog.h"
 #include "kmem.h"
 #include "utf8.h"
+#include "walk.h"
 
 #define MAX_DEPTH 16
 #define MAX_WIPE_HOOKS 8
@@ -70,6 +72,10 @@ struct app {
     struct content *content;
     struct search_index *search;
     struct helpform_companies *companies;
+    struct geomap *map; /* app_walk: loaded on first use */
+    struct walk_graph *walk_graph;
+    struct walk *walk;
+    bool walk_tried;
     char content_error[512];
     char state_dir[1024];
     bool temp_state;
@@ -305,6 +311,34 @@ static void open_readings(struct app *a)
     if (hzpinyin_ready()) return;
     ime = app_ime(a);
     if (!ime || hzpinyin_open_shared(ime_pinyin_context(ime)) != KERR_OK) hzpinyin_open(NULL);
+}
+
+const struct walk *app_walk(struct app *a)
+{
+    if (!a->walk_tried && a->content) {
+        struct content_report *rep = calloc(1, sizeof *rep);
+        uint64_t t = mono_us();
+        char why[CONTENT_REPORT_LINE] = "";
+        enum kerr e = KERR_NOMEM;
+        a->walk_tried = true;
+        if (rep) {
+            content_report_init(rep);
+            e = geomap_load(a->content->dir, a->content, &a->map, rep);
+            if (e == KERR_OK) e = walk_build(a->map, &a->walk_graph, rep);
+            if (e == KERR_OK)
+                e = walk_create(a->content, a->walk_graph, a->cfg.tower_id, a->cfg.entrance, false,
+                                &a->walk, why, sizeof why);
+            if (e != KERR_OK && !why[0] && rep->count)
+                snprintf(why, sizeof why, "%s", rep->lines[0]);
+            free(rep);
+        }
+        if (e == KERR_OK)
+            KLOGI("app", "map: %zu nodes, service circle from %s ready in %.1f ms",
+                  a->walk_graph->n_nodes, a->cfg.tower_id, (mono_us() - t) / 1000.0);
+        else
+            KLOGW("app", "no service circle map: %s", why[0] ? why : kerr_str(e));
+    }
+    return a->walk;
 }
 
 const struct helpform_companies *app_companies(struct app *a)
@@ -656,6 +690,12 @@ void app_handle_event(struct app *a, const SDL_Event *e)
         if (e->tfinger.fingerId == a->finger) {
             pointer(a, 2, e->tfinger.x * a->pw, e->tfinger.y * a->ph);
             a->finger = -1;
+        }
+        break;
+    case SDL_MULTIGESTURE: /* two fingers: a pinch zooms the map */
+        if (e->mgesture.numFingers == 2 && e->mgesture.dDist != 0) {
+            ui_pinch_input(a->ui, expf(e->mgesture.dDist * 4.0f));
+            note_input(a);
         }
         break;
     case SDL_WINDOWEVENT:
@@ -1263,6 +1303,9 @@ void app_destroy(struct app *a)
         kclient_close(a->client);
     }
     helpform_companies_free(a->companies);
+    walk_free(a->walk);
+    walk_graph_free(a->walk_graph);
+    geomap_free(a->map);
     search_free(a->search);
     hzpinyin_close(); /* before the engine whose context it may borrow */
     ime_close(a->ime);

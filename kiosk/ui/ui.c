@@ -104,6 +104,9 @@ struct ui {
     bool baking; /* drawing into a cache: record no widgets or texts */
     bool redraw; /* a widget reported a tap: state may have changed mid-frame */
     bool dry;    /* layout and input only: nothing is drawn (see ui_begin_dry) */
+    float pan_x, pan_y; /* ui_pan_area: where the finger was at the last frame */
+    uint32_t pan_id;
+    float pinch;        /* ui_pinch_input: gathered factor */
     bool warming; /* a warm-up pass: dry, but keyboards are baked (see ui_warm_begin) */
     struct warm_saved { /* what a warm-up pass must leave as it found */
         uint32_t clicked_id;
@@ -183,6 +186,7 @@ enum kerr ui_create(SDL_Renderer *r, struct ui_text *text, int phys_w, int phys_
     ui->lh = phys_h / ui->scale;
     ui->cur = &ui->frames[0];
     ui->prev = &ui->frames[1];
+    ui->pinch = 1;
     {
         /* The software renderer draws into the window's surface, which keeps
          * the last frame: only what changed is drawn again. A GPU renderer's
@@ -1238,4 +1242,53 @@ void ui_each_widget(const struct ui *ui, void (*fn)(const char *label, void *ud)
 {
     for (size_t i = 0; i < ui->prev->nw; i++)
         if (ui->prev->w[i].label) fn(ui->prev->w[i].label, ud);
+}
+
+/* ---- maps: free drag, pinch, cached surfaces --------------------------- */
+
+bool ui_pan_area(struct ui *ui, struct ui_rect r, const char *label, float *dx, float *dy)
+{
+    uint32_t id = register_widget(ui, place(ui, r), label, false);
+    *dx = *dy = 0;
+    if (!ui->down || ui->active_id != id) {
+        if (ui->pan_id == id) ui->pan_id = 0;
+        return false;
+    }
+    if (ui->pan_id != id) { /* a new finger: start from where it went down */
+        ui->pan_id = id;
+        ui->pan_x = ui->down_x;
+        ui->pan_y = ui->down_y;
+    }
+    *dx = ui->px - ui->pan_x;
+    *dy = ui->py - ui->pan_y;
+    ui->pan_x = ui->px;
+    ui->pan_y = ui->py;
+    return *dx != 0 || *dy != 0;
+}
+
+void ui_pinch_input(struct ui *ui, float factor)
+{
+    if (factor > 0) ui->pinch *= factor;
+}
+
+float ui_pinch_take(struct ui *ui)
+{
+    float f = ui->pinch;
+    ui->pinch = 1;
+    return f;
+}
+
+bool ui_surface(struct ui *ui, float x, float y, SDL_Surface *s, uint32_t serial)
+{
+    struct ui_rect r = place(ui, (struct ui_rect){x, y, 0, 0});
+    if (!ui->surface_mode) return false;
+    if (!ui->dry && s)
+        ui_damage_surface(ui->damage, s, serial, (int)lroundf(r.x * ui->scale),
+                          (int)lroundf(r.y * ui->scale));
+    return true;
+}
+
+uint32_t ui_screen_format(const struct ui *ui)
+{
+    return ui->screen_format;
 }

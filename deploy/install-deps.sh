@@ -15,6 +15,8 @@ PKGS=(
   ca-certificates openssl
   # input method and QR codes
   libpinyin15-dev libpinyin-data libqrencode-dev
+  # the service-circle map: anti-aliased polygons and lines
+  libcairo2-dev
   # tests: a standard JSON Schema validator, a real X server for windowed runs
   python3 python3-jsonschema python3-yaml xvfb xauth
 )

@@ -23,7 +23,7 @@ struct grid {
 
 static int64_t cell_key(int64_t cx, int64_t cy)
 {
-    return (cx << 32) ^ (cy & 0xFFFFFFFF);
+    return (int64_t)(((uint64_t)cx << 32) ^ ((uint64_t)cy & 0xFFFFFFFFu));
 }
 
 static size_t slot_of(const struct grid *h, int64_t k)

@@ -123,6 +123,13 @@ struct kclient *app_client(struct app *a);
  * use; NULL if libpinyin's data is missing. Reset at every wipe. */
 struct ime *app_ime(struct app *a);
 
+/* The ten-minute service circle from this kiosk's tower (config tower_id,
+ * entrance): the bundle's map.geojson, its walk graph and every place,
+ * loaded on first use. NULL when the bundle has no map or the config names
+ * no tower on it (logged once); then the circle has no home tile. */
+struct walk;
+const struct walk *app_walk(struct app *a);
+
 /* Milliseconds on the app clock (virtual under the scenario runner). */
 uint64_t app_now_ms(const struct app *a);
 /* Wall clock in Unix seconds (follows the virtual clock in scripts). */

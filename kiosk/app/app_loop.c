@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include "app_impl.h"
+
+#include <math.h>
 #include "kclient.h"
 #include "klog.h"
 
@@ -164,6 +166,12 @@ void app_handle_event(struct app *a, const SDL_Event *e)
         if (e->tfinger.fingerId == a->finger) {
             pointer(a, 2, e->tfinger.x * a->pw, e->tfinger.y * a->ph);
             a->finger = -1;
+        }
+        break;
+    case SDL_MULTIGESTURE: /* two fingers: a pinch zooms the map */
+        if (e->mgesture.numFingers == 2 && e->mgesture.dDist != 0) {
+            ui_pinch_input(a->ui, expf(e->mgesture.dDist * 4.0f));
+            note_input(a);
         }
         break;
     case SDL_WINDOWEVENT:

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <SDL.h>
 #include <SDL_image.h>
@@ -18,8 +19,10 @@
 
 #include "bundlefs.h"
 #include "fontfind.h"
+#include "geomap.h"
 #include "imghdr.h"
 #include "utf8.h"
+#include "walk.h"
 
 #define FILE_NAME "content.json"
 #define PATHLEN 200
@@ -195,6 +198,25 @@ static enum kerr check_images(const struct content *c, struct content_report *re
     return res;
 }
 
+/* map.geojson, when the bundle has one: the file (geomap) and one
+ * connected walk network (walk_build). No map is fine: no service circle. */
+static enum kerr check_map(const struct content *c, struct content_report *rep)
+{
+    struct geomap *m = NULL;
+    struct walk_graph *g = NULL;
+    enum kerr res = KERR_OK;
+    int fd;
+    if (!c->dir) return KERR_OK;
+    fd = bundlefs_open(c->dir, GEOMAP_FILE, NULL, NULL, &res);
+    if (fd < 0 && res == KERR_NOTFOUND) return KERR_OK;
+    if (fd >= 0) close(fd); /* geomap_load opens it again and reports any refusal */
+    res = geomap_load(c->dir, c, &m, rep);
+    if (res == KERR_OK) res = walk_build(m, &g, rep);
+    walk_graph_free(g);
+    geomap_free(m);
+    return res;
+}
+
 enum kerr content_check_deep(const struct content *c, struct content_report *rep, void *ud)
 {
     const char *font_spec = ud;
@@ -212,6 +234,8 @@ enum kerr content_check_deep(const struct content *c, struct content_report *rep
     r3 = check_icons(c, rep);
     if (we_init) TTF_Quit();
     if (res == KERR_OK) res = r2;
+    if (res == KERR_OK) res = r3;
+    r3 = check_map(c, rep);
     if (res == KERR_OK) res = r3;
     return res;
 }

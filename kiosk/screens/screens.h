@@ -21,6 +21,15 @@ extern const struct screen screen_help_form;      /* help_form: arg = request ca
 extern const struct screen screen_help_review;    /* help_review: arg = struct helpform */
 extern const struct screen screen_help_done;      /* help_done: see help_done_open */
 extern const struct screen screen_ticket;         /* ticket: look up a ticket's status */
+extern const struct screen screen_circle;         /* circle: map + nearest places (找支部) */
+extern const struct screen screen_place;          /* place: arg = place id (const char *) */
+
+/* Shared by circle and place (scr_circle.c): a place group's icon, and a
+ * place's line "步行 4 分钟 · 280 米 · A座 12层" into buf. */
+struct walk_place;
+const char *circle_group_icon(int group);
+const char *circle_place_line(struct app *a, const struct walk_place *p, bool step_free, char *buf,
+                              size_t n);
 
 /* Goes home and opens help_done for a request just filed: its ticket and
  * check code, and the category's name (the form screens are left, so their

@@ -92,6 +92,7 @@ struct app {
 
     int wake_fd[2];
     uint32_t wake_event;
+    bool expect_wake; /* app_expect_wake: set by the last frame */
 
     /* glyphs of the content rasterised in idle time after start-up */
     struct {

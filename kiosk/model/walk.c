@@ -449,6 +449,12 @@ static void place_times(struct walk *w, struct walk_place *p, const struct geoma
     for (int sf = 0; sf < 2; sf++) {
         p->reachable[sf] = false;
         p->door[sf] = NONE;
+        if (!w->tower_id) { /* no location: the place's first entrance, for the map */
+            for (size_t i = 0; i < m->n_f && p->door[sf] == NONE; i++)
+                if (w->g->door_node[i] != NONE && strcmp(m->f[i].tower_id, p->place->tower_id) == 0)
+                    p->door[sf] = w->g->door_node[i];
+            continue;
+        }
         if (strcmp(p->place->tower_id, w->tower_id) == 0) {
             p->reachable[sf] = true;
             p->seconds[sf] = lift;
@@ -490,25 +496,26 @@ enum kerr walk_create(const struct content *c, const struct walk_graph *g, const
     const struct geomap *m = g->map;
     const struct geomap_walking *wk = &m->walking;
     size_t n = 0;
+    bool here = tower_id && *tower_id;
     *out = NULL;
-    if (!tower_id || !*tower_id || !content_tower(c, tower_id)) {
-        snprintf(why, whysz, "tower_id \"%s\" is not a tower of the content", tower_id ? tower_id : "");
+    if (here && !content_tower(c, tower_id)) {
+        snprintf(why, whysz, "tower_id \"%s\" is not a tower of the content", tower_id);
         return KERR_INVALID;
     }
     w = calloc(1, sizeof *w);
     if (!w) return KERR_NOMEM;
     w->c = c;
     w->g = g;
-    w->tower_id = content_tower(c, tower_id)->id;
+    w->tower_id = here ? content_tower(c, tower_id)->id : NULL;
     w->speed = elder ? wk->elder_speed_mps : wk->speed_mps;
     w->origin = NONE;
-    for (size_t i = 0; i < m->n_f && w->origin == NONE; i++) {
+    for (size_t i = 0; here && i < m->n_f && w->origin == NONE; i++) {
         const struct geomap_feature *f = &m->f[i];
         if (f->kind != GEOMAP_ENTRANCE || strcmp(f->tower_id, tower_id) != 0) continue;
         if (entrance && *entrance && (!f->entrance || strcmp(f->entrance, entrance) != 0)) continue;
         w->origin = g->door_node[i];
     }
-    if (w->origin == NONE) {
+    if (here && w->origin == NONE) {
         snprintf(why, whysz, "tower \"%s\" has no entrance%s%s%s on the map", tower_id,
                  entrance && *entrance ? " named \"" : "", entrance && *entrance ? entrance : "",
                  entrance && *entrance ? "\"" : "");
@@ -520,7 +527,16 @@ enum kerr walk_create(const struct content *c, const struct walk_graph *g, const
         w->met[i] = malloc(g->n_nodes * sizeof *w->met[i]);
         w->prev[i] = malloc(g->n_nodes * sizeof *w->prev[i]);
         w->prev_edge[i] = malloc(g->n_nodes * sizeof *w->prev_edge[i]);
-        if (!w->sec[i] || !w->met[i] || !w->prev[i] || !w->prev_edge[i] || !dijkstra(w, i, wk)) {
+        if (!w->sec[i] || !w->met[i] || !w->prev[i] || !w->prev_edge[i]) {
+            walk_free(w);
+            return KERR_NOMEM;
+        }
+        if (!here) { /* no location: nothing is reachable, nothing is shaded */
+            for (size_t k = 0; k < g->n_nodes; k++) {
+                w->sec[i][k] = w->met[i][k] = INFINITY;
+                w->prev[i][k] = w->prev_edge[i][k] = NONE;
+            }
+        } else if (!dijkstra(w, i, wk)) {
             walk_free(w);
             return KERR_NOMEM;
         }
@@ -580,10 +596,14 @@ size_t walk_nearest(const struct walk *w, enum walk_group group, const char *typ
     for (size_t i = 0; i < w->n_places; i++) {
         const struct walk_place *p = &w->places[i];
         size_t j;
-        if (!p->reachable[sf]) continue;
+        if (!p->reachable[sf] && w->tower_id) continue;
         if (group != WALK_ALL && p->group != group) continue;
         if (type_key && strcmp(p->type_key, type_key) != 0) continue;
         total++;
+        if (!w->tower_id) { /* no location: bundle order */
+            if (k < max) out[k++] = p;
+            continue;
+        }
         /* insertion into the first max: the lists are short */
         if (k == max && (max == 0 || cmp_place(p, out[max - 1], sf) >= 0)) continue;
         j = k < max ? k++ : max - 1;
@@ -611,7 +631,14 @@ const struct walk_place *walk_place(const struct walk *w, const char *id)
 
 struct geomap_pt walk_here(const struct walk *w)
 {
+    const double *b = w->g->map->bbox;
+    if (w->origin == NONE) return (struct geomap_pt){(b[0] + b[2]) / 2, (b[1] + b[3]) / 2};
     return w->g->node[w->origin];
+}
+
+bool walk_has_here(const struct walk *w)
+{
+    return w->origin != NONE;
 }
 
 const struct walk_graph *walk_graph(const struct walk *w)

@@ -86,7 +86,11 @@ struct walk;
 /* The circle from tower_id's entrance (named entrance, or the first one
  * when entrance is NULL/""). elder: walk at the elder speed. Keeps
  * pointers to c, g and g->map. KERR_INVALID (why says: unknown tower, no
- * entrance of that name) or KERR_NOMEM; *out NULL then. */
+ * entrance of that name) or KERR_NOMEM; *out NULL then. tower_id NULL or
+ * "": a circle without a location (a kiosk whose config names no tower):
+ * every place is listed (walk_nearest in bundle order) and has a map
+ * position (its tower's first entrance), none is reachable and there is no
+ * route and no shading; walk_has_here says so. */
 enum kerr walk_create(const struct content *c, const struct walk_graph *g, const char *tower_id,
                       const char *entrance, bool elder, struct walk **out, char *why,
                       size_t whysz);
@@ -94,15 +98,18 @@ void walk_free(struct walk *w);
 
 /* Up to max reachable places of group (type_key, if not NULL, narrows it
  * to one type) by walking time (then metres, then id) into out; returns
- * how many there are in all. */
+ * how many there are in all. Without a location: every place of the group,
+ * in bundle order. */
 size_t walk_nearest(const struct walk *w, enum walk_group group, const char *type_key,
                     bool step_free, const struct walk_place **out, size_t max);
 
 /* Every place (bundle order: orgs, then nursing rooms). */
 const struct walk_place *walk_places(const struct walk *w, size_t *n);
 const struct walk_place *walk_place(const struct walk *w, const char *id);
-/* Where the kiosk stands. */
+/* Where the kiosk stands (the map's centre when it has no location). */
 struct geomap_pt walk_here(const struct walk *w);
+/* False for a circle made without a tower (no location, no walking times). */
+bool walk_has_here(const struct walk *w);
 const struct walk_graph *walk_graph(const struct walk *w);
 /* Seconds of walking from here to each node (INFINITY: unreachable). */
 const double *walk_node_seconds(const struct walk *w, bool step_free);

@@ -1,9 +1,11 @@
 /* mapview: the district map as a widget, for the circle and place screens.
  * The map (footprints, streets, ways, park, the shaded ten-minute area, a
- * route, the markers) is drawn by cairo, anti-aliased, once per zoom level
- * into a cached surface a margin larger than the view; panning copies the
- * visible part of it (no drawing), and only a pan past the margin or a zoom
- * draws it again. Labels (tower names, streets, 您在这里) are the kiosk's
+ * route, the markers) is drawn by cairo (mapdraw), anti-aliased, on a worker
+ * thread (mapworker) into a cache a margin larger than the view; panning
+ * copies the visible part of it (no drawing), and a zoom rescales the cache
+ * at once (a coarse preview) while the worker draws the new level, as it
+ * does the next cache when a pan nears the margin. The UI thread never
+ * draws the map. Labels (tower names, streets, 您在这里) are the kiosk's
  * own cached texts drawn on top, so Chinese looks as everywhere else. Pan by
  * drag, zoom by pinch or ＋ / －, 回到当前位置 re-centres. The state lives
  * in a screen's state (zeroed on enter); mapview_release frees the cache
@@ -16,6 +18,7 @@
 
 #include "app.h"
 #include "geomap.h"
+#include "mapworker.h"
 
 #define MAPVIEW_LEVELS 5
 
@@ -35,19 +38,19 @@ struct mapview {
     int level;            /* 0 = the whole district */
     double cx, cy;        /* view centre, metres east/north of the map's centre */
     double ext[4];        /* the features' extent, metres: x0 y0 x1 y1 */
-    /* the cache */
-    void *cairo;          /* cairo_surface_t * */
-    SDL_Surface *cache;   /* the same pixels, for SDL */
-    int cw, ch, vw, vh;   /* cache and view, physical px */
-    double c_cx, c_cy;    /* centre of the cache */
-    int c_level;
-    uint32_t c_key, serial;
-    SDL_Surface *view;    /* a window into cache (no copy) */
+    float pinch;          /* pinch gathered towards the next level (1 = none) */
+    int vw, vh;           /* the view, physical px */
+    /* the cache: drawn by the worker, a margin larger than the view */
+    struct mapworker *worker;
+    struct mapbuf front;  /* what is shown; px NULL until the first drawing */
+    bool preview;         /* front is the last level rescaled, not yet drawn */
+    bool posted;          /* job: the last one posted */
+    struct mapworker_job job;
+    uint32_t serial;
+    SDL_Surface *view;    /* a window into front (no copy) */
     int vox, voy;
     SDL_Texture *tex;     /* GPU renderers: the view as a texture */
     uint32_t tex_serial;
-    double last_render_ms; /* for the benchmark */
-    unsigned renders;
 };
 
 /* Draws the map in r (logical) with its controls, takes pan/pinch/zoom
@@ -58,7 +61,8 @@ void mapview_frame(struct app *a, struct mapview *v, struct ui_rect r,
 /* Centres the view on p at zoom level at least min_level (next frame). */
 void mapview_focus(struct mapview *v, const struct geomap *m, struct geomap_pt p, int min_level);
 
-/* Frees the cache; the state may be used again (it renders anew). */
+/* Stops the worker and frees the cache; the state may be used again (it
+ * draws anew). */
 void mapview_release(struct mapview *v);
 
 #endif

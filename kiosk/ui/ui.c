@@ -282,6 +282,12 @@ void ui_warm_end(struct ui *ui)
     ui->cur->nw = ui->cur->nt = ui->cur->ns = ui->cur->used = 0;
 }
 
+bool ui_warming(const struct ui *ui)
+{
+    KASSERT_OWNER(&ui->owner);
+    return ui->warming;
+}
+
 void ui_invalidate(struct ui *ui)
 {
     KASSERT_OWNER(&ui->owner);

@@ -103,6 +103,9 @@ void ui_begin_dry(struct ui *ui, uint64_t now_ms);
  * nothing, while a finger is down or something moves (then try later). */
 bool ui_warm_begin(struct ui *ui);
 void ui_warm_end(struct ui *ui);
+/* True between ui_warm_begin and ui_warm_end: a widget with work of its own
+ * (a map's cache, a worker) starts none then and only lays out its texts. */
+bool ui_warming(const struct ui *ui);
 /* True when a tap waits to be reported by its widget in the next frame. */
 bool ui_click_pending(const struct ui *ui);
 

@@ -125,8 +125,10 @@ struct ime *app_ime(struct app *a);
 
 /* The ten-minute service circle from this kiosk's tower (config tower_id,
  * entrance): the bundle's map.geojson, its walk graph and every place,
- * loaded on first use. NULL when the bundle has no map or the config names
- * no tower on it (logged once); then the circle has no home tile. */
+ * loaded on first use. Without a tower_id (or one not on the map, logged)
+ * it is a circle without a location (walk_has_here false): places listed,
+ * no walking times. NULL only when the bundle has no valid map (logged
+ * once); then the circle has no home tile. */
 struct walk;
 const struct walk *app_walk(struct app *a);
 

@@ -98,15 +98,23 @@ void app_files_load_map(struct app *a)
         content_report_init(rep);
         e = geomap_load(a->content->dir, a->content, &a->map, rep);
         if (e == KERR_OK) e = walk_build(a->map, &a->walk_graph, rep);
-        if (e == KERR_OK)
+        if (e == KERR_OK) {
             e = walk_create(a->content, a->walk_graph, a->cfg.tower_id, a->cfg.entrance, false,
                             &a->walk, why, sizeof why);
+            if (e == KERR_INVALID) { /* a tower or door not on the map: list, without times */
+                KLOGW("app", "service circle without a location: %s", why);
+                why[0] = 0;
+                e = walk_create(a->content, a->walk_graph, NULL, NULL, false, &a->walk, why,
+                                sizeof why);
+            }
+        }
         if (e != KERR_OK && !why[0] && rep->count) snprintf(why, sizeof why, "%s", rep->lines[0]);
     }
     free(rep);
     if (e == KERR_OK)
         KLOGI("app", "map: %zu nodes, service circle from %s ready in %.1f ms",
-              a->walk_graph->n_nodes, a->cfg.tower_id, (app_mono_us() - t) / 1000.0);
+              a->walk_graph->n_nodes, walk_has_here(a->walk) ? a->cfg.tower_id : "nowhere (no tower_id)",
+              (app_mono_us() - t) / 1000.0);
     else
         KLOGW("app", "no service circle map: %s", why[0] ? why : kerr_str(e));
 }

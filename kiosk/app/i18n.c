@@ -121,7 +121,7 @@ static const char *const zh[S__COUNT] = {
     [S_MAP_HERE] = "您在这里",
     [S_MAP_RECENTRE] = "回到当前位置",
     [S_MAP_SAMPLE] = "示例地图 · 非实测",
-    [S_MAP_NONE] = "本终端还没有地图：内容包缺少地图或未设置所在楼宇",
+    [S_MAP_NONE] = "本终端还没有地图：内容包缺少地图",
     [S_CIRCLE_TITLE] = "十分钟服务圈",
     [S_CIRCLE_SEARCH] = "支部名称或拼音首字母",
     [S_CIRCLE_NONE] = "没有找到，可以换个写法试试",
@@ -142,6 +142,8 @@ static const char *const zh[S__COUNT] = {
     [S_ROUTE_LIFT] = "含等电梯和乘电梯约 %d 秒",
     [S_ROUTE_QR] = "扫码用手机导航",
     [S_ROUTE_NONE] = "没有不经过台阶的路线",
+    [S_CIRCLE_NO_HERE] = "本终端未设置所在位置：按名称和类别列出，没有步行时间",
+    [S_PLACE_NO_HERE] = "本终端未设置所在位置，无法计算步行路线。蓝点是目的地的入口。",
 };
 
 static const char *const en[S__COUNT] = {
@@ -264,7 +266,7 @@ static const char *const en[S__COUNT] = {
     [S_MAP_HERE] = "You are here",
     [S_MAP_RECENTRE] = "Back to here",
     [S_MAP_SAMPLE] = "Sample map · not surveyed",
-    [S_MAP_NONE] = "No map on this kiosk: the bundle has none or the kiosk's tower is not set",
+    [S_MAP_NONE] = "No map on this kiosk: the content bundle has none",
     [S_CIRCLE_TITLE] = "Ten-minute service circle",
     [S_CIRCLE_SEARCH] = "Branch name or pinyin initials",
     [S_CIRCLE_NONE] = "Nothing found; try another spelling",
@@ -285,6 +287,8 @@ static const char *const en[S__COUNT] = {
     [S_ROUTE_LIFT] = "including about %d s for the lift",
     [S_ROUTE_QR] = "Scan to walk with your phone",
     [S_ROUTE_NONE] = "There is no route without steps",
+    [S_CIRCLE_NO_HERE] = "This kiosk's location is not set: places by name and kind, no walking times",
+    [S_PLACE_NO_HERE] = "This kiosk's location is not set, so there is no walking route. The blue dot is the entrance.",
 };
 
 const char *i18n(enum str_id id, enum content_lang lang)

@@ -146,6 +146,8 @@ enum str_id {
     S_ROUTE_LIFT,
     S_ROUTE_QR,
     S_ROUTE_NONE,
+    S_CIRCLE_NO_HERE,
+    S_PLACE_NO_HERE,
     S__COUNT
 };
 

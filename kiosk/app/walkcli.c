@@ -48,7 +48,8 @@ static int nearest(const struct walk *w, const struct walkcli_opts *o, FILE *out
     return 0;
 }
 
-static int route(const struct walk *w, const struct walkcli_opts *o, FILE *out, FILE *err)
+static int route(const struct walk *w, const struct walkcli_opts *o, int lang, FILE *out,
+                 FILE *err)
 {
     struct walk_route r;
     enum kerr e = walk_route(w, o->route, o->step_free, &r);
@@ -68,8 +69,10 @@ static int route(const struct walk *w, const struct walkcli_opts *o, FILE *out, 
     cJSON_AddStringToObject(j, "id", r.to->id);
     cJSON_AddNumberToObject(j, "seconds", (double)(long)(r.seconds * 10 + 0.5) / 10);
     cJSON_AddNumberToObject(j, "metres", (double)(long)(r.metres * 10 + 0.5) / 10);
+    cJSON_AddStringToObject(j, "lang", lang ? "en" : "zh");
     steps = cJSON_AddArrayToObject(j, "steps");
-    for (size_t i = 0; i < r.n_steps; i++) cJSON_AddItemToArray(steps, cJSON_CreateString(r.steps[i][0]));
+    for (size_t i = 0; i < r.n_steps; i++)
+        cJSON_AddItemToArray(steps, cJSON_CreateString(r.steps[i][lang ? 1 : 0]));
     path = cJSON_AddArrayToObject(j, "path");
     for (size_t i = 0; i < r.n_pts; i++) {
         double ll[2] = {r.pts[i].lon, r.pts[i].lat};
@@ -97,11 +100,16 @@ int walkcli_run(const struct app_config *cfg, const struct walkcli_opts *o, FILE
         fprintf(err, "kiosk: %s: no usable bundle and map\n", cfg->content_dir);
         goto done;
     }
+    if (!cfg->tower_id[0]) { /* a circle without a location has no times or routes */
+        fprintf(err, "kiosk: the config names no tower_id: this kiosk has no location to walk from\n");
+        goto done;
+    }
     if (walk_create(c, g, cfg->tower_id, cfg->entrance, false, &w, why, sizeof why) != KERR_OK) {
         fprintf(err, "kiosk: %s (set tower_id and entrance in the config)\n", why);
         goto done;
     }
-    rc = o->route ? route(w, o, out, err) : nearest(w, o, out, err);
+    rc = o->route ? route(w, o, o->lang >= 0 ? o->lang : cfg->lang, out, err)
+                  : nearest(w, o, out, err);
 done:
     walk_free(w);
     walk_graph_free(g);

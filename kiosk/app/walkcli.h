@@ -2,8 +2,10 @@
  * `kiosk --config FILE --nearest [--kind K] [--limit N] [--step-free]` prints
  * one JSON object per line {"id","kind","seconds","metres","tower","floor"}
  * sorted by seconds; `--route PLACE_ID [--step-free]` prints one object
- * {"id","seconds","metres","steps":[...],"path":[[lon,lat],...]}. From the
- * config's tower_id (and entrance). Loads the bundle without a window. */
+ * {"id","seconds","metres","lang","steps":[...],"path":[[lon,lat],...]}, the
+ * steps in the config's language or --lang zh|en. From the config's
+ * tower_id (and entrance): without one it exits 1 saying so. Loads the
+ * bundle without a window. */
 #ifndef WALKCLI_H
 #define WALKCLI_H
 
@@ -17,6 +19,7 @@ struct walkcli_opts {
     const char *kind;   /* a group ("party") or a type ("union"); NULL = all */
     int limit;          /* 0 = all */
     bool step_free;
+    int lang;           /* --lang: -1 the config's language, 0 zh, 1 en */
 };
 
 /* Runs the query on cfg's bundle and prints to out; reasons go to err.

@@ -39,6 +39,7 @@ static void usage(FILE *f)
             "  --kind K, --limit N   with --nearest: only group/type K, the first N\n"
             "  --route PLACE_ID      print the walk to a place (JSON)\n"
             "  --step-free           with --nearest/--route: the step-free route (无障碍路线)\n"
+            "  --lang zh|en          with --route: the language of the steps (default: the config's)\n"
             "  --version, --help\n");
 }
 
@@ -104,7 +105,7 @@ int main(int argc, char **argv)
     struct app_options opt;
     const char *config = NULL, *script = NULL, *shots = NULL, *check = NULL;
     bool bench = false, nearest = false;
-    struct walkcli_opts wopt = {0};
+    struct walkcli_opts wopt = {.lang = -1};
     int idle_s = 10, rc;
     struct app *a = NULL;
     enum kerr err;
@@ -155,6 +156,13 @@ int main(int argc, char **argv)
             check = argv[++i];
         } else if (strcmp(f, "--route") == 0) {
             wopt.route = argv[++i];
+        } else if (strcmp(f, "--lang") == 0) {
+            const char *l = argv[++i];
+            if (strcmp(l, "zh") != 0 && strcmp(l, "en") != 0) {
+                fprintf(stderr, "kiosk: --lang: zh or en\n");
+                return 2;
+            }
+            wopt.lang = strcmp(l, "en") == 0;
         } else if (strcmp(f, "--kind") == 0) {
             wopt.kind = argv[++i];
         } else if (strcmp(f, "--limit") == 0) {

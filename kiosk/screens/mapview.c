@@ -307,8 +307,10 @@ static void labels(struct app *a, struct mapview *v, struct ui_rect r, const str
     free_spot(&pl, (struct ui_rect){r.x, r.y, 420, 80});
     free_spot(&pl, (struct ui_rect){r.x + r.w - 110, r.y + r.h - 290, 110, 290});
     free_spot(&pl, (struct ui_rect){r.x + r.w - 480, r.y + r.h - 110, 480, 110});
-    mapdraw_to_px(&p, walk_here(w), &x, &y);
-    pill(ui, &pl, r, r.x + (float)x, r.y + (float)y, app_tr(a, S_MAP_HERE), UI_C_RED, UI_C_WHITE);
+    if (walk_has_here(w)) {
+        mapdraw_to_px(&p, walk_here(w), &x, &y);
+        pill(ui, &pl, r, r.x + (float)x, r.y + (float)y, app_tr(a, S_MAP_HERE), UI_C_RED, UI_C_WHITE);
+    }
     if (ov->have_dest && ov->dest_label) {
         mapdraw_to_px(&p, ov->dest, &x, &y);
         pill(ui, &pl, r, r.x + (float)x, r.y + (float)y, ov->dest_label, 0x2D5C8FFFu, UI_C_WHITE);
@@ -421,7 +423,7 @@ void mapview_frame(struct app *a, struct mapview *v, struct ui_rect r,
                   UI_SECONDARY) &&
         v->level > 0)
         v->level--;
-    {
+    if (walk_has_here(w)) { /* 回到当前位置 needs a location */
         const char *t = app_tr(a, S_MAP_RECENTRE);
         float bw = ui_text_w(ui, t, UI_F_LARGE) + 110;
         if (ui_button_icon(ui, (struct ui_rect){r.x + r.w - 116 - bw, r.y + r.h - 100, bw, 84},

@@ -61,7 +61,8 @@ const char *circle_group_icon(int g)
     }
 }
 
-/* "步行 4 分钟 · 280 米 · A座 12层" into buf. */
+/* "步行 4 分钟 · 280 米 · A座 12层" into buf; without a location the kind
+ * instead of the walk ("党支部 · A座 12层"). */
 const char *circle_place_line(struct app *a, const struct walk_place *p, bool step_free, char *buf,
                               size_t n)
 {
@@ -70,7 +71,9 @@ const char *circle_place_line(struct app *a, const struct walk_place *p, bool st
     const struct content_tower *t = content_tower(c, p->place->tower_id);
     int sf = step_free ? 1 : 0;
     char walk[96], where[96];
-    if (p->metres[sf] == 0)
+    if (!walk_has_here(app_walk(a)))
+        snprintf(walk, sizeof walk, "%s", content_tr(p->kind, l));
+    else if (p->metres[sf] == 0)
         snprintf(walk, sizeof walk, "%s", app_tr(a, S_WALK_HERE));
     else
         snprintf(walk, sizeof walk, app_tr(a, S_WALK_FMT), walk_minutes(p->seconds[sf]),
@@ -94,12 +97,14 @@ static void relist(struct app *a, struct circle *s)
     if (s->searching && s->q[0]) {
         const struct search_index *ix = app_search(a);
         struct search_hit hits[MAX_LIST];
-        size_t nh = ix ? search_query(ix, s->q, hits, MAX_LIST) : 0;
+        size_t nh = ix ? search_query_kinds(ix, s->q, SEARCH_PLACES, hits, MAX_LIST) : 0;
         for (size_t i = 0; i < nh && s->n < MAX_LIST; i++) {
-            const struct walk_place *p;
-            if (hits[i].kind != SEARCH_ORG) continue;
-            p = walk_place(w, hits[i].org->id);
-            if (p && p->reachable[0]) s->list[s->n++] = p;
+            /* organisations of every type and nursing rooms */
+            const char *id = hits[i].kind == SEARCH_ORG       ? hits[i].org->id
+                             : hits[i].kind == SEARCH_NURSING ? hits[i].nursing_room->id
+                                                              : NULL;
+            const struct walk_place *p = id ? walk_place(w, id) : NULL;
+            if (p && (p->reachable[0] || !walk_has_here(w))) s->list[s->n++] = p;
         }
         return;
     }
@@ -224,8 +229,13 @@ static void frame(struct app *a, void *st, struct ui_rect body)
     }
     search_field(a, s, field);
     y += chip_rows(a, s, (struct ui_rect){pr.x, y, pr.w, 0}, true) + 16;
-    ui_label(ui, pr.x + 4, y, app_tr(a, S_CIRCLE_SHADED), UI_F_SMALL, UI_C_MUTED, UI_LEFT);
-    y += 44;
+    if (app_walk(a) && !walk_has_here(app_walk(a))) /* no location: say so plainly */
+        y += ui_paragraph(ui, pr.x + 4, y, pr.w - 8, app_tr(a, S_CIRCLE_NO_HERE), UI_F_SMALL,
+                          UI_C_TEXT) + 12;
+    else {
+        ui_label(ui, pr.x + 4, y, app_tr(a, S_CIRCLE_SHADED), UI_F_SMALL, UI_C_MUTED, UI_LEFT);
+        y += 44;
+    }
     list(a, s, (struct ui_rect){pr.x, y, pr.w, pr.y + pr.h - y});
 }
 

@@ -106,7 +106,10 @@ static void reroute(struct app *a, struct place *s)
         struct geomap_pt dest = walk_place_pt(w, p, s->step_free);
         if (m->route_url) make_url(m->route_url, dest, content_tr(p->name, CONTENT_ZH), s->url, sizeof s->url);
         snprintf(s->dest_label, sizeof s->dest_label, "%s", t ? content_tr(&t->short_name, app_lang(a)) : "");
-        if (!s->focused) {
+        if (!s->focused && !walk_has_here(w)) {
+            mapview_focus(&s->map, m, dest, 1);
+            s->focused = true;
+        } else if (!s->focused) {
             struct geomap_pt here = walk_here(w);
             mapview_focus(&s->map, m,
                           (struct geomap_pt){(here.lon + dest.lon) / 2, (here.lat + dest.lat) / 2}, 0);
@@ -143,44 +146,48 @@ static float panel(struct app *a, struct place *s, const struct walk_place *p, f
     y += 14;
     ui_fill(ui, (struct ui_rect){x, y, w, 2}, UI_C_LINE);
     y += 22;
-    /* time, distance and the step-free toggle */
-    {
-        const char *t = app_tr(a, S_STEP_FREE);
-        float bw = ui_text_w(ui, t, UI_F_LARGE) + 110;
-        if (ui_button_icon(ui, (struct ui_rect){x + w - bw, y, bw, 80}, "accessible", t,
-                           s->step_free ? UI_PRIMARY : UI_CHIP)) {
-            s->step_free = !s->step_free;
-            s->routed = false;
+    if (!walk_has_here(app_walk(a))) { /* no location: no walk, no toggle, a plain note */
+        y += ui_paragraph(ui, x, y, w, app_tr(a, S_PLACE_NO_HERE), UI_F_BODY, UI_C_TEXT) + 16;
+    } else {
+        /* time, distance and the step-free toggle */
+        {
+            const char *t = app_tr(a, S_STEP_FREE);
+            float bw = ui_text_w(ui, t, UI_F_LARGE) + 110;
+            if (ui_button_icon(ui, (struct ui_rect){x + w - bw, y, bw, 80}, "accessible", t,
+                               s->step_free ? UI_PRIMARY : UI_CHIP)) {
+                s->step_free = !s->step_free;
+                s->routed = false;
+            }
+            if (s->have_route) {
+                if (s->route.metres == 0)
+                    snprintf(buf, sizeof buf, "%s", app_tr(a, S_WALK_HERE));
+                else
+                    snprintf(buf, sizeof buf, app_tr(a, S_WALK_FMT), walk_minutes(s->route.seconds),
+                             walk_round_metres(s->route.metres));
+                ui_label_fit(ui, (struct ui_rect){x, y, w - bw - 16, 80}, buf, UI_F_TITLE, UI_C_RED,
+                             UI_LEFT);
+            }
+            y += 92;
         }
-        if (s->have_route) {
-            if (s->route.metres == 0)
-                snprintf(buf, sizeof buf, "%s", app_tr(a, S_WALK_HERE));
-            else
-                snprintf(buf, sizeof buf, app_tr(a, S_WALK_FMT), walk_minutes(s->route.seconds),
-                         walk_round_metres(s->route.metres));
-            ui_label_fit(ui, (struct ui_rect){x, y, w - bw - 16, 80}, buf, UI_F_TITLE, UI_C_RED,
-                         UI_LEFT);
+        if (!s->have_route) {
+            y += ui_paragraph(ui, x, y, w, app_tr(a, S_ROUTE_NONE), UI_F_BODY, UI_C_ERR) + 16;
+            return y - y0;
         }
-        y += 92;
-    }
-    if (!s->have_route) {
-        y += ui_paragraph(ui, x, y, w, app_tr(a, S_ROUTE_NONE), UI_F_BODY, UI_C_ERR) + 16;
-        return y - y0;
-    }
-    if (s->route.lift_s > 0) {
-        snprintf(buf, sizeof buf, app_tr(a, S_ROUTE_LIFT), (int)(s->route.lift_s + 0.5));
-        ui_label(ui, x, y, buf, UI_F_SMALL, UI_C_MUTED, UI_LEFT);
-        y += 44;
-    }
-    ui_label(ui, x, y, app_tr(a, S_ROUTE_STEPS), UI_F_LARGE, UI_C_TEXT, UI_LEFT);
-    y += 60;
-    for (size_t i = 0; i < s->route.n_steps; i++) {
-        char num[24];
-        snprintf(num, sizeof num, "%zu", i + 1);
-        ui_fill_round(ui, (struct ui_rect){x, y + 2, 40, 40}, 20, UI_C_RED);
-        ui_label(ui, x + 20, y + 5, num, UI_F_SMALL, UI_C_WHITE, UI_CENTER);
-        y += ui_paragraph(ui, x + 56, y, w - 56, s->route.steps[i][l == CONTENT_EN], UI_F_BODY,
-                          UI_C_TEXT) + 12;
+        if (s->route.lift_s > 0) {
+            snprintf(buf, sizeof buf, app_tr(a, S_ROUTE_LIFT), (int)(s->route.lift_s + 0.5));
+            ui_label(ui, x, y, buf, UI_F_SMALL, UI_C_MUTED, UI_LEFT);
+            y += 44;
+        }
+        ui_label(ui, x, y, app_tr(a, S_ROUTE_STEPS), UI_F_LARGE, UI_C_TEXT, UI_LEFT);
+        y += 60;
+        for (size_t i = 0; i < s->route.n_steps; i++) {
+            char num[24];
+            snprintf(num, sizeof num, "%zu", i + 1);
+            ui_fill_round(ui, (struct ui_rect){x, y + 2, 40, 40}, 20, UI_C_RED);
+            ui_label(ui, x + 20, y + 5, num, UI_F_SMALL, UI_C_WHITE, UI_CENTER);
+            y += ui_paragraph(ui, x + 56, y, w - 56, s->route.steps[i][l == CONTENT_EN], UI_F_BODY,
+                              UI_C_TEXT) + 12;
+        }
     }
     if (s->url[0]) {
         float q = 220;

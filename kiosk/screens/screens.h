@@ -65,13 +65,14 @@ void scr_no_content(struct app *a, struct ui_rect body);
 
 /* The k-th screen worth composing in idle time in language lang
  * (app_options.warm_target): the screens that show only content, most
- * visited first (home, services, notices, about, help, search, the help
- * form, the ticket screen, the service lists, the notices, then the service
- * details). Sets *s, and *arg to what the screen's enter gets from
- * app_push (a content item, or NULL), used without a copy; false when k is
+ * visited first (home, services, notices, about, help, search, the service
+ * circle, the help form, the ticket screen, a place of the circle, the
+ * service lists, the notices, then the service details). Sets *s, and *arg
+ * to what the screen's enter gets from app_push (a content item, a place id,
+ * or NULL), used without a copy; false when k is
  * past the last. The help form resets the shared IME session on enter and
  * leave: the app warms nothing while a form is on screen (SCREEN_PERSONAL).
- * help_review and help_done are not listed. In English only the first six are:
+ * help_review and help_done are not listed. In English only the first seven are:
  * the deeper English screens would cost about 12 MB more of text masks for
  * the least visited screens (peak RSS must stay under 80 MB). */
 bool scr_warm_target(const struct content *c, enum content_lang lang, size_t k,

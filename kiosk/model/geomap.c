@@ -202,21 +202,16 @@ static bool ring_crosses(const struct geomap_pt *pts, size_t n, size_t *ei, size
     return false;
 }
 
-static bool geometry(struct ld *l, struct geomap_feature *f, const cJSON *g, const char *gpath)
+/* One simple geometry of type t (Point, LineString, Polygon) from its
+ * coordinates co at JSON path p into f. */
+static bool geometry(struct ld *l, struct geomap_feature *f, const char *t, const cJSON *co,
+                     const char *p, const char *gpath)
 {
-    char p[PATH_LEN], q[PATH_LEN + 40], r[PATH_LEN + 80];
-    const cJSON *type = cJSON_GetObjectItemCaseSensitive(g, "type");
-    const cJSON *co = cJSON_GetObjectItemCaseSensitive(g, "coordinates");
+    char q[PATH_LEN + 40], r[PATH_LEN + 80];
     struct geomap *m = l->m;
-    const char *t = cJSON_IsString(type) ? type->valuestring : "";
     size_t i = 0;
     bool ok = true;
-    snprintf(p, sizeof p, "%s.coordinates", gpath);
     f->first = m->n_pts;
-    if (!cJSON_IsObject(g)) {
-        fail(l, KERR_INVALID, gpath, "missing geometry");
-        return false;
-    }
     if (strcmp(t, "Point") == 0) {
         f->geom = GEOMAP_POINT;
         if (!position(l, co, p)) return false;
@@ -278,7 +273,8 @@ static bool geometry(struct ld *l, struct geomap_feature *f, const cJSON *g, con
         }
     } else {
         fail(l, KERR_INVALID, gpath,
-             "geometry type \"%s\" is not used here (Point, LineString or Polygon)", t);
+             "geometry type \"%s\" is not used here (Point, LineString, Polygon or their Multi- forms)",
+             t);
         return false;
     }
     f->n = m->n_pts - f->first;
@@ -292,10 +288,13 @@ static int kind_of(const char *s)
     return -1;
 }
 
-static void feature(struct ld *l, const cJSON *ft, size_t idx)
+/* One feature of the map from feature ft's properties and one simple
+ * geometry (t, co at JSON path cpath); a Multi- geometry calls it per part. */
+static void feature_part(struct ld *l, const cJSON *ft, size_t idx, const char *t, const cJSON *co,
+                         const char *cpath)
 {
     char path[64], p[128];
-    const cJSON *props, *g, *v;
+    const cJSON *props, *v;
     struct geomap_feature f;
     struct geomap *m = l->m;
     size_t err0 = l->rep ? content_report_total(l->rep) : 0;
@@ -303,15 +302,9 @@ static void feature(struct ld *l, const cJSON *ft, size_t idx)
     memset(&f, 0, sizeof f);
     f.index = idx;
     snprintf(path, sizeof path, "$.features[%zu]", idx);
-    if (!cJSON_IsObject(ft) || !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(ft, "type")) ||
-        strcmp(cJSON_GetObjectItemCaseSensitive(ft, "type")->valuestring, "Feature") != 0) {
-        fail(l, KERR_INVALID, path, "expected a Feature object");
-        return;
-    }
     props = cJSON_GetObjectItemCaseSensitive(ft, "properties");
-    g = cJSON_GetObjectItemCaseSensitive(ft, "geometry");
     snprintf(p, sizeof p, "%s.geometry", path);
-    if (!geometry(l, &f, g, p)) return;
+    if (!geometry(l, &f, t, co, cpath, p)) return;
     if (props && !cJSON_IsObject(props) && !cJSON_IsNull(props)) {
         snprintf(p, sizeof p, "%s.properties", path);
         fail(l, KERR_INVALID, p, "expected an object or null");
@@ -374,6 +367,50 @@ static void feature(struct ld *l, const cJSON *ft, size_t idx)
     if (l->err != e0 || (l->rep && content_report_total(l->rep) != err0)) return;
     if (!grow(l, (void **)&m->f, &l->cap_f, m->n_f + 1, sizeof *m->f)) return;
     m->f[m->n_f++] = f;
+}
+
+/* A Feature: its geometry, a Multi- one (MultiPoint, MultiLineString,
+ * MultiPolygon, common in OSM exports) read as one feature per part with
+ * the same properties. */
+static void feature(struct ld *l, const cJSON *ft, size_t idx)
+{
+    static const char *const multi[][2] = {
+        {"MultiPoint", "Point"}, {"MultiLineString", "LineString"}, {"MultiPolygon", "Polygon"}};
+    char path[64], gpath[96], cpath[PATH_LEN];
+    const cJSON *g, *type, *co, *part;
+    const char *t;
+    snprintf(path, sizeof path, "$.features[%zu]", idx);
+    if (!cJSON_IsObject(ft) || !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(ft, "type")) ||
+        strcmp(cJSON_GetObjectItemCaseSensitive(ft, "type")->valuestring, "Feature") != 0) {
+        fail(l, KERR_INVALID, path, "expected a Feature object");
+        return;
+    }
+    g = cJSON_GetObjectItemCaseSensitive(ft, "geometry");
+    snprintf(gpath, sizeof gpath, "%s.geometry", path);
+    if (!cJSON_IsObject(g)) {
+        fail(l, KERR_INVALID, gpath, "missing geometry");
+        return;
+    }
+    type = cJSON_GetObjectItemCaseSensitive(g, "type");
+    co = cJSON_GetObjectItemCaseSensitive(g, "coordinates");
+    t = cJSON_IsString(type) ? type->valuestring : "";
+    snprintf(cpath, sizeof cpath, "%s.coordinates", gpath);
+    for (size_t k = 0; k < sizeof multi / sizeof multi[0]; k++) {
+        size_t i = 0;
+        if (strcmp(t, multi[k][0]) != 0) continue;
+        if (!cJSON_IsArray(co) || cJSON_GetArraySize(co) < 1) {
+            fail(l, KERR_INVALID, cpath, "a %s needs at least one part", t);
+            return;
+        }
+        cJSON_ArrayForEach(part, co)
+        {
+            char pp[PATH_LEN + 24];
+            snprintf(pp, sizeof pp, "%s[%zu]", cpath, i++);
+            feature_part(l, ft, idx, multi[k][1], part, pp);
+        }
+        return;
+    }
+    feature_part(l, ft, idx, t, co, cpath);
 }
 
 static double num_or(struct ld *l, const cJSON *obj, const char *key, double def, double lo,

@@ -72,7 +72,7 @@ static void fx_end(char *buf, size_t cap, size_t *n)
 }
 
 /* The good network. extra (may be "") is appended as more features. */
-static size_t fx_map(char *buf, size_t cap, const char *extra)
+static inline size_t fx_map(char *buf, size_t cap, const char *extra)
 {
     size_t n = fx_begin(buf, cap);
     fx_add(buf, cap, &n, 'G', "\"tower\":\"ta\"", 5, (double[]){-20, 0, 20, 0, 20, 30, -20, 30, -20, 0});

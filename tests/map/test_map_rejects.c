@@ -148,6 +148,40 @@ int main(void)
         fclose(out);
         CHECK(strstr(text, "map.geojson: $.features[13]: the walk network is not connected") != NULL);
         fprintf(stderr, "%s", text);
+        /* a name on the map needs glyphs like every string of the bundle
+         * (U+13000, an Egyptian hieroglyph, is not in the UI font) */
+        n = 1;
+        fx_add(ex, sizeof ex, &n, 'P', "\"kind\":\"landmark\",\"name\":\"示例\xF0\x93\x80\x80\"", 1,
+               (double[]){50, 10});
+        len = fx_map(buf, sizeof buf, ex + 1);
+        CHECK(write_file(dir, "map.geojson", buf, len) == 0);
+        out = fopen(out_path, "w+");
+        CHECK(content_check_dir(dir, NULL, out) == 1);
+        rewind(out);
+        n = fread(text, 1, sizeof text - 1, out);
+        text[n] = 0;
+        fclose(out);
+        CHECK(strstr(text, "map.geojson: $.features[13].properties.name: character U+13000") != NULL);
+        fprintf(stderr, "%s", text);
+        /* map.geojson is opened like every bundle file: a symlink is refused */
+        {
+            char real[300], link[300];
+            len = fx_map(buf, sizeof buf, "");
+            CHECK(write_file(dir, "real.geojson", buf, len) == 0);
+            snprintf(real, sizeof real, "%s/real.geojson", dir);
+            snprintf(link, sizeof link, "%s/map.geojson", dir);
+            unlink(link);
+            CHECK(symlink("real.geojson", link) == 0);
+            out = fopen(out_path, "w+");
+            CHECK(content_check_dir(dir, NULL, out) == 1);
+            rewind(out);
+            n = fread(text, 1, sizeof text - 1, out);
+            text[n] = 0;
+            fclose(out);
+            CHECK(strstr(text, "map.geojson: $: symlink refused") != NULL);
+            fprintf(stderr, "%s", text);
+            unlink(real);
+        }
         unlink(out_path);
         snprintf(out_path, sizeof out_path, "%s/map.geojson", dir);
         unlink(out_path);

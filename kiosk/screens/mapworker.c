@@ -148,18 +148,20 @@ bool mapworker_busy(struct mapworker *mw)
 
 bool mapworker_take(struct mapworker *mw, struct mapbuf *front, int level, uint32_t key)
 {
+    uint32_t *old = NULL;
     bool took = false;
     pthread_mutex_lock(&mw->mu);
     if (mw->done) {
         mw->done = false;
         if (mw->buf.level == level && mw->buf.key == key) {
-            struct mapbuf t = *front;
+            old = front->px;
             *front = mw->buf;
-            mw->buf = t;
+            memset(&mw->buf, 0, sizeof mw->buf); /* the next job allocates its own */
             took = true;
         }
     }
     pthread_mutex_unlock(&mw->mu);
+    free(old); /* idle, the map holds one cache, not two */
     return took;
 }
 

@@ -2,9 +2,10 @@
  * (mapview) posts a job -- a zoom level and centre, the size of its cache,
  * the overlay -- and keeps showing what it has; the worker thread draws the
  * job into its own buffer and calls app_wake (the one app call made from
- * another thread). On a later frame the UI thread takes the result: its
- * buffer and the worker's are swapped, so the two buffers of one cache's size
- * are all the memory it uses (plus the shade mask of one level). A newer job
+ * another thread). On a later frame the UI thread takes the result: the
+ * worker's buffer becomes the cache and the old cache is freed, so the map
+ * holds one cache's pixels while idle and two while a level is being drawn
+ * (plus the shade mask of one level, at most 1 MB). A newer job
  * replaces one not yet started, and cancels the drawing of one at another
  * level. mapworker_start and every call below are for the UI thread; the
  * walk, content and app must outlive the worker (mapworker_stop joins it). */
@@ -49,9 +50,9 @@ enum kerr mapworker_post(struct mapworker *mw, const struct mapworker_job *job);
 /* True while a job is queued or being drawn, or a result waits to be taken. */
 bool mapworker_busy(struct mapworker *mw);
 
-/* If a result of level and key is ready, swaps it with *front (the worker
- * keeps front's old pixels to draw the next job into) and returns true. A
- * ready result of another level or key is dropped. */
+/* If a result of level and key is ready, makes it *front (front's old
+ * pixels are freed; the next job allocates anew) and returns true. A ready
+ * result of another level or key is dropped. */
 bool mapworker_take(struct mapworker *mw, struct mapbuf *front, int level, uint32_t key);
 
 /* Cancels, joins and frees the worker and its buffer; NULL is fine. */

@@ -1,8 +1,10 @@
 #!/bin/sh
 # map_pan_zoom_bench: frame times (input to present, KIOSK_FRAME_LOG) of the
 # circle screen at 1920x1080 on the software renderer while the map is
-# dragged (60 drags) and zoomed (＋/－ 20 times). Printed, not asserted. A
-# zoom frame draws the map anew (cairo); a pan frame copies the cache.
+# dragged (60 drags) and zoomed (＋/－ 20 times), including the frames that
+# show what the map worker drew. Printed, not asserted. A zoom frame rescales
+# the cache in place; a pan frame copies it; the worker draws (cairo) off the
+# UI thread: map_render_ms is its time per drawing.
 KIOSK=$1 DIR=$2
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT

@@ -79,18 +79,20 @@ void mapview_focus(struct mapview *v, const struct geomap *m, struct geomap_pt p
     v->inited = true; /* init_view keeps this centre */
 }
 
-/* One row of the in-place rescale: dst row y from source row sy (through
- * line, so a row may be its own source); bg where there is no source. */
-static void scale_row(uint32_t *px, int w, int h, int y, int sy, const uint32_t *saved, int saved_row,
-                      uint32_t *line, const int *xmap, uint32_t bg)
+/* One row of the in-place rescale: dst row y (columns x0..x1) from source
+ * row sy (through line, so a row may be its own source); bg where there is
+ * no source. */
+static void scale_row(const struct mapbuf *b, int y, int sy, const uint32_t *saved, int saved_row,
+                      uint32_t *line, const int *xmap, int x0, int x1, uint32_t bg)
 {
-    uint32_t *out = px + (size_t)y * (size_t)w;
-    if (sy < 0 || sy >= h) {
-        for (int x = 0; x < w; x++) out[x] = bg;
+    uint32_t *out = b->px + (size_t)y * (size_t)b->w;
+    if (sy < b->vy0 || sy >= b->vy1) {
+        for (int x = x0; x < x1; x++) out[x] = bg;
         return;
     }
-    memcpy(line, sy == saved_row ? saved : px + (size_t)sy * (size_t)w, (size_t)w * 4);
-    for (int x = 0; x < w; x++) out[x] = xmap[x] >= 0 ? line[xmap[x]] : bg;
+    memcpy(line + b->vx0, sy == saved_row ? saved + b->vx0 : b->px + (size_t)sy * (size_t)b->w + b->vx0,
+           (size_t)(b->vx1 - b->vx0) * 4);
+    for (int x = x0; x < x1; x++) out[x] = xmap[x] >= 0 ? line[xmap[x]] : bg;
 }
 
 static int src_row(int y, double f, double by)
@@ -98,15 +100,18 @@ static int src_row(int y, double f, double by)
     return (int)floor((y + 0.5) / f + by);
 }
 
-/* Rescales the cache in place by f about the point that becomes its centre
- * (nearest pixel: a preview until the worker delivers the level): the pixel
- * at (x, y) comes from (x / f + bx, y / f + by). Rows are rewritten in an
- * order that never reads a row already rewritten (towards the fixed row when
- * magnifying, away from it when shrinking; the fixed row is kept aside).
- * False when out of memory (the cache is then unchanged). */
-static bool scale_in_place(struct mapbuf *b, double f, double bx, double by)
+/* Rescales the part (x0, y0)-(x1, y1) of the cache in place by f (nearest
+ * pixel: a preview until the worker delivers the level): the pixel at
+ * (x, y) comes from (x / f + bx, y / f + by) of the cache's valid part. Rows
+ * are rewritten in an order that never reads a row already rewritten
+ * (towards the fixed row when magnifying, away from it when shrinking; the
+ * fixed row is kept aside); a row whose source is the last row's is copied
+ * from it. Afterwards only that part is valid. False when out of memory
+ * (the cache is then unchanged). */
+static bool scale_in_place(struct mapbuf *b, double f, double bx, double by, int x0, int y0, int x1,
+                           int y1)
 {
-    int w = b->w, h = b->h, r;
+    int w = b->w, h = b->h, r, last_sy = INT32_MIN, last_y = -1;
     uint32_t bg = 0xFF000000u | MAPDRAW_BG;
     uint32_t *line = malloc((size_t)w * 8), *saved;
     int *xmap = malloc((size_t)w * sizeof *xmap);
@@ -119,19 +124,34 @@ static bool scale_in_place(struct mapbuf *b, double f, double bx, double by)
     saved = line + w;
     for (int x = 0; x < w; x++) {
         int sx = (int)floor((x + 0.5) / f + bx);
-        xmap[x] = sx >= 0 && sx < w ? sx : -1;
+        xmap[x] = sx >= b->vx0 && sx < b->vx1 ? sx : -1;
     }
     r = isfinite(ystar) ? (int)floor(fmin(fmax(ystar, -1), h - 1)) : -1;
     if (r >= 0) memcpy(saved, b->px + (size_t)r * (size_t)w, (size_t)w * 4);
-    if (f > 1) { /* sources lie between a row and the fixed row */
-        for (int y = 0; y <= r; y++) scale_row(b->px, w, h, y, src_row(y, f, by), saved, -2, line, xmap, bg);
-        for (int y = h - 1; y > r; y--) scale_row(b->px, w, h, y, src_row(y, f, by), saved, r, line, xmap, bg);
-    } else { /* sources lie beyond a row, away from the fixed row */
-        for (int y = r; y >= 0; y--) scale_row(b->px, w, h, y, src_row(y, f, by), saved, -2, line, xmap, bg);
-        for (int y = r + 1; y < h; y++) scale_row(b->px, w, h, y, src_row(y, f, by), saved, -2, line, xmap, bg);
+    for (int pass = 0; pass < 2; pass++) {
+        /* magnifying: sources lie between a row and the fixed row; shrinking:
+         * beyond it, away from the fixed row */
+        int from, to, step;
+        if (f > 1) {
+            from = pass ? h - 1 : 0, to = pass ? r : r + 1, step = pass ? -1 : 1;
+        } else {
+            from = pass ? r + 1 : r, to = pass ? h : -1, step = pass ? 1 : -1;
+        }
+        for (int y = from; y != to; y += step) {
+            int sy = src_row(y, f, by);
+            if (y < y0 || y >= y1) continue;
+            if (sy == last_sy && last_y >= 0) /* the same source as the last row */
+                memcpy(b->px + (size_t)y * (size_t)w + x0, b->px + (size_t)last_y * (size_t)w + x0,
+                       (size_t)(x1 - x0) * 4);
+            else
+                scale_row(b, y, sy, saved, pass && f > 1 ? r : -2, line, xmap, x0, x1, bg);
+            last_sy = sy;
+            last_y = y;
+        }
     }
     free(line);
     free(xmap);
+    b->vx0 = x0, b->vy0 = y0, b->vx1 = x1, b->vy1 = y1;
     return true;
 }
 
@@ -163,7 +183,10 @@ static void update_cache(struct app *a, struct mapview *v, const struct walk *w,
         double f = s / v->front.s;
         double bx = (v->cx - v->front.cx) * v->front.s + cw / 2.0 - cw / 2.0 / f;
         double by = (v->front.cy - v->cy) * v->front.s + ch / 2.0 - ch / 2.0 / f;
-        if (scale_in_place(&v->front, f, bx, by)) {
+        /* only what is in view (a pan shows paper past it until the worker's drawing) */
+        int x0 = (int)fmax(0, floor(cw / 2.0 - v->vw / 2.0)), y0 = (int)fmax(0, floor(ch / 2.0 - v->vh / 2.0));
+        if (scale_in_place(&v->front, f, bx, by, x0, y0, (int)fmin(cw, x0 + v->vw + 1),
+                           (int)fmin(ch, y0 + v->vh + 1))) {
             v->front.level = v->level;
             v->front.s = s;
             v->front.cx = v->cx;
@@ -209,9 +232,9 @@ static void show_cache(struct app *a, struct mapview *v, struct ui_rect r)
     double s = v->front.s;
     int ox = (int)lround((v->cx - v->front.cx) * s + v->front.w / 2.0 - v->vw / 2.0);
     int oy = (int)lround((v->front.cy - v->cy) * s + v->front.h / 2.0 - v->vh / 2.0);
-    int x0 = ox < 0 ? 0 : ox, y0 = oy < 0 ? 0 : oy;
-    int x1 = ox + v->vw > v->front.w ? v->front.w : ox + v->vw;
-    int y1 = oy + v->vh > v->front.h ? v->front.h : oy + v->vh;
+    int x0 = ox < v->front.vx0 ? v->front.vx0 : ox, y0 = oy < v->front.vy0 ? v->front.vy0 : oy;
+    int x1 = ox + v->vw > v->front.vx1 ? v->front.vx1 : ox + v->vw;
+    int y1 = oy + v->vh > v->front.vy1 ? v->front.vy1 : oy + v->vh;
     bool whole = x0 == ox && y0 == oy && x1 - x0 == v->vw && y1 - y0 == v->vh;
     uint32_t serial;
     if (!v->front.px || x1 <= x0 || y1 <= y0) {

@@ -2,6 +2,9 @@
 #include "mapworker.h"
 
 #include <pthread.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -45,6 +48,10 @@ static bool ensure_buf(struct mapbuf *b, int w, int h)
 static void *run(void *ud)
 {
     struct mapworker *mw = ud;
+    /* below the UI thread and the paint helper: a frame never waits for a
+     * core the worker holds (Linux: a nice value per thread) */
+    if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 10) != 0)
+        KLOGW("map", "the drawing thread keeps the normal priority");
     pthread_mutex_lock(&mw->mu);
     for (;;) {
         struct mapworker_job job;
@@ -88,6 +95,9 @@ static void *run(void *ud)
             mw->buf.cx = job.cx;
             mw->buf.cy = job.cy;
             mw->buf.key = job.key;
+            mw->buf.vx0 = mw->buf.vy0 = 0;
+            mw->buf.vx1 = job.w;
+            mw->buf.vy1 = job.h;
             mw->done = true;
         }
         if (!mw->quit) app_wake(mw->a); /* done, or dropped: the frame looks again */

@@ -26,6 +26,7 @@ struct mapbuf {
     int level;
     double s, cx, cy;
     uint32_t key; /* the overlay it shows (mapview_overlay.key) */
+    int vx0, vy0, vx1, vy1; /* the part that holds the map (all of it when drawn) */
 };
 
 struct mapworker_job {

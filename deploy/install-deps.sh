@@ -16,6 +16,8 @@ PKGS=(
   ca-certificates openssl
   # input method and QR codes
   libpinyin15-dev libpinyin-data libqrencode-dev
+  # the service-circle map: anti-aliased polygons and lines
+  libcairo2-dev
   # tests: a standard JSON Schema validator and YAML (tests/*/check_*.py), a
   # real X server for windowed runs; the test scripts also use openssl (TLS
   # certificates, test_tls.c) and cmp/od/mktemp/base64 (diffutils, coreutils:

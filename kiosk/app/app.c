@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "geomap.h"
 #include "helpform.h"
 #include "hzpinyin.h"
 #include "imew.h"
@@ -19,6 +20,7 @@
 #include "kclock.h"
 #include "klog.h"
 #include "utf8.h"
+#include "walk.h"
 
 static bool env_is_1(const char *name)
 {
@@ -257,6 +259,16 @@ const struct helpform_companies *app_companies(struct app *a)
     return a->companies;
 }
 
+const struct walk *app_walk(struct app *a)
+{
+    KASSERT_OWNER(&a->owner);
+    if (!a->walk_tried && a->content) {
+        a->walk_tried = true;
+        app_files_load_map(a);
+    }
+    return a->walk;
+}
+
 void app_toggle_lang(struct app *a)
 {
     KASSERT_OWNER(&a->owner);
@@ -417,6 +429,9 @@ void app_destroy(struct app *a)
         kclient_close(a->client);
     }
     helpform_companies_free(a->companies);
+    walk_free(a->walk);
+    walk_graph_free(a->walk_graph);
+    geomap_free(a->map);
     search_free(a->search);
     hzpinyin_close(); /* before the engine whose context it may borrow */
     imew_stop(a->ime);

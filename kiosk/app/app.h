@@ -129,6 +129,15 @@ struct imew *app_ime(struct app *a);
  * is drawn when the engine wakes it). */
 void app_ime_settle(struct app *a);
 
+/* The ten-minute service circle from this kiosk's tower (config tower_id,
+ * entrance): the bundle's map.geojson, its walk graph and every place,
+ * loaded on first use. Without a tower_id (or one not on the map, logged)
+ * it is a circle without a location (walk_has_here false): places listed,
+ * no walking times. NULL only when the bundle has no valid map (logged
+ * once); then the circle has no home tile. */
+struct walk;
+const struct walk *app_walk(struct app *a);
+
 /* Milliseconds on the app clock (virtual under the scenario runner). */
 uint64_t app_now_ms(const struct app *a);
 /* Wall clock in Unix seconds (follows the virtual clock in scripts). */
@@ -140,14 +149,22 @@ void app_timer_at(struct app *a, uint64_t at_ms);
 /* Registers a function run when a session is wiped (idle, 结束). */
 void app_on_wipe(struct app *a, void (*fn)(void *ud), void *ud);
 
-/* Any thread: wakes the UI loop (the hub link calls it). */
+/* Any thread: wakes the UI loop (the hub link calls it, and a map's
+ * drawing worker when a level is ready). */
 void app_wake(struct app *a);
+/* UI thread, during a frame: work started off the UI thread will call
+ * app_wake when done and the frame after that shows its result. Only the
+ * scenario runner cares: app_settle then waits (real time, at most 5 s in
+ * all) for that wake-up, so scripts and screenshots see the result. Cleared
+ * at the start of every frame. */
+void app_expect_wake(struct app *a);
 
 /* ---- for the scenario runner and the benchmark ------------------------ */
 
 /* Feeds one input event through the real event path (physical pixels). */
 void app_handle_event(struct app *a, const SDL_Event *e);
-/* Processes timers and transitions and draws until nothing is pending. */
+/* Processes timers and transitions and draws until nothing is pending,
+ * including work a screen said would wake the app (app_expect_wake). */
 void app_settle(struct app *a);
 /* Advances the virtual clock by ms, firing timers and animating on the way. */
 void app_advance(struct app *a, uint64_t ms);

@@ -12,7 +12,9 @@
 
 #include "app_impl.h"
 #include "contentcheck.h"
+#include "geomap.h"
 #include "klog.h"
+#include "walk.h"
 
 static int rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
 {
@@ -84,6 +86,37 @@ void app_files_load_content(struct app *a)
               (app_mono_us() - t) / 1000.0);
     }
     free(rep);
+}
+
+void app_files_load_map(struct app *a)
+{
+    struct content_report *rep = calloc(1, sizeof *rep);
+    uint64_t t = app_mono_us();
+    char why[CONTENT_REPORT_LINE] = "";
+    enum kerr e = KERR_NOMEM;
+    if (rep && a->content) {
+        content_report_init(rep);
+        e = geomap_load(a->content->dir, a->content, &a->map, rep);
+        if (e == KERR_OK) e = walk_build(a->map, &a->walk_graph, rep);
+        if (e == KERR_OK) {
+            e = walk_create(a->content, a->walk_graph, a->cfg.tower_id, a->cfg.entrance, false,
+                            &a->walk, why, sizeof why);
+            if (e == KERR_INVALID) { /* a tower or door not on the map: list, without times */
+                KLOGW("app", "service circle without a location: %s", why);
+                why[0] = 0;
+                e = walk_create(a->content, a->walk_graph, NULL, NULL, false, &a->walk, why,
+                                sizeof why);
+            }
+        }
+        if (e != KERR_OK && !why[0] && rep->count) snprintf(why, sizeof why, "%s", rep->lines[0]);
+    }
+    free(rep);
+    if (e == KERR_OK)
+        KLOGI("app", "map: %zu nodes, service circle from %s ready in %.1f ms",
+              a->walk_graph->n_nodes, walk_has_here(a->walk) ? a->cfg.tower_id : "nowhere (no tower_id)",
+              (app_mono_us() - t) / 1000.0);
+    else
+        KLOGW("app", "no service circle map: %s", why[0] ? why : kerr_str(e));
 }
 
 enum kerr app_files_save_screen(struct app *a, const char *path)

@@ -69,6 +69,10 @@ struct app {
     struct content *content;
     struct search_index *search;
     struct helpform_companies *companies;
+    struct geomap *map; /* app_walk: loaded on first use */
+    struct walk_graph *walk_graph;
+    struct walk *walk;
+    bool walk_tried;
     char content_error[512];
     char state_dir[1024];
     bool temp_state;
@@ -88,6 +92,7 @@ struct app {
 
     int wake_fd[2];
     uint32_t wake_event;
+    bool expect_wake; /* app_expect_wake: set by the last frame */
 
     /* glyphs of the content rasterised in idle time after start-up */
     struct {
@@ -159,6 +164,10 @@ void app_files_remove_state(struct app *a);
 /* Loads the content bundle with the deep check, falling back to the last
  * good copy in the state folder; sets a->content or a->content_error. */
 void app_files_load_content(struct app *a);
+/* Loads the bundle's map.geojson and builds its walk graph and the service
+ * circle from the configured tower into a->map, a->walk_graph, a->walk;
+ * logs the outcome. Leaves them NULL when the bundle has no valid map. */
+void app_files_load_map(struct app *a);
 /* Writes what the renderer holds now (a frame drawn, not yet presented) to
  * path as PNG. KERR_IO on failure (logged). */
 enum kerr app_files_save_screen(struct app *a, const char *path);

@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include "app_impl.h"
+
+#include <math.h>
 #include "kclient.h"
 #include "klog.h"
 
@@ -44,6 +46,7 @@ static void frame_draw(struct app *a, struct frame_times *t)
     }
     t->dry = app_mono_us();
     a->dirty = false;
+    a->expect_wake = false;
     if (a->drawn_gen != a->stack_gen) ui_invalidate(a->ui); /* a new screen: draw it all */
     a->drawn_gen = a->stack_gen;
     ui_begin(a->ui, app_now_ms(a));
@@ -166,6 +169,12 @@ void app_handle_event(struct app *a, const SDL_Event *e)
             a->finger = -1;
         }
         break;
+    case SDL_MULTIGESTURE: /* two fingers: a pinch zooms the map */
+        if (e->mgesture.numFingers == 2 && e->mgesture.dDist != 0) {
+            ui_pinch_input(a->ui, expf(e->mgesture.dDist * 4.0f));
+            note_input(a);
+        }
+        break;
     case SDL_WINDOWEVENT:
         if (e->window.event == SDL_WINDOWEVENT_EXPOSED ||
             e->window.event == SDL_WINDOWEVENT_SIZE_CHANGED) {
@@ -259,14 +268,43 @@ static void after_first_frame(struct app *a)
     }
 }
 
+void app_expect_wake(struct app *a)
+{
+    KASSERT_OWNER(&a->owner);
+    a->expect_wake = true;
+}
+
+/* Waits (real time) for an app_wake, at most ms; drains the pipe. */
+static bool wait_wake(struct app *a, int ms)
+{
+    struct pollfd pfd = {.fd = a->wake_fd[0], .events = POLLIN};
+    char buf[64];
+    if (a->wake_fd[0] < 0 || poll(&pfd, 1, ms) <= 0) return false;
+    while (read(a->wake_fd[0], buf, sizeof buf) == (ssize_t)sizeof buf) {
+    }
+    return true;
+}
+
 void app_settle(struct app *a)
 {
+    uint64_t t0 = 0;
     KASSERT_OWNER(&a->owner);
     for (int i = 0; i < 32; i++) {
         after_first_frame(a);
         fire_timers(a);
         app_apply_pending(a);
-        if (!a->dirty) break;
+        if (!a->dirty) {
+            /* a worker's result is on its way: wait for it, then draw */
+            if (!a->expect_wake) break;
+            if (!t0) t0 = app_mono_us();
+            if (app_mono_us() - t0 > 5000000u) {
+                KLOGW("app", "settle: the wake-up a screen expected did not come in 5 s");
+                break;
+            }
+            wait_wake(a, 200);
+            a->dirty = true;
+            i = 0;
+        }
         render(a);
         app_apply_pending(a);
     }

@@ -6,9 +6,11 @@
 #include <string.h>
 
 #include "app_impl.h"
+#include "geomap.h"
 #include "klog.h"
 #include "kmem.h"
 #include "utf8.h"
+#include "walk.h"
 
 static const enum ui_font warm_fonts[] = {UI_F_BODY, UI_F_LARGE, UI_F_SMALL, UI_F_TITLE, UI_F_HUGE};
 
@@ -19,17 +21,20 @@ static void warm_add(uint8_t *seen, const char *s)
         if (cp < 0x30000) seen[cp >> 3] |= (uint8_t)(1u << (cp & 7));
 }
 
-static void warm_text(uint8_t *seen, const struct content_text *t)
+static void warm_add_cb(const char *text, void *ud)
 {
-    warm_add(seen, t->zh);
-    warm_add(seen, t->en);
+    warm_add(ud, text);
 }
 
-/* Collects every code point the content and the UI strings use, so that
- * the first visit of a screen composes its text from cached glyphs. */
+/* Collects every code point the content, the map and the UI strings use,
+ * so that the first visit of a screen composes its text from cached glyphs:
+ * every string of the bundle (content_foreach_text: organisations, nursing
+ * rooms, companies, phrases, request categories, towers' short names...),
+ * the organisation types' labels, the names on the map, and the app's own
+ * strings. */
 static void warm_collect(struct app *a)
 {
-    const struct content *c = a->content;
+    const struct walk *w;
     uint8_t *seen = calloc(0x30000 / 8, 1);
     size_t n = 0;
     a->warm.done = true;
@@ -39,28 +44,24 @@ static void warm_collect(struct app *a)
         warm_add(seen, i18n((enum str_id)id, CONTENT_EN));
     }
     warm_add(seen, "0123456789:-–·年月日星期一二三四五六 ");
-    if (c) {
-        warm_text(seen, &c->district.name);
-        for (size_t i = 0; i < c->district.n_about; i++) warm_text(seen, &c->district.about[i]);
-        for (size_t i = 0; i < c->district.n_facts; i++) {
-            warm_add(seen, c->district.facts[i].value);
-            warm_text(seen, &c->district.facts[i].label);
+    content_foreach_text(a->content, warm_add_cb, seen);
+    for (int t = 0; t < CONTENT_ORG__COUNT; t++) {
+        warm_add(seen, content_org_type_label((enum content_org_type)t)->zh);
+        warm_add(seen, content_org_type_label((enum content_org_type)t)->en);
+    }
+    w = a->content ? app_walk(a) : NULL; /* the map, loaded now rather than on 找支部 */
+    if (w) {
+        const struct geomap *m = walk_graph(w)->map;
+        size_t np;
+        const struct walk_place *pl = walk_places(w, &np);
+        for (size_t i = 0; i < m->n_f; i++) {
+            warm_add(seen, m->f[i].name);
+            warm_add(seen, m->f[i].name_en);
         }
-        warm_text(seen, &c->sample_notice);
-        for (size_t i = 0; i < c->n_categories; i++) warm_text(seen, &c->categories[i].name);
-        for (size_t i = 0; i < c->n_services; i++) {
-            const struct content_service *sv = &c->services[i];
-            warm_text(seen, &sv->name);
-            warm_text(seen, &sv->summary);
-            warm_text(seen, &sv->details);
-            warm_text(seen, &sv->provider);
-            warm_text(seen, &sv->hours);
+        for (size_t i = 0; i < np; i++) {
+            warm_add(seen, pl[i].kind->zh);
+            warm_add(seen, pl[i].kind->en);
         }
-        for (size_t i = 0; i < c->n_notices; i++) {
-            warm_text(seen, &c->notices[i].title);
-            warm_text(seen, &c->notices[i].body);
-        }
-        for (size_t i = 0; i < c->n_towers; i++) warm_text(seen, &c->towers[i].name);
     }
     for (uint32_t cp = 0x21; cp < 0x30000; cp++)
         if (seen[cp >> 3] & (1u << (cp & 7))) n++;

@@ -65,6 +65,7 @@ static int check_nonempty(const char *s)
 static const struct field fields[] = {
     STR("kiosk_id", kiosk_id, check_id, "1-32 letters, digits, '-' or '_', starting with a letter or digit"),
     STR("tower_id", tower_id, check_id_or_empty, "a tower id from the content, e.g. \"t01\""),
+    STR("entrance", entrance, NULL, "an entrance name of that tower on the map, e.g. \"南门\""),
     INT("idle_timeout_s", idle_timeout_s, 10, 3600),
     INT("still_there_s", still_there_s, 5, 120),
     INT("attract_rotate_s", attract_rotate_s, 3, 120),

@@ -13,6 +13,7 @@
 struct app_config {
     char kiosk_id[33];        /* "HL-A01"; also the ticket prefix */
     char tower_id[33];        /* the tower this kiosk stands in ("" = none) */
+    char entrance[65];        /* its entrance on the map ("" = the tower's first) */
     int idle_timeout_s;       /* → attract, personal data wiped (default 90) */
     int still_there_s;        /* countdown of "还在吗？" on forms (default 15) */
     int attract_rotate_s;     /* highlight rotation on attract (default 8) */

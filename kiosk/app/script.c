@@ -1,6 +1,7 @@
 #include "script.h"
 
 #include <ctype.h>
+#include <math.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,6 +86,23 @@ static void inject_finger(struct app *a, Uint32 type, float lx, float ly)
     app_handle_event(a, &e);
 }
 
+/* A two-finger gesture event centred at (lx, ly) logical whose distance
+ * between the fingers changed by d_dist (normalised, as SDL reports it). */
+static void inject_pinch(struct app *a, float lx, float ly, float d_dist)
+{
+    SDL_Event e;
+    int w, h;
+    float s = ui_scale(app_ui(a));
+    app_size(a, &w, &h);
+    memset(&e, 0, sizeof e);
+    e.type = SDL_MULTIGESTURE;
+    e.mgesture.numFingers = 2;
+    e.mgesture.dDist = d_dist;
+    e.mgesture.x = lx * s / (float)w;
+    e.mgesture.y = ly * s / (float)h;
+    app_handle_event(a, &e);
+}
+
 static void tap_at(struct app *a, float x, float y)
 {
     inject_mouse(a, SDL_MOUSEBUTTONDOWN, x, y);
@@ -165,6 +183,40 @@ static int run_step(struct app *a, const char *line, const char *shots_dir, char
             app_settle(a);
         }
         inject_finger(a, SDL_FINGERUP, (float)v[2], (float)v[3]);
+        app_settle(a);
+    } else if (strcmp(cmd, "pinch") == 0) {
+        /* two fingers: one held at X Y, the other spreading (SCALE > 1,
+         * zoom in) or closing (< 1) over MS, as SDL reports it: a
+         * multi-gesture event per 16 ms whose distance changes add up to
+         * the scale (the shell reads a factor of exp(4 * dDist)) */
+        char t[4][32], *end[4];
+        long v[2], ms;
+        double scale;
+        int steps;
+        for (int k = 0; k < 4; k++) {
+            p = token(p, t[k], sizeof t[k]);
+            if (!p || !t[k][0]) return 2;
+        }
+        while (*p == ' ' || *p == '\t') p++;
+        if (*p) return 2;
+        errno = 0;
+        v[0] = strtol(t[0], &end[0], 10);
+        v[1] = strtol(t[1], &end[1], 10);
+        scale = strtod(t[2], &end[2]);
+        ms = strtol(t[3], &end[3], 10);
+        if (errno || *end[0] || *end[1] || *end[2] || *end[3] || ms < 0 ||
+            !(scale >= 0.05 && scale <= 20))
+            return 2;
+        steps = (int)(ms / 16);
+        if (steps < 2) steps = 2;
+        inject_finger(a, SDL_FINGERDOWN, (float)v[0], (float)v[1]);
+        app_settle(a);
+        for (int i = 1; i <= steps; i++) {
+            app_advance(a, (uint64_t)(ms / steps));
+            inject_pinch(a, (float)v[0], (float)v[1], (float)(log(scale) / 4.0 / steps));
+            app_settle(a);
+        }
+        inject_finger(a, SDL_FINGERUP, (float)v[0], (float)v[1]);
         app_settle(a);
     } else if (strcmp(cmd, "type") == 0) {
         const char *s = arg;

@@ -1,6 +1,7 @@
 /* script: the scenario runner. Runs a plain-text script of steps (one per
  * line, '#' starts a comment) against the real application on virtual time:
- *   tap "TEXT" | tap_at X Y | drag X1 Y1 X2 Y2 MS | type "TEXT" | wait MS |
+ *   tap "TEXT" | tap_at X Y | drag X1 Y1 X2 Y2 MS |
+ *   pinch X Y SCALE MS | type "TEXT" | wait MS |
  *   expect_screen NAME | expect_text "TEXT" | expect_no_text "TEXT" |
  *   screenshot FILE.png | wait_for "TEXT" MS
  * Coordinates are logical units (1920x1080 landscape, 1080x1920 portrait).

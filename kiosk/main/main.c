@@ -16,6 +16,7 @@
 #include "klog.h"
 #include "screens.h"
 #include "script.h"
+#include "walkcli.h"
 
 #ifndef KIOSK_DEFAULT_CONTENT
 #define KIOSK_DEFAULT_CONTENT "/usr/share/huanglong-kiosk/content"
@@ -35,6 +36,11 @@ static void usage(FILE *f)
             "  --bench-idle S        seconds of idle measured by --bench (default 10)\n"
             "  --check-content DIR   validate a content bundle; exit 0 valid, 1 not\n"
             "  --fake-time T         start the wall clock at T (Unix seconds or YYYY-MM-DDTHH:MM)\n"
+            "  --nearest             print the nearest places from the config's tower (JSON lines)\n"
+            "  --kind K, --limit N   with --nearest: only group/type K, the first N\n"
+            "  --route PLACE_ID      print the walk to a place (JSON)\n"
+            "  --step-free           with --nearest/--route: the step-free route (无障碍路线)\n"
+            "  --lang zh|en          with --route: the language of the steps (default: the config's)\n"
             "  --version, --help\n");
 }
 
@@ -99,7 +105,8 @@ int main(int argc, char **argv)
     struct app_config cfg;
     struct app_options opt;
     const char *config = NULL, *script = NULL, *shots = NULL, *check = NULL;
-    bool bench = false;
+    bool bench = false, nearest = false;
+    struct walkcli_opts wopt = {.lang = -1};
     int idle_s = 10, rc;
     struct app *a = NULL;
     enum kerr err;
@@ -127,6 +134,10 @@ int main(int argc, char **argv)
             opt.headless = true;
         } else if (strcmp(f, "--bench") == 0) {
             bench = true;
+        } else if (strcmp(f, "--nearest") == 0) {
+            nearest = true;
+        } else if (strcmp(f, "--step-free") == 0) {
+            wopt.step_free = true;
         } else if (!v) {
             fprintf(stderr, "kiosk: %s: unknown option or missing value (see --help)\n", f);
             return 2;
@@ -145,6 +156,23 @@ int main(int argc, char **argv)
             shots = argv[++i];
         } else if (strcmp(f, "--check-content") == 0) {
             check = argv[++i];
+        } else if (strcmp(f, "--route") == 0) {
+            wopt.route = argv[++i];
+        } else if (strcmp(f, "--lang") == 0) {
+            const char *l = argv[++i];
+            if (strcmp(l, "zh") != 0 && strcmp(l, "en") != 0) {
+                fprintf(stderr, "kiosk: --lang: zh or en\n");
+                return 2;
+            }
+            wopt.lang = strcmp(l, "en") == 0;
+        } else if (strcmp(f, "--kind") == 0) {
+            wopt.kind = argv[++i];
+        } else if (strcmp(f, "--limit") == 0) {
+            wopt.limit = atoi(argv[++i]);
+            if (wopt.limit < 1 || wopt.limit > 100000) {
+                fprintf(stderr, "kiosk: --limit: 1 to 100000\n");
+                return 2;
+            }
         } else if (strcmp(f, "--bench-idle") == 0) {
             idle_s = atoi(argv[++i]);
             if (idle_s < 0 || idle_s > 600) {
@@ -170,6 +198,11 @@ int main(int argc, char **argv)
         }
     }
     if (check) return content_check_dir(check, cfg.font[0] ? cfg.font : NULL, stdout);
+    if (nearest && wopt.route) {
+        fprintf(stderr, "kiosk: --nearest and --route cannot be combined\n");
+        return 2;
+    }
+    if (nearest || wopt.route) return walkcli_run(&cfg, &wopt, stdout, stderr);
     if ((script || bench) && !opt.headless) {
         fprintf(stderr, "kiosk: --script and --bench need --headless\n");
         return 2;

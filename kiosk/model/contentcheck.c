@@ -1,13 +1,15 @@
 /* contentcheck: content_load() plus what needs SDL: images decode within the
- * size limits, every string of the loaded bundle (content_foreach_text) has
- * glyphs in the UI font, and every category icon is a ligature the Material
- * Icons font knows. */
+ * size limits, every string of the loaded bundle (content_foreach_text) and
+ * every name on its map has glyphs in the UI font, every category icon is a
+ * ligature the Material Icons font knows, and map.geojson (when there is
+ * one) loads and is one connected walk network. */
 #include "contentcheck.h"
 
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <SDL.h>
 #include <SDL_image.h>
@@ -18,8 +20,10 @@
 
 #include "bundlefs.h"
 #include "fontfind.h"
+#include "geomap.h"
 #include "imghdr.h"
 #include "utf8.h"
+#include "walk.h"
 
 #define FILE_NAME "content.json"
 #define PATHLEN 200
@@ -49,30 +53,57 @@ struct glyph_walk {
     struct content_report *rep;
 };
 
+/* The first character of s without a glyph (0 when none) into ch. */
+static uint32_t missing_glyph(struct glyphs *g, const char *s, char ch[5])
+{
+    const char *p = s;
+    if (!utf8_valid(s, strlen(s))) return 0; /* the loader reported it */
+    while (*p) {
+        uint32_t cp = utf8_next(&p);
+        if (cp < 0x20 || cp == 0x7F) continue; /* \n and \t are layout, not glyphs */
+        if (!has_glyph(g, cp)) {
+            memset(ch, 0, 5);
+            utf8_encode(cp, ch);
+            g->missing++;
+            return cp;
+        }
+    }
+    return 0;
+}
+
 /* One line per string with a missing glyph, at the string's JSON path. */
 static void check_string(const char *s, void *ud)
 {
     struct glyph_walk *w = ud;
-    const char *p = s;
-    if (!utf8_valid(s, strlen(s))) return; /* content_load reported it */
-    while (*p) {
-        uint32_t cp = utf8_next(&p);
-        if (cp < 0x20 || cp == 0x7F) continue; /* \n and \t are layout, not glyphs */
-        if (!has_glyph(w->g, cp)) {
-            char ch[5] = {0}, path[PATHLEN];
-            utf8_encode(cp, ch);
-            content_report_add(w->rep, FILE_NAME, content_text_path(w->c, s, path, sizeof path),
+    char ch[5], path[PATHLEN];
+    uint32_t cp = missing_glyph(w->g, s, ch);
+    if (cp)
+        content_report_add(w->rep, FILE_NAME, content_text_path(w->c, s, path, sizeof path),
+                           "character U+%04X \"%s\" has no glyph in the UI font", (unsigned)cp, ch);
+}
+
+/* The names the map shows (name, name:en of every feature), as above. */
+static void check_map_names(struct glyph_walk *w, const struct geomap *m)
+{
+    for (size_t i = 0; m && i < m->n_f; i++) {
+        const char *names[2] = {m->f[i].name, m->f[i].name_en};
+        for (int k = 0; k < 2; k++) {
+            char ch[5], path[PATHLEN];
+            uint32_t cp = names[k] ? missing_glyph(w->g, names[k], ch) : 0;
+            if (!cp) continue;
+            snprintf(path, sizeof path, "$.features[%zu].properties.%s", m->f[i].index,
+                     k ? "name:en" : "name");
+            content_report_add(w->rep, GEOMAP_FILE, path,
                                "character U+%04X \"%s\" has no glyph in the UI font", (unsigned)cp, ch);
-            w->g->missing++;
-            return;
         }
     }
 }
 
 /* Every string of the loaded bundle (content_foreach_text: the bundle in
- * memory, not content.json read again) has its glyphs in the UI font. */
-static enum kerr check_glyphs(const struct content *c, const char *font_spec,
-                              struct content_report *rep)
+ * memory, not content.json read again) and every name on its map (m, may
+ * be NULL) has its glyphs in the UI font. */
+static enum kerr check_glyphs(const struct content *c, const struct geomap *m,
+                              const char *font_spec, struct content_report *rep)
 {
     struct fontfind_result fr;
     struct glyphs g;
@@ -95,6 +126,7 @@ static enum kerr check_glyphs(const struct content *c, const char *font_spec,
         res = KERR_NOMEM;
     } else {
         content_foreach_text(c, check_string, &w);
+        check_map_names(&w, m);
         if (g.missing) res = KERR_INVALID;
     }
     free(g.known);
@@ -195,11 +227,36 @@ static enum kerr check_images(const struct content *c, struct content_report *re
     return res;
 }
 
+/* map.geojson, when the bundle has one: the file (geomap) and one
+ * connected walk network (walk_build). No map is fine: no service circle.
+ * A valid map is left in *out for the glyph check (geomap_free). */
+static enum kerr check_map(const struct content *c, struct content_report *rep,
+                           struct geomap **out)
+{
+    struct geomap *m = NULL;
+    struct walk_graph *g = NULL;
+    enum kerr res = KERR_OK;
+    int fd;
+    if (!c->dir) return KERR_OK;
+    fd = bundlefs_open(c->dir, GEOMAP_FILE, NULL, NULL, &res);
+    if (fd < 0 && res == KERR_NOTFOUND) return KERR_OK;
+    if (fd >= 0) close(fd); /* geomap_load opens it again and reports any refusal */
+    res = geomap_load(c->dir, c, &m, rep);
+    if (res == KERR_OK) res = walk_build(m, &g, rep);
+    walk_graph_free(g);
+    if (res == KERR_OK)
+        *out = m;
+    else
+        geomap_free(m);
+    return res;
+}
+
 enum kerr content_check_deep(const struct content *c, struct content_report *rep, void *ud)
 {
     const char *font_spec = ud;
     bool we_init = false;
-    enum kerr res, r2, r3;
+    enum kerr res, r2, r3, r4;
+    struct geomap *m = NULL;
     if (!TTF_WasInit()) {
         if (TTF_Init() != 0) {
             content_report_add(rep, "font", "$", "SDL_ttf does not start: %s", TTF_GetError());
@@ -208,11 +265,14 @@ enum kerr content_check_deep(const struct content *c, struct content_report *rep
         we_init = true;
     }
     res = check_images(c, rep);
-    r2 = check_glyphs(c, font_spec, rep);
+    r4 = check_map(c, rep, &m);
+    r2 = check_glyphs(c, m, font_spec, rep);
     r3 = check_icons(c, rep);
     if (we_init) TTF_Quit();
+    geomap_free(m);
     if (res == KERR_OK) res = r2;
     if (res == KERR_OK) res = r3;
+    if (res == KERR_OK) res = r4;
     return res;
 }
 

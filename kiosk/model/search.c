@@ -221,7 +221,7 @@ struct search_index *search_build(const struct content *c, enum kerr *err)
     ix->c = c;
     if (!hzpinyin_ready() && hzpinyin_open(NULL) != KERR_OK)
         KLOGW("search", "no pinyin data: only hanzi and English search");
-    total = c->n_services + c->n_categories + c->n_orgs;
+    total = c->n_services + c->n_categories + c->n_orgs + c->n_nursing_rooms;
     ix->e = calloc(total ? total : 1, sizeof *ix->e);
     if (!ix->e) goto fail;
     for (size_t i = 0; i < c->n_categories; i++)
@@ -235,6 +235,10 @@ struct search_index *search_build(const struct content *c, enum kerr *err)
     }
     for (size_t i = 0; i < c->n_orgs; i++)
         if (!add_entry(ix, SEARCH_ORG, &c->orgs[i], &c->orgs[i].name, NULL, 0, NULL, NULL)) goto fail;
+    for (size_t i = 0; i < c->n_nursing_rooms; i++)
+        if (!add_entry(ix, SEARCH_NURSING, &c->nursing_rooms[i], &c->nursing_rooms[i].name, NULL, 0,
+                       NULL, NULL))
+            goto fail;
     return ix;
 fail:
     if (err) *err = KERR_NOMEM;
@@ -394,7 +398,7 @@ static void normalise(const char *in, struct query *q)
 
 static int kind_rank(enum search_kind k)
 {
-    return k == SEARCH_CATEGORY ? 0 : k == SEARCH_SERVICE ? 1 : 2;
+    return k == SEARCH_CATEGORY ? 0 : k == SEARCH_SERVICE ? 1 : k == SEARCH_ORG ? 2 : 3;
 }
 
 static bool better(const struct search_hit *a, const struct search_hit *b)
@@ -478,11 +482,18 @@ static bool score_entry(struct walker *w, const struct entry *e, struct search_h
     if (e->kind == SEARCH_SERVICE) hit->service = e->item;
     if (e->kind == SEARCH_CATEGORY) hit->category = e->item;
     if (e->kind == SEARCH_ORG) hit->org = e->item;
+    if (e->kind == SEARCH_NURSING) hit->nursing_room = e->item;
     return true;
 }
 
 size_t search_query(const struct search_index *ix, const char *query, struct search_hit *hits,
                     size_t max)
+{
+    return search_query_kinds(ix, query, SEARCH_DIRECTORY, hits, max);
+}
+
+size_t search_query_kinds(const struct search_index *ix, const char *query, unsigned kinds,
+                          struct search_hit *hits, size_t max)
 {
     struct query q;
     struct walker *w;
@@ -497,6 +508,7 @@ size_t search_query(const struct search_index *ix, const char *query, struct sea
     for (size_t i = 0; i < ix->ne; i++) {
         struct search_hit h;
         size_t at;
+        if (!(kinds & SEARCH_KIND(ix->e[i].kind))) continue;
         if (!score_entry(w, &ix->e[i], &h)) continue;
         /* insertion into the bounded, sorted result (stable: bundle order) */
         if (n == max && !better(&h, &hits[n - 1])) continue;

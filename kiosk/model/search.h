@@ -1,6 +1,6 @@
 /* search: the service directory's search index. Built once from a loaded
  * bundle (search_build), it answers each keystroke (search_query) over
- * services, categories and organisations by hanzi substring, full pinyin
+ * services, categories, organisations and nursing rooms by hanzi substring, full pinyin
  * ("falv", "falvfuwu"), pinyin initials ("flfw"), a prefix of either and
  * mixed input ("法lv"); a polyphonic character matches any of its readings
  * (from hzpinyin, i.e. libpinyin's dictionary). The index borrows the
@@ -18,11 +18,18 @@
 
 struct search_index;
 
-enum search_kind { SEARCH_SERVICE, SEARCH_CATEGORY, SEARCH_ORG };
+enum search_kind { SEARCH_SERVICE, SEARCH_CATEGORY, SEARCH_ORG, SEARCH_NURSING };
+
+/* Which kinds a query answers with (search_query_kinds): a bit per kind. */
+#define SEARCH_KIND(k) (1u << (k))
+/* The service directory's search: services, categories, organisations. */
+#define SEARCH_DIRECTORY (SEARCH_KIND(SEARCH_SERVICE) | SEARCH_KIND(SEARCH_CATEGORY) | SEARCH_KIND(SEARCH_ORG))
+/* The places of the map: organisations and nursing rooms. */
+#define SEARCH_PLACES (SEARCH_KIND(SEARCH_ORG) | SEARCH_KIND(SEARCH_NURSING))
 
 /* How a hit matched, best first; hits are ranked by this, then by position
  * of the match, then shorter name, then category > service > organisation,
- * then bundle order. Pinyin initials from the first character ("flfw" for
+ * then nursing room, then bundle order. Pinyin initials from the first character ("flfw" for
  * 法律服务) count as SEARCH_PREFIX; initials further in as SEARCH_INITIALS. */
 enum search_how {
     SEARCH_EXACT,      /* the name equals the query (hanzi or pinyin) */
@@ -39,6 +46,7 @@ struct search_hit {
     const struct content_service *service;
     const struct content_category *category;
     const struct content_org *org;
+    const struct content_nursing_room *nursing_room;
     enum search_how how;
     int score; /* lower is better; for ordering only */
 };
@@ -53,9 +61,14 @@ void search_free(struct search_index *ix);
 
 /* Writes up to max best hits for query (UTF-8; ASCII is case-folded, spaces
  * and apostrophes ignored, "u:"/"ü" read as "v") into hits, best first, and
- * returns how many it wrote. An empty or all-space query returns 0. */
+ * returns how many it wrote. An empty or all-space query returns 0. Only
+ * the kinds of the service directory (SEARCH_DIRECTORY). */
 size_t search_query(const struct search_index *ix, const char *query, struct search_hit *hits,
                     size_t max);
+/* Same, answering with the kinds in the mask kinds (SEARCH_KIND bits, e.g.
+ * SEARCH_PLACES for the map's search box). */
+size_t search_query_kinds(const struct search_index *ix, const char *query, unsigned kinds,
+                          struct search_hit *hits, size_t max);
 
 /* For an empty result: writes up to max categories worth trying (display
  * order) into out and returns the count. */

@@ -23,8 +23,9 @@ float scr_info_card(struct app *a, float x, float y, float w, const char *icon,
 bool scr_warm_target(const struct content *c, enum content_lang lang, size_t k,
                      const struct screen **s, const void **arg)
 {
-    static const struct screen *const fixed[] = {&screen_home,  &screen_services, &screen_notices,
-                                                 &screen_about, &screen_help,     &screen_search};
+    static const struct screen *const fixed[] = {&screen_home, &screen_services, &screen_notices,
+                                                 &screen_about, &screen_help, &screen_search,
+                                                 &screen_circle};
     const size_t nf = sizeof fixed / sizeof fixed[0];
     *arg = NULL;
     if (k < nf) {
@@ -44,7 +45,16 @@ bool scr_warm_target(const struct content *c, enum content_lang lang, size_t k,
         *s = &screen_ticket;
         return true;
     }
-    k -= 2;
+    if (k == 2) { /* a place of the circle: its labels, panel and steps */
+        const char *id = NULL;
+        for (size_t i = 0; i < c->n_orgs && !id; i++)
+            if (c->orgs[i].place.tower_id) id = c->orgs[i].id;
+        if (c->n_nursing_rooms) id = c->nursing_rooms[0].id;
+        *s = &screen_place;
+        *arg = id;
+        return true;
+    }
+    k -= 3;
     if (k < c->n_categories) {
         *s = &screen_service_list;
         *arg = &c->categories[k];

@@ -18,6 +18,7 @@ struct tile {
 static const struct tile all_tiles[] = {
     {S_TILE_SERVICES, S_TILE_SERVICES_SUB, "manage_search", 0xB7191FFFu, &screen_services},
     {S_TILE_HELP, S_TILE_HELP_SUB, "support_agent", 0x2D5C8FFFu, &screen_help},
+    {S_TILE_BRANCH, S_TILE_BRANCH_SUB, "location_on", 0x8E1217FFu, &screen_circle},
     {S_TILE_NOTICES, S_TILE_NOTICES_SUB, "campaign", 0xA8470FFFu, &screen_notices},
     {S_TILE_ABOUT, S_TILE_ABOUT_SUB, "apartment", 0x1F5F7AFFu, &screen_about},
 };
@@ -106,7 +107,9 @@ static void frame(struct app *a, void *st, struct ui_rect body)
         const struct tile *tiles[NALL];
         size_t ntiles = 0;
         for (size_t i = 0; i < NALL; i++)
-            if (all_tiles[i].to != &screen_help || app_client(a)) tiles[ntiles++] = &all_tiles[i];
+            if ((all_tiles[i].to != &screen_help || app_client(a)) &&
+                (all_tiles[i].to != &screen_circle || app_walk(a))) /* 找支部 needs the map */
+                tiles[ntiles++] = &all_tiles[i];
         /* portrait: tiles stacked full width, so no cell stays empty */
         int cols = portrait ? (ntiles > 4 ? 2 : 1) : (ntiles <= 4 ? (int)ntiles : 3);
         int rows = (int)((ntiles + (size_t)cols - 1) / (size_t)cols);

@@ -21,6 +21,15 @@ extern const struct screen screen_help_form;      /* help_form: arg = request ca
 extern const struct screen screen_help_review;    /* help_review: arg = struct helpform */
 extern const struct screen screen_help_done;      /* help_done: see help_done_open */
 extern const struct screen screen_ticket;         /* ticket: look up a ticket's status */
+extern const struct screen screen_circle;         /* circle: map + nearest places (找支部) */
+extern const struct screen screen_place;          /* place: arg = place id (const char *) */
+
+/* Shared by circle and place (scr_circle.c): a place group's icon, and a
+ * place's line "步行 4 分钟 · 280 米 · A座 12层" into buf. */
+struct walk_place;
+const char *circle_group_icon(int group);
+const char *circle_place_line(struct app *a, const struct walk_place *p, bool step_free, char *buf,
+                              size_t n);
 
 /* Goes home and opens help_done for a request just filed: its ticket and
  * check code, and the category's name (the form screens are left, so their
@@ -63,13 +72,14 @@ void scr_no_content(struct app *a, struct ui_rect body);
 
 /* The k-th screen worth composing in idle time in language lang
  * (app_options.warm_target): the screens that show only content, most
- * visited first (home, services, notices, about, help, search, the help
- * form, the ticket screen, the service lists, the notices, then the service
- * details). Sets *s, and *arg to what the screen's enter gets from
- * app_push (a content item, or NULL), used without a copy; false when k is
+ * visited first (home, services, notices, about, help, search, the service
+ * circle, the help form, the ticket screen, a place of the circle, the
+ * service lists, the notices, then the service details). Sets *s, and *arg
+ * to what the screen's enter gets from app_push (a content item, a place id,
+ * or NULL), used without a copy; false when k is
  * past the last. The help form resets the shared IME session on enter and
  * leave: the app warms nothing while a form is on screen (SCREEN_PERSONAL).
- * help_review and help_done are not listed. In English only the first six are:
+ * help_review and help_done are not listed. In English only the first seven are:
  * the deeper English screens would cost about 12 MB more of text masks for
  * the least visited screens (peak RSS must stay under 80 MB). */
 bool scr_warm_target(const struct content *c, enum content_lang lang, size_t k,

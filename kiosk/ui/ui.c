@@ -61,6 +61,7 @@ enum kerr ui_create(SDL_Renderer *r, struct ui_text *text, int phys_w, int phys_
     ui->lw = phys_w / ui->scale;
     ui->lh = phys_h / ui->scale;
     ui->cur = &ui->frames[0];
+    ui->pinch = 1;
     ui->prev = &ui->frames[1];
     {
         /* The software renderer draws into the window's surface, which keeps
@@ -281,6 +282,12 @@ void ui_warm_end(struct ui *ui)
     ui->cur->nw = ui->cur->nt = ui->cur->ns = ui->cur->used = 0;
 }
 
+bool ui_warming(const struct ui *ui)
+{
+    KASSERT_OWNER(&ui->owner);
+    return ui->warming;
+}
+
 void ui_invalidate(struct ui *ui)
 {
     KASSERT_OWNER(&ui->owner);
@@ -419,4 +426,43 @@ void ui_each_widget(const struct ui *ui, void (*fn)(const char *label, void *ud)
     KASSERT_OWNER(&ui->owner);
     for (size_t i = 0; i < ui->prev->nw; i++)
         if (ui->prev->w[i].label) fn(ui->prev->w[i].label, ud);
+}
+
+/* ---- maps: free drag and pinch ------------------------------------------ */
+
+bool ui_pan_area(struct ui *ui, struct ui_rect r, const char *label, float *dx, float *dy)
+{
+    KASSERT_OWNER(&ui->owner);
+    uint32_t id = ui_register_widget(ui, ui_place(ui, r), label, false);
+    *dx = *dy = 0;
+    if (ui->warming) return false; /* a warm-up pass touches no input state */
+    if (!ui->down || ui->active_id != id) {
+        if (ui->pan_id == id) ui->pan_id = 0;
+        return false;
+    }
+    if (ui->pan_id != id) { /* a new finger: start from where it went down */
+        ui->pan_id = id;
+        ui->pan_x = ui->down_x;
+        ui->pan_y = ui->down_y;
+    }
+    *dx = ui->px - ui->pan_x;
+    *dy = ui->py - ui->pan_y;
+    ui->pan_x = ui->px;
+    ui->pan_y = ui->py;
+    return *dx != 0 || *dy != 0;
+}
+
+void ui_pinch_input(struct ui *ui, float factor)
+{
+    KASSERT_OWNER(&ui->owner);
+    if (factor > 0) ui->pinch *= factor;
+}
+
+float ui_pinch_take(struct ui *ui)
+{
+    KASSERT_OWNER(&ui->owner);
+    float f = ui->pinch;
+    if (ui->warming) return 1; /* left for the real frame */
+    ui->pinch = 1;
+    return f;
 }

@@ -103,6 +103,9 @@ void ui_begin_dry(struct ui *ui, uint64_t now_ms);
  * nothing, while a finger is down or something moves (then try later). */
 bool ui_warm_begin(struct ui *ui);
 void ui_warm_end(struct ui *ui);
+/* True between ui_warm_begin and ui_warm_end: a widget with work of its own
+ * (a map's cache, a worker) starts none then and only lays out its texts. */
+bool ui_warming(const struct ui *ui);
 /* True when a tap waits to be reported by its widget in the next frame. */
 bool ui_click_pending(const struct ui *ui);
 
@@ -195,6 +198,25 @@ bool ui_keyboard(struct ui *ui, struct ui_rect r, enum ui_kbd_layout layout, str
 int ui_key_apply(const struct ui_key *k, char *buf, size_t cap);
 /* Height the keyboard wants at width w. */
 float ui_keyboard_height(enum ui_kbd_layout layout, float w);
+
+/* ---- maps: free drag, pinch, cached surfaces ----------------------------
+ * A pan area is a widget labelled label (scripts can tap it): while the
+ * finger that went down on it moves, returns true with the movement since
+ * the last frame in logical units (*dx, *dy). Widgets drawn after it on
+ * top (buttons) still take their taps. */
+bool ui_pan_area(struct ui *ui, struct ui_rect r, const char *label, float *dx, float *dy);
+/* The shell pushes a two-finger pinch: factor > 1 spreads (zoom in). */
+void ui_pinch_input(struct ui *ui, float factor);
+/* The pinch factor gathered since the last call (1 = none), then reset. */
+float ui_pinch_take(struct ui *ui);
+/* An opaque 32-bit surface in the screen's format (ui_screen_format)
+ * drawn with its top-left at (x, y) logical, unscaled; serial as for
+ * ui_image_id. Surface mode only: returns false (nothing drawn) on a GPU
+ * renderer, where the caller draws a texture with ui_image_id instead. The
+ * surface must stay valid until the frame ends. */
+bool ui_surface(struct ui *ui, float x, float y, SDL_Surface *s, uint32_t serial);
+/* SDL pixel format of the screen's surface (for ui_surface). */
+uint32_t ui_screen_format(const struct ui *ui);
 
 /* For the scenario runner: the centre (logical) of the topmost visible
  * widget of the last frame whose label is exactly label. */

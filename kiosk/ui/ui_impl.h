@@ -111,6 +111,9 @@ struct ui {
     bool redraw; /* a widget reported a tap: state may have changed mid-frame */
     bool dry;    /* layout and input only: nothing is drawn (see ui_begin_dry) */
     bool warming; /* a warm-up pass: dry, but keyboards are baked (see ui_warm_begin) */
+    float pan_x, pan_y; /* ui_pan_area: where the finger was at the last frame */
+    uint32_t pan_id;
+    float pinch;        /* ui_pinch_input: gathered factor */
     struct warm_saved { /* what a warm-up pass must leave as it found */
         uint32_t clicked_id;
         struct ui_scroll *scroll;

@@ -483,3 +483,22 @@ void ui_draw_overlays(struct ui *ui)
     }
 }
 
+
+/* ---- cached surfaces (maps) ---------------------------------------------- */
+
+bool ui_surface(struct ui *ui, float x, float y, SDL_Surface *s, uint32_t serial)
+{
+    KASSERT_OWNER(&ui->owner);
+    struct ui_rect r = ui_place(ui, (struct ui_rect){x, y, 0, 0});
+    if (!ui->surface_mode) return false;
+    if (!ui->dry && s)
+        ui_damage_surface(ui->damage, s, serial, (int)lroundf(r.x * ui->scale),
+                          (int)lroundf(r.y * ui->scale));
+    return true;
+}
+
+uint32_t ui_screen_format(const struct ui *ui)
+{
+    KASSERT_OWNER(&ui->owner);
+    return ui->screen_format;
+}

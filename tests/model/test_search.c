@@ -17,6 +17,7 @@ static const char *hit_name(const struct search_hit *h)
     if (h->service) return h->service->name.zh;
     if (h->category) return h->category->name.zh;
     if (h->org) return h->org->name.zh;
+    if (h->nursing_room) return h->nursing_room->name.zh;
     return "?";
 }
 
@@ -104,6 +105,41 @@ int main(int argc, char **argv)
     CHECK(rank_of(ix, "jiugeyi", "“九个一”服务包") == 0); /* quotes skipped */
     CHECK(rank_of(ix, "tongxinhui", "同心荟") == 0);
     CHECK(rank_of(ix, "zhaopin", "商圈专场招聘会") >= 0);
+    /* the map's places: every organisation type and the nursing rooms, by
+     * name, pinyin or initials; the directory's search keeps its kinds */
+    n = search_query_kinds(ix, "mmxw", SEARCH_PLACES, hits, 32);
+    CHECK(n >= c->n_nursing_rooms);
+    {
+        size_t rooms = 0;
+        for (size_t i = 0; i < n; i++) {
+            CHECK(hits[i].kind == SEARCH_ORG || hits[i].kind == SEARCH_NURSING);
+            if (hits[i].kind == SEARCH_NURSING) {
+                CHECK(hits[i].nursing_room != NULL && !hits[i].org && !hits[i].service);
+                rooms++;
+            }
+        }
+        CHECK(rooms == c->n_nursing_rooms);
+    }
+    for (size_t i = 0; i < c->n_nursing_rooms; i++) {
+        n = search_query_kinds(ix, c->nursing_rooms[i].name.zh, SEARCH_PLACES, hits, 32);
+        CHECK(n > 0 && hits[0].nursing_room == &c->nursing_rooms[i]);
+    }
+    for (size_t i = 0; i < c->n_orgs; i++) { /* every type of organisation too */
+        char q[128];
+        size_t k = strcspn(c->orgs[i].name.zh, " "); /* the name up to a space */
+        snprintf(q, sizeof q, "%.*s", (int)k, c->orgs[i].name.zh);
+        n = search_query_kinds(ix, q, SEARCH_PLACES, hits, 32);
+        {
+            bool found = false;
+            for (size_t h = 0; h < n; h++) found |= hits[h].org == &c->orgs[i];
+            if (!found) fprintf(stderr, "place search \"%s\" misses %s\n", q, c->orgs[i].id);
+            CHECK(found);
+        }
+    }
+    CHECK(rank_of(ix, "dyfwwg", "第一服务网格 网格站") == 0);
+    n = search_query(ix, "mmxw", hits, 32);
+    for (size_t i = 0; i < n; i++) CHECK(hits[i].kind != SEARCH_NURSING);
+    CHECK(search_query_kinds(ix, "flfw", SEARCH_KIND(SEARCH_NURSING), hits, 32) == 0);
     /* hits are ordered by how they matched */
     n = search_query(ix, "fuwu", hits, 32);
     CHECK(n > 3);

@@ -269,6 +269,12 @@ const struct walk *app_walk(struct app *a)
     return a->walk;
 }
 
+const struct walk *app_walk_loaded(const struct app *a)
+{
+    KASSERT_OWNER(&a->owner);
+    return a->walk;
+}
+
 void app_toggle_lang(struct app *a)
 {
     KASSERT_OWNER(&a->owner);

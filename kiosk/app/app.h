@@ -138,6 +138,11 @@ void app_ime_settle(struct app *a);
 struct walk;
 const struct walk *app_walk(struct app *a);
 
+/* The same, but only once app_walk has run (right after the first frame, or
+ * a screen that needed it): never loads, so home's first frame does not wait
+ * for the map (about 0.1 s); the 找支部 tile appears with the next frame. */
+const struct walk *app_walk_loaded(const struct app *a);
+
 /* Milliseconds on the app clock (virtual under the scenario runner). */
 uint64_t app_now_ms(const struct app *a);
 /* Wall clock in Unix seconds (follows the virtual clock in scripts). */

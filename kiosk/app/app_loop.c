@@ -264,6 +264,7 @@ static void after_first_frame(struct app *a)
         a->client_pending = false;
         app_ime(a); /* the engine opens on its thread meanwhile */
         app_open_client(a);
+        app_walk(a); /* the map and walk graph: home shows 找支部 once they are there */
         a->dirty = true;
     }
 }

@@ -108,7 +108,7 @@ static void frame(struct app *a, void *st, struct ui_rect body)
         size_t ntiles = 0;
         for (size_t i = 0; i < NALL; i++)
             if ((all_tiles[i].to != &screen_help || app_client(a)) &&
-                (all_tiles[i].to != &screen_circle || app_walk(a))) /* 找支部 needs the map */
+                (all_tiles[i].to != &screen_circle || app_walk_loaded(a))) /* 找支部 needs the map */
                 tiles[ntiles++] = &all_tiles[i];
         /* portrait: tiles stacked full width, so no cell stays empty */
         int cols = portrait ? (ntiles > 4 ? 2 : 1) : (ntiles <= 4 ? (int)ntiles : 3);

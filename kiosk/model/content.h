@@ -242,10 +242,13 @@ typedef enum kerr (*content_deep_check_fn)(const struct content *c, struct conte
 /* Loads dir; if it is valid (and deep_check, when not NULL, passes), writes
  * it atomically over last_good_dir (a temp sibling, fsync, rename) and
  * returns it. The copy is content.json from the very bytes that were
- * validated and each referenced image whose bytes still hash to what was
- * checked (a file changed in between fails the copy); nothing else of the
- * folder is copied, and nothing is written when last_good_dir already holds
- * the same files. If not, logs one klog line naming the first problems and
+ * validated, each referenced image whose bytes still hash to what was
+ * checked (a file changed in between fails the copy) and map.geojson when the
+ * bundle has one that is a regular file and validates (geomap_load_mem
+ * against this content, then walk_build), from the bytes validated; an
+ * invalid map is left out with a log line and does not fail the copy.
+ * Nothing else of the folder is copied, and nothing is written when
+ * last_good_dir already holds the same files. If not, logs one klog line naming the first problems and
  * loads last_good_dir instead (returns KERR_OK with that bundle; rep holds
  * the problems of dir). If neither is valid, *out is NULL and the error of
  * dir is returned. dir may equal last_good_dir; last_good_dir may be NULL

@@ -2,9 +2,12 @@
  * The copy is written from what was validated: content.json from the very
  * bytes content_load parsed, each image only if its bytes still hash to what
  * the loader checked (imghdr limits included), so a file changed between
- * the check and the copy never becomes "last good". Only content.json and
- * the images the bundle references are copied. Written only when it differs
- * from the copy already there (no fsync at every start). */
+ * the check and the copy never becomes "last good". Only content.json, the
+ * images the bundle references and map.geojson are copied; the map only when
+ * it is a regular file that validates (geomap_load_mem against the loaded
+ * content, then walk_build: what the deep check and the app ask of it), from
+ * the bytes that were validated. Written only when it differs from the copy
+ * already there (no fsync at every start). */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -17,7 +20,9 @@
 
 #include "bundlefs.h"
 #include "content_int.h"
+#include "geomap.h"
 #include "klog.h"
+#include "walk.h"
 
 static enum kerr write_file(const char *path, const void *data, size_t len)
 {
@@ -83,6 +88,51 @@ static const char *image_rel(const struct content *c, size_t i)
     return img + dl + 1;
 }
 
+/* map.geojson of the bundle in dir, read whole into *buf (NULL when the
+ * bundle has none, or it is not a regular file, or too large: KERR_OK with
+ * *buf NULL only for "none"; the other cases return the refusal). */
+static enum kerr read_map(const char *dir, char **buf, size_t *len)
+{
+    struct stat st;
+    enum kerr res = KERR_OK;
+    int fd = bundlefs_open(dir, GEOMAP_FILE, &st, NULL, &res);
+    *buf = NULL;
+    *len = 0;
+    if (fd < 0) return res == KERR_NOTFOUND ? KERR_OK : res;
+    if ((unsigned long long)st.st_size > GEOMAP_MAX_FILE_BYTES) {
+        close(fd);
+        return KERR_TOOBIG;
+    }
+    res = bundlefs_read_all(fd, (size_t)st.st_size, buf);
+    close(fd);
+    if (res == KERR_OK) *len = (size_t)st.st_size;
+    return res;
+}
+
+/* True when the map bytes (NULL: no map) validate against c as the app
+ * loads them: geomap_load_mem, then one connected walk network. */
+static bool map_valid(const struct content *c, const char *map, size_t map_len)
+{
+    struct geomap *m = NULL;
+    struct walk_graph *g = NULL;
+    bool ok = geomap_load_mem(map, map_len, c, &m, NULL) == KERR_OK &&
+              walk_build(m, &g, NULL) == KERR_OK;
+    walk_graph_free(g);
+    geomap_free(m);
+    return ok;
+}
+
+/* True when last_good holds exactly these map bytes (map NULL: no map). */
+static bool same_map(const char *last_good, const char *map, size_t map_len)
+{
+    char *buf = NULL;
+    size_t n = 0;
+    enum kerr r = read_map(last_good, &buf, &n);
+    bool same = r == KERR_OK && (map ? buf && n == map_len && memcmp(buf, map, n) == 0 : !buf);
+    free(buf);
+    return same;
+}
+
 /* True when last_good already holds this content.json and these images. */
 static bool same_as_last_good(const struct content *c, const char *json, size_t len,
                               const char *last_good)
@@ -142,7 +192,8 @@ static enum kerr make_parents(const char *root, const char *rel)
  * "<last_good>.old", renames the new one in, then deletes the old one. A
  * crash at any point leaves either the old or the new copy under one of the
  * names; content_load_safe() also tries "<last_good>.old". */
-static enum kerr write_copy(const struct content *c, const char *json, size_t len, const char *tmp)
+static enum kerr write_copy(const struct content *c, const char *json, size_t len,
+                            const char *map, size_t map_len, const char *tmp)
 {
     const struct content_priv *p = c->arena_;
     char path[PATH_MAX];
@@ -150,6 +201,11 @@ static enum kerr write_copy(const struct content *c, const char *json, size_t le
     if (mkdir(tmp, 0755) != 0) return KERR_IO;
     if (snprintf(path, sizeof path, "%s/" CONTENT_FILE, tmp) >= (int)sizeof path) return KERR_TOOBIG;
     res = write_file(path, json, len);
+    if (res == KERR_OK && map) {
+        if (snprintf(path, sizeof path, "%s/" GEOMAP_FILE, tmp) >= (int)sizeof path)
+            return KERR_TOOBIG;
+        res = write_file(path, map, map_len);
+    }
     for (size_t i = 0; res == KERR_OK && i < c->n_notices; i++) {
         const char *rel = image_rel(c, i);
         struct stat st;
@@ -172,7 +228,7 @@ static enum kerr write_copy(const struct content *c, const char *json, size_t le
 }
 
 static enum kerr save_last_good(const struct content *c, const char *json, size_t len,
-                                const char *last_good)
+                                const char *map, size_t map_len, const char *last_good)
 {
     char tmp[PATH_MAX], old[PATH_MAX], parent[PATH_MAX];
     enum kerr res;
@@ -182,7 +238,7 @@ static enum kerr save_last_good(const struct content *c, const char *json, size_
         snprintf(parent, sizeof parent, "%s/..", last_good) >= (int)sizeof parent)
         return KERR_TOOBIG;
     remove_tree(tmp, 0);
-    res = write_copy(c, json, len, tmp);
+    res = write_copy(c, json, len, map, map_len, tmp);
     if (res != KERR_OK) {
         remove_tree(tmp, 0);
         return res;
@@ -221,6 +277,36 @@ static enum kerr load_checked(const char *dir, content_deep_check_fn deep, void 
     return res;
 }
 
+/* Makes last_good a copy of the loaded bundle c (content.json = json) with
+ * its map when the bundle has one that validates; logs what it cannot do. */
+static void keep_last_good(const struct content *c, const char *json, size_t len,
+                           const char *last_good)
+{
+    char *map = NULL;
+    size_t map_len = 0;
+    enum kerr mr = read_map(c->dir, &map, &map_len), cr;
+    bool rest_same = same_as_last_good(c, json, len, last_good);
+    if (mr != KERR_OK)
+        KLOGW("content", "the last good copy of %s keeps no map: " GEOMAP_FILE " %s", c->dir,
+              kerr_str(mr));
+    if (rest_same && same_map(last_good, map, map_len)) {
+        free(map);
+        return;
+    }
+    if (map && !map_valid(c, map, map_len)) {
+        KLOGW("content", "the last good copy of %s keeps no map: " GEOMAP_FILE " is not valid",
+              c->dir);
+        free(map);
+        map = NULL;
+        map_len = 0;
+        if (rest_same && same_map(last_good, NULL, 0)) return;
+    }
+    cr = save_last_good(c, json, len, map, map_len, last_good);
+    if (cr != KERR_OK)
+        KLOGW("content", "could not keep a last good copy of %s: %s", c->dir, kerr_str(cr));
+    free(map);
+}
+
 static bool same_dir(const char *a, const char *b)
 {
     struct stat x, y;
@@ -237,12 +323,8 @@ enum kerr content_load_safe(const char *dir, const char *last_good_dir,
     *out = NULL;
     res = load_checked(dir, deep_check, deep_ud, out, rep, &json, &len);
     if (res == KERR_OK) {
-        if (last_good_dir && !same_dir(dir, last_good_dir) &&
-            !same_as_last_good(*out, json, len, last_good_dir)) {
-            enum kerr cr = save_last_good(*out, json, len, last_good_dir);
-            if (cr != KERR_OK)
-                KLOGW("content", "could not keep a last good copy of %s: %s", dir, kerr_str(cr));
-        }
+        if (last_good_dir && !same_dir(dir, last_good_dir))
+            keep_last_good(*out, json, len, last_good_dir);
         KLOGI("content", "loaded bundle %s (version %s, %zu services, %zu notices)", dir,
               (*out)->version, (*out)->n_services, (*out)->n_notices);
         free(json);

@@ -1,4 +1,8 @@
+/* walk: the walk graph (walk_build) and the circle (walk_create, the
+ * nearest places); the route and its steps in words are in walk_steps.c.
+ * Contracts in walk.h. */
 #include "walk.h"
+#include "walk_impl.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -7,7 +11,7 @@
 
 #define DEG (M_PI / 180.0)
 #define EARTH_R 6371008.8
-#define NONE UINT32_MAX
+#define NONE WALK_NONE
 
 /* ---- building the graph ------------------------------------------------- */
 
@@ -296,18 +300,6 @@ fail_quiet:
 
 /* ---- places and the circle ----------------------------------------------- */
 
-struct walk {
-    const struct content *c;
-    const struct walk_graph *g;
-    struct walk_place *places;
-    size_t n_places;
-    const char *tower_id;
-    uint32_t origin;
-    double speed;
-    double *sec[2], *met[2]; /* per node, from the origin */
-    uint32_t *prev[2], *prev_edge[2];
-};
-
 static const char *const group_keys[WALK__GROUPS] = {
     "all", "party", "service", "union", "youth", "women", "nursing", "other",
 };
@@ -436,7 +428,7 @@ static bool dijkstra(struct walk *w, int sf, const struct geomap_walking *wk)
     return true;
 }
 
-static double lift_seconds(const struct geomap_walking *wk, int floor)
+double walk_lift_seconds(const struct geomap_walking *wk, int floor)
 {
     int floors = floor >= 1 ? floor - 1 : -floor; /* no floor 0 */
     return floors > 0 ? wk->lift_wait_s + wk->lift_s_per_floor * floors : 0;
@@ -445,7 +437,7 @@ static double lift_seconds(const struct geomap_walking *wk, int floor)
 static void place_times(struct walk *w, struct walk_place *p, const struct geomap_walking *wk)
 {
     const struct geomap *m = w->g->map;
-    double lift = lift_seconds(wk, p->floor);
+    double lift = walk_lift_seconds(wk, p->floor);
     for (int sf = 0; sf < 2; sf++) {
         p->reachable[sf] = false;
         p->door[sf] = NONE;
@@ -655,169 +647,4 @@ struct geomap_pt walk_place_pt(const struct walk *w, const struct walk_place *p,
 {
     uint32_t d = p->door[step_free ? 1 : 0];
     return d == NONE ? walk_here(w) : w->g->node[d];
-}
-
-int walk_minutes(double seconds)
-{
-    int m = (int)ceil(seconds / 60.0 - 1e-9);
-    return m < 1 ? 1 : m;
-}
-
-int walk_round_metres(double metres)
-{
-    if (metres < 100) {
-        int r = (int)lround(metres / 5.0) * 5;
-        return r < 5 && metres > 0 ? 5 : r;
-    }
-    return (int)lround(metres / 10.0) * 10;
-}
-
-/* ---- routes in words ----------------------------------------------------- */
-
-static const char *const dir_zh[8] = {"北", "东北", "东", "东南", "南", "西南", "西", "西北"};
-static const char *const dir_en[8] = {"north",      "north-east", "east",       "south-east",
-                                      "south",      "south-west", "west",       "north-west"};
-
-static int dir8(double bearing)
-{
-    return (int)floor(fmod(bearing + 22.5, 360.0) / 45.0) & 7;
-}
-
-static void floor_words(int floor, char *zh, size_t zn, char *en, size_t enn)
-{
-    if (floor < 0) {
-        snprintf(zh, zn, "地下 %d 层", -floor);
-        snprintf(en, enn, "basement %d", -floor);
-    } else {
-        snprintf(zh, zn, "%d 层", floor);
-        snprintf(en, enn, "floor %d", floor);
-    }
-}
-
-static void add_step(struct walk_route *r, const char *zh, const char *en)
-{
-    if (r->n_steps >= WALK_MAX_STEPS) return;
-    snprintf(r->steps[r->n_steps][0], WALK_STEP_LEN, "%s", zh);
-    snprintf(r->steps[r->n_steps][1], WALK_STEP_LEN, "%s", en);
-    r->n_steps++;
-}
-
-struct seg {
-    uint32_t from, to, feature;
-    bool steps;
-    double metres;
-};
-
-static void words(const struct walk *w, struct walk_route *r, const uint32_t *nodes,
-                  const uint32_t *edges, size_t k)
-{
-    const struct walk_graph *g = w->g;
-    struct seg seg[WALK_MAX_STEPS];
-    size_t ns = 0;
-    const struct content_tower *t = content_tower(w->c, r->to->place->tower_id);
-    const char *tz = t ? content_tr(&t->short_name, CONTENT_ZH) : "";
-    const char *te = t ? content_tr(&t->short_name, CONTENT_EN) : "";
-    char fz[32], fe[32], zh[WALK_STEP_LEN], en[WALK_STEP_LEN];
-    /* edges i: nodes[i] -> nodes[i+1] */
-    for (size_t i = 0; i < k; i++) {
-        const struct walk_edge *e = &g->adj[edges[i]];
-        double b = geomap_bearing(g->node[nodes[i]], g->node[nodes[i + 1]]);
-        if (ns > 0) {
-            struct seg *s = &seg[ns - 1];
-            double sb = geomap_bearing(g->node[s->from], g->node[s->to]);
-            double diff = fabs(fmod(b - sb + 540.0, 360.0) - 180.0);
-            if ((s->feature == e->feature && s->steps == e->steps && diff < 35) ||
-                e->metres < 3 || ns == WALK_MAX_STEPS - 1) {
-                s->to = nodes[i + 1];
-                s->metres += e->metres;
-                continue;
-            }
-        }
-        seg[ns++] = (struct seg){nodes[i], nodes[i + 1], e->feature, e->steps, e->metres};
-    }
-    for (size_t i = 0; i < ns; i++) {
-        const struct geomap_feature *f = &g->map->f[seg[i].feature];
-        int d = dir8(geomap_bearing(g->node[seg[i].from], g->node[seg[i].to]));
-        int m = walk_round_metres(seg[i].metres);
-        if (i == 0 && seg[i].steps) {
-            snprintf(zh, sizeof zh, "出大堂后走台阶向%s %d 米", dir_zh[d], m);
-            snprintf(en, sizeof en, "Leave the lobby and take the steps %s, %d m", dir_en[d], m);
-        } else if (i == 0) {
-            snprintf(zh, sizeof zh, "出大堂向%s %d 米", dir_zh[d], m);
-            snprintf(en, sizeof en, "Leave the lobby and walk %s, %d m", dir_en[d], m);
-        } else if (seg[i].steps) {
-            snprintf(zh, sizeof zh, "走台阶向%s %d 米", dir_zh[d], m);
-            snprintf(en, sizeof en, "Take the steps %s, %d m", dir_en[d], m);
-        } else if (f->name) {
-            snprintf(zh, sizeof zh, "沿%s向%s %d 米", f->name, dir_zh[d], m);
-            snprintf(en, sizeof en, "Walk %s along %s, %d m", dir_en[d],
-                     f->name_en ? f->name_en : f->name, m);
-        } else {
-            snprintf(zh, sizeof zh, "向%s走 %d 米", dir_zh[d], m);
-            snprintf(en, sizeof en, "Walk %s, %d m", dir_en[d], m);
-        }
-        add_step(r, zh, en);
-    }
-    floor_words(r->to->floor, fz, sizeof fz, fe, sizeof fe);
-    if (k == 0 && r->to->floor == 1) {
-        add_step(r, "就在本楼 1 层", "In this tower, on the ground floor");
-        return;
-    }
-    if (k == 0) {
-        snprintf(zh, sizeof zh, "就在本楼：乘电梯到 %s", fz);
-        snprintf(en, sizeof en, "In this tower: take the lift to %s", fe);
-    } else if (r->to->floor == 1) {
-        snprintf(zh, sizeof zh, "进入%s，就在 1 层", tz);
-        snprintf(en, sizeof en, "Enter %s; it is on the ground floor", te);
-    } else {
-        snprintf(zh, sizeof zh, "进入%s，乘电梯到 %s", tz, fz);
-        snprintf(en, sizeof en, "Enter %s and take the lift to %s", te, fe);
-    }
-    add_step(r, zh, en);
-}
-
-void walk_route_free(struct walk_route *r)
-{
-    if (!r) return;
-    free(r->pts);
-    r->pts = NULL;
-    r->n_pts = 0;
-}
-
-enum kerr walk_route(const struct walk *w, const char *id, bool step_free, struct walk_route *r)
-{
-    const struct walk_place *p = walk_place(w, id);
-    int sf = step_free ? 1 : 0;
-    uint32_t *nodes = NULL, *edges = NULL;
-    size_t k = 0;
-    memset(r, 0, sizeof *r);
-    if (!p) return KERR_NOTFOUND;
-    if (!p->reachable[sf]) return KERR_INVALID;
-    r->to = p;
-    r->seconds = p->seconds[sf];
-    r->metres = p->metres[sf];
-    r->lift_s = lift_seconds(&w->g->map->walking, p->floor);
-    r->walk_s = r->seconds - r->lift_s;
-    if (p->door[sf] != NONE)
-        for (uint32_t n = p->door[sf]; n != w->origin; n = w->prev[sf][n]) k++;
-    r->pts = malloc((k + 1) * sizeof *r->pts);
-    nodes = malloc((k + 1) * sizeof *nodes);
-    edges = malloc((k + 1) * sizeof *edges);
-    if (!r->pts || !nodes || !edges) {
-        free(nodes);
-        free(edges);
-        walk_route_free(r);
-        return KERR_NOMEM;
-    }
-    nodes[k] = p->door[sf] == NONE ? w->origin : p->door[sf];
-    for (size_t i = k; i > 0; i--) {
-        edges[i - 1] = w->prev_edge[sf][nodes[i]];
-        nodes[i - 1] = w->prev[sf][nodes[i]];
-    }
-    for (size_t i = 0; i <= k; i++) r->pts[i] = w->g->node[nodes[i]];
-    r->n_pts = k + 1;
-    words(w, r, nodes, edges, k);
-    free(nodes);
-    free(edges);
-    return KERR_OK;
 }

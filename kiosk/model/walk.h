@@ -8,7 +8,9 @@
  * the best entrance of its tower + lift (wait + per floor above or below
  * the ground floor). After that, the nearest list and a route are lookups.
  * The graph and the circle are read-only after creation and borrow the map
- * and content they were made from (keep those alive). Any thread. */
+ * and content they were made from (keep those alive). Any thread. Code:
+ * walk.c (graph, circle, nearest), walk_steps.c (walk_route and its steps in
+ * words, display rounding), sharing walk_impl.h. */
 #ifndef WALK_H
 #define WALK_H
 

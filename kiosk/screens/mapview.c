@@ -3,6 +3,7 @@
 #include "mapview.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -268,22 +269,66 @@ static void show_cache(struct app *a, struct mapview *v, struct ui_rect r)
     if (v->tex) ui_image_id(ui, r, v->tex, serial);
 }
 
-/* Labels already placed this frame: a label that would overlap one is left
- * out (the first placed wins: pills, then towers, then the rest). */
+/* What labels must not cover this frame: the controls, the markers and
+ * their pills, the labels already placed. A label that would overlap one is
+ * left out (the first placed wins: pills, then towers, then the rest). */
 struct placed {
     struct ui_rect r[96];
     int n;
+    const struct geomap *m;        /* tower footprints, for tower labels */
+    const struct mapdraw_proj *p;  /* logical px relative to ox, oy */
+    float ox, oy;                  /* the map rect's corner */
 };
 
+static bool overlap(struct ui_rect a, struct ui_rect b)
+{
+    return a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
+}
+
+/* Keeps b clear of labels, whatever is there already. */
+static void reserve(struct placed *pl, struct ui_rect b)
+{
+    if (pl->n < 96) pl->r[pl->n++] = b;
+}
+
+/* Takes b for a label when it overlaps nothing reserved or placed. */
 static bool free_spot(struct placed *pl, struct ui_rect b)
 {
-    for (int i = 0; i < pl->n; i++) {
-        const struct ui_rect *o = &pl->r[i];
-        if (b.x < o->x + o->w && o->x < b.x + b.w && b.y < o->y + o->h && o->y < b.y + b.h)
-            return false;
-    }
-    if (pl->n < 96) pl->r[pl->n++] = b;
+    for (int i = 0; i < pl->n; i++)
+        if (overlap(b, pl->r[i])) return false;
+    reserve(pl, b);
     return true;
+}
+
+/* True when b overlaps the footprint (its box on screen) of a tower other
+ * than the feature self: a wide (English) label must not run onto its
+ * neighbours. */
+static bool on_other_tower(const struct placed *pl, size_t self, struct ui_rect b)
+{
+    const struct geomap *m = pl->m;
+    for (size_t i = 0; i < m->n_f; i++) {
+        const struct geomap_feature *f = &m->f[i];
+        size_t n = f->n_rings ? m->ring_len[f->ring0] : f->n;
+        double x0 = INFINITY, y0 = INFINITY, x1 = -INFINITY, y1 = -INFINITY, x, y;
+        if (i == self || f->kind != GEOMAP_TOWER) continue;
+        for (size_t q = 0; q < n; q++) {
+            mapdraw_to_px(pl->p, m->pts[f->first + q], &x, &y);
+            x0 = fmin(x0, x);
+            x1 = fmax(x1, x);
+            y0 = fmin(y0, y);
+            y1 = fmax(y1, y);
+        }
+        if (overlap(b, (struct ui_rect){pl->ox + (float)x0, pl->oy + (float)y0, (float)(x1 - x0),
+                                        (float)(y1 - y0)}))
+            return true;
+    }
+    return false;
+}
+
+/* A marker's dot (mapdraw's, radius at most 13 logical px) at (x, y). */
+static void reserve_marker(struct placed *pl, float x, float y)
+{
+    reserve(pl, (struct ui_rect){x - 16, y - 16, 32, 32});
 }
 
 /* A text on a pill centred above (x, y) logical, if it fits in r. */
@@ -298,14 +343,18 @@ static void pill(struct ui *ui, struct placed *pl, struct ui_rect r, float x, fl
     ui_label(ui, x, b.y + 6, text, UI_F_SMALL, fg, UI_CENTER);
 }
 
-/* A label centred on (x, y) if it lies wholly inside r. */
+/* A label centred on (x, y) if it lies wholly inside r and covers nothing
+ * placed; a tower's label (tower: its feature index, else SIZE_MAX) also
+ * stays off the other towers' footprints. */
 static void label_at(struct ui *ui, struct placed *pl, struct ui_rect r, float x, float y,
-                     const char *text, uint32_t rgba)
+                     const char *text, uint32_t rgba, size_t tower)
 {
     float w = ui_text_w(ui, text, UI_F_SMALL);
+    struct ui_rect b = {x - w / 2 - 4, y - 18, w + 8, 36};
     if (x - w / 2 < r.x + 4 || x + w / 2 > r.x + r.w - 4 || y - 18 < r.y + 4 || y + 18 > r.y + r.h - 4)
         return;
-    if (!free_spot(pl, (struct ui_rect){x - w / 2 - 4, y - 18, w + 8, 36})) return;
+    if (tower != SIZE_MAX && on_other_tower(pl, tower, b)) return;
+    if (!free_spot(pl, b)) return;
     ui_label(ui, x, y - 17, text, UI_F_SMALL, rgba, UI_CENTER);
 }
 
@@ -320,24 +369,30 @@ static void labels(struct app *a, struct mapview *v, struct ui_rect r, const str
     double s = level_scale(v, v->level);
     struct mapdraw_proj p;
     double x, y;
-    struct placed pl;
-    pl.n = 0;
+    double hx = 0, hy = 0, dx = 0, dy = 0;
+    struct placed pl = {.n = 0, .m = m, .p = &p, .ox = r.x, .oy = r.y};
     mapdraw_proj_init(&p, m);
     p.s = s / k; /* logical px per metre */
     p.ox = v->cx - r.w / 2.0 / p.s;
     p.oy = v->cy + r.h / 2.0 / p.s;
-    /* the controls and the sample badge keep their corners */
-    free_spot(&pl, (struct ui_rect){r.x, r.y, 420, 80});
-    free_spot(&pl, (struct ui_rect){r.x + r.w - 110, r.y + r.h - 290, 110, 290});
-    free_spot(&pl, (struct ui_rect){r.x + r.w - 480, r.y + r.h - 110, 480, 110});
+    /* the controls and the sample badge keep their corners, the markers
+     * (drawn in the map) stay visible, then their pills */
+    reserve(&pl, (struct ui_rect){r.x, r.y, 420, 80});
+    reserve(&pl, (struct ui_rect){r.x + r.w - 110, r.y + r.h - 290, 110, 290});
+    reserve(&pl, (struct ui_rect){r.x + r.w - 480, r.y + r.h - 110, 480, 110});
     if (walk_has_here(w)) {
-        mapdraw_to_px(&p, walk_here(w), &x, &y);
-        pill(ui, &pl, r, r.x + (float)x, r.y + (float)y, app_tr(a, S_MAP_HERE), UI_C_RED, UI_C_WHITE);
+        mapdraw_to_px(&p, walk_here(w), &hx, &hy);
+        reserve_marker(&pl, r.x + (float)hx, r.y + (float)hy);
     }
-    if (ov->have_dest && ov->dest_label) {
-        mapdraw_to_px(&p, ov->dest, &x, &y);
-        pill(ui, &pl, r, r.x + (float)x, r.y + (float)y, ov->dest_label, 0x2D5C8FFFu, UI_C_WHITE);
+    if (ov->have_dest) {
+        mapdraw_to_px(&p, ov->dest, &dx, &dy);
+        reserve_marker(&pl, r.x + (float)dx, r.y + (float)dy);
     }
+    if (walk_has_here(w))
+        pill(ui, &pl, r, r.x + (float)hx, r.y + (float)hy, app_tr(a, S_MAP_HERE), UI_C_RED,
+             UI_C_WHITE);
+    if (ov->have_dest && ov->dest_label)
+        pill(ui, &pl, r, r.x + (float)dx, r.y + (float)dy, ov->dest_label, 0x2D5C8FFFu, UI_C_WHITE);
     for (int pass = 0; pass < 2; pass++)
     for (size_t i = 0; i < m->n_f; i++) {
         const struct geomap_feature *f = &m->f[i];
@@ -383,7 +438,8 @@ static void labels(struct app *a, struct mapview *v, struct ui_rect r, const str
         if (!name) continue;
         mapdraw_to_px(&p, at, &x, &y);
         label_at(ui, &pl, r, r.x + (float)x, r.y + (float)y, name,
-                 f->kind == GEOMAP_TOWER ? UI_C_TEXT : UI_C_MUTED);
+                 f->kind == GEOMAP_TOWER ? UI_C_TEXT : UI_C_MUTED,
+                 f->kind == GEOMAP_TOWER ? i : SIZE_MAX);
     }
 }
 

@@ -13,30 +13,7 @@
 #include "kassert.h"
 #include "kthread.h"
 #include "ktest.h"
-
-/* Runs fn in a child with stderr into a pipe; returns its wait status and
- * what it wrote (up to cap - 1 bytes). */
-static int in_child(void (*fn)(void), char *err, size_t cap)
-{
-    int fd[2], status = -1;
-    size_t n = 0;
-    ssize_t k;
-    pid_t pid;
-    if (pipe(fd) != 0) return -1;
-    pid = fork();
-    if (pid == 0) {
-        close(fd[0]);
-        dup2(fd[1], 2);
-        fn();
-        _exit(0);
-    }
-    close(fd[1]);
-    while (n + 1 < cap && (k = read(fd[0], err + n, cap - 1 - n)) > 0) n += (size_t)k;
-    err[n] = 0;
-    close(fd[0]);
-    waitpid(pid, &status, 0);
-    return status;
-}
+#include "ktest_child.h"
 
 static int evaluated;
 static int touch(void)
@@ -45,16 +22,18 @@ static int touch(void)
     return 0;
 }
 
-static void fails(void)
+static void fails(void *ud)
 {
+    (void)ud;
     int x = 2;
     KASSERT(x + touch() == 3);
 }
 
 static struct kthread_owner owner;
 
-static void owner_here(void)
+static void owner_here(void *ud)
 {
+    (void)ud;
     kthread_owner_bind(&owner);
     KASSERT_OWNER(&owner);
 }
@@ -66,8 +45,9 @@ static void *other_thread(void *arg)
     return NULL;
 }
 
-static void owner_elsewhere(void)
+static void owner_elsewhere(void *ud)
 {
+    (void)ud;
     pthread_t th;
     kthread_owner_bind(&owner);
     if (pthread_create(&th, NULL, other_thread, NULL) == 0) pthread_join(th, NULL);
@@ -97,7 +77,7 @@ int main(void)
         CHECK(kthread_owner_is_current(&o));
     }
 
-    st = in_child(fails, err, sizeof err);
+    st = ktest_in_child(fails, NULL, err, sizeof err);
     if (KASSERT_ENABLED) {
         CHECK(died_of_abort(st));
         CHECK(strstr(err, "test_kassert.c:") != NULL);
@@ -110,11 +90,11 @@ int main(void)
     KASSERT(touch() == 0);
     CHECK(evaluated == KASSERT_ENABLED);
 
-    st = in_child(owner_here, err, sizeof err);
+    st = ktest_in_child(owner_here, NULL, err, sizeof err);
     CHECK(exited_0(st));
     CHECK(err[0] == 0);
 
-    st = in_child(owner_elsewhere, err, sizeof err);
+    st = ktest_in_child(owner_elsewhere, NULL, err, sizeof err);
     if (KASSERT_ENABLED) {
         CHECK(died_of_abort(st));
         CHECK(strstr(err, "other_thread: failed: kthread_owner_is_current") != NULL);

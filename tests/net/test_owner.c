@@ -11,12 +11,14 @@
 
 #include "kassert.h"
 #include "ktest.h"
+#include "ktest_child.h"
 #include "nettest.h"
 
 static struct kclient *client;
 
-static bool open_client(struct nt_env *env)
+static bool open_client(void *ud)
 {
+    struct nt_env *env = ud;
     return kclient_open(&env->cfg, &client) == KERR_OK;
 }
 
@@ -28,7 +30,7 @@ static void *status_thread(void *arg)
     return NULL;
 }
 
-static void on_owner_thread(struct nt_env *env)
+static void on_owner_thread(void *env)
 {
     struct kclient_status st;
     if (!open_client(env)) _exit(3);
@@ -37,7 +39,7 @@ static void on_owner_thread(struct nt_env *env)
     _exit(0);
 }
 
-static void on_another_thread(struct nt_env *env)
+static void on_another_thread(void *env)
 {
     pthread_t th;
     if (!open_client(env)) _exit(3);
@@ -47,31 +49,17 @@ static void on_another_thread(struct nt_env *env)
     _exit(0);
 }
 
-static int in_child(void (*fn)(struct nt_env *), char *err, size_t cap)
+/* A fresh outbox folder for one case (no hub: nothing leaves the machine). */
+static int run_case(void (*fn)(void *), char *err, size_t cap)
 {
     struct nt_env env;
-    int fd[2], status = -1;
-    size_t n = 0;
-    ssize_t k;
-    pid_t pid;
+    int st;
     nt_env_init(&env, 1);
-    env.cfg.hub_url = ""; /* no hub: nothing leaves the machine */
+    env.cfg.hub_url = "";
     env.cfg.token = NULL;
-    if (pipe(fd) != 0) return -1;
-    pid = fork();
-    if (pid == 0) {
-        close(fd[0]);
-        dup2(fd[1], 2);
-        fn(&env);
-        _exit(0);
-    }
-    close(fd[1]);
-    while (n + 1 < cap && (k = read(fd[0], err + n, cap - 1 - n)) > 0) n += (size_t)k;
-    err[n] = 0;
-    close(fd[0]);
-    waitpid(pid, &status, 0);
+    st = ktest_in_child(fn, &env, err, cap);
     nt_env_done(&env);
-    return status;
+    return st;
 }
 
 int main(void)
@@ -79,12 +67,12 @@ int main(void)
     char err[8192];
     int st;
 
-    st = in_child(on_owner_thread, err, sizeof err);
+    st = run_case(on_owner_thread, err, sizeof err);
     CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
     CHECK(strstr(err, "assert") == NULL);
     if (!(WIFEXITED(st) && WEXITSTATUS(st) == 0)) printf("child status %#x: %s\n", (unsigned)st, err);
 
-    st = in_child(on_another_thread, err, sizeof err);
+    st = run_case(on_another_thread, err, sizeof err);
     if (KASSERT_ENABLED) {
         CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT);
         CHECK(strstr(err, "kclient_status: failed: kthread_owner_is_current") != NULL);

@@ -15,6 +15,7 @@
 
 #include "kassert.h"
 #include "ktest.h"
+#include "ktest_child.h"
 #include "ui.h"
 #include "ui_qr.h"
 
@@ -51,8 +52,9 @@ static void *frame_thread(void *arg)
     return NULL;
 }
 
-static void on_ui_thread(void)
+static void on_ui_thread(void *ud)
 {
+    (void)ud;
     float x, y;
     if (!make_ui()) _exit(3);
     frame();
@@ -60,8 +62,9 @@ static void on_ui_thread(void)
     _exit(ui_find_widget(ui, "提交", &x, &y) ? 0 : 4);
 }
 
-static void on_another_thread(void)
+static void on_another_thread(void *ud)
 {
+    (void)ud;
     pthread_t th;
     if (!make_ui()) _exit(3);
     frame(); /* the UI thread first: a ui in use */
@@ -70,39 +73,17 @@ static void on_another_thread(void)
     _exit(0);
 }
 
-static int in_child(void (*fn)(void), char *err, size_t cap)
-{
-    int fd[2], status = -1;
-    size_t n = 0;
-    ssize_t k;
-    pid_t pid;
-    if (pipe(fd) != 0) return -1;
-    pid = fork();
-    if (pid == 0) {
-        close(fd[0]);
-        dup2(fd[1], 2);
-        fn();
-        _exit(0);
-    }
-    close(fd[1]);
-    while (n + 1 < cap && (k = read(fd[0], err + n, cap - 1 - n)) > 0) n += (size_t)k;
-    err[n] = 0;
-    close(fd[0]);
-    waitpid(pid, &status, 0);
-    return status;
-}
-
 int main(void)
 {
     char err[8192];
     int st;
 
-    st = in_child(on_ui_thread, err, sizeof err);
+    st = ktest_in_child(on_ui_thread, NULL, err, sizeof err);
     CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
     if (!(WIFEXITED(st) && WEXITSTATUS(st) == 0)) printf("child status %#x: %s\n", (unsigned)st, err);
     CHECK(strstr(err, "assert") == NULL);
 
-    st = in_child(on_another_thread, err, sizeof err);
+    st = ktest_in_child(on_another_thread, NULL, err, sizeof err);
     if (KASSERT_ENABLED) {
         CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT);
         /* the first call of the frame is the one refused */

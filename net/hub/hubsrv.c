@@ -26,64 +26,7 @@
 #include "klog.h"
 #include "utf8.h"
 
-#define JSON_DEPTH_MAX 32
-#define ARG_MAX 160 /* longest path parameter kept; longer ones are malformed */
-#define LIST_DEFAULT 100
-#define LIST_MAX 1000
-/* Ticket lookups per kiosk token: a burst of 20, then 20 a minute. Every
- * lookup counts, hits too: were only misses counted, a kiosk past its budget
- * would still get 200 for the right code among 429s, and could go on
- * guessing at its full request rate. */
-#define LOOKUP_BURST 20.0
-#define LOOKUP_PER_S (20.0 / 60.0)
-#define AUDIT_DEFAULT 200
-/* Every answer: no sniffing, no framing, no referrer (a phone page's URL
- * holds its check code), and a Content-Security-Policy that allows only the
- * hub's own files: no inline script, no inline style, nothing from elsewhere. */
-#define CSP "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; " \
-            "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
-
-struct hubsrv {
-    struct MHD_Daemon *mhd;
-    struct hubstore *store;
-    struct hubrate *rate;
-    struct hubrate *auth_fails; /* failed authentications per client address key */
-    struct hubconn *conn;       /* connection-level defences */
-    struct hubrate *lookups; /* ticket lookups per kiosk (LOOKUP_*) */
-    struct hubrate *phone_misses; /* phone-page look-ups that found nothing, per address */
-    struct hubsess *sessions;     /* the web console's logins */
-    cJSON *labels;                /* category and tower names (hubweb_labels_load) or NULL */
-    char dummy_hash[HUBPW_HASH_SIZE]; /* verified for unknown names: same time as a real one */
-    bool secure_cookies;
-    unsigned lock_after, lock_s;
-    uint8_t admin_hash[32];
-    bool log_requests;
-    uint16_t port;
-    atomic_int inflight; /* jobs submitted whose connection is not yet resumed */
-    atomic_bool stopping;
-};
-
-enum route {
-    R_NONE,
-    R_REQUESTS,        /* POST /api/v1/requests */
-    R_TICKET,          /* GET /api/v1/tickets/{ticket} */
-    R_HEARTBEAT,       /* POST /api/v1/kiosks/{id}/heartbeat */
-    R_ADMIN_KIOSKS,    /* GET, POST /api/v1/admin/kiosks */
-    R_ADMIN_KIOSK,     /* DELETE /api/v1/admin/kiosks/{id} */
-    R_ADMIN_REQUESTS,  /* GET /api/v1/admin/requests */
-    R_ADMIN_REQUEST,   /* GET /api/v1/admin/requests/{ticket} */
-    R_ADMIN_STATUS,    /* POST /api/v1/admin/requests/{ticket}/status */
-    R_HEALTH,          /* GET /api/v1/health */
-    R_ADMIN_ASSIGN,    /* POST /api/v1/admin/requests/{ticket}/assign */
-    R_ADMIN_USERS,     /* GET, POST /api/v1/admin/users */
-    R_ADMIN_USER,      /* PATCH /api/v1/admin/users/{name} */
-    R_ADMIN_AUDIT,     /* GET /api/v1/admin/audit */
-    R_ADMIN_FACETS,    /* GET /api/v1/admin/facets */
-    R_SESSION,         /* GET, POST, DELETE /api/v1/admin/session */
-    R_PHONE,           /* GET /t/{ticket}?c=NNNNNN */
-    R_STATIC,          /* GET /admin/..., /s/... (built-in files) */
-    R_ROOT,            /* GET / and /admin: to /admin/ */
-};
+#include "hubsrv_impl.h"
 
 static const char *const route_path[] = {
     "-",
@@ -106,70 +49,7 @@ static const char *const route_path[] = {
     "/{static}",
     "/",
 };
-
-enum who { WHO_NONE, WHO_KIOSK, WHO_ADMIN, WHO_STAFF };
-enum rstate { S_NEW, S_BODY, S_WAIT, S_READY, S_DONE };
-
-/* One HTTP request, from its headers to its completion (con_cls). */
-struct hreq {
-    struct hubsrv *srv;
-    struct MHD_Connection *conn;
-    uint64_t t0;
-    enum route route;
-    char method[8];
-    char arg[ARG_MAX + 1];
-    bool arg_long;
-    enum who who;
-    char kiosk[API_KIOSK_ID_SIZE];
-    char *body;
-    size_t len;
-    bool too_big;
-    enum rstate state;
-    int status;
-    char *canon; /* canonical help request, alive until the job is done */
-    char token[HUBAUTH_TOKEN_LEN + 1]; /* a new kiosk's token, shown once */
-    struct hubconn_client client;      /* who sent it (forwarded address behind a proxy) */
-    struct hubsess_info staff;         /* WHO_STAFF: the session's account */
-    char actor[HUBSTORE_USER_MAX + 1]; /* staff name or "admin" (the token) */
-    int rank;                          /* 0 none, 1 viewer, 2 handler, 3 admin */
-    char password[HUBPW_MAX + 1];      /* a generated password, shown once */
-    char set_cookie[256];              /* a Set-Cookie header to send, or "" */
-    char location[64];                 /* a Location header to send, or "" */
-    struct hubstore_job job;
-};
-
-/* The client address of r for log lines ("-" when unknown): the TCP peer, or
- * behind a trusted proxy the forwarded one. Request handlers use this, never
- * the socket's peer or X-Forwarded-For themselves. */
-static const char *hreq_client_addr(const struct hreq *r)
-{
-    return r->client.addr[0] ? r->client.addr : "-";
-}
-
 /* ---- helpers -------------------------------------------------------------- */
-
-int hubsrv_json_depth(const char *json, size_t len, int limit)
-{
-    int depth = 0, max = 0;
-    bool in_str = false;
-    for (size_t i = 0; i < len; i++) {
-        char c = json[i];
-        if (in_str) {
-            if (c == '\\') i++;
-            else if (c == '"') in_str = false;
-            continue;
-        }
-        if (c == '"') {
-            in_str = true;
-        } else if (c == '[' || c == '{') {
-            if (++depth > max) max = depth;
-            if (max > limit) return limit + 1;
-        } else if (c == ']' || c == '}') {
-            depth--;
-        }
-    }
-    return max;
-}
 
 enum kerr hubsrv_parse_listen(const char *listen, void *ss, unsigned *sslen)
 {
@@ -214,7 +94,7 @@ enum kerr hubsrv_parse_listen(const char *listen, void *ss, unsigned *sslen)
     return KERR_USAGE;
 }
 
-static enum MHD_Result send_text(struct hreq *r, int status, const char *ctype, const char *text,
+enum MHD_Result hubsrv_send_text(struct hreq *r, int status, const char *ctype, const char *text,
                                  int retry_after, const char *allow)
 {
     struct MHD_Response *resp;
@@ -246,7 +126,7 @@ static enum MHD_Result send_text(struct hreq *r, int status, const char *ctype, 
 /* Every problem answered to POST /api/v1/requests names the request by its
  * Idempotency-Key when it had a valid one (instance "urn:uuid:<key>"): only
  * such an answer may make a kiosk give up an item (api_problem_is_hubs_answer). */
-static enum MHD_Result send_problem_ex(struct hreq *r, int status, const char *slug,
+enum MHD_Result hubsrv_send_problem_ex(struct hreq *r, int status, const char *slug,
                                        const char *title, const char *detail, int retry_after,
                                        const char *allow)
 {
@@ -260,37 +140,37 @@ static enum MHD_Result send_problem_ex(struct hreq *r, int status, const char *s
     if (e == KERR_OK && key && api_uuid_v4_valid(key))
         snprintf(p.instance, sizeof p.instance, "%s%s", API_PROBLEM_INSTANCE_KEY, key);
     if (e != KERR_OK || api_problem_encode(&p, &txt) != KERR_OK) {
-        return send_text(r, status, API_CT_PROBLEM, "{}", retry_after, allow);
+        return hubsrv_send_text(r, status, API_CT_PROBLEM, "{}", retry_after, allow);
     }
-    ret = send_text(r, status, API_CT_PROBLEM, txt, retry_after, allow);
+    ret = hubsrv_send_text(r, status, API_CT_PROBLEM, txt, retry_after, allow);
     free(txt);
     return ret;
 }
 
-static enum MHD_Result send_problem(struct hreq *r, int status, const char *slug,
+enum MHD_Result hubsrv_send_problem(struct hreq *r, int status, const char *slug,
                                     const char *title, const char *detail)
 {
-    return send_problem_ex(r, status, slug, title, detail, 0, NULL);
+    return hubsrv_send_problem_ex(r, status, slug, title, detail, 0, NULL);
 }
 
-static enum MHD_Result send_json(struct hreq *r, int status, cJSON *o)
+enum MHD_Result hubsrv_send_json(struct hreq *r, int status, cJSON *o)
 {
     char *txt = cJSON_PrintUnformatted(o);
     enum MHD_Result ret;
-    if (!txt) return send_problem(r, 500, API_SLUG_INTERNAL, "Internal error", "out of memory");
-    ret = send_text(r, status, API_CT_JSON, txt, 0, NULL);
+    if (!txt) return hubsrv_send_problem(r, 500, API_SLUG_INTERNAL, "Internal error", "out of memory");
+    ret = hubsrv_send_text(r, status, API_CT_JSON, txt, 0, NULL);
     free(txt);
     return ret;
 }
 
-static enum MHD_Result send_kerr(struct hreq *r, enum kerr e, const char *what)
+enum MHD_Result hubsrv_send_kerr(struct hreq *r, enum kerr e, const char *what)
 {
     switch (e) {
-    case KERR_NOTFOUND: return send_problem(r, 404, API_SLUG_NOT_FOUND, "Not found", what);
+    case KERR_NOTFOUND: return hubsrv_send_problem(r, 404, API_SLUG_NOT_FOUND, "Not found", what);
     case KERR_FULL:
     case KERR_BUSY:
-        return send_problem_ex(r, 503, "unavailable", "Busy, try again", kerr_str(e), 1, NULL);
-    default: return send_problem(r, 500, API_SLUG_INTERNAL, "Internal error", kerr_str(e));
+        return hubsrv_send_problem_ex(r, 503, "unavailable", "Busy, try again", kerr_str(e), 1, NULL);
+    default: return hubsrv_send_problem(r, 500, API_SLUG_INTERNAL, "Internal error", kerr_str(e));
     }
 }
 
@@ -402,7 +282,7 @@ static bool is_admin_route(enum route rt)
            (rt >= R_ADMIN_ASSIGN && rt <= R_ADMIN_FACETS);
 }
 
-static int role_rank(const char *role)
+int hubsrv_role_rank(const char *role)
 {
     if (strcmp(role, "admin") == 0) return 3;
     if (strcmp(role, "handler") == 0) return 2;
@@ -465,918 +345,41 @@ static void auth_failed(const struct hreq *r)
 
 /* A login failed (wrong name or password, locked or disabled account): it
  * counts against the client address like a wrong token. */
-static void login_failed(const struct hreq *r)
+void hubsrv_login_failed(const struct hreq *r)
 {
     int retry;
     if (r->srv->auth_fails)
         (void)hubrate_take(r->srv->auth_fails, r->client.key, kclock_mono_ms(), &retry);
 }
 
-/* ---- writes: submit, suspend, resume -------------------------------------- */
-
-static void job_done(struct hubstore_job *job, void *arg)
-{
-    struct hreq *r = arg;
-    (void)job;
-    struct hubsrv *srv = r->srv;
-    r->state = S_READY;
-    /* count down first: once resumed, r may be answered and freed */
-    atomic_fetch_sub(&srv->inflight, 1);
-    MHD_resume_connection(r->conn);
-}
-
-static enum MHD_Result submit(struct hreq *r)
-{
-    enum kerr e;
-    if (atomic_load(&r->srv->stopping))
-        return send_problem_ex(r, 503, "unavailable", "Shutting down", NULL, 1, NULL);
-    r->job.done = job_done;
-    r->job.done_arg = r;
-    r->state = S_WAIT;
-    atomic_fetch_add(&r->srv->inflight, 1);
-    /* suspend before the writer can possibly resume us */
-    MHD_suspend_connection(r->conn);
-    e = hubstore_submit(r->srv->store, &r->job);
-    if (e != KERR_OK) {
-        atomic_fetch_sub(&r->srv->inflight, 1);
-        MHD_resume_connection(r->conn);
-        return send_kerr(r, e, NULL);
-    }
-    return MHD_YES;
-}
-
-static enum MHD_Result user_answer(struct hreq *r);
-static enum MHD_Result login_answer(struct hreq *r);
-static enum MHD_Result assign_answer(struct hreq *r);
-
-static enum MHD_Result finish_job(struct hreq *r)
-{
-    struct hubstore_job *j = &r->job;
-    switch (j->op) {
-    case HUBSTORE_REQ_PUT:
-        if (j->result == 201 || j->result == 200)
-            return send_text(r, j->result, API_CT_JSON, j->answer, 0, NULL);
-        if (j->result == 409)
-            return send_problem(r, 409, API_SLUG_TICKET_TAKEN, "Ticket already taken",
-                                "this ticket was stored under another idempotency key");
-        if (j->result == 422)
-            return send_problem(r, 422, API_SLUG_KEY_REUSED, "Idempotency key reused",
-                                "this key was used with a different request body");
-        break;
-    case HUBSTORE_HEARTBEAT:
-        if (j->result == 204) return send_text(r, 204, NULL, NULL, 0, NULL);
-        if (j->result == 404)
-            return send_problem(r, 404, API_SLUG_NOT_FOUND, "Not found", "kiosk unknown");
-        break;
-    case HUBSTORE_STATUS_SET:
-        if (j->result == 200) {
-            struct api_ticket_status t;
-            char *txt = NULL;
-            enum kerr e = hubstore_ticket_status(r->srv->store, j->ticket, NULL, &t);
-            enum MHD_Result ret;
-            if (e != KERR_OK) return send_kerr(r, e, "ticket unknown");
-            if (api_ticket_status_encode(&t, &txt) != KERR_OK)
-                return send_problem(r, 500, API_SLUG_INTERNAL, "Internal error", "encode");
-            ret = send_text(r, 200, API_CT_JSON, txt, 0, NULL);
-            free(txt);
-            return ret;
-        }
-        if (j->result == 404)
-            return send_problem(r, 404, API_SLUG_NOT_FOUND, "Not found", "ticket unknown");
-        if (j->result == 409) {
-            char d[128];
-            snprintf(d, sizeof d, "not allowed from status %.20s to %.20s", j->answer, j->status);
-            return send_problem(r, 409, API_SLUG_BAD_TRANSITION, "Status change not allowed", d);
-        }
-        break;
-    case HUBSTORE_KIOSK_ADD:
-        if (j->result == 201) {
-            /* the token lives only in this answer; the store keeps its hash */
-            cJSON *o = cJSON_CreateObject();
-            enum MHD_Result ret;
-            if (!o) break;
-            cJSON_AddStringToObject(o, "id", j->kiosk_id);
-            cJSON_AddStringToObject(o, "token", r->token);
-            ret = send_json(r, 201, o);
-            cJSON_Delete(o);
-            memset(r->token, 0, sizeof r->token);
-            return ret;
-        }
-        if (j->result == 409)
-            return send_problem(r, 409, "kiosk-exists", "Kiosk exists",
-                                "revoke the kiosk first to issue a new token");
-        break;
-    case HUBSTORE_KIOSK_REVOKE:
-        if (j->result == 204) return send_text(r, 204, NULL, NULL, 0, NULL);
-        if (j->result == 404)
-            return send_problem(r, 404, API_SLUG_NOT_FOUND, "Not found", "no active kiosk with this id");
-        break;
-    case HUBSTORE_SWEEP: break; /* the store's own job, never an HTTP request's */
-    case HUBSTORE_USER_ADD:
-    case HUBSTORE_USER_UPDATE: return user_answer(r);
-    case HUBSTORE_LOGIN: return login_answer(r);
-    case HUBSTORE_ASSIGN: return assign_answer(r);
-    case HUBSTORE_AUDIT:
-        if (strcmp(r->method, "POST") == 0) return login_answer(r); /* a refused login */
-        if (j->result == 200) return send_text(r, 204, NULL, NULL, 0, NULL); /* logout */
-        break;
-    }
-    return send_problem(r, 500, API_SLUG_INTERNAL, "Internal error", "database");
-}
-
-/* ---- handlers ------------------------------------------------------------ */
-
-/* Checks what every JSON body must pass before a decoder sees it. */
-static enum MHD_Result body_guard(struct hreq *r, bool *ok)
-{
-    *ok = false;
-    if (r->len == 0) return send_problem(r, 400, API_SLUG_BAD_REQUEST, "Bad request", "empty body");
-    if (!utf8_valid(r->body, r->len))
-        return send_problem(r, 400, API_SLUG_BAD_REQUEST, "Bad request", "body is not valid UTF-8");
-    if (hubsrv_json_depth(r->body, r->len, JSON_DEPTH_MAX) > JSON_DEPTH_MAX)
-        return send_problem(r, 400, API_SLUG_BAD_REQUEST, "Bad request", "JSON nested too deep");
-    *ok = true;
-    return MHD_YES;
-}
-
-/* A decoder's KERR_TOOBIG is a field over its limit, not a body over
- * API_BODY_MAX (that was answered 413 before): all of them are 400. */
-static enum MHD_Result bad_decode(struct hreq *r, enum kerr e, const char *why)
-{
-    (void)e;
-    return send_problem(r, 400, API_SLUG_BAD_REQUEST, "Bad request", why);
-}
-
-static enum MHD_Result h_request_post(struct hreq *r)
-{
-    struct api_help_request hr;
-    const char *why = NULL, *key;
-    enum kerr e;
-    bool ok;
-    enum MHD_Result ret = body_guard(r, &ok);
-    if (!ok) return ret;
-    key = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Idempotency-Key");
-    if (!key || !api_uuid_v4_valid(key))
-        return send_problem(r, 400, API_SLUG_BAD_REQUEST, "Bad request",
-                            "Idempotency-Key header missing or not a UUIDv4");
-    e = api_help_request_decode(r->body, r->len, &hr, &why);
-    if (e != KERR_OK) return bad_decode(r, e, why);
-    if (strcmp(hr.kiosk_id, r->kiosk) != 0)
-        return send_problem(r, 403, API_SLUG_FORBIDDEN, "Forbidden",
-                            "kiosk_id is not the kiosk of this token");
-    e = api_help_request_encode(&hr, &r->canon);
-    if (e != KERR_OK) return send_kerr(r, e, NULL);
-    memset(&r->job, 0, sizeof r->job);
-    r->job.op = HUBSTORE_REQ_PUT;
-    snprintf(r->job.kiosk_id, sizeof r->job.kiosk_id, "%s", hr.kiosk_id);
-    snprintf(r->job.ticket, sizeof r->job.ticket, "%s", hr.ticket);
-    for (size_t i = 0; key[i] && i < HUBSTORE_KEY_MAX; i++)
-        r->job.idem_key[i] = (char)tolower((unsigned char)key[i]);
-    snprintf(r->job.category, sizeof r->job.category, "%s", hr.category);
-    memcpy(r->job.check, hr.check, sizeof r->job.check);
-    snprintf(r->job.receipt_ticket, sizeof r->job.receipt_ticket, "%s", hr.receipt_ticket);
-    r->job.body = r->canon;
-    hubauth_sha256(r->canon, strlen(r->canon), r->job.body_hash);
-    return submit(r);
-}
-
-static enum MHD_Result h_heartbeat(struct hreq *r)
-{
-    struct api_heartbeat hb;
-    const char *why = NULL;
-    enum kerr e;
-    bool ok;
-    enum MHD_Result ret;
-    if (r->arg_long || !api_kiosk_id_valid(r->arg))
-        return send_problem(r, 400, API_SLUG_BAD_REQUEST, "Bad request", "malformed kiosk id");
-    if (strcmp(r->arg, r->kiosk) != 0)
-        return send_problem(r, 403, API_SLUG_FORBIDDEN, "Forbidden",
-                            "the token belongs to another kiosk");
-    ret = body_guard(r, &ok);
-    if (!ok) return ret;
-    e = api_heartbeat_decode(r->body, r->len, &hb, &why);
-    if (e != KERR_OK) return bad_decode(r, e, why);
-    memset(&r->job, 0, sizeof r->job);
-    r->job.op = HUBSTORE_HEARTBEAT;
-    snprintf(r->job.kiosk_id, sizeof r->job.kiosk_id, "%s", r->kiosk);
-    snprintf(r->job.version, sizeof r->job.version, "%s", hb.version);
-    snprintf(r->job.content_version, sizeof r->job.content_version, "%s", hb.content_version);
-    r->job.has_last_error = !hb.last_error_null;
-    snprintf(r->job.last_error, sizeof r->job.last_error, "%s", hb.last_error);
-    r->job.queue_depth = hb.queue_depth;
-    r->job.oldest_pending_s = hb.oldest_pending_s;
-    r->job.online = hb.online;
-    return submit(r);
-}
-
-/* GET /api/v1/tickets/{ticket}?check=NNNNNN. A kiosk token needs the check
- * code; any kiosk may look up any ticket with it (filed in one tower, asked
- * in another). Unknown ticket, missing or wrong check, a request filed
- * without one: the same 404, so the answer never tells whether the ticket
- * exists. The admin token may leave the check out. */
-static enum MHD_Result h_ticket_get(struct hreq *r)
-{
-    struct api_ticket_status t;
-    const char *check = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, API_QUERY_CHECK);
-    char *txt = NULL;
-    int retry = 0;
-    enum kerr e;
-    enum MHD_Result ret;
-    if (r->arg_long || !api_ticket_valid(r->arg))
-        return send_problem(r, 400, API_SLUG_BAD_REQUEST, "Bad request", "malformed ticket");
-    if (check && !api_check_valid(check))
-        return send_problem(r, 400, API_SLUG_BAD_REQUEST, "Bad request",
-                            "check: six digits");
-    if (r->who == WHO_KIOSK &&
-        !hubrate_take(r->srv->lookups, r->kiosk, kclock_mono_ms(), &retry))
-        return send_problem_ex(r, 429, API_SLUG_RATE_LIMITED, "Too many requests",
-                               "ticket lookups of this kiosk", retry, NULL);
-    if (r->who == WHO_KIOSK && !check) e = KERR_NOTFOUND;
-    else e = hubstore_ticket_status(r->srv->store, r->arg, check, &t);
-    if (e == KERR_NOTFOUND)
-        return send_problem(r, 404, API_SLUG_NOT_FOUND, "Not found",
-                            "no ticket with this check code");
-    if (e != KERR_OK) return send_kerr(r, e, NULL);
-    if (api_ticket_status_encode(&t, &txt) != KERR_OK)
-        return send_problem(r, 500, API_SLUG_INTERNAL, "Internal error", "encode");
-    ret = send_text(r, 200, API_CT_JSON, txt, 0, NULL);
-    free(txt);
-    return ret;
-}
-
-/* Parses an admin JSON body into a new cJSON object (*out) or answers 400. */
-static enum MHD_Result admin_body(struct hreq *r, cJSON **out)
-{
-    bool ok;
-    enum MHD_Result ret = body_guard(r, &ok);
-    *out = NULL;
-    if (!ok) return ret;
-    *out = cJSON_ParseWithLength(r->body, r->len);
-    if (!cJSON_IsObject(*out)) {
-        cJSON_Delete(*out);
-        *out = NULL;
-        return send_problem(r, 400, API_SLUG_BAD_REQUEST, "Bad request", "body: not a JSON object");
-    }
-    return MHD_YES;
-}
-
-static enum MHD_Result h_admin_kiosk_add(struct hreq *r)
-{
-    cJSON *o, *id;
-    char token[HUBAUTH_TOKEN_LEN + 1];
-    enum MHD_Result ret = admin_body(r, &o);
-    if (!o) return ret;
-    id = cJSON_GetObjectItemCaseSensitive(o, "id");
-    if (!cJSON_IsString(id) || !api_kiosk_id_valid(id->valuestring)) {
-        cJSON_Delete(o);
-        return send_problem(r, 400, API_SLUG_BAD_REQUEST, "Bad request",
-                            "id: must match ^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$");
-    }
-    memset(&r->job, 0, sizeof r->job);
-    r->job.op = HUBSTORE_KIOSK_ADD;
-    snprintf(r->job.actor, sizeof r->job.actor, "%s", r->actor);
-    snprintf(r->job.kiosk_id, sizeof r->job.kiosk_id, "%s", id->valuestring);
-    cJSON_Delete(o);
-    if (hubauth_token_new(token) != KERR_OK)
-        return send_problem(r, 500, API_SLUG_INTERNAL, "Internal error", "no randomness");
-    hubauth_sha256(token, strlen(token), r->job.token_hash);
-    memcpy(r->token, token, sizeof token);
-    memset(token, 0, sizeof token);
-    return submit(r);
-}
-
-/* 200 {"<member>": a} when e is KERR_OK (a is taken), else the error's answer. */
-static enum MHD_Result send_list(struct hreq *r, enum kerr e, const char *member, cJSON *a)
-{
-    cJSON *o;
-    enum MHD_Result ret;
-    if (e != KERR_OK) {
-        cJSON_Delete(a);
-        return send_kerr(r, e, NULL);
-    }
-    o = cJSON_CreateObject();
-    if (!o) {
-        cJSON_Delete(a);
-        return send_kerr(r, KERR_NOMEM, NULL);
-    }
-    cJSON_AddItemToObject(o, member, a);
-    ret = send_json(r, 200, o);
-    cJSON_Delete(o);
-    return ret;
-}
-
-static enum MHD_Result h_admin_kiosk_list(struct hreq *r)
-{
-    cJSON *a = NULL;
-    enum kerr e = hubstore_kiosk_list(r->srv->store, &a);
-    return send_list(r, e, "kiosks", a);
-}
-
-static enum MHD_Result h_admin_kiosk_revoke(struct hreq *r)
-{
-    if (r->arg_long || !api_kiosk_id_valid(r->arg))
-        return send_problem(r, 400, API_SLUG_BAD_REQUEST, "Bad request", "malformed kiosk id");
-    memset(&r->job, 0, sizeof r->job);
-    r->job.op = HUBSTORE_KIOSK_REVOKE;
-    snprintf(r->job.actor, sizeof r->job.actor, "%s", r->actor);
-    snprintf(r->job.kiosk_id, sizeof r->job.kiosk_id, "%.*s", HUBSTORE_ID_MAX, r->arg);
-    return submit(r);
-}
-
-static enum MHD_Result h_admin_request_list(struct hreq *r)
-{
-    const char *status = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "status");
-    const char *lim = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "limit");
-    struct hubstore_filter f = {
-        .status = status,
-        .category = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "category"),
-        .tower = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "tower"),
-        .kiosk = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "kiosk"),
-        .assignee = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "assignee"),
-        .q = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "q"),
-    };
-    long limit = LIST_DEFAULT;
-    cJSON *a = NULL;
-    enum kerr e;
-    if (status && !hubstore_status_valid(status) && strcmp(status, "open") != 0)
-        return send_problem(r, 400, API_SLUG_BAD_REQUEST, "Bad request",
-                            "status: open, or one of new, accepted, in_progress, resolved, rejected");
-    {
-        const char *txt[] = {f.category, f.tower, f.kiosk, f.assignee, f.q};
-        for (size_t i = 0; i < sizeof txt / sizeof txt[0]; i++)
-            if (txt[i] && (strlen(txt[i]) > 100 || !utf8_valid(txt[i], strlen(txt[i]))))
-                return send_problem(r, 400, API_SLUG_BAD_REQUEST, "Bad request",
-                                    "filters: UTF-8, at most 100 bytes each");
-    }
-    if (lim) {
-        char *end;
-        limit = strtol(lim, &end, 10);
-        if (*lim == '\0' || *end != '\0' || limit < 1 || limit > LIST_MAX)
-            return send_problem(r, 400, API_SLUG_BAD_REQUEST, "Bad request", "limit: 1..1000");
-    }
-    f.limit = (int)limit;
-    e = hubstore_request_query(r->srv->store, &f, &a);
-    return send_list(r, e, "requests", a);
-}
-
-static enum MHD_Result h_admin_request_get(struct hreq *r)
-{
-    cJSON *o = NULL;
-    enum kerr e;
-    enum MHD_Result ret;
-    if (r->arg_long || !api_ticket_valid(r->arg))
-        return send_problem(r, 400, API_SLUG_BAD_REQUEST, "Bad request", "malformed ticket");
-    e = hubstore_request_get(r->srv->store, r->arg, &o);
-    if (e != KERR_OK) return send_kerr(r, e, "ticket unknown");
-    ret = send_json(r, 200, o);
-    cJSON_Delete(o);
-    return ret;
-}
-
-static enum MHD_Result h_admin_status(struct hreq *r)
-{
-    cJSON *o, *st, *note;
-    enum MHD_Result ret;
-    if (r->arg_long || !api_ticket_valid(r->arg))
-        return send_problem(r, 400, API_SLUG_BAD_REQUEST, "Bad request", "malformed ticket");
-    ret = admin_body(r, &o);
-    if (!o) return ret;
-    st = cJSON_GetObjectItemCaseSensitive(o, "status");
-    note = cJSON_GetObjectItemCaseSensitive(o, "note");
-    if (!cJSON_IsString(st) || !hubstore_status_valid(st->valuestring)) {
-        cJSON_Delete(o);
-        return send_problem(r, 400, API_SLUG_BAD_REQUEST, "Bad request",
-                            "status: one of new, accepted, in_progress, resolved, rejected");
-    }
-    if (note && !cJSON_IsNull(note) &&
-        (!cJSON_IsString(note) || !utf8_valid(note->valuestring, strlen(note->valuestring)) ||
-         utf8_count(note->valuestring) > API_NOTE_MAX_CP ||
-         strlen(note->valuestring) > HUBSTORE_NOTE_MAX)) {
-        cJSON_Delete(o);
-        return send_problem(r, 400, API_SLUG_BAD_REQUEST, "Bad request",
-                            "note: a string of at most 500 characters, or null");
-    }
-    memset(&r->job, 0, sizeof r->job);
-    r->job.op = HUBSTORE_STATUS_SET;
-    snprintf(r->job.actor, sizeof r->job.actor, "%s", r->actor);
-    snprintf(r->job.ticket, sizeof r->job.ticket, "%.*s", HUBSTORE_TICKET_MAX, r->arg);
-    snprintf(r->job.status, sizeof r->job.status, "%s", st->valuestring);
-    r->job.has_note = cJSON_IsString(note);
-    if (r->job.has_note) snprintf(r->job.note, sizeof r->job.note, "%s", note->valuestring);
-    cJSON_Delete(o);
-    return submit(r);
-}
-
-
-/* ---- the web console: sessions, accounts, assignment, audit --------------- */
-
-static const char *hdr(const struct hreq *r, const char *name)
-{
-    return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
-}
-
-/* The request came over TLS: through a trusted proxy that says so. */
-static bool over_tls(const struct hreq *r)
-{
-    const char *p = hdr(r, "X-Forwarded-Proto");
-    return r->client.via_proxy && p && strcasecmp(p, "https") == 0;
-}
-
-/* False for a request a browser sent from another site: Sec-Fetch-Site not
- * same-origin, or an Origin whose host is not the Host asked for. Requests
- * without those headers (kioskctl, scripts) pass; they carry no cookie. */
-static bool same_origin(const struct hreq *r)
-{
-    const char *site = hdr(r, "Sec-Fetch-Site"), *origin = hdr(r, "Origin"), *host, *o;
-    if (site && strcmp(site, "same-origin") != 0 && strcmp(site, "none") != 0) return false;
-    if (!origin) return true;
-    host = hdr(r, MHD_HTTP_HEADER_HOST);
-    o = strstr(origin, "://");
-    return host && o && strcasecmp(o + 3, host) == 0;
-}
-
-static void cookie_set(struct hreq *r, const char *token)
-{
-    snprintf(r->set_cookie, sizeof r->set_cookie,
-             "%s=%s; Path=/; HttpOnly; SameSite=Strict%s", HUBSESS_COOKIE, token,
-             r->srv->secure_cookies || over_tls(r) ? "; Secure" : "");
-}
-
-static enum MHD_Result send_session(struct hreq *r, int status, const struct hubsess_info *si)
-{
-    cJSON *o = cJSON_CreateObject();
-    enum MHD_Result ret;
-    uint64_t now = kclock_mono_ms();
-    if (!o) return send_kerr(r, KERR_NOMEM, NULL);
-    cJSON_AddStringToObject(o, "name", si->user);
-    cJSON_AddStringToObject(o, "role", si->role);
-    if (si->csrf[0]) cJSON_AddStringToObject(o, "csrf", si->csrf);
-    else cJSON_AddNullToObject(o, "csrf");
-    if (si->idle_ends_ms) {
-        cJSON_AddNumberToObject(o, "expires_in_s",
-                                (double)((si->idle_ends_ms > now ? si->idle_ends_ms - now : 0) / 1000));
-    } else {
-        cJSON_AddNullToObject(o, "expires_in_s");
-    }
-    ret = send_json(r, status, o);
-    cJSON_Delete(o);
-    return ret;
-}
-
-/* POST /api/v1/admin/session {name, password}: checks the password (scrypt
- * on this thread, ~0.1 s; a name that does not exist is checked against a
- * dummy hash, so both take as long) and records the outcome through the
- * writer. One answer for every failure: wrong name, wrong password, locked
- * or disabled account. */
-static enum MHD_Result h_login(struct hreq *r)
-{
-    cJSON *o, *nm, *pw;
-    struct hubstore_user u;
-    enum kerr e;
-    bool ok = false, known;
-    enum MHD_Result ret = admin_body(r, &o);
-    if (!o) return ret;
-    nm = cJSON_GetObjectItemCaseSensitive(o, "name");
-    pw = cJSON_GetObjectItemCaseSensitive(o, "password");
-    if (!cJSON_IsString(nm) || !cJSON_IsString(pw) || strlen(pw->valuestring) > HUBPW_MAX ||
-        strlen(nm->valuestring) > HUBSTORE_USER_MAX) {
-        cJSON_Delete(o);
-        return send_problem(r, 400, API_SLUG_BAD_REQUEST, "Bad request",
-                            "name and password: strings");
-    }
-    e = hubstore_user_name_valid(nm->valuestring)
-            ? hubstore_user_get(r->srv->store, nm->valuestring, &u)
-            : KERR_NOTFOUND;
-    if (e != KERR_OK && e != KERR_NOTFOUND) {
-        cJSON_Delete(o);
-        return send_kerr(r, e, NULL);
-    }
-    known = e == KERR_OK;
-    ok = hubpw_verify(pw->valuestring, strlen(pw->valuestring),
-                      known ? u.pw_hash : r->srv->dummy_hash) &&
-         known;
-    memset(&r->job, 0, sizeof r->job);
-    r->job.op = HUBSTORE_LOGIN;
-    if (known) {
-        snprintf(r->job.user, sizeof r->job.user, "%s", u.name);
-        snprintf(r->job.actor, sizeof r->job.actor, "%s", u.name);
-        snprintf(r->staff.user, sizeof r->staff.user, "%s", u.name);
-        snprintf(r->staff.role, sizeof r->staff.role, "%s", u.role);
-    } else {
-        snprintf(r->job.actor, sizeof r->job.actor, "-");
-    }
-    cJSON_Delete(o);
-    if (known && (u.disabled || u.locked)) {
-        /* refused whatever the password; a locked account's count does not grow */
-        login_failed(r);
-        snprintf(r->job.action, sizeof r->job.action, "session.login_failed");
-        snprintf(r->job.target, sizeof r->job.target, "%s", u.name);
-        snprintf(r->job.detail, sizeof r->job.detail, "%s", u.disabled ? "disabled" : "locked");
-        r->job.op = HUBSTORE_AUDIT;
-        r->job.login_ok = false;
-        return submit(r);
-    }
-    r->job.login_ok = ok;
-    r->job.lock_after = (int)r->srv->lock_after;
-    r->job.lock_s = r->srv->lock_s;
-    if (!ok) login_failed(r);
-    return submit(r);
-}
-
-static enum MHD_Result login_answer(struct hreq *r)
-{
-    struct hubsess_info si;
-    char token[HUBSESS_TOKEN_LEN + 1];
-    enum MHD_Result ret;
-    if (r->job.result != 200) return send_problem(r, 500, API_SLUG_INTERNAL, "Internal error", "database");
-    if (r->job.op != HUBSTORE_LOGIN || !r->job.login_ok)
-        return send_problem(r, 401, API_SLUG_UNAUTHORIZED, "Login refused",
-                            "wrong name or password, or the account is locked or disabled");
-    if (hubsess_create(r->srv->sessions, r->staff.user, r->staff.role, kclock_mono_ms(), token,
-                       &si) != KERR_OK)
-        return send_problem(r, 500, API_SLUG_INTERNAL, "Internal error", "no randomness");
-    cookie_set(r, token);
-    memset(token, 0, sizeof token);
-    snprintf(r->actor, sizeof r->actor, "%s", si.user);
-    r->who = WHO_STAFF;
-    ret = send_session(r, 200, &si);
-    memset(r->set_cookie, 0, sizeof r->set_cookie);
-    return ret;
-}
-
-static enum MHD_Result h_session(struct hreq *r)
-{
-    if (strcmp(r->method, "POST") == 0) return h_login(r);
-    if (strcmp(r->method, "GET") == 0) {
-        struct hubsess_info si;
-        if (r->who == WHO_STAFF) return send_session(r, 200, &r->staff);
-        memset(&si, 0, sizeof si);
-        snprintf(si.user, sizeof si.user, "admin");
-        snprintf(si.role, sizeof si.role, "admin");
-        return send_session(r, 200, &si);
-    }
-    /* DELETE: logout */
-    if (r->who == WHO_STAFF) {
-        char token[HUBSESS_TOKEN_LEN + 1];
-        if (hubsess_cookie_token(hdr(r, MHD_HTTP_HEADER_COOKIE), token))
-            hubsess_end(r->srv->sessions, token);
-    }
-    snprintf(r->set_cookie, sizeof r->set_cookie,
-             "%s=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0%s", HUBSESS_COOKIE,
-             r->srv->secure_cookies || over_tls(r) ? "; Secure" : "");
-    memset(&r->job, 0, sizeof r->job);
-    r->job.op = HUBSTORE_AUDIT;
-    snprintf(r->job.actor, sizeof r->job.actor, "%s", r->actor);
-    snprintf(r->job.action, sizeof r->job.action, "session.logout");
-    return submit(r);
-}
-
-/* Sets r->job's password hash from a given password (pw non-NULL) or a new
- * generated one (kept in r->password to show once). Answers 400 on a bad
- * password; *ok false then. */
-static enum MHD_Result set_password(struct hreq *r, const char *pw, bool *ok)
-{
-    *ok = false;
-    if (!pw) {
-        if (hubpw_generate(r->password) != KERR_OK)
-            return send_problem(r, 500, API_SLUG_INTERNAL, "Internal error", "no randomness");
-        pw = r->password;
-    } else if (!hubpw_acceptable(pw)) {
-        return send_problem(r, 400, API_SLUG_BAD_REQUEST, "Bad request",
-                            "password: 10..128 bytes of UTF-8 without control characters");
-    }
-    if (hubpw_hash(pw, strlen(pw), r->job.pw_hash, sizeof r->job.pw_hash) != KERR_OK)
-        return send_problem(r, 500, API_SLUG_INTERNAL, "Internal error", "hash");
-    *ok = true;
-    return MHD_YES;
-}
-
-static enum MHD_Result h_user_add(struct hreq *r)
-{
-    cJSON *o, *nm, *role, *pw;
-    bool ok;
-    enum MHD_Result ret = admin_body(r, &o);
-    if (!o) return ret;
-    nm = cJSON_GetObjectItemCaseSensitive(o, "name");
-    role = cJSON_GetObjectItemCaseSensitive(o, "role");
-    pw = cJSON_GetObjectItemCaseSensitive(o, "password");
-    if (!cJSON_IsString(nm) || !hubstore_user_name_valid(nm->valuestring) ||
-        !cJSON_IsString(role) || !hubstore_role_valid(role->valuestring) ||
-        (pw && !cJSON_IsNull(pw) && !cJSON_IsString(pw))) {
-        cJSON_Delete(o);
-        return send_problem(r, 400, API_SLUG_BAD_REQUEST, "Bad request",
-                            "name: ^[a-z][a-z0-9._-]{1,31}$ and not admin; role: viewer, "
-                            "handler or admin; password: a string or absent");
-    }
-    memset(&r->job, 0, sizeof r->job);
-    r->job.op = HUBSTORE_USER_ADD;
-    snprintf(r->job.actor, sizeof r->job.actor, "%s", r->actor);
-    snprintf(r->job.user, sizeof r->job.user, "%s", nm->valuestring);
-    snprintf(r->job.role, sizeof r->job.role, "%s", role->valuestring);
-    ret = set_password(r, cJSON_IsString(pw) ? pw->valuestring : NULL, &ok);
-    cJSON_Delete(o);
-    if (!ok) return ret;
-    return submit(r);
-}
-
-static enum MHD_Result h_user_update(struct hreq *r)
-{
-    cJSON *o, *role, *pw, *gen, *dis, *unl;
-    bool ok = true;
-    enum MHD_Result ret;
-    if (r->arg_long || !hubstore_user_name_valid(r->arg))
-        return send_problem(r, 400, API_SLUG_BAD_REQUEST, "Bad request", "malformed account name");
-    ret = admin_body(r, &o);
-    if (!o) return ret;
-    role = cJSON_GetObjectItemCaseSensitive(o, "role");
-    pw = cJSON_GetObjectItemCaseSensitive(o, "password");
-    gen = cJSON_GetObjectItemCaseSensitive(o, "new_password");
-    dis = cJSON_GetObjectItemCaseSensitive(o, "disabled");
-    unl = cJSON_GetObjectItemCaseSensitive(o, "unlock");
-    if ((role && (!cJSON_IsString(role) || !hubstore_role_valid(role->valuestring))) ||
-        (pw && !cJSON_IsString(pw)) || (gen && !cJSON_IsBool(gen)) || (dis && !cJSON_IsBool(dis)) ||
-        (unl && !cJSON_IsBool(unl)) || (pw && cJSON_IsTrue(gen)) ||
-        !(role || pw || cJSON_IsTrue(gen) || dis || cJSON_IsTrue(unl))) {
-        cJSON_Delete(o);
-        return send_problem(r, 400, API_SLUG_BAD_REQUEST, "Bad request",
-                            "one or more of role, password or new_password: true, disabled, "
-                            "unlock: true");
-    }
-    memset(&r->job, 0, sizeof r->job);
-    r->job.op = HUBSTORE_USER_UPDATE;
-    snprintf(r->job.actor, sizeof r->job.actor, "%s", r->actor);
-    snprintf(r->job.user, sizeof r->job.user, "%.*s", HUBSTORE_USER_MAX, r->arg);
-    if (role) {
-        r->job.set_role = true;
-        snprintf(r->job.role, sizeof r->job.role, "%s", role->valuestring);
-    }
-    if (dis) {
-        r->job.set_disabled = true;
-        r->job.disabled = cJSON_IsTrue(dis);
-    }
-    r->job.unlock = cJSON_IsTrue(unl);
-    if (pw || cJSON_IsTrue(gen)) {
-        r->job.set_pw = true;
-        ret = set_password(r, pw ? pw->valuestring : NULL, &ok);
-    }
-    cJSON_Delete(o);
-    if (!ok) return ret;
-    return submit(r);
-}
-
-static enum MHD_Result user_answer(struct hreq *r)
-{
-    struct hubstore_job *j = &r->job;
-    cJSON *o;
-    enum MHD_Result ret;
-    if (j->result == 409)
-        return send_problem(r, 409, "user-exists", "Account exists", "an account has this name");
-    if (j->result == 404)
-        return send_problem(r, 404, API_SLUG_NOT_FOUND, "Not found", "no account with this name");
-    if (j->result != 200 && j->result != 201)
-        return send_problem(r, 500, API_SLUG_INTERNAL, "Internal error", "database");
-    /* a changed account logs in again with what it now is */
-    if (j->op == HUBSTORE_USER_UPDATE && (j->set_role || j->set_pw || (j->set_disabled && j->disabled)))
-        hubsess_end_user(r->srv->sessions, j->user);
-    o = cJSON_CreateObject();
-    if (!o) return send_kerr(r, KERR_NOMEM, NULL);
-    cJSON_AddStringToObject(o, "name", j->user);
-    if (j->op == HUBSTORE_USER_ADD || j->set_role) cJSON_AddStringToObject(o, "role", j->role);
-    /* a generated password lives only in this answer */
-    if (r->password[0]) cJSON_AddStringToObject(o, "password", r->password);
-    ret = send_json(r, j->result, o);
-    cJSON_Delete(o);
-    memset(r->password, 0, sizeof r->password);
-    return ret;
-}
-
-static enum MHD_Result h_user_list(struct hreq *r)
-{
-    cJSON *a = NULL;
-    enum kerr e = hubstore_user_list(r->srv->store, &a);
-    return send_list(r, e, "users", a);
-}
-
-static enum MHD_Result h_audit(struct hreq *r)
-{
-    const char *lim = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "limit");
-    const char *bef = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "before");
-    long limit = AUDIT_DEFAULT;
-    long long before = 0;
-    cJSON *a = NULL;
-    enum kerr e;
-    char *end;
-    if (lim) {
-        limit = strtol(lim, &end, 10);
-        if (*lim == '\0' || *end != '\0' || limit < 1 || limit > LIST_MAX)
-            return send_problem(r, 400, API_SLUG_BAD_REQUEST, "Bad request", "limit: 1..1000");
-    }
-    if (bef) {
-        before = strtoll(bef, &end, 10);
-        if (*bef == '\0' || *end != '\0' || before < 1)
-            return send_problem(r, 400, API_SLUG_BAD_REQUEST, "Bad request",
-                                "before: an audit id (1 or more)");
-    }
-    e = hubstore_audit_list(r->srv->store, before, (int)limit, &a);
-    return send_list(r, e, "entries", a);
-}
-
-/* ids as [{id, zh, en}] with the names of kind in the labels (or null) */
-static cJSON *named(const struct hubsrv *srv, const cJSON *ids, const char *kind)
-{
-    cJSON *a = cJSON_CreateArray(), *id;
-    cJSON_ArrayForEach(id, ids)
-    {
-        cJSON *e = cJSON_CreateObject();
-        const char *zh = hubweb_label(srv->labels, kind, id->valuestring, HUBWEB_ZH);
-        const char *en = hubweb_label(srv->labels, kind, id->valuestring, HUBWEB_EN);
-        if (!e) break;
-        cJSON_AddItemToArray(a, e);
-        cJSON_AddStringToObject(e, "id", id->valuestring);
-        if (zh) cJSON_AddStringToObject(e, "zh", zh);
-        else cJSON_AddNullToObject(e, "zh");
-        if (en) cJSON_AddStringToObject(e, "en", en);
-        else cJSON_AddNullToObject(e, "en");
-    }
-    return a;
-}
-
-/* GET /api/v1/admin/facets: what the inbox filters on, with names, and the
- * staff a request can be assigned to. */
-static enum MHD_Result h_facets(struct hreq *r)
-{
-    cJSON *f = NULL, *users = NULL, *o, *staff, *u;
-    enum kerr e = hubstore_facets(r->srv->store, &f);
-    enum MHD_Result ret;
-    if (e == KERR_OK) e = hubstore_user_list(r->srv->store, &users);
-    if (e != KERR_OK) {
-        cJSON_Delete(f);
-        return send_kerr(r, e, NULL);
-    }
-    o = cJSON_CreateObject();
-    staff = cJSON_CreateArray();
-    cJSON_ArrayForEach(u, users)
-    {
-        const char *role = cJSON_GetObjectItem(u, "role")->valuestring;
-        if (cJSON_IsString(cJSON_GetObjectItem(u, "disabled_at")) || role_rank(role) < 2) continue;
-        cJSON *e2 = cJSON_CreateObject();
-        cJSON_AddStringToObject(e2, "name", cJSON_GetObjectItem(u, "name")->valuestring);
-        cJSON_AddStringToObject(e2, "role", role);
-        cJSON_AddItemToArray(staff, e2);
-    }
-    cJSON_AddItemToObject(o, "categories", named(r->srv, cJSON_GetObjectItem(f, "categories"),
-                                                 "categories"));
-    cJSON_AddItemToObject(o, "towers", named(r->srv, cJSON_GetObjectItem(f, "towers"), "towers"));
-    cJSON_AddItemToObject(o, "kiosks", cJSON_DetachItemFromObject(f, "kiosks"));
-    cJSON_AddItemToObject(o, "staff", staff);
-    ret = send_json(r, 200, o);
-    cJSON_Delete(o);
-    cJSON_Delete(f);
-    cJSON_Delete(users);
-    return ret;
-}
-
-static enum MHD_Result h_assign(struct hreq *r)
-{
-    cJSON *o, *as;
-    enum MHD_Result ret;
-    if (r->arg_long || !api_ticket_valid(r->arg))
-        return send_problem(r, 400, API_SLUG_BAD_REQUEST, "Bad request", "malformed ticket");
-    ret = admin_body(r, &o);
-    if (!o) return ret;
-    as = cJSON_GetObjectItemCaseSensitive(o, "assignee");
-    if (!as || !(cJSON_IsNull(as) || (cJSON_IsString(as) && hubstore_user_name_valid(as->valuestring)))) {
-        cJSON_Delete(o);
-        return send_problem(r, 400, API_SLUG_BAD_REQUEST, "Bad request",
-                            "assignee: an account name, or null for nobody");
-    }
-    memset(&r->job, 0, sizeof r->job);
-    r->job.op = HUBSTORE_ASSIGN;
-    snprintf(r->job.actor, sizeof r->job.actor, "%s", r->actor);
-    snprintf(r->job.ticket, sizeof r->job.ticket, "%.*s", HUBSTORE_TICKET_MAX, r->arg);
-    if (cJSON_IsString(as)) snprintf(r->job.user, sizeof r->job.user, "%s", as->valuestring);
-    cJSON_Delete(o);
-    return submit(r);
-}
-
-static enum MHD_Result assign_answer(struct hreq *r)
-{
-    struct hubstore_job *j = &r->job;
-    cJSON *o;
-    enum MHD_Result ret;
-    if (j->result == 404)
-        return send_problem(r, 404, API_SLUG_NOT_FOUND, "Not found", "ticket unknown");
-    if (j->result == 422)
-        return send_problem(r, 422, "not-staff", "Cannot assign",
-                            "no active handler or admin account with this name");
-    if (j->result != 200) return send_problem(r, 500, API_SLUG_INTERNAL, "Internal error", "database");
-    o = cJSON_CreateObject();
-    if (!o) return send_kerr(r, KERR_NOMEM, NULL);
-    cJSON_AddStringToObject(o, "ticket", j->ticket);
-    if (j->user[0]) cJSON_AddStringToObject(o, "assignee", j->user);
-    else cJSON_AddNullToObject(o, "assignee");
-    ret = send_json(r, 200, o);
-    cJSON_Delete(o);
-    return ret;
-}
-
-/* ---- browsers: built-in files and the phone pages ------------------------- */
-
-static enum MHD_Result send_html(struct hreq *r, int status, char *page, int retry_after)
-{
-    enum MHD_Result ret;
-    if (!page) return send_problem(r, 500, API_SLUG_INTERNAL, "Internal error", "out of memory");
-    ret = send_text(r, status, "text/html; charset=utf-8", page, retry_after, NULL);
-    free(page);
-    return ret;
-}
-
-static enum MHD_Result h_static(struct hreq *r)
-{
-    const struct hubweb_file *f = r->arg_long ? NULL : hubweb_file_find(r->arg);
-    const char *inm = hdr(r, MHD_HTTP_HEADER_IF_NONE_MATCH);
-    struct MHD_Response *resp;
-    enum MHD_Result ret;
-    int status = 200;
-    if (!f) return send_problem(r, 404, API_SLUG_NOT_FOUND, "Not found", "no such file");
-    if (inm && strcmp(inm, f->etag) == 0) status = 304;
-    resp = MHD_create_response_from_buffer(status == 304 ? 0 : f->len, (void *)f->data,
-                                           MHD_RESPMEM_PERSISTENT);
-    if (!resp) return MHD_NO;
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, f->ctype);
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, f->etag);
-    /* ask every time (304 when unchanged): a new hub brings new files */
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
-    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-    MHD_add_response_header(resp, "X-Frame-Options", "DENY");
-    MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
-    MHD_add_response_header(resp, "Content-Security-Policy", CSP);
-    r->status = status;
-    r->state = S_DONE;
-    ret = MHD_queue_response(r->conn, (unsigned)status, resp);
-    MHD_destroy_response(resp);
-    return ret;
-}
-
-/* GET /t/{ticket}?c=NNNNNN: the status page the receipt's QR code opens.
- * No login. Unknown ticket, missing, malformed or wrong code: one page, 404.
- * Each miss counts against the client address; past the limit every look-up
- * from it is 429 before the database is asked, so the check codes of a
- * ticket cannot be tried one by one. Hits do not count: a person may reload. */
-static enum MHD_Result h_phone(struct hreq *r)
-{
-    const char *c = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "c");
-    const char *lang_q = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "lang");
-    enum hubweb_lang lang = hubweb_lang_pick(hdr(r, MHD_HTTP_HEADER_ACCEPT_LANGUAGE), lang_q);
-    struct hubstore_page *pg;
-    char *page = NULL;
-    int retry = 0;
-    enum kerr e = KERR_NOTFOUND;
-    if (!hubrate_peek(r->srv->phone_misses, r->client.key, kclock_mono_ms(), &retry)) {
-        hubweb_phone_busy(lang, &page);
-        return send_html(r, 429, page, retry);
-    }
-    pg = malloc(sizeof *pg);
-    if (!pg) return send_kerr(r, KERR_NOMEM, NULL);
-    if (!r->arg_long && api_ticket_valid(r->arg) && c && api_check_valid(c))
-        e = hubstore_ticket_page(r->srv->store, r->arg, c, pg);
-    if (e == KERR_OK) hubweb_phone_page(pg, c, r->srv->labels, lang, &page);
-    free(pg);
-    if (e == KERR_OK) return send_html(r, 200, page, 0);
-    if (e != KERR_NOTFOUND) return send_kerr(r, e, NULL);
-    (void)hubrate_take(r->srv->phone_misses, r->client.key, kclock_mono_ms(), &retry);
-    hubweb_phone_not_found(lang, &page);
-    return send_html(r, 404, page, 0);
-}
-
 static enum MHD_Result dispatch(struct hreq *r)
 {
     switch (r->route) {
-    case R_REQUESTS: return h_request_post(r);
-    case R_TICKET: return h_ticket_get(r);
-    case R_HEARTBEAT: return h_heartbeat(r);
+    case R_REQUESTS: return hubsrv_request_post(r);
+    case R_TICKET: return hubsrv_ticket_get(r);
+    case R_HEARTBEAT: return hubsrv_heartbeat(r);
     case R_ADMIN_KIOSKS:
-        return strcmp(r->method, "POST") == 0 ? h_admin_kiosk_add(r) : h_admin_kiosk_list(r);
-    case R_ADMIN_KIOSK: return h_admin_kiosk_revoke(r);
-    case R_ADMIN_REQUESTS: return h_admin_request_list(r);
-    case R_ADMIN_REQUEST: return h_admin_request_get(r);
-    case R_ADMIN_STATUS: return h_admin_status(r);
-    case R_HEALTH: return send_text(r, 200, API_CT_JSON, "{\"ok\":true}", 0, NULL);
-    case R_ADMIN_ASSIGN: return h_assign(r);
+        return strcmp(r->method, "POST") == 0 ? hubsrv_admin_kiosk_add(r) : hubsrv_admin_kiosk_list(r);
+    case R_ADMIN_KIOSK: return hubsrv_admin_kiosk_revoke(r);
+    case R_ADMIN_REQUESTS: return hubsrv_admin_request_list(r);
+    case R_ADMIN_REQUEST: return hubsrv_admin_request_get(r);
+    case R_ADMIN_STATUS: return hubsrv_admin_status(r);
+    case R_HEALTH: return hubsrv_send_text(r, 200, API_CT_JSON, "{\"ok\":true}", 0, NULL);
+    case R_ADMIN_ASSIGN: return hubsrv_assign(r);
     case R_ADMIN_USERS:
-        return strcmp(r->method, "POST") == 0 ? h_user_add(r) : h_user_list(r);
-    case R_ADMIN_USER: return h_user_update(r);
-    case R_ADMIN_AUDIT: return h_audit(r);
-    case R_ADMIN_FACETS: return h_facets(r);
-    case R_SESSION: return h_session(r);
-    case R_PHONE: return h_phone(r);
-    case R_STATIC: return h_static(r);
+        return strcmp(r->method, "POST") == 0 ? hubsrv_user_add(r) : hubsrv_user_list(r);
+    case R_ADMIN_USER: return hubsrv_user_update(r);
+    case R_ADMIN_AUDIT: return hubsrv_audit(r);
+    case R_ADMIN_FACETS: return hubsrv_facets(r);
+    case R_SESSION: return hubsrv_session(r);
+    case R_PHONE: return hubsrv_phone(r);
+    case R_STATIC: return hubsrv_static(r);
     case R_ROOT:
         snprintf(r->location, sizeof r->location, "/admin/");
-        return send_text(r, 302, NULL, NULL, 0, NULL);
+        return hubsrv_send_text(r, 302, NULL, NULL, 0, NULL);
     case R_NONE: break;
     }
-    return send_problem(r, 404, API_SLUG_NOT_FOUND, "Not found", "no such endpoint");
+    return hubsrv_send_problem(r, 404, API_SLUG_NOT_FOUND, "Not found", "no such endpoint");
 }
 
 /* First call for a request: route, method, auth, rate limit, size. Returns
@@ -1387,56 +390,56 @@ static bool on_headers(struct hreq *r, enum MHD_Result *ret)
     const char *cl;
     int retry = 0;
     if (r->route == R_NONE) {
-        *ret = send_problem(r, 404, API_SLUG_NOT_FOUND, "Not found", "no such endpoint");
+        *ret = hubsrv_send_problem(r, 404, API_SLUG_NOT_FOUND, "Not found", "no such endpoint");
         return true;
     }
     if (!method_ok(r->route, r->method)) {
-        *ret = send_problem_ex(r, 405, "method-not-allowed", "Method not allowed", NULL, 0,
+        *ret = hubsrv_send_problem_ex(r, 405, "method-not-allowed", "Method not allowed", NULL, 0,
                                route_methods(r->route));
         return true;
     }
     if (r->route == R_HEALTH || r->route == R_PHONE || r->route == R_STATIC || r->route == R_ROOT)
         return false;
     if (!auth_allowed(r, &retry)) {
-        *ret = send_problem_ex(r, 429, API_SLUG_RATE_LIMITED, "Too many requests",
+        *ret = hubsrv_send_problem_ex(r, 429, API_SLUG_RATE_LIMITED, "Too many requests",
                                "too many failed authentications from this address", retry, NULL);
         return true;
     }
     if (r->route == R_SESSION && strcmp(r->method, "POST") == 0) {
         /* a login: no credentials yet, but only from the hub's own pages */
-        if (!same_origin(r)) {
-            *ret = send_problem(r, 403, API_SLUG_FORBIDDEN, "Forbidden", "cross-site request");
+        if (!hubsrv_same_origin(r)) {
+            *ret = hubsrv_send_problem(r, 403, API_SLUG_FORBIDDEN, "Forbidden", "cross-site request");
             return true;
         }
         goto size;
     }
     if ((is_admin_route(r->route) || r->route == R_SESSION) &&
-        !hdr(r, MHD_HTTP_HEADER_AUTHORIZATION)) {
+        !hubsrv_hdr(r, MHD_HTTP_HEADER_AUTHORIZATION)) {
         /* the web console: a session cookie, its role, and on every change
          * its CSRF token, from the hub's own origin, as JSON */
         char token[HUBSESS_TOKEN_LEN + 1];
-        if (!hubsess_cookie_token(hdr(r, MHD_HTTP_HEADER_COOKIE), token) ||
+        if (!hubsess_cookie_token(hubsrv_hdr(r, MHD_HTTP_HEADER_COOKIE), token) ||
             !hubsess_find(r->srv->sessions, token, kclock_mono_ms(), &r->staff)) {
-            *ret = send_problem(r, 401, API_SLUG_UNAUTHORIZED, "Unauthorized",
+            *ret = hubsrv_send_problem(r, 401, API_SLUG_UNAUTHORIZED, "Unauthorized",
                                 "not logged in, or the session expired");
             return true;
         }
         memset(token, 0, sizeof token);
         r->who = WHO_STAFF;
-        r->rank = role_rank(r->staff.role);
+        r->rank = hubsrv_role_rank(r->staff.role);
         snprintf(r->actor, sizeof r->actor, "%s", r->staff.user);
         if (strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0) {
-            const char *ct = hdr(r, MHD_HTTP_HEADER_CONTENT_TYPE);
-            if (!same_origin(r) || !hubsess_csrf_ok(&r->staff, hdr(r, "X-CSRF-Token")) ||
+            const char *ct = hubsrv_hdr(r, MHD_HTTP_HEADER_CONTENT_TYPE);
+            if (!hubsrv_same_origin(r) || !hubsess_csrf_ok(&r->staff, hubsrv_hdr(r, "X-CSRF-Token")) ||
                 (route_has_body(r) && (!ct || strncasecmp(ct, API_CT_JSON, strlen(API_CT_JSON)) != 0))) {
-                *ret = send_problem(r, 403, "csrf", "Forbidden",
+                *ret = hubsrv_send_problem(r, 403, "csrf", "Forbidden",
                                     "a change needs the page's CSRF token, from the hub's own "
                                     "pages, as application/json");
                 return true;
             }
         }
         if (r->route != R_SESSION && r->rank < route_rank(r->route, r->method)) {
-            *ret = send_problem(r, 403, API_SLUG_FORBIDDEN, "Forbidden",
+            *ret = hubsrv_send_problem(r, 403, API_SLUG_FORBIDDEN, "Forbidden",
                                 "the role of this account may not do this");
             return true;
         }
@@ -1450,11 +453,11 @@ static bool on_headers(struct hreq *r, enum MHD_Result *ret)
                                                : r->who == WHO_KIOSK;
         if (!allowed) {
             if (r->who == WHO_KIOSK) {
-                *ret = send_problem(r, 403, API_SLUG_FORBIDDEN, "Forbidden",
+                *ret = hubsrv_send_problem(r, 403, API_SLUG_FORBIDDEN, "Forbidden",
                                     "this endpoint needs the admin token");
             } else {
                 if (r->who == WHO_NONE) auth_failed(r);
-                *ret = send_problem(r, 401, API_SLUG_UNAUTHORIZED, "Unauthorized",
+                *ret = hubsrv_send_problem(r, 401, API_SLUG_UNAUTHORIZED, "Unauthorized",
                                     revoked ? "token revoked" : "missing or wrong bearer token");
             }
             return true;
@@ -1466,14 +469,14 @@ static bool on_headers(struct hreq *r, enum MHD_Result *ret)
     }
     if (r->who == WHO_KIOSK &&
         !hubrate_take(r->srv->rate, r->kiosk, kclock_mono_ms(), &retry)) {
-        *ret = send_problem_ex(r, 429, API_SLUG_RATE_LIMITED, "Too many requests",
+        *ret = hubsrv_send_problem_ex(r, 429, API_SLUG_RATE_LIMITED, "Too many requests",
                                "per-kiosk rate limit", retry, NULL);
         return true;
     }
 size:
     cl = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
     if (cl && strtoull(cl, NULL, 10) > API_BODY_MAX) {
-        *ret = send_problem(r, 413, API_SLUG_TOO_LARGE, "Body too large", "at most 16384 bytes");
+        *ret = hubsrv_send_problem(r, 413, API_SLUG_TOO_LARGE, "Body too large", "at most 16384 bytes");
         return true;
     }
     return false;
@@ -1497,7 +500,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
         snprintf(r->method, sizeof r->method, "%s", method);
         r->route = utf8_valid(url, strlen(url)) ? route_match(url, r->arg, &r->arg_long) : R_NONE;
         if (!hubconn_request_begin(srv->conn, conn, &r->client))
-            return send_problem_ex(r, 429, API_SLUG_RATE_LIMITED, "Too many requests",
+            return hubsrv_send_problem_ex(r, 429, API_SLUG_RATE_LIMITED, "Too many requests",
                                    "too many requests in flight from this address", 1, NULL);
         if (on_headers(r, &ret)) return ret;
         r->state = S_BODY;
@@ -1521,12 +524,12 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
         *upload_size = 0;
         return MHD_YES;
     }
-    if (r->state == S_READY) return finish_job(r);
+    if (r->state == S_READY) return hubsrv_finish_job(r);
     if (r->state == S_WAIT) return MHD_YES; /* spurious call while suspended */
     if (r->too_big) {
         if (!route_has_body(r))
-            return send_problem(r, 400, API_SLUG_BAD_REQUEST, "Bad request", "unexpected body");
-        return send_problem(r, 413, API_SLUG_TOO_LARGE, "Body too large", "at most 16384 bytes");
+            return hubsrv_send_problem(r, 400, API_SLUG_BAD_REQUEST, "Bad request", "unexpected body");
+        return hubsrv_send_problem(r, 413, API_SLUG_TOO_LARGE, "Body too large", "at most 16384 bytes");
     }
     hubconn_request_received(srv->conn, conn);
     return dispatch(r);

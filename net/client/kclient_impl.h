@@ -1,0 +1,132 @@
+/* kclient_impl: what the files of the hub client share and nothing else
+ * sees: struct kclient, the transfer and slot records, and the internal calls
+ * between the two threads' files. kclient.c is the public API (UI thread)
+ * and the helpers both threads use, which meet only under c->mu;
+ * kclient_sender.c is the sender thread: transfers, outcomes, recording,
+ * backoff and maintenance. Include it only from net/client/kclient*.c. */
+#ifndef KCLIENT_IMPL_H
+#define KCLIENT_IMPL_H
+
+#include <curl/curl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "api.h"
+#include "kclient.h"
+#include "kthread.h"
+#include "outbox.h"
+
+#define MOD "kclient"
+#define EVQ_CAP 256
+#define QUERY_CAP 16
+#define LIST_BATCH 256
+#define MAINT_MS 30000
+#define DEAD_RETENTION_MS (7LL * 24 * 3600 * 1000)
+#define PRUNE_MS (30LL * 24 * 3600 * 1000)
+#define REASON_SIZE 256
+/* Personal fields are erased this much before retention_s ends, so the
+ * sweep's own delay (a wake-up, one transaction) never makes it later. */
+#define ERASE_EARLY_MS 500
+#define RENUMBER_AT_ONCE 3 /* renumberings of one item sent at once; then backoff */
+#define LOCAL_MISS_MAX 10  /* wrong local lookups allowed per window */
+#define LOCAL_MISS_WINDOW_MS (10LL * 60 * 1000)
+
+#ifndef KIOSK_VERSION
+#define KIOSK_VERSION "0.0.0"
+#endif
+
+enum xkind { X_ITEM, X_QUERY, X_HEARTBEAT };
+
+struct xfer {
+    struct xfer *prev, *next; /* c->active list */
+    CURL *easy;
+    enum xkind kind;
+    int64_t item_id;
+    char ticket[API_TICKET_SIZE];  /* on the wire (X_ITEM) or as asked (X_QUERY) */
+    char key[API_UUID_SIZE];       /* X_ITEM: its idempotency key */
+    char *body;                    /* personal: wiped before it is freed */
+    struct curl_slist *hdrs;
+    char *resp;
+    size_t resp_len;
+    bool too_big;
+};
+
+struct slot {
+    int64_t id;
+    char key[API_UUID_SIZE];
+    char ticket[API_TICKET_SIZE];  /* on the wire */
+    char receipt[API_TICKET_SIZE]; /* on the person's receipt: what events name */
+    int tries;          /* failed attempts in this run (backoff exponent) */
+    int renumbers;      /* 409 ticket-taken answers in this run */
+    uint64_t due_ms;    /* monotonic */
+    bool in_flight;
+};
+
+struct kclient {
+    struct kthread_owner owner; /* the thread that opened it (the UI thread) */
+    /* config (immutable after open) */
+    char *db_path, *hub_url, *kiosk_id, *token, *ca_file, *pinned, *version, *content_version;
+    char auth_header[64 + API_TOKEN_SIZE * 4];
+    char user_agent[96];
+    bool plain_http_ok;
+    bool hub_is_loopback;
+    bool no_hub; /* no hub_url configured: store, never send */
+    int max_queued, heartbeat_ms, retention_s;
+    uint64_t test_seed; /* KIOSK_TEST_RANDOM (tests only), else 0 */
+    int backoff_base_ms, backoff_cap_ms, retry_after_cap_ms;
+    int connect_timeout_ms, total_timeout_ms, low_speed_time_s, max_in_flight;
+
+    struct outbox *ui_ob;   /* UI thread only */
+    CURLM *multi;           /* sender only, except curl_multi_wakeup */
+    struct xfer *active;    /* sender only: transfers added to multi */
+    pthread_t thread;
+    bool thread_started;
+    atomic_bool stop;
+
+    pthread_mutex_t mu;     /* guards everything below */
+    struct kclient_event evq[EVQ_CAP];
+    int ev_head, ev_len, ev_dropped;
+    struct query { char ticket[API_TICKET_SIZE], check[API_CHECK_SIZE]; } queries[QUERY_CAP];
+    int nqueries;
+    bool damage_unreported; /* a damaged outbox was found; heartbeats say "corrupt" until one
+                               of them is accepted */
+    bool items_added;
+    void (*notify)(void *);
+    void *notify_ud;
+    bool online;
+    enum kerr last_error;
+    int last_http;
+    /* The outbox counts as the sender last read them (kclient_status reads
+     * these, so the UI thread never waits on SQLite for them). */
+    int pub_pending, pub_dead, pub_lost;
+    int64_t pub_oldest_ms;
+    enum kerr pub_counts_err;
+    unsigned pub_adds; /* bumped by each submit; a count read across one is stale */
+
+    /* UI thread only: wrong local lookups (kclient_local_ticket) */
+    int local_misses;
+    uint64_t local_window_ms;
+};
+
+/* ---- kclient.c (either thread) --------------------------------------------- */
+
+/* wipe_str zeroes s in place (NULL is fine). push_event queues ev for the UI
+ * (the oldest dropped when full) and calls the notify hook. publish_counts
+ * reads the outbox counts on ob and publishes them, unless a submit raced
+ * the read. publish sets the online state, last error and HTTP status the
+ * UI sees. trim_utf8 cuts a trailing incomplete UTF-8 sequence. */
+void kclient_wipe_str(char *s);
+void kclient_push_event(struct kclient *c, const struct kclient_event *ev);
+void kclient_publish_counts(struct kclient *c, struct outbox *ob);
+void kclient_publish(struct kclient *c, bool online, enum kerr err, int http);
+void kclient_trim_utf8(char *s);
+
+/* ---- kclient_sender.c ------------------------------------------------------- */
+
+/* The sender thread's body; arg is the struct kclient. kclient_open starts
+ * it, kclient_close stops it (c->stop, curl_multi_wakeup) and joins it. */
+void *kclient_sender_main(void *arg);
+
+#endif

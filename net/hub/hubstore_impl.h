@@ -1,0 +1,61 @@
+/* hubstore_impl: what the files of the hub's store share and nothing else
+ * sees: struct hubstore and the internal calls between its files.
+ * hubstore.c opens and closes the store (schema, migrations, readers) and
+ * runs the writer thread (queue, batches, sweeps, hubstore_submit/run);
+ * hubstore_jobs.c holds the writer's prepared statements and the job
+ * functions that run them, one per enum hubstore_op; hubstore_read.c is the
+ * read queries on the reader connections (kiosks, tickets, requests, facets,
+ * users, audit). Include it only from net/hub/hubstore*.c. */
+#ifndef HUBSTORE_IMPL_H
+#define HUBSTORE_IMPL_H
+
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hubstore.h"
+
+#define READERS 4
+#define RETENTION_DEFAULT_S (30 * 86400)
+#define SWEEP_DEFAULT_MS (3600 * 1000)
+#define QUEUE_MAX 20000 /* jobs waiting for the writer */
+#define BATCH_MAX 1024  /* jobs per transaction */
+#define WRITER_STMTS 26 /* enum stmt */
+
+struct hubstore {
+    sqlite3 *wdb; /* the writer's connection, used only on the writer thread */
+    sqlite3 *rdb[READERS];
+    bool rbusy[READERS];
+    pthread_mutex_t rlock;
+    pthread_cond_t rfree;
+
+    pthread_t writer;
+    bool writer_started;
+    pthread_mutex_t qlock;
+    pthread_cond_t qwake;
+    struct hubstore_job *head, *tail;
+    int qlen;
+    bool closing;
+
+    int64_t retention_s;     /* personal fields live this long after closing */
+    int64_t sweep_every_ms;  /* how often the writer erases what is due */
+    bool checkpoint_due;     /* a sweep erased rows: truncate the WAL after commit */
+
+    sqlite3_stmt *ws[WRITER_STMTS]; /* the writer's statements (enum stmt), prepared once */
+};
+
+/* ---- hubstore_jobs.c (writer thread only) --------------------------------- */
+
+/* prepare_writer prepares every writer statement on st->wdb (0, or -1 with
+ * the error logged); finalize_writer finalizes them. bind_text binds v as
+ * static text at parameter i, or NULL when v is NULL. job_run runs job j in
+ * the writer's open transaction at time now, its result in j: 0, or -1 when
+ * the database failed or the op is unknown (the caller rolls back the job's
+ * savepoint). */
+int hubstore_prepare_writer(struct hubstore *st);
+void hubstore_finalize_writer(struct hubstore *st);
+void hubstore_bind_text(sqlite3_stmt *s, int i, const char *v);
+int hubstore_job_run(struct hubstore *st, struct hubstore_job *j, const char *now);
+
+#endif

@@ -172,6 +172,32 @@ static cJSON *parse_answer(const struct buf *b)
     return o;
 }
 
+/* What get_answer returns when the caller has an answer to print. */
+#define GOT_ANSWER (-1)
+
+/* GET path from the hub. On 200: with --json prints the answer as it came and
+ * returns EX_OK; otherwise parses it into *o (the caller deletes it; NULL when
+ * it is not JSON) and returns GOT_ANSWER. Any other answer: prints why and
+ * returns the exit code (400 → EX_USAGE), *o = NULL. */
+static int get_answer(const struct ctl *c, const char *path, cJSON **o)
+{
+    struct buf b;
+    long code = call(c, "GET", path, NULL, &b);
+    int ret = GOT_ANSWER;
+    *o = NULL;
+    if (code != 200) {
+        ret = fail_status(code, &b);
+        if (code == 400) ret = EX_USAGE;
+    } else if (c->json) {
+        printf("%s\n", b.p);
+        ret = EX_OK;
+    } else {
+        *o = parse_answer(&b);
+    }
+    free(b.p);
+    return ret;
+}
+
 static int cmd_kiosk_add(const struct ctl *c, const char *id)
 {
     char body[128];
@@ -208,21 +234,10 @@ static int cmd_kiosk_add(const struct ctl *c, const char *id)
 
 static int cmd_kiosk_list(const struct ctl *c)
 {
-    struct buf b;
-    long code = call(c, "GET", "/api/v1/admin/kiosks", NULL, &b);
     cJSON *o, *a, *k;
-    int ret = EX_HUB;
-    if (code != 200) {
-        ret = fail_status(code, &b);
-        free(b.p);
-        return ret;
-    }
-    if (c->json) {
-        printf("%s\n", b.p);
-        free(b.p);
-        return EX_OK;
-    }
-    o = parse_answer(&b);
+    int ret = get_answer(c, "/api/v1/admin/kiosks", &o);
+    if (ret != GOT_ANSWER) return ret;
+    ret = EX_HUB;
     a = cJSON_GetObjectItemCaseSensitive(o, "kiosks");
     if (cJSON_IsArray(a)) {
         printf("%-20s %-8s %-21s %-10s %6s %9s %-12s %-6s %s\n", "ID", "STATE", "LAST_SEEN",
@@ -239,7 +254,6 @@ static int cmd_kiosk_list(const struct ctl *c)
         ret = EX_OK;
     }
     cJSON_Delete(o);
-    free(b.p);
     return ret;
 }
 
@@ -269,8 +283,6 @@ static int cmd_kiosk_revoke(const struct ctl *c, const char *id)
 static int cmd_requests_list(const struct ctl *c, const char *status, const char *limit)
 {
     char path[256];
-    struct buf b;
-    long code;
     cJSON *o, *a, *q;
     int ret = EX_HUB;
     if (status && strspn(status, "abcdefghijklmnopqrstuvwxyz_") != strlen(status)) {
@@ -285,19 +297,9 @@ static int cmd_requests_list(const struct ctl *c, const char *status, const char
              status ? "status=" : "", status ? status : "", status && limit ? "&" : "",
              limit ? "limit=" : "");
     if (limit) strncat(path, limit, sizeof path - strlen(path) - 1);
-    code = call(c, "GET", path, NULL, &b);
-    if (code != 200) {
-        ret = fail_status(code, &b);
-        if (code == 400) ret = EX_USAGE;
-        free(b.p);
-        return ret;
-    }
-    if (c->json) {
-        printf("%s\n", b.p);
-        free(b.p);
-        return EX_OK;
-    }
-    o = parse_answer(&b);
+    ret = get_answer(c, path, &o);
+    if (ret != GOT_ANSWER) return ret;
+    ret = EX_HUB;
     a = cJSON_GetObjectItemCaseSensitive(o, "requests");
     if (cJSON_IsArray(a)) {
         printf("%-24s %-12s %-12s %-20s %-21s %s\n", "TICKET", "STATUS", "CATEGORY", "KIOSK",
@@ -315,7 +317,6 @@ static int cmd_requests_list(const struct ctl *c, const char *status, const char
         ret = EX_OK;
     }
     cJSON_Delete(o);
-    free(b.p);
     return ret;
 }
 
@@ -327,8 +328,6 @@ static int cmd_requests_show(const struct ctl *c, const char *ticket)
                                          "phone",      "lang",           "created_at",
                                          "received_at", "updated_at",    "description"};
     char path[128];
-    struct buf b;
-    long code;
     cJSON *o, *h, *e, *co;
     int ret = EX_HUB;
     if (!api_ticket_valid(ticket)) {
@@ -336,18 +335,9 @@ static int cmd_requests_show(const struct ctl *c, const char *ticket)
         return EX_USAGE;
     }
     snprintf(path, sizeof path, "/api/v1/admin/requests/%s", ticket);
-    code = call(c, "GET", path, NULL, &b);
-    if (code != 200) {
-        ret = fail_status(code, &b);
-        free(b.p);
-        return ret;
-    }
-    if (c->json) {
-        printf("%s\n", b.p);
-        free(b.p);
-        return EX_OK;
-    }
-    o = parse_answer(&b);
+    ret = get_answer(c, path, &o);
+    if (ret != GOT_ANSWER) return ret;
+    ret = EX_HUB;
     if (cJSON_IsObject(o)) {
         bool erased = cJSON_IsString(cJSON_GetObjectItemCaseSensitive(o, "erased_at"));
         for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
@@ -369,7 +359,6 @@ static int cmd_requests_show(const struct ctl *c, const char *ticket)
         ret = EX_OK;
     }
     cJSON_Delete(o);
-    free(b.p);
     return ret;
 }
 
@@ -487,20 +476,9 @@ static int cmd_user(const struct ctl *c, const char *verb, const char *name, con
     cJSON *o;
     int ret;
     if (strcmp(verb, "list") == 0) {
-        struct buf b;
-        long code = call(c, "GET", "/api/v1/admin/users", NULL, &b);
         cJSON *a, *u;
-        if (code != 200) {
-            ret = fail_status(code, &b);
-            free(b.p);
-            return ret;
-        }
-        if (c->json) {
-            printf("%s\n", b.p);
-            free(b.p);
-            return EX_OK;
-        }
-        o = parse_answer(&b);
+        ret = get_answer(c, "/api/v1/admin/users", &o);
+        if (ret != GOT_ANSWER) return ret;
         a = cJSON_GetObjectItemCaseSensitive(o, "users");
         printf("%-20s %-8s %-21s %-21s %-21s %s\n", "NAME", "ROLE", "CREATED", "LAST_LOGIN",
                "LOCKED_UNTIL", "DISABLED");
@@ -511,7 +489,6 @@ static int cmd_user(const struct ctl *c, const char *verb, const char *name, con
             printf(" %-21s %s\n", str_of(u, "locked_until"), str_of(u, "disabled_at"));
         }
         cJSON_Delete(o);
-        free(b.p);
         return EX_OK;
     }
     if (!name || !user_name_ok(name)) return EX_USAGE;
@@ -562,8 +539,6 @@ static int cmd_user(const struct ctl *c, const char *verb, const char *name, con
 static int cmd_audit_list(const struct ctl *c, const char *limit, const char *before)
 {
     char path[128];
-    struct buf b;
-    long code;
     cJSON *o, *a, *e;
     int ret;
     if ((limit && (strspn(limit, "0123456789") != strlen(limit) || !*limit || strlen(limit) > 5)) ||
@@ -573,19 +548,9 @@ static int cmd_audit_list(const struct ctl *c, const char *limit, const char *be
     }
     snprintf(path, sizeof path, "/api/v1/admin/audit?limit=%s%s%s", limit ? limit : "200",
              before ? "&before=" : "", before ? before : "");
-    code = call(c, "GET", path, NULL, &b);
-    if (code != 200) {
-        ret = fail_status(code, &b);
-        if (code == 400) ret = EX_USAGE;
-        free(b.p);
-        return ret;
-    }
-    if (c->json) {
-        printf("%s\n", b.p);
-        free(b.p);
-        return EX_OK;
-    }
-    o = parse_answer(&b);
+    ret = get_answer(c, path, &o);
+    if (ret != GOT_ANSWER) return ret;
+    ret = EX_HUB;
     a = cJSON_GetObjectItemCaseSensitive(o, "entries");
     printf("%-8s %-21s %-20s %-22s %-24s %s\n", "ID", "AT", "WHO", "WHAT", "TARGET", "DETAIL");
     cJSON_ArrayForEach(e, a)
@@ -596,7 +561,6 @@ static int cmd_audit_list(const struct ctl *c, const char *limit, const char *be
         printf(" %s\n", str_of(e, "detail"));
     }
     cJSON_Delete(o);
-    free(b.p);
     return EX_OK;
 }
 

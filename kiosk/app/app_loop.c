@@ -88,10 +88,10 @@ static void frame_present(struct app *a, const struct frame_times *t)
             ui_text_stats(a->text, &ts);
             fprintf(stderr,
                     "frame %s total_ms=%.2f draw_ms=%.2f dry_ms=%.2f layout_ms=%.2f "
-                    "paint_ms=%.2f answered=%d text_misses=%lu redrawn=%.0f%%\n",
+                    "paint_ms=%.2f answered=%d input=%d text_misses=%lu redrawn=%.0f%%\n",
                     app_screen_id(a), (end - from) / 1000.0, (end - start) / 1000.0,
                     (t_dry - start) / 1000.0, (t_layout - t_dry) / 1000.0,
-                    (t_paint - t_layout) / 1000.0, answered,
+                    (t_paint - t_layout) / 1000.0, answered, a->input_since_us != 0,
                     (unsigned long)ts.misses, total ? 100.0 * (double)px / (double)total : 0.0);
         }
         if (answered) a->input_since_us = 0;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <systemd/sd-daemon.h>
+#include <unistd.h>
 
 #include "klog.h"
 
@@ -28,7 +29,13 @@ void sdnotify_ready(struct sdnotify *n, const char *kiosk_id)
     char msg[128];
     if (!n->active || n->ready_sent) return;
     n->ready_sent = true;
-    snprintf(msg, sizeof msg, "READY=1\nSTATUS=kiosk %s: first frame on screen", kiosk_id);
+    /* MAINPID: under the cage session the unit's first process is cage and
+     * the kiosk its child (NotifyAccess=all). Naming the kiosk the main
+     * process points the watchdog's signal and the stop's SIGTERM
+     * (KillMode=mixed) at the kiosk, which ends cleanly; cage exits when its
+     * only client does. Run directly, it is the same pid. */
+    snprintf(msg, sizeof msg, "READY=1\nMAINPID=%ld\nSTATUS=kiosk %s: first frame on screen",
+             (long)getpid(), kiosk_id);
     if (sd_notify(0, msg) < 0) KLOGW("sdnotify", "READY=1 could not be sent");
     if (n->interval_ms) sd_notify(0, "WATCHDOG=1");
 }

@@ -22,7 +22,8 @@ struct sdnotify {
  * the monotonic clock in ms. Logs the watchdog interval it will keep. */
 void sdnotify_init(struct sdnotify *n, uint64_t now_ms);
 
-/* Sends READY=1 (and a STATUS= line naming the kiosk id) once; later calls do
+/* Sends READY=1 with MAINPID=<this process> (the kiosk, also when cage
+ * started it) and a STATUS= line naming the kiosk id, once; later calls do
  * nothing. Call after the first frame was presented. */
 void sdnotify_ready(struct sdnotify *n, const char *kiosk_id);
 

@@ -15,6 +15,9 @@
 # black picture, whatever the client draws (tried: SDL's software, OpenGL and
 # GLES renderers). A rotated output is composited, so its picture is real. On
 # a monitor, rotation 0 is the plain case: no compositing at all.
+# Last, the session runs under watchdog_harness.py (systemd's part): READY=1
+# and the pings come from the kiosk inside cage, a SIGSTOPped kiosk is killed
+# and the session restarted.
 #
 #   cage_headless.sh KIOSK_BIN SOURCE_DIR PNG_CLOSE OUT_DIR
 #
@@ -107,3 +110,14 @@ K
 run_session 180 cage-home-rot180
 run_session 90 cage-home-rot90
 echo "cage_headless: the compositor shows home, landscape (rotated 180°) and portrait (90°)"
+
+# The whole session under the watchdog: cage is the first process, the kiosk
+# its child names itself MAINPID, pings, is SIGSTOPped, killed and restarted
+# (watchdog_harness.py plays systemd; the figures are printed).
+python3 "$(dirname "$0")/watchdog_harness.py" --watchdog-sec 6 --restart-sec 2 --idle 12 -- \
+  "${as_user[@]}" sh -c 'exec env -i PATH=/usr/bin:/bin HOME="$0/state" XDG_RUNTIME_DIR="$0/run" \
+    WLR_BACKENDS=headless WLR_LIBINPUT_NO_DEVICES=1 WLR_RENDERER=pixman KIOSK_CONFIG="$0/kiosk.json" \
+    KIOSK_BIN="$0/kiosk" NOTIFY_SOCKET="$NOTIFY_SOCKET" WATCHDOG_USEC="$WATCHDOG_USEC" \
+    sh "$0/kiosk-session"' "$work" >"$out/cage-watchdog.log" 2>&1 ||
+  { grep -v '^INFO' "$out/cage-watchdog.log"; echo "cage_headless: FAIL: the session under the watchdog"; exit 1; }
+grep '^watchdog_harness' "$out/cage-watchdog.log"

@@ -15,13 +15,15 @@ What it does, as systemd would (sd_notify(3), systemd.service(5)):
      loop must not wake the CPU for nothing); prints the CPU time used;
   3. SIGSTOPs the process that pings (the kiosk, also when it is cage's child)
      and waits: no ping may come, and when WatchdogSec has passed since the
-     last one the watchdog fires: SIGKILL to the main process (the unit's
-     WatchdogSignal=SIGKILL), SIGTERM+SIGCONT to the rest of the group,
-     SIGKILL after --stop-timeout;
+     last one the watchdog fires: SIGABRT+SIGCONT to the main process (the
+     one MAINPID= named, else the one started), SIGKILL after --stop-timeout,
+     then SIGTERM+SIGCONT to what is left of the group and SIGKILL (the
+     final kill of KillMode=mixed);
   4. after --restart-sec starts COMMAND again and waits for READY=1 and a
      ping; prints the figures (SIGSTOP -> watchdog fired -> stopped ->
      READY=1 again);
-  5. stops the new instance with SIGTERM: it must say STOPPING=1 and exit 0.
+  5. stops the new instance as KillMode=mixed does, SIGTERM to the main
+     process: it must say STOPPING=1 and exit (0, when it is our child).
 Exit 0 when every check holds, 1 otherwise (the failing check is printed).
 """
 import argparse
@@ -52,6 +54,7 @@ class Manager:
         os.chmod(self.path, 0o777)  # the service may run as another user
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
         self.proc = None
+        self.main = None
 
     def start(self):
         env = dict(os.environ)
@@ -60,6 +63,7 @@ class Manager:
         env.pop("WATCHDOG_PID", None)
         self.proc = subprocess.Popen(self.cmd, env=env, start_new_session=True,
                                      stdout=sys.stdout, stderr=sys.stderr)
+        self.main = self.proc.pid
         return time.monotonic()
 
     def recv(self, until):
@@ -77,7 +81,11 @@ class Manager:
             for level, typ, cdata in anc:
                 if level == socket.SOL_SOCKET and typ == socket.SCM_CREDENTIALS:
                     pid = struct.unpack("iII", cdata[:12])[0]
-            return time.monotonic(), pid, data.decode("utf-8", "replace")
+            text = data.decode("utf-8", "replace")
+            for line in text.split("\n"):
+                if line.startswith("MAINPID="):
+                    self.main = int(line[8:])
+            return time.monotonic(), pid, text
 
     def wait_ready(self, timeout):
         until = time.monotonic() + timeout
@@ -87,6 +95,38 @@ class Manager:
                 return None
             if "READY=1" in m[2].split("\n"):
                 return m
+
+    def main_gone(self, timeout):
+        """Waits up to timeout for the main process to end; True if it did."""
+        until = time.monotonic() + timeout
+        while time.monotonic() < until:
+            if self.main == self.proc.pid:
+                if self.proc.poll() is not None:
+                    return True
+            else:
+                try:
+                    with open("/proc/%d/stat" % self.main) as f:
+                        if f.read().rsplit(")", 1)[1].split()[0] == "Z":
+                            return True
+                except OSError:
+                    return True
+            time.sleep(0.02)
+        return False
+
+    def final_kill(self, timeout):
+        """SIGTERM+SIGCONT to what is left of the group, SIGKILL after timeout."""
+        self.group_kill(signal.SIGTERM)
+        self.group_kill(signal.SIGCONT)
+        until = time.monotonic() + timeout
+        while time.monotonic() < until:
+            if self.proc.poll() is not None:
+                try:
+                    os.killpg(self.proc.pid, 0)
+                except ProcessLookupError:
+                    return
+            time.sleep(0.02)
+        self.group_kill(signal.SIGKILL)
+        self.proc.wait()
 
     def group_kill(self, sig):
         try:
@@ -165,25 +205,18 @@ def main():
     if late:
         fail("%d pings after SIGSTOP (from pids %s)" % (len(late), sorted({x[1] for x in late})))
     t_fire = time.monotonic()
-    print("watchdog_harness: SIGSTOP pid %d; watchdog fired %.2f s later (last ping %.2f s "
-          "before SIGSTOP)" % (pinger, t_fire - t_stop, t_stop - pings[-1]), flush=True)
-    try:
-        os.kill(m.proc.pid, signal.SIGKILL)  # WatchdogSignal=SIGKILL to the main process
-    except ProcessLookupError:
-        pass
-    m.group_kill(signal.SIGTERM)
-    m.group_kill(signal.SIGCONT)
-    m.proc.wait()
-    stop_until = time.monotonic() + a.stop_timeout
-    while time.monotonic() < stop_until:
-        try:
-            os.killpg(m.proc.pid, 0)
-        except ProcessLookupError:
-            break
-        time.sleep(0.05)
-    else:
-        m.group_kill(signal.SIGKILL)
-        time.sleep(0.2)
+    print("watchdog_harness: SIGSTOP pid %d (MAINPID %d); watchdog fired %.2f s later (last "
+          "ping %.2f s before SIGSTOP)" % (pinger, m.main, t_fire - t_stop, t_stop - pings[-1]),
+          flush=True)
+    if m.main != pinger:
+        fail("the pinging process %d is not the main process %d (MAINPID=)" % (pinger, m.main))
+    main_pid = m.main
+    os.kill(main_pid, signal.SIGABRT)  # WatchdogSignal= (default SIGABRT), then SIGCONT
+    os.kill(main_pid, signal.SIGCONT)
+    if not m.main_gone(a.stop_timeout):
+        os.kill(main_pid, signal.SIGKILL)
+        m.main_gone(5)
+    m.final_kill(a.stop_timeout)
     t_dead = time.monotonic()
 
     # 4. restart
@@ -204,8 +237,11 @@ def main():
           % (t_fire - t_stop, t_dead - t_fire, a.restart_sec, r2[0] - t_restart,
              r2[0] - t_stop), flush=True)
 
-    # 5. a clean stop says STOPPING=1 and exits 0
-    m.proc.send_signal(signal.SIGTERM)
+    # 5. a clean stop (KillMode=mixed: SIGTERM to the main process) says
+    # STOPPING=1 and ends
+    main_pid = m.main
+    os.kill(main_pid, signal.SIGTERM)
+    os.kill(main_pid, signal.SIGCONT)
     stopping = False
     until = time.monotonic() + 10
     while True:
@@ -215,16 +251,17 @@ def main():
         if "STOPPING=1" in msg[2].split("\n"):
             stopping = True
             break
-    try:
-        rc = m.proc.wait(10)
-    except subprocess.TimeoutExpired:
-        m.group_kill(signal.SIGKILL)
-        fail("the restarted instance did not exit within 10 s of SIGTERM")
-    m.group_kill(signal.SIGKILL)
+    ended = m.main_gone(10)
+    rc = m.proc.returncode if main_pid == m.proc.pid else None
+    m.final_kill(a.stop_timeout)
+    if not ended:
+        fail("the main process did not end within 10 s of SIGTERM")
     if not stopping:
         fail("no STOPPING=1 on SIGTERM")
-    if rc != 0:
+    if rc not in (None, 0):
         fail("exit status %d after SIGTERM" % rc)
+    print("watchdog_harness: SIGTERM to the main process: STOPPING=1, ended%s"
+          % (" with status 0" if rc == 0 else ""), flush=True)
     print("watchdog_harness: ok", flush=True)
 
 

@@ -107,6 +107,20 @@ K
   fi
 }
 
+# A bad config stops the launcher before cage starts, with the kiosk's
+# message naming the key and exit code 2.
+printf '{ "rotation": 45 }\n' >"$work/bad.json"
+chmod 644 "$work/bad.json"
+set +e
+"${as_user[@]}" env -i PATH=/usr/bin:/bin XDG_RUNTIME_DIR="$work/run" KIOSK_CONFIG="$work/bad.json" \
+  KIOSK_BIN="$work/kiosk" sh "$work/kiosk-session" >"$out/bad-config.log" 2>&1
+rc=$?
+set -e
+if [ $rc -ne 2 ] || ! grep -q "rotation: must be 0, 90, 180 or 270" "$out/bad-config.log"; then
+  echo "cage_headless: FAIL: a bad config gave exit $rc:"; cat "$out/bad-config.log"; exit 1
+fi
+echo "cage_headless: a bad config stops the launcher: $(cat "$out/bad-config.log")"
+
 run_session 180 cage-home-rot180
 run_session 90 cage-home-rot90
 echo "cage_headless: the compositor shows home, landscape (rotated 180°) and portrait (90°)"

@@ -24,8 +24,6 @@ install(DIRECTORY ${PROJECT_SOURCE_DIR}/assets/content/
         DESTINATION usr/share/huanglong-kiosk/content COMPONENT kiosk)
 install(PROGRAMS ${KPKG_DEPLOY}/kiosk-session DESTINATION usr/libexec/huanglong-kiosk COMPONENT kiosk)
 install(FILES ${KPKG_DEPLOY}/kiosk-session.service DESTINATION lib/systemd/system COMPONENT kiosk)
-install(FILES ${KPKG_DEPLOY}/pam-huanglong-kiosk DESTINATION etc/pam.d RENAME huanglong-kiosk
-        COMPONENT kiosk)
 # The packaged config is the annotated example with no hub yet (requests wait
 # in the outbox until hub_url and token_file are filled in).
 file(READ ${KPKG_DEPLOY}/kiosk.example.json KPKG_CONF)
@@ -111,11 +109,12 @@ This package boots the screen straight into the kiosk (kiosk-session.service:\n\
 the cage Wayland compositor on tty1 as the kiosk user), with the default\n\
 (sample) content bundle and the configuration in /etc/huanglong-kiosk.")
 # Fonts are found through fontconfig by name; pinyin data for search and the
-# input method; cage, Xwayland (cage starts it) and the PAM module that opens a
-# logind session for the screen.
+# input method; cage, Xwayland (cage starts it) and seatd (the screen and input
+# devices for cage); EGL and Mesa's drivers: SDL's Wayland window cannot open
+# without EGL (found in a clean root: "EGL not initialized"), llvmpipe draws
+# where no GPU driver fits.
 set(CPACK_DEBIAN_KIOSK_PACKAGE_DEPENDS
-    "adduser, fontconfig, fonts-noto-cjk, fonts-material-design-icons-iconfont, libpinyin-data, cage, xwayland, libpam-systemd, systemd")
-set(CPACK_DEBIAN_KIOSK_PACKAGE_RECOMMENDS "libegl-mesa0, libgl1-mesa-dri")
+    "adduser, fontconfig, fonts-noto-cjk, fonts-material-design-icons-iconfont, libpinyin-data, cage, xwayland, seatd, libegl1, libegl-mesa0, libgl1-mesa-dri, libgles2, systemd")
 set(CPACK_DEBIAN_KIOSK_PACKAGE_CONTROL_EXTRA
     "${KPKG_DEPLOY}/debian/kiosk/postinst;${KPKG_DEPLOY}/debian/kiosk/prerm;${KPKG_DEPLOY}/debian/kiosk/postrm;${KPKG_DEPLOY}/debian/kiosk/conffiles")
 

@@ -31,6 +31,9 @@ PKGS=(
   # Xwayland it starts; grim takes the compositor's screenshot in the
   # headless session test; lintian inspects the Debian packages
   cage xwayland grim lintian
+  # the packaging check boots its clean Debian 12 root with systemd-nspawn, so
+  # the units run under a real systemd (deploy/package-check.sh)
+  systemd-container
 )
 
 missing=()

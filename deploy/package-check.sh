@@ -14,6 +14,11 @@
 #   - upgrade (to a repacked -2 of the same files): the edited conffiles
 #     (/etc/huanglong-kiosk/kiosk.json, /etc/default/kiosk-hub), the admin
 #     token and the state are kept;
+#   - with systemd-nspawn (package systemd-container): the root booted with
+#     systemd 252 as PID 1 runs kiosk-hub.service as installed and answers,
+#     and kiosk-session.service (cage headless by a drop-in) becomes ready,
+#     is restarted by the watchdog when its kiosk is SIGSTOPped (time
+#     printed) and stops cleanly;
 #   - remove keeps conffiles and state; purge removes them, and leaves no file
 #     that was not there before the packages were installed.
 #
@@ -43,7 +48,7 @@ while [ $# -gt 0 ]; do
     --work) work=${2:?--work needs a folder}; shift 2 ;;
     --mirror) mirror=${2:?--mirror needs a URL}; shift 2 ;;
     --keep) keep=1; shift ;;
-    -h|--help) sed -n '2,33p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,38p' "$0"; exit 0 ;;
     -*) echo "package-check: unknown option $1 (see --help)" >&2; exit 2 ;;
     *) debs+=("$1"); shift ;;
   esac
@@ -137,16 +142,24 @@ cp -L /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
 echo 'Binary::apt::APT::Keep-Downloaded-Packages "true";' >"$root/etc/apt/apt.conf.d/99keep-debs"
 # no service is started from a maintainer script in a chroot
 printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d" && chmod 755 "$root/usr/sbin/policy-rc.d"
-mnt "$root/proc" -t proc proc
-mnt "$root/dev" -t tmpfs -o mode=755,size=1m tmpfs
-for d in null zero full random urandom tty; do
-  touch "$root/dev/$d"
-  mnt "$root/dev/$d" --bind "/dev/$d"
-done
-mkdir -p "$root/dev/pts" "$root/dev/shm"
-mnt "$root/dev/shm" -t tmpfs -o mode=1777 tmpfs
-ln -sf /proc/self/fd "$root/dev/fd"
-mnt "$root/var/cache/apt/archives" --bind "$cache/archives"
+mount_root() {
+  mnt "$root/proc" -t proc proc
+  mnt "$root/dev" -t tmpfs -o mode=755,size=1m tmpfs
+  for d in null zero full random urandom tty; do
+    touch "$root/dev/$d"
+    mnt "$root/dev/$d" --bind "/dev/$d"
+  done
+  mkdir -p "$root/dev/pts" "$root/dev/shm"
+  mnt "$root/dev/shm" -t tmpfs -o mode=1777 tmpfs
+  ln -sf /proc/self/fd "$root/dev/fd"
+  mnt "$root/var/cache/apt/archives" --bind "$cache/archives"
+}
+umount_root() { # for systemd-nspawn, which mounts its own /proc and /dev
+  local i
+  for ((i = ${#mounts[@]} - 1; i >= 0; i--)); do umount "${mounts[i]}" || umount -l "${mounts[i]}"; done
+  mounts=()
+}
+mount_root
 say "base ready in $((SECONDS - t0)) s"
 
 mkdir -p "$root/tmp/debs"
@@ -167,7 +180,8 @@ DEBIAN_FRONTEND=noninteractive in_root apt-get install -y -qq --no-install-recom
 say "dependencies installed in $((SECONDS - t1)) s"
 
 snapshot() { # snapshot FILE: every path on the root's file system but the volatile ones
-  (cd "$root" && find . -xdev \( -path ./proc -o -path ./dev -o -path ./tmp -o -path ./var/cache \
+  # (and the timer stamps systemd writes when it boots the root, nspawn_checks)
+  (cd "$root" && find . -xdev \( -path ./proc -o -path ./dev -o -path ./tmp -o -path ./var/cache -o -path ./var/lib/systemd/timers \
     -o -path ./var/lib/apt -o -path ./var/lib/dpkg -o -path ./var/log -o -path ./run -o -path ./root \) -prune \
     -o -print | sort) >"$1"
 }
@@ -182,6 +196,7 @@ if ! in_root dpkg-query -W -f='${Status}\n' huanglong-kiosk huanglong-kiosk-hub 
   tail -30 "$root/tmp/apt.log"; say "FAIL the packages are not installed"; exit 1
 fi
 say "installed in $((SECONDS - t2)) s"
+check "the kiosk user is in the group video (seatd)" sh -c "chroot '$root' id -nG kiosk | grep -qw video"
 check "a kiosk system user" sh -c "grep -q '^kiosk:x:[0-9]*:[0-9]*:.*:/var/lib/huanglong-kiosk:/usr/sbin/nologin' '$root/etc/passwd'"
 check "/var/lib/huanglong-kiosk owned by kiosk, mode 700" \
   sh -c "[ \"\$(chroot '$root' stat -c '%U %a' /var/lib/huanglong-kiosk)\" = 'kiosk 700' ]"
@@ -189,7 +204,7 @@ check "kiosk-session.service enabled" test -L "$root/etc/systemd/system/multi-us
 check "kiosk-hub.service enabled" test -L "$root/etc/systemd/system/multi-user.target.wants/kiosk-hub.service"
 check "an admin token, root only" sh -c "[ \"\$(stat -c '%a %u' '$root/etc/kiosk-hub/admin.token')\" = '600 0' ] && [ \$(tr -d '\n' <'$root/etc/kiosk-hub/admin.token' | wc -c) -ge 32 ]"
 check "the conffiles are registered" sh -c "chroot '$root' dpkg-query -W -f='\${Conffiles}\n' huanglong-kiosk huanglong-kiosk-hub |
-  grep -c -e /etc/huanglong-kiosk/kiosk.json -e /etc/pam.d/huanglong-kiosk -e /etc/default/kiosk-hub | grep -qx 3"
+  grep -c -e /etc/huanglong-kiosk/kiosk.json -e /etc/default/kiosk-hub | grep -qx 2"
 check "systemd-analyze verify accepts both units" in_root systemd-analyze verify --man=no \
   /lib/systemd/system/kiosk-hub.service /lib/systemd/system/kiosk-session.service
 
@@ -280,6 +295,85 @@ kill -TERM "$kpid" 2>/dev/null; wait "$kpid"
 check "the installed kiosk, pointed at the hub, sends its heartbeat (kioskctl kiosk list)" heartbeat_listed
 sed 's/^/  /' "$root/tmp/list.txt"
 check "the hub stops cleanly on SIGTERM" stop_hub
+
+# ---- the units under a real systemd (systemd-nspawn boots the root) ---------
+# Where systemd-nspawn exists and can boot the root: systemd 252 as PID 1 of
+# the root starts kiosk-hub.service as installed (its hardening, dynamic user
+# and credential for real), and runs kiosk-session.service with a drop-in for
+# a machine without a screen (cage's headless backend, no tty1 condition,
+# WatchdogSec=4s): it must become active (READY=1 from the kiosk, MAINPID the
+# kiosk), a SIGSTOPped kiosk must be restarted by systemd's watchdog (the time
+# is printed), and a stop must end it cleanly.
+nspawn_checks() {
+  local np init i st mp hp t0 fired now
+  command -v systemd-nspawn >/dev/null || { say "systemd checks skipped: systemd-nspawn is not installed (package systemd-container)"; return 0; }
+  mkdir -p "$root/etc/systemd/system/kiosk-session.service.d"
+  cat >"$root/etc/systemd/system/kiosk-session.service.d/headless.conf" <<EOC
+[Unit]
+ConditionPathExists=
+[Service]
+Environment=WLR_BACKENDS=headless WLR_LIBINPUT_NO_DEVICES=1 WLR_RENDERER=pixman
+WatchdogSec=4s
+EOC
+  rm -f "$root/usr/sbin/policy-rc.d"
+  umount_root
+  systemd-nspawn -q -D "$root" --register=no --keep-unit --private-network -b >"$root.nspawn.log" 2>&1 &
+  np=$!
+  init=
+  for i in $(seq 1 100); do
+    init=$(ps -o pid= --ppid "$np" 2>/dev/null | head -1 | tr -d ' ')
+    [ -n "$init" ] && case $(nsenter -t "$init" -m -p -r -w systemctl is-system-running 2>/dev/null) in
+      running|degraded) break ;;
+    esac
+    kill -0 "$np" 2>/dev/null || break
+    sleep 0.3
+  done
+  ns() { nsenter -t "$init" -m -u -i -n -p -r -w "$@"; }
+  if [ -z "$init" ] || ! ns true 2>/dev/null; then
+    say "systemd checks skipped: systemd-nspawn could not boot the root here ($(tail -3 "$root.nspawn.log" | tr '\n' ' '))"
+    kill "$np" 2>/dev/null; wait "$np" 2>/dev/null
+    mount_root; printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"; chmod 755 "$root/usr/sbin/policy-rc.d"
+    return 0
+  fi
+  say "systemd $(ns systemctl --version | head -1 | cut -d' ' -f2) runs the root as PID 1 (systemd-nspawn)"
+  check "systemd: kiosk-hub.service is active" ns systemctl is-active -q kiosk-hub.service
+  for i in $(seq 1 50); do ns test -s /var/lib/kiosk-hub/port && break; sleep 0.1; done
+  check "systemd: the hub answers kioskctl and still knows HL-PKG" sh -c "nsenter -t $init -m -u -i -n -p -r -w sh -c 'kioskctl --hub http://127.0.0.1:\$(cat /var/lib/kiosk-hub/port) --token-file /etc/kiosk-hub/admin.token kiosk list' | grep -q HL-PKG"
+  check "systemd: the hub runs as a dynamic user, not root" sh -c "[ \"\$(nsenter -t $init -m -u -i -n -p -r -w systemctl show kiosk-hub -p MainPID --value | xargs -I{} nsenter -t $init -m -u -i -n -p -r -w stat -c %u /proc/{})\" != 0 ]"
+  ns systemctl start kiosk-session.service >/dev/null 2>&1
+  check "systemd: kiosk-session.service becomes active (READY=1 after the first frame)" ns systemctl is-active -q kiosk-session.service
+  st=$(ns systemctl show kiosk-session -p StatusText --value)
+  mp=$(ns systemctl show kiosk-session -p MainPID --value)
+  check "systemd: the kiosk is the main process (MAINPID), status '$st'" sh -c "[ \"\$(nsenter -t $init -m -u -i -n -p -r -w cat /proc/$mp/comm)\" = kiosk ]"
+  sleep 5 # longer than WatchdogSec: the pings must keep it alive
+  check "systemd: no watchdog restart while the kiosk runs" sh -c "[ \"\$(nsenter -t $init -m -u -i -n -p -r -w systemctl show kiosk-session -p NRestarts --value)\" = 0 ]"
+  hp=$(grep -l "^NSpid:.*[[:space:]]$mp\$" /proc/[0-9]*/status 2>/dev/null | while read -r f; do d=${f%/status}; [ "$(cat "$d/comm" 2>/dev/null)" = kiosk ] && echo "${d#/proc/}"; done | head -1)
+  kill -STOP "$hp"
+  t0=$(date +%s%N)
+  fired=
+  while :; do
+    st=$(ns systemctl show kiosk-session -p ActiveState --value)
+    now=$(( ($(date +%s%N) - t0) / 1000000 ))
+    [ -z "$fired" ] && [ "$st" != active ] && fired=$now
+    [ -n "$fired" ] && [ "$st" = active ] && break
+    [ $now -gt 40000 ] && break
+    sleep 0.05
+  done
+  check "systemd: a SIGSTOPped kiosk is restarted by the watchdog (SIGSTOP -> watchdog ${fired:-?} ms -> READY=1 again ${now} ms; WatchdogSec=4s, RestartSec=2s)" \
+    sh -c "[ -n '$fired' ] && [ \"\$(nsenter -t $init -m -u -i -n -p -r -w systemctl show kiosk-session -p ActiveState --value)\" = active ]"
+  ns systemctl stop kiosk-session.service
+  check "systemd: a stop ends the session cleanly (Result=$(ns systemctl show kiosk-session -p Result --value))" \
+    sh -c "[ \"\$(nsenter -t $init -m -u -i -n -p -r -w systemctl show kiosk-session -p Result --value)\" = success ]"
+  ns systemctl stop kiosk-hub.service
+  kill -TERM "$np" 2>/dev/null # nspawn shuts the root's systemd down
+  for i in $(seq 1 100); do kill -0 "$np" 2>/dev/null || break; sleep 0.2; done
+  kill -KILL "$np" 2>/dev/null
+  wait "$np" 2>/dev/null
+  rm -rf "$root/etc/systemd/system/kiosk-session.service.d" "$root.nspawn.log"
+  mount_root
+  printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d" && chmod 755 "$root/usr/sbin/policy-rc.d"
+}
+nspawn_checks
 
 # ---- upgrade to -2: edited conffiles, token and state kept -----------------
 t3=$SECONDS

@@ -42,10 +42,10 @@ inspect() { # inspect DEB "FILES..." "CONFFILES..." "DEPENDS..."
 say "$(basename "$kdeb"):"
 inspect "$kdeb" "/usr/bin/kiosk /usr/share/huanglong-kiosk/content/content.json /usr/share/huanglong-kiosk/content/map.geojson
   /lib/systemd/system/kiosk-session.service /usr/libexec/huanglong-kiosk/kiosk-session /etc/huanglong-kiosk/kiosk.json
-  /etc/pam.d/huanglong-kiosk /usr/share/doc/huanglong-kiosk/copyright /usr/share/doc/huanglong-kiosk/operations.md
+  /usr/share/doc/huanglong-kiosk/copyright /usr/share/doc/huanglong-kiosk/operations.md
   /usr/share/doc/huanglong-kiosk/examples/kiosk.example.json" \
-  "/etc/huanglong-kiosk/kiosk.json /etc/pam.d/huanglong-kiosk" \
-  "fonts-noto-cjk fonts-material-design-icons-iconfont fontconfig cage xwayland adduser libpam-systemd libsdl2-2.0-0 libsystemd0"
+  "/etc/huanglong-kiosk/kiosk.json" \
+  "fonts-noto-cjk fonts-material-design-icons-iconfont fontconfig cage xwayland seatd libegl-mesa0 adduser libsdl2-2.0-0 libsystemd0"
 say "$(basename "$hdeb"):"
 inspect "$hdeb" "/usr/bin/kiosk-hub /usr/bin/kioskctl /usr/bin/kiosk-hub-load /lib/systemd/system/kiosk-hub.service
   /etc/default/kiosk-hub /usr/share/doc/huanglong-kiosk-hub/copyright /usr/share/doc/huanglong-kiosk-hub/hub.md" \

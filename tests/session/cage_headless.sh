@@ -131,7 +131,7 @@ echo "cage_headless: the compositor shows home, landscape (rotated 180°) and po
 python3 "$(dirname "$0")/watchdog_harness.py" --watchdog-sec 6 --restart-sec 2 --idle 12 -- \
   "${as_user[@]}" sh -c 'exec env -i PATH=/usr/bin:/bin HOME="$0/state" XDG_RUNTIME_DIR="$0/run" \
     WLR_BACKENDS=headless WLR_LIBINPUT_NO_DEVICES=1 WLR_RENDERER=pixman KIOSK_CONFIG="$0/kiosk.json" \
-    KIOSK_BIN="$0/kiosk" NOTIFY_SOCKET="$NOTIFY_SOCKET" WATCHDOG_USEC="$WATCHDOG_USEC" \
+    KIOSK_BIN="$0/kiosk" NOTIFY_SOCKET="$NOTIFY_SOCKET" WATCHDOG_USEC="$WATCHDOG_USEC" WATCHDOG_PID="$WATCHDOG_PID" \
     sh "$0/kiosk-session"' "$work" >"$out/cage-watchdog.log" 2>&1 ||
   { grep -v '^INFO' "$out/cage-watchdog.log"; echo "cage_headless: FAIL: the session under the watchdog"; exit 1; }
 grep '^watchdog_harness' "$out/cage-watchdog.log"

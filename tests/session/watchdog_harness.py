@@ -8,7 +8,8 @@ as the service manager (this machine, CI, a chroot).
 
 What it does, as systemd would (sd_notify(3), systemd.service(5)):
   1. binds a datagram socket, starts COMMAND in its own process group with
-     NOTIFY_SOCKET and WATCHDOG_USEC set, and waits for READY=1;
+     NOTIFY_SOCKET, WATCHDOG_USEC and WATCHDOG_PID (its own pid) set, and
+     waits for READY=1;
   2. leaves it untouched for --idle seconds and records every WATCHDOG=1
      (with the sender's pid, from SO_PASSCRED): the pings must come at about
      half the interval, none late, and not more often than that (the idle
@@ -60,8 +61,10 @@ class Manager:
         env = dict(os.environ)
         env["NOTIFY_SOCKET"] = self.path
         env["WATCHDOG_USEC"] = str(int(self.wd * 1e6))
-        env.pop("WATCHDOG_PID", None)
-        self.proc = subprocess.Popen(self.cmd, env=env, start_new_session=True,
+        # WATCHDOG_PID: the pid of the process started, as systemd sets it
+        # (a shell that execs the command keeps its pid)
+        cmd = ["sh", "-c", 'WATCHDOG_PID=$$; export WATCHDOG_PID; exec "$@"', "sh"] + self.cmd
+        self.proc = subprocess.Popen(cmd, env=env, start_new_session=True,
                                      stdout=sys.stdout, stderr=sys.stderr)
         self.main = self.proc.pid
         return time.monotonic()

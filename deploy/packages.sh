@@ -13,7 +13,7 @@
 #    says why it is skipped.
 # Exit 0 when all ran pass, 1 otherwise.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 build=${1:-build}
 status=0
 say() { echo "packages: $*"; }

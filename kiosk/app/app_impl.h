@@ -16,6 +16,7 @@
 
 #include "app.h"
 #include "kthread.h"
+#include "sdnotify.h"
 
 #define APP_MAX_DEPTH 16
 #define APP_MAX_PENDING 4
@@ -112,6 +113,7 @@ struct app {
     bool recording;
     bool frame_log; /* KIOSK_FRAME_LOG=1: one stderr line per frame (diagnostics) */
     uint64_t input_since_us; /* first unanswered input, 0 = none */
+    struct sdnotify sd; /* systemd readiness and watchdog (app_run only) */
 };
 
 /* Microseconds on the monotonic clock, for timing. */

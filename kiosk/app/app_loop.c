@@ -12,6 +12,7 @@
 
 #include <math.h>
 #include "kclient.h"
+#include "kclock.h"
 #include "klog.h"
 
 /* Set by SIGTERM/SIGINT: the one file-level variable of the shell, because
@@ -318,6 +319,7 @@ void app_loop_once(struct app *a, uint64_t max_wait_ms)
     SDL_Event e;
     uint64_t now, d;
     int timeout;
+    sdnotify_tick(&a->sd, kclock_mono_ms()); /* systemd's watchdog: this thread is alive */
     fire_timers(a);
     app_apply_pending(a);
     if (a->dirty || ui_animating(a->ui)) {
@@ -325,8 +327,12 @@ void app_loop_once(struct app *a, uint64_t max_wait_ms)
         app_apply_pending(a);
     }
     after_first_frame(a);
+    if (a->stats.frames > 0) sdnotify_ready(&a->sd, a->cfg.kiosk_id);
     now = app_now_ms(a);
     d = next_deadline(a);
+    if (!a->opt.virtual_time && sdnotify_deadline(&a->sd) != UINT64_MAX &&
+        sdnotify_deadline(&a->sd) - a->t0_ms < d)
+        d = sdnotify_deadline(&a->sd) - a->t0_ms; /* wake for the next watchdog ping */
     if (a->dirty || a->npend)
         timeout = 0;
     else if (ui_animating(a->ui))
@@ -397,7 +403,9 @@ int app_run(struct app *a)
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
     a->dirty = true;
+    sdnotify_init(&a->sd, kclock_mono_ms());
     while (!a->quit && !got_signal) app_loop_once(a, 60000);
+    sdnotify_stopping(&a->sd);
     return 0;
 }
 

@@ -54,6 +54,10 @@ static int check_url(const char *s)
 {
     return !*s || strncmp(s, "https://", 8) == 0 || strncmp(s, "http://", 7) == 0;
 }
+static int check_rotation(int v)
+{
+    return v % 90 == 0;
+}
 static int check_nonempty(const char *s)
 {
     return *s != 0;
@@ -82,6 +86,7 @@ static const struct field fields[] = {
     STR("ticket_url_base", ticket_url_base, check_url, "https://host/path/ (the ticket is appended)"),
     INT("outbox_max_items", outbox_max_items, 10, 100000),
     INT("heartbeat_s", heartbeat_s, 5, 3600),
+    {"rotation", F_INT, offsetof(struct app_config, rotation), 0, 0, 270, NULL, NULL},
 };
 
 enum kerr config_load(const char *path, struct app_config *cfg, char *err, size_t errsz)
@@ -148,6 +153,12 @@ enum kerr config_load(const char *path, struct app_config *cfg, char *err, size_
             snprintf(dst, fd->size, "%s", it->valuestring);
             break;
         case F_INT:
+            if (fd->off == offsetof(struct app_config, rotation) &&
+                (!cJSON_IsNumber(it) || !check_rotation(it->valueint))) {
+                snprintf(err, errsz, "%s: %s: must be 0, 90, 180 or 270 (degrees clockwise)",
+                         path, fd->key);
+                goto done;
+            }
             if (!cJSON_IsNumber(it) || it->valuedouble != (double)(int)it->valuedouble ||
                 it->valueint < fd->min || it->valueint > fd->max) {
                 snprintf(err, errsz, "%s: %s: must be a whole number from %d to %d", path, fd->key,

@@ -30,6 +30,8 @@ struct app_config {
     char ticket_url_base[512]; /* QR target: <base><ticket> */
     int outbox_max_items;      /* default 1000 */
     int heartbeat_s;           /* default 60 */
+    int rotation;              /* 0, 90, 180, 270: clockwise, applied by the session's
+                                * compositor (cage -r, deploy/kiosk-session) */
 };
 
 /* Fills cfg with the defaults (content_dir from the build, see main.c). */

@@ -22,6 +22,26 @@
 #define KIOSK_DEFAULT_CONTENT "/usr/share/huanglong-kiosk/content"
 #endif
 
+/* The default content bundle: beside an installed binary (/usr/bin/kiosk →
+ * /usr/share/huanglong-kiosk/content, as the huanglong-kiosk package lays it
+ * out), else the source tree's (a build folder's binary). */
+static const char *default_content(char *buf, size_t n)
+{
+    char exe[1024];
+    ssize_t k = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    char *slash;
+    if (k <= 0) return KIOSK_DEFAULT_CONTENT;
+    exe[k] = 0;
+    slash = strrchr(exe, '/');
+    if (!slash) return KIOSK_DEFAULT_CONTENT;
+    *slash = 0;
+    if (snprintf(buf, n, "%s/../share/huanglong-kiosk/content/content.json", exe) >= (int)n ||
+        access(buf, R_OK) != 0)
+        return KIOSK_DEFAULT_CONTENT;
+    buf[strlen(buf) - strlen("/content.json")] = 0;
+    return buf;
+}
+
 static void usage(FILE *f)
 {
     fprintf(f,
@@ -41,6 +61,8 @@ static void usage(FILE *f)
             "  --route PLACE_ID      print the walk to a place (JSON)\n"
             "  --step-free           with --nearest/--route: the step-free route (无障碍路线)\n"
             "  --lang zh|en          with --route: the language of the steps (default: the config's)\n"
+            "  --print-rotation      print the config's rotation (0, 90, 180, 270) and exit\n"
+            "                        (the session launcher deploy/kiosk-session reads it)\n"
             "  --version, --help\n");
 }
 
@@ -105,7 +127,7 @@ int main(int argc, char **argv)
     struct app_config cfg;
     struct app_options opt;
     const char *config = NULL, *script = NULL, *shots = NULL, *check = NULL;
-    bool bench = false, nearest = false;
+    bool bench = false, nearest = false, print_rotation = false;
     struct walkcli_opts wopt = {.lang = -1};
     int idle_s = 10, rc;
     struct app *a = NULL;
@@ -120,7 +142,10 @@ int main(int argc, char **argv)
      * environment still wins. */
     if (!getenv("TZ")) setenv("TZ", "CST-8", 1);
     tzset();
-    config_defaults(&cfg, KIOSK_DEFAULT_CONTENT);
+    {
+        char content[1100];
+        config_defaults(&cfg, default_content(content, sizeof content));
+    }
     for (int i = 1; i < argc; i++) {
         const char *f = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -138,6 +163,8 @@ int main(int argc, char **argv)
             nearest = true;
         } else if (strcmp(f, "--step-free") == 0) {
             wopt.step_free = true;
+        } else if (strcmp(f, "--print-rotation") == 0) {
+            print_rotation = true;
         } else if (!v) {
             fprintf(stderr, "kiosk: %s: unknown option or missing value (see --help)\n", f);
             return 2;
@@ -196,6 +223,10 @@ int main(int argc, char **argv)
             fprintf(stderr, "kiosk: bad config: %s\n", msg);
             return 2;
         }
+    }
+    if (print_rotation) {
+        printf("%d\n", cfg.rotation);
+        return 0;
     }
     if (check) return content_check_dir(check, cfg.font[0] ? cfg.font : NULL, stdout);
     if (nearest && wopt.route) {

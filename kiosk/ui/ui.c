@@ -174,6 +174,26 @@ void ui_pointer_down(struct ui *ui, float px, float py, uint64_t now_ms)
     ui->samples[ui->nsamples++].t = now_ms;
 }
 
+void ui_pointer_cancel(struct ui *ui)
+{
+    KASSERT_OWNER(&ui->owner);
+    ui->down = false;
+    ui->active_id = 0;
+    ui->dragging = false;
+    ui->scroll_cand = 0;
+    ui->scroll_drag = 0;
+    ui->drag_pending = 0;
+    ui->nsamples = 0;
+}
+
+bool ui_pointer_pos(const struct ui *ui, float *x, float *y)
+{
+    KASSERT_OWNER(&ui->owner);
+    *x = ui->px;
+    *y = ui->py;
+    return ui->px != 0 || ui->py != 0 || ui->down;
+}
+
 void ui_pointer_move(struct ui *ui, float px, float py, uint64_t now_ms)
 {
     KASSERT_OWNER(&ui->owner);

@@ -117,6 +117,7 @@ struct app {
     bool dark;            /* the schedule has the screen dark: one black frame, then none */
     bool dark_drawn;      /* the black frame is on screen */
     bool swallow;         /* the touch that lit a dark screen: it taps nothing */
+    bool had_input;       /* a touch since start (before one, off-hours start dark) */
     int64_t sched_next_s; /* cached schedule_next_change (wall s; 0 = none) */
     int64_t sched_for_s;  /* the wall minute it was computed for (-1 = stale) */
     int screen_pub;       /* what kclient was told: -1 nothing yet, 0 dark, 1 lit */

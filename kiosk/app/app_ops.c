@@ -99,7 +99,8 @@ void app_ops_tick(struct app *a)
 
     if (a->cfg.schedule.set) {
         bool on = schedule_on(&a->cfg.schedule, now_s);
-        bool touched = now < a->last_input + (uint64_t)a->cfg.screen_wake_s * 1000u;
+        bool touched = a->had_input &&
+                       now < a->last_input + (uint64_t)a->cfg.screen_wake_s * 1000u;
         next_change(a, now_s);
         if (a->dark && on) {
             a->dark = false;
@@ -121,6 +122,7 @@ void app_ops_tick(struct app *a)
 bool app_ops_pointer(struct app *a, int kind, float lx, float ly)
 {
     uint64_t now = app_now_ms(a);
+    a->had_input = true;
     if (a->dark && kind == 0) {
         a->dark = false;
         a->swallow = true;
@@ -161,7 +163,7 @@ uint64_t app_ops_deadline(struct app *a)
             uint64_t at = now + (uint64_t)(next - now_s) * 1000u;
             if (at < d) d = at;
         }
-        if (!a->dark && !schedule_on(&a->cfg.schedule, now_s)) {
+        if (!a->dark && a->had_input && !schedule_on(&a->cfg.schedule, now_s)) {
             uint64_t off = a->last_input + (uint64_t)a->cfg.screen_wake_s * 1000u;
             if (off < d) d = off > now ? off : now;
         }

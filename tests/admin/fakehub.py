@@ -5,8 +5,9 @@ The first POST /api/v1/requests of each Idempotency-Key is refused with the
 hub's own 400 problem for that request (so the kiosk marks the item dead, as
 when the hub's configuration refuses a category); the next POST of the same
 key is stored and answered 201, as the real hub does. Heartbeats get 204.
-GET /stats answers {"refused": n, "stored": n, "tickets": [...]} so the test
-can check that a re-sent request was stored exactly once.
+GET /stats answers {"refused": n, "stored": n, "tickets": [...], "beats": n,
+"screen_on": the last heartbeat's} so the tests can check that a re-sent
+request was stored exactly once and what the screen schedule reported.
 
 usage: fakehub.py PORT_FILE
 """
@@ -20,6 +21,7 @@ lock = threading.Lock()
 seen = set()
 stored = {}  # key -> ticket
 refused = 0
+beats = []  # screen_on of each heartbeat (None when not said)
 
 
 class Hub(BaseHTTPRequestHandler):
@@ -37,7 +39,8 @@ class Hub(BaseHTTPRequestHandler):
     def do_GET(self):
         if self.path == "/stats":
             with lock:
-                out = {"refused": refused, "stored": len(stored), "tickets": sorted(stored.values())}
+                out = {"refused": refused, "stored": len(stored), "tickets": sorted(stored.values()),
+                       "beats": len(beats), "screen_on": beats[-1] if beats else None}
             self.answer(200, "application/json", json.dumps(out).encode())
         else:
             self.answer(404)
@@ -47,6 +50,8 @@ class Hub(BaseHTTPRequestHandler):
         n = int(self.headers.get("Content-Length", "0"))
         body = self.rfile.read(n)
         if self.path.endswith("/heartbeat"):
+            with lock:
+                beats.append(json.loads(body).get("screen_on"))
             self.answer(204)
             return
         if self.path != "/api/v1/requests":

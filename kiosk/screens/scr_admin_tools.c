@@ -2,8 +2,8 @@
  * admin_pattern: colour bars, a grey ramp and a 120-unit grid with a border,
  * to see dead pixels, colours, scaling and the panel's edges; a tap anywhere
  * goes back. admin_touch: five crosses (the corners, 100 units in, and the
- * centre); each tap is given to the nearest cross and its offset from the
- * centre is shown (logical units, right and down positive); 完成 goes back. */
+ * centre); each tap within 250 units of a cross is given to the nearest
+ * one and its offset from the cross's centre is shown (logical units, right and down positive); 完成 goes back. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -57,6 +57,7 @@ const struct screen screen_admin_pattern = {
 
 #define TARGETS 5
 #define INSET 100.0f
+#define MAX_MISS 250.0f
 
 struct touch {
     bool hit[TARGETS];
@@ -91,7 +92,7 @@ static void touch_frame(struct app *a, void *st, struct ui_rect body)
                 }
             }
         }
-        if (k >= 0) {
+        if (k >= 0 && best <= MAX_MISS) { /* farther: a tap meant for no cross */
             float tx, ty;
             target_at(body, k, &tx, &ty);
             s->hit[k] = true;

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -103,14 +104,28 @@ static uint64_t process_start_us(void)
     }
 }
 
-/* --hash-pin: the PIN from stdin (one line; a terminal does not echo it),
- * its hash on stdout for admin_pin_hash. */
+/* --hash-pin: the PIN from stdin (one line; typed at a terminal it is not
+ * echoed), its hash on stdout for admin_pin_hash. */
 static int hash_pin(void)
 {
     char pin[64], hash[ADMINPIN_HASH_SIZE];
     size_t n;
     enum kerr e;
-    if (!fgets(pin, sizeof pin, stdin)) {
+    struct termios old, quiet;
+    bool tty = isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &old) == 0;
+    char *got;
+    if (tty) {
+        quiet = old;
+        quiet.c_lflag &= ~(tcflag_t)ECHO;
+        tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+        fprintf(stderr, "PIN (4-12 digits): ");
+    }
+    got = fgets(pin, sizeof pin, stdin);
+    if (tty) {
+        tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+        fprintf(stderr, "\n");
+    }
+    if (!got) {
         fprintf(stderr, "kiosk: --hash-pin: no PIN on stdin (e.g. read -rs PIN; echo \"$PIN\" | "
                         "kiosk --hash-pin)\n");
         return 2;

@@ -6,7 +6,8 @@
 #     (state folder), every failure and the lock logged;
 #  4. 重启程序 exits 75 (systemd's Restart=on-failure restarts it),
 #     退出到系统 exits 0.
-# usage: admin_ops.sh KIOSK ADMIN_TEST_DIR
+# usage: admin_ops.sh KIOSK ADMIN_TEST_DIR [SHOTS_DIR]
+# (SHOTS_DIR: where the re-send screenshots go; default a temporary folder)
 set -u
 export KIOSK_TEST_RANDOM=1
 kiosk=$1 dir=$2
@@ -17,6 +18,7 @@ cleanup() {
   rm -rf "$tmp"
 }
 trap cleanup EXIT
+shots=${3:-$tmp/shots}
 ok() { pass=$((pass+1)); echo "ok   $*"; }
 bad() { fail=$((fail+1)); echo "FAIL $*"; }
 
@@ -40,7 +42,7 @@ cat > "$tmp/kiosk.json" <<JSON
 JSON
 run() { # run SCRIPT: exit code of the kiosk; log in $tmp/SCRIPT.log
   "$kiosk" --headless --fake-time 2026-11-25T09:30 --config "$tmp/kiosk.json" \
-    --shots "$tmp/shots" --script "$dir/$1" > "$tmp/$1.log" 2>&1
+    --shots "$shots" --script "$dir/$1" > "$tmp/$1.log" 2>&1
 }
 
 # 2. re-send

@@ -33,25 +33,34 @@ measure() { # measure NAME SCHEDULE: starts the kiosk, waits 3 s, measures 10 s
 {"kiosk_id": "HL-T01", "hub_url": "http://127.0.0.1:$port", "token_file": "$tmp/token",
  "state_dir": "$tmp/state-$1", "heartbeat_s": 60, "screen_schedule": $2}
 JSON
-  "$kiosk" --headless --config "$tmp/$1.json" > "$tmp/$1.log" 2>&1 &
+  # the wall clock starts 52 s into a minute, so the 10 s measured cross a
+  # minute: a lit kiosk redraws its clock then, a dark one must not
+  KIOSK_FRAME_LOG=1 "$kiosk" --headless --fake-time 1764061252 --config "$tmp/$1.json" > "$tmp/$1.log" 2>&1 &
   kpid=$!
   sleep 3
   t0=$(cpu_ns $kpid)
+  f0=$(grep -c "^frame " "$tmp/$1.log")
   sleep 10
   t1=$(cpu_ns $kpid)
+  f1=$(grep -c "^frame " "$tmp/$1.log")
+  frames=$((f1 - f0))
   s=$(stats)
   kill $kpid; wait $kpid 2>/dev/null; kpid=
-  echo "schedule_dark $1 cpu_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.4f", (b-a)/1e9}') over 10 s (all threads); hub saw $s"
+  echo "schedule_dark $1 cpu_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.4f", (b-a)/1e9}') frames=$frames over 10 s (all threads); hub saw $s"
   last_stats=$s
 }
 
 measure dark '{"all": "off"}'
 grep -q "screen off (schedule)" "$tmp/dark.log" && ok "started outside its on-times: dark" || bad "not dark: $(tail -3 "$tmp/dark.log")"
+[ "$frames" -eq 0 ] && ok "no frame drawn in 10 s dark" || bad "$frames frames drawn while dark"
 echo "$last_stats" | python3 -c "import json,sys; d=json.load(sys.stdin); assert d['screen_on'] is False, d" \
   && ok "the heartbeat says screen_on false" || bad "heartbeat: $last_stats"
 measure lit '{"all": "on"}'
 echo "$last_stats" | python3 -c "import json,sys; d=json.load(sys.stdin); assert d['screen_on'] is True, d" \
   && ok "lit: the heartbeat says screen_on true" || bad "heartbeat: $last_stats"
+[ "$frames" -ge 1 ] && ok "lit: the clock's minute was drawn ($frames frames): the frame count sees frames" \
+  || bad "lit: no frame across a minute"
+
 
 echo "schedule_dark: $pass passed, $fail failed"
 [ $fail -eq 0 ]

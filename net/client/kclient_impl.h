@@ -37,7 +37,7 @@
 #define KIOSK_VERSION "0.0.0"
 #endif
 
-enum xkind { X_ITEM, X_QUERY, X_HEARTBEAT };
+enum xkind { X_ITEM, X_QUERY, X_HEARTBEAT, X_PING };
 
 struct xfer {
     struct xfer *prev, *next; /* c->active list */
@@ -51,6 +51,7 @@ struct xfer {
     char *resp;
     size_t resp_len;
     bool too_big;
+    uint64_t t0_ms;                /* X_PING: when it started (monotonic) */
 };
 
 struct slot {
@@ -104,6 +105,13 @@ struct kclient {
     int64_t pub_oldest_ms;
     enum kerr pub_counts_err;
     unsigned pub_adds; /* bumped by each submit; a count read across one is stale */
+
+    /* the admin panel and the screen schedule (issue 15) */
+    bool screen_known, screen_on; /* kclient_set_screen_on; heartbeats say it once known */
+    bool beat_now;                /* the screen changed: a heartbeat at once */
+    bool ping_wanted, ping_busy;  /* kclient_ping asked / a test in flight (until its event) */
+    bool queue_wanted, resend_wanted;
+    struct kclient_queue pub_queue;
 
     /* UI thread only: wrong local lookups (kclient_local_ticket) */
     int local_misses;

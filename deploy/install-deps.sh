@@ -27,6 +27,8 @@ PKGS=(
   nginx
   # tests: the hub's web console and phone pages in a real browser (tests/web)
   chromium chromium-driver python3-selenium
+  # signed content bundles: reading and writing their tar archives
+  libarchive-dev
 )
 
 missing=()

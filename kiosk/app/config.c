@@ -22,6 +22,9 @@ void config_defaults(struct app_config *cfg, const char *default_content_dir)
              "https://hub.example.invalid/t/");
     cfg->outbox_max_items = 1000;
     cfg->heartbeat_s = 60;
+    cfg->content_trial_s = 300;
+    cfg->content_max_mb = 64;
+    cfg->content_timeout_s = 120;
 }
 
 static bool valid_id(const char *s)
@@ -82,6 +85,10 @@ static const struct field fields[] = {
     STR("ticket_url_base", ticket_url_base, check_url, "https://host/path/ (the ticket is appended)"),
     INT("outbox_max_items", outbox_max_items, 10, 100000),
     INT("heartbeat_s", heartbeat_s, 5, 3600),
+    STR("content_root", content_root, NULL, NULL),
+    INT("content_trial_s", content_trial_s, 10, 86400),
+    INT("content_max_mb", content_max_mb, 1, 1024),
+    INT("content_timeout_s", content_timeout_s, 5, 3600),
 };
 
 enum kerr config_load(const char *path, struct app_config *cfg, char *err, size_t errsz)

@@ -30,6 +30,10 @@ struct app_config {
     char ticket_url_base[512]; /* QR target: <base><ticket> */
     int outbox_max_items;      /* default 1000 */
     int heartbeat_s;           /* default 60 */
+    char content_root[1024];   /* root.json of signed content updates; "" = no updates */
+    int content_trial_s;       /* a new bundle is marked good after this (default 300) */
+    int content_max_mb;        /* largest bundle accepted (default 64) */
+    int content_timeout_s;     /* whole download deadline (default 120) */
 };
 
 /* Fills cfg with the defaults (content_dir from the build, see main.c). */

@@ -144,6 +144,7 @@ static const char *const zh[S__COUNT] = {
     [S_ROUTE_NONE] = "没有不经过台阶的路线",
     [S_CIRCLE_NO_HERE] = "本终端未设置所在位置：按名称和类别列出，没有步行时间",
     [S_PLACE_NO_HERE] = "本终端未设置所在位置，无法计算步行路线。蓝点是目的地的入口。",
+    [S_CONTENT_STALE] = "内容更新于",
 };
 
 static const char *const en[S__COUNT] = {
@@ -289,6 +290,7 @@ static const char *const en[S__COUNT] = {
     [S_ROUTE_NONE] = "There is no route without steps",
     [S_CIRCLE_NO_HERE] = "This kiosk's location is not set: places by name and kind, no walking times",
     [S_PLACE_NO_HERE] = "This kiosk's location is not set, so there is no walking route. The blue dot is the entrance.",
+    [S_CONTENT_STALE] = "Content last updated",
 };
 
 const char *i18n(enum str_id id, enum content_lang lang)

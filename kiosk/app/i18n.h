@@ -148,6 +148,7 @@ enum str_id {
     S_ROUTE_NONE,
     S_CIRCLE_NO_HERE,
     S_PLACE_NO_HERE,
+    S_CONTENT_STALE,
     S__COUNT
 };
 

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "api.h"
+#include "cinstall.h"
 #include "kerr.h"
 
 #define KCLIENT_TICKET_SIZE API_TICKET_SIZE
@@ -46,6 +47,10 @@ struct kclient_config {
     int total_timeout_ms;         /* 30000 */
     int low_speed_time_s;         /* abort when below 64 B/s for this long: 10 */
     int max_in_flight;            /* parallel deliveries: 4 */
+    /* Signed content updates (NULL: none). The sender downloads what the
+     * heartbeat answer announces and installs it with cinstall_apply. */
+    const struct cinstall_cfg *content;
+    int content_timeout_s;        /* whole download deadline: 120 */
 };
 
 /* Opens (creating or migrating) the outbox, checks it (quick_check: a damaged
@@ -150,6 +155,14 @@ bool kclient_next_event(struct kclient *c, struct kclient_event *ev);
  * UI pushes an SDL user event from it; it must not call back into kclient).
  * NULL fn stops the calls. */
 void kclient_set_notify(struct kclient *c, void (*fn)(void *ud), void *ud);
+
+/* True once after the sender installed (and switched to) a new content
+ * version: *version is it. The UI loads it at its next idle moment. */
+bool kclient_content_ready(struct kclient *c, int64_t *version);
+
+/* The UI rolled the content back (cinstall_rollback): what is installed now
+ * and why, for the next heartbeat. */
+void kclient_content_rolled_back(struct kclient *c, int64_t now_installed, const char *why);
 
 /* Stops the sender (transfers in flight are abandoned and retried at the next
  * start; their items stay pending), joins it within about a second, closes

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -152,6 +153,7 @@ bool kclient_content_prepare(struct kclient *c, struct xfer *x)
     struct kclient_content *k = c->content;
     char path[PATH_MAX];
     if (!k) return false;
+    mkdir(k->dir, 0700);
     cinstall_incoming_path(k->dir, path);
     x->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (x->fd < 0) {

@@ -152,8 +152,9 @@ int64_t app_wall_s(const struct app *a);
  * fetched), writes "内容更新于 11月20日" (or the English) into buf and
  * returns true; home and attract show it. */
 bool app_content_stale(struct app *a, char *buf, size_t n);
-/* True while a new content bundle waits for the next idle moment. */
-bool app_content_pending(const struct app *a);
+/* Scripts (wait_content): true once for each content bundle the sender
+ * installed (whether or not the screens switched to it yet). */
+bool app_content_take_arrival(struct app *a);
 /* Asks for a frame (after an asynchronous change). */
 void app_invalidate(struct app *a);
 /* Asks for a frame at app time at_ms (e.g. a countdown). */

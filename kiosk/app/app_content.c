@@ -200,8 +200,9 @@ static void switch_now(struct app *a)
     a->push.expires = info.expires;
     a->push.good_at = app_now_ms(a) + (uint64_t)a->cfg.content_trial_s * 1000u;
     cinstall_trial_started(a->push.dir, info.version);
-    /* attract again, on the new content */
+    /* home and attract again, on the new content (as after a wipe) */
     while (a->depth > 0) app_stack_pop_now(a);
+    app_stack_push_now(a, a->opt.home, NULL, 0);
     app_stack_push_now(a, a->opt.attract, NULL, 0);
     app_walk(a);
     a->dirty = true;
@@ -215,12 +216,20 @@ void app_content_tick(struct app *a)
     if (!a->push.on) return;
     if (a->client && kclient_content_ready(a->client, &v)) {
         a->push.pending = v;
+        a->push.arrivals++;
         KLOGI("app", "content: v%lld installed; shown at the next idle moment", (long long)v);
     }
-    if (a->push.pending && a->depth == 1 && a->stack[0].s == a->opt.attract && !a->asking &&
-        a->npend == 0) {
-        a->push.pending = 0;
-        switch_now(a);
+    if (a->push.pending && a->depth > 0 && a->stack[a->depth - 1].s == a->opt.attract &&
+        !a->asking && a->npend == 0) {
+        /* attract: nobody is using the kiosk (a form below it would have
+         * been wiped on the way here, but check) */
+        bool personal = false;
+        for (int i = 0; i < a->depth; i++)
+            if (a->stack[i].s->flags & SCREEN_PERSONAL) personal = true;
+        if (!personal) {
+            a->push.pending = 0;
+            switch_now(a);
+        }
     }
     if (a->push.version && a->push.good_at && app_now_ms(a) >= a->push.good_at) {
         a->push.good_at = 0;
@@ -228,9 +237,12 @@ void app_content_tick(struct app *a)
     }
 }
 
-bool app_content_pending(const struct app *a)
+bool app_content_take_arrival(struct app *a)
 {
-    return a->push.pending != 0;
+    KASSERT_OWNER(&a->owner);
+    if (a->push.arrivals == a->push.waited) return false;
+    a->push.waited++;
+    return true;
 }
 
 bool app_content_stale(struct app *a, char *buf, size_t n)

@@ -82,6 +82,7 @@ struct app {
         int64_t version, created, expires; /* the pushed bundle shown; 0 none */
         int64_t pending;         /* installed by the sender, not yet shown */
         uint64_t good_at;        /* app time to mark it good; 0 done */
+        unsigned arrivals, waited; /* bundles the sender installed; those a script waited for */
     } push;
     char state_dir[1024];
     bool temp_state;

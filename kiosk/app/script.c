@@ -157,7 +157,7 @@ static int run_step(struct app *a, const char *line, const char *shots_dir, char
         if (!parse_ints(p, v, 1) || v[0] < 0) return 2;
         for (;;) {
             app_settle(a);
-            if (app_content_pending(a)) return 0;
+            if (app_content_take_arrival(a)) return 0;
             if (kclock_mono_ms() - t0 >= (uint64_t)v[0]) {
                 snprintf(why, whysz, "no new content bundle within %ld ms", v[0]);
                 return 1;

@@ -13,6 +13,7 @@
 # usage: push_e2e.sh KIOSK KIOSK_HUB KIOSKCTL TEST_DIR ASSETS_CONTENT [N]
 set -u
 kiosk=$1 hubbin=$2 ctl=$3 dir=$4 assets=$5 n=${6:-13}
+[ "$n" -lt 5 ] && n=5 # the staged rollout and the unknown key use HL-K03, K04, K05
 tmp=$(mktemp -d /tmp/push_e2e.XXXXXX)
 pass=0 fail=0 hubpid=
 cleanup() {
@@ -177,7 +178,11 @@ if "$kiosk" --headless --config "$tmp/HL-F01-offline.json" --fake-time "$later" 
      --script "$tmp/push_stale.kiosk" > "$tmp/stale.log" 2>&1; then
   ok "stale content: home and attract say 内容更新于 $day"
 else bad "push_stale.kiosk"; tail -n 20 "$tmp/stale.log"; fi
-if [ -n "${KIOSK_SHOTS_KEEP:-}" ]; then mkdir -p "$KIOSK_SHOTS_KEEP" && cp "$tmp"/shots/*.png "$KIOSK_SHOTS_KEEP/"; fi
+if "$kiosk" --headless --size 1080x1920 --config "$tmp/HL-F01-offline.json" --fake-time "$later" \
+     --shots "$tmp/shots/portrait" --script "$tmp/push_stale.kiosk" > "$tmp/stale-p.log" 2>&1; then
+  ok "stale content note in portrait"
+else bad "push_stale.kiosk in portrait"; tail -n 20 "$tmp/stale-p.log"; fi
+if [ -n "${KIOSK_SHOTS_KEEP:-}" ]; then mkdir -p "$KIOSK_SHOTS_KEEP" && cp -r "$tmp"/shots/* "$KIOSK_SHOTS_KEEP/"; fi
 
 echo "push_e2e: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -18,7 +18,8 @@
 
 void hubsrv_content_heartbeat(struct hreq *r, const struct api_heartbeat *hb)
 {
-    int64_t seq = hb->content_bundle[0] ? strtoll(hb->content_bundle, NULL, 10) : 0;
+    /* -1: a kiosk without content updates (it sends no content_bundle) */
+    int64_t seq = hb->content_bundle[0] ? strtoll(hb->content_bundle, NULL, 10) : -1;
     if (!r->srv->content) return;
     if (!r->hb_answer) r->hb_answer = cJSON_CreateObject();
     hubcontent_heartbeat(r->srv->content, r->kiosk, hb->tower, seq,

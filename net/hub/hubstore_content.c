@@ -332,6 +332,7 @@ void hubcontent_heartbeat(struct hubcontent *hc, const char *kiosk, const char *
     int64_t now = (int64_t)time(NULL);
     const struct release *r;
     struct kstate *k;
+    if (content < 0) return; /* this kiosk takes no content updates: nothing to record */
     pthread_mutex_lock(&hc->mu);
     r = offer(hc, kiosk, tower, now);
     k = kstate_of(hc, kiosk);

@@ -38,7 +38,8 @@ enum kerr hubcontent_publish(struct hubcontent *hc, const void *data, size_t len
 
 /* A kiosk's heartbeat: records (when changed) its tower, content version and
  * error; when a newer release is offered to it now, adds the member
- * "content": {"version","size","sha256","url"} to answer. */
+ * "content": {"version","size","sha256","url"} to answer. content -1: the
+ * kiosk takes no content updates (older kiosks): nothing is done. */
 void hubcontent_heartbeat(struct hubcontent *hc, const char *kiosk, const char *tower,
                           int64_t content, const char *error, cJSON *answer);
 

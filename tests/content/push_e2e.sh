@@ -184,5 +184,9 @@ if "$kiosk" --headless --size 1080x1920 --config "$tmp/HL-F01-offline.json" --fa
 else bad "push_stale.kiosk in portrait"; tail -n 20 "$tmp/stale-p.log"; fi
 if [ -n "${KIOSK_SHOTS_KEEP:-}" ]; then mkdir -p "$KIOSK_SHOTS_KEEP" && cp -r "$tmp"/shots/* "$KIOSK_SHOTS_KEEP/"; fi
 
+# a sanitizer report fails the test even where the script was meant to fail
+if grep -l "ERROR: .*Sanitizer\|runtime error:" "$tmp"/*.log >/dev/null 2>&1; then
+  bad "sanitizer report in $(grep -l "ERROR: .*Sanitizer\|runtime error:" "$tmp"/*.log | tr '\n' ' ')"
+else ok "no sanitizer report in the kiosk and hub logs"; fi
 echo "push_e2e: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

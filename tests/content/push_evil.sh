@@ -40,5 +40,9 @@ JSON
   else bad "$mode: no heartbeat with \"$want\""; tail -n 3 "$tmp/beats"; grep kclient "$tmp/$mode.log" | tail -5; fi
   [ ! -e "$tmp/state-$mode/content/current" ] && ok "$mode: old content kept (no switch)" || bad "$mode: switched"
 done
+# a sanitizer report fails the test even where the script was meant to fail
+if grep -l "ERROR: .*Sanitizer\|runtime error:" "$tmp"/*.log >/dev/null 2>&1; then
+  bad "sanitizer report in $(grep -l "ERROR: .*Sanitizer\|runtime error:" "$tmp"/*.log | tr '\n' ' ')"
+else ok "no sanitizer report in the kiosk and hub logs"; fi
 echo "push_evil: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -65,6 +65,10 @@ cp -r "$tmp/c1" "$tmp/c2" && sed -i 's/本周六服务中心延长开放/周日�
 "$ctl" content sign --key "$tmp/keys/editor.key" --version 2 "$tmp/c2" -o "$tmp/v2.tar" >/dev/null \
   && "$ctl" content sign --key "$tmp/stranger/stranger.key" --version 3 "$tmp/c2" -o "$tmp/v3.tar" >/dev/null \
   || bad "sign v2, v3"
+# v4: signed correctly, but its content fails the full content check
+cp -r "$tmp/c1" "$tmp/c4" && sed -i 's/"priority": 95/"priority": "high"/' "$tmp/c4/content.json"
+"$ctl" content sign --key "$tmp/keys/editor.key" --version 4 "$tmp/c4" -o "$tmp/v4.tar" >/dev/null \
+  || bad "sign v4"
 
 # --- kiosks ---
 mkkiosk() { # mkkiosk ID TOWER [extra json]
@@ -163,7 +167,18 @@ then ok "bundle by an unknown key refused; the reason is in the heartbeat; v1 ke
 else bad "unknown key"; cat "$tmp/status.json"; fi
 ctl content status | grep -q "HL-K05.*unknown or revoked" && ok "kioskctl content status shows the error" \
   || bad "content status table"
-ctl content list | grep -q "^3 " && ok "kioskctl content list" || bad "content list"
+# a signed bundle that fails the content check: refused before any switch
+ctl content publish "$tmp/v4.tar" --to kiosk:HL-K02 >/dev/null || bad "publish v4"
+run HL-K02 push_not_here.kiosk
+ctl --json content status > "$tmp/status.json"
+if python3 - "$tmp/status.json" <<'PY'
+import json, sys
+k = {k["id"]: k for k in json.load(open(sys.argv[1]))["kiosks"]}["HL-K02"]
+assert k["content"] == 1 and (k["error"] or "").startswith("check:"), k
+PY
+then ok "bundle failing the content check refused (\"$(python3 -c "import json,sys;print({k['id']:k for k in json.load(open(sys.argv[1]))['kiosks']}['HL-K02']['error'][:70])" "$tmp/status.json")\"); v1 kept"
+else bad "check failure"; cat "$tmp/status.json"; fi
+ctl content list | grep -q "^4 " && ok "kioskctl content list" || bad "content list"
 
 # 5. stale: the manifest (1 day) expired, no hub
 sed -e "s|\"hub_url\": \"$hub\", ||" "$tmp/HL-F01.json" > "$tmp/HL-F01-offline.json"

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -116,6 +117,28 @@ static int64_t link_version(const char *dir, const char *name)
 
 /* ---- state ---- */
 
+/* state.json is read, changed and written by the sender thread (install,
+ * errors) and the UI thread (trial, mark-good, rollback): each such update
+ * holds an exclusive flock on dir/state.lock. -1 when it cannot be taken
+ * (the update then goes ahead unlocked). */
+static int state_lock(const char *dir)
+{
+    char p[PATH_MAX];
+    int fd;
+    snprintf(p, sizeof p, "%s/state.lock", dir);
+    fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd >= 0 && flock(fd, LOCK_EX) != 0) {
+        close(fd);
+        fd = -1;
+    }
+    return fd;
+}
+
+static void state_unlock(int fd)
+{
+    if (fd >= 0) close(fd);
+}
+
 void cinstall_state_load(const char *dir, struct cinstall_state *st)
 {
     char p[PATH_MAX], *b;
@@ -164,10 +187,12 @@ static enum kerr state_save(const char *dir, const struct cinstall_state *st)
 void cinstall_note_error(const char *dir, int64_t version, const char *why)
 {
     struct cinstall_state st;
+    int lk = state_lock(dir);
     cinstall_state_load(dir, &st);
     st.err_version = version;
     snprintf(st.error, sizeof st.error, "%s", why ? why : "");
     (void)state_save(dir, &st);
+    state_unlock(lk);
 }
 
 void cinstall_incoming_path(const char *dir, char out[PATH_MAX])
@@ -543,13 +568,17 @@ enum kerr cinstall_apply(const struct cinstall_cfg *cfg, const char *file, int64
         WHY("cannot switch to the new bundle");
         goto fail_meta;
     }
-    cinstall_state_load(cfg->dir, &st);
-    st.trial = tr.m.version;
-    st.trial_boots = 0;
-    st.max_seen = tr.m.version;
-    st.err_version = 0;
-    st.error[0] = 0;
-    (void)state_save(cfg->dir, &st);
+    {
+        int lk = state_lock(cfg->dir);
+        cinstall_state_load(cfg->dir, &st);
+        st.trial = tr.m.version;
+        st.trial_boots = 0;
+        st.max_seen = tr.m.version;
+        st.err_version = 0;
+        st.error[0] = 0;
+        (void)state_save(cfg->dir, &st);
+        state_unlock(lk);
+    }
     cleanup(cfg->dir);
     KLOGI(MOD, "installed content v%lld (%zu files, %llu bytes)", (long long)tr.m.version,
           tr.m.nfiles, (unsigned long long)tr.m.total_size);
@@ -575,6 +604,7 @@ enum kerr cinstall_rollback(const struct cinstall_cfg *cfg, const char *reason)
     int64_t cur = link_version(cfg->dir, "current"), prev = link_version(cfg->dir, "previous");
     char name[32], p[PATH_MAX], why[CINSTALL_WHY_SIZE];
     enum kerr e = KERR_OK;
+    int lk;
     snprintf(p, sizeof p, "%s/b-%lld", cfg->dir, (long long)prev);
     if (prev && prev != cur && cinstall_verify_installed(p, NULL, why) == KERR_OK) {
         snprintf(name, sizeof name, "b-%lld", (long long)prev);
@@ -587,6 +617,7 @@ enum kerr cinstall_rollback(const struct cinstall_cfg *cfg, const char *reason)
     }
     snprintf(p, sizeof p, "%s/previous", cfg->dir);
     unlink(p);
+    lk = state_lock(cfg->dir);
     cinstall_state_load(cfg->dir, &st);
     st.good = prev;
     st.trial = 0;
@@ -595,6 +626,7 @@ enum kerr cinstall_rollback(const struct cinstall_cfg *cfg, const char *reason)
     st.err_version = cur;
     snprintf(st.error, sizeof st.error, "v%lld rolled back: %s", (long long)cur, reason);
     (void)state_save(cfg->dir, &st);
+    state_unlock(lk);
     KLOGW(MOD, "content v%lld rolled back to %s%lld: %s", (long long)cur, prev ? "v" : "the shipped bundle",
           (long long)prev, reason);
     cleanup(cfg->dir);
@@ -644,20 +676,26 @@ void cinstall_boot(const struct cinstall_cfg *cfg, struct cinstall_info *info)
 void cinstall_trial_started(const char *dir, int64_t v)
 {
     struct cinstall_state st;
+    int lk = state_lock(dir);
     cinstall_state_load(dir, &st);
-    if (st.trial != v || st.trial_boots >= 1) return;
-    st.trial_boots = 1;
-    (void)state_save(dir, &st);
+    if (st.trial == v && st.trial_boots < 1) {
+        st.trial_boots = 1;
+        (void)state_save(dir, &st);
+    }
+    state_unlock(lk);
 }
 
 void cinstall_mark_good(const char *dir, int64_t v)
 {
     struct cinstall_state st;
+    int lk = state_lock(dir);
     cinstall_state_load(dir, &st);
-    if (link_version(dir, "current") != v || st.good == v) return;
-    st.good = v;
-    st.trial = 0;
-    st.trial_boots = 0;
-    (void)state_save(dir, &st);
-    KLOGI(MOD, "content v%lld marked good", (long long)v);
+    if (link_version(dir, "current") == v && st.good != v) {
+        st.good = v;
+        st.trial = 0;
+        st.trial_boots = 0;
+        (void)state_save(dir, &st);
+        KLOGI(MOD, "content v%lld marked good", (long long)v);
+    }
+    state_unlock(lk);
 }

@@ -34,6 +34,8 @@ PKGS=(
   # the packaging check boots its clean Debian 12 root with systemd-nspawn, so
   # the units run under a real systemd (deploy/package-check.sh)
   systemd-container
+  # signed content bundles: reading and writing their tar archives
+  libarchive-dev
 )
 
 missing=()

@@ -307,6 +307,8 @@ void app_open_client(struct app *a)
     kc.max_queued = a->cfg.outbox_max_items;
     kc.heartbeat_s = a->cfg.heartbeat_s;
     kc.content_version = a->content ? a->content->version : NULL;
+    kc.content = a->push.on ? &a->push.cfg : NULL;
+    kc.content_timeout_s = a->cfg.content_timeout_s;
     e = kclient_open(&kc, &a->client);
     if (e != KERR_OK) {
         KLOGE("app", "hub link not opened (%s): help requests are unavailable", kerr_str(e));
@@ -406,6 +408,7 @@ enum kerr app_create(const struct app_config *cfg, const struct app_options *opt
         KLOGE("app", "cannot create the state folder %s", a->state_dir);
         goto fail;
     }
+    app_content_init(a);
     app_files_load_content(a);
     /* The outbox (SQLite check, TLS library start-up) opens right after the
      * first frame, so the screen comes up first; 我要求助 appears with it. */

@@ -150,6 +150,14 @@ const struct walk *app_walk_loaded(const struct app *a);
 uint64_t app_now_ms(const struct app *a);
 /* Wall clock in Unix seconds (follows the virtual clock in scripts). */
 int64_t app_wall_s(const struct app *a);
+
+/* When the pushed content's manifest has expired (nothing newer could be
+ * fetched), writes "内容更新于 11月20日" (or the English) into buf and
+ * returns true; home and attract show it. */
+bool app_content_stale(struct app *a, char *buf, size_t n);
+/* Scripts (wait_content): true once for each content bundle the sender
+ * installed (whether or not the screens switched to it yet). */
+bool app_content_take_arrival(struct app *a);
 /* Asks for a frame (after an asynchronous change). */
 void app_invalidate(struct app *a);
 /* Asks for a frame at app time at_ms (e.g. a countdown). */

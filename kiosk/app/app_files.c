@@ -69,6 +69,10 @@ void app_files_load_content(struct app *a)
     enum kerr rc;
     uint64_t t = app_mono_us();
     if (!rep) return;
+    if (app_content_load_pushed(a)) { /* a signed bundle pushed by the hub */
+        free(rep);
+        return;
+    }
     content_report_init(rep);
     snprintf(last_good, sizeof last_good, "%s/content-last-good", a->state_dir);
     /* A throw-away state folder (headless runs) keeps no last good copy. */

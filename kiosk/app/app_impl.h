@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "app.h"
+#include "cinstall.h"
 #include "kthread.h"
 #include "sdnotify.h"
 
@@ -75,6 +76,15 @@ struct app {
     struct walk *walk;
     bool walk_tried;
     char content_error[512];
+    struct { /* signed content updates (app_content.c) */
+        bool on;                 /* content_root configured */
+        struct cinstall_cfg cfg; /* given to the sender */
+        char dir[1100];          /* <state>/content */
+        int64_t version, created, expires; /* the pushed bundle shown; 0 none */
+        int64_t pending;         /* installed by the sender, not yet shown */
+        uint64_t good_at;        /* app time to mark it good; 0 done */
+        unsigned arrivals, waited; /* bundles the sender installed; those a script waited for */
+    } push;
     char state_dir[1024];
     bool temp_state;
 
@@ -179,6 +189,15 @@ uint64_t app_ops_deadline(struct app *a);
 /* One slice of the idle-time warm-up, at most about budget_us of glyphs or
  * one screen; true while work remains. */
 bool app_warm_step(struct app *a, uint64_t budget_us);
+
+/* ---- app_content.c ---- */
+/* init reads the config (after the state folder is known); load_pushed
+ * loads the pushed bundle cinstall_boot chooses (true when a->content is
+ * it); tick takes a bundle the sender installed, switches to it on attract
+ * and marks it good after its trial (every loop turn). */
+void app_content_init(struct app *a);
+bool app_content_load_pushed(struct app *a);
+void app_content_tick(struct app *a);
 
 /* ---- app_files.c ---- */
 /* Picks and creates the state folder (a throw-away one when headless and

@@ -249,6 +249,7 @@ static void fire_timers(struct app *a)
     uint64_t now = app_now_ms(a);
     net_events(a);
     app_ops_tick(a);
+    app_content_tick(a);
     if (a->dark) return;
     if (a->timer_at && now >= a->timer_at) {
         a->timer_at = 0;

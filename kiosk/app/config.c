@@ -26,6 +26,9 @@ void config_defaults(struct app_config *cfg, const char *default_content_dir)
     cfg->admin_lock_after = 5;
     cfg->admin_lock_s = 300;
     cfg->screen_wake_s = 180;
+    cfg->content_trial_s = 300;
+    cfg->content_max_mb = 64;
+    cfg->content_timeout_s = 120;
 }
 
 static bool valid_id(const char *s)
@@ -101,6 +104,10 @@ static const struct field fields[] = {
     INT("admin_lock_s", admin_lock_s, 60, 86400),
     {"screen_schedule", F_SCHED, offsetof(struct app_config, schedule), 0, 0, 0, NULL, NULL},
     INT("screen_wake_s", screen_wake_s, 30, 3600),
+    STR("content_root", content_root, NULL, NULL),
+    INT("content_trial_s", content_trial_s, 10, 86400),
+    INT("content_max_mb", content_max_mb, 1, 1024),
+    INT("content_timeout_s", content_timeout_s, 5, 3600),
 };
 
 /* screen_schedule: {"all": DAY, "mon": DAY, ... "sun": DAY}; "all" is every

@@ -40,6 +40,10 @@ struct app_config {
     /* the screen schedule: not set = always lit */
     struct schedule schedule;  /* screen_schedule: {"all": "07:30-21:00", "sun": "off", ...} */
     int screen_wake_s;         /* a touch while dark lights it this long (default 180) */
+    char content_root[1024];   /* root.json of signed content updates; "" = no updates */
+    int content_trial_s;       /* a new bundle is marked good after this (default 300) */
+    int content_max_mb;        /* largest bundle accepted (default 64) */
+    int content_timeout_s;     /* whole download deadline (default 120) */
 };
 
 /* Fills cfg with the defaults (content_dir from the build, see main.c). */

@@ -143,7 +143,8 @@ static const char *const zh[S__COUNT] = {
     [S_ROUTE_QR] = "扫码用手机导航",
     [S_ROUTE_NONE] = "没有不经过台阶的路线",
     [S_CIRCLE_NO_HERE] = "本终端未设置所在位置：按名称和类别列出，没有步行时间",
-    [S_PLACE_NO_HERE] = "本终端未设置所在位置，无法计算步行路线。蓝点是目的地的入口。",    [S_ADMIN_TITLE] = "现场管理",
+    [S_PLACE_NO_HERE] = "本终端未设置所在位置，无法计算步行路线。蓝点是目的地的入口。",
+    [S_ADMIN_TITLE] = "现场管理",
     [S_ADMIN_PIN_TITLE] = "管理员验证",
     [S_ADMIN_PIN_PROMPT] = "请输入管理密码（仅限服务人员）",
     [S_ADMIN_PIN_OK] = "确定",
@@ -189,6 +190,7 @@ static const char *const zh[S__COUNT] = {
     [S_ADMIN_TOUCH_HINT] = "请轻触每个十字的中心，检查触摸是否准确",
     [S_ADMIN_TOUCH_OFFSET] = "偏差 %+d, %+d",
     [S_ADMIN_TOUCH_DONE] = "完成",
+    [S_CONTENT_STALE] = "内容更新于",
 };
 
 static const char *const en[S__COUNT] = {
@@ -333,7 +335,8 @@ static const char *const en[S__COUNT] = {
     [S_ROUTE_QR] = "Scan to walk with your phone",
     [S_ROUTE_NONE] = "There is no route without steps",
     [S_CIRCLE_NO_HERE] = "This kiosk's location is not set: places by name and kind, no walking times",
-    [S_PLACE_NO_HERE] = "This kiosk's location is not set, so there is no walking route. The blue dot is the entrance.",    [S_ADMIN_TITLE] = "On-site admin",
+    [S_PLACE_NO_HERE] = "This kiosk's location is not set, so there is no walking route. The blue dot is the entrance.",
+    [S_ADMIN_TITLE] = "On-site admin",
     [S_ADMIN_PIN_TITLE] = "Staff sign-in",
     [S_ADMIN_PIN_PROMPT] = "Enter the staff PIN (service staff only)",
     [S_ADMIN_PIN_OK] = "OK",
@@ -379,6 +382,7 @@ static const char *const en[S__COUNT] = {
     [S_ADMIN_TOUCH_HINT] = "Tap the centre of each cross to check the touch screen",
     [S_ADMIN_TOUCH_OFFSET] = "offset %+d, %+d",
     [S_ADMIN_TOUCH_DONE] = "Done",
+    [S_CONTENT_STALE] = "Content last updated",
 };
 
 const char *i18n(enum str_id id, enum content_lang lang)

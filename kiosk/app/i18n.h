@@ -195,6 +195,7 @@ enum str_id {
     S_ADMIN_TOUCH_HINT,
     S_ADMIN_TOUCH_OFFSET,
     S_ADMIN_TOUCH_DONE,
+    S_CONTENT_STALE,
     S__COUNT
 };
 

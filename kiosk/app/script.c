@@ -150,6 +150,22 @@ static int run_step(struct app *a, const char *line, const char *shots_dir, char
             usleep(20000);
         }
     }
+    if (strcmp(cmd, "wait_content") == 0) {
+        /* Real time: until the sender installed a new content bundle (it
+         * is shown at the next idle moment). */
+        long v[1];
+        uint64_t t0 = kclock_mono_ms();
+        if (!parse_ints(p, v, 1) || v[0] < 0) return 2;
+        for (;;) {
+            app_settle(a);
+            if (app_content_take_arrival(a)) return 0;
+            if (kclock_mono_ms() - t0 >= (uint64_t)v[0]) {
+                snprintf(why, whysz, "no new content bundle within %ld ms", v[0]);
+                return 1;
+            }
+            usleep(20000);
+        }
+    }
     if (strcmp(cmd, "tap") == 0 || strcmp(cmd, "expect_text") == 0 ||
         strcmp(cmd, "expect_no_text") == 0 || strcmp(cmd, "type") == 0 ||
         strcmp(cmd, "expect_screen") == 0 || strcmp(cmd, "screenshot") == 0) {

@@ -68,6 +68,8 @@ static void frame(struct app *a, void *st, struct ui_rect body)
     ui_label(ui, m, 20, name, UI_F_HUGE, UI_C_WHITE, UI_LEFT);
     ui_label(ui, w / 2, h * 0.62f / 2 - 150, hhmm, UI_F_CLOCK, UI_C_WHITE, UI_CENTER);
     ui_label(ui, w / 2, h * 0.62f / 2 + 90, date, UI_F_LARGE, 0xFFFFFFD0u, UI_CENTER);
+    if (app_content_stale(a, text, sizeof text)) /* the pushed content expired */
+        ui_label(ui, w / 2, h * 0.62f / 2 + 170, text, UI_F_BODY, 0xFFE2A8FFu, UI_CENTER);
 
     if (highlight(a, (size_t)(since / period), head, sizeof head, text, sizeof text)) {
         float cw = w - 2 * m;

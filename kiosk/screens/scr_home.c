@@ -125,6 +125,12 @@ static void frame(struct app *a, void *st, struct ui_rect body)
                 app_push(a, tiles[i]->to, NULL, 0);
         }
     }
+    {
+        char stale[128]; /* the pushed content expired: say since when it is unchanged */
+        if (app_content_stale(a, stale, sizeof stale))
+            ui_label_in(ui, (struct ui_rect){m, head_h + 6, w - 2 * m, 46}, stale, UI_F_SMALL,
+                        UI_C_ERR, UI_CENTER); /* between the header and the tiles */
+    }
     if (c && c->sample) {
         char line[512];
         const char *note = content_tr(&c->sample_notice, l);

@@ -304,6 +304,24 @@ static bool errword_ok(const char *s)
 
 static bool id_token_ok(const char *s) { return token_ok(s, strlen(s), API_TOKEN_SIZE - 1); }
 
+static bool digits_ok(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 10) return false;
+    for (size_t i = 0; i < n; i++)
+        if (!is_digit(s[i])) return false;
+    return true;
+}
+
+static bool ascii_line_ok(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > API_CONTENT_ERROR_SIZE - 1) return false;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] < 0x20 || s[i] > 0x7e) return false;
+    return true;
+}
+
 /* ---- ticket states ---- */
 
 static const char *const state_names[API_TICKET__COUNT] = {"new", "accepted", "in_progress",
@@ -787,6 +805,9 @@ static const struct field heartbeat_fields[] = {
     FNULL(HB, "last_error", last_error, last_error_null, errword_ok, "last_error: malformed"),
     {.name = "screen_on", .kind = F_OPTBOOL, .off = offsetof(HB, screen_on),
      .null_off = offsetof(HB, has_screen_on), .bad = "screen_on: not a boolean"},
+    FOPT(HB, "tower", tower, id_token_ok, "tower: malformed"),
+    FOPT(HB, "content_bundle", content_bundle, digits_ok, "content_bundle: not digits"),
+    FOPT(HB, "content_error", content_error, ascii_line_ok, "content_error: not printable ASCII"),
 };
 #undef HB
 

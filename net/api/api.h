@@ -35,6 +35,7 @@
 #define API_NOTE_SIZE (API_NOTE_MAX_CP * 4 + 1)
 #define API_VERSION_SIZE 33       /* "0.1.0", "2026.11.1": ^[A-Za-z0-9._+-]{1,32}$ */
 #define API_ERRWORD_SIZE 33       /* heartbeat last_error: ^[a-z0-9_]{1,32}$ or null */
+#define API_CONTENT_ERROR_SIZE 161 /* heartbeat content_error: 1..160 printable ASCII */
 #define API_PROBLEM_TEXT_SIZE 257 /* title/detail: at most 256 bytes of UTF-8 */
 #define API_PROBLEM_TYPE_SIZE 129 /* type URI */
 #define API_BODY_MAX 16384        /* largest request body the hub accepts (else 413) */
@@ -189,7 +190,8 @@ enum kerr api_ticket_status_encode(const struct api_ticket_status *t, char **out
 enum kerr api_ticket_status_decode(const char *json, size_t len, struct api_ticket_status *out,
                                    const char **why);
 
-/* ---- heartbeat: POST /api/v1/kiosks/{id}/heartbeat (kiosk → hub, 204) ---- */
+/* ---- heartbeat: POST /api/v1/kiosks/{id}/heartbeat (kiosk → hub, 200 with
+ * an object whose members belong to features: "content" (content updates)) ---- */
 
 struct api_heartbeat {
     char version[API_VERSION_SIZE];
@@ -201,6 +203,10 @@ struct api_heartbeat {
     char last_error[API_ERRWORD_SIZE];   /* a kerr_str() word such as "net" */
     bool has_screen_on;                  /* optional: omitted when false (older kiosks) */
     bool screen_on;                      /* the screen schedule: lit (true) or dark */
+    /* optional (older kiosks omit them; "" = absent): */
+    char tower[API_TOKEN_SIZE];          /* the tower the kiosk stands in (staged rollouts) */
+    char content_bundle[API_VERSION_SIZE]; /* installed signed content version, digits; "0" none */
+    char content_error[API_CONTENT_ERROR_SIZE]; /* last content update error, printable ASCII */
 };
 
 enum kerr api_heartbeat_encode(const struct api_heartbeat *h, char **out);

@@ -288,6 +288,8 @@ enum kerr kclient_open(const struct kclient_config *cfg, struct kclient **out)
             KLOGE(MOD, "the outbox was damaged and moved aside: %d pending requests salvaged, "
                        "%d unreadable rows", dmg.salvaged, dmg.unreadable);
     }
+    e = kclient_content_open(c, cfg);
+    if (e != KERR_OK) goto fail;
     c->multi = curl_multi_init();
     if (!c->multi) {
         e = KERR_NOMEM;
@@ -518,5 +520,6 @@ void kclient_close(struct kclient *c)
     free(c->pinned);
     free(c->version);
     free(c->content_version);
+    kclient_content_free(c);
     free(c);
 }

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "api.h"
+#include "cinstall.h"
 #include "kerr.h"
 
 #define KCLIENT_TICKET_SIZE API_TICKET_SIZE
@@ -46,6 +47,10 @@ struct kclient_config {
     int total_timeout_ms;         /* 30000 */
     int low_speed_time_s;         /* abort when below 64 B/s for this long: 10 */
     int max_in_flight;            /* parallel deliveries: 4 */
+    /* Signed content updates (NULL: none). The sender downloads what the
+     * heartbeat answer announces and installs it with cinstall_apply. */
+    const struct cinstall_cfg *content;
+    int content_timeout_s;        /* whole download deadline: 120 */
 };
 
 /* Opens (creating or migrating) the outbox, checks it (quick_check: a damaged
@@ -168,7 +173,7 @@ void kclient_set_screen_on(struct kclient *c, bool on);
 
 /* The network test: the sender sends a heartbeat now (the real path: TLS,
  * the token, the hub's store) and times it. The answer comes as
- * KCLIENT_EV_PING: error KERR_OK with http_status 204 when the hub took it,
+ * KCLIENT_EV_PING: error KERR_OK with a 2xx http_status when the hub took it,
  * else why (KERR_NET no answer, KERR_AUTH token refused, KERR_HTTP), and
  * rtt_ms. Returns KERR_BUSY while a test is in flight; without a hub_url the
  * event (KERR_NET) is queued at once. Never waits. */
@@ -201,6 +206,13 @@ void kclient_queue_report(struct kclient *c, struct kclient_queue *out);
  * once at most) and send it; KCLIENT_EV_RESENT gives the count, then
  * KCLIENT_EV_QUEUE the new report. Logged. Never waits. */
 void kclient_resend_dead(struct kclient *c);
+/* True once after the sender installed (and switched to) a new content
+ * version: *version is it. The UI loads it at its next idle moment. */
+bool kclient_content_ready(struct kclient *c, int64_t *version);
+
+/* The UI rolled the content back (cinstall_rollback): what is installed now
+ * and why, for the next heartbeat. */
+void kclient_content_rolled_back(struct kclient *c, int64_t now_installed, const char *why);
 
 /* Stops the sender (transfers in flight are abandoned and retried at the next
  * start; their items stay pending), joins it within about a second, closes

@@ -37,7 +37,7 @@
 #define KIOSK_VERSION "0.0.0"
 #endif
 
-enum xkind { X_ITEM, X_QUERY, X_HEARTBEAT, X_PING };
+enum xkind { X_ITEM, X_QUERY, X_HEARTBEAT, X_PING, X_CONTENT };
 
 struct xfer {
     struct xfer *prev, *next; /* c->active list */
@@ -52,6 +52,8 @@ struct xfer {
     size_t resp_len;
     bool too_big;
     uint64_t t0_ms;                /* X_PING: when it started (monotonic) */
+    int fd;                        /* X_CONTENT: the download file */
+    uint64_t file_len, file_max;   /* X_CONTENT: bytes written, announced size */
 };
 
 struct slot {
@@ -112,6 +114,7 @@ struct kclient {
     bool ping_wanted, ping_busy;  /* kclient_ping asked / a test in flight (until its event) */
     bool queue_wanted, resend_wanted;
     struct kclient_queue pub_queue;
+    struct kclient_content *content; /* signed content updates, or NULL (kclient_content.c) */
 
     /* UI thread only: wrong local lookups (kclient_local_ticket) */
     int local_misses;
@@ -136,5 +139,25 @@ void kclient_trim_utf8(char *s);
 /* The sender thread's body; arg is the struct kclient. kclient_open starts
  * it, kclient_close stops it (c->stop, curl_multi_wakeup) and joins it. */
 void *kclient_sender_main(void *arg);
+
+/* Starts a GET transfer of kind on path (sender thread); NULL on failure. */
+struct xfer *kclient_xfer_start(struct kclient *c, enum xkind kind, const char *path);
+
+/* ---- kclient_content.c ------------------------------------------------------ */
+
+/* content_open copies cfg->content (nothing when NULL) and reads what is
+ * installed; content_free frees it. On the sender thread: fill_heartbeat
+ * adds tower, content_bundle and content_error; on_heartbeat reads a 2xx
+ * answer's "content" member and may start the download; prepare opens the
+ * download file and sets its limits on x (false: do not start); write takes
+ * its bytes (0 aborts); done installs what came (cinstall_apply) or records
+ * why not. */
+enum kerr kclient_content_open(struct kclient *c, const struct kclient_config *cfg);
+void kclient_content_free(struct kclient *c);
+void kclient_content_fill_heartbeat(struct kclient *c, struct api_heartbeat *hb);
+void kclient_content_on_heartbeat(struct kclient *c, const char *resp, size_t len);
+bool kclient_content_prepare(struct kclient *c, struct xfer *x);
+size_t kclient_content_write(struct xfer *x, const char *p, size_t n);
+void kclient_content_done(struct kclient *c, struct xfer *x, CURLcode rc, long http);
 
 #endif

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/random.h>
+#include <unistd.h>
 
 #include "api.h"
 #include "kclock.h"
@@ -46,6 +47,7 @@ static size_t on_write(char *ptr, size_t size, size_t nmemb, void *ud)
     struct xfer *x = ud;
     size_t n = size * nmemb;
     char *p;
+    if (x->kind == X_CONTENT) return kclient_content_write(x, ptr, n);
     if (x->resp_len + n > API_RESPONSE_MAX) {
         x->too_big = true;
         return 0; /* aborts the transfer: CURLE_WRITE_ERROR */
@@ -66,6 +68,7 @@ static void xfer_free(struct kclient *c, struct xfer *x)
     else if (c->active == x) c->active = x->next;
     if (x->next) x->next->prev = x->prev;
     if (x->easy) curl_easy_cleanup(x->easy);
+    if (x->fd >= 0) close(x->fd);
     curl_slist_free_all(x->hdrs);
     kclient_wipe_str(x->body);
     free(x->body);
@@ -96,6 +99,7 @@ static struct xfer *xfer_new(struct kclient *c, enum xkind kind, const char *pat
     }
     x->kind = kind;
     x->body = body;
+    x->fd = -1;
     x->easy = e = curl_easy_init();
     if (!e) goto fail;
     if ((size_t)snprintf(url, sizeof url, "%s%s", c->hub_url, path) >= sizeof url) goto fail;
@@ -134,6 +138,7 @@ static struct xfer *xfer_new(struct kclient *c, enum xkind kind, const char *pat
         curl_easy_setopt(e, CURLOPT_POSTFIELDS, body);
         curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
     }
+    if (kind == X_CONTENT && !kclient_content_prepare(c, x)) goto fail;
     if (curl_multi_add_handle(c->multi, e) != CURLM_OK) goto fail;
     x->next = c->active;
     if (c->active) c->active->prev = x;
@@ -142,6 +147,11 @@ static struct xfer *xfer_new(struct kclient *c, enum xkind kind, const char *pat
 fail:
     xfer_free(c, x);
     return NULL;
+}
+
+struct xfer *kclient_xfer_start(struct kclient *c, enum xkind kind, const char *path)
+{
+    return xfer_new(c, kind, path, NULL, NULL);
 }
 
 /* ---- the sender ---- */
@@ -306,6 +316,7 @@ static void start_beat(struct sender *s, enum xkind kind)
     hb.has_screen_on = c->screen_known;
     hb.screen_on = c->screen_on;
     pthread_mutex_unlock(&c->mu);
+    kclient_content_fill_heartbeat(c, &hb);
     if (api_heartbeat_encode(&hb, &body) != KERR_OK) body = NULL;
     snprintf(path, sizeof path, "%s%s/heartbeat", API_PATH_KIOSKS, c->kiosk_id);
     x = body ? xfer_new(c, kind, path, body, NULL) : NULL;
@@ -599,6 +610,9 @@ static int process_done(struct sender *s)
         curl_multi_remove_handle(c->multi, m->easy_handle);
         if (x->kind == X_QUERY) {
             finish_query(s, x, rc, http);
+        } else if (x->kind == X_CONTENT) {
+            kclient_content_done(c, x, rc, http);
+            s->hb_due = kclock_mono_ms(); /* report the new version (or why not) at once */
         } else if (x->kind == X_HEARTBEAT || x->kind == X_PING) {
             if (x->kind == X_HEARTBEAT) s->hb_in_flight = false;
             if (x->kind == X_PING) {
@@ -624,6 +638,8 @@ static int process_done(struct sender *s)
                 kclient_publish(c, true, KERR_AUTH, (int)http);
             else
                 kclient_publish(c, true, http < 300 ? KERR_OK : KERR_HTTP, (int)http);
+            if (rc == CURLE_OK && http >= 200 && http < 300)
+                kclient_content_on_heartbeat(c, x->resp, x->resp_len);
             if (rc == CURLE_OK && http >= 200 && http < 300 && s->hb_says_corrupt) {
                 pthread_mutex_lock(&c->mu);
                 c->damage_unreported = false;

@@ -21,6 +21,7 @@
 #include "hubrate.h"
 #include "hubsess.h"
 #include "hubstore.h"
+#include "hubstore_content.h"
 #include "hubweb.h"
 #include "kclock.h"
 #include "klog.h"
@@ -48,6 +49,10 @@ static const char *const route_path[] = {
     "/t/{ticket}",
     "/{static}",
     "/",
+    "/api/v1/content/manifest",
+    "/api/v1/content/bundles/{version}",
+    "/api/v1/admin/content",
+    "/api/v1/admin/content/status",
 };
 /* ---- helpers -------------------------------------------------------------- */
 
@@ -196,6 +201,9 @@ static enum route route_match(const char *url, char *arg, bool *arg_long)
     if (strcmp(url, "/api/v1/admin/facets") == 0) return R_ADMIN_FACETS;
     if (strcmp(url, "/api/v1/admin/session") == 0) return R_SESSION;
     if (strcmp(url, "/") == 0 || strcmp(url, "/admin") == 0) return R_ROOT;
+    if (strcmp(url, "/api/v1/content/manifest") == 0) return R_CONTENT_MANIFEST;
+    if (strcmp(url, "/api/v1/admin/content") == 0) return R_ADMIN_CONTENT;
+    if (strcmp(url, "/api/v1/admin/content/status") == 0) return R_ADMIN_CONTENT_STATUS;
     if (strncmp(url, "/admin/", 7) == 0 || strncmp(url, "/s/", 3) == 0) {
         p = url;
         m = n;
@@ -228,6 +236,10 @@ static enum route route_match(const char *url, char *arg, bool *arg_long)
         p = url + sizeof ausr - 1;
         m = strlen(p);
         rt = R_ADMIN_USER;
+    } else if (strncmp(url, "/api/v1/content/bundles/", 24) == 0) {
+        p = url + 24;
+        m = strlen(p);
+        rt = R_CONTENT_BUNDLE;
     } else if (strncmp(url, phone, sizeof phone - 1) == 0) {
         p = url + sizeof phone - 1;
         m = strlen(p);
@@ -252,6 +264,7 @@ static const char *route_methods(enum route rt)
     case R_ADMIN_ASSIGN:
     case R_ADMIN_STATUS: return "POST";
     case R_ADMIN_USERS:
+    case R_ADMIN_CONTENT:
     case R_ADMIN_KIOSKS: return "GET, POST";
     case R_ADMIN_KIOSK: return "DELETE";
     case R_ADMIN_USER: return "PATCH";
@@ -276,10 +289,17 @@ static bool route_has_body(const struct hreq *r)
     return strcmp(r->method, "POST") == 0 || strcmp(r->method, "PATCH") == 0;
 }
 
+/* The largest body of r's route: a content bundle upload, or a JSON body. */
+static size_t body_max(const struct hreq *r)
+{
+    return r->route == R_ADMIN_CONTENT ? HUBCONTENT_BODY_MAX : API_BODY_MAX;
+}
+
 static bool is_admin_route(enum route rt)
 {
     return (rt >= R_ADMIN_KIOSKS && rt <= R_ADMIN_STATUS) ||
-           (rt >= R_ADMIN_ASSIGN && rt <= R_ADMIN_FACETS);
+           (rt >= R_ADMIN_ASSIGN && rt <= R_ADMIN_FACETS) || rt == R_ADMIN_CONTENT ||
+           rt == R_ADMIN_CONTENT_STATUS;
 }
 
 int hubsrv_role_rank(const char *role)
@@ -298,7 +318,8 @@ static int route_rank(enum route rt, const char *method)
     switch (rt) {
     case R_ADMIN_STATUS:
     case R_ADMIN_ASSIGN: return 2;
-    case R_ADMIN_KIOSKS: return strcmp(method, "GET") == 0 ? 1 : 3;
+    case R_ADMIN_KIOSKS:
+    case R_ADMIN_CONTENT: return strcmp(method, "GET") == 0 ? 1 : 3;
     case R_ADMIN_KIOSK:
     case R_ADMIN_USERS:
     case R_ADMIN_USER:
@@ -374,6 +395,10 @@ static enum MHD_Result dispatch(struct hreq *r)
     case R_SESSION: return hubsrv_session(r);
     case R_PHONE: return hubsrv_phone(r);
     case R_STATIC: return hubsrv_static(r);
+    case R_CONTENT_MANIFEST: return hubsrv_content_manifest(r);
+    case R_CONTENT_BUNDLE: return hubsrv_content_bundle(r);
+    case R_ADMIN_CONTENT: return hubsrv_admin_content(r, false);
+    case R_ADMIN_CONTENT_STATUS: return hubsrv_admin_content(r, true);
     case R_ROOT:
         snprintf(r->location, sizeof r->location, "/admin/");
         return hubsrv_send_text(r, 302, NULL, NULL, 0, NULL);
@@ -475,7 +500,7 @@ static bool on_headers(struct hreq *r, enum MHD_Result *ret)
     }
 size:
     cl = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-    if (cl && strtoull(cl, NULL, 10) > API_BODY_MAX) {
+    if (cl && strtoull(cl, NULL, 10) > body_max(r)) {
         *ret = hubsrv_send_problem(r, 413, API_SLUG_TOO_LARGE, "Body too large", "at most 16384 bytes");
         return true;
     }
@@ -511,7 +536,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
         return MHD_YES;
     }
     if (*upload_size) {
-        if (!route_has_body(r) || r->len + *upload_size > API_BODY_MAX) {
+        if (!route_has_body(r) || r->len + *upload_size > body_max(r)) {
             r->too_big = true;
         } else {
             char *nb = realloc(r->body, r->len + *upload_size + 1);
@@ -552,6 +577,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     }
     free(r->body);
     free(r->canon);
+    cJSON_Delete(r->hb_answer);
     free(r);
     *con_cls = NULL;
 }
@@ -617,6 +643,8 @@ enum kerr hubsrv_start(const struct hubsrv_config *cfg, struct hubsrv **out)
         res = hubstore_open(cfg->db_path, &sc, &s->store);
     }
     if (res != KERR_OK) goto fail;
+    if (hubcontent_open(cfg->db_path, &s->content) != KERR_OK)
+        KLOGE("hub", "content releases unavailable (%s.content)", cfg->db_path);
     if (threads == 0) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);
         threads = n > 0 ? (unsigned)n : 1;
@@ -665,6 +693,7 @@ void hubsrv_stop(struct hubsrv *s)
     }
     hubconn_free(s->conn);
     hubstore_close(s->store);
+    hubcontent_close(s->content);
     hubrate_free(s->rate);
     hubrate_free(s->auth_fails);
     hubrate_free(s->lookups);

@@ -62,6 +62,7 @@ struct hubsrv {
     uint8_t admin_hash[32];
     bool log_requests;
     uint16_t port;
+    struct hubcontent *content;   /* signed content releases (hubstore_content.h) */
     atomic_int inflight; /* jobs submitted whose connection is not yet resumed */
     atomic_bool stopping;
 };
@@ -86,6 +87,10 @@ enum route {
     R_PHONE,           /* GET /t/{ticket}?c=NNNNNN */
     R_STATIC,          /* GET /admin/..., /s/... (built-in files) */
     R_ROOT,            /* GET / and /admin: to /admin/ */
+    R_CONTENT_MANIFEST,     /* GET /api/v1/content/manifest (kiosk) */
+    R_CONTENT_BUNDLE,       /* GET /api/v1/content/bundles/{version} (kiosk) */
+    R_ADMIN_CONTENT,        /* GET, POST /api/v1/admin/content */
+    R_ADMIN_CONTENT_STATUS, /* GET /api/v1/admin/content/status */
 };
 
 enum who { WHO_NONE, WHO_KIOSK, WHO_ADMIN, WHO_STAFF };
@@ -117,6 +122,7 @@ struct hreq {
     char set_cookie[256];              /* a Set-Cookie header to send, or "" */
     char location[64];                 /* a Location header to send, or "" */
     struct hubstore_job job;
+    cJSON *hb_answer;                  /* the heartbeat's answer, one member per feature */
 };
 
 /* The client address of r for log lines ("-" when unknown): the TCP peer, or
@@ -184,5 +190,14 @@ enum MHD_Result hubsrv_audit(struct hreq *r);
 enum MHD_Result hubsrv_facets(struct hreq *r);
 enum MHD_Result hubsrv_assign(struct hreq *r);
 enum MHD_Result hubsrv_assign_answer(struct hreq *r);
+
+/* ---- hubsrv_content.c ---------------------------------------------------- */
+
+/* content_heartbeat adds the "content" member to r->hb_answer (creating it)
+ * and records the kiosk's content state; the others answer their routes. */
+void hubsrv_content_heartbeat(struct hreq *r, const struct api_heartbeat *hb);
+enum MHD_Result hubsrv_content_manifest(struct hreq *r);
+enum MHD_Result hubsrv_content_bundle(struct hreq *r);
+enum MHD_Result hubsrv_admin_content(struct hreq *r, bool status);
 
 #endif

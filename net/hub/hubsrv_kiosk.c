@@ -102,7 +102,10 @@ enum MHD_Result hubsrv_finish_job(struct hreq *r)
                                 "this key was used with a different request body");
         break;
     case HUBSTORE_HEARTBEAT:
-        if (j->result == 204) return hubsrv_send_text(r, 204, NULL, NULL, 0, NULL);
+        if (j->result == 204) { /* 200 with one member per feature ({} for none) */
+            if (!r->hb_answer) r->hb_answer = cJSON_CreateObject();
+            if (r->hb_answer) return hubsrv_send_json(r, 200, r->hb_answer);
+        }
         if (j->result == 404)
             return hubsrv_send_problem(r, 404, API_SLUG_NOT_FOUND, "Not found", "kiosk unknown");
         break;
@@ -246,6 +249,7 @@ enum MHD_Result hubsrv_heartbeat(struct hreq *r)
     r->job.online = hb.online;
     r->job.has_screen_on = hb.has_screen_on;
     r->job.screen_on = hb.screen_on;
+    hubsrv_content_heartbeat(r, &hb);
     return hubsrv_submit(r);
 }
 

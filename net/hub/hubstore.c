@@ -64,6 +64,14 @@ static const char *const migrations[] = {
     /* issue 15 part B: the screen schedule at the last heartbeat (1 lit,
      * 0 dark, NULL when the kiosk did not say) */
     "ALTER TABLE kiosks ADD COLUMN screen_on INTEGER;",
+    /* 5: signed content releases (the files are in <db>.content/) and what
+     * each kiosk last reported of its content (hubstore_content.c) */
+    "CREATE TABLE content_releases(version INTEGER PRIMARY KEY, size INTEGER NOT NULL,"
+    " created INTEGER NOT NULL, expires INTEGER NOT NULL, at INTEGER NOT NULL,"
+    " published INTEGER NOT NULL, sha256 TEXT NOT NULL, to_spec TEXT NOT NULL,"
+    " targets TEXT NOT NULL, manifest TEXT NOT NULL);"
+    "CREATE TABLE content_kiosks(id TEXT PRIMARY KEY, tower TEXT NOT NULL, content INTEGER"
+    " NOT NULL, offered INTEGER NOT NULL, reported INTEGER NOT NULL, error TEXT NOT NULL);",
 };
 #define SCHEMA_VERSION (1 + (int)(sizeof migrations / sizeof migrations[0]))
 

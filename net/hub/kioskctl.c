@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "api.h"
+#include "kioskctl_content.h"
 #include "utf8.h"
 
 enum { EX_OK = 0, EX_HUB = 1, EX_USAGE = 2, EX_UNREACHABLE = 3, EX_AUTH = 4, EX_CONFLICT = 5 };
@@ -43,6 +44,8 @@ static void usage(FILE *f)
           "  user disable NAME | user enable NAME | user unlock NAME\n"
           "  audit list [--limit N] [--before ID]\n"
           "                                   who changed what and when, newest first\n"
+          "  content ...                      signed content updates: keys, sign, publish,\n"
+          "                                   list, status (kioskctl content --help)\n"
           "options:\n"
           "  --hub URL          hub base URL, e.g. http://127.0.0.1:8080 (env KIOSK_HUB)\n"
           "  --token-file FILE  file with the admin token (env KIOSK_HUB_TOKEN_FILE)\n"
@@ -624,6 +627,7 @@ int main(int argc, char **argv)
     int npos = 0, ret;
     bool insecure = false;
 
+    if ((ret = kioskctl_content_main(argc, argv)) >= 0) return ret; /* content … */
     memset(&c, 0, sizeof c);
     c.hub = getenv("KIOSK_HUB");
     for (int i = 1; i < argc; i++) {

@@ -93,7 +93,7 @@ def main():
         beat = {"version": "0.1.0", "queue_depth": 2, "oldest_pending_s": 30,
                 "content_version": "2026.11.1", "online": True, "last_error": None}
         st, _, _ = call(port, "POST", "/api/v1/kiosks/HL-S01/heartbeat", token, beat)
-        check(st == 204, "heartbeat 204")
+        check(st == 200, "heartbeat 200")
         request = {"ticket": "HL-S01-000001", "kiosk_id": "HL-S01", "category": "legal",
                    "company": {"id": None, "name": "示例公司（样例数据）"},
                    "contact_name": "样例", "phone": "13800000000", "tower": "t03",

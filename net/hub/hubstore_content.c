@@ -1,0 +1,465 @@
+/* hubstore_content: releases and kiosk content states. See
+ * hubstore_content.h. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cbundle.h"
+#include "cmeta.h"
+#include "csign.h"
+#include "hubstore_content.h"
+#include "klog.h"
+
+struct release {
+    int64_t version, size, created, expires, at, published;
+    char sha256[CSIGN_SHA256_SIZE];
+    char to[HUBCONTENT_TO_SIZE];
+    char targets[HUBCONTENT_TO_SIZE];
+    char *manifest; /* the envelope, as the kiosk gets it */
+};
+
+struct kstate {
+    char id[33], tower[33];
+    int64_t content, offered, reported;
+    char error[HUBCONTENT_ERR_SIZE];
+};
+
+struct hubcontent {
+    pthread_mutex_t mu;
+    sqlite3 *db;
+    char dir[1024];
+    struct release *rel;
+    size_t nrel;
+    struct kstate *ks;
+    size_t nks, capks;
+};
+
+static void time_str(int64_t t, char out[21])
+{
+    cmeta_time_format(t, out);
+}
+
+static bool to_matches(const char *to, const char *kiosk, const char *tower)
+{
+    char buf[HUBCONTENT_TO_SIZE], *save = NULL;
+    snprintf(buf, sizeof buf, "%s", to);
+    for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        if (strcmp(t, "all") == 0) return true;
+        if (strncmp(t, "kiosk:", 6) == 0 && strcmp(t + 6, kiosk) == 0) return true;
+        if (tower && tower[0] && strncmp(t, "tower:", 6) == 0 && strcmp(t + 6, tower) == 0)
+            return true;
+    }
+    return false;
+}
+
+static void path_of(const struct hubcontent *hc, int64_t v, char *p, size_t cap)
+{
+    snprintf(p, cap, "%s/bundle-%lld.tar", hc->dir, (long long)v);
+}
+
+static enum kerr load(struct hubcontent *hc)
+{
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(hc->db,
+                           "SELECT version, size, created, expires, at, published, sha256, to_spec,"
+                           " targets, manifest FROM content_releases ORDER BY version",
+                           -1, &s, NULL) != SQLITE_OK)
+        return KERR_DB;
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        struct release *nr = realloc(hc->rel, (hc->nrel + 1) * sizeof *nr), *r;
+        if (!nr) break;
+        hc->rel = nr;
+        r = &hc->rel[hc->nrel++];
+        memset(r, 0, sizeof *r);
+        r->version = sqlite3_column_int64(s, 0);
+        r->size = sqlite3_column_int64(s, 1);
+        r->created = sqlite3_column_int64(s, 2);
+        r->expires = sqlite3_column_int64(s, 3);
+        r->at = sqlite3_column_int64(s, 4);
+        r->published = sqlite3_column_int64(s, 5);
+        snprintf(r->sha256, sizeof r->sha256, "%s", (const char *)sqlite3_column_text(s, 6));
+        snprintf(r->to, sizeof r->to, "%s", (const char *)sqlite3_column_text(s, 7));
+        snprintf(r->targets, sizeof r->targets, "%s", (const char *)sqlite3_column_text(s, 8));
+        r->manifest = strdup((const char *)sqlite3_column_text(s, 9));
+    }
+    sqlite3_finalize(s);
+    if (sqlite3_prepare_v2(hc->db,
+                           "SELECT id, tower, content, offered, reported, error FROM content_kiosks",
+                           -1, &s, NULL) != SQLITE_OK)
+        return KERR_DB;
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        struct kstate *k;
+        if (hc->nks == hc->capks) {
+            size_t cap = hc->capks ? hc->capks * 2 : 64;
+            struct kstate *n = realloc(hc->ks, cap * sizeof *n);
+            if (!n) break;
+            hc->ks = n;
+            hc->capks = cap;
+        }
+        k = &hc->ks[hc->nks++];
+        memset(k, 0, sizeof *k);
+        snprintf(k->id, sizeof k->id, "%s", (const char *)sqlite3_column_text(s, 0));
+        snprintf(k->tower, sizeof k->tower, "%s", (const char *)sqlite3_column_text(s, 1));
+        k->content = sqlite3_column_int64(s, 2);
+        k->offered = sqlite3_column_int64(s, 3);
+        k->reported = sqlite3_column_int64(s, 4);
+        snprintf(k->error, sizeof k->error, "%s", (const char *)sqlite3_column_text(s, 5));
+    }
+    sqlite3_finalize(s);
+    return KERR_OK;
+}
+
+enum kerr hubcontent_open(const char *db_path, struct hubcontent **out)
+{
+    struct hubcontent *hc = calloc(1, sizeof *hc);
+    enum kerr e;
+    *out = NULL;
+    if (!hc) return KERR_NOMEM;
+    pthread_mutex_init(&hc->mu, NULL);
+    snprintf(hc->dir, sizeof hc->dir, "%s.content", db_path);
+    if (mkdir(hc->dir, 0700) != 0 && errno != EEXIST) {
+        KLOGE("hub", "cannot create %s: %s", hc->dir, strerror(errno));
+        hubcontent_close(hc);
+        return KERR_IO;
+    }
+    if (sqlite3_open_v2(db_path, &hc->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, NULL) !=
+        SQLITE_OK) {
+        hubcontent_close(hc);
+        return KERR_DB;
+    }
+    sqlite3_busy_timeout(hc->db, 5000);
+    sqlite3_exec(hc->db, "PRAGMA synchronous=FULL", NULL, NULL, NULL);
+    e = load(hc);
+    if (e != KERR_OK) {
+        hubcontent_close(hc);
+        return e;
+    }
+    *out = hc;
+    return KERR_OK;
+}
+
+void hubcontent_close(struct hubcontent *hc)
+{
+    if (!hc) return;
+    sqlite3_close(hc->db);
+    for (size_t i = 0; i < hc->nrel; i++) free(hc->rel[i].manifest);
+    free(hc->rel);
+    free(hc->ks);
+    pthread_mutex_destroy(&hc->mu);
+    free(hc);
+}
+
+static enum kerr write_file(const char *path, const void *data, size_t len)
+{
+    int fd;
+    size_t done = 0;
+    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) return KERR_IO;
+    while (done < len) {
+        ssize_t k = write(fd, (const char *)data + done, len - done);
+        if (k <= 0) break;
+        done += (size_t)k;
+    }
+    if (done != len || fsync(fd) != 0) {
+        close(fd);
+        unlink(path);
+        return KERR_IO;
+    }
+    close(fd);
+    return KERR_OK;
+}
+
+static enum kerr save_release(struct hubcontent *hc, const struct release *r)
+{
+    sqlite3_stmt *s = NULL;
+    int rc;
+    if (sqlite3_prepare_v2(hc->db,
+                           "INSERT INTO content_releases(version, size, created, expires, at,"
+                           " published, sha256, to_spec, targets, manifest)"
+                           " VALUES(?,?,?,?,?,?,?,?,?,?) ON CONFLICT(version) DO UPDATE SET"
+                           " to_spec = excluded.to_spec, at = excluded.at",
+                           -1, &s, NULL) != SQLITE_OK)
+        return KERR_DB;
+    sqlite3_bind_int64(s, 1, r->version);
+    sqlite3_bind_int64(s, 2, r->size);
+    sqlite3_bind_int64(s, 3, r->created);
+    sqlite3_bind_int64(s, 4, r->expires);
+    sqlite3_bind_int64(s, 5, r->at);
+    sqlite3_bind_int64(s, 6, r->published);
+    sqlite3_bind_text(s, 7, r->sha256, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 8, r->to, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 9, r->targets, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 10, r->manifest, -1, SQLITE_STATIC);
+    rc = sqlite3_step(s);
+    sqlite3_finalize(s);
+    return rc == SQLITE_DONE ? KERR_OK : KERR_DB;
+}
+
+enum kerr hubcontent_publish(struct hubcontent *hc, const void *data, size_t len, const char *to,
+                             int64_t at, int64_t *version, char why[200])
+{
+    struct release r;
+    struct cbundle_meta meta;
+    struct cmeta_manifest m;
+    char path[1100], tmp[1100], *text;
+    const char *w = NULL;
+    enum kerr e;
+    *version = 0;
+    memset(&r, 0, sizeof r);
+    snprintf(tmp, sizeof tmp, "%s/upload-%ld.tmp", hc->dir, (long)pthread_self());
+    if (write_file(tmp, data, len) != KERR_OK) {
+        snprintf(why, 200, "cannot store the upload");
+        return KERR_IO;
+    }
+    e = cbundle_peek(tmp, &meta, why);
+    if (e != KERR_OK) {
+        unlink(tmp);
+        return KERR_PARSE;
+    }
+    text = cbundle_unverified_text(meta.manifest, meta.manifest_len);
+    e = text ? cmeta_manifest_decode(text, &m, &w) : KERR_PARSE;
+    free(text);
+    if (e != KERR_OK) {
+        snprintf(why, 200, "%s", w ? w : "manifest.json is not a signed envelope");
+        cbundle_meta_free(&meta);
+        unlink(tmp);
+        return KERR_PARSE;
+    }
+    r.version = m.version;
+    r.size = (int64_t)len;
+    r.created = m.created;
+    r.expires = m.expires;
+    r.at = at ? at : (int64_t)time(NULL);
+    r.published = (int64_t)time(NULL);
+    csign_sha256_hex(data, len, r.sha256);
+    snprintf(r.to, sizeof r.to, "%s", to && to[0] ? to : "all");
+    for (int i = 0; i < m.ntargets; i++)
+        snprintf(r.targets + strlen(r.targets), sizeof r.targets - strlen(r.targets), "%s%s",
+                 i ? "," : "", m.targets[i]);
+    r.manifest = meta.manifest;
+    meta.manifest = NULL;
+    cbundle_meta_free(&meta);
+    cmeta_manifest_free(&m);
+    *version = r.version;
+    pthread_mutex_lock(&hc->mu);
+    e = KERR_OK;
+    for (size_t i = 0; i < hc->nrel; i++) {
+        struct release *o = &hc->rel[i];
+        if (o->version == r.version) {
+            if (strcmp(o->sha256, r.sha256) != 0) {
+                snprintf(why, 200, "version %lld was published with other content; sign with a "
+                                   "higher --version", (long long)r.version);
+                e = KERR_CONFLICT;
+            } else { /* widen or move a staged rollout */
+                snprintf(o->to, sizeof o->to, "%s", r.to);
+                o->at = r.at;
+                e = save_release(hc, o);
+                free(r.manifest);
+                r.manifest = NULL;
+            }
+            goto done;
+        }
+        if (o->version > r.version) {
+            snprintf(why, 200, "version %lld is below the newest published (%lld); sign with a "
+                               "higher --version", (long long)r.version, (long long)o->version);
+            e = KERR_CONFLICT;
+        }
+    }
+    if (e != KERR_OK) goto done;
+    path_of(hc, r.version, path, sizeof path);
+    if (rename(tmp, path) != 0) {
+        e = KERR_IO;
+        goto done;
+    }
+    tmp[0] = 0;
+    e = save_release(hc, &r);
+    if (e == KERR_OK) {
+        struct release *nr = realloc(hc->rel, (hc->nrel + 1) * sizeof *nr);
+        if (!nr) e = KERR_NOMEM;
+        else {
+            hc->rel = nr;
+            hc->rel[hc->nrel++] = r;
+            r.manifest = NULL;
+            KLOGI("hub", "content v%lld published to %s (%zu bytes)", (long long)r.version, r.to, len);
+        }
+    }
+done:
+    pthread_mutex_unlock(&hc->mu);
+    if (tmp[0]) unlink(tmp);
+    free(r.manifest);
+    return e;
+}
+
+/* The newest release offered to this kiosk now; NULL if none. Under mu. */
+static const struct release *offer(const struct hubcontent *hc, const char *kiosk,
+                                   const char *tower, int64_t now)
+{
+    for (size_t i = hc->nrel; i-- > 0;) {
+        const struct release *r = &hc->rel[i];
+        if (r->at <= now && to_matches(r->to, kiosk, tower)) return r;
+    }
+    return NULL;
+}
+
+static struct kstate *kstate_of(struct hubcontent *hc, const char *kiosk)
+{
+    for (size_t i = 0; i < hc->nks; i++)
+        if (strcmp(hc->ks[i].id, kiosk) == 0) return &hc->ks[i];
+    if (hc->nks == hc->capks) {
+        size_t cap = hc->capks ? hc->capks * 2 : 64;
+        struct kstate *n = realloc(hc->ks, cap * sizeof *n);
+        if (!n) return NULL;
+        hc->ks = n;
+        hc->capks = cap;
+    }
+    memset(&hc->ks[hc->nks], 0, sizeof hc->ks[hc->nks]);
+    snprintf(hc->ks[hc->nks].id, sizeof hc->ks[hc->nks].id, "%s", kiosk);
+    hc->ks[hc->nks].content = -1; /* never reported */
+    return &hc->ks[hc->nks++];
+}
+
+void hubcontent_heartbeat(struct hubcontent *hc, const char *kiosk, const char *tower,
+                          int64_t content, const char *error, cJSON *answer)
+{
+    int64_t now = (int64_t)time(NULL);
+    const struct release *r;
+    struct kstate *k;
+    if (content < 0) return; /* this kiosk takes no content updates: nothing to record */
+    pthread_mutex_lock(&hc->mu);
+    r = offer(hc, kiosk, tower, now);
+    k = kstate_of(hc, kiosk);
+    if (k) {
+        int64_t offered = r && r->version > content ? r->version : k->offered;
+        bool changed = k->content != content || strcmp(k->tower, tower ? tower : "") != 0 ||
+                       strcmp(k->error, error ? error : "") != 0 || k->offered != offered;
+        k->reported = now;
+        if (changed) {
+            sqlite3_stmt *s = NULL;
+            k->content = content;
+            k->offered = offered;
+            snprintf(k->tower, sizeof k->tower, "%s", tower ? tower : "");
+            snprintf(k->error, sizeof k->error, "%s", error ? error : "");
+            if (sqlite3_prepare_v2(hc->db,
+                                   "INSERT OR REPLACE INTO content_kiosks(id, tower, content,"
+                                   " offered, reported, error) VALUES(?,?,?,?,?,?)",
+                                   -1, &s, NULL) == SQLITE_OK) {
+                sqlite3_bind_text(s, 1, k->id, -1, SQLITE_STATIC);
+                sqlite3_bind_text(s, 2, k->tower, -1, SQLITE_STATIC);
+                sqlite3_bind_int64(s, 3, k->content);
+                sqlite3_bind_int64(s, 4, k->offered);
+                sqlite3_bind_int64(s, 5, k->reported);
+                sqlite3_bind_text(s, 6, k->error, -1, SQLITE_STATIC);
+                if (sqlite3_step(s) != SQLITE_DONE)
+                    KLOGW("hub", "content state of %s not stored: %s", k->id, sqlite3_errmsg(hc->db));
+            }
+            sqlite3_finalize(s);
+        }
+    }
+    if (r && r->version > content && answer) {
+        cJSON *o = cJSON_CreateObject();
+        char url[64];
+        snprintf(url, sizeof url, "/api/v1/content/bundles/%lld", (long long)r->version);
+        cJSON_AddNumberToObject(o, "version", (double)r->version);
+        cJSON_AddNumberToObject(o, "size", (double)r->size);
+        cJSON_AddStringToObject(o, "sha256", r->sha256);
+        cJSON_AddStringToObject(o, "url", url);
+        cJSON_AddItemToObject(answer, "content", o);
+    }
+    pthread_mutex_unlock(&hc->mu);
+}
+
+cJSON *hubcontent_manifest_for(struct hubcontent *hc, const char *kiosk, const char *tower)
+{
+    const struct release *r;
+    cJSON *o = NULL;
+    pthread_mutex_lock(&hc->mu);
+    if (!tower || !tower[0]) {
+        for (size_t i = 0; i < hc->nks; i++)
+            if (strcmp(hc->ks[i].id, kiosk) == 0) tower = hc->ks[i].tower;
+    }
+    r = offer(hc, kiosk, tower, (int64_t)time(NULL));
+    if (r) {
+        o = cJSON_CreateObject();
+        cJSON_AddNumberToObject(o, "version", (double)r->version);
+        cJSON_AddNumberToObject(o, "size", (double)r->size);
+        cJSON_AddStringToObject(o, "sha256", r->sha256);
+        cJSON_AddStringToObject(o, "manifest", r->manifest);
+    }
+    pthread_mutex_unlock(&hc->mu);
+    return o;
+}
+
+bool hubcontent_bundle_path(struct hubcontent *hc, int64_t v, char *path, size_t cap,
+                            uint64_t *size)
+{
+    bool found = false;
+    pthread_mutex_lock(&hc->mu);
+    for (size_t i = 0; i < hc->nrel; i++)
+        if (hc->rel[i].version == v) {
+            found = true;
+            *size = (uint64_t)hc->rel[i].size;
+        }
+    pthread_mutex_unlock(&hc->mu);
+    if (found) path_of(hc, v, path, cap);
+    return found;
+}
+
+cJSON *hubcontent_list(struct hubcontent *hc)
+{
+    cJSON *o = cJSON_CreateObject(), *a = cJSON_AddArrayToObject(o, "releases");
+    char t[21];
+    pthread_mutex_lock(&hc->mu);
+    for (size_t i = hc->nrel; i-- > 0;) {
+        const struct release *r = &hc->rel[i];
+        cJSON *x = cJSON_CreateObject();
+        cJSON_AddNumberToObject(x, "version", (double)r->version);
+        time_str(r->created, t);
+        cJSON_AddStringToObject(x, "created", t);
+        time_str(r->expires, t);
+        cJSON_AddStringToObject(x, "expires", t);
+        time_str(r->at, t);
+        cJSON_AddStringToObject(x, "at", t);
+        time_str(r->published, t);
+        cJSON_AddStringToObject(x, "published_at", t);
+        cJSON_AddNumberToObject(x, "size", (double)r->size);
+        cJSON_AddStringToObject(x, "sha256", r->sha256);
+        cJSON_AddStringToObject(x, "to", r->to);
+        cJSON_AddStringToObject(x, "targets", r->targets);
+        cJSON_AddItemToArray(a, x);
+    }
+    pthread_mutex_unlock(&hc->mu);
+    return o;
+}
+
+cJSON *hubcontent_status(struct hubcontent *hc)
+{
+    cJSON *o = cJSON_CreateObject(), *a = cJSON_AddArrayToObject(o, "kiosks");
+    char t[21];
+    int64_t latest = 0;
+    pthread_mutex_lock(&hc->mu);
+    if (hc->nrel) latest = hc->rel[hc->nrel - 1].version;
+    for (size_t i = 0; i < hc->nks; i++) {
+        const struct kstate *k = &hc->ks[i];
+        cJSON *x = cJSON_CreateObject();
+        cJSON_AddStringToObject(x, "id", k->id);
+        cJSON_AddStringToObject(x, "tower", k->tower);
+        cJSON_AddNumberToObject(x, "content", (double)(k->content < 0 ? 0 : k->content));
+        cJSON_AddNumberToObject(x, "offered", (double)k->offered);
+        time_str(k->reported, t);
+        cJSON_AddStringToObject(x, "reported_at", t);
+        if (k->error[0]) cJSON_AddStringToObject(x, "error", k->error);
+        else cJSON_AddNullToObject(x, "error");
+        cJSON_AddItemToArray(a, x);
+    }
+    cJSON_AddNumberToObject(o, "latest", (double)latest);
+    pthread_mutex_unlock(&hc->mu);
+    return o;
+}

@@ -1,0 +1,58 @@
+/* hubstore_content: what the hub keeps of signed content updates: the
+ * published releases (bundle files in a folder beside the database, their
+ * manifest, to whom and from when they are offered) and each kiosk's last
+ * reported content version and error. The hub cannot sign and verifies
+ * nothing it relays: the kiosks do. Releases and kiosk states are kept in
+ * memory (a few hundred kiosks, a few dozen releases) and written through to
+ * the tables of migration 5 on their own SQLite connection when they change,
+ * so a heartbeat costs no write unless something changed. Thread-safe (one
+ * mutex); any daemon thread may call. */
+#ifndef HUBSTORE_CONTENT_H
+#define HUBSTORE_CONTENT_H
+
+#include <cjson/cJSON.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kerr.h"
+
+#define HUBCONTENT_BODY_MAX (64u << 20) /* largest bundle file accepted */
+#define HUBCONTENT_TO_SIZE 512
+#define HUBCONTENT_ERR_SIZE 161
+
+struct hubcontent;
+
+/* Opens the content store of the database at db_path (bundle files in
+ * "<db_path>.content/"). KERR_IO / KERR_DB. */
+enum kerr hubcontent_open(const char *db_path, struct hubcontent **out);
+void hubcontent_close(struct hubcontent *hc);
+
+/* Publishes the bundle file data (len bytes) to `to` ("all", "tower:t03",
+ * "kiosk:HL-A01", comma-separated) from time `at` (Unix seconds; 0 = now).
+ * The same version again with the same bytes only changes to/at (widening a
+ * staged rollout). KERR_PARSE not a bundle (why), KERR_CONFLICT a version
+ * not above the newest with other bytes, KERR_IO. *version gets it. */
+enum kerr hubcontent_publish(struct hubcontent *hc, const void *data, size_t len, const char *to,
+                             int64_t at, int64_t *version, char why[200]);
+
+/* A kiosk's heartbeat: records (when changed) its tower, content version and
+ * error; when a newer release is offered to it now, adds the member
+ * "content": {"version","size","sha256","url"} to answer. content -1: the
+ * kiosk takes no content updates (older kiosks): nothing is done. */
+void hubcontent_heartbeat(struct hubcontent *hc, const char *kiosk, const char *tower,
+                          int64_t content, const char *error, cJSON *answer);
+
+/* The newest release offered to this kiosk now, as {"version","size",
+ * "sha256","manifest"} (a new object), or NULL. */
+cJSON *hubcontent_manifest_for(struct hubcontent *hc, const char *kiosk, const char *tower);
+
+/* Path of the bundle file of version v into path; false when unknown. */
+bool hubcontent_bundle_path(struct hubcontent *hc, int64_t v, char *path, size_t cap,
+                            uint64_t *size);
+
+/* {"releases":[…]} and {"kiosks":[…]} for kioskctl (new objects). */
+cJSON *hubcontent_list(struct hubcontent *hc);
+cJSON *hubcontent_status(struct hubcontent *hc);
+
+#endif

@@ -21,6 +21,7 @@
 
 #include "api.h"
 #include "hubauth.h"
+#include "hubbook.h"
 #include "hubconn.h"
 #include "hubpw.h"
 #include "hubrate.h"
@@ -56,6 +57,7 @@ struct hubsrv {
     struct hubrate *phone_misses; /* phone-page look-ups that found nothing, per address */
     struct hubsess *sessions;     /* the web console's logins */
     cJSON *labels;                /* category and tower names (hubweb_labels_load) or NULL */
+    struct hubbook_rooms *rooms;  /* bookable nursing rooms (hubbook_rooms_load) or NULL */
     char dummy_hash[HUBPW_HASH_SIZE]; /* verified for unknown names: same time as a real one */
     bool secure_cookies;
     unsigned lock_after, lock_s;
@@ -86,6 +88,14 @@ enum route {
     R_PHONE,           /* GET /t/{ticket}?c=NNNNNN */
     R_STATIC,          /* GET /admin/..., /s/... (built-in files) */
     R_ROOT,            /* GET / and /admin: to /admin/ */
+    /* nursing-room bookings (hubsrv_booking.c) */
+    R_ROOM_AVAIL,      /* GET /api/v1/rooms/{id}/availability */
+    R_BOOKINGS,        /* POST /api/v1/bookings */
+    R_BOOKING_CHECKIN, /* POST /api/v1/bookings/{code}/check-in */
+    R_BOOKING_CANCEL,  /* POST /api/v1/bookings/{code}/cancel */
+    R_ADMIN_BOOKINGS,  /* GET /api/v1/admin/bookings */
+    R_ADMIN_BOOKING,   /* GET /api/v1/admin/bookings/{code} */
+    R_ADMIN_BOOKING_CANCEL, /* POST /api/v1/admin/bookings/{code}/cancel */
 };
 
 enum who { WHO_NONE, WHO_KIOSK, WHO_ADMIN, WHO_STAFF };
@@ -117,6 +127,7 @@ struct hreq {
     char set_cookie[256];              /* a Set-Cookie header to send, or "" */
     char location[64];                 /* a Location header to send, or "" */
     struct hubstore_job job;
+    void *ext; /* a feature's state for its job (a booking's), freed with r */
 };
 
 /* The client address of r for log lines ("-" when unknown): the TCP peer, or

@@ -28,6 +28,7 @@
 #include "klog.h"
 #include "utf8.h"
 
+#include "hubsrv_booking.h"
 #include "hubsrv_impl.h"
 
 int hubsrv_json_depth(const char *json, size_t len, int limit)
@@ -154,6 +155,7 @@ enum MHD_Result hubsrv_finish_job(struct hreq *r)
     case HUBSTORE_USER_UPDATE: return hubsrv_user_answer(r);
     case HUBSTORE_LOGIN: return hubsrv_login_answer(r);
     case HUBSTORE_ASSIGN: return hubsrv_assign_answer(r);
+    case HUBSTORE_BOOKING: return hubsrv_booking_answer(r);
     case HUBSTORE_AUDIT:
         if (strcmp(r->method, "POST") == 0) return hubsrv_login_answer(r); /* a refused login */
         if (j->result == 200) return hubsrv_send_text(r, 204, NULL, NULL, 0, NULL); /* logout */

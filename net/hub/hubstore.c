@@ -13,6 +13,7 @@
 #include "kclock.h"
 #include "klog.h"
 
+#include "hubstore_booking.h"
 #include "hubstore_impl.h"
 
 static const char schema[] =
@@ -61,6 +62,8 @@ static const char *const migrations[] = {
     " locked_until TEXT, last_login TEXT);"
     "CREATE TABLE audit(id INTEGER PRIMARY KEY, at TEXT NOT NULL, actor TEXT NOT NULL,"
     " action TEXT NOT NULL, target TEXT, detail TEXT);",
+    /* 5: nursing-room bookings (hubstore_booking.h) */
+    HUBSTORE_BOOKING_MIGRATION,
 };
 #define SCHEMA_VERSION (1 + (int)(sizeof migrations / sizeof migrations[0]))
 

@@ -299,7 +299,8 @@ bool book_slot_valid(const struct book_rules *r, int64_t start)
 bool book_slot_bookable(const struct book_rules *r, int64_t start, int64_t now)
 {
     int64_t d = book_local_day(start) - book_local_day(now);
-    return start > now && d >= 0 && d < r->days_ahead && book_slot_valid(r, start);
+    int64_t left = start + (int64_t)(r->slot_min - r->release_after_min) * 60;
+    return now < left && d >= 0 && d < r->days_ahead && book_slot_valid(r, start);
 }
 
 int64_t book_checkin_from(const struct book_rules *r, int64_t start)
@@ -307,14 +308,14 @@ int64_t book_checkin_from(const struct book_rules *r, int64_t start)
     return start - (int64_t)r->checkin_before_min * 60;
 }
 
-int64_t book_checkin_until(const struct book_rules *r, int64_t start)
+int64_t book_checkin_until(const struct book_rules *r, int64_t start, int64_t booked)
 {
-    return start + (int64_t)r->checkin_after_min * 60;
+    return (booked > start ? booked : start) + (int64_t)r->checkin_after_min * 60;
 }
 
-int64_t book_release_at(const struct book_rules *r, int64_t start)
+int64_t book_release_at(const struct book_rules *r, int64_t start, int64_t booked)
 {
-    return start + (int64_t)r->release_after_min * 60;
+    return (booked > start ? booked : start) + (int64_t)r->release_after_min * 60;
 }
 
 enum kerr book_code_make(char out[BOOK_CODE_SIZE])

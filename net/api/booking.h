@@ -83,15 +83,18 @@ int book_slots(const struct book_rules *r, int64_t day, int64_t *starts, int cap
 /* True when start is the start of one of the slots of its day. */
 bool book_slot_valid(const struct book_rules *r, int64_t start);
 
-/* True when a slot starting at start may be booked at now: it has not
- * started yet (one that has is "past"), and its day is at most
- * days_ahead - 1 days after today. */
+/* True when a slot starting at start may be booked at now: more of it is
+ * left than the no-show release time (a slot released by a no-show can be
+ * booked for what is left of it; one that cannot is "past"), and its day is
+ * at most days_ahead - 1 days after today. */
 bool book_slot_bookable(const struct book_rules *r, int64_t start, int64_t now);
 
-/* Check-in window and no-show release of a slot starting at start. */
+/* Check-in window and no-show release of a booking of the slot starting at
+ * start made at booked (a booking made after the slot began gets the same
+ * minutes from the time it was made). */
 int64_t book_checkin_from(const struct book_rules *r, int64_t start);
-int64_t book_checkin_until(const struct book_rules *r, int64_t start);
-int64_t book_release_at(const struct book_rules *r, int64_t start);
+int64_t book_checkin_until(const struct book_rules *r, int64_t start, int64_t booked);
+int64_t book_release_at(const struct book_rules *r, int64_t start, int64_t booked);
 
 /* A fresh uniformly random code of BOOK_ALPHABET (getrandom). KERR_IO when
  * the kernel gave no randomness. */

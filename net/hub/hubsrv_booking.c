@@ -305,6 +305,14 @@ enum MHD_Result hubsrv_booking_answer(struct hreq *r)
     char *txt;
     enum MHD_Result ret;
     if (!b) return hubsrv_send_problem(r, 500, API_SLUG_INTERNAL, "Internal error", "no job");
+    if (j->result == 200 && r->route == R_ADMIN_BOOKING_CANCEL) {
+        /* staff see the whole record, note included */
+        enum kerr e = hubstore_booking_get(r->srv->store, b->code, b->now, &o);
+        if (e != KERR_OK) return hubsrv_send_kerr(r, e, NULL);
+        ret = hubsrv_send_json(r, 200, o);
+        cJSON_Delete(o);
+        return ret;
+    }
     if (j->result == 200 || j->result == 201)
         return hubsrv_send_text(r, j->result, API_CT_JSON, j->answer, 0, NULL);
     if (j->result < 400 || j->result >= 500 || !b->slug[0])

@@ -239,7 +239,7 @@ static int job_create(struct hubstore *st, struct hubstore_job *j, struct hubsto
      * already: the hub takes it even if its slot has begun meanwhile. */
     if (!book_slot_valid(r, b->start) ||
         (!b->offline && !book_slot_bookable(r, b->start, b->now)) ||
-        (b->offline && book_release_at(r, b->start) <= b->now)) {
+        (b->offline && b->start + (int64_t)r->slot_min * 60 <= b->now)) {
         refuse(j, b, 422, "slot-unavailable",
                "not a slot of this room that can be booked now (past, closed or too far ahead)");
         return 0;
@@ -275,8 +275,8 @@ static int job_create(struct hubstore *st, struct hubstore_job *j, struct hubsto
         sqlite3_bind_int64(s, 4, b->start);
         sqlite3_bind_int64(s, 5, b->start + (int64_t)r->slot_min * 60);
         sqlite3_bind_int64(s, 6, book_checkin_from(r, b->start));
-        sqlite3_bind_int64(s, 7, book_checkin_until(r, b->start));
-        sqlite3_bind_int64(s, 8, book_release_at(r, b->start));
+        sqlite3_bind_int64(s, 7, book_checkin_until(r, b->start, b->now));
+        sqlite3_bind_int64(s, 8, book_release_at(r, b->start, b->now));
         sqlite3_bind_text(s, 9, b->kiosk_id, -1, SQLITE_STATIC);
         sqlite3_bind_text(s, 10, b->idem_key, -1, SQLITE_STATIC);
         sqlite3_bind_blob(s, 11, b->body_hash, 32, SQLITE_STATIC);
@@ -331,6 +331,8 @@ static int find_for_person(struct hubstore *st, struct hubstore_booking *b,
         if ((!b->last4[0] || (l4 && strcmp(l4, b->last4) == 0)) && room) {
             *rules = &room->rules;
             *start = sqlite3_column_int64(s, C_START);
+            b->win_from = sqlite3_column_int64(s, C_CIN_FROM);
+            b->win_until = sqlite3_column_int64(s, C_CIN_UNTIL);
             snprintf(state, 16, "%s", state_of(s, b->now));
             res = 0;
         }
@@ -379,8 +381,6 @@ static int job_person(struct hubstore *st, struct hubstore_job *j, struct hubsto
             refuse(j, b, 409, "not-active", d);
             return 0;
         }
-        b->win_from = book_checkin_from(r, start);
-        b->win_until = book_checkin_until(r, start);
         if (b->now < b->win_from) {
             refuse(j, b, 409, "too-early", "check-in opens before the slot starts");
             return 0;

@@ -447,6 +447,7 @@ void kclient_close(struct kclient *c)
     }
     if (c->multi) curl_multi_cleanup(c->multi);
     outbox_close(c->ui_ob);
+    kclient_booking_free(c);
     pthread_mutex_destroy(&c->mu);
     if (c->token) memset(c->token, 0, strlen(c->token));
     memset(c->auth_header, 0, sizeof c->auth_header);

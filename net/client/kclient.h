@@ -129,6 +129,7 @@ enum kclient_event_kind {
     KCLIENT_EV_DEAD,            /* refused by the hub; text = reason; ticket = the receipt's */
     KCLIENT_EV_TICKET_STATUS,   /* answer to kclient_query_ticket */
     KCLIENT_EV_TICKET_FAILED,   /* error: KERR_NET (offline), KERR_NOTFOUND, KERR_HTTP, KERR_PARSE */
+    KCLIENT_EV_BOOKING,         /* a booking answer waits: kclient_booking_answer (kclient_booking.h) */
 };
 
 struct kclient_event {

@@ -37,7 +37,7 @@
 #define KIOSK_VERSION "0.0.0"
 #endif
 
-enum xkind { X_ITEM, X_QUERY, X_HEARTBEAT };
+enum xkind { X_ITEM, X_QUERY, X_HEARTBEAT, X_BOOKING };
 
 struct xfer {
     struct xfer *prev, *next; /* c->active list */
@@ -93,6 +93,7 @@ struct kclient {
     bool damage_unreported; /* a damaged outbox was found; heartbeats say "corrupt" until one
                                of them is accepted */
     bool items_added;
+    struct kclient_bq *bq; /* booking calls and answers (kclient_booking.c), NULL until used */
     void (*notify)(void *);
     void *notify_ud;
     bool online;
@@ -128,5 +129,19 @@ void kclient_trim_utf8(char *s);
 /* The sender thread's body; arg is the struct kclient. kclient_open starts
  * it, kclient_close stops it (c->stop, curl_multi_wakeup) and joins it. */
 void *kclient_sender_main(void *arg);
+
+/* xfer_new for the other files of the sender thread: a transfer of kind to
+ * hub_url + path (body NULL: GET; owned), added to c->multi. NULL on failure. */
+struct xfer *kclient_xfer_new(struct kclient *c, enum xkind kind, const char *path, char *body,
+                              const char *idem_key);
+
+/* ---- kclient_booking.c ------------------------------------------------------ */
+
+/* start: the sender starts the booking calls waiting (sender thread);
+ * finish: a booking transfer ended (its answer queued for the UI; the sender
+ * frees x); free: kclient_close frees what is left (UI thread). */
+void kclient_booking_start(struct kclient *c);
+void kclient_booking_finish(struct kclient *c, struct xfer *x, CURLcode rc, long http);
+void kclient_booking_free(struct kclient *c);
 
 #endif

@@ -496,7 +496,9 @@ static int process_done(struct sender *s)
         curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&x);
         curl_easy_getinfo(m->easy_handle, CURLINFO_RESPONSE_CODE, &http);
         curl_multi_remove_handle(c->multi, m->easy_handle);
-        if (x->kind == X_QUERY) {
+        if (x->kind == X_BOOKING) {
+            kclient_booking_finish(c, x, rc, http);
+        } else if (x->kind == X_QUERY) {
             finish_query(s, x, rc, http);
         } else if (x->kind == X_HEARTBEAT) {
             s->hb_in_flight = false;
@@ -689,6 +691,7 @@ void *kclient_sender_main(void *arg)
             continue;
         }
         start_queries(&s);
+        kclient_booking_start(c);
         if (c->heartbeat_ms > 0 && now >= s.hb_due && !s.hb_in_flight) {
             start_heartbeat(&s);
             s.hb_due = now + (uint64_t)c->heartbeat_ms;
@@ -732,4 +735,10 @@ void *kclient_sender_main(void *arg)
     free(s.slots);
     outbox_close(s.ob);
     return NULL;
+}
+
+struct xfer *kclient_xfer_new(struct kclient *c, enum xkind kind, const char *path, char *body,
+                              const char *idem_key)
+{
+    return xfer_new(c, kind, path, body, idem_key);
 }

@@ -63,9 +63,17 @@ static void frame(struct app *a, void *st, struct ui_rect body)
     bk_where_text(a, r, where, sizeof where);
     bk_walk_text(a, r, walk, sizeof walk);
 
-    lw = ui_label(ui, x, y + 40, bk_tr(a, BK_CODE), UI_F_TITLE, UI_C_TEXT, UI_LEFT);
-    ui_label(ui, x + lw + 40, y - 20, s->d.code, UI_F_CLOCK, UI_C_RED, UI_LEFT);
-    y += 230;
+    if (portrait) { /* the code under its label, as wide as the screen allows */
+        ui_label(ui, x, y, bk_tr(a, BK_CODE), UI_F_TITLE, UI_C_TEXT, UI_LEFT);
+        ui_label_fit(ui, (struct ui_rect){x, y + 50, w, 200}, s->d.code, UI_F_CLOCK, UI_C_RED,
+                     UI_LEFT);
+        y += 270;
+    } else {
+        lw = ui_label(ui, x, y + 40, bk_tr(a, BK_CODE), UI_F_TITLE, UI_C_TEXT, UI_LEFT);
+        ui_label_fit(ui, (struct ui_rect){x + lw + 40, y - 20, w - lw - 40, 200}, s->d.code,
+                     UI_F_CLOCK, UI_C_RED, UI_LEFT);
+        y += 230;
+    }
     snprintf(line, sizeof line, app_lang(a) == CONTENT_EN ? "%s (%s)" : "%s（%s）",
              bk_tr(a, BK_CODE_HINT), s->d.last4);
     y += ui_paragraph(ui, x, y, w, line, UI_F_BODY, UI_C_MUTED) + 24;

@@ -81,14 +81,15 @@ static void frame(struct app *a, void *st, struct ui_rect body)
     float m = scr_margin(ui), y = body.y + 24, top, card_h = portrait ? 330 : 290;
     float bw = portrait ? body.w - 2 * m : 460;
 
-    ui_paragraph(ui, m, y + 10, portrait ? body.w - 2 * m : body.w - 2 * m - bw - 40,
-                 bk_tr(a, BK_ROOMS_INTRO), UI_F_BODY, UI_C_MUTED);
-    if (ui_button_icon(ui,
-                       (struct ui_rect){portrait ? m : body.w - m - bw, portrait ? y + 100 : y,
-                                        bw, 100},
-                       "event_available", bk_tr(a, BK_MANAGE), UI_SECONDARY))
-        app_push(a, &screen_booking_manage, NULL, 0);
-    top = y + (portrait ? 230 : 130);
+    {
+        float ph = ui_paragraph(ui, m, y + 10, portrait ? body.w - 2 * m : body.w - 2 * m - bw - 40,
+                                bk_tr(a, BK_ROOMS_INTRO), UI_F_BODY, UI_C_MUTED);
+        float by = portrait ? y + 10 + ph + 20 : y;
+        if (ui_button_icon(ui, (struct ui_rect){portrait ? m : body.w - m - bw, by, bw, 100},
+                           "event_available", bk_tr(a, BK_MANAGE), UI_SECONDARY))
+            app_push(a, &screen_booking_manage, NULL, 0);
+        top = by + 130;
+    }
     if (s->n == 0) {
         ui_label(ui, m, top + 40, bk_tr(a, BK_NO_ROOMS), UI_F_LARGE, UI_C_MUTED, UI_LEFT);
         return;

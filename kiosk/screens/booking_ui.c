@@ -31,9 +31,9 @@ static const char *const zh[BK__COUNT] = {
     [BK_FORM_TITLE] = "填写手机号",
     [BK_PHONE] = "手机号",
     [BK_PHONE_HINT] = "11 位手机号，只用于本次预约",
-    [BK_PRIVACY] = "隐私说明：手机号只用于本次预约。本终端在预约送达服务中心后不保存手机号，"
-                   "只保留预约码和手机尾号 4 位，并在 10 分钟内与求助记录一样删除；"
-                   "服务中心在时段结束 24 小时后删除手机号。每个手机号每天最多 2 个有效预约。",
+    [BK_PRIVACY] = "隐私说明：手机号只用于本次预约，由服务中心保存，在时段结束 24 小时后删除。"
+                   "本终端不把手机号写入存储，离开本页即清除；确认页只显示预约码和手机尾号 4 位。"
+                   "每个手机号每天最多 2 个有效预约。",
     [BK_CONSENT] = "我已阅读并同意",
     [BK_CONFIRM] = "确认预约",
     [BK_SENDING] = "正在预约…",
@@ -93,10 +93,10 @@ static const char *const en[BK__COUNT] = {
     [BK_FORM_TITLE] = "Your phone number",
     [BK_PHONE] = "Mobile number",
     [BK_PHONE_HINT] = "11 digits, used only for this booking",
-    [BK_PRIVACY] = "Privacy: your number is used only for this booking. Once the booking has reached "
-                   "the service centre this kiosk keeps no phone number, only the code and the last "
-                   "4 digits, erased within 10 minutes like help requests; the service centre erases "
-                   "the number 24 hours after the slot ends. At most 2 active bookings per number a day.",
+    [BK_PRIVACY] = "Privacy: your number is used only for this booking. The service centre keeps it "
+                   "and erases it 24 hours after the slot ends. This kiosk never writes it to storage "
+                   "and forgets it when you leave this page; the confirmation shows only the code and "
+                   "the last 4 digits. At most 2 active bookings per number a day.",
     [BK_CONSENT] = "I have read and agree",
     [BK_CONFIRM] = "Confirm booking",
     [BK_SENDING] = "Booking…",

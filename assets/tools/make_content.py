@@ -362,10 +362,10 @@ for k, ti in enumerate([0, 2, 5, 9]):
             "week": {d: [["08:00", "20:00"]] for d in ("mon", "tue", "wed", "thu", "fri")}
             | {"sat": [["09:00", "12:00"], ["13:00", "17:00"]],
                "sun": [] if k % 2 else [["09:00", "17:00"]]},
+            # New Year's Day closed, New Year's Eve closes early (sample)
             "exceptions": [
-                {"date": "2027-01-01", "closed": True, "note": T("元旦休息（示例）", "Closed on New Year's Day (sample)")},
-                {"date": "2026-12-31", "hours": [["08:00", "16:00"]],
-                 "note": T("提前闭馆（示例）", "Closes early (sample)")},
+                {"date": "2027-01-01", "closed": True},
+                {"date": "2026-12-31", "hours": [["08:00", "16:00"]]},
             ],
         },
     })

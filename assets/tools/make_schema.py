@@ -133,7 +133,6 @@ schema = {
                     "date": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"},
                     "closed": {"const": True},
                     "hours": {"$ref": "#/$defs/open_hours"},
-                    "note": T,
                 }, ["date"])},
             }, ["week"]),
         }, ["id", "name", "place", "hours"])),

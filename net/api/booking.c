@@ -238,7 +238,7 @@ enum kerr book_rules_parse(const cJSON *b, struct book_rules *out, char *why, si
         }
         cJSON_ArrayForEach(m, it) {
             if (strcmp(m->string, "date") && strcmp(m->string, "closed") &&
-                strcmp(m->string, "hours") && strcmp(m->string, "note")) {
+                strcmp(m->string, "hours")) {
                 snprintf(why, cap, "%s.%.40s: unknown member", path, m->string);
                 return KERR_INVALID;
             }

@@ -14,8 +14,8 @@
 
 #include "kclient_impl.h"
 
-#define BQ_CALLS 8
-#define BQ_ANSWERS 8
+#define BQ_CALLS 16
+#define BQ_ANSWERS 16
 
 struct kclient_bq {
     struct { struct kclient_bcall q; uint32_t id; } calls[BQ_CALLS];

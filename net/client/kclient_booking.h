@@ -55,7 +55,7 @@ struct kclient_banswer {
 enum kerr kclient_booking_call(struct kclient *c, const struct kclient_bcall *q, uint32_t *id);
 
 /* Takes the answer to call id into *out (true), or false when it has not come
- * (yet). Answers nobody takes are dropped, oldest first, past 8. */
+ * (yet). Answers nobody takes are dropped, oldest first, past 16. */
 bool kclient_booking_answer(struct kclient *c, uint32_t id, struct kclient_banswer *out);
 
 /* Frees an answer's body. */

@@ -81,15 +81,14 @@ static sqlite3_stmt *wprep(struct hubstore *st, const char *sql)
     return s;
 }
 
-/* Runs sql (no row) with integer parameters a, b and text t at ?3 (NULL: none). */
-static int exec3(struct hubstore *st, const char *sql, int64_t a, int64_t b, const char *t)
+/* Runs sql (no row) with the Unix time ?1 and the contract's time text ?2. */
+static int exec_at(struct hubstore *st, const char *sql, int64_t t, const char *now)
 {
     sqlite3_stmt *s = wprep(st, sql);
     int rc;
     if (!s) return -1;
-    sqlite3_bind_int64(s, 1, a);
-    sqlite3_bind_int64(s, 2, b);
-    if (t) sqlite3_bind_text(s, 3, t, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 1, t);
+    sqlite3_bind_text(s, 2, now, -1, SQLITE_STATIC);
     rc = sqlite3_step(s);
     sqlite3_finalize(s);
     return rc == SQLITE_DONE ? 0 : -1;
@@ -98,13 +97,14 @@ static int exec3(struct hubstore *st, const char *sql, int64_t a, int64_t b, con
 int hubstore_booking_sweep(struct hubstore *st, int64_t now_s, const char *now)
 {
     /* no-shows: the slot is free again (the read side already counts it so) */
-    if (exec3(st, "UPDATE bookings SET state = 'released', updated_at = ?3"
-                  " WHERE state = 'confirmed' AND release_at <= ?1 AND ?2 = ?2",
-              now_s, 0, now) != 0)
+    if (exec_at(st, "UPDATE bookings SET state = 'released', updated_at = ?2"
+                    " WHERE state = 'confirmed' AND release_at <= ?1",
+                now_s, now) != 0)
         return -1;
-    if (exec3(st, "UPDATE bookings SET phone = NULL, erased_at = ?3"
-                  " WHERE phone IS NOT NULL AND slot_end <= ?1 - ?2",
-              now_s, HUBSTORE_BOOKING_ERASE_S, now) != 0)
+    /* the phone, 24 h after the slot ends */
+    if (exec_at(st, "UPDATE bookings SET phone = NULL, erased_at = ?2"
+                    " WHERE phone IS NOT NULL AND slot_end <= ?1",
+                now_s - HUBSTORE_BOOKING_ERASE_S, now) != 0)
         return -1;
     if (sqlite3_changes(st->wdb) > 0) st->checkpoint_due = true;
     return 0;

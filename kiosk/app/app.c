@@ -307,6 +307,7 @@ void app_open_client(struct app *a)
     kc.max_queued = a->cfg.outbox_max_items;
     kc.heartbeat_s = a->cfg.heartbeat_s;
     kc.content_version = a->content ? a->content->version : NULL;
+    kc.tower_id = a->cfg.tower_id;
     e = kclient_open(&kc, &a->client);
     if (e != KERR_OK) {
         KLOGE("app", "hub link not opened (%s): help requests are unavailable", kerr_str(e));

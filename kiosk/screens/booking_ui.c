@@ -69,6 +69,9 @@ static const char *const zh[BK__COUNT] = {
     [BK_NO_ROOMS] = "目前没有可预约的妈咪小屋",
     [BK_QR_TEXT] = "妈咪小屋预约（示例） 预约码 %s · %s · %s",
     [BK_SLOT_MIN] = "每段 %d 分钟",
+    [BK_SLOT_HELD] = "在所在楼宇预约",
+    [BK_LOCAL_NOTE] = "本机已确认，预约会自动同步到服务中心",
+    [BK_OFFLINE_HELD] = "网络暂时不通：本楼近几小时的时段本机可直接确认，其他时段联网后可预约。",
 };
 
 static const char *const en[BK__COUNT] = {
@@ -133,6 +136,10 @@ static const char *const en[BK__COUNT] = {
     [BK_NO_ROOMS] = "No nursing room can be booked at the moment",
     [BK_QR_TEXT] = "Nursing room booking (sample) code %s · %s · %s",
     [BK_SLOT_MIN] = "%d minutes each",
+    [BK_SLOT_HELD] = "At its tower's kiosk",
+    [BK_LOCAL_NOTE] = "Confirmed by this kiosk; it is sent to the service centre automatically",
+    [BK_OFFLINE_HELD] = "The network is down: this tower's slots of the next hours can be confirmed "
+                        "here; other slots are bookable once online.",
 };
 
 const char *bk_string(enum bk_str id, bool english)
@@ -266,6 +273,7 @@ bool bk_slots_parse(const char *json, size_t len, struct bk_slots *out)
         out->state[out->n] = strcmp(state->valuestring, "free") == 0    ? BK_S_FREE
                              : strcmp(state->valuestring, "taken") == 0 ? BK_S_TAKEN
                              : strcmp(state->valuestring, "past") == 0  ? BK_S_PAST
+                             : strcmp(state->valuestring, "held") == 0  ? BK_S_HELD
                                                                         : BK_S_CLOSED;
         out->n++;
     }

@@ -72,6 +72,9 @@ enum bk_str {
     BK_NO_ROOMS,
     BK_QR_TEXT,
     BK_SLOT_MIN,
+    BK_SLOT_HELD,
+    BK_LOCAL_NOTE,
+    BK_OFFLINE_HELD,
     BK__COUNT
 };
 
@@ -105,7 +108,7 @@ void bk_walk_text(struct app *a, const struct content_nursing_room *r, char *out
 
 /* The slots of an availability answer. */
 #define BK_SLOTS_MAX (BOOK_MAX_SLOTS * 8)
-enum bk_state { BK_S_FREE, BK_S_TAKEN, BK_S_PAST, BK_S_CLOSED };
+enum bk_state { BK_S_FREE, BK_S_TAKEN, BK_S_PAST, BK_S_CLOSED, BK_S_HELD };
 struct bk_slots {
     int n;
     int64_t start[BK_SLOTS_MAX];
@@ -125,6 +128,7 @@ struct bk_done {
     int64_t start;
     char code[BOOK_CODE_SIZE];
     char last4[BOOK_LAST4_SIZE];
+    bool local; /* confirmed by this kiosk on a leased slot; on its way to the hub */
 };
 
 /* Goes home and opens booking_done for a confirmed booking (the form is left,

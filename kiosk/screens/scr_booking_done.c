@@ -90,7 +90,10 @@ static void frame(struct app *a, void *st, struct ui_rect body)
     y += 66;
     snprintf(line, sizeof line, bk_tr(a, BK_CHECKIN_RULE), r->booking->checkin_before_min,
              r->booking->checkin_after_min);
-    y += ui_paragraph(ui, x, y, w, line, UI_F_BODY, UI_C_WARN) + 24;
+    y += ui_paragraph(ui, x, y, w, line, UI_F_BODY, UI_C_WARN) + 16;
+    if (s->d.local)
+        y += ui_paragraph(ui, x, y, w, bk_tr(a, BK_LOCAL_NOTE), UI_F_BODY, UI_C_OK) + 16;
+    y += 8;
 
     snprintf(text, sizeof text, bk_tr(a, BK_QR_TEXT), s->d.code,
              content_tr(&r->name, app_lang(a)), when);

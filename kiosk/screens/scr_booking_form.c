@@ -73,6 +73,24 @@ static void submit(struct app *a, struct form *s)
         s->phase = P_NET;
         return;
     }
+    if (kclient_booking_slot(app_client(a), s->r->id, s->pick.start) != 0) {
+        /* a slot the hub leased this kiosk: confirmed here (durably) and
+         * sent to the hub exactly once, whether the network is up or not */
+        struct bk_done d;
+        memset(&d, 0, sizeof d);
+        d.room = s->pick.room;
+        d.start = s->pick.start;
+        d.local = true;
+        e = kclient_booking_local(app_client(a), s->r->id, s->pick.start, s->phone,
+                                  app_lang(a) == CONTENT_EN ? "en" : "zh", d.code, d.last4);
+        if (e == KERR_OK) {
+            booking_done_open(a, &d);
+        } else {
+            s->n_alt = 0;
+            s->phase = e == KERR_BUSY ? P_TAKEN : P_ERROR;
+        }
+        return;
+    }
     memset(&q, 0, sizeof q);
     q.kind = KCLIENT_B_CREATE;
     snprintf(q.room, sizeof q.room, "%s", s->r->id);

@@ -54,6 +54,26 @@ static void enter(struct app *a, void *st, const void *arg)
     if (s->r) ask(a, s);
 }
 
+/* Offline: the slots this kiosk holds (leased by the hub) of the shown
+ * days, from its own record: those it may still confirm. */
+static void held_slots(struct app *a, struct room *s)
+{
+    int64_t st[BK_SLOTS_MAX];
+    bool fr[BK_SLOTS_MAX];
+    int n = app_client(a) ? kclient_booking_held(app_client(a), s->r->id, book_day_start(s->today),
+                                                 book_day_start(s->today + s->r->booking->days_ahead),
+                                                 st, fr, BK_SLOTS_MAX)
+                          : 0;
+    int64_t now = app_wall_s(a);
+    s->slots.n = 0;
+    for (int i = 0; i < n; i++) {
+        if (!book_slot_bookable(s->r->booking, st[i], now) && fr[i]) continue;
+        s->slots.start[s->slots.n] = st[i];
+        s->slots.state[s->slots.n] = fr[i] ? BK_S_FREE : BK_S_TAKEN;
+        s->slots.n++;
+    }
+}
+
 static void net_event(struct app *a, void *st, const struct kclient_event *ev)
 {
     struct room *s = st;
@@ -64,6 +84,14 @@ static void net_event(struct app *a, void *st, const struct kclient_event *ev)
     if (ans.error != KERR_OK) s->phase = P_OFFLINE;
     else if (ans.http == 200 && bk_slots_parse(ans.body, ans.len, &s->slots)) s->phase = P_SHOWN;
     else s->phase = P_ERROR;
+    if (s->phase == P_SHOWN) { /* the slots this kiosk holds: its own record says taken or free */
+        for (int k = 0; k < s->slots.n; k++) {
+            int held = kclient_booking_slot(app_client(a), s->r->id, s->slots.start[k]);
+            if (held == 2) s->slots.state[k] = BK_S_TAKEN;
+        }
+    } else if (s->phase == P_OFFLINE) {
+        held_slots(a, s);
+    }
     kclient_banswer_free(&ans);
     app_invalidate(a);
 }
@@ -119,7 +147,13 @@ static void frame(struct app *a, void *st, struct ui_rect body)
         ui_label(ui, m, y + 20, bk_tr(a, BK_ASKING), UI_F_LARGE, UI_C_MUTED, UI_LEFT);
         return;
     }
-    if (s->phase != P_SHOWN) {
+    if (s->phase == P_OFFLINE && s->slots.n > 0) {
+        /* held slots only, with the reason the others are missing */
+        ui_fill_round(ui, (struct ui_rect){m, y, w, 90}, 20, 0xFFF4E0FFu);
+        ui_label_fit(ui, (struct ui_rect){m + 30, y + 10, w - 60, 70}, bk_tr(a, BK_OFFLINE_HELD),
+                     UI_F_BODY, UI_C_WARN, UI_LEFT);
+        y += 110;
+    } else if (s->phase != P_SHOWN) {
         ui_fill_round(ui, (struct ui_rect){m, y, w, 150}, 20, 0xFFF4E0FFu);
         ui_icon(ui, m + 60, y + 75, "cloud_off", UI_F_ICON, UI_C_WARN);
         ui_label_fit(ui, (struct ui_rect){m + 120, y + 14, w - 150, 60}, bk_tr(a, BK_OFFLINE),
@@ -145,8 +179,10 @@ static void frame(struct app *a, void *st, struct ui_rect body)
             bk_hhmm(t, hm);
             bg = state == BK_S_FREE ? 0xE6F4E6FFu : state == BK_S_TAKEN ? 0xF6DCDCFFu : 0xEAE6E0FFu;
             fg = state == BK_S_FREE ? UI_C_OK : state == BK_S_TAKEN ? UI_C_ERR : UI_C_MUTED;
-            label = state == BK_S_FREE ? BK_SLOT_FREE : state == BK_S_TAKEN ? BK_SLOT_TAKEN
-                                                                            : BK_SLOT_PAST;
+            label = state == BK_S_FREE    ? BK_SLOT_FREE
+                    : state == BK_S_TAKEN ? BK_SLOT_TAKEN
+                    : state == BK_S_HELD  ? BK_SLOT_HELD
+                                          : BK_SLOT_PAST;
             if (state == BK_S_FREE && ui_hit_area(ui, r, hm)) {
                 struct bk_pick p = {s->idx, t};
                 app_push(a, &screen_booking_form, &p, sizeof p);

@@ -774,6 +774,7 @@ static const struct field heartbeat_fields[] = {
     {.name = "online", .kind = F_BOOL, .off = offsetof(HB, online),
      .bad = "online: missing or not a boolean"},
     FNULL(HB, "last_error", last_error, last_error_null, errword_ok, "last_error: malformed"),
+    FOPT(HB, "tower", tower, id_token_ok, "tower: malformed"),
 };
 #undef HB
 

@@ -199,6 +199,8 @@ struct api_heartbeat {
     bool online;
     bool last_error_null;
     char last_error[API_ERRWORD_SIZE];   /* a kerr_str() word such as "net" */
+    char tower[API_TOKEN_SIZE];          /* optional: the kiosk's tower ("" = not sent); the
+                                            hub leases it its tower's near-term booking slots */
 };
 
 enum kerr api_heartbeat_encode(const struct api_heartbeat *h, char **out);

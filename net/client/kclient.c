@@ -221,6 +221,8 @@ enum kerr kclient_open(const struct kclient_config *cfg, struct kclient **out)
     c->pinned = dup_or_null(cfg->pinned_pubkey);
     c->version = strdup(cfg->version ? cfg->version : KIOSK_VERSION);
     c->content_version = strdup(cfg->content_version ? cfg->content_version : "none");
+    if (cfg->tower_id && api_kiosk_id_valid(cfg->tower_id))
+        snprintf(c->tower, sizeof c->tower, "%s", cfg->tower_id);
     if (!c->db_path || !c->hub_url || !c->kiosk_id || !c->version || !c->content_version ||
         (cfg->ca_file && !c->ca_file) || (cfg->pinned_pubkey && !c->pinned))
         goto fail;

@@ -37,6 +37,7 @@ struct kclient_config {
     int heartbeat_s;              /* heartbeat interval (0 → 60, <0 → none) */
     const char *version;          /* NULL → KIOSK_VERSION */
     const char *content_version;  /* NULL → "none" */
+    const char *tower_id;         /* NULL or "": none; else heartbeats ask for booking leases */
     int retention_s;              /* personal fields erased this long after delivery (0 → 600) */
     /* Tuning; 0 means the production default (tests shorten them). */
     int backoff_base_ms;          /* 1000 */

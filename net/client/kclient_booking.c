@@ -9,7 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bookbox.h"
 #include "kassert.h"
+#include "kclock.h"
 #include "klog.h"
 
 #include "kclient_impl.h"
@@ -17,12 +19,22 @@
 #define BQ_CALLS 16
 #define BQ_ANSWERS 16
 
+#define B_DELIVERY 7 /* x->item_id >> 32 of a delivery of a bookbox item */
+#define DELIVER_RETRY_MIN_MS 2000
+#define DELIVER_RETRY_MAX_MS 60000
+#define SWEEP_EVERY_MS 30000
+
 struct kclient_bq {
     struct { struct kclient_bcall q; uint32_t id; } calls[BQ_CALLS];
     int ncalls;
     struct kclient_banswer ans[BQ_ANSWERS];
     int nans;
     uint32_t next_id;
+    /* bookbox handles: one per thread */
+    struct bookbox *ui_bb;     /* UI thread */
+    struct bookbox *snd_bb;    /* sender thread */
+    bool delivering;           /* sender: a delivery in flight */
+    uint64_t deliver_due, retry_ms, sweep_due; /* sender, monotonic */
 };
 
 /* c->mu held */
@@ -140,6 +152,166 @@ static char *create_body(const struct kclient *c, const struct kclient_bcall *q)
     return txt;
 }
 
+/* <dir of the outbox>/bookings.db */
+static struct bookbox *bb_open(struct kclient *c)
+{
+    char path[1024];
+    const char *slash = strrchr(c->db_path, '/');
+    struct bookbox *bb = NULL;
+    if (slash) snprintf(path, sizeof path, "%.*s/bookings.db", (int)(slash - c->db_path), c->db_path);
+    else snprintf(path, sizeof path, "bookings.db");
+    if (bookbox_open(path, &bb) != KERR_OK) return NULL;
+    return bb;
+}
+
+static struct bookbox *ui_bb(struct kclient *c)
+{
+    struct bookbox *bb = NULL;
+    pthread_mutex_lock(&c->mu);
+    if (bq_of(c)) bb = c->bq->ui_bb;
+    pthread_mutex_unlock(&c->mu);
+    if (bb || !c->bq) return bb;
+    bb = bb_open(c);
+    pthread_mutex_lock(&c->mu);
+    c->bq->ui_bb = bb;
+    pthread_mutex_unlock(&c->mu);
+    return bb;
+}
+
+static struct bookbox *snd_bb(struct kclient *c)
+{
+    struct bookbox *bb;
+    pthread_mutex_lock(&c->mu);
+    bb = bq_of(c) ? c->bq->snd_bb : NULL;
+    pthread_mutex_unlock(&c->mu);
+    if (bb || !c->bq) return bb;
+    bb = bb_open(c);
+    pthread_mutex_lock(&c->mu);
+    c->bq->snd_bb = bb;
+    pthread_mutex_unlock(&c->mu);
+    return bb;
+}
+
+int kclient_booking_slot(struct kclient *c, const char *room, int64_t start)
+{
+    KASSERT_OWNER(&c->owner);
+    struct bookbox *bb = ui_bb(c);
+    return bb ? (int)bookbox_slot(bb, room, start) : 0;
+}
+
+int kclient_booking_held(struct kclient *c, const char *room, int64_t from, int64_t to,
+                         int64_t *starts, bool *free, int cap)
+{
+    KASSERT_OWNER(&c->owner);
+    struct bookbox *bb = ui_bb(c);
+    return bb ? bookbox_held(bb, room, from, to, starts, free, cap) : 0;
+}
+
+enum kerr kclient_booking_local(struct kclient *c, const char *room, int64_t start,
+                                const char *phone, const char *lang, char code[BOOK_CODE_SIZE],
+                                char last4[BOOK_LAST4_SIZE])
+{
+    KASSERT_OWNER(&c->owner);
+    struct bookbox *bb = ui_bb(c);
+    struct bookbox_item it;
+    enum kerr e;
+    code[0] = last4[0] = '\0';
+    if (!book_phone_valid(phone) || !api_kiosk_id_valid(room)) return KERR_INVALID;
+    if (!bb) return KERR_DB;
+    memset(&it, 0, sizeof it);
+    snprintf(it.room, sizeof it.room, "%s", room);
+    it.start = start;
+    snprintf(it.phone, sizeof it.phone, "%s", phone);
+    snprintf(it.lang, sizeof it.lang, "%s", lang && lang[0] ? lang : "zh");
+    e = api_uuid_v4_make(it.key);
+    if (e == KERR_OK) e = book_code_make(it.code);
+    if (e == KERR_OK) e = bookbox_confirm(bb, &it);
+    if (e == KERR_OK) {
+        snprintf(code, BOOK_CODE_SIZE, "%s", it.code);
+        book_phone_last4(phone, last4);
+        KLOGI(MOD, "booking %s confirmed here on a leased slot; sending it to the hub", it.code);
+        pthread_mutex_lock(&c->mu);
+        if (c->bq) c->bq->deliver_due = 0;
+        pthread_mutex_unlock(&c->mu);
+        curl_multi_wakeup(c->multi);
+    }
+    explicit_bzero(&it, sizeof it);
+    return e;
+}
+
+void kclient_booking_leases_in(struct kclient *c, const char *json, size_t len)
+{
+    cJSON *o = json ? cJSON_ParseWithLength(json, len) : NULL;
+    const cJSON *l = cJSON_GetObjectItemCaseSensitive(o, "leases");
+    struct bookbox *bb = l ? snd_bb(c) : NULL;
+    if (bb && bookbox_leases_set(bb, l) != KERR_OK) KLOGW(MOD, "could not keep the booking leases");
+    cJSON_Delete(o);
+}
+
+/* The next booking confirmed here goes to the hub (one at a time). */
+static void deliver_next(struct kclient *c, struct kclient_bq *b)
+{
+    struct bookbox *bb = snd_bb(c);
+    struct bookbox_item it;
+    uint64_t now = kclock_mono_ms();
+    cJSON *o;
+    char start[API_TIME_SIZE], *body = NULL;
+    struct xfer *x;
+    if (!bb) return;
+    if (now >= b->sweep_due) {
+        bookbox_sweep(bb, kclock_wall_ms(), (int64_t)c->retention_s * 1000);
+        b->sweep_due = now + SWEEP_EVERY_MS;
+    }
+    if (b->delivering || now < b->deliver_due || !bookbox_next(bb, 0, &it)) return;
+    api_time_format(it.start * 1000, start);
+    o = cJSON_CreateObject();
+    if (o && cJSON_AddStringToObject(o, "kiosk_id", c->kiosk_id) &&
+        cJSON_AddStringToObject(o, "room", it.room) && cJSON_AddStringToObject(o, "start", start) &&
+        cJSON_AddStringToObject(o, "phone", it.phone) && cJSON_AddStringToObject(o, "lang", it.lang) &&
+        cJSON_AddStringToObject(o, "code", it.code) && cJSON_AddBoolToObject(o, "offline", true))
+        body = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    x = body ? kclient_xfer_new(c, X_BOOKING, "/api/v1/bookings", body, it.key) : NULL;
+    if (x) {
+        x->item_id = it.id | ((int64_t)B_DELIVERY << 32);
+        snprintf(x->key, sizeof x->key, "%s", it.key);
+        b->delivering = true;
+    } else {
+        b->deliver_due = now + DELIVER_RETRY_MIN_MS;
+    }
+    explicit_bzero(&it, sizeof it);
+}
+
+/* A delivery ended: the hub has it (2xx, or its problem answer naming the
+ * key: refused, kept as dead), or it is tried again later. */
+static void delivered(struct kclient *c, struct xfer *x, CURLcode rc, long http)
+{
+    struct kclient_bq *b = c->bq;
+    struct bookbox *bb = snd_bb(c);
+    int64_t id = x->item_id & 0xffffffff;
+    struct api_problem p;
+    b->delivering = false;
+    if (rc == CURLE_OK && (http == 201 || http == 200)) {
+        if (bb) bookbox_done(bb, id, true, kclock_wall_ms());
+        b->retry_ms = 0;
+        b->deliver_due = 0;
+        kclient_publish(c, true, KERR_OK, (int)http);
+        KLOGI(MOD, "booking confirmed here reached the hub (%ld)", http);
+        return;
+    }
+    if (rc == CURLE_OK && (http == 409 || http == 422) && x->resp &&
+        api_problem_decode(x->resp, x->resp_len, &p, NULL) == KERR_OK && x->key[0] &&
+        api_problem_is_hubs_answer(&p, (int)http, x->key)) {
+        if (bb) bookbox_done(bb, id, false, kclock_wall_ms());
+        KLOGW(MOD, "the hub refused a booking confirmed here: %ld %.80s", http, p.detail);
+        return;
+    }
+    b->retry_ms = b->retry_ms ? b->retry_ms * 2 : DELIVER_RETRY_MIN_MS;
+    if (b->retry_ms > DELIVER_RETRY_MAX_MS) b->retry_ms = DELIVER_RETRY_MAX_MS;
+    b->deliver_due = kclock_mono_ms() + b->retry_ms;
+    if (rc != CURLE_OK) kclient_publish(c, false, KERR_NET, 0);
+}
+
 void kclient_booking_start(struct kclient *c)
 {
     struct kclient_bq calls;
@@ -189,11 +361,16 @@ void kclient_booking_start(struct kclient *c)
         x->item_id = (int64_t)calls.calls[i].id | ((int64_t)q->kind << 32);
     }
     explicit_bzero(&calls, sizeof calls);
+    if (c->bq) deliver_next(c, c->bq);
 }
 
 void kclient_booking_finish(struct kclient *c, struct xfer *x, CURLcode rc, long http)
 {
     struct kclient_banswer a;
+    if ((x->item_id >> 32) == B_DELIVERY) {
+        delivered(c, x, rc, http);
+        return;
+    }
     memset(&a, 0, sizeof a);
     a.id = (uint32_t)(x->item_id & 0xffffffff);
     a.kind = (enum kclient_bkind)(x->item_id >> 32);
@@ -215,6 +392,8 @@ void kclient_booking_free(struct kclient *c)
 {
     if (!c->bq) return;
     for (int i = 0; i < c->bq->nans; i++) free(c->bq->ans[i].body);
+    bookbox_close(c->bq->ui_bb);
+    bookbox_close(c->bq->snd_bb); /* the sender has stopped */
     explicit_bzero(c->bq, sizeof *c->bq);
     free(c->bq);
     c->bq = NULL;

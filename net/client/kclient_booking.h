@@ -61,4 +61,22 @@ bool kclient_booking_answer(struct kclient *c, uint32_t id, struct kclient_bansw
 /* Frees an answer's body. */
 void kclient_banswer_free(struct kclient_banswer *a);
 
+/* Leases (bookbox.h): the slots the hub leased this kiosk (the heartbeat
+ * names the config's tower; the answer's `leases` are kept in
+ * <state>/bookings.db). slot: 0 not held, 1 held and free, 2 held and
+ * taken. held: the held slots of room starting in [from, to). */
+int kclient_booking_slot(struct kclient *c, const char *room, int64_t start);
+int kclient_booking_held(struct kclient *c, const char *room, int64_t from, int64_t to,
+                         int64_t *starts, bool *free, int cap);
+
+/* Confirms a booking of a held free slot here, online or not: makes the
+ * code, commits the booking durably (with a fresh Idempotency-Key) before
+ * returning, and the sender delivers it to the hub exactly once, then
+ * erases the phone. code and last4 get what the person is shown. KERR_BUSY
+ * when the slot is not held or not free (nothing stored), KERR_INVALID for a
+ * malformed phone, KERR_DB / KERR_IO when it was not made durable. */
+enum kerr kclient_booking_local(struct kclient *c, const char *room, int64_t start,
+                                const char *phone, const char *lang, char code[BOOK_CODE_SIZE],
+                                char last4[BOOK_LAST4_SIZE]);
+
 #endif

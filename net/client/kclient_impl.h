@@ -68,6 +68,7 @@ struct kclient {
     struct kthread_owner owner; /* the thread that opened it (the UI thread) */
     /* config (immutable after open) */
     char *db_path, *hub_url, *kiosk_id, *token, *ca_file, *pinned, *version, *content_version;
+    char tower[API_TOKEN_SIZE]; /* the config's tower ("" = none): heartbeats ask for its leases */
     char auth_header[64 + API_TOKEN_SIZE * 4];
     char user_agent[96];
     bool plain_http_ok;
@@ -143,5 +144,7 @@ struct xfer *kclient_xfer_new(struct kclient *c, enum xkind kind, const char *pa
 void kclient_booking_start(struct kclient *c);
 void kclient_booking_finish(struct kclient *c, struct xfer *x, CURLcode rc, long http);
 void kclient_booking_free(struct kclient *c);
+/* leases_in: a heartbeat answer's body (sender thread): its `leases` kept. */
+void kclient_booking_leases_in(struct kclient *c, const char *json, size_t len);
 
 #endif

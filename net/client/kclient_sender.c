@@ -283,6 +283,7 @@ static void start_heartbeat(struct sender *s)
     outbox_counts(s->ob, &n);
     snprintf(hb.version, sizeof hb.version, "%s", c->version);
     snprintf(hb.content_version, sizeof hb.content_version, "%s", c->content_version);
+    snprintf(hb.tower, sizeof hb.tower, "%s", c->tower); /* booking leases */
     hb.queue_depth = n.pending;
     hb.oldest_pending_s = n.oldest_created_ms > 0 ? (kclock_wall_ms() - n.oldest_created_ms) / 1000 : 0;
     if (hb.oldest_pending_s < 0) hb.oldest_pending_s = 0;
@@ -510,6 +511,7 @@ static int process_done(struct sender *s)
                 kclient_publish(c, true, KERR_AUTH, (int)http);
             else
                 kclient_publish(c, true, http < 300 ? KERR_OK : KERR_HTTP, (int)http);
+            if (rc == CURLE_OK && http == 200) kclient_booking_leases_in(c, x->resp, x->resp_len);
             if (rc == CURLE_OK && http >= 200 && http < 300 && s->hb_says_corrupt) {
                 pthread_mutex_lock(&c->mu);
                 c->damage_unreported = false;

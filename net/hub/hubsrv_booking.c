@@ -85,9 +85,9 @@ static enum MHD_Result availability(struct hreq *r)
     const char *days_s = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "days");
     enum MHD_Result ret = MHD_YES;
     const struct hubbook_room *room;
-    int64_t day, now = hubbook_now_s(), taken[AVAIL_SLOTS_MAX];
+    int64_t day, now = hubbook_now_s(), taken[AVAIL_SLOTS_MAX], held[AVAIL_SLOTS_MAX];
     long days = 1;
-    int nt = 0;
+    int nt = 0, nh = 0;
     enum kerr e;
     cJSON *o, *slots;
     char ds[BOOK_DATE_SIZE];
@@ -107,6 +107,9 @@ static enum MHD_Result availability(struct hreq *r)
     }
     e = hubstore_booking_taken(r->srv->store, room->id, book_day_start(day),
                                book_day_start(day + days), now, taken, AVAIL_SLOTS_MAX, &nt);
+    if (e == KERR_OK)
+        e = hubstore_booking_held(r->srv->store, room->id, book_day_start(day),
+                                  book_day_start(day + days), r->kiosk, held, AVAIL_SLOTS_MAX, &nh);
     if (e != KERR_OK) return hubsrv_send_kerr(r, e, NULL);
     o = cJSON_CreateObject();
     if (!o) return hubsrv_send_kerr(r, KERR_NOMEM, NULL);
@@ -120,16 +123,18 @@ static enum MHD_Result availability(struct hreq *r)
     slots = cJSON_AddArrayToObject(o, "slots");
     for (int64_t d = day; slots && d < day + days; d++) {
         int64_t s[BOOK_MAX_SLOTS];
-        int ns = book_slots(&room->rules, d, s, BOOK_MAX_SLOTS), k = 0;
+        int ns = book_slots(&room->rules, d, s, BOOK_MAX_SLOTS), k = 0, h = 0;
         for (int i = 0; i < ns; i++) {
             cJSON *it = cJSON_CreateObject();
             bool busy = false;
             const char *state;
             while (k < nt && taken[k] < s[i]) k++;
+            while (h < nh && held[h] < s[i]) h++;
             busy = k < nt && taken[k] == s[i];
-            state = busy ? "taken" : book_slot_bookable(&room->rules, s[i], now) ? "free"
-                    : s[i] <= now                                               ? "past"
-                                                                                : "closed";
+            state = busy ? "taken" : !book_slot_bookable(&room->rules, s[i], now)
+                                         ? (s[i] <= now ? "past" : "closed")
+                                     : h < nh && held[h] == s[i] ? "held"
+                                                                  : "free";
             if (!it) break;
             add_time(it, "start", s[i]);
             add_time(it, "end", s[i] + (int64_t)room->rules.slot_min * 60);
@@ -296,6 +301,54 @@ static enum MHD_Result person(struct hreq *r, enum hubstore_bop op)
     return hubsrv_submit(r);
 }
 
+void hubsrv_booking_lease_prepare(struct hreq *r, const char *tower)
+{
+    struct hubstore_booking *b;
+    bool any = false;
+    for (int i = 0; r->srv->rooms && tower[0] && i < r->srv->rooms->n; i++)
+        any = any || strcmp(r->srv->rooms->room[i].tower, tower) == 0;
+    if (!any) return;
+    b = calloc(1, sizeof *b);
+    if (!b) return; /* no lease this time; the next heartbeat asks again */
+    free(r->ext);
+    r->ext = b;
+    b->op = HSB_LEASE;
+    b->rooms = r->srv->rooms;
+    snprintf(b->tower, sizeof b->tower, "%s", tower);
+    snprintf(b->kiosk_id, sizeof b->kiosk_id, "%s", r->kiosk);
+}
+
+enum MHD_Result hubsrv_booking_heartbeat(struct hreq *r)
+{
+    struct hubstore_booking *b = r->ext;
+    if (!b || b->op != HSB_LEASE) return hubsrv_send_text(r, 204, NULL, NULL, 0, NULL);
+    b->now = hubbook_now_s();
+    memset(&r->job, 0, sizeof r->job);
+    r->job.op = HUBSTORE_BOOKING;
+    r->job.ext = b;
+    return hubsrv_submit(r);
+}
+
+/* 200 {"leases": [{room, start, end, state}]}: the slots this kiosk holds. */
+static enum MHD_Result lease_answer(struct hreq *r, struct hubstore_booking *b)
+{
+    cJSON *o, *a = NULL;
+    enum MHD_Result ret;
+    enum kerr e;
+    if (r->job.result != 200) return hubsrv_send_text(r, 204, NULL, NULL, 0, NULL);
+    e = hubstore_booking_leases(r->srv->store, b->kiosk_id, b->now, r->srv->rooms, &a);
+    if (e != KERR_OK) return hubsrv_send_text(r, 204, NULL, NULL, 0, NULL);
+    o = cJSON_CreateObject();
+    if (!o) {
+        cJSON_Delete(a);
+        return hubsrv_send_text(r, 204, NULL, NULL, 0, NULL);
+    }
+    cJSON_AddItemToObject(o, "leases", a);
+    ret = hubsrv_send_json(r, 200, o);
+    cJSON_Delete(o);
+    return ret;
+}
+
 enum MHD_Result hubsrv_booking_answer(struct hreq *r)
 {
     struct hubstore_booking *b = r->ext;
@@ -305,6 +358,7 @@ enum MHD_Result hubsrv_booking_answer(struct hreq *r)
     char *txt;
     enum MHD_Result ret;
     if (!b) return hubsrv_send_problem(r, 500, API_SLUG_INTERNAL, "Internal error", "no job");
+    if (b->op == HSB_LEASE) return lease_answer(r, b);
     if (j->result == 200 && r->route == R_ADMIN_BOOKING_CANCEL) {
         /* staff see the whole record, note included */
         enum kerr e = hubstore_booking_get(r->srv->store, b->code, b->now, &o);

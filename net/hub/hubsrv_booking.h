@@ -16,6 +16,13 @@ enum route hubsrv_booking_route(const char *url, const char **arg, size_t *len);
 /* Answers a booking route (availability, create, check-in, cancel, staff). */
 enum MHD_Result hubsrv_booking_dispatch(struct hreq *r);
 
+/* A heartbeat that names its tower: prepare keeps the tower for the lease
+ * (call before submitting the heartbeat's job); heartbeat answers once the
+ * heartbeat is stored: 204 when there is nothing to lease, else it grants
+ * the lease (a second job) and answers 200 {"leases": [...]}. */
+void hubsrv_booking_lease_prepare(struct hreq *r, const char *tower);
+enum MHD_Result hubsrv_booking_heartbeat(struct hreq *r);
+
 /* Answers r once its HUBSTORE_BOOKING job is done. */
 enum MHD_Result hubsrv_booking_answer(struct hreq *r);
 

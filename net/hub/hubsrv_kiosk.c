@@ -103,7 +103,7 @@ enum MHD_Result hubsrv_finish_job(struct hreq *r)
                                 "this key was used with a different request body");
         break;
     case HUBSTORE_HEARTBEAT:
-        if (j->result == 204) return hubsrv_send_text(r, 204, NULL, NULL, 0, NULL);
+        if (j->result == 204) return hubsrv_booking_heartbeat(r); /* 204, or 200 with leases */
         if (j->result == 404)
             return hubsrv_send_problem(r, 404, API_SLUG_NOT_FOUND, "Not found", "kiosk unknown");
         break;
@@ -246,6 +246,7 @@ enum MHD_Result hubsrv_heartbeat(struct hreq *r)
     r->job.queue_depth = hb.queue_depth;
     r->job.oldest_pending_s = hb.oldest_pending_s;
     r->job.online = hb.online;
+    hubsrv_booking_lease_prepare(r, hb.tower);
     return hubsrv_submit(r);
 }
 

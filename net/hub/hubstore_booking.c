@@ -235,11 +235,32 @@ static int job_create(struct hubstore *st, struct hubstore_job *j, struct hubsto
     sqlite3_finalize(s);
     if (rc != SQLITE_DONE) return -1;
 
-    /* A kiosk's offline booking under its lease was confirmed to a person
-     * already: the hub takes it even if its slot has begun meanwhile. */
+    /* Leased slots: only their kiosk confirms them, with a code it made
+     * itself (and showed the person before sending: it may have been
+     * offline); anyone else gets 409 slot-leased. */
+    {
+        char holder[API_KIOSK_ID_SIZE] = "";
+        s = wprep(st, "SELECT kiosk_id FROM booking_leases WHERE room = ?1 AND slot_start = ?2");
+        if (!s) return -1;
+        sqlite3_bind_text(s, 1, b->room->id, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 2, b->start);
+        if (sqlite3_step(s) == SQLITE_ROW)
+            snprintf(holder, sizeof holder, "%s", (const char *)sqlite3_column_text(s, 0));
+        sqlite3_finalize(s);
+        if (holder[0] && strcmp(holder, b->kiosk_id) != 0) {
+            refuse(j, b, 409, "slot-leased", "this slot is booked at the kiosk of its tower");
+            return 0;
+        }
+        if (b->code[0] && !holder[0]) {
+            refuse(j, b, 409, "not-leased", "a kiosk makes the code only for a slot leased to it");
+            return 0;
+        }
+    }
+    /* A kiosk's booking under its lease was confirmed to a person already
+     * (perhaps offline): the hub takes it until its slot has ended. */
     if (!book_slot_valid(r, b->start) ||
-        (!b->offline && !book_slot_bookable(r, b->start, b->now)) ||
-        (b->offline && b->start + (int64_t)r->slot_min * 60 <= b->now)) {
+        (!b->code[0] && !book_slot_bookable(r, b->start, b->now)) ||
+        (b->code[0] && b->start + (int64_t)r->slot_min * 60 <= b->now)) {
         refuse(j, b, 422, "slot-unavailable",
                "not a slot of this room that can be booked now (past, closed or too far ahead)");
         return 0;
@@ -420,12 +441,53 @@ answer:
     return 0;
 }
 
+/* Leases the kiosk the slots of its tower's rooms that start within
+ * HUBSTORE_LEASE_AHEAD_S and are not leased to another kiosk; a lease lasts
+ * until its slot has passed. */
+static int job_lease(struct hubstore *st, struct hubstore_job *j, struct hubstore_booking *b,
+                     const char *now)
+{
+    sqlite3_stmt *s;
+    if (exec_at(st, "DELETE FROM booking_leases WHERE slot_start < ?1 AND ?2 IS NOT NULL",
+                b->now - 86400, now) != 0)
+        return -1;
+    s = wprep(st, "INSERT OR IGNORE INTO booking_leases(room, slot_start, kiosk_id, granted_at)"
+                  " VALUES(?1, ?2, ?3, ?4)");
+    if (!s) return -1;
+    for (int i = 0; b->rooms && i < b->rooms->n; i++) {
+        const struct hubbook_room *room = &b->rooms->room[i];
+        if (strcmp(room->tower, b->tower) != 0) continue;
+        for (int64_t d = book_local_day(b->now); d <= book_local_day(b->now + HUBSTORE_LEASE_AHEAD_S); d++) {
+            int64_t t[BOOK_MAX_SLOTS];
+            int n = book_slots(&room->rules, d, t, BOOK_MAX_SLOTS);
+            for (int k = 0; k < n; k++) {
+                if (t[k] >= b->now + HUBSTORE_LEASE_AHEAD_S ||
+                    !book_slot_bookable(&room->rules, t[k], b->now))
+                    continue;
+                sqlite3_reset(s);
+                sqlite3_bind_text(s, 1, room->id, -1, SQLITE_STATIC);
+                sqlite3_bind_int64(s, 2, t[k]);
+                sqlite3_bind_text(s, 3, b->kiosk_id, -1, SQLITE_STATIC);
+                sqlite3_bind_text(s, 4, now, -1, SQLITE_STATIC);
+                if (sqlite3_step(s) != SQLITE_DONE) {
+                    sqlite3_finalize(s);
+                    return -1;
+                }
+            }
+        }
+    }
+    sqlite3_finalize(s);
+    j->result = 200;
+    return 0;
+}
+
 int hubstore_booking_run(struct hubstore *st, struct hubstore_job *j, const char *now)
 {
     struct hubstore_booking *b = j->ext;
     if (!b) return -1;
     if (hubstore_booking_sweep(st, b->now, now) != 0) return -1;
     b->slug[0] = b->detail[0] = '\0';
+    if (b->op == HSB_LEASE) return job_lease(st, j, b, now);
     if (b->op == HSB_CREATE) return job_create(st, j, b, now);
     return job_person(st, j, b, now);
 }
@@ -531,6 +593,76 @@ enum kerr hubstore_booking_stats(struct hubstore *st, int64_t *rows, int64_t *do
         *rows = sqlite3_column_int64(s, 0);
         *double_booked = sqlite3_column_int64(s, 1);
         res = KERR_OK;
+    }
+    sqlite3_finalize(s);
+    hubstore_reader_release(st, r);
+    return res;
+}
+
+enum kerr hubstore_booking_leases(struct hubstore *st, const char *kiosk, int64_t now,
+                                  const struct hubbook_rooms *rooms, cJSON **out)
+{
+    int r = hubstore_reader_acquire(st);
+    sqlite3_stmt *s = NULL;
+    enum kerr res = KERR_DB;
+    cJSON *a = cJSON_CreateArray();
+    *out = NULL;
+    if (a && sqlite3_prepare_v2(st->rdb[r],
+                                "SELECT l.room, l.slot_start, EXISTS(SELECT 1 FROM bookings b WHERE"
+                                " b.room = l.room AND b.slot_start = l.slot_start AND"
+                                " (b.state = 'checked_in' OR (b.state = 'confirmed' AND"
+                                " b.release_at > ?2))) FROM booking_leases l WHERE l.kiosk_id = ?1"
+                                " AND l.slot_start > ?2 - 86400 ORDER BY l.room, l.slot_start",
+                                -1, &s, NULL) == SQLITE_OK) {
+        int rc;
+        sqlite3_bind_text(s, 1, kiosk, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 2, now);
+        while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+            const struct hubbook_room *room =
+                hubbook_room_find(rooms, (const char *)sqlite3_column_text(s, 0));
+            int64_t t = sqlite3_column_int64(s, 1);
+            cJSON *o;
+            if (!room || t + (int64_t)room->rules.slot_min * 60 <= now) continue;
+            o = cJSON_CreateObject();
+            if (!o) break;
+            cJSON_AddStringToObject(o, "room", room->id);
+            add_time(o, "start", t);
+            add_time(o, "end", t + (int64_t)room->rules.slot_min * 60);
+            cJSON_AddStringToObject(o, "state", sqlite3_column_int(s, 2) ? "taken" : "free");
+            cJSON_AddItemToArray(a, o);
+        }
+        if (rc == SQLITE_DONE) res = KERR_OK;
+    }
+    sqlite3_finalize(s);
+    hubstore_reader_release(st, r);
+    if (res != KERR_OK) {
+        cJSON_Delete(a);
+        return res;
+    }
+    *out = a;
+    return KERR_OK;
+}
+
+enum kerr hubstore_booking_held(struct hubstore *st, const char *room, int64_t from, int64_t to,
+                                const char *kiosk, int64_t *starts, int cap, int *n)
+{
+    int r = hubstore_reader_acquire(st);
+    sqlite3_stmt *s = NULL;
+    enum kerr res = KERR_DB;
+    *n = 0;
+    if (sqlite3_prepare_v2(st->rdb[r],
+                           "SELECT slot_start FROM booking_leases WHERE room = ?1 AND"
+                           " slot_start >= ?2 AND slot_start < ?3 AND kiosk_id != ?4"
+                           " ORDER BY slot_start",
+                           -1, &s, NULL) == SQLITE_OK) {
+        int rc;
+        sqlite3_bind_text(s, 1, room, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 2, from);
+        sqlite3_bind_int64(s, 3, to);
+        sqlite3_bind_text(s, 4, kiosk, -1, SQLITE_STATIC);
+        while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+            if (*n < cap) starts[(*n)++] = sqlite3_column_int64(s, 0);
+        if (rc == SQLITE_DONE) res = KERR_OK;
     }
     sqlite3_finalize(s);
     hubstore_reader_release(st, r);

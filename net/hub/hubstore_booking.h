@@ -40,14 +40,19 @@ struct cJSON;
     "CREATE INDEX bookings_by_room_time ON bookings(room, slot_start);"                         \
     "CREATE INDEX bookings_to_release ON bookings(release_at) WHERE state = 'confirmed';"        \
     "CREATE INDEX bookings_to_erase ON bookings(slot_end) WHERE phone IS NOT NULL;"             \
-    "CREATE INDEX bookings_by_phone ON bookings(phone, phone_day) WHERE phone IS NOT NULL;"
+    "CREATE INDEX bookings_by_phone ON bookings(phone, phone_day) WHERE phone IS NOT NULL;"     \
+    "CREATE TABLE booking_leases(room TEXT NOT NULL, slot_start INTEGER NOT NULL,"              \
+    " kiosk_id TEXT NOT NULL, granted_at TEXT NOT NULL, PRIMARY KEY(room, slot_start));"
 
 enum hubstore_bop {
     HSB_CREATE,       /* 201 new, 200 replay, 409 slot-taken / phone-limit, 422 */
     HSB_CHECKIN,      /* 200, 404 (code or last 4 wrong), 409 outside the window / not active */
     HSB_CANCEL,       /* 200, 404, 409 not active */
     HSB_ADMIN_CANCEL, /* 200, 404, 409 not active; with an audit row */
+    HSB_LEASE,        /* grant kiosk_id the near-term slots of its tower's rooms (200) */
 };
+
+#define HUBSTORE_LEASE_AHEAD_S (3 * 3600) /* a lease covers the slots starting this soon */
 
 /* One booking write; the inputs of its op, the outputs filled by the writer
  * (job->result is the HTTP status, job->answer the booking's JSON on 2xx). */
@@ -69,6 +74,7 @@ struct hubstore_booking {
     char last4[BOOK_LAST4_SIZE];   /* CHECKIN, CANCEL */
     char note[512];                /* ADMIN_CANCEL */
     char actor[HUBSTORE_USER_MAX + 1];
+    char tower[API_TOKEN_SIZE];    /* LEASE: the kiosk's tower */
     /* outputs */
     char slug[32];                 /* the problem's slug on 4xx */
     char detail[160];
@@ -95,6 +101,16 @@ enum kerr hubstore_booking_list(struct hubstore *st, const char *room, int64_t d
 /* Staff: one booking by code as a new cJSON object. KERR_NOTFOUND. */
 enum kerr hubstore_booking_get(struct hubstore *st, const char *code, int64_t now,
                                struct cJSON **out);
+
+/* The slots leased to kiosk (not yet ended) as a new cJSON array of
+ * {room, start, end, state: free|taken}, for its heartbeat answer. */
+enum kerr hubstore_booking_leases(struct hubstore *st, const char *kiosk, int64_t now,
+                                  const struct hubbook_rooms *rooms, struct cJSON **out);
+
+/* The slot starts of room in [from, to) leased to another kiosk than kiosk
+ * (shown as "held": bookable only at that kiosk). KERR_DB. */
+enum kerr hubstore_booking_held(struct hubstore *st, const char *room, int64_t from, int64_t to,
+                                const char *kiosk, int64_t *starts, int cap, int *n);
 
 /* Counts of bookings by state (tests and the benchmark): total rows and the
  * active ones per (room, slot) that are more than one (must stay 0). */

@@ -35,7 +35,8 @@ hubpid=$!
 i=0
 while [ ! -s "$tmp/port" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done
 [ -s "$tmp/port" ] && ok "hub started" || { bad "hub did not start"; cat "$tmp/hub.log"; exit 1; }
-hub="http://127.0.0.1:$(cat "$tmp/port")"
+port=$(cat "$tmp/port")
+hub="http://127.0.0.1:$port"
 ctl() { "$ctl" --hub "$hub" --token-file "$tmp/admin.token" "$@"; }
 ctl kiosk add HL-T01 > "$tmp/add.out" && tail -n 1 "$tmp/add.out" > "$tmp/kiosk.token" \
   && ok "kioskctl kiosk add" || bad "kioskctl kiosk add"
@@ -116,5 +117,42 @@ kill "$hubpid"; wait "$hubpid" 2>/dev/null; hubpid=
 cp "$dir/booking_offline.kiosk" "$tmp/offline.kiosk"
 if run_kiosk "$tmp/offline.kiosk"; then ok "offline: 联网后可预约, no slot offered";
 else bad "booking_offline.kiosk"; cat "$tmp/offline.kiosk.log"; fi
+# 6. the lease: a slot of this kiosk's tower in the next hours is confirmed
+#    here with the hub down; the kiosk is killed (-9) and restarted with the
+#    hub back; the booking reaches the hub once, and once only.
+cp "$dir/booking_lease_offline.kiosk" "$tmp/lease.kiosk"
+run_kiosk "$tmp/lease.kiosk" &
+kpid=$!
+i=0
+while [ ! -s "$tmp/shots/lease_offline.png" ] && kill -0 "$kpid" 2>/dev/null && [ $i -lt 1200 ]; do
+  sleep 0.1; i=$((i+1))
+done
+kill -9 "$kpid" 2>/dev/null; wait "$kpid" 2>/dev/null
+[ -s "$tmp/shots/lease_offline.png" ] && ok "offline: a leased slot confirmed here (本机已确认), kiosk killed" \
+  || { bad "offline leased booking"; cat "$tmp/lease.kiosk.log"; }
+"$hubbin" --listen "127.0.0.1:$port" --db "$tmp/hub.db" --admin-token-file "$tmp/admin.token" \
+  --content "$content" --rate 50 --burst 200 --quiet 2>>"$tmp/hub.log" &
+hubpid=$!
+sleep 0.5
+printf 'wait_for "(the shell stops it)" 60000\n' > "$tmp/idle.kiosk"
+run_kiosk "$tmp/idle.kiosk" &
+kpid=$!
+leased() { ctl --json bookings list --room mr-02 --date 2026-11-30 | python3 -c '
+import json, sys
+b = [x for x in json.load(sys.stdin)["bookings"] if x["start"] == "2026-11-30T02:30:00Z"]
+print(len(b), b[0]["offline"] if b else "", b[0]["phone"] if b else "")'; }
+i=0
+while [ "$(leased | cut -d' ' -f1)" != 1 ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done
+kill "$kpid" 2>/dev/null; wait "$kpid" 2>/dev/null
+[ "$(leased)" = "1 True 13600007777" ] && ok "after the restart the booking reached the hub (offline, its phone)" \
+  || bad "leased booking at the hub: $(leased)"
+run_kiosk "$tmp/idle.kiosk" &
+kpid=$!
+sleep 3
+kill "$kpid" 2>/dev/null; wait "$kpid" 2>/dev/null
+[ "$(leased | cut -d' ' -f1)" = 1 ] && ok "once only, after another restart" || bad "sent twice: $(leased)"
+sqlite3 "$tmp/state/bookings.db" "SELECT count(*) FROM items WHERE phone IS NOT NULL" 2>/dev/null \
+  | grep -qx 0 && ok "the kiosk keeps no phone once delivered" || bad "phone still on the kiosk"
+
 echo "booking_hub: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -36,7 +36,9 @@ bad = [("HelpRequest", dict(ex, ticket="../x")), ("HelpRequest", dict(ex, phone=
        ("Heartbeat", {"version": "0.1.0", "queue_depth": -1, "oldest_pending_s": 0,
                       "content_version": "x", "online": True, "last_error": None}),
        ("Booking", dict(comps["schemas"]["Booking"]["example"], code="O0I1L2")),
-       ("Availability", dict(comps["schemas"]["Availability"]["example"], phone="13800001234"))]
+       ("Availability", dict(comps["schemas"]["Availability"]["example"], phone="13800001234")),
+       ("Heartbeat", {"version": "0.1.0", "queue_depth": 0, "oldest_pending_s": 0,
+                      "content_version": "x", "online": True, "last_error": None, "tower": "../t"})]
 for name, inst in bad:
     assert not validator(name).is_valid(inst), f"{name} accepted a bad document"; checks += 1
 print(f"api_openapi_examples_validate: {checks} passed, 0 failed")

@@ -301,6 +301,79 @@ static void test_api(void)
     }
 }
 
+/* Leases: a kiosk that names its tower in its heartbeat holds that tower's
+ * slots of the next 3 hours; only it may book them (with its own code),
+ * others see them held and are refused; a kiosk-made code for a slot it
+ * does not hold is refused; old heartbeats (no tower) still get 204. */
+static void test_lease(void)
+{
+    struct resp r;
+    cJSON *o, *av;
+    const char *hb = "{\"version\":\"0.1.0\",\"queue_depth\":0,\"oldest_pending_s\":0,"
+                     "\"content_version\":\"x\",\"online\":true,\"last_error\":null%s}";
+    char body[256], path[96];
+    int n = 0;
+    CHECK(start_hub() == 0); /* Monday 08:00 Beijing */
+    add_kiosks(2);
+    snprintf(body, sizeof body, hb, "");
+    snprintf(path, sizeof path, "/api/v1/kiosks/%s/heartbeat", kiosk_ids[1]);
+    http(&H, "POST", path, tokens[1], NULL, body, &r);
+    CHECK(r.status == 204);
+    free(r.body);
+    snprintf(body, sizeof body, hb, ",\"tower\":\"t03\"");
+    snprintf(path, sizeof path, "/api/v1/kiosks/%s/heartbeat", kiosk_ids[0]);
+    http(&H, "POST", path, tokens[0], NULL, body, &r);
+    CHECK(r.status == 200);
+    o = cJSON_ParseWithLength(r.body, r.len);
+    {
+        const cJSON *l;
+        cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(o, "leases")) {
+            CHECK_STR(jstr(l, "room"), "mr-02"); /* tower C's room only */
+            CHECK_STR(jstr(l, "state"), "free");
+            n++;
+        }
+    }
+    CHECK(n == 6); /* 08:00 .. 10:30 */
+    cJSON_Delete(o);
+    free(r.body);
+    /* the other kiosk sees them held and may not book them */
+    av = avail(1, "mr-02", "2026-11-30", &r);
+    CHECK_STR(slot_state(av, "2026-11-30T00:30:00Z"), "held");
+    CHECK_STR(slot_state(av, "2026-11-30T03:00:00Z"), "free");
+    cJSON_Delete(av);
+    free(r.body);
+    av = avail(0, "mr-02", "2026-11-30", &r);
+    CHECK_STR(slot_state(av, "2026-11-30T00:30:00Z"), "free");
+    cJSON_Delete(av);
+    free(r.body);
+    book(1, "3b241101-e2bb-4255-8caf-4136c566aa01", "mr-02", "2026-11-30T00:30:00Z", "13800000011", &r);
+    CHECK(r.status == 409 && strstr(r.body, "slot-leased"));
+    free(r.body);
+    /* the holder books it with its own code, as it would offline */
+    snprintf(body, sizeof body,
+             "{\"kiosk_id\":\"%s\",\"room\":\"mr-02\",\"start\":\"2026-11-30T00:30:00Z\","
+             "\"phone\":\"13800000012\",\"code\":\"K7K7K7\",\"offline\":true}", kiosk_ids[0]);
+    http(&H, "POST", "/api/v1/bookings", tokens[0], "3b241101-e2bb-4255-8caf-4136c566aa02", body, &r);
+    CHECK(r.status == 201 && strstr(r.body, "\"K7K7K7\""));
+    free(r.body);
+    http(&H, "POST", "/api/v1/bookings", tokens[0], "3b241101-e2bb-4255-8caf-4136c566aa02", body, &r);
+    CHECK(r.status == 200 && strstr(r.body, "\"K7K7K7\"")); /* sent again: the same booking */
+    free(r.body);
+    /* a kiosk-made code for a slot not held: refused */
+    snprintf(body, sizeof body,
+             "{\"kiosk_id\":\"%s\",\"room\":\"mr-02\",\"start\":\"2026-11-30T06:00:00Z\","
+             "\"phone\":\"13800000013\",\"code\":\"M8M8M8\",\"offline\":true}", kiosk_ids[0]);
+    http(&H, "POST", "/api/v1/bookings", tokens[0], "3b241101-e2bb-4255-8caf-4136c566aa03", body, &r);
+    CHECK(r.status == 409 && strstr(r.body, "not-leased"));
+    free(r.body);
+    /* the next heartbeat shows it taken */
+    snprintf(body, sizeof body, hb, ",\"tower\":\"t03\"");
+    http(&H, "POST", path, tokens[0], NULL, body, &r);
+    CHECK(r.status == 200 && strstr(r.body, "\"taken\""));
+    free(r.body);
+    CHECK(hub_stop(&H, SIGTERM) == 0);
+}
+
 struct par {
     int i;
     pthread_barrier_t *go;
@@ -487,6 +560,9 @@ int main(int argc, char **argv)
     if (strcmp(argv[2], "api") == 0) {
         name = "hub_booking_api_exactly_once_release_erase";
         test_api();
+    } else if (strcmp(argv[2], "lease") == 0) {
+        name = "hub_booking_leases_only_the_holder_confirms";
+        test_lease();
     } else if (strcmp(argv[2], "parallel") == 0) {
         name = "hub_booking_200_parallel_one_201";
         test_parallel();

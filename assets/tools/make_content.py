@@ -355,6 +355,19 @@ for k, ti in enumerate([0, 2, 5, 9]):
         "amenities": [T("沙发", "Sofa"), T("冰箱", "Fridge"), T("洗手池", "Sink"), T("可上锁", "Lockable door")],
         "hours": T("每天 8:00–20:00（示例）", "Daily 8:00–20:00 (sample)"),
         "capacity": 1 if k % 2 else 2,
+        # issue 13: one booking per 30-minute slot, hours per weekday (sample)
+        "booking": {
+            "slot_min": 30, "days_ahead": 7, "max_per_phone_day": 2,
+            "checkin_before_min": 10, "checkin_after_min": 10, "release_after_min": 10,
+            "week": {d: [["08:00", "20:00"]] for d in ("mon", "tue", "wed", "thu", "fri")}
+            | {"sat": [["09:00", "12:00"], ["13:00", "17:00"]],
+               "sun": [] if k % 2 else [["09:00", "17:00"]]},
+            # New Year's Day closed, New Year's Eve closes early (sample)
+            "exceptions": [
+                {"date": "2027-01-01", "closed": True},
+                {"date": "2026-12-31", "hours": [["08:00", "16:00"]]},
+            ],
+        },
     })
 
 # ---- companies (sample; 4 per tower)

@@ -51,6 +51,10 @@ def arr(item, min_items=0):
 
 T = {"$ref": "#/$defs/text"}
 R = {"$ref": "#/$defs/id"}
+# a day's opening intervals, Beijing time: [] = closed; ["08:00", "12:00"], ...
+HHMM = {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$"}
+OPEN_HOURS = {"type": "array", "maxItems": 4,
+              "items": {"type": "array", "prefixItems": [HHMM, HHMM], "minItems": 2, "maxItems": 2}}
 schema = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "$id": "https://huanglong-kiosk.invalid/content.schema.json",
@@ -59,7 +63,7 @@ schema = {
                    "an existing id; a notice must end after it starts; image files must exist in the bundle "
                    "and decode. The kiosk checks those too (kiosk --check-content DIR).",
     "$defs": {"id": ID, "text": TEXT, "nonblank": NONBLANK, "datetime": DATETIME, "phone": PHONE,
-              "place": PLACE},
+              "place": PLACE, "open_hours": OPEN_HOURS},
     "type": "object",
     "properties": {
         "$schema": {"type": "string"},
@@ -112,6 +116,25 @@ schema = {
             "amenities": {"type": "array", "items": T, "maxItems": 32},
             "hours": T,
             "capacity": {"type": "integer", "minimum": 1, "maximum": 20},
+            # issue 13: a room with `booking` can be booked at the kiosk, one
+            # booking per slot; the kiosk's loader (net/api/booking.c) checks
+            # what a schema cannot (intervals in order, release within the slot)
+            "booking": obj({
+                "slot_min": {"type": "integer", "minimum": 15, "maximum": 240},
+                "days_ahead": {"type": "integer", "minimum": 1, "maximum": 30},
+                "max_per_phone_day": {"type": "integer", "minimum": 1, "maximum": 10},
+                "checkin_before_min": {"type": "integer", "minimum": 0, "maximum": 60},
+                "checkin_after_min": {"type": "integer", "minimum": 0, "maximum": 60},
+                "release_after_min": {"type": "integer", "minimum": 1, "maximum": 60},
+                "week": obj({d: {"$ref": "#/$defs/open_hours"} for d in
+                             ("mon", "tue", "wed", "thu", "fri", "sat", "sun")},
+                            ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]),
+                "exceptions": {"type": "array", "maxItems": 64, "items": obj({
+                    "date": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"},
+                    "closed": {"const": True},
+                    "hours": {"$ref": "#/$defs/open_hours"},
+                }, ["date"])},
+            }, ["week"]),
         }, ["id", "name", "place", "hours"])),
         "companies": arr(obj({"id": R, "name": T, "tower": R}, ["id", "name", "tower"])),
         "request_categories": arr(obj({"id": R, "name": T, "org": R}, ["id", "name", "org"])),

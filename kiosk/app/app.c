@@ -309,6 +309,7 @@ void app_open_client(struct app *a)
     kc.content_version = a->content ? a->content->version : NULL;
     kc.content = a->push.on ? &a->push.cfg : NULL;
     kc.content_timeout_s = a->cfg.content_timeout_s;
+    kc.tower_id = a->cfg.tower_id;
     e = kclient_open(&kc, &a->client);
     if (e != KERR_OK) {
         KLOGE("app", "hub link not opened (%s): help requests are unavailable", kerr_str(e));

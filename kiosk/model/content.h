@@ -16,6 +16,8 @@
 
 #include "kerr.h"
 
+struct book_rules;
+
 /* Limits; a bundle beyond them is rejected (KERR_TOOBIG). */
 #define CONTENT_MAX_FILE_BYTES (20u * 1024u * 1024u) /* content.json */
 #define CONTENT_MAX_STRING_BYTES 8192u               /* any one string */
@@ -122,7 +124,8 @@ struct content_nursing_room {
     struct content_text *amenities; /* n_amenities entries */
     size_t n_amenities;
     struct content_text hours;
-    int capacity; /* places that can be booked at once, >= 1 */
+    int capacity; /* places in the room (shown); a slot is booked by one person */
+    const struct book_rules *booking; /* booking rules (net/api/booking.h), NULL: not bookable */
 };
 
 struct content_company {

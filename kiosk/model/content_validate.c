@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "booking.h"
 #include "bundlefs.h"
 #include "content_int.h"
 #include "imghdr.h"
@@ -226,9 +227,32 @@ static void load_services(struct ld *l, const cJSON *root)
     l->c->n_services = n;
 }
 
+/* A room's booking rules (issue 13), checked by book_rules_parse: the
+ * kiosk and the hub read them with the same code. */
+static void load_room_booking(struct ld *l, const cJSON *it, const char *p,
+                              struct content_nursing_room *m)
+{
+    const cJSON *b = cJSON_GetObjectItemCaseSensitive(it, "booking");
+    struct book_rules *r;
+    char why[160], q[CONTENT_PATH_LEN];
+    m->booking = NULL;
+    if (!b) return;
+    r = content_arena_alloc(l->p, sizeof *r);
+    if (!r) {
+        ld_nomem(l);
+        return;
+    }
+    if (book_rules_parse(b, r, why, sizeof why) != KERR_OK) {
+        ld_fail(l, KERR_INVALID, ld_kpath(q, p, "booking"), "%s", why);
+        return;
+    }
+    m->booking = r;
+}
+
 static void load_rooms(struct ld *l, const cJSON *root)
 {
-    static const char *const keys[] = {"id", "name", "place", "amenities", "hours", "capacity", NULL};
+    static const char *const keys[] = {"id",    "name",     "place",   "amenities",
+                                       "hours", "capacity", "booking", NULL};
     const cJSON *arr, *it, *am, *a;
     size_t n = ld_get_array(l, root, "nursing_rooms", "$", false, &arr), i = 0;
     char p[CONTENT_PATH_LEN], q[CONTENT_PATH_LEN];
@@ -263,6 +287,7 @@ static void load_rooms(struct ld *l, const cJSON *root)
         m->hours = ld_get_text(l, it, "hours", p, true);
         m->capacity = 1;
         ld_get_int(l, it, "capacity", p, false, 1, 20, &m->capacity);
+        load_room_booking(l, it, p, m);
     }
     l->c->n_nursing_rooms = n;
 }

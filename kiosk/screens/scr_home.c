@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "kclient.h"
+#include "booking_ui.h"
 #include "screens.h"
 
 struct tile {
@@ -19,6 +20,7 @@ static const struct tile all_tiles[] = {
     {S_TILE_SERVICES, S_TILE_SERVICES_SUB, "manage_search", 0xB7191FFFu, &screen_services},
     {S_TILE_HELP, S_TILE_HELP_SUB, "support_agent", 0x2D5C8FFFu, &screen_help},
     {S_TILE_BRANCH, S_TILE_BRANCH_SUB, "location_on", 0x8E1217FFu, &screen_circle},
+    {S_TILE_NURSING, S_TILE_NURSING_SUB, "child_friendly", 0xA23B6BFFu, &screen_rooms},
     {S_TILE_NOTICES, S_TILE_NOTICES_SUB, "campaign", 0xA8470FFFu, &screen_notices},
     {S_TILE_ABOUT, S_TILE_ABOUT_SUB, "apartment", 0x1F5F7AFFu, &screen_about},
 };
@@ -108,7 +110,8 @@ static void frame(struct app *a, void *st, struct ui_rect body)
         size_t ntiles = 0;
         for (size_t i = 0; i < NALL; i++)
             if ((all_tiles[i].to != &screen_help || app_client(a)) &&
-                (all_tiles[i].to != &screen_circle || app_walk_loaded(a))) /* 找支部 needs the map */
+                (all_tiles[i].to != &screen_circle || app_walk_loaded(a)) && /* 找支部 needs the map */
+                (all_tiles[i].to != &screen_rooms || (app_client(a) && bk_room(a, 0))))
                 tiles[ntiles++] = &all_tiles[i];
         /* portrait: tiles stacked full width, so no cell stays empty */
         int cols = portrait ? (ntiles > 4 ? 2 : 1) : (ntiles <= 4 ? (int)ntiles : 3);

@@ -27,6 +27,12 @@ extern const struct screen screen_admin_pin;      /* admin_pin: the PIN, after t
 extern const struct screen screen_admin;          /* admin: the on-site admin panel */
 extern const struct screen screen_admin_pattern;  /* admin_pattern: screen test pattern */
 extern const struct screen screen_admin_touch;    /* admin_touch: touch calibration check */
+/* nursing-room booking (booking_ui.h) */
+extern const struct screen screen_rooms;          /* rooms: 妈咪小屋 */
+extern const struct screen screen_room;           /* room: arg = int, a bookable room */
+extern const struct screen screen_booking_form;   /* booking_form: arg = struct bk_pick */
+extern const struct screen screen_booking_done;   /* booking_done: arg = struct bk_done */
+extern const struct screen screen_booking_manage; /* booking_manage: 签到 / 取消预约 */
 
 /* Shared by circle and place (scr_circle.c): a place group's icon, and a
  * place's line "步行 4 分钟 · 280 米 · A座 12层" into buf. */

@@ -204,7 +204,9 @@ struct api_heartbeat {
     bool has_screen_on;                  /* optional: omitted when false (older kiosks) */
     bool screen_on;                      /* the screen schedule: lit (true) or dark */
     /* optional (older kiosks omit them; "" = absent): */
-    char tower[API_TOKEN_SIZE];          /* the tower the kiosk stands in (staged rollouts) */
+    char tower[API_TOKEN_SIZE];          /* the tower the kiosk stands in: staged content
+                                            rollouts, and the hub leases it its tower's
+                                            near-term booking slots */
     char content_bundle[API_VERSION_SIZE]; /* installed signed content version, digits; "0" none */
     char content_error[API_CONTENT_ERROR_SIZE]; /* last content update error, printable ASCII */
 };

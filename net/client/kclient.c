@@ -221,6 +221,8 @@ enum kerr kclient_open(const struct kclient_config *cfg, struct kclient **out)
     c->pinned = dup_or_null(cfg->pinned_pubkey);
     c->version = strdup(cfg->version ? cfg->version : KIOSK_VERSION);
     c->content_version = strdup(cfg->content_version ? cfg->content_version : "none");
+    if (cfg->tower_id && api_kiosk_id_valid(cfg->tower_id))
+        snprintf(c->tower, sizeof c->tower, "%s", cfg->tower_id);
     if (!c->db_path || !c->hub_url || !c->kiosk_id || !c->version || !c->content_version ||
         (cfg->ca_file && !c->ca_file) || (cfg->pinned_pubkey && !c->pinned))
         goto fail;
@@ -509,6 +511,7 @@ void kclient_close(struct kclient *c)
     }
     if (c->multi) curl_multi_cleanup(c->multi);
     outbox_close(c->ui_ob);
+    kclient_booking_free(c);
     pthread_mutex_destroy(&c->mu);
     if (c->token) memset(c->token, 0, strlen(c->token));
     memset(c->auth_header, 0, sizeof c->auth_header);

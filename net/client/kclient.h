@@ -38,6 +38,7 @@ struct kclient_config {
     int heartbeat_s;              /* heartbeat interval (0 → 60, <0 → none) */
     const char *version;          /* NULL → KIOSK_VERSION */
     const char *content_version;  /* NULL → "none" */
+    const char *tower_id;         /* NULL or "": none; else heartbeats ask for booking leases */
     int retention_s;              /* personal fields erased this long after delivery (0 → 600) */
     /* Tuning; 0 means the production default (tests shorten them). */
     int backoff_base_ms;          /* 1000 */
@@ -139,6 +140,7 @@ enum kclient_event_kind {
                                    or kclient_resend_dead) */
     KCLIENT_EV_RESENT,          /* answer to kclient_resend_dead: count = items put back,
                                    error = KERR_OK or why nothing was */
+    KCLIENT_EV_BOOKING,         /* a booking answer waits: kclient_booking_answer (kclient_booking.h) */
 };
 
 struct kclient_event {

@@ -37,7 +37,7 @@
 #define KIOSK_VERSION "0.0.0"
 #endif
 
-enum xkind { X_ITEM, X_QUERY, X_HEARTBEAT, X_PING, X_CONTENT };
+enum xkind { X_ITEM, X_QUERY, X_HEARTBEAT, X_PING, X_CONTENT, X_BOOKING };
 
 struct xfer {
     struct xfer *prev, *next; /* c->active list */
@@ -71,6 +71,7 @@ struct kclient {
     struct kthread_owner owner; /* the thread that opened it (the UI thread) */
     /* config (immutable after open) */
     char *db_path, *hub_url, *kiosk_id, *token, *ca_file, *pinned, *version, *content_version;
+    char tower[API_TOKEN_SIZE]; /* the config's tower ("" = none): heartbeats ask for its leases */
     char auth_header[64 + API_TOKEN_SIZE * 4];
     char user_agent[96];
     bool plain_http_ok;
@@ -96,6 +97,7 @@ struct kclient {
     bool damage_unreported; /* a damaged outbox was found; heartbeats say "corrupt" until one
                                of them is accepted */
     bool items_added;
+    struct kclient_bq *bq; /* booking calls and answers (kclient_booking.c), NULL until used */
     void (*notify)(void *);
     void *notify_ud;
     bool online;
@@ -159,5 +161,21 @@ void kclient_content_on_heartbeat(struct kclient *c, const char *resp, size_t le
 bool kclient_content_prepare(struct kclient *c, struct xfer *x);
 size_t kclient_content_write(struct xfer *x, const char *p, size_t n);
 void kclient_content_done(struct kclient *c, struct xfer *x, CURLcode rc, long http);
+
+/* xfer_new for the other files of the sender thread: a transfer of kind to
+ * hub_url + path (body NULL: GET; owned), added to c->multi. NULL on failure. */
+struct xfer *kclient_xfer_new(struct kclient *c, enum xkind kind, const char *path, char *body,
+                              const char *idem_key);
+
+/* ---- kclient_booking.c ------------------------------------------------------ */
+
+/* start: the sender starts the booking calls waiting (sender thread);
+ * finish: a booking transfer ended (its answer queued for the UI; the sender
+ * frees x); free: kclient_close frees what is left (UI thread). */
+void kclient_booking_start(struct kclient *c);
+void kclient_booking_finish(struct kclient *c, struct xfer *x, CURLcode rc, long http);
+void kclient_booking_free(struct kclient *c);
+/* leases_in: a heartbeat answer's body (sender thread): its `leases` kept. */
+void kclient_booking_leases_in(struct kclient *c, const char *json, size_t len);
 
 #endif

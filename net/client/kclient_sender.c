@@ -302,6 +302,7 @@ static void start_beat(struct sender *s, enum xkind kind)
     outbox_counts(s->ob, &n);
     snprintf(hb.version, sizeof hb.version, "%s", c->version);
     snprintf(hb.content_version, sizeof hb.content_version, "%s", c->content_version);
+    snprintf(hb.tower, sizeof hb.tower, "%s", c->tower); /* booking leases */
     hb.queue_depth = n.pending;
     hb.oldest_pending_s = n.oldest_created_ms > 0 ? (kclock_wall_ms() - n.oldest_created_ms) / 1000 : 0;
     if (hb.oldest_pending_s < 0) hb.oldest_pending_s = 0;
@@ -608,7 +609,9 @@ static int process_done(struct sender *s)
         curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&x);
         curl_easy_getinfo(m->easy_handle, CURLINFO_RESPONSE_CODE, &http);
         curl_multi_remove_handle(c->multi, m->easy_handle);
-        if (x->kind == X_QUERY) {
+        if (x->kind == X_BOOKING) {
+            kclient_booking_finish(c, x, rc, http);
+        } else if (x->kind == X_QUERY) {
             finish_query(s, x, rc, http);
         } else if (x->kind == X_CONTENT) {
             kclient_content_done(c, x, rc, http);
@@ -640,6 +643,7 @@ static int process_done(struct sender *s)
                 kclient_publish(c, true, http < 300 ? KERR_OK : KERR_HTTP, (int)http);
             if (rc == CURLE_OK && http >= 200 && http < 300)
                 kclient_content_on_heartbeat(c, x->resp, x->resp_len);
+            if (rc == CURLE_OK && http == 200) kclient_booking_leases_in(c, x->resp, x->resp_len);
             if (rc == CURLE_OK && http >= 200 && http < 300 && s->hb_says_corrupt) {
                 pthread_mutex_lock(&c->mu);
                 c->damage_unreported = false;
@@ -828,6 +832,7 @@ void *kclient_sender_main(void *arg)
             s.hb_due = now;
         }
         pthread_mutex_unlock(&c->mu);
+        kclient_booking_start(c);
         if (c->heartbeat_ms > 0 && now >= s.hb_due && !s.hb_in_flight) {
             start_heartbeat(&s);
             s.hb_due = now + (uint64_t)c->heartbeat_ms;
@@ -871,4 +876,10 @@ void *kclient_sender_main(void *arg)
     free(s.slots);
     outbox_close(s.ob);
     return NULL;
+}
+
+struct xfer *kclient_xfer_new(struct kclient *c, enum xkind kind, const char *path, char *body,
+                              const char *idem_key)
+{
+    return xfer_new(c, kind, path, body, idem_key);
 }

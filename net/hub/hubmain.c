@@ -45,7 +45,8 @@ static void usage(FILE *f)
           "  --login-lock S         for S seconds (default 900)\n"
           "  --secure-cookies       always mark the session cookie Secure (without it: when a\n"
           "                         trusted proxy sends X-Forwarded-Proto: https)\n"
-          "  --content FILE         a content.json whose category and tower names the pages show\n"
+          "  --content FILE         a content.json whose category and tower names the pages show,\n"
+          "                         and whose nursing rooms (with booking rules) it takes bookings for\n"
           "  --phone-miss-limit N   phone-page look-ups that find nothing, per minute per\n"
           "                         client address, then 429 (default 20)\n"
           "exit codes: 0 stopped by signal, 1 cannot start, 2 usage\n",

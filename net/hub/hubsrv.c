@@ -27,6 +27,7 @@
 #include "klog.h"
 #include "utf8.h"
 
+#include "hubsrv_booking.h"
 #include "hubsrv_impl.h"
 
 static const char *const route_path[] = {
@@ -53,6 +54,13 @@ static const char *const route_path[] = {
     "/api/v1/content/bundles/{version}",
     "/api/v1/admin/content",
     "/api/v1/admin/content/status",
+    "/api/v1/rooms/{id}/availability",
+    "/api/v1/bookings",
+    "/api/v1/bookings/{code}/check-in",
+    "/api/v1/bookings/{code}/cancel",
+    "/api/v1/admin/bookings",
+    "/api/v1/admin/bookings/{code}",
+    "/api/v1/admin/bookings/{code}/cancel",
 };
 /* ---- helpers -------------------------------------------------------------- */
 
@@ -138,7 +146,7 @@ enum MHD_Result hubsrv_send_problem_ex(struct hreq *r, int status, const char *s
     struct api_problem p;
     char *txt = NULL;
     enum MHD_Result ret;
-    const char *key = r->route == R_REQUESTS
+    const char *key = r->route == R_REQUESTS || r->route == R_BOOKINGS
                           ? MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Idempotency-Key")
                           : NULL;
     enum kerr e = api_problem_make(&p, slug, status, title, detail ? detail : "");
@@ -244,8 +252,10 @@ static enum route route_match(const char *url, char *arg, bool *arg_long)
         p = url + sizeof phone - 1;
         m = strlen(p);
         rt = R_PHONE;
-    } else {
+    } else if ((rt = hubsrv_booking_route(url, &p, &m)) == R_NONE) {
         return R_NONE;
+    } else if (rt == R_BOOKINGS || rt == R_ADMIN_BOOKINGS) {
+        return rt;
     }
     if (m > ARG_MAX) {
         *arg_long = true;
@@ -262,7 +272,11 @@ static const char *route_methods(enum route rt)
     case R_REQUESTS:
     case R_HEARTBEAT:
     case R_ADMIN_ASSIGN:
-    case R_ADMIN_STATUS: return "POST";
+    case R_ADMIN_STATUS:
+    case R_BOOKINGS:
+    case R_BOOKING_CHECKIN:
+    case R_BOOKING_CANCEL:
+    case R_ADMIN_BOOKING_CANCEL: return "POST";
     case R_ADMIN_USERS:
     case R_ADMIN_CONTENT:
     case R_ADMIN_KIOSKS: return "GET, POST";
@@ -299,7 +313,8 @@ static bool is_admin_route(enum route rt)
 {
     return (rt >= R_ADMIN_KIOSKS && rt <= R_ADMIN_STATUS) ||
            (rt >= R_ADMIN_ASSIGN && rt <= R_ADMIN_FACETS) || rt == R_ADMIN_CONTENT ||
-           rt == R_ADMIN_CONTENT_STATUS;
+           rt == R_ADMIN_CONTENT_STATUS ||
+           (rt >= R_ADMIN_BOOKINGS && rt <= R_ADMIN_BOOKING_CANCEL);
 }
 
 int hubsrv_role_rank(const char *role)
@@ -317,7 +332,8 @@ static int route_rank(enum route rt, const char *method)
 {
     switch (rt) {
     case R_ADMIN_STATUS:
-    case R_ADMIN_ASSIGN: return 2;
+    case R_ADMIN_ASSIGN:
+    case R_ADMIN_BOOKING_CANCEL: return 2;
     case R_ADMIN_KIOSKS:
     case R_ADMIN_CONTENT: return strcmp(method, "GET") == 0 ? 1 : 3;
     case R_ADMIN_KIOSK:
@@ -402,6 +418,13 @@ static enum MHD_Result dispatch(struct hreq *r)
     case R_ROOT:
         snprintf(r->location, sizeof r->location, "/admin/");
         return hubsrv_send_text(r, 302, NULL, NULL, 0, NULL);
+    case R_ROOM_AVAIL:
+    case R_BOOKINGS:
+    case R_BOOKING_CHECKIN:
+    case R_BOOKING_CANCEL:
+    case R_ADMIN_BOOKINGS:
+    case R_ADMIN_BOOKING:
+    case R_ADMIN_BOOKING_CANCEL: return hubsrv_booking_dispatch(r);
     case R_NONE: break;
     }
     return hubsrv_send_problem(r, 404, API_SLUG_NOT_FOUND, "Not found", "no such endpoint");
@@ -578,6 +601,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     free(r->body);
     free(r->canon);
     cJSON_Delete(r->hb_answer);
+    free(r->ext);
     free(r);
     *con_cls = NULL;
 }
@@ -634,6 +658,15 @@ enum kerr hubsrv_start(const struct hubsrv_config *cfg, struct hubsrv **out)
             res = KERR_USAGE;
             goto fail;
         }
+    }
+    if (cfg->content_path) {
+        res = hubbook_rooms_load(cfg->content_path, &s->rooms);
+        if (res != KERR_OK) {
+            KLOGE("hub", "nursing rooms in %s: %s", cfg->content_path, kerr_str(res));
+            res = KERR_USAGE;
+            goto fail;
+        }
+        hubbook_clock_note();
     }
     res = hubconn_new(&cc, &s->conn);
     if (res != KERR_OK) goto fail;
@@ -700,5 +733,6 @@ void hubsrv_stop(struct hubsrv *s)
     hubrate_free(s->phone_misses);
     hubsess_free(s->sessions);
     cJSON_Delete(s->labels);
+    hubbook_rooms_free(s->rooms);
     free(s);
 }

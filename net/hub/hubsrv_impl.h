@@ -21,6 +21,7 @@
 
 #include "api.h"
 #include "hubauth.h"
+#include "hubbook.h"
 #include "hubconn.h"
 #include "hubpw.h"
 #include "hubrate.h"
@@ -56,6 +57,7 @@ struct hubsrv {
     struct hubrate *phone_misses; /* phone-page look-ups that found nothing, per address */
     struct hubsess *sessions;     /* the web console's logins */
     cJSON *labels;                /* category and tower names (hubweb_labels_load) or NULL */
+    struct hubbook_rooms *rooms;  /* bookable nursing rooms (hubbook_rooms_load) or NULL */
     char dummy_hash[HUBPW_HASH_SIZE]; /* verified for unknown names: same time as a real one */
     bool secure_cookies;
     unsigned lock_after, lock_s;
@@ -91,6 +93,14 @@ enum route {
     R_CONTENT_BUNDLE,       /* GET /api/v1/content/bundles/{version} (kiosk) */
     R_ADMIN_CONTENT,        /* GET, POST /api/v1/admin/content */
     R_ADMIN_CONTENT_STATUS, /* GET /api/v1/admin/content/status */
+    /* nursing-room bookings (hubsrv_booking.c) */
+    R_ROOM_AVAIL,      /* GET /api/v1/rooms/{id}/availability */
+    R_BOOKINGS,        /* POST /api/v1/bookings */
+    R_BOOKING_CHECKIN, /* POST /api/v1/bookings/{code}/check-in */
+    R_BOOKING_CANCEL,  /* POST /api/v1/bookings/{code}/cancel */
+    R_ADMIN_BOOKINGS,  /* GET /api/v1/admin/bookings */
+    R_ADMIN_BOOKING,   /* GET /api/v1/admin/bookings/{code} */
+    R_ADMIN_BOOKING_CANCEL, /* POST /api/v1/admin/bookings/{code}/cancel */
 };
 
 enum who { WHO_NONE, WHO_KIOSK, WHO_ADMIN, WHO_STAFF };
@@ -123,6 +133,7 @@ struct hreq {
     char location[64];                 /* a Location header to send, or "" */
     struct hubstore_job job;
     cJSON *hb_answer;                  /* the heartbeat's answer, one member per feature */
+    void *ext; /* a feature's state for its job (a booking's), freed with r */
 };
 
 /* The client address of r for log lines ("-" when unknown): the TCP peer, or
@@ -196,6 +207,10 @@ enum MHD_Result hubsrv_assign_answer(struct hreq *r);
 /* content_heartbeat adds the "content" member to r->hb_answer (creating it)
  * and records the kiosk's content state; the others answer their routes. */
 void hubsrv_content_heartbeat(struct hreq *r, const struct api_heartbeat *hb);
+/* Sends the heartbeat's answer: 200 with r->hb_answer, the object to which
+ * each feature added its member ({} when none has anything to say); 204
+ * only when out of memory. */
+enum MHD_Result hubsrv_heartbeat_answer(struct hreq *r);
 enum MHD_Result hubsrv_content_manifest(struct hreq *r);
 enum MHD_Result hubsrv_content_bundle(struct hreq *r);
 enum MHD_Result hubsrv_admin_content(struct hreq *r, bool status);

@@ -28,6 +28,7 @@
 #include "klog.h"
 #include "utf8.h"
 
+#include "hubsrv_booking.h"
 #include "hubsrv_impl.h"
 
 int hubsrv_json_depth(const char *json, size_t len, int limit)
@@ -102,10 +103,7 @@ enum MHD_Result hubsrv_finish_job(struct hreq *r)
                                 "this key was used with a different request body");
         break;
     case HUBSTORE_HEARTBEAT:
-        if (j->result == 204) { /* 200 with one member per feature ({} for none) */
-            if (!r->hb_answer) r->hb_answer = cJSON_CreateObject();
-            if (r->hb_answer) return hubsrv_send_json(r, 200, r->hb_answer);
-        }
+        if (j->result == 204) return hubsrv_booking_heartbeat(r); /* leases, then the answer */
         if (j->result == 404)
             return hubsrv_send_problem(r, 404, API_SLUG_NOT_FOUND, "Not found", "kiosk unknown");
         break;
@@ -157,6 +155,7 @@ enum MHD_Result hubsrv_finish_job(struct hreq *r)
     case HUBSTORE_USER_UPDATE: return hubsrv_user_answer(r);
     case HUBSTORE_LOGIN: return hubsrv_login_answer(r);
     case HUBSTORE_ASSIGN: return hubsrv_assign_answer(r);
+    case HUBSTORE_BOOKING: return hubsrv_booking_answer(r);
     case HUBSTORE_AUDIT:
         if (strcmp(r->method, "POST") == 0) return hubsrv_login_answer(r); /* a refused login */
         if (j->result == 200) return hubsrv_send_text(r, 204, NULL, NULL, 0, NULL); /* logout */
@@ -221,6 +220,13 @@ enum MHD_Result hubsrv_request_post(struct hreq *r)
     return hubsrv_submit(r);
 }
 
+enum MHD_Result hubsrv_heartbeat_answer(struct hreq *r)
+{
+    if (!r->hb_answer) r->hb_answer = cJSON_CreateObject();
+    if (!r->hb_answer) return hubsrv_send_text(r, 204, NULL, NULL, 0, NULL);
+    return hubsrv_send_json(r, 200, r->hb_answer);
+}
+
 enum MHD_Result hubsrv_heartbeat(struct hreq *r)
 {
     struct api_heartbeat hb;
@@ -250,6 +256,7 @@ enum MHD_Result hubsrv_heartbeat(struct hreq *r)
     r->job.has_screen_on = hb.has_screen_on;
     r->job.screen_on = hb.screen_on;
     hubsrv_content_heartbeat(r, &hb);
+    hubsrv_booking_lease_prepare(r, hb.tower);
     return hubsrv_submit(r);
 }
 

@@ -13,6 +13,7 @@
 #include "kclock.h"
 #include "klog.h"
 
+#include "hubstore_booking.h"
 #include "hubstore_impl.h"
 
 static const char schema[] =
@@ -61,10 +62,10 @@ static const char *const migrations[] = {
     " locked_until TEXT, last_login TEXT);"
     "CREATE TABLE audit(id INTEGER PRIMARY KEY, at TEXT NOT NULL, actor TEXT NOT NULL,"
     " action TEXT NOT NULL, target TEXT, detail TEXT);",
-    /* issue 15 part B: the screen schedule at the last heartbeat (1 lit,
-     * 0 dark, NULL when the kiosk did not say) */
+    /* 5: the screen schedule at the last heartbeat (1 lit, 0 dark, NULL
+     * when the kiosk did not say) */
     "ALTER TABLE kiosks ADD COLUMN screen_on INTEGER;",
-    /* 5: signed content releases (the files are in <db>.content/) and what
+    /* 6: signed content releases (the files are in <db>.content/) and what
      * each kiosk last reported of its content (hubstore_content.c) */
     "CREATE TABLE content_releases(version INTEGER PRIMARY KEY, size INTEGER NOT NULL,"
     " created INTEGER NOT NULL, expires INTEGER NOT NULL, at INTEGER NOT NULL,"
@@ -72,6 +73,8 @@ static const char *const migrations[] = {
     " targets TEXT NOT NULL, manifest TEXT NOT NULL);"
     "CREATE TABLE content_kiosks(id TEXT PRIMARY KEY, tower TEXT NOT NULL, content INTEGER"
     " NOT NULL, offered INTEGER NOT NULL, reported INTEGER NOT NULL, error TEXT NOT NULL);",
+    /* 7: nursing-room bookings (hubstore_booking.h) */
+    HUBSTORE_BOOKING_MIGRATION,
 };
 #define SCHEMA_VERSION (1 + (int)(sizeof migrations / sizeof migrations[0]))
 

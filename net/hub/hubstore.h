@@ -40,6 +40,7 @@ enum hubstore_op {
     HUBSTORE_LOGIN,        /* the outcome of a login: resets or counts failures, locks */
     HUBSTORE_ASSIGN,       /* a request to a staff member (200; 404 ticket; 422 no such staff) */
     HUBSTORE_AUDIT,        /* one audit row on its own (logout) */
+    HUBSTORE_BOOKING,      /* a nursing-room booking write: ext is a struct hubstore_booking */
 };
 
 /* How long personal data stays. Zero members take the defaults. */
@@ -88,6 +89,7 @@ struct hubstore_job {
     int64_t lock_s;     /* LOGIN: for how long */
     /* AUDIT: the row; other ops: the writer's scratch for theirs */
     char action[32], target[64], detail[128];
+    void *ext; /* HUBSTORE_BOOKING: its struct hubstore_booking (hubstore_booking.h), borrowed */
     /* outputs */
     int result;
     char answer[512];

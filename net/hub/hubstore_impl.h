@@ -58,4 +58,11 @@ void hubstore_finalize_writer(struct hubstore *st);
 void hubstore_bind_text(sqlite3_stmt *s, int i, const char *v);
 int hubstore_job_run(struct hubstore *st, struct hubstore_job *j, const char *now);
 
+/* ---- hubstore_read.c ------------------------------------------------------ */
+
+/* A free reader connection's index (waits for one); give it back with
+ * hubstore_reader_release. For the read queries of other files. */
+int hubstore_reader_acquire(struct hubstore *st);
+void hubstore_reader_release(struct hubstore *st, int i);
+
 #endif

@@ -14,6 +14,8 @@
 #include "kclock.h"
 #include "klog.h"
 
+#include "hubbook.h"
+#include "hubstore_booking.h"
 #include "hubstore_impl.h"
 
 /* ---- the writer's statements: SQL and where each parameter comes from ---- */
@@ -334,6 +336,7 @@ static int job_sweep(struct hubstore *st, struct hubstore_job *j, const char *no
     if (stmt_run(st, S_ERASE_FIELDS, j, now, cutoff) != 0) return -1;
     n = sqlite3_changes(st->wdb);
     if (n > 0) st->checkpoint_due = true;
+    if (hubstore_booking_sweep(st, hubbook_now_s(), now) != 0) return -1;
     snprintf(j->answer, sizeof j->answer, "%d", n);
     j->result = 200;
     return 0;
@@ -445,7 +448,7 @@ static int (*const job_fn[])(struct hubstore *, struct hubstore_job *, const cha
     [HUBSTORE_KIOSK_REVOKE] = job_one_row,  [HUBSTORE_SWEEP] = job_sweep,
     [HUBSTORE_USER_ADD] = job_user_add,     [HUBSTORE_USER_UPDATE] = job_user_update,
     [HUBSTORE_LOGIN] = job_login,           [HUBSTORE_ASSIGN] = job_assign,
-    [HUBSTORE_AUDIT] = job_audit,
+    [HUBSTORE_AUDIT] = job_audit,           [HUBSTORE_BOOKING] = hubstore_booking_run,
 };
 
 int hubstore_job_run(struct hubstore *st, struct hubstore_job *j, const char *now)

@@ -508,3 +508,13 @@ enum kerr hubstore_request_count(struct hubstore *st, int64_t *out)
     reader_put(st, r);
     return res;
 }
+
+int hubstore_reader_acquire(struct hubstore *st)
+{
+    return reader_get(st);
+}
+
+void hubstore_reader_release(struct hubstore *st, int i)
+{
+    reader_put(st, i);
+}

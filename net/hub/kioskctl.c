@@ -12,6 +12,7 @@
 
 #include "api.h"
 #include "kioskctl_content.h"
+#include "kioskctl_bookings.h"
 #include "utf8.h"
 
 enum { EX_OK = 0, EX_HUB = 1, EX_USAGE = 2, EX_UNREACHABLE = 3, EX_AUTH = 4, EX_CONFLICT = 5 };
@@ -20,7 +21,7 @@ enum { EX_OK = 0, EX_HUB = 1, EX_USAGE = 2, EX_UNREACHABLE = 3, EX_AUTH = 4, EX_
 
 static void usage(FILE *f)
 {
-    fputs("usage: kioskctl --hub URL --token-file FILE [--json] COMMAND\n"
+    fprintf(f, "usage: kioskctl --hub URL --token-file FILE [--json] COMMAND\n"
           "commands:\n"
           "  kiosk add ID                     register a kiosk; its token is printed,\n"
           "                                   alone, on the last line (shown once)\n"
@@ -46,6 +47,7 @@ static void usage(FILE *f)
           "                                   who changed what and when, newest first\n"
           "  content ...                      signed content updates: keys, sign, publish,\n"
           "                                   list, status (kioskctl content --help)\n"
+          "%s"
           "options:\n"
           "  --hub URL          hub base URL, e.g. http://127.0.0.1:8080 (env KIOSK_HUB)\n"
           "  --token-file FILE  file with the admin token (env KIOSK_HUB_TOKEN_FILE)\n"
@@ -57,7 +59,7 @@ static void usage(FILE *f)
           "  host without --insecure), 3 cannot reach the hub,\n"
           "  4 authentication refused (401/403), 5 conflict (409: kiosk or account\n"
           "  exists, status change not allowed)\n",
-          f);
+          kioskctl_bookings_usage);
 }
 
 struct buf {
@@ -123,6 +125,17 @@ static long call(const struct ctl *c, const char *method, const char *path, cons
     }
     curl_slist_free_all(hdr);
     curl_easy_cleanup(h);
+    return code;
+}
+
+/* call() for a command group in its own file (struct kctl_http). */
+static long group_call(void *ctx, const char *method, const char *path, const char *body,
+                       char **out, size_t *len)
+{
+    struct buf b;
+    long code = call(ctx, method, path, body, &b);
+    *out = b.p;
+    *len = b.len;
     return code;
 }
 
@@ -621,7 +634,8 @@ int main(int argc, char **argv)
 {
     struct ctl c;
     const char *token_file = getenv("KIOSK_HUB_TOKEN_FILE"), *status = NULL, *note = NULL,
-               *limit = NULL, *role = NULL, *before = NULL;
+               *limit = NULL, *role = NULL, *before = NULL,
+               *room = NULL, *date = NULL;
     bool pw_stdin = false;
     const char *pos[4];
     int npos = 0, ret;
@@ -652,6 +666,10 @@ int main(int argc, char **argv)
             limit = argv[++i];
         } else if (strcmp(a, "--role") == 0 && has) {
             role = argv[++i];
+        } else if (strcmp(a, "--room") == 0 && has) {
+            room = argv[++i];
+        } else if (strcmp(a, "--date") == 0 && has) {
+            date = argv[++i];
         } else if (strcmp(a, "--before") == 0 && has) {
             before = argv[++i];
         } else if (strcmp(a, "--password-stdin") == 0) {
@@ -720,6 +738,9 @@ int main(int argc, char **argv)
         else if (npos == 3 || npos == 4)
             ret = cmd_user(&c, pos[1], pos[2], npos == 4 ? pos[3] : NULL, role, pw_stdin);
         else usage(stderr);
+    } else if (strcmp(pos[0], "bookings") == 0) {
+        struct kctl_http h = {group_call, &c, c.json};
+        ret = kioskctl_bookings(&h, npos, pos, room, date, note);
     } else if (strcmp(pos[0], "audit") == 0) {
         if (strcmp(pos[1], "list") == 0 && npos == 2) ret = cmd_audit_list(&c, limit, before);
         else usage(stderr);

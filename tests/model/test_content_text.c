@@ -38,7 +38,10 @@ static int skipped_key(const char *k)
 {
     static const char *const keys[] = {"$schema", "id", "category", "provider_org", "tower", "from",
                                        "to", "org", "icon", "type", "start", "end", "generated_at",
-                                       "image", "tags", NULL};
+                                       "image", "tags",
+                                       /* nursing-room booking rules: dates and HH:MM */
+                                       "date", "mon", "tue", "wed", "thu", "fri", "sat", "sun",
+                                       "hours", NULL};
     for (size_t i = 0; k && keys[i]; i++)
         if (strcmp(k, keys[i]) == 0) return 1;
     return 0;

@@ -1,0 +1,672 @@
+/* hubstore_booking: see hubstore_booking.h. */
+#include "hubstore_booking.h"
+
+#include <cjson/cJSON.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api.h"
+#include "klog.h"
+
+#include "hubstore_impl.h"
+
+/* The columns a booking's JSON is made of, in this order. */
+#define COLS                                                                                  \
+    "code, room, tower, slot_start, slot_end, state, phone_last4, checkin_from,"              \
+    " checkin_until, release_at, kiosk_id, created_at, updated_at, checked_in_at, note,"      \
+    " erased_at, offline, phone"
+enum { C_CODE, C_ROOM, C_TOWER, C_START, C_END, C_STATE, C_LAST4, C_CIN_FROM, C_CIN_UNTIL,
+       C_RELEASE, C_KIOSK, C_CREATED, C_UPDATED, C_CHECKED_IN, C_NOTE, C_ERASED, C_OFFLINE,
+       C_PHONE };
+
+static void add_time(cJSON *o, const char *name, int64_t t)
+{
+    char s[API_TIME_SIZE];
+    api_time_format(t * 1000, s);
+    cJSON_AddStringToObject(o, name, s);
+}
+
+static void add_text(cJSON *o, const char *name, sqlite3_stmt *s, int col)
+{
+    if (sqlite3_column_type(s, col) == SQLITE_NULL) cJSON_AddNullToObject(o, name);
+    else cJSON_AddStringToObject(o, name, (const char *)sqlite3_column_text(s, col));
+}
+
+/* The state a person sees: a confirmed booking past its release time is
+ * released, whether or not the writer has written that down yet. */
+static const char *state_of(sqlite3_stmt *s, int64_t now)
+{
+    const char *st = (const char *)sqlite3_column_text(s, C_STATE);
+    if (st && strcmp(st, "confirmed") == 0 && sqlite3_column_int64(s, C_RELEASE) <= now)
+        return "released";
+    return st ? st : "?";
+}
+
+/* A booking row as JSON; staff get the phone (until erased), the kiosk not. */
+static cJSON *row_json(sqlite3_stmt *s, int64_t now, bool staff)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (!o) return NULL;
+    add_text(o, "code", s, C_CODE);
+    add_text(o, "room", s, C_ROOM);
+    add_text(o, "tower", s, C_TOWER);
+    add_time(o, "start", sqlite3_column_int64(s, C_START));
+    add_time(o, "end", sqlite3_column_int64(s, C_END));
+    cJSON_AddStringToObject(o, "state", state_of(s, now));
+    add_text(o, "phone_last4", s, C_LAST4);
+    add_time(o, "checkin_from", sqlite3_column_int64(s, C_CIN_FROM));
+    add_time(o, "checkin_until", sqlite3_column_int64(s, C_CIN_UNTIL));
+    add_time(o, "release_at", sqlite3_column_int64(s, C_RELEASE));
+    if (staff) {
+        add_text(o, "kiosk_id", s, C_KIOSK);
+        add_text(o, "created_at", s, C_CREATED);
+        add_text(o, "updated_at", s, C_UPDATED);
+        add_text(o, "checked_in_at", s, C_CHECKED_IN);
+        add_text(o, "note", s, C_NOTE);
+        add_text(o, "erased_at", s, C_ERASED);
+        cJSON_AddBoolToObject(o, "offline", sqlite3_column_int(s, C_OFFLINE) != 0);
+        add_text(o, "phone", s, C_PHONE);
+    }
+    return o;
+}
+
+/* ---- writer --------------------------------------------------------------- */
+
+static sqlite3_stmt *wprep(struct hubstore *st, const char *sql)
+{
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(st->wdb, sql, -1, &s, NULL) != SQLITE_OK) return NULL;
+    return s;
+}
+
+/* Runs sql (no row) with the Unix time ?1 and the contract's time text ?2. */
+static int exec_at(struct hubstore *st, const char *sql, int64_t t, const char *now)
+{
+    sqlite3_stmt *s = wprep(st, sql);
+    int rc;
+    if (!s) return -1;
+    sqlite3_bind_int64(s, 1, t);
+    sqlite3_bind_text(s, 2, now, -1, SQLITE_STATIC);
+    rc = sqlite3_step(s);
+    sqlite3_finalize(s);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int hubstore_booking_sweep(struct hubstore *st, int64_t now_s, const char *now)
+{
+    /* no-shows: the slot is free again (the read side already counts it so) */
+    if (exec_at(st, "UPDATE bookings SET state = 'released', updated_at = ?2"
+                    " WHERE state = 'confirmed' AND release_at <= ?1",
+                now_s, now) != 0)
+        return -1;
+    /* the phone, 24 h after the slot ends */
+    if (exec_at(st, "UPDATE bookings SET phone = NULL, erased_at = ?2"
+                    " WHERE phone IS NOT NULL AND slot_end <= ?1",
+                now_s - HUBSTORE_BOOKING_ERASE_S, now) != 0)
+        return -1;
+    if (sqlite3_changes(st->wdb) > 0) st->checkpoint_due = true;
+    return 0;
+}
+
+/* The booking with this code into j->answer (kiosk view); 0 found, 1 not, -1 error. */
+static int answer_of(struct hubstore *st, struct hubstore_job *j, const char *code, int64_t now)
+{
+    sqlite3_stmt *s = wprep(st, "SELECT " COLS " FROM bookings WHERE code = ?1");
+    int rc, res = -1;
+    if (!s) return -1;
+    sqlite3_bind_text(s, 1, code, -1, SQLITE_STATIC);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        cJSON *o = row_json(s, now, false);
+        char *txt = o ? cJSON_PrintUnformatted(o) : NULL;
+        if (txt && strlen(txt) < sizeof j->answer) {
+            snprintf(j->answer, sizeof j->answer, "%s", txt);
+            res = 0;
+        }
+        free(txt);
+        cJSON_Delete(o);
+    } else if (rc == SQLITE_DONE) {
+        res = 1;
+    }
+    sqlite3_finalize(s);
+    return res;
+}
+
+/* The active slot starts of a room in [from, to), on the writer. */
+static int taken_w(struct hubstore *st, const char *room, int64_t from, int64_t to, int64_t now,
+                   int64_t *starts, int cap)
+{
+    sqlite3_stmt *s = wprep(st, "SELECT slot_start FROM bookings WHERE room = ?1 AND"
+                                " slot_start >= ?2 AND slot_start < ?3 AND (state = 'checked_in'"
+                                " OR (state = 'confirmed' AND release_at > ?4)) ORDER BY slot_start");
+    int n = 0;
+    if (!s) return -1;
+    sqlite3_bind_text(s, 1, room, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, from);
+    sqlite3_bind_int64(s, 3, to);
+    sqlite3_bind_int64(s, 4, now);
+    while (sqlite3_step(s) == SQLITE_ROW && n < cap) starts[n++] = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    return n;
+}
+
+/* The free bookable slots of b's room nearest to b->start into b->alt. */
+static void alternatives(struct hubstore *st, struct hubstore_booking *b)
+{
+    const struct book_rules *r = &b->room->rules;
+    int64_t today = book_local_day(b->now), from = book_day_start(today),
+            to = book_day_start(today + r->days_ahead);
+    int64_t taken[BOOK_MAX_SLOTS * 30];
+    int nt = taken_w(st, b->room->id, from, to, b->now, taken, BOOK_MAX_SLOTS * 30);
+    b->n_alt = 0;
+    for (int64_t d = today; nt >= 0 && d < today + r->days_ahead; d++) {
+        int64_t s[BOOK_MAX_SLOTS];
+        int ns = book_slots(r, d, s, BOOK_MAX_SLOTS);
+        for (int i = 0; i < ns; i++) {
+            bool busy = false;
+            int64_t dist = s[i] > b->start ? s[i] - b->start : b->start - s[i];
+            if (!book_slot_bookable(r, s[i], b->now)) continue;
+            for (int k = 0; k < nt && !busy; k++) busy = taken[k] == s[i];
+            if (busy) continue;
+            /* keep the BOOK_ALTERNATIVES nearest, in time order at the end */
+            if (b->n_alt < BOOK_ALTERNATIVES) {
+                b->alt[b->n_alt++] = s[i];
+            } else {
+                int far = 0;
+                for (int k = 1; k < b->n_alt; k++) {
+                    int64_t dk = b->alt[k] > b->start ? b->alt[k] - b->start : b->start - b->alt[k];
+                    int64_t df = b->alt[far] > b->start ? b->alt[far] - b->start
+                                                        : b->start - b->alt[far];
+                    if (dk > df) far = k;
+                }
+                {
+                    int64_t df = b->alt[far] > b->start ? b->alt[far] - b->start
+                                                        : b->start - b->alt[far];
+                    if (dist < df) b->alt[far] = s[i];
+                }
+            }
+        }
+    }
+    for (int i = 1; i < b->n_alt; i++) /* insertion sort by time */
+        for (int k = i; k > 0 && b->alt[k - 1] > b->alt[k]; k--) {
+            int64_t t = b->alt[k];
+            b->alt[k] = b->alt[k - 1];
+            b->alt[k - 1] = t;
+        }
+}
+
+static void refuse(struct hubstore_job *j, struct hubstore_booking *b, int status,
+                   const char *slug, const char *detail)
+{
+    j->result = status;
+    snprintf(b->slug, sizeof b->slug, "%s", slug);
+    snprintf(b->detail, sizeof b->detail, "%s", detail);
+}
+
+static int job_create(struct hubstore *st, struct hubstore_job *j, struct hubstore_booking *b,
+                      const char *now)
+{
+    const struct book_rules *r = &b->room->rules;
+    sqlite3_stmt *s;
+    int rc, count = 0;
+    char code[BOOK_CODE_SIZE], last4[BOOK_LAST4_SIZE];
+
+    /* the same key again: the stored booking, or 422 for another body */
+    s = wprep(st, "SELECT body_hash, code FROM bookings WHERE kiosk_id = ?1 AND idem_key = ?2");
+    if (!s) return -1;
+    sqlite3_bind_text(s, 1, b->kiosk_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, b->idem_key, -1, SQLITE_STATIC);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        bool same = sqlite3_column_bytes(s, 0) == 32 &&
+                    memcmp(sqlite3_column_blob(s, 0), b->body_hash, 32) == 0;
+        snprintf(code, sizeof code, "%s", (const char *)sqlite3_column_text(s, 1));
+        sqlite3_finalize(s);
+        if (!same) {
+            refuse(j, b, 422, API_SLUG_KEY_REUSED, "this key was used with a different booking");
+            return 0;
+        }
+        if (answer_of(st, j, code, b->now) != 0) return -1;
+        j->result = 200;
+        return 0;
+    }
+    sqlite3_finalize(s);
+    if (rc != SQLITE_DONE) return -1;
+
+    /* Leased slots: only their kiosk confirms them, with a code it made
+     * itself (and showed the person before sending: it may have been
+     * offline); anyone else gets 409 slot-leased. */
+    {
+        char holder[API_KIOSK_ID_SIZE] = "";
+        s = wprep(st, "SELECT kiosk_id FROM booking_leases WHERE room = ?1 AND slot_start = ?2");
+        if (!s) return -1;
+        sqlite3_bind_text(s, 1, b->room->id, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 2, b->start);
+        if (sqlite3_step(s) == SQLITE_ROW)
+            snprintf(holder, sizeof holder, "%s", (const char *)sqlite3_column_text(s, 0));
+        sqlite3_finalize(s);
+        if (holder[0] && strcmp(holder, b->kiosk_id) != 0) {
+            refuse(j, b, 409, "slot-leased", "this slot is booked at the kiosk of its tower");
+            return 0;
+        }
+        if (b->code[0] && !holder[0]) {
+            refuse(j, b, 409, "not-leased", "a kiosk makes the code only for a slot leased to it");
+            return 0;
+        }
+    }
+    /* A kiosk's booking under its lease was confirmed to a person already
+     * (perhaps offline): the hub takes it until its slot has ended. */
+    if (!book_slot_valid(r, b->start) ||
+        (!b->code[0] && !book_slot_bookable(r, b->start, b->now)) ||
+        (b->code[0] && b->start + (int64_t)r->slot_min * 60 <= b->now)) {
+        refuse(j, b, 422, "slot-unavailable",
+               "not a slot of this room that can be booked now (past, closed or too far ahead)");
+        return 0;
+    }
+    s = wprep(st, "SELECT count(*) FROM bookings WHERE phone = ?1 AND phone_day = ?2 AND"
+                  " (state = 'checked_in' OR (state = 'confirmed' AND release_at > ?3))");
+    if (!s) return -1;
+    sqlite3_bind_text(s, 1, b->phone, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, book_local_day(b->start));
+    sqlite3_bind_int64(s, 3, b->now);
+    if (sqlite3_step(s) == SQLITE_ROW) count = sqlite3_column_int(s, 0);
+    sqlite3_finalize(s);
+    /* a booking a kiosk confirmed itself under its lease was promised
+     * already (perhaps offline, where the limit cannot be known): honoured */
+    if (count >= r->max_per_phone_day && !b->code[0]) {
+        char d[96];
+        snprintf(d, sizeof d, "at most %d active bookings per phone number a day",
+                 r->max_per_phone_day);
+        refuse(j, b, 409, "phone-limit", d);
+        return 0;
+    }
+    book_phone_last4(b->phone, last4);
+    for (int tries = 0; tries < 8; tries++) {
+        if (b->code[0] && tries == 0) snprintf(code, sizeof code, "%s", b->code);
+        else if (book_code_make(code) != KERR_OK) return -1;
+        s = wprep(st, "INSERT INTO bookings(code, room, tower, slot_start, slot_end, checkin_from,"
+                      " checkin_until, release_at, state, kiosk_id, idem_key, body_hash, phone,"
+                      " phone_last4, phone_day, lang, offline, created_at, updated_at)"
+                      " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'confirmed', ?9, ?10, ?11, ?12,"
+                      " ?13, ?14, ?15, ?16, ?17, ?17)");
+        if (!s) return -1;
+        sqlite3_bind_text(s, 1, code, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 2, b->room->id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 3, b->room->tower, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 4, b->start);
+        sqlite3_bind_int64(s, 5, b->start + (int64_t)r->slot_min * 60);
+        sqlite3_bind_int64(s, 6, book_checkin_from(r, b->start));
+        sqlite3_bind_int64(s, 7, book_checkin_until(r, b->start, b->now));
+        sqlite3_bind_int64(s, 8, book_release_at(r, b->start, b->now));
+        sqlite3_bind_text(s, 9, b->kiosk_id, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 10, b->idem_key, -1, SQLITE_STATIC);
+        sqlite3_bind_blob(s, 11, b->body_hash, 32, SQLITE_STATIC);
+        sqlite3_bind_text(s, 12, b->phone, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 13, last4, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 14, book_local_day(b->start));
+        sqlite3_bind_text(s, 15, b->lang[0] ? b->lang : "zh", -1, SQLITE_STATIC);
+        sqlite3_bind_int(s, 16, b->offline ? 1 : 0);
+        sqlite3_bind_text(s, 17, now, -1, SQLITE_STATIC);
+        rc = sqlite3_step(s);
+        sqlite3_finalize(s);
+        if (rc == SQLITE_DONE) {
+            if (answer_of(st, j, code, b->now) != 0) return -1;
+            j->result = 201;
+            return 0;
+        }
+        if (rc != SQLITE_CONSTRAINT) return -1;
+        /* which constraint: the slot (taken) or the code (draw again) */
+        {
+            int64_t t;
+            if (taken_w(st, b->room->id, b->start, b->start + 1, b->now, &t, 1) > 0) {
+                alternatives(st, b);
+                refuse(j, b, 409, "slot-taken", "this slot was booked by someone else");
+                return 0;
+            }
+            if (b->code[0] && tries == 0) {
+                /* an offline code that clashes: the kiosk keeps showing its
+                 * code, so refuse rather than give another one */
+                refuse(j, b, 409, "code-taken", "this booking code is in use");
+                return 0;
+            }
+        }
+    }
+    return -1;
+}
+
+/* Finds the booking by code and last 4 for check-in and cancel; fills *rules,
+ * *start, *state (the effective one). 0 found, 1 not (404), -1 error. */
+static int find_for_person(struct hubstore *st, struct hubstore_booking *b,
+                           const struct book_rules **rules, int64_t *start, char state[16])
+{
+    sqlite3_stmt *s = wprep(st, "SELECT " COLS " FROM bookings WHERE code = ?1");
+    int rc, res = 1;
+    if (!s) return -1;
+    sqlite3_bind_text(s, 1, b->code, -1, SQLITE_STATIC);
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        const char *l4 = (const char *)sqlite3_column_text(s, C_LAST4);
+        const struct hubbook_room *room =
+            hubbook_room_find(b->rooms, (const char *)sqlite3_column_text(s, C_ROOM));
+        /* staff need no last 4 (b->last4 "") */
+        if ((!b->last4[0] || (l4 && strcmp(l4, b->last4) == 0)) && room) {
+            *rules = &room->rules;
+            *start = sqlite3_column_int64(s, C_START);
+            b->win_from = sqlite3_column_int64(s, C_CIN_FROM);
+            b->win_until = sqlite3_column_int64(s, C_CIN_UNTIL);
+            snprintf(state, 16, "%s", state_of(s, b->now));
+            res = 0;
+        }
+    } else if (rc != SQLITE_DONE) {
+        res = -1;
+    }
+    sqlite3_finalize(s);
+    return res;
+}
+
+static int set_state(struct hubstore *st, struct hubstore_booking *b, const char *state,
+                     const char *now)
+{
+    sqlite3_stmt *s = wprep(st, "UPDATE bookings SET state = ?1, updated_at = ?2,"
+                                " checked_in_at = CASE WHEN ?1 = 'checked_in' THEN ?2"
+                                " ELSE checked_in_at END, note = coalesce(?4, note)"
+                                " WHERE code = ?3");
+    int rc;
+    if (!s) return -1;
+    sqlite3_bind_text(s, 1, state, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, now, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, b->code, -1, SQLITE_STATIC);
+    if (b->op == HSB_ADMIN_CANCEL && b->note[0]) sqlite3_bind_text(s, 4, b->note, -1, SQLITE_STATIC);
+    rc = sqlite3_step(s);
+    sqlite3_finalize(s);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int job_person(struct hubstore *st, struct hubstore_job *j, struct hubstore_booking *b,
+                      const char *now)
+{
+    const struct book_rules *r = NULL;
+    int64_t start = 0;
+    char state[16];
+    int f = find_for_person(st, b, &r, &start, state);
+    if (f < 0) return -1;
+    if (f > 0) {
+        refuse(j, b, 404, API_SLUG_NOT_FOUND, "no booking with this code and these 4 digits");
+        return 0;
+    }
+    if (b->op == HSB_CHECKIN) {
+        if (strcmp(state, "checked_in") == 0) goto answer; /* again: the same answer */
+        if (strcmp(state, "confirmed") != 0) {
+            char d[64];
+            snprintf(d, sizeof d, "the booking is %s", state);
+            refuse(j, b, 409, "not-active", d);
+            return 0;
+        }
+        if (b->now < b->win_from) {
+            refuse(j, b, 409, "too-early", "check-in opens before the slot starts");
+            return 0;
+        }
+        if (b->now > b->win_until) {
+            refuse(j, b, 409, "too-late", "the check-in window has closed");
+            return 0;
+        }
+        if (set_state(st, b, "checked_in", now) != 0) return -1;
+    } else {
+        if (strcmp(state, "cancelled") == 0) goto answer;
+        if (strcmp(state, "confirmed") != 0 &&
+            !(b->op == HSB_ADMIN_CANCEL && strcmp(state, "checked_in") == 0)) {
+            char d[64];
+            snprintf(d, sizeof d, "the booking is %s", state);
+            refuse(j, b, 409, "not-active", d);
+            return 0;
+        }
+        if (set_state(st, b, "cancelled", now) != 0) return -1;
+        if (b->op == HSB_ADMIN_CANCEL) {
+            sqlite3_stmt *s = wprep(st, "INSERT INTO audit(at, actor, action, target, detail)"
+                                        " VALUES(?1, ?2, 'booking.cancel', ?3, ?4)");
+            int rc;
+            if (!s) return -1;
+            sqlite3_bind_text(s, 1, now, -1, SQLITE_STATIC);
+            sqlite3_bind_text(s, 2, b->actor[0] ? b->actor : "admin", -1, SQLITE_STATIC);
+            sqlite3_bind_text(s, 3, b->code, -1, SQLITE_STATIC);
+            sqlite3_bind_text(s, 4, b->note, -1, SQLITE_STATIC);
+            rc = sqlite3_step(s);
+            sqlite3_finalize(s);
+            if (rc != SQLITE_DONE) return -1;
+        }
+    }
+answer:
+    if (answer_of(st, j, b->code, b->now) != 0) return -1;
+    j->result = 200;
+    return 0;
+}
+
+/* Leases the kiosk the slots of its tower's rooms that start within
+ * HUBSTORE_LEASE_AHEAD_S and are not leased to another kiosk; a lease lasts
+ * until its slot has passed. */
+static int job_lease(struct hubstore *st, struct hubstore_job *j, struct hubstore_booking *b,
+                     const char *now)
+{
+    sqlite3_stmt *s;
+    if (exec_at(st, "DELETE FROM booking_leases WHERE slot_start < ?1 AND ?2 IS NOT NULL",
+                b->now - 86400, now) != 0)
+        return -1;
+    s = wprep(st, "INSERT OR IGNORE INTO booking_leases(room, slot_start, kiosk_id, granted_at)"
+                  " VALUES(?1, ?2, ?3, ?4)");
+    if (!s) return -1;
+    for (int i = 0; b->rooms && i < b->rooms->n; i++) {
+        const struct hubbook_room *room = &b->rooms->room[i];
+        if (strcmp(room->tower, b->tower) != 0) continue;
+        for (int64_t d = book_local_day(b->now); d <= book_local_day(b->now + HUBSTORE_LEASE_AHEAD_S); d++) {
+            int64_t t[BOOK_MAX_SLOTS];
+            int n = book_slots(&room->rules, d, t, BOOK_MAX_SLOTS);
+            for (int k = 0; k < n; k++) {
+                if (t[k] >= b->now + HUBSTORE_LEASE_AHEAD_S ||
+                    !book_slot_bookable(&room->rules, t[k], b->now))
+                    continue;
+                sqlite3_reset(s);
+                sqlite3_bind_text(s, 1, room->id, -1, SQLITE_STATIC);
+                sqlite3_bind_int64(s, 2, t[k]);
+                sqlite3_bind_text(s, 3, b->kiosk_id, -1, SQLITE_STATIC);
+                sqlite3_bind_text(s, 4, now, -1, SQLITE_STATIC);
+                if (sqlite3_step(s) != SQLITE_DONE) {
+                    sqlite3_finalize(s);
+                    return -1;
+                }
+            }
+        }
+    }
+    sqlite3_finalize(s);
+    j->result = 200;
+    return 0;
+}
+
+int hubstore_booking_run(struct hubstore *st, struct hubstore_job *j, const char *now)
+{
+    struct hubstore_booking *b = j->ext;
+    if (!b) return -1;
+    if (hubstore_booking_sweep(st, b->now, now) != 0) return -1;
+    b->slug[0] = b->detail[0] = '\0';
+    if (b->op == HSB_LEASE) return job_lease(st, j, b, now);
+    if (b->op == HSB_CREATE) return job_create(st, j, b, now);
+    return job_person(st, j, b, now);
+}
+
+/* ---- reads ---------------------------------------------------------------- */
+
+enum kerr hubstore_booking_taken(struct hubstore *st, const char *room, int64_t from, int64_t to,
+                                 int64_t now, int64_t *starts, int cap, int *n)
+{
+    int r = hubstore_reader_acquire(st);
+    sqlite3_stmt *s = NULL;
+    enum kerr res = KERR_DB;
+    *n = 0;
+    if (sqlite3_prepare_v2(st->rdb[r],
+                           "SELECT slot_start FROM bookings WHERE room = ?1 AND slot_start >= ?2"
+                           " AND slot_start < ?3 AND (state = 'checked_in' OR"
+                           " (state = 'confirmed' AND release_at > ?4)) ORDER BY slot_start",
+                           -1, &s, NULL) == SQLITE_OK) {
+        int rc;
+        sqlite3_bind_text(s, 1, room, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 2, from);
+        sqlite3_bind_int64(s, 3, to);
+        sqlite3_bind_int64(s, 4, now);
+        while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+            if (*n < cap) starts[(*n)++] = sqlite3_column_int64(s, 0);
+        if (rc == SQLITE_DONE) res = KERR_OK;
+    }
+    if (res != KERR_OK) KLOGE("hubstore", "bookings taken: %s", sqlite3_errmsg(st->rdb[r]));
+    sqlite3_finalize(s);
+    hubstore_reader_release(st, r);
+    return res;
+}
+
+enum kerr hubstore_booking_list(struct hubstore *st, const char *room, int64_t day, int64_t now,
+                                int limit, cJSON **out)
+{
+    int r = hubstore_reader_acquire(st);
+    sqlite3_stmt *s = NULL;
+    enum kerr res = KERR_DB;
+    cJSON *a = cJSON_CreateArray();
+    *out = NULL;
+    if (a && sqlite3_prepare_v2(st->rdb[r],
+                                "SELECT " COLS " FROM bookings WHERE (?1 IS NULL OR room = ?1)"
+                                " AND (?2 IS NULL OR (slot_start >= ?2 AND slot_start < ?2 + 86400))"
+                                " ORDER BY slot_start, room, id LIMIT ?3",
+                                -1, &s, NULL) == SQLITE_OK) {
+        int rc;
+        if (room) sqlite3_bind_text(s, 1, room, -1, SQLITE_STATIC);
+        if (day != INT64_MIN) sqlite3_bind_int64(s, 2, book_day_start(day));
+        sqlite3_bind_int(s, 3, limit);
+        while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+            cJSON *o = row_json(s, now, true);
+            if (!o) break;
+            cJSON_AddItemToArray(a, o);
+        }
+        if (rc == SQLITE_DONE) res = KERR_OK;
+    }
+    sqlite3_finalize(s);
+    hubstore_reader_release(st, r);
+    if (res != KERR_OK) {
+        cJSON_Delete(a);
+        return res;
+    }
+    *out = a;
+    return KERR_OK;
+}
+
+enum kerr hubstore_booking_get(struct hubstore *st, const char *code, int64_t now, cJSON **out)
+{
+    int r = hubstore_reader_acquire(st);
+    sqlite3_stmt *s = NULL;
+    enum kerr res = KERR_DB;
+    *out = NULL;
+    if (sqlite3_prepare_v2(st->rdb[r], "SELECT " COLS " FROM bookings WHERE code = ?1", -1, &s,
+                           NULL) == SQLITE_OK) {
+        int rc;
+        sqlite3_bind_text(s, 1, code, -1, SQLITE_STATIC);
+        rc = sqlite3_step(s);
+        if (rc == SQLITE_ROW) {
+            *out = row_json(s, now, true);
+            res = *out ? KERR_OK : KERR_NOMEM;
+        } else if (rc == SQLITE_DONE) {
+            res = KERR_NOTFOUND;
+        }
+    }
+    sqlite3_finalize(s);
+    hubstore_reader_release(st, r);
+    return res;
+}
+
+enum kerr hubstore_booking_stats(struct hubstore *st, int64_t *rows, int64_t *double_booked)
+{
+    int r = hubstore_reader_acquire(st);
+    sqlite3_stmt *s = NULL;
+    enum kerr res = KERR_DB;
+    *rows = *double_booked = 0;
+    if (sqlite3_prepare_v2(st->rdb[r],
+                           "SELECT (SELECT count(*) FROM bookings), (SELECT count(*) FROM"
+                           " (SELECT 1 FROM bookings WHERE state IN ('confirmed', 'checked_in')"
+                           " GROUP BY room, slot_start HAVING count(*) > 1))",
+                           -1, &s, NULL) == SQLITE_OK &&
+        sqlite3_step(s) == SQLITE_ROW) {
+        *rows = sqlite3_column_int64(s, 0);
+        *double_booked = sqlite3_column_int64(s, 1);
+        res = KERR_OK;
+    }
+    sqlite3_finalize(s);
+    hubstore_reader_release(st, r);
+    return res;
+}
+
+enum kerr hubstore_booking_leases(struct hubstore *st, const char *kiosk, int64_t now,
+                                  const struct hubbook_rooms *rooms, cJSON **out)
+{
+    int r = hubstore_reader_acquire(st);
+    sqlite3_stmt *s = NULL;
+    enum kerr res = KERR_DB;
+    cJSON *a = cJSON_CreateArray();
+    *out = NULL;
+    if (a && sqlite3_prepare_v2(st->rdb[r],
+                                "SELECT l.room, l.slot_start, EXISTS(SELECT 1 FROM bookings b WHERE"
+                                " b.room = l.room AND b.slot_start = l.slot_start AND"
+                                " (b.state = 'checked_in' OR (b.state = 'confirmed' AND"
+                                " b.release_at > ?2))) FROM booking_leases l WHERE l.kiosk_id = ?1"
+                                " AND l.slot_start > ?2 - 86400 ORDER BY l.room, l.slot_start",
+                                -1, &s, NULL) == SQLITE_OK) {
+        int rc;
+        sqlite3_bind_text(s, 1, kiosk, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 2, now);
+        while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+            const struct hubbook_room *room =
+                hubbook_room_find(rooms, (const char *)sqlite3_column_text(s, 0));
+            int64_t t = sqlite3_column_int64(s, 1);
+            cJSON *o;
+            if (!room || t + (int64_t)room->rules.slot_min * 60 <= now) continue;
+            o = cJSON_CreateObject();
+            if (!o) break;
+            cJSON_AddStringToObject(o, "room", room->id);
+            add_time(o, "start", t);
+            add_time(o, "end", t + (int64_t)room->rules.slot_min * 60);
+            cJSON_AddStringToObject(o, "state", sqlite3_column_int(s, 2) ? "taken" : "free");
+            cJSON_AddItemToArray(a, o);
+        }
+        if (rc == SQLITE_DONE) res = KERR_OK;
+    }
+    sqlite3_finalize(s);
+    hubstore_reader_release(st, r);
+    if (res != KERR_OK) {
+        cJSON_Delete(a);
+        return res;
+    }
+    *out = a;
+    return KERR_OK;
+}
+
+enum kerr hubstore_booking_held(struct hubstore *st, const char *room, int64_t from, int64_t to,
+                                const char *kiosk, int64_t *starts, int cap, int *n)
+{
+    int r = hubstore_reader_acquire(st);
+    sqlite3_stmt *s = NULL;
+    enum kerr res = KERR_DB;
+    *n = 0;
+    if (sqlite3_prepare_v2(st->rdb[r],
+                           "SELECT slot_start FROM booking_leases WHERE room = ?1 AND"
+                           " slot_start >= ?2 AND slot_start < ?3 AND kiosk_id != ?4"
+                           " ORDER BY slot_start",
+                           -1, &s, NULL) == SQLITE_OK) {
+        int rc;
+        sqlite3_bind_text(s, 1, room, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 2, from);
+        sqlite3_bind_int64(s, 3, to);
+        sqlite3_bind_text(s, 4, kiosk, -1, SQLITE_STATIC);
+        while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+            if (*n < cap) starts[(*n)++] = sqlite3_column_int64(s, 0);
+        if (rc == SQLITE_DONE) res = KERR_OK;
+    }
+    sqlite3_finalize(s);
+    hubstore_reader_release(st, r);
+    return res;
+}

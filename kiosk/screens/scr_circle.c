@@ -218,7 +218,7 @@ static void frame(struct app *a, void *st, struct ui_rect body)
     if (s->searching) {
         struct ui_key key;
         float kw = portrait ? body.w - 2 * m : pr.w;
-        float kh = ui_keyboard_height(UI_KBD_LETTERS, kw);
+        float kh = ui_keyboard_height(ui, UI_KBD_LETTERS, kw);
         struct ui_rect kb = {portrait ? m : pr.x, body.y + body.h - kh - 16, kw, kh};
         list(a, s, (struct ui_rect){pr.x, y, pr.w, kb.y - 16 - y});
         search_field(a, s, field);

@@ -157,12 +157,12 @@ static void company_editor(struct app *a, struct help_form *s, struct ui_rect r)
 {
     struct ui *ui = app_ui(a);
     enum content_lang l = app_lang(a);
-    float kh = ui_keyboard_height(UI_KBD_LETTERS, r.w) * 0.88f;
+    float kh = ui_keyboard_height(ui, UI_KBD_LETTERS, r.w) * 0.88f;
     struct ui_rect kb = {r.x, r.y + r.h - kh, r.w, kh};
     struct ui_key key;
 
     if (s->company_manual) {
-        float ih = imekbd_height(r.w);
+        float ih = imekbd_height(ui, r.w);
         if (ui_button(ui, (struct ui_rect){r.x, r.y, 360, 80}, app_tr(a, S_F_COMPANY_PICK),
                       UI_SECONDARY)) {
             s->company_manual = false;
@@ -240,7 +240,7 @@ static void desc_editor(struct app *a, struct help_form *s, struct ui_rect r)
 {
     struct ui *ui = app_ui(a);
     const struct content *c = app_content(a);
-    float ih = imekbd_height(r.w), x = r.x, y = r.y;
+    float ih = imekbd_height(ui, r.w), x = r.x, y = r.y;
     ui_label(ui, x, y + 8, app_tr(a, S_F_PHRASES), UI_F_SMALL, UI_C_MUTED, UI_LEFT);
     x += ui_text_w(ui, app_tr(a, S_F_PHRASES), UI_F_SMALL) + 12;
     for (size_t i = 0; c && i < c->n_phrases; i++) {
@@ -272,7 +272,7 @@ static void editor(struct app *a, struct help_form *s, struct ui_rect r)
         company_editor(a, s, r);
         break;
     case HF_NAME: {
-        float ih = imekbd_height(r.w);
+        float ih = imekbd_height(ui, r.w);
         if (r.h - ih > 170)
             preview(a, (struct ui_rect){r.x, r.y, r.w, 150}, app_tr(a, S_F_NAME), s->f.name);
         imekbd(a, &s->kb, (struct ui_rect){r.x, r.y + r.h - ih, r.w, ih}, s->f.name,
@@ -281,7 +281,7 @@ static void editor(struct app *a, struct help_form *s, struct ui_rect r)
     }
     case HF_PHONE: {
         struct ui_key key;
-        float kw = r.w > 720 ? 720 : r.w, kh = ui_keyboard_height(UI_KBD_DIGITS, kw);
+        float kw = r.w > 720 ? 720 : r.w, kh = ui_keyboard_height(ui, UI_KBD_DIGITS, kw);
         if (ui_keyboard(ui, (struct ui_rect){r.x + (r.w - kw) / 2, r.y + r.h - kh, kw, kh},
                         UI_KBD_DIGITS, &key) &&
             ui_key_apply(&key, s->f.phone, sizeof s->f.phone) < 0)

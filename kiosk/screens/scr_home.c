@@ -1,6 +1,7 @@
 /* home: the district's name, the time, and one tile per feature that works.
  * A tile is listed here only once its feature is built (no tile leads
  * nowhere). The footer says plainly when the content is sample data. */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -72,7 +73,14 @@ static void frame(struct app *a, void *st, struct ui_rect body)
     enum content_lang l = app_lang(a);
     float w = body.w, h = body.h, m = scr_margin(ui);
     bool portrait = ui_portrait(ui);
-    float head_h = portrait ? 420 : 300;
+    struct ui_rect er = app_elder_rect(a);
+    /* the head's texts stacked by their line heights (larger in elder mode),
+     * under the top-right buttons where they share a column with them */
+    float top_y = er.y + er.h + 4;
+    float head_h = portrait ? fmaxf(420, top_y + 40 + ui_line_h(ui, UI_F_HUGE) +
+                                             ui_line_h(ui, UI_F_LARGE) + ui_line_h(ui, UI_F_SMALL) + 24)
+                            : fmaxf(300, top_y + ui_line_h(ui, UI_F_HUGE) + ui_line_h(ui, UI_F_BODY) +
+                                             ui_line_h(ui, UI_F_SMALL) + 16);
     time_t now = (time_t)app_wall_s(a);
     struct tm tm;
     char hhmm[16], date[96];
@@ -84,22 +92,40 @@ static void frame(struct app *a, void *st, struct ui_rect body)
 
     ui_fill(ui, (struct ui_rect){0, 0, w, head_h}, UI_C_RED);
     ui_fill(ui, (struct ui_rect){0, head_h - 8, w, 8}, UI_C_GOLD);
-    {
-        float tw = portrait ? w - 2 * m : w - 2 * m - 230 - 48 - 260;
-        ui_label_fit(ui, (struct ui_rect){m, portrait ? 140 : 60, tw, 110}, name, UI_F_HUGE,
-                     UI_C_WHITE, UI_LEFT);
-        ui_label_fit(ui, (struct ui_rect){m, portrait ? 255 : 170, tw, 60},
-                     app_tr(a, S_HOME_WELCOME), UI_F_LARGE, 0xFFFFFFDDu, UI_LEFT);
-    }
     app_lang_button(a, app_lang_rect(a), UI_ON_RED);
+    app_elder_button(a, app_elder_rect(a), UI_ON_RED);
     if (portrait) {
-        float tw = ui_label(ui, m, 30, hhmm, UI_F_TITLE, UI_C_WHITE, UI_LEFT);
-        ui_label(ui, m + tw + 24, 46, date, UI_F_BODY, 0xFFFFFFDDu, UI_LEFT);
-        net_line(a, st, m, 340, UI_LEFT);
+        /* the clock and date left of the buttons, or the date under the
+         * clock when they do not fit there */
+        float y = 30, tw = ui_label(ui, m, y, hhmm, UI_F_TITLE, UI_C_WHITE, UI_LEFT);
+        float dw = ui_text_w(ui, date, UI_F_BODY);
+        if (m + tw + 24 + dw <= er.x - 16) {
+            ui_label(ui, m + tw + 24, y + (ui_line_h(ui, UI_F_TITLE) - ui_line_h(ui, UI_F_BODY)) / 2,
+                     date, UI_F_BODY, 0xFFFFFFDDu, UI_LEFT);
+            y = fmaxf(top_y, y + ui_line_h(ui, UI_F_TITLE)) + 16;
+        } else {
+            y += ui_line_h(ui, UI_F_TITLE);
+            ui_label(ui, m, y, date, UI_F_BODY, 0xFFFFFFDDu, UI_LEFT);
+            y = fmaxf(top_y, y + ui_line_h(ui, UI_F_BODY)) + 8;
+        }
+        ui_label_fit(ui, (struct ui_rect){m, y, w - 2 * m, ui_line_h(ui, UI_F_HUGE)}, name,
+                     UI_F_HUGE, UI_C_WHITE, UI_LEFT);
+        y += ui_line_h(ui, UI_F_HUGE);
+        ui_label_fit(ui, (struct ui_rect){m, y, w - 2 * m, ui_line_h(ui, UI_F_LARGE)},
+                     app_tr(a, S_HOME_WELCOME), UI_F_LARGE, 0xFFFFFFDDu, UI_LEFT);
+        net_line(a, st, m, y + ui_line_h(ui, UI_F_LARGE) + 4, UI_LEFT);
     } else {
-        ui_label(ui, w - m - 230 - 48, 50, hhmm, UI_F_HUGE, UI_C_WHITE, UI_RIGHT);
-        ui_label(ui, w - m - 230 - 48, 160, date, UI_F_BODY, 0xFFFFFFDDu, UI_RIGHT);
-        net_line(a, st, w - m, 222, UI_RIGHT);
+        float y = top_y, cw = fmaxf(ui_text_w(ui, date, UI_F_BODY), ui_text_w(ui, hhmm, UI_F_HUGE));
+        float tw = w - 2 * m - cw - 48;
+        ui_label(ui, w - m, y, hhmm, UI_F_HUGE, UI_C_WHITE, UI_RIGHT);
+        y += ui_line_h(ui, UI_F_HUGE);
+        ui_label(ui, w - m, y, date, UI_F_BODY, 0xFFFFFFDDu, UI_RIGHT);
+        net_line(a, st, w - m, y + ui_line_h(ui, UI_F_BODY), UI_RIGHT);
+        ui_label_fit(ui, (struct ui_rect){m, head_h / 2 - ui_line_h(ui, UI_F_HUGE) + 10, tw,
+                                          ui_line_h(ui, UI_F_HUGE)},
+                     name, UI_F_HUGE, UI_C_WHITE, UI_LEFT);
+        ui_label_fit(ui, (struct ui_rect){m, head_h / 2 + 20, tw, ui_line_h(ui, UI_F_LARGE)},
+                     app_tr(a, S_HOME_WELCOME), UI_F_LARGE, 0xFFFFFFDDu, UI_LEFT);
     }
 
     {

@@ -139,13 +139,13 @@ static void frame(struct app *a, void *st, struct ui_rect body)
         return;
     }
     if (portrait) {
-        float kh = ui_keyboard_height(UI_KBD_LETTERS, body.w - 2 * m);
+        float kh = ui_keyboard_height(ui, UI_KBD_LETTERS, body.w - 2 * m);
         field = (struct ui_rect){m, body.y + 32, body.w - 2 * m, 110};
         kb = (struct ui_rect){m, body.y + body.h - kh - 32, body.w - 2 * m, kh};
         list = (struct ui_rect){m, field.y + field.h + 24, body.w - 2 * m,
                                 kb.y - 24 - (field.y + field.h + 24)};
     } else {
-        float kw = 900, kh = ui_keyboard_height(UI_KBD_LETTERS, kw);
+        float kw = 900, kh = ui_keyboard_height(ui, UI_KBD_LETTERS, kw);
         float lx = m, lw = body.w - 2 * m - kw - 48;
         field = (struct ui_rect){lx + lw + 48, body.y + 40, kw, 110};
         kb = (struct ui_rect){lx + lw + 48, field.y + field.h + 40, kw, kh};

@@ -50,11 +50,11 @@ struct imekbd {
     size_t nq;
 };
 enum { IMEKBD_NONE, IMEKBD_CHANGED, IMEKBD_LIMIT };
-/* Draws it in r (height imekbd_height(w)) and applies taps to buf (cap
+/* Draws it in r (height imekbd_height(ui, w)) and applies taps to buf (cap
  * bytes, at most max_cp code points); returns IMEKBD_CHANGED when buf
  * changed, IMEKBD_LIMIT when a tap would have passed the limit. */
 int imekbd(struct app *a, struct imekbd *k, struct ui_rect r, char *buf, size_t cap, size_t max_cp);
-float imekbd_height(float w);
+float imekbd_height(struct ui *ui, float w);
 /* Drops pinyin being typed and keys not yet applied (when the field
  * changes); the engine's session is wiped on its thread. */
 void imekbd_reset(struct app *a, struct imekbd *k);

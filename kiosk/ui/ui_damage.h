@@ -97,6 +97,13 @@ void ui_damage_mask(struct ui_damage *d, const uint8_t *mask, int pitch, uint32_
  * (x, y). Surface mode only; serial as for copies. */
 void ui_damage_surface(struct ui_damage *d, SDL_Surface *surf, uint32_t serial, int x, int y);
 
+/* The colour at pixel (x, y) as this frame's list stands now, from its
+ * fills: the topmost opaque fill there with the translucent fills above it
+ * blended on (masks, i.e. texts and rounded corners, are looked through).
+ * False where the topmost draw is a copy or a surface (an image, a map, a
+ * keyboard) or nothing was drawn. For the legibility checks (ui_check). */
+bool ui_damage_colour_at(const struct ui_damage *d, int x, int y, uint32_t *rgb);
+
 /* The next flush redraws the whole screen (a window that was exposed or
  * resized, a lost render target, a new screen). */
 void ui_damage_invalidate(struct ui_damage *d);

@@ -17,7 +17,7 @@ void ui_fill(struct ui *ui, struct ui_rect r, uint32_t rgba)
     KASSERT_OWNER(&ui->owner);
     SDL_Rect p = ui_phys(ui, ui_place(ui, r));
     if (ui->dry) return;
-    ui_damage_fill(ui->damage, &p, rgba);
+    ui_damage_fill(ui->damage, &p, ui_col_fill(ui, rgba));
 }
 
 /* Coverage of a quarter disc of radius rad px for corner q (0 top-left, 1
@@ -87,6 +87,7 @@ void ui_fill_round(struct ui *ui, struct ui_rect r, float radius, uint32_t rgba)
     SDL_Rect p = ui_phys(ui, ui_place(ui, r));
     int rad = (int)lroundf(radius * ui->scale);
     if (ui->dry) return;
+    rgba = ui_col_fill(ui, rgba);
     if (rad * 2 > p.w) rad = p.w / 2;
     if (rad * 2 > p.h) rad = p.h / 2;
     if (rad < 1 || !draw_corner(ui, rad, 0, NULL, rgba)) {
@@ -135,6 +136,7 @@ float ui_label(struct ui *ui, float x, float y, const char *text, enum ui_font f
     struct ui_text_tex t;
     float w, h;
     struct ui_rect r;
+    rgba = ui_col_text(ui, rgba);
     if (!ui_text_get(ui->text, f, text, 0, rgba, &t)) return 0;
     w = t.w / ui->scale;
     h = t.h / ui->scale;
@@ -142,7 +144,7 @@ float ui_label(struct ui *ui, float x, float y, const char *text, enum ui_font f
     if (align == UI_RIGHT) x -= w;
     r = ui_place(ui, (struct ui_rect){x, y, w, h});
     draw_tex(ui, &t, r.x, r.y);
-    ui_record_text(ui, r, text);
+    ui_record_text(ui, r, text, rgba, f, 0);
     return w;
 }
 
@@ -153,8 +155,11 @@ void ui_label_in(struct ui *ui, struct ui_rect r, const char *text, enum ui_font
     struct ui_text_tex t;
     float w, h, x;
     char cut[512];
+    unsigned flags = 0;
     if (!text || !*text) return;
+    rgba = ui_col_text(ui, rgba);
     if (ui_text_width(ui->text, f, text) > r.w * ui->scale) {
+        flags = UI_TX_CUT;
         /* Shorten to fit with an ellipsis (by code points). */
         size_t n = utf8_count(text);
         while (n > 1) {
@@ -172,7 +177,7 @@ void ui_label_in(struct ui *ui, struct ui_rect r, const char *text, enum ui_font
     x = align == UI_CENTER ? r.x + (r.w - w) / 2 : align == UI_RIGHT ? r.x + r.w - w : r.x;
     struct ui_rect pr = ui_place(ui, (struct ui_rect){x, r.y + (r.h - h) / 2, w, h});
     draw_tex(ui, &t, pr.x, pr.y);
-    ui_record_text(ui, pr, text);
+    ui_record_text(ui, pr, text, rgba, f, flags);
 }
 
 void ui_label_fit(struct ui *ui, struct ui_rect r, const char *text, enum ui_font largest,
@@ -196,12 +201,19 @@ float ui_paragraph(struct ui *ui, float x, float y, float w, const char *text, e
                    uint32_t rgba)
 {
     KASSERT_OWNER(&ui->owner);
+    return ui_paragraph_flags(ui, x, y, w, text, f, rgba, 0);
+}
+
+float ui_paragraph_flags(struct ui *ui, float x, float y, float w, const char *text,
+                         enum ui_font f, uint32_t rgba, unsigned flags)
+{
     struct ui_text_tex t;
     struct ui_rect r;
+    rgba = ui_col_text(ui, rgba);
     if (!ui_text_get(ui->text, f, text, (int)(w * ui->scale), rgba, &t)) return 0;
     r = ui_place(ui, (struct ui_rect){x, y, t.w / ui->scale, t.h / ui->scale});
     draw_tex(ui, &t, r.x, r.y);
-    ui_record_text(ui, r, text);
+    ui_record_text(ui, r, text, rgba, f, flags);
     return t.h / ui->scale;
 }
 
@@ -211,7 +223,8 @@ float ui_paragraph_height(struct ui *ui, float w, const char *text, enum ui_font
     struct ui_text_tex t;
     /* Measures with the colour paragraphs are usually drawn in, so the
      * texture made here is the one the draw will use. */
-    if (!ui_text_get(ui->text, f, text, (int)(w * ui->scale), UI_C_TEXT, &t)) return 0;
+    if (!ui_text_get(ui->text, f, text, (int)(w * ui->scale), ui_col_text(ui, UI_C_TEXT), &t))
+        return 0;
     return t.h / ui->scale;
 }
 
@@ -219,6 +232,12 @@ float ui_text_w(struct ui *ui, const char *text, enum ui_font f)
 {
     KASSERT_OWNER(&ui->owner);
     return ui_text_width(ui->text, f, text) / ui->scale;
+}
+
+float ui_line_h(struct ui *ui, enum ui_font f)
+{
+    KASSERT_OWNER(&ui->owner);
+    return ui_text_line_height(ui->text, f) / ui->scale;
 }
 
 void ui_icon(struct ui *ui, float cx, float cy, const char *name, enum ui_font f, uint32_t rgba)
@@ -231,6 +250,7 @@ void ui_icon(struct ui *ui, float cx, float cy, const char *name, enum ui_font f
         ui->icons_tried = true;
         if (ui_icons_load(NULL, &ui->icons) != KERR_OK) KLOGE("ui", "icon map: out of memory");
     }
+    rgba = ui_col_text(ui, rgba);
     if (!ui_icon_utf8(ui->icons, name, s) || !ui_text_get(ui->text, f, s, 0, rgba, &t)) return;
     r = ui_place(ui, (struct ui_rect){cx - t.w / ui->scale / 2, cy - t.h / ui->scale / 2, 0, 0});
     draw_tex(ui, &t, r.x, r.y);
@@ -382,7 +402,7 @@ float ui_paragraph_lines(struct ui *ui, float x, float y, float w, const char *t
             while (cut > line0 && ((unsigned char)text[cut] & 0xC0) == 0x80);
         }
     }
-    return ui_paragraph(ui, x, y, w, buf, f, rgba);
+    return ui_paragraph_flags(ui, x, y, w, buf, f, rgba, UI_TX_CUT);
 }
 
 bool ui_row(struct ui *ui, struct ui_rect r, const char *icon, const char *title,
@@ -395,7 +415,9 @@ bool ui_row(struct ui *ui, struct ui_rect r, const char *icon, const char *title
     float tw = r.w - (tx - r.x) - 70;
     /* A title too long for the large face steps down one size before it is
      * cut short. */
-    enum ui_font tf = ui_text_w(ui, title, UI_F_LARGE) <= tw ? UI_F_LARGE : UI_F_BODY;
+    enum ui_font tf = ui_text_w(ui, title, UI_F_LARGE) <= tw  ? UI_F_LARGE
+                      : ui_text_w(ui, title, UI_F_BODY) <= tw ? UI_F_BODY
+                                                              : UI_F_SMALL;
     ui_fill_round(ui, r, 16, down ? 0xEFE6DAFFu : UI_C_SURFACE);
     if (icon) ui_icon(ui, r.x + 60, r.y + r.h / 2, icon, UI_F_ICON, UI_C_RED);
     if (subtitle && r.h >= 160) {
@@ -475,11 +497,13 @@ void ui_draw_overlays(struct ui *ui)
     KASSERT_OWNER(&ui->owner);
     if (ui->toast_until && ui->toast[0]) {
         float w = fminf(ui->lw - 120, ui_text_w(ui, ui->toast, UI_F_LARGE) + 96);
-        /* under the top bar, where no keyboard is */
-        struct ui_rect r = {(ui->lw - w) / 2, 140, w, 96};
+        /* under the top bar (two rows in portrait), where no keyboard is */
+        struct ui_rect r = {(ui->lw - w) / 2, ui->lh > ui->lw ? 224 : 140, w, 96};
         ui_fill_round(ui, r, 48, 0x222222FFu);
+        ui->overlay = true; /* its text covers the screen's on purpose (ui_check) */
         ui_label_in(ui, (struct ui_rect){r.x + 48, r.y, r.w - 96, r.h}, ui->toast, UI_F_LARGE,
                     UI_C_WHITE, UI_CENTER);
+        ui->overlay = false;
     }
 }
 

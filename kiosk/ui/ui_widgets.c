@@ -328,7 +328,7 @@ bool ui_button_icon(struct ui *ui, struct ui_rect r, const char *icon, const cha
     KASSERT_OWNER(&ui->owner);
     uint32_t id = ui_register_widget(ui, ui_place(ui, r), label, false);
     uint32_t fg;
-    float iw = 44, gap = 6;
+    float iw = ui->elder ? 58 : 44, gap = ui->elder ? 8 : 6; /* the icon is larger in elder mode */
     /* the label steps down a size rather than being cut */
     enum ui_font f = ui_text_w(ui, label, UI_F_LARGE) + iw + gap + 24 <= r.w ? UI_F_LARGE : UI_F_BODY;
     float tw = ui_text_w(ui, label, f);
@@ -357,12 +357,33 @@ bool ui_tile(struct ui *ui, struct ui_rect r, const char *icon, const char *titl
         ui_fill_round(ui, (struct ui_rect){r.x, r.y + r.h - 42, r.w, 48}, 24, 0xD3CEC8FFu);
     }
     ui_fill_round(ui, body, 24, rgba);
-    ui_icon(ui, body.x + 84, body.y + 96, icon, UI_F_ICON_L, UI_C_WHITE);
-    ui_label_fit(ui, (struct ui_rect){body.x + 36, body.y + body.h - 150, body.w - 60, 70}, title,
-                 UI_F_TITLE, UI_C_WHITE, UI_LEFT);
-    if (subtitle)
-        ui_label_fit(ui, (struct ui_rect){body.x + 36, body.y + body.h - 84, body.w - 60, 50},
-                     subtitle, UI_F_BODY, 0xFFFFFFD9u, UI_LEFT);
+    if (!ui->elder) {
+        ui_icon(ui, body.x + 84, body.y + 96, icon, UI_F_ICON_L, UI_C_WHITE);
+        ui_label_fit(ui, (struct ui_rect){body.x + 36, body.y + body.h - 150, body.w - 60, 70},
+                     title, UI_F_TITLE, UI_C_WHITE, UI_LEFT);
+        if (subtitle)
+            ui_label_fit(ui, (struct ui_rect){body.x + 36, body.y + body.h - 84, body.w - 60, 50},
+                         subtitle, UI_F_BODY, 0xFFFFFFD9u, UI_LEFT);
+    } else {
+        /* stacked from the bottom by line heights; the icon where room is left */
+        float sh = subtitle ? ui_line_h(ui, UI_F_BODY) : 0, th = ui_line_h(ui, UI_F_TITLE);
+        float sy = body.y + body.h - 20 - sh, ty = sy - th;
+        float tw = body.w - 60;
+        if (ty - body.y >= 110) { /* above the title, smaller, or else at the right */
+            ui_icon(ui, body.x + 84, body.y + fminf(96, (ty - body.y) / 2 + 10), icon, UI_F_ICON_L,
+                    UI_C_WHITE);
+        } else if (ty - body.y >= 72) {
+            ui_icon(ui, body.x + 66, body.y + (ty - body.y) / 2 + 6, icon, UI_F_ICON, UI_C_WHITE);
+        } else {
+            ui_icon(ui, body.x + body.w - 90, body.y + body.h / 2, icon, UI_F_ICON_L, UI_C_WHITE);
+            tw -= 130;
+        }
+        ui_label_fit(ui, (struct ui_rect){body.x + 36, ty, tw, th}, title, UI_F_TITLE,
+                     UI_C_WHITE, UI_LEFT);
+        if (subtitle)
+            ui_label_fit(ui, (struct ui_rect){body.x + 36, sy, tw, sh}, subtitle, UI_F_BODY,
+                         0xFFFFFFD9u, UI_LEFT);
+    }
     return ui_take_click(ui, id);
 }
 

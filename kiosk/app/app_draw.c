@@ -67,7 +67,7 @@ void app_draw_topbar(struct app *a, const struct layer *top)
     struct ui *ui = a->ui;
     float w = ui_width(ui), bh = topbar_h(a), by = bar_btn_y(a), bbh = bar_btn_h(a);
     bool portrait = ui_portrait(ui);
-    float bw = portrait ? 180 : a->elder ? 220 : 200;
+    float bw = portrait && !a->elder ? 180 : a->elder ? 210 : 200;
     float right = w - 24;
     char hhmm[16];
     time_t now = (time_t)app_wall_s(a);

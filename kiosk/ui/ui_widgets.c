@@ -317,6 +317,9 @@ bool ui_button(struct ui *ui, struct ui_rect r, const char *label, enum ui_style
     uint32_t id = ui_register_widget(ui, ui_place(ui, r), label, false);
     uint32_t fg;
     enum ui_font f = style == UI_KEY || r.h < 72 ? UI_F_BODY : UI_F_LARGE;
+    /* a label steps down a size or two before it is cut */
+    if (f == UI_F_LARGE && ui_text_w(ui, label, f) > r.w - 24) f = UI_F_BODY;
+    if (ui_text_w(ui, label, f) > r.w - 24) f = UI_F_SMALL;
     ui_button_body(ui, r, style, ui_pressed(ui, id), &fg);
     ui_label_in(ui, (struct ui_rect){r.x + 12, r.y, r.w - 24, r.h}, label, f, fg, UI_CENTER);
     return ui_take_click(ui, id);

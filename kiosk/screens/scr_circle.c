@@ -169,7 +169,7 @@ static void list(struct app *a, struct circle *s, struct ui_rect r)
 {
     struct ui *ui = app_ui(a);
     enum content_lang l = app_lang(a);
-    float y = r.y, rh = 118;
+    float y = r.y, rh = ui_row_h(ui, 108, true) + 10;
     char line[256];
     ui_scroll_begin(ui, &s->scroll, r);
     if (s->n == 0 && (s->q[0] || !s->searching)) {

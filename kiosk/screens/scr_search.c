@@ -98,14 +98,14 @@ static void results(struct app *a, struct search *s, struct ui_rect r)
                 snprintf(sub, sizeof sub, "%s · %s", app_tr(a, S_KIND_ORG),
                          content_tr(content_org_type_label(h->org->type), l));
             }
-            if (ui_row(ui, (struct ui_rect){r.x, y, r.w, 170}, icon, name, sub)) {
+            if (ui_row(ui, (struct ui_rect){r.x, y, r.w, ui_row_h(ui, 170, true)}, icon, name, sub)) {
                 if (h->kind == SEARCH_SERVICE)
                     app_push(a, &screen_service_detail, h->service, sizeof *h->service);
                 if (h->kind == SEARCH_CATEGORY)
                     app_push(a, &screen_service_list, h->category, sizeof *h->category);
                 if (h->kind == SEARCH_ORG) s->org = h->org;
             }
-            y += 186;
+            y += ui_row_h(ui, 170, true) + 16;
         }
     }
     ui_scroll_end(ui, &s->scroll, y - r.y);

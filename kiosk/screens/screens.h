@@ -61,6 +61,12 @@ void imekbd_reset(struct app *a, struct imekbd *k);
 
 /* Side margin for the current orientation. */
 float scr_margin(struct ui *ui);
+/* Elder mode: a screen's prompt as a paragraph at the top of body, beside a
+ * button (drawn by the caller at the right, 96 tall) as wide as its label
+ * button needs (*bw, at least its value on entry). Returns the height both
+ * take. */
+float scr_prompt(struct app *a, struct ui_rect body, const char *button, const char *prompt,
+                 float *bw);
 
 /* A card with a heading and a paragraph; returns its height. Used by detail
  * screens. If draw is false only measures. */

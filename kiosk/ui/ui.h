@@ -177,6 +177,9 @@ bool ui_tile(struct ui *ui, struct ui_rect r, const char *icon, const char *titl
 /* A list row: title, optional subtitle, optional leading icon, a chevron. */
 bool ui_row(struct ui *ui, struct ui_rect r, const char *icon, const char *title,
             const char *subtitle);
+/* The height to give a row that is h tall in standard mode: in elder mode
+ * at least what its larger title and (subtitle) two lines of subtitle take. */
+float ui_row_h(struct ui *ui, float h, bool subtitle);
 /* An invisible tap area (e.g. the whole attract screen), labelled for scripts. */
 bool ui_hit_area(struct ui *ui, struct ui_rect r, const char *label);
 

@@ -429,6 +429,14 @@ float ui_paragraph_lines(struct ui *ui, float x, float y, float w, const char *t
     return ui_paragraph_flags(ui, x, y, w, buf, f, rgba, UI_TX_CUT);
 }
 
+float ui_row_h(struct ui *ui, float h, bool subtitle)
+{
+    KASSERT_OWNER(&ui->owner);
+    float need = 40 + ui_line_h(ui, UI_F_LARGE) +
+                 (subtitle ? 6 + 2.25f * ui_line_h(ui, UI_F_SMALL) : 0);
+    return ui->elder && need > h ? need : h;
+}
+
 bool ui_row(struct ui *ui, struct ui_rect r, const char *icon, const char *title,
             const char *subtitle)
 {
@@ -444,17 +452,23 @@ bool ui_row(struct ui *ui, struct ui_rect r, const char *icon, const char *title
                                                               : UI_F_SMALL;
     ui_fill_round(ui, r, 16, down ? 0xEFE6DAFFu : UI_C_SURFACE);
     if (icon) ui_icon(ui, r.x + 60, r.y + r.h / 2, icon, UI_F_ICON, UI_C_RED);
-    if (subtitle && r.h >= 160) {
-        /* title, then up to two lines of subtitle, centred as a block */
+    if (subtitle && (r.h >= 160 || ui->elder)) {
+        /* title, then up to two lines of subtitle (more in elder mode, as
+         * many as the row has room for), centred as a block */
         /* measured from the line breaks, not from a texture in another colour */
-        size_t starts[4];
-        size_t nl = ui_text_wrap(ui->text, UI_F_SMALL, subtitle, (int)(tw * ui->scale), starts, 4);
+        size_t starts[8];
         float lh = ui_text_line_height(ui->text, UI_F_SMALL) / ui->scale;
-        float sh = nl > 1 ? lh + lh * 1.25f : lh;
         float th = ui_text_line_height(ui->text, tf) / ui->scale;
-        float y0 = r.y + (r.h - th - 6 - sh) / 2;
+        size_t maxl = ui->elder ? (size_t)fmaxf(1, fminf(4, 1 + (r.h - 16 - th - 6 - lh) / (lh * 1.25f)))
+                                : 2;
+        size_t nl = ui_text_wrap(ui->text, UI_F_SMALL, subtitle, (int)(tw * ui->scale), starts, 8);
+        float sh;
+        float y0;
+        if (nl > maxl) nl = maxl;
+        sh = lh + (float)(nl - 1) * lh * 1.25f;
+        y0 = r.y + (r.h - th - 6 - sh) / 2;
         ui_label_in(ui, (struct ui_rect){tx, y0, tw, th}, title, tf, UI_C_TEXT, UI_LEFT);
-        ui_paragraph_lines(ui, tx, y0 + th + 6, tw, subtitle, UI_F_SMALL, UI_C_MUTED, 2);
+        ui_paragraph_lines(ui, tx, y0 + th + 6, tw, subtitle, UI_F_SMALL, UI_C_MUTED, (int)maxl);
     } else if (subtitle) {
         ui_label_in(ui, (struct ui_rect){tx, r.y + 14, tw, r.h / 2 - 8}, title, tf, UI_C_TEXT,
                     UI_LEFT);

@@ -572,19 +572,21 @@ void mapview_frame(struct app *a, struct mapview *v, struct ui_rect r,
         ui_fill_round(ui, (struct ui_rect){r.x + 16, r.y + 16, tw + 32, 48}, 24, 0x5F5A55E0u);
         ui_label(ui, r.x + 32, r.y + 24, t, UI_F_SMALL, UI_C_WHITE, UI_LEFT);
     }
-    /* controls: at least 80 px, on top of the pan area */
-    if (ui_button(ui, (struct ui_rect){r.x + r.w - 100, r.y + r.h - 280, 84, 84}, "＋",
-                  UI_SECONDARY) &&
+    /* controls: at least 80 px (a target's size in elder mode), on top of
+     * the pan area */
+    float zb = fmaxf(84, ui_min_target(ui)), zs = zb + 12;
+    if (ui_button(ui, (struct ui_rect){r.x + r.w - zb - 16, r.y + r.h - 16 - zb - 2 * zs, zb, zb},
+                  "＋", UI_SECONDARY) &&
         v->level < MAPVIEW_LEVELS - 1)
         v->level++;
-    if (ui_button(ui, (struct ui_rect){r.x + r.w - 100, r.y + r.h - 184, 84, 84}, "－",
+    if (ui_button(ui, (struct ui_rect){r.x + r.w - zb - 16, r.y + r.h - 16 - zb - zs, zb, zb}, "－",
                   UI_SECONDARY) &&
         v->level > 0)
         v->level--;
     if (walk_has_here(w)) { /* 回到当前位置 needs a location */
         const char *t = app_tr(a, S_MAP_RECENTRE);
         float bw = ui_text_w(ui, t, UI_F_LARGE) + 110;
-        if (ui_button_icon(ui, (struct ui_rect){r.x + r.w - 116 - bw, r.y + r.h - 100, bw, 84},
+        if (ui_button_icon(ui, (struct ui_rect){r.x + r.w - 32 - zb - bw, r.y + r.h - 16 - zb, bw, zb},
                            "my_location", t,
                            UI_SECONDARY)) {
             int lv = v->level;

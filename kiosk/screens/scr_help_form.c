@@ -26,6 +26,9 @@ struct help_form {
     char company_q[33];
     struct imekbd kb;
     struct ui_scroll list, fields;
+    /* elder mode, portrait: the fields scroll so the chosen card is at the top */
+    float card_y[HF__COUNT]; /* each card's top in the fields, from the last frame */
+    int shown_focus;         /* 1 + the focus the fields were scrolled to, 0 none */
 };
 
 static bool has_glyph(uint32_t cp, void *ud)
@@ -342,7 +345,9 @@ static void frame(struct app *a, void *st, struct ui_rect body)
         return;
     }
     if (portrait) {
-        fields = (struct ui_rect){m, body.y + 24, body.w - 2 * m, 760};
+        /* elder mode: fewer cards in view (they scroll), the editor's larger
+         * keyboard and list need the room */
+        fields = (struct ui_rect){m, body.y + 24, body.w - 2 * m, ui_elder(ui) ? 470 : 760};
         next = (struct ui_rect){m, fields.y + fields.h + 12, body.w - 2 * m, 96};
         ed = (struct ui_rect){m, next.y + next.h + 24, body.w - 2 * m,
                               body.y + body.h - 24 - (next.y + next.h + 24)};
@@ -351,11 +356,17 @@ static void frame(struct app *a, void *st, struct ui_rect body)
         next = (struct ui_rect){m, body.y + body.h - 24 - 100, 760, 100};
         ed = (struct ui_rect){m + 760 + 48, body.y + 24, body.w - 2 * m - 760 - 48, body.h - 48};
     }
+    if (portrait && ui_elder(ui) && s->shown_focus != 1 + (int)s->focus) {
+        s->fields.offset = s->card_y[s->focus]; /* ui_scroll_begin keeps it in range */
+        s->fields.vel = 0;
+        s->shown_focus = 1 + (int)s->focus;
+    }
     ui_scroll_begin(ui, &s->fields, fields);
     y = fields.y;
     for (int f = 0; f < HF__COUNT; f++) {
         float h = hts[f];
         if (portrait) h = f == HF_DESC ? 170 : 112;
+        s->card_y[f] = y - fields.y;
         y += field_card(a, s, (enum helpform_field)f, fields.x, y, fields.w, h) + 14;
     }
     ui_scroll_end(ui, &s->fields, y - fields.y);

@@ -178,7 +178,7 @@ bool ui_tile(struct ui *ui, struct ui_rect r, const char *icon, const char *titl
 bool ui_row(struct ui *ui, struct ui_rect r, const char *icon, const char *title,
             const char *subtitle);
 /* The height to give a row that is h tall in standard mode: in elder mode
- * at least what its larger title and (subtitle) two lines of subtitle take. */
+ * at least what its larger title and (subtitle) three lines of subtitle take. */
 float ui_row_h(struct ui *ui, float h, bool subtitle);
 /* An invisible tap area (e.g. the whole attract screen), labelled for scripts. */
 bool ui_hit_area(struct ui *ui, struct ui_rect r, const char *label);
@@ -227,6 +227,9 @@ bool ui_keyboard(struct ui *ui, struct ui_rect r, enum ui_kbd_layout layout, str
 int ui_key_apply(const struct ui_key *k, char *buf, size_t cap);
 /* Height the keyboard wants at width w (taller in elder mode). */
 float ui_keyboard_height(const struct ui *ui, enum ui_kbd_layout layout, float w);
+/* The width a keyboard given w will take (elder mode: wide enough for ten
+ * keys of a target's size, at most the screen's width). */
+float ui_keyboard_width(const struct ui *ui, enum ui_kbd_layout layout, float w);
 /* The label of a named key in the current language ("" for others). */
 const char *ui_key_label(const struct ui *ui, enum ui_key_kind kind);
 

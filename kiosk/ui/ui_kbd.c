@@ -7,6 +7,9 @@
 
 /* ---- keyboard --------------------------------------------------------- */
 
+/* Elder mode: ten keys of a target's size and eleven 6 px gaps. */
+#define KBD_ELDER_W (10 * UI_MIN_TARGET_ELDER + 11 * 6 + 4)
+
 static const char *const kbd_letter_rows[] = {"1234567890", "qwertyuiop", "asdfghjkl", "zxcvbnm"};
 
 int ui_key_apply(const struct ui_key *k, char *buf, size_t cap)
@@ -39,6 +42,13 @@ float ui_keyboard_height(const struct ui *ui, enum ui_kbd_layout layout, float w
     /* elder: keys at least 96 tall even at 0.88 of this (the pinyin keyboard) */
     if (ui->elder) return layout == UI_KBD_DIGITS ? 4 * 124 : 5 * 124;
     return layout == UI_KBD_DIGITS ? 4 * 104 : 5 * 100;
+}
+
+float ui_keyboard_width(const struct ui *ui, enum ui_kbd_layout layout, float w)
+{
+    KASSERT_OWNER(&ui->owner);
+    if (ui->elder && layout == UI_KBD_LETTERS && w < KBD_ELDER_W) return fminf(ui->lw, KBD_ELDER_W);
+    return w;
 }
 
 const char *ui_key_label(const struct ui *ui, enum ui_key_kind kind)
@@ -222,10 +232,10 @@ bool ui_keyboard(struct ui *ui, struct ui_rect r, enum ui_kbd_layout layout, str
     KASSERT_OWNER(&ui->owner);
     SDL_Rect p;
     struct kbd_slot *k;
-    if (ui->elder && layout == UI_KBD_LETTERS && r.w < 10 * UI_MIN_TARGET_ELDER + 11 * 6) {
+    if (ui_keyboard_width(ui, layout, r.w) > r.w) {
         /* elder: ten keys a row need the width; the keyboard grows about its
          * centre, inside the screen */
-        float w = fminf(ui->lw, 10 * UI_MIN_TARGET_ELDER + 11 * 6 + 4), cx = r.x + r.w / 2;
+        float w = ui_keyboard_width(ui, layout, r.w), cx = r.x + r.w / 2;
         r.x = fminf(fmaxf(0, cx - w / 2), ui->lw - w);
         r.w = w;
     }

@@ -432,8 +432,9 @@ float ui_paragraph_lines(struct ui *ui, float x, float y, float w, const char *t
 float ui_row_h(struct ui *ui, float h, bool subtitle)
 {
     KASSERT_OWNER(&ui->owner);
+    /* three lines of subtitle: a summary at 1.4 times the size wraps more */
     float need = 40 + ui_line_h(ui, UI_F_LARGE) +
-                 (subtitle ? 6 + 2.25f * ui_line_h(ui, UI_F_SMALL) : 0);
+                 (subtitle ? 6 + 3.5f * ui_line_h(ui, UI_F_SMALL) : 0);
     return ui->elder && need > h ? need : h;
 }
 
@@ -537,10 +538,16 @@ void ui_draw_overlays(struct ui *ui)
         float w = fminf(ui->lw - 120, ui_text_w(ui, ui->toast, UI_F_LARGE) + 96);
         /* under the top bar (two rows in portrait), where no keyboard is */
         struct ui_rect r = {(ui->lw - w) / 2, ui->lh > ui->lw ? 224 : 140, w, 96};
-        ui_fill_round(ui, r, 48, 0x222222FFu);
+        bool wrap = ui_text_w(ui, ui->toast, UI_F_LARGE) > w - 96; /* two lines, not cut */
+        float ph = wrap ? ui_paragraph_height(ui, w - 96, ui->toast, UI_F_LARGE) : 0;
+        if (wrap) r.h = ph + 40;
+        ui_fill_round(ui, r, wrap ? 32 : 48, 0x222222FFu);
         ui->overlay = true; /* its text covers the screen's on purpose (ui_check) */
-        ui_label_in(ui, (struct ui_rect){r.x + 48, r.y, r.w - 96, r.h}, ui->toast, UI_F_LARGE,
-                    UI_C_WHITE, UI_CENTER);
+        if (wrap)
+            ui_paragraph(ui, r.x + 48, r.y + 20, w - 96, ui->toast, UI_F_LARGE, UI_C_WHITE);
+        else
+            ui_label_in(ui, (struct ui_rect){r.x + 48, r.y, r.w - 96, r.h}, ui->toast, UI_F_LARGE,
+                        UI_C_WHITE, UI_CENTER);
         ui->overlay = false;
     }
 }

@@ -333,7 +333,9 @@ bool ui_button_icon(struct ui *ui, struct ui_rect r, const char *icon, const cha
     uint32_t fg;
     float iw = ui->elder ? 58 : 44, gap = ui->elder ? 8 : 6; /* the icon is larger in elder mode */
     /* the label steps down a size rather than being cut */
-    enum ui_font f = ui_text_w(ui, label, UI_F_LARGE) + iw + gap + 24 <= r.w ? UI_F_LARGE : UI_F_BODY;
+    enum ui_font f = ui_text_w(ui, label, UI_F_LARGE) + iw + gap + 24 <= r.w  ? UI_F_LARGE
+                     : ui_text_w(ui, label, UI_F_BODY) + iw + gap + 24 <= r.w ? UI_F_BODY
+                                                                              : UI_F_SMALL;
     float tw = ui_text_w(ui, label, f);
     float x0 = r.x + (r.w - (iw + gap + tw)) / 2;
     ui_button_body(ui, r, style, ui_pressed(ui, id), &fg);

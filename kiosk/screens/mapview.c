@@ -324,6 +324,12 @@ static void show_cache(struct app *a, struct mapview *v, struct ui_rect r)
     if (v->tex) ui_image_id(ui, r, v->tex, serial);
 }
 
+/* The side of the map's buttons: 84, a target's size in elder mode. */
+static float ctrl_size(struct ui *ui)
+{
+    return fmaxf(84, ui_min_target(ui));
+}
+
 /* What labels must not cover this frame: the controls, the markers and
  * their pills, the labels already placed. A label that would overlap one is
  * left out (the first placed wins: pills, then towers, then the rest). */
@@ -452,9 +458,15 @@ static void labels(struct app *a, struct mapview *v, struct ui_rect r, const str
     p.oy = v->cy + r.h / 2.0 / p.s;
     /* the controls and the sample badge keep their corners, the markers
      * (drawn in the map) stay visible, then their pills */
-    reserve(&pl, (struct ui_rect){r.x, r.y, 420, 80});
-    reserve(&pl, (struct ui_rect){r.x + r.w - 110, r.y + r.h - 290, 110, 290});
-    reserve(&pl, (struct ui_rect){r.x + r.w - 480, r.y + r.h - 110, 480, 110});
+    reserve(&pl, (struct ui_rect){r.x, r.y,
+                                  fmaxf(420, ui_text_w(app_ui(a), app_tr(a, S_MAP_SAMPLE), UI_F_SMALL) + 64),
+                                  fmaxf(80, ui_line_h(app_ui(a), UI_F_SMALL) + 32)});
+    {
+        float zb = ctrl_size(app_ui(a));
+        reserve(&pl, (struct ui_rect){r.x + r.w - zb - 26, r.y + r.h - 38 - 3 * zb, zb + 26,
+                                      3 * zb + 38});
+        reserve(&pl, (struct ui_rect){r.x + r.w - 480, r.y + r.h - 26 - zb, 480, zb + 26});
+    }
     if (walk_has_here(w)) {
         mapdraw_to_px(&p, walk_here(w), &hx, &hy);
         reserve_marker(&pl, r.x + (float)hx, r.y + (float)hy);
@@ -569,17 +581,18 @@ void mapview_frame(struct app *a, struct mapview *v, struct ui_rect r,
     if (m->sample) {
         const char *t = app_tr(a, S_MAP_SAMPLE);
         float tw = ui_text_w(ui, t, UI_F_SMALL);
-        ui_fill_round(ui, (struct ui_rect){r.x + 16, r.y + 16, tw + 32, 48}, 24, 0x5F5A55E0u);
+        ui_fill_round(ui, (struct ui_rect){r.x + 16, r.y + 16, tw + 32, fmaxf(48, ui_line_h(ui, UI_F_SMALL) + 2)}, 24,
+                      0x5F5A55E0u);
         ui_label(ui, r.x + 32, r.y + 24, t, UI_F_SMALL, UI_C_WHITE, UI_LEFT);
     }
     /* controls: at least 80 px (a target's size in elder mode), on top of
      * the pan area */
-    float zb = fmaxf(84, ui_min_target(ui)), zs = zb + 12;
-    if (ui_button(ui, (struct ui_rect){r.x + r.w - zb - 16, r.y + r.h - 16 - zb - 2 * zs, zb, zb},
+    float zb = ctrl_size(ui);
+    if (ui_button(ui, (struct ui_rect){r.x + r.w - zb - 16, r.y + r.h - 28 - 3 * zb, zb, zb},
                   "＋", UI_SECONDARY) &&
         v->level < MAPVIEW_LEVELS - 1)
         v->level++;
-    if (ui_button(ui, (struct ui_rect){r.x + r.w - zb - 16, r.y + r.h - 16 - zb - zs, zb, zb}, "－",
+    if (ui_button(ui, (struct ui_rect){r.x + r.w - zb - 16, r.y + r.h - 16 - 2 * zb, zb, zb}, "－",
                   UI_SECONDARY) &&
         v->level > 0)
         v->level--;

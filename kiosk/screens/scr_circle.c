@@ -205,7 +205,9 @@ static void frame(struct app *a, void *st, struct ui_rect body)
     }
     if (!s->listed) relist(a, s);
     if (portrait) {
-        mr = (struct ui_rect){m, body.y + 24, body.w - 2 * m, s->searching ? 520 : 820};
+        /* elder mode: a smaller map, so the larger chips and rows have room */
+        mr = (struct ui_rect){m, body.y + 24, body.w - 2 * m,
+                              s->searching ? 520 : ui_elder(ui) ? 600 : 820};
         pr = (struct ui_rect){m, mr.y + mr.h + 24, body.w - 2 * m, 0};
         pr.h = body.y + body.h - 24 - pr.y;
     } else {

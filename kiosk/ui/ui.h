@@ -227,8 +227,8 @@ bool ui_keyboard(struct ui *ui, struct ui_rect r, enum ui_kbd_layout layout, str
 int ui_key_apply(const struct ui_key *k, char *buf, size_t cap);
 /* Height the keyboard wants at width w (taller in elder mode). */
 float ui_keyboard_height(const struct ui *ui, enum ui_kbd_layout layout, float w);
-/* The width a keyboard given w will take (elder mode: wide enough for ten
- * keys of a target's size, at most the screen's width). */
+/* The width a keyboard given w will take: wide enough for ten keys of a
+ * target's size (ui_min_target), at most the screen's width. */
 float ui_keyboard_width(const struct ui *ui, enum ui_kbd_layout layout, float w);
 /* The label of a named key in the current language ("" for others). */
 const char *ui_key_label(const struct ui *ui, enum ui_key_kind kind);

@@ -93,6 +93,11 @@ void ui_damage_copy(struct ui_damage *d, SDL_Texture *tex, uint32_t serial, cons
 void ui_damage_mask(struct ui_damage *d, const uint8_t *mask, int pitch, uint32_t serial,
                     const SDL_Rect *dst, uint32_t rgba);
 
+/* The same for a mask that is part of a filled shape (a rounded corner):
+ * drawn alike, but ui_damage_colour_at counts its inside as a fill. */
+void ui_damage_mask_shape(struct ui_damage *d, const uint8_t *mask, int pitch, uint32_t serial,
+                          const SDL_Rect *dst, uint32_t rgba);
+
 /* A blit of the whole of surf (its own blend mode) with its top-left at
  * (x, y). Surface mode only; serial as for copies. */
 void ui_damage_surface(struct ui_damage *d, SDL_Surface *surf, uint32_t serial, int x, int y);

@@ -47,7 +47,9 @@ float ui_keyboard_height(const struct ui *ui, enum ui_kbd_layout layout, float w
 float ui_keyboard_width(const struct ui *ui, enum ui_kbd_layout layout, float w)
 {
     KASSERT_OWNER(&ui->owner);
-    if (ui->elder && layout == UI_KBD_LETTERS && w < KBD_ELDER_W) return fminf(ui->lw, KBD_ELDER_W);
+    /* ten keys of a target's size a row, at most the screen's width */
+    float need = ui->elder ? KBD_ELDER_W : 10 * UI_MIN_TARGET + 11 * 10 + 4;
+    if (layout == UI_KBD_LETTERS && w < need) return fminf(ui->lw, need);
     return w;
 }
 

@@ -70,7 +70,7 @@ static bool draw_corner(struct ui *ui, int rad, int q, const SDL_Rect *d, uint32
 {
     if (ui->surface_mode) {
         const uint8_t *m = corner_mask(ui, rad, q);
-        if (m && d) ui_damage_mask(ui->damage, m, rad, (uint32_t)(rad * 4 + q), d, rgba);
+        if (m && d) ui_damage_mask_shape(ui->damage, m, rad, (uint32_t)(rad * 4 + q), d, rgba);
         return m != NULL;
     } else {
         SDL_Texture *ct = corner_tex(ui, rad, q);

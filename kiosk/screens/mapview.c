@@ -330,6 +330,12 @@ static float ctrl_size(struct ui *ui)
     return fmaxf(84, ui_min_target(ui));
 }
 
+/* True when the map r is too short for ＋ and － above each other. */
+static bool ctrl_in_row(struct ui_rect r, float zb)
+{
+    return r.h < 3 * zb + 100;
+}
+
 /* What labels must not cover this frame: the controls, the markers and
  * their pills, the labels already placed. A label that would overlap one is
  * left out (the first placed wins: pills, then towers, then the rest). */
@@ -463,9 +469,13 @@ static void labels(struct app *a, struct mapview *v, struct ui_rect r, const str
                                   fmaxf(80, ui_line_h(app_ui(a), UI_F_SMALL) + 32)});
     {
         float zb = ctrl_size(app_ui(a));
-        reserve(&pl, (struct ui_rect){r.x + r.w - zb - 26, r.y + r.h - 38 - 3 * zb, zb + 26,
-                                      3 * zb + 38});
-        reserve(&pl, (struct ui_rect){r.x + r.w - 480, r.y + r.h - 26 - zb, 480, zb + 26});
+        if (ctrl_in_row(r, zb)) {
+            reserve(&pl, (struct ui_rect){r.x + r.w - 600, r.y + r.h - 26 - zb, 600, zb + 26});
+        } else {
+            reserve(&pl, (struct ui_rect){r.x + r.w - zb - 26, r.y + r.h - 38 - 3 * zb, zb + 26,
+                                          3 * zb + 38});
+            reserve(&pl, (struct ui_rect){r.x + r.w - 480, r.y + r.h - 26 - zb, 480, zb + 26});
+        }
     }
     if (walk_has_here(w)) {
         mapdraw_to_px(&p, walk_here(w), &hx, &hy);
@@ -588,18 +598,21 @@ void mapview_frame(struct app *a, struct mapview *v, struct ui_rect r,
     /* controls: at least 80 px (a target's size in elder mode), on top of
      * the pan area */
     float zb = ctrl_size(ui);
-    if (ui_button(ui, (struct ui_rect){r.x + r.w - zb - 16, r.y + r.h - 28 - 3 * zb, zb, zb},
+    bool row = ctrl_in_row(r, zb); /* a short map: ＋ and － side by side */
+    if (ui_button(ui, row ? (struct ui_rect){r.x + r.w - 2 * zb - 28, r.y + r.h - 16 - zb, zb, zb}
+                          : (struct ui_rect){r.x + r.w - zb - 16, r.y + r.h - 28 - 3 * zb, zb, zb},
                   "＋", UI_SECONDARY) &&
         v->level < MAPVIEW_LEVELS - 1)
         v->level++;
-    if (ui_button(ui, (struct ui_rect){r.x + r.w - zb - 16, r.y + r.h - 16 - 2 * zb, zb, zb}, "－",
+    if (ui_button(ui, (struct ui_rect){r.x + r.w - zb - 16, r.y + r.h - 16 - (row ? 1 : 2) * zb, zb, zb}, "－",
                   UI_SECONDARY) &&
         v->level > 0)
         v->level--;
     if (walk_has_here(w)) { /* 回到当前位置 needs a location */
         const char *t = app_tr(a, S_MAP_RECENTRE);
         float bw = ui_text_w(ui, t, UI_F_LARGE) + 110;
-        if (ui_button_icon(ui, (struct ui_rect){r.x + r.w - 32 - zb - bw, r.y + r.h - 16 - zb, bw, zb},
+        if (ui_button_icon(ui, (struct ui_rect){r.x + r.w - 32 - (row ? 2 * zb + 12 : zb) - bw,
+                                                r.y + r.h - 16 - zb, bw, zb},
                            "my_location", t,
                            UI_SECONDARY)) {
             int lv = v->level;

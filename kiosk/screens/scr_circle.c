@@ -207,12 +207,17 @@ static void frame(struct app *a, void *st, struct ui_rect body)
     if (portrait) {
         /* elder mode: a smaller map, so the larger chips and rows have room */
         mr = (struct ui_rect){m, body.y + 24, body.w - 2 * m,
-                              s->searching ? 520 : ui_elder(ui) ? 600 : 820};
+                              s->searching ? (ui_elder(ui) ? 280 : 520) : ui_elder(ui) ? 600 : 820};
         pr = (struct ui_rect){m, mr.y + mr.h + 24, body.w - 2 * m, 0};
         pr.h = body.y + body.h - 24 - pr.y;
     } else {
-        float pw = ui_elder(ui) ? 900 : 700; /* elder: room for the larger names */
-        mr = (struct ui_rect){m, body.y + 24, body.w - 2 * m - pw - 40, body.h - 48};
+        /* elder: room for the larger names; while searching, the keyboard
+         * goes under a shorter map and the list keeps the panel's height */
+        bool under = ui_elder(ui) && s->searching;
+        float pw = under ? body.w - 2 * m - ui_keyboard_width(ui, UI_KBD_LETTERS, 0) - 40
+                         : ui_elder(ui) ? 900 : 700;
+        float kh = under ? ui_keyboard_height(ui, UI_KBD_LETTERS, 0) + 16 : 0;
+        mr = (struct ui_rect){m, body.y + 24, body.w - 2 * m - pw - 40, body.h - 48 - kh};
         pr = (struct ui_rect){mr.x + mr.w + 40, body.y + 24, pw, body.h - 48};
     }
     mapview_frame(a, &s->map, mr, &ov);
@@ -222,8 +227,10 @@ static void frame(struct app *a, void *st, struct ui_rect body)
         struct ui_key key;
         float kw = ui_keyboard_width(ui, UI_KBD_LETTERS, portrait ? body.w - 2 * m : pr.w);
         float kh = ui_keyboard_height(ui, UI_KBD_LETTERS, kw);
-        struct ui_rect kb = {portrait ? m : fminf(pr.x, body.w - kw), body.y + body.h - kh - 16, kw, kh};
-        list(a, s, (struct ui_rect){pr.x, y, pr.w, kb.y - 16 - y});
+        bool under = !portrait && ui_elder(ui); /* the keyboard under the map (above) */
+        struct ui_rect kb = {portrait || under ? m : fminf(pr.x, body.w - kw),
+                             body.y + body.h - kh - 16, kw, kh};
+        list(a, s, (struct ui_rect){pr.x, y, pr.w, (under ? pr.y + pr.h : kb.y - 16) - y});
         search_field(a, s, field);
         if (s->searching && ui_keyboard(ui, kb, UI_KBD_LETTERS, &key) &&
             ui_key_apply(&key, s->q, sizeof s->q) == 1)

@@ -98,8 +98,8 @@ static void results(struct app *a, struct search *s, struct ui_rect r)
                 snprintf(sub, sizeof sub, "%s · %s", app_tr(a, S_KIND_ORG),
                          content_tr(content_org_type_label(h->org->type), l));
             }
-            /* elder: a line more of summary than other lists */
-            float rh = ui_row_h(ui, 170, true) + (ui_elder(ui) ? 1.25f * ui_line_h(ui, UI_F_SMALL) : 0);
+            /* elder: two lines more of summary than other lists */
+            float rh = ui_row_h(ui, 170, true) + (ui_elder(ui) ? 2.5f * ui_line_h(ui, UI_F_SMALL) : 0);
             if (ui_row(ui, (struct ui_rect){r.x, y, r.w, rh}, icon, name, sub)) {
                 if (h->kind == SEARCH_SERVICE)
                     app_push(a, &screen_service_detail, h->service, sizeof *h->service);

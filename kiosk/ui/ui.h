@@ -178,7 +178,7 @@ bool ui_tile(struct ui *ui, struct ui_rect r, const char *icon, const char *titl
 bool ui_row(struct ui *ui, struct ui_rect r, const char *icon, const char *title,
             const char *subtitle);
 /* The height to give a row that is h tall in standard mode: in elder mode
- * at least what its larger title and (subtitle) three lines of subtitle take. */
+ * at least what its larger title and (subtitle) two lines of subtitle take. */
 float ui_row_h(struct ui *ui, float h, bool subtitle);
 /* An invisible tap area (e.g. the whole attract screen), labelled for scripts. */
 bool ui_hit_area(struct ui *ui, struct ui_rect r, const char *label);

@@ -434,9 +434,8 @@ float ui_paragraph_lines(struct ui *ui, float x, float y, float w, const char *t
 float ui_row_h(struct ui *ui, float h, bool subtitle)
 {
     KASSERT_OWNER(&ui->owner);
-    /* three lines of subtitle: a summary at 1.4 times the size wraps more */
     float need = 40 + ui_line_h(ui, UI_F_LARGE) +
-                 (subtitle ? 6 + 3.5f * ui_line_h(ui, UI_F_SMALL) : 0);
+                 (subtitle ? 6 + 2.25f * ui_line_h(ui, UI_F_SMALL) : 0);
     return ui->elder && need > h ? need : h;
 }
 

@@ -81,7 +81,8 @@ static uint32_t lighten(uint32_t rgba, double target)
 uint32_t ui_elder_text(uint32_t rgba)
 {
     double l = ui_luminance(rgba);
-    if (l < DARK_TEXT_BELOW) return l <= DARK_TEXT_L ? rgba | 0xFF : to_luminance(rgba | 0xFF, DARK_TEXT_L);
+    if (l < DARK_TEXT_BELOW)
+        return l <= DARK_TEXT_L * 1.05 ? rgba | 0xFF : to_luminance(rgba | 0xFF, DARK_TEXT_L);
     return lighten(rgba, LIGHT_TEXT_L);
 }
 
@@ -90,7 +91,10 @@ uint32_t ui_elder_fill(uint32_t rgba)
     double l = ui_luminance(rgba);
     unsigned a = rgba & 0xFF;
     if (a == 0) return rgba;
-    if (l < DARK_FILL_BELOW) return l <= DARK_FILL_L ? rgba : to_luminance(rgba, DARK_FILL_L);
+    /* the darker of two dark fills stays the darker (the attract screen's two reds) */
+    if (l < DARK_FILL_BELOW)
+        return l <= DARK_FILL_L ? rgba
+                                : to_luminance(rgba, l < 0.1 ? DARK_FILL_L * 2 / 3 : DARK_FILL_L);
     /* a light veil (a button on the red bar) is kept faint, so the text on
      * it stays on a dark ground */
     if (a < 255 && l > 0.5) return (rgba & 0xFFFFFF00u) | (a > 0x18 ? 0x18u : a);

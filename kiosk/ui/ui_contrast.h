@@ -18,7 +18,9 @@ double ui_contrast_ratio(uint32_t a, uint32_t b);
  * is opaque. */
 uint32_t ui_blend(uint32_t over, uint32_t under);
 /* The elder theme: the colour to draw a text (or icon) in, and the colour
- * to fill with. Idempotent: a colour already transformed is kept. */
+ * to fill with. The text colour is idempotent; the fill is not quite (a
+ * fill just over 0.06 of luminance goes to 0.04, so the darker of two reds
+ * stays the darker): apply it once per colour drawn. */
 uint32_t ui_elder_text(uint32_t rgba);
 uint32_t ui_elder_fill(uint32_t rgba);
 

@@ -91,7 +91,7 @@ void ui_fill_round(struct ui *ui, struct ui_rect r, float radius, uint32_t rgba)
     if (rad * 2 > p.w) rad = p.w / 2;
     if (rad * 2 > p.h) rad = p.h / 2;
     if (rad < 1 || !draw_corner(ui, rad, 0, NULL, rgba)) {
-        ui_fill(ui, r, rgba);
+        ui_damage_fill(ui->damage, &p, rgba); /* rgba is already the theme's */
         return;
     }
     {

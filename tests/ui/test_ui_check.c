@@ -82,7 +82,9 @@ int main(void)
     CHECK(ui_contrast_ratio(ui_elder_text(UI_C_MUTED), ui_elder_fill(UI_C_BG)) >= 7);
     CHECK(ui_contrast_ratio(ui_elder_text(UI_C_RED), ui_elder_fill(UI_C_SURFACE)) >= 7);
     CHECK(ui_contrast_ratio(ui_elder_text(0xF8D58CFFu), ui_elder_fill(UI_C_RED_DARK)) >= 7);
-    CHECK(ui_elder_fill(ui_elder_fill(UI_C_RED)) == ui_elder_fill(UI_C_RED));
+    CHECK(ui_elder_text(ui_elder_text(UI_C_MUTED)) == ui_elder_text(UI_C_MUTED));
+    /* the darker of two dark fills stays darker */
+    CHECK(ui_luminance(ui_elder_fill(UI_C_RED_DARK)) < ui_luminance(ui_elder_fill(UI_C_RED)));
 
     SDL_SetHint(SDL_HINT_VIDEODRIVER, "dummy");
     CHECK(SDL_Init(SDL_INIT_VIDEO) == 0);

@@ -146,6 +146,10 @@ static void frame(struct app *a, void *st, struct ui_rect body)
     }
     snprintf(count, sizeof count, "%u %s", (unsigned)((left_ms + 999) / 1000),
              app_tr(a, S_DONE_AUTOHOME));
+    if (elder && !portrait) { /* under the QR code, where there is room */
+        x = body.w - m - qr;
+        y = body.y + 80 + qr + 20 + STEP(60, UI_F_BODY) + 16;
+    }
     ui_label(ui, x, y, count, UI_F_BODY, UI_C_MUTED, UI_LEFT);
     if (ui_button(ui, (struct ui_rect){x, y + STEP(60, UI_F_BODY), portrait ? body.w - 2 * m : 420, 110},
                   app_tr(a, S_DONE_FINISH), UI_PRIMARY))

@@ -73,7 +73,7 @@ static void frame(struct app *a, void *st, struct ui_rect body)
     struct help_done *s = st;
     struct ui *ui = app_ui(a);
     bool portrait = ui_portrait(ui), elder = ui_elder(ui);
-    float m = scr_margin(ui), qr = portrait ? 460 : 420, x, y, w, lw;
+    float m = scr_margin(ui), qr = portrait ? 460 : 420, x, y, w, lw, qcap = 0;
     uint64_t now = app_now_ms(a), left_ms;
     char url[700], count[96];
     const char *status;
@@ -139,18 +139,22 @@ static void frame(struct app *a, void *st, struct ui_rect body)
         float qx = body.w - m - qr, qy = body.y + 80;
         ui_qr(ui, qx, qy, qr, url);
         const char *t = app_tr(a, S_DONE_SCAN);
-        if (ui_text_w(ui, t, UI_F_BODY) > qr) /* wider than the code: flush with the margin */
+        if (elder) /* wrapped to the code's width; the countdown and 完成 follow */
+            qcap = ui_paragraph(ui, qx, qy + qr + 20, qr, t, UI_F_BODY, UI_C_MUTED);
+        else if (ui_text_w(ui, t, UI_F_BODY) > qr) /* wider than the code: flush with the margin */
             ui_label(ui, body.w - m, qy + qr + 20, t, UI_F_BODY, UI_C_MUTED, UI_RIGHT);
         else
             ui_label(ui, qx + qr / 2, qy + qr + 20, t, UI_F_BODY, UI_C_MUTED, UI_CENTER);
     }
     snprintf(count, sizeof count, "%u %s", (unsigned)((left_ms + 999) / 1000),
              app_tr(a, S_DONE_AUTOHOME));
-    if (elder && !portrait) { /* under the QR code, where there is room */
+    if (elder && !portrait) { /* under the QR code, where there is room, wrapped to its width */
         x = body.w - m - qr;
-        y = body.y + 80 + qr + 20 + STEP(60, UI_F_BODY) + 16;
+        y = body.y + 80 + qr + 20 + qcap + 24;
+        y += ui_paragraph(ui, x, y, qr, count, UI_F_BODY, UI_C_MUTED) + 16 - STEP(60, UI_F_BODY);
+    } else {
+        ui_label(ui, x, y, count, UI_F_BODY, UI_C_MUTED, UI_LEFT);
     }
-    ui_label(ui, x, y, count, UI_F_BODY, UI_C_MUTED, UI_LEFT);
     if (ui_button(ui, (struct ui_rect){x, y + STEP(60, UI_F_BODY), portrait ? body.w - 2 * m : 420, 110},
                   app_tr(a, S_DONE_FINISH), UI_PRIMARY))
         app_go_home(a);

@@ -279,7 +279,30 @@ void app_toggle_lang(struct app *a)
 {
     KASSERT_OWNER(&a->owner);
     a->lang = a->lang == CONTENT_ZH ? CONTENT_EN : CONTENT_ZH;
+    app_apply_session(a);
     a->dirty = true;
+}
+
+bool app_elder(const struct app *a)
+{
+    KASSERT_OWNER(&a->owner);
+    return a->elder;
+}
+
+void app_toggle_elder(struct app *a)
+{
+    KASSERT_OWNER(&a->owner);
+    a->elder = !a->elder;
+    app_apply_session(a);
+    a->dirty = true;
+}
+
+void app_apply_session(struct app *a)
+{
+    KASSERT_OWNER(&a->owner);
+    if (!a->ui) return;
+    ui_set_english(a->ui, a->lang == CONTENT_EN);
+    ui_set_elder(a->ui, a->elder);
 }
 
 static void on_client_event(void *ud)
@@ -336,6 +359,7 @@ enum kerr app_create(const struct app_config *cfg, const struct app_options *opt
     a->screen_pub = -1; /* app_ops.c: kclient not told yet */
     a->sched_for_s = -1;
     a->lang = cfg->lang ? CONTENT_EN : CONTENT_ZH;
+    a->elder = cfg->elder_mode;
     a->stats.first_frame_ms = -1;
     a->frame_log = env_is_1("KIOSK_FRAME_LOG");
     a->t0_ms = kclock_mono_ms();
@@ -403,6 +427,7 @@ enum kerr app_create(const struct app_config *cfg, const struct app_options *opt
     rc = ui_create(a->ren, a->text, a->pw, a->ph, &a->ui);
     if (rc != KERR_OK) goto fail;
     if (env_is_1("KIOSK_FULL_REDRAW")) ui_full_redraw(a->ui);
+    app_apply_session(a);
 
     rc = app_files_state_dir(a);
     if (rc != KERR_OK) {

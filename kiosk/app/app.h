@@ -104,6 +104,14 @@ const char *app_tr(const struct app *a, enum str_id id);
 /* Toggles the language (the button is drawn by the app and by bare screens
  * through app_lang_button). */
 void app_toggle_lang(struct app *a);
+/* 长辈模式 (elder mode: larger text and targets, higher contrast; ui.h) for
+ * the session: wiped with it back to the config's elder_mode. The button
+ * (长辈模式 / 标准模式, Large text / Standard) sits left of the language
+ * toggle on every screen. */
+bool app_elder(const struct app *a);
+void app_toggle_elder(struct app *a);
+struct ui_rect app_elder_rect(const struct app *a);
+bool app_elder_button(struct app *a, struct ui_rect r, enum ui_style style);
 /* Where the language toggle sits on every screen (top right). */
 struct ui_rect app_lang_rect(const struct app *a);
 /* Draws the language toggle in r; returns true if it was tapped. */

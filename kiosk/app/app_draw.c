@@ -6,10 +6,50 @@
 
 #include "app_impl.h"
 
+/* The top bar's buttons: 86 tall, 96+ in elder mode. */
+static float bar_btn_y(const struct app *a)
+{
+    return a->elder ? 8 : 14;
+}
+static float bar_btn_h(const struct app *a)
+{
+    return a->elder ? 100 : 86;
+}
+/* The width of the language and elder-mode buttons. */
+static float bar_toggle_w(const struct app *a)
+{
+    return a->elder ? 280 : 230;
+}
+
 struct ui_rect app_lang_rect(const struct app *a)
 {
     KASSERT_OWNER(&a->owner);
-    return (struct ui_rect){ui_width(a->ui) - 24 - 230, 14, 230, 86};
+    float bw = bar_toggle_w(a);
+    return (struct ui_rect){ui_width(a->ui) - 24 - bw, bar_btn_y(a), bw, bar_btn_h(a)};
+}
+
+struct ui_rect app_elder_rect(const struct app *a)
+{
+    KASSERT_OWNER(&a->owner);
+    struct ui_rect r = app_lang_rect(a);
+    r.x -= r.w + 16;
+    return r;
+}
+
+bool app_elder_button(struct app *a, struct ui_rect r, enum ui_style style)
+{
+    KASSERT_OWNER(&a->owner);
+    if (ui_button_icon(a->ui, r, "format_size", app_tr(a, a->elder ? S_ELDER_OFF : S_ELDER_ON),
+                       style)) {
+        app_toggle_elder(a);
+        return true;
+    }
+    return false;
+}
+
+static float topbar_h(const struct app *a)
+{
+    return ui_portrait(a->ui) ? APP_TOPBAR_H_PORTRAIT : APP_TOPBAR_H;
 }
 
 bool app_lang_button(struct app *a, struct ui_rect r, enum ui_style style)
@@ -25,39 +65,47 @@ bool app_lang_button(struct app *a, struct ui_rect r, enum ui_style style)
 void app_draw_topbar(struct app *a, const struct layer *top)
 {
     struct ui *ui = a->ui;
-    float w = ui_width(ui);
+    float w = ui_width(ui), bh = topbar_h(a), by = bar_btn_y(a), bbh = bar_btn_h(a);
     bool portrait = ui_portrait(ui);
-    float bw = portrait ? 180 : 200;
+    float bw = portrait && !a->elder ? 180 : a->elder ? 210 : 200;
     float right = w - 24;
     char hhmm[16];
     time_t now = (time_t)app_wall_s(a);
     struct tm tm;
     const char *title = top->s->title ? top->s->title(a, top->st) : "";
 
-    ui_fill(ui, (struct ui_rect){0, 0, w, APP_TOPBAR_H}, UI_C_RED);
-    ui_fill(ui, (struct ui_rect){0, APP_TOPBAR_H - 6, w, 6}, UI_C_GOLD);
-    if (ui_button_icon(ui, (struct ui_rect){24, 14, bw, 86}, "arrow_back", app_tr(a, S_BACK),
+    ui_fill(ui, (struct ui_rect){0, 0, w, bh}, UI_C_RED);
+    ui_fill(ui, (struct ui_rect){0, bh - 6, w, 6}, UI_C_GOLD);
+    if (ui_button_icon(ui, (struct ui_rect){24, by, bw, bbh}, "arrow_back", app_tr(a, S_BACK),
                        UI_ON_RED))
         app_pop(a);
-    if (ui_button_icon(ui, (struct ui_rect){24 + bw + 20, 14, bw, 86}, "home", app_tr(a, S_HOME),
+    if (ui_button_icon(ui, (struct ui_rect){24 + bw + 20, by, bw, bbh}, "home", app_tr(a, S_HOME),
                        UI_ON_RED))
         app_go_home(a);
     app_lang_button(a, app_lang_rect(a), UI_ON_RED);
-    right -= 230 + 16;
-    if (!portrait) {
+    app_elder_button(a, app_elder_rect(a), UI_ON_RED);
+    right = app_elder_rect(a).x - 16;
+    if (portrait) {
+        /* the title has the second row to itself */
+        ui_label_fit(ui, (struct ui_rect){24, by + bbh + 4, w - 48, bh - 6 - (by + bbh + 4)}, title,
+                     UI_F_TITLE, UI_C_WHITE, UI_CENTER);
+        return;
+    }
+    {
         localtime_r(&now, &tm);
         strftime(hhmm, sizeof hhmm, "%H:%M", &tm);
-        ui_label_in(ui, (struct ui_rect){right - 120, 14, 120, 86}, hhmm, UI_F_LARGE, UI_C_WHITE,
+        float cw = ui_text_w(ui, "00:00", UI_F_LARGE) + 8;
+        ui_label_in(ui, (struct ui_rect){right - cw, by, cw, bbh}, hhmm, UI_F_LARGE, UI_C_WHITE,
                     UI_RIGHT);
-        right -= 120 + 16;
+        right -= cw + 16;
     }
     {
         float left = 24 + 2 * bw + 20 + 16;
         float span = fminf(right - w / 2, w / 2 - left);
         /* centred on the screen when it fits there at full size, else in
          * all the room between the buttons (portrait) before it shrinks */
-        struct ui_rect tr = {w / 2 - span, 14, 2 * span, 86};
-        if (ui_text_w(ui, title, UI_F_TITLE) > tr.w) tr = (struct ui_rect){left, 14, right - left, 86};
+        struct ui_rect tr = {w / 2 - span, by, 2 * span, bbh};
+        if (ui_text_w(ui, title, UI_F_TITLE) > tr.w) tr = (struct ui_rect){left, by, right - left, bbh};
         ui_label_fit(ui, tr, title, UI_F_TITLE, UI_C_WHITE, UI_CENTER);
     }
 }
@@ -83,7 +131,7 @@ static void draw_still_there(struct app *a)
 struct ui_rect app_screen_body(struct app *a, const struct screen *s)
 {
     if (s->flags & SCREEN_BARE) return (struct ui_rect){0, 0, ui_width(a->ui), ui_height(a->ui)};
-    return (struct ui_rect){0, APP_TOPBAR_H, ui_width(a->ui), ui_height(a->ui) - APP_TOPBAR_H};
+    return (struct ui_rect){0, topbar_h(a), ui_width(a->ui), ui_height(a->ui) - topbar_h(a)};
 }
 
 void app_draw_screen(struct app *a)

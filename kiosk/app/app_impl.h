@@ -22,7 +22,8 @@
 #define APP_MAX_DEPTH 16
 #define APP_MAX_PENDING 4
 #define APP_MAX_WIPE_HOOKS 8
-#define APP_TOPBAR_H 120.0f
+#define APP_TOPBAR_H 120.0f          /* landscape: one row */
+#define APP_TOPBAR_H_PORTRAIT 204.0f /* portrait: the buttons, then the title */
 #define APP_FRAME_MS 16
 
 /* One screen on the stack: its state and the copy of its app_push argument,
@@ -64,6 +65,7 @@ struct app {
     int npend;
 
     enum content_lang lang;
+    bool elder; /* 长辈模式: for the session, like the language (app_toggle_elder) */
     struct kclient *client;
     bool client_pending; /* opened right after the first frame */
     struct imew *ime; /* the pinyin engine's thread */
@@ -169,6 +171,9 @@ bool app_apply_pending(struct app *a);
 /* ---- app_draw.c ---- */
 /* The area screen s draws in: all of it, or below the top bar. */
 struct ui_rect app_screen_body(struct app *a, const struct screen *s);
+/* Tells the toolkit the session's language and mode (its key labels, its
+ * fonts and theme): after a toggle, a wipe and at start. */
+void app_apply_session(struct app *a);
 /* The top bar over screen l: 返回, 首页, the title, the clock, the language. */
 void app_draw_topbar(struct app *a, const struct layer *l);
 /* The ui calls of one frame: the top screen, its top bar, the app's own

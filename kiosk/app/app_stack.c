@@ -115,6 +115,8 @@ static void wipe_session(struct app *a)
     ui_toast_clear(a->ui);
     a->asking = false;
     a->lang = a->cfg.lang ? CONTENT_EN : CONTENT_ZH;
+    a->elder = a->cfg.elder_mode;
+    app_apply_session(a);
     app_stack_push_now(a, a->opt.home, NULL, 0);
     app_stack_push_now(a, a->opt.attract, NULL, 0);
     KLOGI("app", "session wiped; attract");

@@ -120,6 +120,10 @@ enum str_id {
     S_ST_RESOLVED,
     S_ST_REJECTED,
     S_IME_TOGGLE,
+    S_IME_HINT,    /* the candidate bar before anything is typed */
+    S_IME_ENGLISH, /* the candidate bar in letters mode */
+    S_ELDER_ON,    /* the top bar's button that turns elder mode on */
+    S_ELDER_OFF,   /* and off */
     S_IME_TOO_LONG,
     S_MAP_LABEL,
     S_MAP_HERE,

@@ -54,6 +54,9 @@ static void usage(FILE *f)
             "  --size WxH            headless screen size (default 1920x1080; 1080x1920 = portrait)\n"
             "  --script FILE         run a scenario script on virtual time (needs --headless)\n"
             "  --shots DIR           where a script's screenshots go (default: current folder)\n"
+            "  --a11y                with --script: check contrast, target sizes and clipping at\n"
+            "                        every screenshot (and at the step a11y)\n"
+            "  --elder               start in elder mode (长辈模式), as the config's elder_mode\n"
             "  --bench               tour every screen and print timing figures (needs --headless)\n"
             "  --bench-idle S        seconds of idle measured by --bench (default 10)\n"
             "  --check-content DIR   validate a content bundle; exit 0 valid, 1 not\n"
@@ -175,7 +178,7 @@ int main(int argc, char **argv)
     struct app_config cfg;
     struct app_options opt;
     const char *config = NULL, *script = NULL, *shots = NULL, *check = NULL;
-    bool bench = false, nearest = false, print_rotation = false;
+    bool bench = false, nearest = false, print_rotation = false, a11y = false, elder = false;
     struct walkcli_opts wopt = {.lang = -1};
     int idle_s = 10, rc;
     struct app *a = NULL;
@@ -209,6 +212,10 @@ int main(int argc, char **argv)
             opt.headless = true;
         } else if (strcmp(f, "--bench") == 0) {
             bench = true;
+        } else if (strcmp(f, "--a11y") == 0) {
+            a11y = true;
+        } else if (strcmp(f, "--elder") == 0) {
+            elder = true;
         } else if (strcmp(f, "--nearest") == 0) {
             nearest = true;
         } else if (strcmp(f, "--step-free") == 0) {
@@ -298,10 +305,17 @@ int main(int argc, char **argv)
     opt.attract = &screen_attract;
     opt.admin = &screen_admin_pin;
     opt.warm_target = scr_warm_target;
+    if (elder) cfg.elder_mode = true;
     err = app_create(&cfg, &opt, &a);
     if (err != KERR_OK) {
         fprintf(stderr, "kiosk: cannot start: %s (see the log above)\n", kerr_str(err));
         return 1;
+    }
+    if (script && a11y) { /* from the first frame on */
+        ui_set_checks(app_ui(a), true);
+        ui_invalidate(app_ui(a));
+        app_invalidate(a);
+        app_settle(a);
     }
     if (script) {
         rc = script_run_file(a, script, shots, stdout);

@@ -324,6 +324,18 @@ static void show_cache(struct app *a, struct mapview *v, struct ui_rect r)
     if (v->tex) ui_image_id(ui, r, v->tex, serial);
 }
 
+/* The side of the map's buttons: 84, a target's size in elder mode. */
+static float ctrl_size(struct ui *ui)
+{
+    return fmaxf(84, ui_min_target(ui));
+}
+
+/* True when the map r is too short for ＋ and － above each other. */
+static bool ctrl_in_row(struct ui_rect r, float zb)
+{
+    return r.h < 3 * zb + 100;
+}
+
 /* What labels must not cover this frame: the controls, the markers and
  * their pills, the labels already placed. A label that would overlap one is
  * left out (the first placed wins: pills, then towers, then the rest). */
@@ -452,9 +464,19 @@ static void labels(struct app *a, struct mapview *v, struct ui_rect r, const str
     p.oy = v->cy + r.h / 2.0 / p.s;
     /* the controls and the sample badge keep their corners, the markers
      * (drawn in the map) stay visible, then their pills */
-    reserve(&pl, (struct ui_rect){r.x, r.y, 420, 80});
-    reserve(&pl, (struct ui_rect){r.x + r.w - 110, r.y + r.h - 290, 110, 290});
-    reserve(&pl, (struct ui_rect){r.x + r.w - 480, r.y + r.h - 110, 480, 110});
+    reserve(&pl, (struct ui_rect){r.x, r.y,
+                                  fmaxf(420, ui_text_w(app_ui(a), app_tr(a, S_MAP_SAMPLE), UI_F_SMALL) + 64),
+                                  fmaxf(80, ui_line_h(app_ui(a), UI_F_SMALL) + 32)});
+    {
+        float zb = ctrl_size(app_ui(a));
+        if (ctrl_in_row(r, zb)) {
+            reserve(&pl, (struct ui_rect){r.x + r.w - 600, r.y + r.h - 26 - zb, 600, zb + 26});
+        } else {
+            reserve(&pl, (struct ui_rect){r.x + r.w - zb - 26, r.y + r.h - 38 - 3 * zb, zb + 26,
+                                          3 * zb + 38});
+            reserve(&pl, (struct ui_rect){r.x + r.w - 480, r.y + r.h - 26 - zb, 480, zb + 26});
+        }
+    }
     if (walk_has_here(w)) {
         mapdraw_to_px(&p, walk_here(w), &hx, &hy);
         reserve_marker(&pl, r.x + (float)hx, r.y + (float)hy);
@@ -569,22 +591,28 @@ void mapview_frame(struct app *a, struct mapview *v, struct ui_rect r,
     if (m->sample) {
         const char *t = app_tr(a, S_MAP_SAMPLE);
         float tw = ui_text_w(ui, t, UI_F_SMALL);
-        ui_fill_round(ui, (struct ui_rect){r.x + 16, r.y + 16, tw + 32, 48}, 24, 0x5F5A55E0u);
+        ui_fill_round(ui, (struct ui_rect){r.x + 16, r.y + 16, tw + 32, fmaxf(48, ui_line_h(ui, UI_F_SMALL) + 2)}, 24,
+                      0x5F5A55E0u);
         ui_label(ui, r.x + 32, r.y + 24, t, UI_F_SMALL, UI_C_WHITE, UI_LEFT);
     }
-    /* controls: at least 80 px, on top of the pan area */
-    if (ui_button(ui, (struct ui_rect){r.x + r.w - 100, r.y + r.h - 280, 84, 84}, "＋",
-                  UI_SECONDARY) &&
+    /* controls: at least 80 px (a target's size in elder mode), on top of
+     * the pan area */
+    float zb = ctrl_size(ui);
+    bool row = ctrl_in_row(r, zb); /* a short map: ＋ and － side by side */
+    if (ui_button(ui, row ? (struct ui_rect){r.x + r.w - 2 * zb - 28, r.y + r.h - 16 - zb, zb, zb}
+                          : (struct ui_rect){r.x + r.w - zb - 16, r.y + r.h - 28 - 3 * zb, zb, zb},
+                  "＋", UI_SECONDARY) &&
         v->level < MAPVIEW_LEVELS - 1)
         v->level++;
-    if (ui_button(ui, (struct ui_rect){r.x + r.w - 100, r.y + r.h - 184, 84, 84}, "－",
+    if (ui_button(ui, (struct ui_rect){r.x + r.w - zb - 16, r.y + r.h - 16 - (row ? 1 : 2) * zb, zb, zb}, "－",
                   UI_SECONDARY) &&
         v->level > 0)
         v->level--;
     if (walk_has_here(w)) { /* 回到当前位置 needs a location */
         const char *t = app_tr(a, S_MAP_RECENTRE);
         float bw = ui_text_w(ui, t, UI_F_LARGE) + 110;
-        if (ui_button_icon(ui, (struct ui_rect){r.x + r.w - 116 - bw, r.y + r.h - 100, bw, 84},
+        if (ui_button_icon(ui, (struct ui_rect){r.x + r.w - 32 - (row ? 2 * zb + 12 : zb) - bw,
+                                                r.y + r.h - 16 - zb, bw, zb},
                            "my_location", t,
                            UI_SECONDARY)) {
             int lv = v->level;

@@ -70,7 +70,7 @@ static void frame(struct app *a, void *st, struct ui_rect body)
     struct ui *ui = app_ui(a);
     float w = ui_portrait(ui) ? body.w - 2 * scr_margin(ui) : 760;
     float x = body.x + (body.w - w) / 2, y = body.y + 40;
-    float kh = ui_keyboard_height(UI_KBD_DIGITS, w);
+    float kh = ui_keyboard_height(ui, UI_KBD_DIGITS, w);
     char dots[3 * (ADMINPIN_MAX + 4) + 1] = "", line[160];
     size_t n = strlen(s->pin);
     struct ui_key k;

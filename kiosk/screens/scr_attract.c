@@ -84,6 +84,7 @@ static void frame(struct app *a, void *st, struct ui_rect body)
         ui_label(ui, w - m, h - m - 50, app_tr(a, S_SAMPLE_DATA), UI_F_SMALL, 0xFFFFFFE6u,
                  UI_RIGHT);
     if (app_lang_button(a, app_lang_rect(a), UI_ON_RED)) app_go_home(a);
+    if (app_elder_button(a, app_elder_rect(a), UI_ON_RED)) app_go_home(a);
     app_timer_at(a, s->entered + (since / period + 1) * period);
 }
 

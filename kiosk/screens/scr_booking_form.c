@@ -209,7 +209,7 @@ static void frame(struct app *a, void *st, struct ui_rect body)
     lw = portrait ? body.w - 2 * m : (body.w - 2 * m) * 0.56f;
     kw = portrait ? body.w - 2 * m : body.w - 2 * m - lw - 60;
     if (kw > 640) kw = 640;
-    kh = ui_keyboard_height(UI_KBD_DIGITS, kw);
+    kh = ui_keyboard_height(app_ui(a), UI_KBD_DIGITS, kw);
     kx = portrait ? (body.w - kw) / 2 : body.w - m - kw;
     ky = portrait ? body.y + body.h - kh - 30 : body.y + 140;
 

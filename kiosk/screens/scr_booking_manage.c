@@ -149,7 +149,7 @@ static void frame(struct app *a, void *st, struct ui_rect body)
     lw = portrait ? body.w - 2 * m : (body.w - 2 * m) * 0.46f;
     kw = portrait ? body.w - 2 * m : body.w - 2 * m - lw - 64;
     if (lay == UI_KBD_DIGITS && kw > 640) kw = 640;
-    kh = ui_keyboard_height(lay, kw);
+    kh = ui_keyboard_height(app_ui(a), lay, kw);
     kx = portrait ? (body.w - kw) / 2 : body.w - m - kw;
     ky = portrait ? body.y + body.h - kh - 40 : body.y + 100;
 

@@ -3,6 +3,7 @@
  * portrait) the nearest places by walking time, narrowed by the chips
  * 全部 党组织 党群服务 工会 团组织 妇联 妈咪小屋, or found by name or pinyin
  * initials in the search box. A place opens `place`. */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -126,8 +127,8 @@ static void search_field(struct app *a, struct circle *s, struct ui_rect f)
     if (s->searching) {
         float bw = ui_text_w(ui, app_tr(a, S_CIRCLE_DONE), UI_F_LARGE) + 48;
         if (!s->q[0])
-            ui_label_in(ui, (struct ui_rect){f.x + 90, f.y, f.w - 120 - bw, f.h}, ph, UI_F_BODY,
-                        UI_C_MUTED, UI_LEFT);
+            ui_label_fit(ui, (struct ui_rect){f.x + 90, f.y, f.w - 120 - bw, f.h}, ph, UI_F_BODY,
+                         UI_C_MUTED, UI_LEFT);
         if (ui_button(ui, (struct ui_rect){f.x + f.w - bw - 10, f.y + 8, bw, f.h - 16},
                       app_tr(a, S_CIRCLE_DONE), UI_PRIMARY)) {
             s->searching = false;
@@ -138,15 +139,15 @@ static void search_field(struct app *a, struct circle *s, struct ui_rect f)
         s->searching = true;
         s->listed = false;
     } else if (!s->q[0]) {
-        ui_label_in(ui, (struct ui_rect){f.x + 90, f.y, f.w - 120, f.h}, ph, UI_F_BODY, UI_C_MUTED,
-                    UI_LEFT);
+        ui_label_fit(ui, (struct ui_rect){f.x + 90, f.y, f.w - 120, f.h}, ph, UI_F_BODY, UI_C_MUTED,
+                     UI_LEFT);
     }
 }
 
 static float chip_rows(struct app *a, struct circle *s, struct ui_rect r, bool draw)
 {
     struct ui *ui = app_ui(a);
-    float x = r.x, y = r.y, h = 72, gap = 14;
+    float x = r.x, y = r.y, h = fmaxf(72, ui_min_target(app_ui(a))), gap = 14;
     for (size_t i = 0; i < NCHIPS; i++) {
         const char *t = app_tr(a, chips[i].label);
         float w = ui_text_w(ui, t, UI_F_LARGE) + 48;
@@ -169,7 +170,7 @@ static void list(struct app *a, struct circle *s, struct ui_rect r)
 {
     struct ui *ui = app_ui(a);
     enum content_lang l = app_lang(a);
-    float y = r.y, rh = 118;
+    float y = r.y, rh = ui_row_h(ui, 108, true) + 10;
     char line[256];
     ui_scroll_begin(ui, &s->scroll, r);
     if (s->n == 0 && (s->q[0] || !s->searching)) {
@@ -204,23 +205,32 @@ static void frame(struct app *a, void *st, struct ui_rect body)
     }
     if (!s->listed) relist(a, s);
     if (portrait) {
-        mr = (struct ui_rect){m, body.y + 24, body.w - 2 * m, s->searching ? 520 : 820};
+        /* elder mode: a smaller map, so the larger chips and rows have room */
+        mr = (struct ui_rect){m, body.y + 24, body.w - 2 * m,
+                              s->searching ? (ui_elder(ui) ? 280 : 520) : ui_elder(ui) ? 600 : 820};
         pr = (struct ui_rect){m, mr.y + mr.h + 24, body.w - 2 * m, 0};
         pr.h = body.y + body.h - 24 - pr.y;
     } else {
-        float pw = 700;
-        mr = (struct ui_rect){m, body.y + 24, body.w - 2 * m - pw - 40, body.h - 48};
+        /* elder: room for the larger names; while searching, the keyboard
+         * goes under a shorter map and the list keeps the panel's height */
+        bool under = ui_elder(ui) && s->searching;
+        float pw = under ? body.w - 2 * m - ui_keyboard_width(ui, UI_KBD_LETTERS, 0) - 40
+                         : ui_elder(ui) ? 900 : 700;
+        float kh = under ? ui_keyboard_height(ui, UI_KBD_LETTERS, 0) + 16 : 0;
+        mr = (struct ui_rect){m, body.y + 24, body.w - 2 * m - pw - 40, body.h - 48 - kh};
         pr = (struct ui_rect){mr.x + mr.w + 40, body.y + 24, pw, body.h - 48};
     }
     mapview_frame(a, &s->map, mr, &ov);
-    field = (struct ui_rect){pr.x, pr.y, pr.w, 96};
+    field = (struct ui_rect){pr.x, pr.y, pr.w, fmaxf(96, ui_min_target(ui) + 16)};
     y = field.y + field.h + 20;
     if (s->searching) {
         struct ui_key key;
-        float kw = portrait ? body.w - 2 * m : pr.w;
-        float kh = ui_keyboard_height(UI_KBD_LETTERS, kw);
-        struct ui_rect kb = {portrait ? m : pr.x, body.y + body.h - kh - 16, kw, kh};
-        list(a, s, (struct ui_rect){pr.x, y, pr.w, kb.y - 16 - y});
+        float kw = ui_keyboard_width(ui, UI_KBD_LETTERS, portrait ? body.w - 2 * m : pr.w);
+        float kh = ui_keyboard_height(ui, UI_KBD_LETTERS, kw);
+        bool under = !portrait && ui_elder(ui); /* the keyboard under the map (above) */
+        struct ui_rect kb = {portrait || under ? m : fminf(pr.x, body.w - kw),
+                             body.y + body.h - kh - 16, kw, kh};
+        list(a, s, (struct ui_rect){pr.x, y, pr.w, (under ? pr.y + pr.h : kb.y - 16) - y});
         search_field(a, s, field);
         if (s->searching && ui_keyboard(ui, kb, UI_KBD_LETTERS, &key) &&
             ui_key_apply(&key, s->q, sizeof s->q) == 1)
@@ -234,7 +244,7 @@ static void frame(struct app *a, void *st, struct ui_rect body)
                           UI_C_TEXT) + 12;
     else {
         ui_label(ui, pr.x + 4, y, app_tr(a, S_CIRCLE_SHADED), UI_F_SMALL, UI_C_MUTED, UI_LEFT);
-        y += 44;
+        y += fmaxf(44, ui_line_h(ui, UI_F_SMALL) + 4);
     }
     list(a, s, (struct ui_rect){pr.x, y, pr.w, pr.y + pr.h - y});
 }

@@ -2,6 +2,16 @@
 
 #include "screens.h"
 
+float scr_prompt(struct app *a, struct ui_rect body, const char *button, const char *prompt,
+                 float *bw)
+{
+    struct ui *ui = app_ui(a);
+    float m = scr_margin(ui), need = ui_text_w(ui, button, UI_F_BODY) + 58 + 8 + 40, ph;
+    if (need > *bw) *bw = need;
+    ph = ui_paragraph(ui, m, body.y + 28, body.w - 2 * m - *bw - 24, prompt, UI_F_BODY, UI_C_MUTED);
+    return ph > 96 ? ph : 96;
+}
+
 float scr_margin(struct ui *ui)
 {
     return ui_portrait(ui) ? 40 : 64;

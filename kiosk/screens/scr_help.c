@@ -24,15 +24,19 @@ static void frame(struct app *a, void *st, struct ui_rect body)
     bool portrait = ui_portrait(ui);
     float m = scr_margin(ui), w = body.w, y;
     int cols = portrait ? 1 : 2;
-    float gap = 24, rh = 150, cw = (w - 2 * m - (cols - 1) * gap) / cols, top = body.y + 150;
+    float gap = 24, rh = ui_row_h(ui, 150, true), cw = (w - 2 * m - (cols - 1) * gap) / cols,
+          top = body.y + 150, bw = 300;
 
     if (!c) {
         scr_no_content(a, body);
         return;
     }
-    ui_label_fit(ui, (struct ui_rect){m, body.y + 28, w - 2 * m - 300 - 24, 96},
-                 app_tr(a, S_HELP_PICK), UI_F_LARGE, UI_C_MUTED, UI_LEFT);
-    if (ui_button_icon(ui, (struct ui_rect){w - m - 300, body.y + 28, 300, 96}, "manage_search",
+    if (ui_elder(ui)) /* the prompt wraps beside a button as wide as its label */
+        top = body.y + 28 + scr_prompt(a, body, app_tr(a, S_HELP_TRACK), app_tr(a, S_HELP_PICK), &bw) + 28;
+    else
+        ui_label_fit(ui, (struct ui_rect){m, body.y + 28, w - 2 * m - 300 - 24, 96},
+                     app_tr(a, S_HELP_PICK), UI_F_LARGE, UI_C_MUTED, UI_LEFT);
+    if (ui_button_icon(ui, (struct ui_rect){w - m - bw, body.y + 28, bw, 96}, "manage_search",
                        app_tr(a, S_HELP_TRACK), UI_PRIMARY))
         app_push(a, &screen_ticket, NULL, 0);
     ui_scroll_begin(ui, &s->scroll, (struct ui_rect){0, top, w, body.y + body.h - top});

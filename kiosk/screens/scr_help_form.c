@@ -26,6 +26,9 @@ struct help_form {
     char company_q[33];
     struct imekbd kb;
     struct ui_scroll list, fields;
+    /* elder mode, portrait: the fields scroll so the chosen card is at the top */
+    float card_y[HF__COUNT]; /* each card's top in the fields, from the last frame */
+    int shown_focus;         /* 1 + the focus the fields were scrolled to, 0 none */
 };
 
 static bool has_glyph(uint32_t cp, void *ud)
@@ -87,7 +90,11 @@ static float field_card(struct app *a, struct help_form *s, enum helpform_field 
     const char *err = error_of(a, s, f);
     char value[1400] = "", extra[32] = "";
     bool focused = s->focus == f;
-    struct ui_rect r = {x, y, w, h};
+    struct ui_rect r;
+    /* elder mode: the card is as tall as its larger lines, and an error has
+     * a line of its own under the value */
+    bool elder = ui_elder(ui);
+    float vy = elder ? y + 12 + ui_line_h(ui, UI_F_SMALL) : y + 50;
 
     switch (f) {
     case HF_COMPANY:
@@ -115,6 +122,10 @@ static float field_card(struct app *a, struct help_form *s, enum helpform_field 
     case HF__COUNT:
         break;
     }
+    if (elder)
+        h = vy - y + (f == HF_DESC ? 2.25f * ui_line_h(ui, UI_F_BODY) : ui_line_h(ui, UI_F_LARGE)) +
+            (err ? ui_line_h(ui, UI_F_SMALL) : 0) + 14;
+    r = (struct ui_rect){x, y, w, h};
     /* The card is a button labelled with the field's name. */
     if (ui_hit_area(ui, r, app_tr(a, field_label[f]))) focus(a, s, f);
     ui_fill_round(ui, r, 18, focused ? UI_C_RED : err ? UI_C_ERR : UI_C_LINE);
@@ -124,13 +135,20 @@ static float field_card(struct app *a, struct help_form *s, enum helpform_field 
              focused ? UI_C_RED : UI_C_MUTED, UI_LEFT);
     if (extra[0]) ui_label(ui, x + w - 28, y + 14, extra, UI_F_SMALL, UI_C_MUTED, UI_RIGHT);
     if (f == HF_DESC && value[0])
-        ui_paragraph_lines(ui, x + 28, y + 54, w - 56, value, UI_F_BODY, UI_C_TEXT,
-                           err ? 1 : ui_paragraph_fit_lines(ui, UI_F_BODY, h - 54 - 10));
+        ui_paragraph_lines(ui, x + 28, elder ? vy : y + 54, w - 56, value, UI_F_BODY, UI_C_TEXT,
+                           err && !elder ? 1
+                                         : ui_paragraph_fit_lines(ui, UI_F_BODY,
+                                                                  elder ? 2.25f * ui_line_h(ui, UI_F_BODY)
+                                                                        : h - 54 - 10));
     else
-        ui_label_in(ui, (struct ui_rect){x + 28, y + 50, w - 56, 50},
+        ui_label_in(ui, (struct ui_rect){x + 28, vy, w - 56, elder ? ui_line_h(ui, UI_F_LARGE) : 50},
                     value[0] ? value : app_tr(a, S_F_TAP_TO_FILL), UI_F_LARGE,
                     value[0] ? UI_C_TEXT : 0x77706AFFu, UI_LEFT);
-    if (err && f == HF_DESC) /* under the text, which keeps one line then */
+    if (err && elder)
+        ui_label_in(ui, (struct ui_rect){x + 28, y + h - 10 - ui_line_h(ui, UI_F_SMALL), w - 56,
+                                         ui_line_h(ui, UI_F_SMALL)},
+                    err, UI_F_SMALL, UI_C_ERR, UI_LEFT);
+    else if (err && f == HF_DESC) /* under the text, which keeps one line then */
         ui_label_in(ui, (struct ui_rect){x + 28, y + h - 44, w - 56, 36}, err, UI_F_SMALL,
                     UI_C_ERR, UI_LEFT);
     else if (err) /* on the label's line, right-aligned, clear of the value */
@@ -157,13 +175,14 @@ static void company_editor(struct app *a, struct help_form *s, struct ui_rect r)
 {
     struct ui *ui = app_ui(a);
     enum content_lang l = app_lang(a);
-    float kh = ui_keyboard_height(UI_KBD_LETTERS, r.w) * 0.88f;
+    float kh = ui_keyboard_height(ui, UI_KBD_LETTERS, r.w) * 0.88f;
     struct ui_rect kb = {r.x, r.y + r.h - kh, r.w, kh};
     struct ui_key key;
 
+    float qh = fmaxf(80, ui_min_target(ui)); /* the query line and its button */
     if (s->company_manual) {
-        float ih = imekbd_height(r.w);
-        if (ui_button(ui, (struct ui_rect){r.x, r.y, 360, 80}, app_tr(a, S_F_COMPANY_PICK),
+        float ih = imekbd_height(ui, r.w);
+        if (ui_button(ui, (struct ui_rect){r.x, r.y, 360, qh}, app_tr(a, S_F_COMPANY_PICK),
                       UI_SECONDARY)) {
             s->company_manual = false;
             imekbd_reset(a, &s->kb);
@@ -177,14 +196,18 @@ static void company_editor(struct app *a, struct help_form *s, struct ui_rect r)
         return;
     }
     /* the query line */
-    ui_fill_round(ui, (struct ui_rect){r.x, r.y, r.w - 380, 80}, 16, UI_C_SURFACE);
-    ui_icon(ui, r.x + 44, r.y + 40, "search", UI_F_ICON, UI_C_RED);
-    ui_label_in(ui, (struct ui_rect){r.x + 84, r.y, r.w - 380 - 100, 80},
+    /* elder mode: the query line has the width to itself, the button goes under it */
+    float qw = ui_elder(ui) ? r.w : r.w - 380;
+    struct ui_rect mb = ui_elder(ui) ? (struct ui_rect){r.x, r.y + qh + 12, 360, qh}
+                                     : (struct ui_rect){r.x + r.w - 360, r.y, 360, qh};
+    float ly = mb.y + qh + 16; /* the list's top */
+    ui_fill_round(ui, (struct ui_rect){r.x, r.y, qw, qh}, 16, UI_C_SURFACE);
+    ui_icon(ui, r.x + 44, r.y + qh / 2, "search", UI_F_ICON, UI_C_RED);
+    ui_label_in(ui, (struct ui_rect){r.x + 84, r.y, qw - 100, qh},
                 s->company_q[0] ? s->company_q : app_tr(a, S_F_COMPANY_SEARCH),
                 s->company_q[0] ? UI_F_LARGE : UI_F_SMALL, s->company_q[0] ? UI_C_TEXT : UI_C_MUTED,
                 UI_LEFT);
-    if (ui_button(ui, (struct ui_rect){r.x + r.w - 360, r.y, 360, 80},
-                  app_tr(a, S_F_COMPANY_MANUAL), UI_SECONDARY)) {
+    if (ui_button(ui, mb, app_tr(a, S_F_COMPANY_MANUAL), UI_SECONDARY)) {
         s->company_manual = true;
         s->f.company_id[0] = 0;
         imekbd_reset(a, &s->kb);
@@ -193,7 +216,7 @@ static void company_editor(struct app *a, struct help_form *s, struct ui_rect r)
     {
         const struct content_company *m[MAX_MATCH];
         size_t n = helpform_match_companies(app_companies(a), s->company_q, m, MAX_MATCH);
-        struct ui_rect lr = {r.x, r.y + 96, r.w, kb.y - 16 - (r.y + 96)};
+        struct ui_rect lr = {r.x, ly, r.w, kb.y - 16 - ly};
         float y = lr.y;
         if (n > MAX_MATCH) n = MAX_MATCH;
         ui_scroll_begin(ui, &s->list, lr);
@@ -240,18 +263,26 @@ static void desc_editor(struct app *a, struct help_form *s, struct ui_rect r)
 {
     struct ui *ui = app_ui(a);
     const struct content *c = app_content(a);
-    float ih = imekbd_height(r.w), x = r.x, y = r.y;
-    ui_label(ui, x, y + 8, app_tr(a, S_F_PHRASES), UI_F_SMALL, UI_C_MUTED, UI_LEFT);
+    float ih = imekbd_height(ui, r.w), x = r.x, y = r.y;
+    float ch = fmaxf(68, ui_min_target(ui)); /* a phrase chip's height */
+    if (y + ch + 2 > r.y + r.h - ih - 8) { /* no room for one row of phrases */
+        if (imekbd(a, &s->kb, (struct ui_rect){r.x, r.y + r.h - ih, r.w, ih}, s->f.desc,
+                   sizeof s->f.desc, HELPFORM_DESC_MAX) != IMEKBD_NONE)
+            s->touched[HF_DESC] = true;
+        return;
+    }
+    ui_label(ui, x, y + (ch - ui_line_h(ui, UI_F_SMALL)) / 2, app_tr(a, S_F_PHRASES), UI_F_SMALL,
+             UI_C_MUTED, UI_LEFT);
     x += ui_text_w(ui, app_tr(a, S_F_PHRASES), UI_F_SMALL) + 12;
     for (size_t i = 0; c && i < c->n_phrases; i++) {
         const char *p = content_tr(&c->phrases[i].text, app_lang(a));
         float bw = ui_text_w(ui, p, UI_F_BODY) + 56;
         if (x + bw > r.x + r.w) {
             x = r.x;
-            y += 80;
+            y += ch + 12;
         }
-        if (y + 70 > r.y + r.h - ih - 8) break;
-        if (ui_button(ui, (struct ui_rect){x, y, bw, 68}, p, UI_CHIP)) {
+        if (y + ch + 2 > r.y + r.h - ih - 8) break;
+        if (ui_button(ui, (struct ui_rect){x, y, bw, ch}, p, UI_CHIP)) {
             char add[512];
             snprintf(add, sizeof add, "%s%s", s->f.desc[0] ? "，" : "", p);
             if (!helpform_append(s->f.desc, sizeof s->f.desc, HELPFORM_DESC_MAX, add))
@@ -272,7 +303,7 @@ static void editor(struct app *a, struct help_form *s, struct ui_rect r)
         company_editor(a, s, r);
         break;
     case HF_NAME: {
-        float ih = imekbd_height(r.w);
+        float ih = imekbd_height(ui, r.w);
         if (r.h - ih > 170)
             preview(a, (struct ui_rect){r.x, r.y, r.w, 150}, app_tr(a, S_F_NAME), s->f.name);
         imekbd(a, &s->kb, (struct ui_rect){r.x, r.y + r.h - ih, r.w, ih}, s->f.name,
@@ -281,7 +312,7 @@ static void editor(struct app *a, struct help_form *s, struct ui_rect r)
     }
     case HF_PHONE: {
         struct ui_key key;
-        float kw = r.w > 720 ? 720 : r.w, kh = ui_keyboard_height(UI_KBD_DIGITS, kw);
+        float kw = r.w > 720 ? 720 : r.w, kh = ui_keyboard_height(ui, UI_KBD_DIGITS, kw);
         if (ui_keyboard(ui, (struct ui_rect){r.x + (r.w - kw) / 2, r.y + r.h - kh, kw, kh},
                         UI_KBD_DIGITS, &key) &&
             ui_key_apply(&key, s->f.phone, sizeof s->f.phone) < 0)
@@ -314,7 +345,9 @@ static void frame(struct app *a, void *st, struct ui_rect body)
         return;
     }
     if (portrait) {
-        fields = (struct ui_rect){m, body.y + 24, body.w - 2 * m, 760};
+        /* elder mode: fewer cards in view (they scroll), the editor's larger
+         * keyboard and list need the room */
+        fields = (struct ui_rect){m, body.y + 24, body.w - 2 * m, ui_elder(ui) ? 470 : 760};
         next = (struct ui_rect){m, fields.y + fields.h + 12, body.w - 2 * m, 96};
         ed = (struct ui_rect){m, next.y + next.h + 24, body.w - 2 * m,
                               body.y + body.h - 24 - (next.y + next.h + 24)};
@@ -323,11 +356,17 @@ static void frame(struct app *a, void *st, struct ui_rect body)
         next = (struct ui_rect){m, body.y + body.h - 24 - 100, 760, 100};
         ed = (struct ui_rect){m + 760 + 48, body.y + 24, body.w - 2 * m - 760 - 48, body.h - 48};
     }
+    if (portrait && ui_elder(ui) && s->shown_focus != 1 + (int)s->focus) {
+        s->fields.offset = s->card_y[s->focus]; /* ui_scroll_begin keeps it in range */
+        s->fields.vel = 0;
+        s->shown_focus = 1 + (int)s->focus;
+    }
     ui_scroll_begin(ui, &s->fields, fields);
     y = fields.y;
     for (int f = 0; f < HF__COUNT; f++) {
         float h = hts[f];
         if (portrait) h = f == HF_DESC ? 170 : 112;
+        s->card_y[f] = y - fields.y;
         y += field_card(a, s, (enum helpform_field)f, fields.x, y, fields.w, h) + 14;
     }
     ui_scroll_end(ui, &s->fields, y - fields.y);

@@ -14,6 +14,7 @@ struct help_review {
     struct helpform *f; /* owned by help_form, below on the stack */
     bool consent;
     struct ui_scroll scroll;
+    struct ui_scroll notice; /* elder mode, landscape: the privacy notice scrolls */
 };
 
 static void enter(struct app *a, void *st, const void *arg)
@@ -34,6 +35,11 @@ static float line(struct app *a, float x, float y, float w, enum str_id label, c
     struct ui *ui = app_ui(a);
     float h;
     ui_label(ui, x, y, app_tr(a, label), UI_F_SMALL, UI_C_MUTED, UI_LEFT);
+    if (ui_elder(ui)) { /* the value under its label: the larger label needs the width */
+        float lh = ui_line_h(ui, UI_F_SMALL);
+        h = ui_paragraph(ui, x, y + lh, w, value, UI_F_LARGE, UI_C_TEXT);
+        return lh + (h > 50 ? h : 50) + 18;
+    }
     h = ui_paragraph(ui, x + 220, y - 4, w - 220, value, UI_F_LARGE, UI_C_TEXT);
     return (h > 50 ? h : 50) + 18;
 }
@@ -66,7 +72,7 @@ static void frame(struct app *a, void *st, struct ui_rect body)
     struct ui *ui = app_ui(a);
     const struct content *c = app_content(a);
     enum content_lang l = app_lang(a);
-    bool portrait = ui_portrait(ui);
+    bool portrait = ui_portrait(ui), elder = ui_elder(ui);
     float m = scr_margin(ui), y, colw, x2, y2, w2;
     char phone[32];
     const struct content_request_category *rc;
@@ -79,8 +85,11 @@ static void frame(struct app *a, void *st, struct ui_rect body)
     rc = content_request_category(c, s->f->category_id);
     t = content_tower(c, s->f->tower_id);
     colw = portrait ? body.w - 2 * m : (body.w - 2 * m) * 0.52f;
+    /* elder mode: consent and submit stay at the bottom, what is above them
+     * scrolls (in portrait all of it, in landscape the notice) */
+    float bottom = elder ? body.y + body.h - 150 : body.y + body.h;
     ui_scroll_begin(ui, &s->scroll, (struct ui_rect){0, body.y, portrait ? body.w : m + colw + 24,
-                                                     body.h});
+                                                     portrait ? bottom - body.y : body.h});
     y = body.y + 40;
     y += line(a, m, y, colw, S_REVIEW_CATEGORY, rc ? content_tr(&rc->name, l) : "");
     y += line(a, m, y, colw, S_F_COMPANY, s->f->company);
@@ -98,15 +107,33 @@ static void frame(struct app *a, void *st, struct ui_rect body)
          * smaller font when the body font would push them off. */
         enum ui_font pf = UI_F_BODY;
         float ph = ui_paragraph_height(ui, w2 - 64, app_tr(a, S_PRIVACY_TEXT), pf);
-        if (!portrait && y2 + ph + 110 + 24 + 130 > body.y + body.h) {
+        float th = elder ? ui_line_h(ui, UI_F_LARGE) + 40 : 86; /* the notice's title */
+        if (!portrait && !elder && y2 + ph + 110 + 24 + 130 > body.y + body.h) {
             pf = UI_F_SMALL;
             ph = ui_paragraph_height(ui, w2 - 64, app_tr(a, S_PRIVACY_TEXT), pf);
         }
-        ui_fill_round(ui, (struct ui_rect){x2, y2, w2, ph + 110}, 20, UI_C_SURFACE);
-        ui_icon(ui, x2 + 52, y2 + 46, "privacy_tip", UI_F_ICON, UI_C_RED);
-        ui_label(ui, x2 + 96, y2 + 24, app_tr(a, S_PRIVACY_TITLE), UI_F_LARGE, UI_C_TEXT, UI_LEFT);
-        ui_paragraph(ui, x2 + 32, y2 + 86, w2 - 64, app_tr(a, S_PRIVACY_TEXT), pf, UI_C_TEXT);
-        y2 += ph + 110 + 24;
+        if (!portrait && elder) { /* the notice fills the room above the buttons and scrolls */
+            float bh = bottom - 24 - y2;
+            ui_fill_round(ui, (struct ui_rect){x2, y2, w2, bh}, 20, UI_C_SURFACE);
+            ui_icon(ui, x2 + 52, y2 + th / 2, "privacy_tip", UI_F_ICON, UI_C_RED);
+            ui_label(ui, x2 + 96, y2 + 20, app_tr(a, S_PRIVACY_TITLE), UI_F_LARGE, UI_C_TEXT,
+                     UI_LEFT);
+            ui_scroll_begin(ui, &s->notice, (struct ui_rect){x2, y2 + th, w2, bh - th - 12});
+            ui_paragraph(ui, x2 + 32, y2 + th, w2 - 64, app_tr(a, S_PRIVACY_TEXT), pf, UI_C_TEXT);
+            ui_scroll_end(ui, &s->notice, ph + 12);
+            y2 = bottom;
+        } else {
+            ui_fill_round(ui, (struct ui_rect){x2, y2, w2, ph + th + 24}, 20, UI_C_SURFACE);
+            ui_icon(ui, x2 + 52, y2 + 46, "privacy_tip", UI_F_ICON, UI_C_RED);
+            ui_label(ui, x2 + 96, y2 + 24, app_tr(a, S_PRIVACY_TITLE), UI_F_LARGE, UI_C_TEXT,
+                     UI_LEFT);
+            ui_paragraph(ui, x2 + 32, y2 + th, w2 - 64, app_tr(a, S_PRIVACY_TEXT), pf, UI_C_TEXT);
+            y2 += ph + th + 24 + 24;
+        }
+    }
+    if (portrait && elder) { /* the buttons stay at the bottom, out of the scroll region */
+        ui_scroll_end(ui, &s->scroll, y2 - body.y);
+        y2 = bottom + 20;
     }
     /* consent and submit side by side, each a large target */
     if (ui_button_icon(ui, (struct ui_rect){x2, y2, w2 * 0.58f, 110},
@@ -121,7 +148,7 @@ static void frame(struct app *a, void *st, struct ui_rect body)
             submit(a, s);
     }
     y2 += 130;
-    if (portrait) ui_scroll_end(ui, &s->scroll, y2 - body.y);
+    if (portrait && !elder) ui_scroll_end(ui, &s->scroll, y2 - body.y);
 }
 
 const struct screen screen_help_review = {

@@ -26,9 +26,21 @@
 static const char *const punct[] = {"，", "。", "？", "！", "、", "："};
 #define N_PUNCT (sizeof punct / sizeof punct[0])
 
-float imekbd_height(float w)
+/* The candidate bar: its buttons (16 less) as tall as a target. */
+static float bar_h(struct ui *ui)
 {
-    return BAR_H + GAP + ui_keyboard_height(UI_KBD_LETTERS, w) * 0.88f + GAP + ROW_H;
+    return ui_elder(ui) ? UI_MIN_TARGET_ELDER + 20 : BAR_H;
+}
+
+/* The row under the letters: 中/英 and punctuation, as tall as a target. */
+static float row_h(struct ui *ui)
+{
+    return ui_elder(ui) ? UI_MIN_TARGET_ELDER : ROW_H;
+}
+
+float imekbd_height(struct ui *ui, float w)
+{
+    return bar_h(ui) + GAP + ui_keyboard_height(ui, UI_KBD_LETTERS, w) * 0.88f + GAP + row_h(ui);
 }
 
 void imekbd_reset(struct app *a, struct imekbd *k)
@@ -153,14 +165,15 @@ static int bar(struct app *a, struct imekbd *k, struct imew *w, struct ui_rect r
     const struct imew_view *v = w ? imew_view(w) : NULL;
     const char *cand[32];
     size_t n, first;
-    float x = r.x + 16, right = r.x + r.w - 2 * 88 - 16;
+    float pg = ui_elder(ui) ? UI_MIN_TARGET_ELDER : 88; /* a paging button's width */
+    float x = r.x + 16, right = r.x + r.w - 2 * pg - 16;
     int res = IMEKBD_NONE;
     bool more = false, live;
 
     ui_fill_round(ui, r, 16, UI_C_SURFACE);
     if (!v || k->english || !v->raw[0]) {
         ui_label_in(ui, (struct ui_rect){r.x + 24, r.y, r.w - 48, r.h},
-                    k->english ? "English" : "拼音输入：直接按字母键", UI_F_BODY, UI_C_MUTED,
+                    app_tr(a, k->english ? S_IME_ENGLISH : S_IME_HINT), UI_F_BODY, UI_C_MUTED,
                     UI_LEFT);
         return res;
     }
@@ -184,7 +197,7 @@ static int bar(struct app *a, struct imekbd *k, struct imew *w, struct ui_rect r
     for (size_t i = first; i < v->n_cand && n < 32; i++) cand[n++] = v->cand[i];
     for (size_t i = 0; i < n; i++) {
         float bw = ui_text_w(ui, cand[i], UI_F_LARGE) + 40;
-        if (bw < 80) bw = 80;
+        if (bw < ui_min_target(ui)) bw = ui_min_target(ui);
         if (x + bw > right) {
             more = true;
             k->next_start = first + i;
@@ -197,11 +210,11 @@ static int bar(struct app *a, struct imekbd *k, struct imew *w, struct ui_rect r
         x += bw + 6;
     }
     if (k->page > 0 &&
-        ui_button(ui, (struct ui_rect){r.x + r.w - 2 * 88 - 8, r.y + 8, 88, r.h - 16}, "‹",
+        ui_button(ui, (struct ui_rect){r.x + r.w - 2 * pg - 8, r.y + 8, pg, r.h - 16}, "‹",
                   UI_SECONDARY))
         k->page--;
     if (more && k->page + 1 < 32 &&
-        ui_button(ui, (struct ui_rect){r.x + r.w - 88 - 4, r.y + 8, 88, r.h - 16}, "›",
+        ui_button(ui, (struct ui_rect){r.x + r.w - pg - 4, r.y + 8, pg, r.h - 16}, "›",
                   UI_SECONDARY)) {
         k->page_start[k->page + 1] = k->next_start;
         k->page++;
@@ -214,9 +227,9 @@ int imekbd(struct app *a, struct imekbd *k, struct ui_rect r, char *buf, size_t 
     struct ui *ui = app_ui(a);
     struct imew *w = app_ime(a);
     struct ui_key key;
-    float kh = ui_keyboard_height(UI_KBD_LETTERS, r.w) * 0.88f;
-    struct ui_rect rb = {r.x, r.y, r.w, BAR_H};
-    struct ui_rect rk = {r.x, r.y + BAR_H + GAP, r.w, kh};
+    float kh = ui_keyboard_height(ui, UI_KBD_LETTERS, r.w) * 0.88f;
+    struct ui_rect rb = {r.x, r.y, r.w, bar_h(ui)};
+    struct ui_rect rk = {r.x, r.y + bar_h(ui) + GAP, r.w, kh};
     float ry = rk.y + kh + GAP;
     int res, d;
 
@@ -261,13 +274,13 @@ int imekbd(struct app *a, struct imekbd *k, struct ui_rect r, char *buf, size_t 
     }
     {
         float bw = (r.w - 6 * 10) / 7;
-        if (ui_button(ui, (struct ui_rect){r.x, ry, bw, ROW_H}, app_tr(a, S_IME_TOGGLE),
+        if (ui_button(ui, (struct ui_rect){r.x, ry, bw, row_h(ui)}, app_tr(a, S_IME_TOGGLE),
                       k->english ? UI_SECONDARY : UI_PRIMARY)) {
             k->english = !k->english;
             imekbd_reset(a, k);
         }
         for (int i = 0; i < (int)N_PUNCT; i++)
-            if (ui_button(ui, (struct ui_rect){r.x + (i + 1) * (bw + 10), ry, bw, ROW_H}, punct[i],
+            if (ui_button(ui, (struct ui_rect){r.x + (i + 1) * (bw + 10), ry, bw, row_h(ui)}, punct[i],
                           UI_KEY)) {
                 /* After keys still waiting, in order; else at once. */
                 if (w && !k->english && k->nq > 0)

@@ -48,11 +48,11 @@ static void frame(struct app *a, void *st, struct ui_rect body)
         snprintf(sub, sizeof sub, "%s %s – %s", app_tr(a, S_NOTICE_VALID),
                  scr_date(nt[i]->start_s, d1, sizeof d1),
                  scr_date(nt[i]->end_s - 1, d2, sizeof d2));
-        if (ui_row(ui, (struct ui_rect){m, y, body.w - 2 * m, 150},
+        if (ui_row(ui, (struct ui_rect){m, y, body.w - 2 * m, ui_row_h(ui, 150, true)},
                    "campaign",
                    content_tr(&nt[i]->title, l), sub))
             app_push(a, &screen_notice_detail, nt[i], sizeof *nt[i]);
-        y += 170;
+        y += ui_row_h(ui, 150, true) + 20;
     }
     ui_scroll_end(ui, &s->scroll, y - body.y + 40);
 }

@@ -130,7 +130,7 @@ static float panel(struct app *a, struct place *s, const struct walk_place *p, f
     y += ui_paragraph_lines(ui, x, y, w, content_tr(p->name, l), UI_F_TITLE, UI_C_TEXT, 2) + 6;
     ui_icon(ui, x + 22, y + 22, circle_group_icon(p->group), UI_F_ICON, UI_C_RED);
     ui_label(ui, x + 56, y + 2, content_tr(p->kind, l), UI_F_BODY, UI_C_MUTED, UI_LEFT);
-    y += 54;
+    y += fmaxf(54, ui_line_h(ui, UI_F_BODY) + 4);
     content_place_format(c, p->place, l, buf, sizeof buf);
     ui_icon(ui, x + 22, y + 22, "place", UI_F_ICON, UI_C_MUTED);
     y += ui_paragraph(ui, x + 56, y, w - 56, buf, UI_F_BODY, UI_C_TEXT) + 10;
@@ -141,7 +141,7 @@ static float panel(struct app *a, struct place *s, const struct walk_place *p, f
     if (p->phone) {
         ui_icon(ui, x + 22, y + 22, "call", UI_F_ICON, UI_C_MUTED);
         ui_label(ui, x + 56, y, p->phone, UI_F_BODY, UI_C_TEXT, UI_LEFT);
-        y += 52;
+        y += fmaxf(52, ui_line_h(ui, UI_F_BODY) + 4);
     }
     y += 14;
     ui_fill(ui, (struct ui_rect){x, y, w, 2}, UI_C_LINE);
@@ -152,8 +152,10 @@ static float panel(struct app *a, struct place *s, const struct walk_place *p, f
         /* time, distance and the step-free toggle */
         {
             const char *t = app_tr(a, S_STEP_FREE);
-            float bw = ui_text_w(ui, t, UI_F_LARGE) + 110;
-            if (ui_button_icon(ui, (struct ui_rect){x + w - bw, y, bw, 80}, "accessible", t,
+            float bw = ui_text_w(ui, t, UI_F_LARGE) + 110, bh = fmaxf(80, ui_min_target(ui));
+            /* elder mode: the time on a line of its own, the button under it */
+            float by = ui_elder(ui) ? y + ui_line_h(ui, UI_F_TITLE) + 8 : y;
+            if (ui_button_icon(ui, (struct ui_rect){x + w - bw, by, bw, bh}, "accessible", t,
                                s->step_free ? UI_PRIMARY : UI_CHIP)) {
                 s->step_free = !s->step_free;
                 s->routed = false;
@@ -164,10 +166,11 @@ static float panel(struct app *a, struct place *s, const struct walk_place *p, f
                 else
                     snprintf(buf, sizeof buf, app_tr(a, S_WALK_FMT), walk_minutes(s->route.seconds),
                              walk_round_metres(s->route.metres));
-                ui_label_fit(ui, (struct ui_rect){x, y, w - bw - 16, 80}, buf, UI_F_TITLE, UI_C_RED,
-                             UI_LEFT);
+                ui_label_fit(ui, (struct ui_rect){x, y, ui_elder(ui) ? w : w - bw - 16,
+                                                  ui_elder(ui) ? ui_line_h(ui, UI_F_TITLE) : 80},
+                             buf, UI_F_TITLE, UI_C_RED, UI_LEFT);
             }
-            y += 92;
+            y = by + bh + 12;
         }
         if (!s->have_route) {
             y += ui_paragraph(ui, x, y, w, app_tr(a, S_ROUTE_NONE), UI_F_BODY, UI_C_ERR) + 16;
@@ -176,15 +179,18 @@ static float panel(struct app *a, struct place *s, const struct walk_place *p, f
         if (s->route.lift_s > 0) {
             snprintf(buf, sizeof buf, app_tr(a, S_ROUTE_LIFT), (int)(s->route.lift_s + 0.5));
             ui_label(ui, x, y, buf, UI_F_SMALL, UI_C_MUTED, UI_LEFT);
-            y += 44;
+            y += fmaxf(44, ui_line_h(ui, UI_F_SMALL) + 4);
         }
         ui_label(ui, x, y, app_tr(a, S_ROUTE_STEPS), UI_F_LARGE, UI_C_TEXT, UI_LEFT);
-        y += 60;
+        y += fmaxf(60, ui_line_h(ui, UI_F_LARGE) + 4);
         for (size_t i = 0; i < s->route.n_steps; i++) {
             char num[24];
+            /* the number's disc as tall as its line (elder mode) */
+            float d = fmaxf(40, ui_line_h(ui, UI_F_SMALL));
             snprintf(num, sizeof num, "%zu", i + 1);
-            ui_fill_round(ui, (struct ui_rect){x, y + 2, 40, 40}, 20, UI_C_RED);
-            ui_label(ui, x + 20, y + 5, num, UI_F_SMALL, UI_C_WHITE, UI_CENTER);
+            ui_fill_round(ui, (struct ui_rect){x, y + 2, d, d}, d / 2, UI_C_RED);
+            ui_label(ui, x + d / 2, y + 2 + (d - ui_line_h(ui, UI_F_SMALL)) / 2 + (d > 40 ? 0 : 3), num,
+                     UI_F_SMALL, UI_C_WHITE, UI_CENTER);
             y += ui_paragraph(ui, x + 56, y, w - 56, s->route.steps[i][l == CONTENT_EN], UI_F_BODY,
                               UI_C_TEXT) + 12;
         }

@@ -61,16 +61,16 @@ static void results(struct app *a, struct search *s, struct ui_rect r)
             float x = r.x + 8;
             for (size_t i = 0; i < s->nsugg; i++) {
                 const char *name = content_tr(&s->sugg[i]->name, l);
-                float bw = ui_text_w(ui, name, UI_F_BODY) + 64;
+                float bw = ui_text_w(ui, name, UI_F_BODY) + 64, ch = fmaxf(80, ui_min_target(ui));
                 if (x + bw > r.x + r.w) {
                     x = r.x + 8;
-                    y += 96;
+                    y += ch + 16;
                 }
-                if (ui_button(ui, (struct ui_rect){x, y, bw, 80}, name, UI_CHIP))
+                if (ui_button(ui, (struct ui_rect){x, y, bw, ch}, name, UI_CHIP))
                     app_push(a, &screen_service_list, s->sugg[i], sizeof *s->sugg[i]);
                 x += bw + 16;
             }
-            y += 100;
+            y += fmaxf(80, ui_min_target(ui)) + 20;
         }
     } else {
         char count[64];
@@ -98,14 +98,16 @@ static void results(struct app *a, struct search *s, struct ui_rect r)
                 snprintf(sub, sizeof sub, "%s · %s", app_tr(a, S_KIND_ORG),
                          content_tr(content_org_type_label(h->org->type), l));
             }
-            if (ui_row(ui, (struct ui_rect){r.x, y, r.w, 170}, icon, name, sub)) {
+            /* elder: two lines more of summary than other lists */
+            float rh = ui_row_h(ui, 170, true) + (ui_elder(ui) ? 2.5f * ui_line_h(ui, UI_F_SMALL) : 0);
+            if (ui_row(ui, (struct ui_rect){r.x, y, r.w, rh}, icon, name, sub)) {
                 if (h->kind == SEARCH_SERVICE)
                     app_push(a, &screen_service_detail, h->service, sizeof *h->service);
                 if (h->kind == SEARCH_CATEGORY)
                     app_push(a, &screen_service_list, h->category, sizeof *h->category);
                 if (h->kind == SEARCH_ORG) s->org = h->org;
             }
-            y += 186;
+            y += rh + 16;
         }
     }
     ui_scroll_end(ui, &s->scroll, y - r.y);
@@ -139,13 +141,13 @@ static void frame(struct app *a, void *st, struct ui_rect body)
         return;
     }
     if (portrait) {
-        float kh = ui_keyboard_height(UI_KBD_LETTERS, body.w - 2 * m);
+        float kh = ui_keyboard_height(ui, UI_KBD_LETTERS, body.w - 2 * m);
         field = (struct ui_rect){m, body.y + 32, body.w - 2 * m, 110};
         kb = (struct ui_rect){m, body.y + body.h - kh - 32, body.w - 2 * m, kh};
         list = (struct ui_rect){m, field.y + field.h + 24, body.w - 2 * m,
                                 kb.y - 24 - (field.y + field.h + 24)};
     } else {
-        float kw = 900, kh = ui_keyboard_height(UI_KBD_LETTERS, kw);
+        float kw = ui_keyboard_width(ui, UI_KBD_LETTERS, 900), kh = ui_keyboard_height(ui, UI_KBD_LETTERS, kw);
         float lx = m, lw = body.w - 2 * m - kw - 48;
         field = (struct ui_rect){lx + lw + 48, body.y + 40, kw, 110};
         kb = (struct ui_rect){lx + lw + 48, field.y + field.h + 40, kw, kh};

@@ -28,7 +28,7 @@ static void frame(struct app *a, void *st, struct ui_rect body)
     enum content_lang l = app_lang(a);
     const struct content_service *sv[256];
     size_t n;
-    float m = scr_margin(ui), row_h = 176, gap = 20, y;
+    float m = scr_margin(ui), row_h = ui_row_h(ui, 176, true), gap = 20, y;
 
     if (!c || !s->cat) {
         scr_no_content(a, body);

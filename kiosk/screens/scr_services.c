@@ -23,8 +23,9 @@ static void frame(struct app *a, void *st, struct ui_rect body)
     enum content_lang l = app_lang(a);
     float m = scr_margin(ui), w = body.w;
     bool portrait = ui_portrait(ui);
-    int cols = portrait ? 1 : 3;
-    float gap = portrait ? 22 : 32, card_h = portrait ? 150 : 200, top = body.y + 150;
+    int cols = portrait ? 1 : ui_elder(ui) ? 2 : 3;
+    float gap = portrait ? 22 : 32, card_h = ui_row_h(ui, portrait ? 150 : 200, true),
+          top = body.y + 150, bw = 260;
     float cw = (w - 2 * m - (cols - 1) * gap) / cols;
     float y;
 
@@ -32,9 +33,12 @@ static void frame(struct app *a, void *st, struct ui_rect body)
         scr_no_content(a, body);
         return;
     }
-    ui_label_fit(ui, (struct ui_rect){m, body.y + 28, w - 2 * m - 260 - 24, 96},
-                 app_tr(a, S_SERVICES_PICK), UI_F_LARGE, UI_C_MUTED, UI_LEFT);
-    if (ui_button_icon(ui, (struct ui_rect){w - m - 260, body.y + 28, 260, 96}, "search",
+    if (ui_elder(ui)) /* the prompt wraps beside a button as wide as its label */
+        top = body.y + 28 + scr_prompt(a, body, app_tr(a, S_SEARCH), app_tr(a, S_SERVICES_PICK), &bw) + 28;
+    else
+        ui_label_fit(ui, (struct ui_rect){m, body.y + 28, w - 2 * m - 260 - 24, 96},
+                     app_tr(a, S_SERVICES_PICK), UI_F_LARGE, UI_C_MUTED, UI_LEFT);
+    if (ui_button_icon(ui, (struct ui_rect){w - m - bw, body.y + 28, bw, 96}, "search",
                        app_tr(a, S_SEARCH), UI_PRIMARY))
         app_push(a, &screen_search, NULL, 0);
 

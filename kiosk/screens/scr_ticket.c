@@ -161,11 +161,13 @@ static void field_card(struct app *a, struct ticket *s, enum field f, struct ui_
     ui_fill_round(ui, (struct ui_rect){r.x + 3, r.y + 3, r.w - 6, r.h - 6}, 16,
                   focused ? 0xFFFBF5FFu : UI_C_SURFACE);
     ui_label(ui, r.x + 28, r.y + 12, label, UI_F_SMALL, focused ? UI_C_RED : UI_C_MUTED, UI_LEFT);
+    /* the value under the label's line (taller in elder mode) */
+    float vy = ui_elder(ui) ? r.y + 12 + ui_line_h(ui, UI_F_SMALL) : r.y + 44;
     if (value[0])
-        ui_label_fit(ui, (struct ui_rect){r.x + 28, r.y + 44, r.w - 56, r.h - 52}, value, UI_F_TITLE,
-                     UI_C_TEXT, UI_LEFT);
+        ui_label_fit(ui, (struct ui_rect){r.x + 28, vy, r.w - 56, r.y + r.h - 8 - vy}, value,
+                     UI_F_TITLE, UI_C_TEXT, UI_LEFT);
     else
-        ui_label_in(ui, (struct ui_rect){r.x + 28, r.y + 44, r.w - 56, r.h - 52},
+        ui_label_in(ui, (struct ui_rect){r.x + 28, vy, r.w - 56, r.y + r.h - 8 - vy},
                     app_tr(a, S_F_TAP_TO_FILL), UI_F_LARGE, 0x77706AFFu, UI_LEFT);
 }
 
@@ -182,27 +184,35 @@ static void frame(struct app *a, void *st, struct ui_rect body)
     lw = portrait ? body.w - 2 * m : (body.w - 2 * m) * 0.5f;
     kw = portrait ? body.w - 2 * m : body.w - 2 * m - lw - 64;
     if (lay == UI_KBD_DIGITS && kw > 640) kw = 640;
-    kh = ui_keyboard_height(lay, kw);
+    kh = ui_keyboard_height(ui, lay, kw);
     kx = portrait ? (body.w - kw) / 2 : body.w - m - kw;
-    ky = portrait ? body.y + body.h - kh - 40 : body.y + 100; /* level with the first field */
+    /* level with the first field (the "-" key fits above it) */
+    ky = portrait ? body.y + body.h - kh - 40 : body.y + (ui_elder(ui) ? 130 : 100);
 
+    /* elder mode: fields as tall as their lines, buttons as a target */
+    float fh = ui_elder(ui) ? 20 + ui_line_h(ui, UI_F_SMALL) + ui_line_h(ui, UI_F_LARGE) : 120;
+    float bh = fmaxf(90, ui_min_target(ui));
     y = body.y + 30;
-    ui_label(ui, m, y, app_tr(a, S_TICKET_PROMPT), UI_F_LARGE, UI_C_MUTED, UI_LEFT);
-    y += 70;
-    field_card(a, s, F_TICKET, (struct ui_rect){m, y, lw, 120});
-    y += 140;
-    field_card(a, s, F_CHECK, (struct ui_rect){m, y, lw * 0.6f, 120});
-    if (ui_button(ui, (struct ui_rect){m + lw * 0.6f + 20, y + 10, lw * 0.4f - 20, 100},
+    ui_label_fit(ui, (struct ui_rect){m, y, lw, ui_line_h(ui, UI_F_LARGE)},
+                 app_tr(a, S_TICKET_PROMPT), UI_F_LARGE, UI_C_MUTED, UI_LEFT);
+    y += fmaxf(70, ui_line_h(ui, UI_F_LARGE) + 8);
+    field_card(a, s, F_TICKET, (struct ui_rect){m, y, lw, fh});
+    y += fh + 20;
+    field_card(a, s, F_CHECK, (struct ui_rect){m, y, lw * 0.6f, fh});
+    if (ui_button(ui, (struct ui_rect){m + lw * 0.6f + 20, y + (fh - 100) / 2, lw * 0.4f - 20, 100},
                   app_tr(a, S_TICKET_QUERY), UI_PRIMARY))
         ask(a, s);
-    y += 140;
+    y += fh + 20;
     if (s->field == F_TICKET &&
-        ui_button(ui, (struct ui_rect){m, y, lw * 0.6f, 90},
+        ui_button(ui, (struct ui_rect){m, y, lw * 0.6f, bh},
                   app_tr(a, s->letters ? S_TICKET_DIGITS : S_TICKET_LETTERS), UI_SECONDARY))
         s->letters = !s->letters;
-    y += 120;
+    y += bh + 30;
     result(a, s, m, y, lw);
-    if (lay == UI_KBD_LETTERS && ui_button(ui, (struct ui_rect){kx, ky - 100, 160, 84}, "-", UI_KEY) &&
+    if (lay == UI_KBD_LETTERS &&
+        ui_button(ui, (struct ui_rect){kx, ky - 16 - fmaxf(84, ui_min_target(ui)), 160,
+                                       fmaxf(84, ui_min_target(ui))},
+                  "-", UI_KEY) &&
         strlen(s->input) + 1 < sizeof s->input)
         strcat(s->input, "-");
 

@@ -60,17 +60,23 @@ struct imekbd {
     size_t nq;
 };
 enum { IMEKBD_NONE, IMEKBD_CHANGED, IMEKBD_LIMIT };
-/* Draws it in r (height imekbd_height(w)) and applies taps to buf (cap
+/* Draws it in r (height imekbd_height(ui, w)) and applies taps to buf (cap
  * bytes, at most max_cp code points); returns IMEKBD_CHANGED when buf
  * changed, IMEKBD_LIMIT when a tap would have passed the limit. */
 int imekbd(struct app *a, struct imekbd *k, struct ui_rect r, char *buf, size_t cap, size_t max_cp);
-float imekbd_height(float w);
+float imekbd_height(struct ui *ui, float w);
 /* Drops pinyin being typed and keys not yet applied (when the field
  * changes); the engine's session is wiped on its thread. */
 void imekbd_reset(struct app *a, struct imekbd *k);
 
 /* Side margin for the current orientation. */
 float scr_margin(struct ui *ui);
+/* Elder mode: a screen's prompt as a paragraph at the top of body, beside a
+ * button (drawn by the caller at the right, 96 tall) as wide as its label
+ * button needs (*bw, at least its value on entry). Returns the height both
+ * take. */
+float scr_prompt(struct app *a, struct ui_rect body, const char *button, const char *prompt,
+                 float *bw);
 
 /* A card with a heading and a paragraph; returns its height. Used by detail
  * screens. If draw is false only measures. */

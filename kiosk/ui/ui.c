@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ui_contrast.h"
 #include "ui_icons.h"
 
 static const char *arena_dup(struct frame *f, const char *s)
@@ -309,6 +310,39 @@ bool ui_warming(const struct ui *ui)
     return ui->warming;
 }
 
+void ui_set_elder(struct ui *ui, bool on)
+{
+    KASSERT_OWNER(&ui->owner);
+    if (ui->elder == on) return;
+    ui->elder = on;
+    ui_text_set_elder(ui->text, on);
+    ui_damage_invalidate(ui->damage);
+}
+
+bool ui_elder(const struct ui *ui)
+{
+    KASSERT_OWNER(&ui->owner);
+    return ui->elder;
+}
+
+float ui_min_target(const struct ui *ui)
+{
+    KASSERT_OWNER(&ui->owner);
+    return ui->elder ? UI_MIN_TARGET_ELDER : UI_MIN_TARGET;
+}
+
+void ui_set_english(struct ui *ui, bool on)
+{
+    KASSERT_OWNER(&ui->owner);
+    ui->english = on;
+}
+
+void ui_set_checks(struct ui *ui, bool on)
+{
+    KASSERT_OWNER(&ui->owner);
+    ui->checks = on;
+}
+
 void ui_invalidate(struct ui *ui)
 {
     KASSERT_OWNER(&ui->owner);
@@ -377,6 +411,7 @@ uint32_t ui_register_widget(struct ui *ui, struct ui_rect r, const char *label, 
         struct ui_rect v = visible_part(ui, r);
         f->w[f->nw].id = id;
         f->w[f->nw].r = v;
+        f->w[f->nw].full = r;
         f->w[f->nw].label = label ? arena_dup(f, label) : NULL;
         f->w[f->nw].blocker = blocker;
         f->nw++;
@@ -384,15 +419,75 @@ uint32_t ui_register_widget(struct ui *ui, struct ui_rect r, const char *label, 
     return id;
 }
 
-void ui_record_text(struct ui *ui, struct ui_rect r, const char *text)
+uint32_t ui_col_text(const struct ui *ui, uint32_t rgba)
+{
+    return ui->elder ? ui_elder_text(rgba) : rgba;
+}
+
+uint32_t ui_col_fill(const struct ui *ui, uint32_t rgba)
+{
+    return ui->elder ? ui_elder_fill(rgba) : rgba;
+}
+
+/* The opaque colour under the logical point (x, y) as drawn so far this
+ * frame (fills only; false over an image or a surface). */
+static bool colour_at(const struct ui *ui, float x, float y, uint32_t *out)
+{
+    return ui_damage_colour_at(ui->damage, (int)lroundf(x * ui->scale),
+                               (int)lroundf(y * ui->scale), out);
+}
+
+/* The background of a text: of five points (the centre and inside each
+ * corner), the colour that contrasts least with fg. */
+static bool text_bg(const struct ui *ui, struct ui_rect r, uint32_t fg, uint32_t *bg)
+{
+    const float px[5] = {0.5f, 0.15f, 0.85f, 0.15f, 0.85f};
+    const float py[5] = {0.5f, 0.25f, 0.25f, 0.75f, 0.75f};
+    double worst = 100;
+    bool any = false;
+    for (int i = 0; i < 5; i++) {
+        uint32_t c;
+        double k;
+        if (!colour_at(ui, r.x + r.w * px[i], r.y + r.h * py[i], &c)) continue;
+        k = ui_contrast_ratio(ui_blend(fg, c), c);
+        if (k < worst) {
+            worst = k;
+            *bg = c;
+        }
+        any = true;
+    }
+    return any;
+}
+
+void ui_record_text(struct ui *ui, struct ui_rect r, const char *text, uint32_t fg,
+                    enum ui_font font, unsigned flags)
+{
+    ui_record_text_on(ui, r, text, fg, font, flags, 0);
+}
+
+void ui_record_text_on(struct ui *ui, struct ui_rect r, const char *text, uint32_t fg,
+                       enum ui_font font, unsigned flags, uint32_t bg)
 {
     struct frame *f = ui->cur;
     struct ui_rect v = visible_part(ui, r);
+    struct vtext *t;
     if (ui->baking) return;
     if (v.w <= 0 || v.h <= 0 || f->nt >= UI_MAX_TEXTS) return;
-    f->t[f->nt].r = v;
-    f->t[f->nt].text = arena_dup(f, text);
-    if (f->t[f->nt].text) f->nt++;
+    t = &f->t[f->nt];
+    t->r = v;
+    t->full = r;
+    t->fg = fg;
+    t->bg = 0;
+    t->flags = (uint8_t)(flags | (ui->scroll ? UI_TX_SCROLL : 0) | (ui->overlay ? UI_TX_OVERLAY : 0));
+    t->font_px = (uint8_t)ui_text_font_px(ui->text, font);
+    if (bg) {
+        t->bg = bg | 0xFF;
+        t->flags |= UI_TX_BG;
+    } else if (ui->checks && !ui->dry && text_bg(ui, v, fg, &t->bg)) {
+        t->flags |= UI_TX_BG;
+    }
+    t->text = arena_dup(f, text);
+    if (t->text) f->nt++;
 }
 
 bool ui_take_click(struct ui *ui, uint32_t id)
@@ -432,14 +527,15 @@ bool ui_text_visible(const struct ui *ui, const char *needle)
     KASSERT_OWNER(&ui->owner);
     const struct frame *f = ui->prev;
     for (size_t i = 0; i < f->nt; i++)
-        if (strstr(f->t[i].text, needle)) return true;
+        if (!(f->t[i].flags & UI_TX_HIDDEN) && strstr(f->t[i].text, needle)) return true;
     return false;
 }
 
 void ui_each_text(const struct ui *ui, void (*fn)(const char *text, void *ud), void *ud)
 {
     KASSERT_OWNER(&ui->owner);
-    for (size_t i = 0; i < ui->prev->nt; i++) fn(ui->prev->t[i].text, ud);
+    for (size_t i = 0; i < ui->prev->nt; i++)
+        if (!(ui->prev->t[i].flags & UI_TX_HIDDEN)) fn(ui->prev->t[i].text, ud);
 }
 
 void ui_each_widget(const struct ui *ui, void (*fn)(const char *label, void *ud), void *ud)

@@ -39,7 +39,7 @@ struct ui_rect {
 #define UI_C_LINE 0xDDD6CCFFu
 #define UI_C_WHITE 0xFFFFFFFFu
 #define UI_C_OK 0x2E7D32FFu
-#define UI_C_WARN 0xB26A00FFu
+#define UI_C_WARN 0x995C00FFu  /* 5.4:1 on white, 4.8:1 on paper */
 #define UI_C_ERR 0xC62828FFu
 
 enum ui_align { UI_LEFT = 0, UI_CENTER = 1, UI_RIGHT = 2 };
@@ -59,6 +59,26 @@ float ui_scale(const struct ui *ui);
 bool ui_portrait(const struct ui *ui);
 struct ui_text *ui_texts(struct ui *ui);
 SDL_Renderer *ui_renderer(struct ui *ui);
+
+/* ---- elder mode, language, checks ----------------------------------------
+ * Elder mode (长辈模式) is a property of the toolkit, so every screen has it:
+ * every font is 1.4 times as large (ui_text_set_elder; nothing under 34
+ * logical px), every colour drawn goes through the elder theme
+ * (ui_contrast.h: text at least 7:1 on its ground), keyboards have keys of
+ * at least UI_MIN_TARGET_ELDER. Screens read ui_elder to reflow (fewer
+ * columns, taller rows, scrolling) and ui_min_target for the size of what
+ * they make tappable. Switching redraws everything. */
+#define UI_MIN_TARGET 64.0f        /* logical px, both dimensions */
+#define UI_MIN_TARGET_ELDER 96.0f  /* 60 dp at 1.6 px a dp */
+void ui_set_elder(struct ui *ui, bool on);
+bool ui_elder(const struct ui *ui);
+float ui_min_target(const struct ui *ui);
+/* The toolkit's own labels (keyboard keys) in English (Delete, Clear,
+ * Space) or Chinese (删除, 清空, 空格). */
+void ui_set_english(struct ui *ui, bool on);
+/* Record, for each text, the colour under it (ui_check.h): costs a scan of
+ * the frame's fills per text, so it is on only for checks. */
+void ui_set_checks(struct ui *ui, bool on);
 
 /* Pointer input in physical pixels; now_ms on the app's clock. */
 void ui_pointer_down(struct ui *ui, float px, float py, uint64_t now_ms);
@@ -148,6 +168,9 @@ int ui_paragraph_fit_lines(struct ui *ui, enum ui_font f, float h);
 /* Height a paragraph would take, without drawing it (cached texture). */
 float ui_paragraph_height(struct ui *ui, float w, const char *text, enum ui_font f);
 float ui_text_w(struct ui *ui, const char *text, enum ui_font f);
+/* The height of one line of font f in logical units (elder mode counted):
+ * what a label takes, for layouts that stack texts. */
+float ui_line_h(struct ui *ui, enum ui_font f);
 /* A Material icon by name centred on (cx, cy). */
 void ui_icon(struct ui *ui, float cx, float cy, const char *name, enum ui_font f, uint32_t rgba);
 
@@ -161,6 +184,9 @@ bool ui_tile(struct ui *ui, struct ui_rect r, const char *icon, const char *titl
 /* A list row: title, optional subtitle, optional leading icon, a chevron. */
 bool ui_row(struct ui *ui, struct ui_rect r, const char *icon, const char *title,
             const char *subtitle);
+/* The height to give a row that is h tall in standard mode: in elder mode
+ * at least what its larger title and (subtitle) two lines of subtitle take. */
+float ui_row_h(struct ui *ui, float h, bool subtitle);
 /* An invisible tap area (e.g. the whole attract screen), labelled for scripts. */
 bool ui_hit_area(struct ui *ui, struct ui_rect r, const char *label);
 
@@ -191,7 +217,10 @@ void ui_toast_clear(struct ui *ui);
 void ui_draw_overlays(struct ui *ui);
 
 /* On-screen keyboard. Key labels are what a script types: "a".."z", "0".."9",
- * and the named keys 删除 (backspace), 清空 (clear), 空格 (space). */
+ * and the named keys 删除 (backspace), 清空 (clear), 空格 (space), in
+ * English Delete, Clear, Space (ui_key_label). In elder mode a letters
+ * keyboard narrower than ten 96-px keys grows about its centre, inside the
+ * screen. */
 enum ui_kbd_layout { UI_KBD_LETTERS, UI_KBD_DIGITS };
 enum ui_key_kind { UI_KEY_NONE, UI_KEY_CHAR, UI_KEY_BACKSPACE, UI_KEY_CLEAR, UI_KEY_SPACE };
 struct ui_key {
@@ -203,8 +232,13 @@ bool ui_keyboard(struct ui *ui, struct ui_rect r, enum ui_kbd_layout layout, str
 /* Applies a key to an ASCII field buf of cap bytes (type, space, delete,
  * clear). Returns 1 if buf changed, 0 if not, -1 if a character did not fit. */
 int ui_key_apply(const struct ui_key *k, char *buf, size_t cap);
-/* Height the keyboard wants at width w. */
-float ui_keyboard_height(enum ui_kbd_layout layout, float w);
+/* Height the keyboard wants at width w (taller in elder mode). */
+float ui_keyboard_height(const struct ui *ui, enum ui_kbd_layout layout, float w);
+/* The width a keyboard given w will take: wide enough for ten keys of a
+ * target's size (ui_min_target), at most the screen's width. */
+float ui_keyboard_width(const struct ui *ui, enum ui_kbd_layout layout, float w);
+/* The label of a named key in the current language ("" for others). */
+const char *ui_key_label(const struct ui *ui, enum ui_key_kind kind);
 
 /* ---- maps: free drag, pinch, cached surfaces ----------------------------
  * A pan area is a widget labelled label (scripts can tap it): while the

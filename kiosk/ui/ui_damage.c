@@ -32,6 +32,7 @@ struct draw {
     uint32_t key;    /* hash of all of the above and the serial */
     bool scaled;     /* a copy whose size differs from its texture's */
     bool opaque;     /* covers every pixel of dst inside clip */
+    bool shape;      /* D_MASK: part of a filled shape (a rounded corner), not a text */
 };
 
 /* The second core's share of a large surface-mode redraw: tiles are taken one
@@ -279,6 +280,18 @@ static void run(struct ui_damage *d, SDL_Surface *s, const struct draw *w, const
     }
 }
 
+/* over (with its alpha) on the opaque under, per channel. */
+static uint32_t blend_over(uint32_t over, uint32_t under)
+{
+    unsigned a = over & 0xFF;
+    uint32_t out = 0xFF;
+    for (int sh = 24; sh >= 8; sh -= 8) {
+        unsigned o = (over >> sh) & 0xFF, u = (under >> sh) & 0xFF;
+        out |= (uint32_t)((o * a + u * (255 - a) + 127) / 255) << sh;
+    }
+    return out;
+}
+
 static struct draw *push(struct ui_damage *d)
 {
     if (d->n == d->cap) {
@@ -324,6 +337,49 @@ void ui_damage_fill(struct ui_damage *d, const SDL_Rect *r, uint32_t rgba)
     emit(d, &w, 0);
 }
 
+static bool rect_has(const SDL_Rect *r, int x, int y)
+{
+    return x >= r->x && y >= r->y && x < r->x + r->w && y < r->y + r->h;
+}
+
+bool ui_damage_colour_at(const struct ui_damage *d, int x, int y, uint32_t *rgb)
+{
+    KASSERT_OWNER(&d->owner);
+    /* translucent fills above the opaque one, topmost first */
+    uint32_t veil[16];
+    size_t nveil = 0;
+    for (size_t i = d->n; i-- > 0;) {
+        const struct draw *w = &d->list[i];
+        if (!rect_has(&w->dst, x, y) || !rect_has(&w->clip, x, y)) continue;
+        if (w->kind == D_MASK) { /* a text is looked through, a shape's inside is a fill */
+            const uint8_t *m = w->mask;
+            if (!w->shape || m[(y - w->dst.y) * w->pitch + (x - w->dst.x)] < 128) continue;
+            if ((w->rgba & 0xFF) != 0xFF) {
+                if (nveil < 16) veil[nveil++] = w->rgba;
+                continue;
+            }
+            {
+                uint32_t c = w->rgba | 0xFF;
+                while (nveil > 0) c = blend_over(veil[--nveil], c);
+                *rgb = c;
+                return true;
+            }
+        }
+        if (w->kind != D_FILL) return false; /* an image, a map, a keyboard */
+        if (!w->opaque) {
+            if ((w->rgba & 0xFF) && nveil < 16) veil[nveil++] = w->rgba;
+            continue;
+        }
+        {
+            uint32_t c = w->rgba | 0xFF;
+            while (nveil > 0) c = blend_over(veil[--nveil], c);
+            *rgb = c;
+            return true;
+        }
+    }
+    return false;
+}
+
 void ui_damage_copy(struct ui_damage *d, SDL_Texture *tex, uint32_t serial, const SDL_Rect *dst,
                     uint32_t mod)
 {
@@ -333,6 +389,16 @@ void ui_damage_copy(struct ui_damage *d, SDL_Texture *tex, uint32_t serial, cons
     if (!tex || dst->w <= 0 || dst->h <= 0) return;
     SDL_QueryTexture(tex, NULL, NULL, &tw, &th);
     w.scaled = tw != dst->w || th != dst->h;
+    emit(d, &w, serial);
+}
+
+void ui_damage_mask_shape(struct ui_damage *d, const uint8_t *mask, int pitch, uint32_t serial,
+                          const SDL_Rect *dst, uint32_t rgba)
+{
+    KASSERT_OWNER(&d->owner);
+    struct draw w = {.kind = D_MASK, .mask = mask, .pitch = pitch, .dst = *dst, .rgba = rgba,
+                     .shape = true};
+    if (!mask || dst->w <= 0 || dst->h <= 0) return;
     emit(d, &w, serial);
 }
 

@@ -93,9 +93,21 @@ void ui_damage_copy(struct ui_damage *d, SDL_Texture *tex, uint32_t serial, cons
 void ui_damage_mask(struct ui_damage *d, const uint8_t *mask, int pitch, uint32_t serial,
                     const SDL_Rect *dst, uint32_t rgba);
 
+/* The same for a mask that is part of a filled shape (a rounded corner):
+ * drawn alike, but ui_damage_colour_at counts its inside as a fill. */
+void ui_damage_mask_shape(struct ui_damage *d, const uint8_t *mask, int pitch, uint32_t serial,
+                          const SDL_Rect *dst, uint32_t rgba);
+
 /* A blit of the whole of surf (its own blend mode) with its top-left at
  * (x, y). Surface mode only; serial as for copies. */
 void ui_damage_surface(struct ui_damage *d, SDL_Surface *surf, uint32_t serial, int x, int y);
+
+/* The colour at pixel (x, y) as this frame's list stands now, from its
+ * fills: the topmost opaque fill there with the translucent fills above it
+ * blended on (masks, i.e. texts and rounded corners, are looked through).
+ * False where the topmost draw is a copy or a surface (an image, a map, a
+ * keyboard) or nothing was drawn. For the legibility checks (ui_check). */
+bool ui_damage_colour_at(const struct ui_damage *d, int x, int y, uint32_t *rgb);
 
 /* The next flush redraws the whole screen (a window that was exposed or
  * resized, a lost render target, a new screen). */

@@ -25,14 +25,29 @@
 
 struct widget {
     uint32_t id;
-    struct ui_rect r; /* logical, clipped */
+    struct ui_rect r;    /* logical, clipped */
+    struct ui_rect full; /* logical, as laid out (the touch target's size) */
     const char *label;
     bool blocker;
 };
 
+/* What the checks know of a text (ui_check.c). */
+enum {
+    UI_TX_CUT = 1,    /* shortened with "…" to fit */
+    UI_TX_BG = 2,     /* bg is known (an opaque fill under every sampled point) */
+    UI_TX_HIDDEN = 4, /* not a visible text for scripts (a baked key's label) */
+    UI_TX_SCROLL = 8, /* inside a scroll region (its edge may cut it) */
+    UI_TX_OVERLAY = 16, /* a toast: covers the screen for a moment, on purpose */
+};
+
 struct vtext {
-    struct ui_rect r;
+    struct ui_rect r;    /* logical, clipped */
+    struct ui_rect full; /* logical, as drawn */
     const char *text;
+    uint32_t fg;  /* colour drawn, with its alpha */
+    uint32_t bg;  /* opaque colour under it of least contrast (UI_TX_BG) */
+    uint8_t flags;
+    uint8_t font_px; /* logical size of its font */
 };
 
 struct scroll_rec {
@@ -103,6 +118,7 @@ struct ui {
         SDL_Texture *tex;  /* texture mode */
         SDL_Surface *surf; /* surface mode */
         int layout, w, h;
+        int variant;     /* english | elder << 1: labels and colours differ */
         uint32_t serial; /* new for each bake */
         uint64_t used;
     } kbd[UI_KBD_SLOTS];
@@ -112,6 +128,10 @@ struct ui {
     bool redraw; /* a widget reported a tap: state may have changed mid-frame */
     bool dry;    /* layout and input only: nothing is drawn (see ui_begin_dry) */
     bool warming; /* a warm-up pass: dry, but keyboards are baked (see ui_warm_begin) */
+    bool elder;   /* elder mode: larger text and targets, the elder theme (ui_set_elder) */
+    bool english; /* the toolkit's own labels (keys) in English (ui_set_english) */
+    bool checks;  /* record each text's background for ui_check (ui_set_checks) */
+    bool overlay; /* drawing the toast (texts recorded UI_TX_OVERLAY) */
     float pan_x, pan_y; /* ui_pan_area: where the finger was at the last frame */
     uint32_t pan_id;
     float pinch;        /* ui_pinch_input: gathered factor */
@@ -165,12 +185,25 @@ static inline bool ui_pressed(const struct ui *ui, uint32_t id)
  * scripts; returns its id (from the label, made unique in the frame). A
  * blocker takes every tap under it (a modal). */
 uint32_t ui_register_widget(struct ui *ui, struct ui_rect r, const char *label, bool blocker);
-/* Records a visible text of this frame at r (already placed). */
-void ui_record_text(struct ui *ui, struct ui_rect r, const char *text);
+/* Records a visible text of this frame at r (already placed), drawn in
+ * colour fg in font f; flags: UI_TX_CUT if it was shortened, UI_TX_HIDDEN
+ * for a text the checks see but scripts do not. */
+void ui_record_text(struct ui *ui, struct ui_rect r, const char *text, uint32_t fg,
+                    enum ui_font f, unsigned flags);
+/* The same for a text drawn on a known background bg (a baked keyboard's
+ * key, which the damage list sees as one surface). */
+void ui_record_text_on(struct ui *ui, struct ui_rect r, const char *text, uint32_t fg,
+                       enum ui_font f, unsigned flags, uint32_t bg);
+/* The colours drawn in the current theme (elder mode: ui_contrast.h). */
+uint32_t ui_col_text(const struct ui *ui, uint32_t rgba);
+uint32_t ui_col_fill(const struct ui *ui, uint32_t rgba);
 /* True (once) if widget id was tapped; the frame then asks for a redraw. */
 bool ui_take_click(struct ui *ui, uint32_t id);
 
 /* ---- ui_widgets.c ---- */
+/* ui_paragraph with record flags (UI_TX_CUT for a paragraph cut short). */
+float ui_paragraph_flags(struct ui *ui, float x, float y, float w, const char *text,
+                         enum ui_font f, uint32_t rgba, unsigned flags);
 /* A button's background and border in style st; sets the label colour. */
 void ui_button_body(struct ui *ui, struct ui_rect r, enum ui_style st, bool down, uint32_t *fg);
 

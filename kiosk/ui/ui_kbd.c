@@ -7,6 +7,9 @@
 
 /* ---- keyboard --------------------------------------------------------- */
 
+/* Elder mode: ten keys of a target's size and eleven 6 px gaps. */
+#define KBD_ELDER_W (10 * UI_MIN_TARGET_ELDER + 11 * 6 + 4)
+
 static const char *const kbd_letter_rows[] = {"1234567890", "qwertyuiop", "asdfghjkl", "zxcvbnm"};
 
 int ui_key_apply(const struct ui_key *k, char *buf, size_t cap)
@@ -32,10 +35,39 @@ int ui_key_apply(const struct ui_key *k, char *buf, size_t cap)
     return 0;
 }
 
-float ui_keyboard_height(enum ui_kbd_layout layout, float w)
+float ui_keyboard_height(const struct ui *ui, enum ui_kbd_layout layout, float w)
 {
+    KASSERT_OWNER(&ui->owner);
     (void)w;
+    /* elder: keys at least 96 tall even at 0.88 of this (the pinyin keyboard) */
+    if (ui->elder) return layout == UI_KBD_DIGITS ? 4 * 124 : 5 * 124;
     return layout == UI_KBD_DIGITS ? 4 * 104 : 5 * 100;
+}
+
+float ui_keyboard_width(const struct ui *ui, enum ui_kbd_layout layout, float w)
+{
+    KASSERT_OWNER(&ui->owner);
+    /* ten keys of a target's size a row, at most the screen's width */
+    float need = ui->elder ? KBD_ELDER_W : 10 * UI_MIN_TARGET + 11 * 10 + 4;
+    if (layout == UI_KBD_LETTERS && w < need) return fminf(ui->lw, need);
+    return w;
+}
+
+const char *ui_key_label(const struct ui *ui, enum ui_key_kind kind)
+{
+    KASSERT_OWNER(&ui->owner);
+    switch (kind) {
+    case UI_KEY_BACKSPACE:
+        return ui->english ? "Delete" : "删除";
+    case UI_KEY_CLEAR:
+        return ui->english ? "Clear" : "清空";
+    case UI_KEY_SPACE:
+        return ui->english ? "Space" : "空格";
+    case UI_KEY_CHAR:
+    case UI_KEY_NONE:
+        break;
+    }
+    return "";
 }
 
 static void key_draw(struct ui *ui, struct ui_rect r, const char *label, bool down)
@@ -43,6 +75,20 @@ static void key_draw(struct ui *ui, struct ui_rect r, const char *label, bool do
     uint32_t fg;
     ui_button_body(ui, r, UI_KEY, down, &fg);
     ui_label_in(ui, (struct ui_rect){r.x + 8, r.y, r.w - 16, r.h}, label, UI_F_BODY, fg, UI_CENTER);
+}
+
+/* A key's label for the checks: the keyboard is one baked surface, so its
+ * labels are recorded on the key's known colour (not visible to scripts:
+ * `expect_no_text "a"` is about the screen, not the keys). */
+static void key_record(struct ui *ui, struct ui_rect r, const char *label)
+{
+    struct ui_rect p = ui_place(ui, r);
+    float tw = ui_text_w(ui, label, UI_F_BODY), th;
+    th = ui_text_line_height(ui->text, UI_F_BODY) / ui->scale;
+    ui_record_text_on(ui, (struct ui_rect){p.x + (p.w - tw) / 2, p.y + (p.h - th) / 2, tw, th},
+                      label, ui_col_text(ui, UI_C_TEXT), UI_F_BODY,
+                      UI_TX_HIDDEN | (tw > r.w - 16 ? UI_TX_CUT : 0),
+                      ui_col_fill(ui, UI_C_SURFACE));
 }
 
 static bool key(struct ui *ui, struct ui_rect r, const char *label, enum ui_key_kind kind,
@@ -54,6 +100,7 @@ static bool key(struct ui *ui, struct ui_rect r, const char *label, enum ui_key_
         return false;
     }
     id = ui_register_widget(ui, ui_place(ui, r), label, false);
+    if (ui->checks && !ui->dry) key_record(ui, r, label);
     if (ui_pressed(ui, id)) key_draw(ui, r, label, true);
     if (ui_take_click(ui, id)) {
         out->kind = kind;
@@ -69,10 +116,11 @@ static bool keyboard_keys(struct ui *ui, struct ui_rect r, enum ui_kbd_layout la
                           struct ui_key *out)
 {
     bool hitk = false;
-    const float gap = 10;
+    const float gap = ui->elder ? 6 : 10;
     if (layout == UI_KBD_DIGITS) {
-        static const char *const pad[12] = {"1", "2", "3", "4", "5", "6",
-                                            "7", "8", "9", "清空", "0", "删除"};
+        const char *const pad[12] = {"1", "2", "3", "4", "5", "6",
+                                     "7", "8", "9", ui_key_label(ui, UI_KEY_CLEAR), "0",
+                                     ui_key_label(ui, UI_KEY_BACKSPACE)};
         float kw = (r.w - 4 * gap) / 3, kh = (r.h - 5 * gap) / 4;
         for (int i = 0; i < 12; i++) {
             struct ui_rect k = {r.x + gap + (i % 3) * (kw + gap), r.y + gap + (i / 3) * (kh + gap),
@@ -95,7 +143,7 @@ static bool keyboard_keys(struct ui *ui, struct ui_rect r, enum ui_kbd_layout la
         if (row == 3) {
             struct ui_rect k = {x + n * (kw + gap), r.y + gap + row * (kh + gap),
                                 r.x + r.w - gap - (x + n * (kw + gap)), kh};
-            hitk |= key(ui, k, "删除", UI_KEY_BACKSPACE, NULL, out);
+            hitk |= key(ui, k, ui_key_label(ui, UI_KEY_BACKSPACE), UI_KEY_BACKSPACE, NULL, out);
         }
     }
     {
@@ -103,8 +151,8 @@ static bool keyboard_keys(struct ui *ui, struct ui_rect r, enum ui_kbd_layout la
         float cw = 2 * kw + gap;
         struct ui_rect c = {r.x + gap, y, cw, kh};
         struct ui_rect s = {r.x + 2 * gap + cw, y, r.w - 3 * gap - cw, kh};
-        hitk |= key(ui, c, "清空", UI_KEY_CLEAR, NULL, out);
-        hitk |= key(ui, s, "空格", UI_KEY_SPACE, " ", out);
+        hitk |= key(ui, c, ui_key_label(ui, UI_KEY_CLEAR), UI_KEY_CLEAR, NULL, out);
+        hitk |= key(ui, s, ui_key_label(ui, UI_KEY_SPACE), UI_KEY_SPACE, " ", out);
     }
     return hitk;
 }
@@ -131,9 +179,11 @@ static struct kbd_slot *kbd_slot(struct ui *ui, enum ui_kbd_layout layout, const
                                  struct ui_key *out)
 {
     struct kbd_slot *k = &ui->kbd[0];
+    int variant = (ui->english ? 1 : 0) | (ui->elder ? 2 : 0);
     for (int i = 0; i < UI_KBD_SLOTS; i++) {
         struct kbd_slot *c = &ui->kbd[i];
-        if ((c->tex || c->surf) && c->layout == (int)layout && c->w == p->w && c->h == p->h) {
+        if ((c->tex || c->surf) && c->layout == (int)layout && c->w == p->w && c->h == p->h &&
+            c->variant == variant) {
             c->used = ++ui->kbd_clock;
             return c;
         }
@@ -144,6 +194,7 @@ static struct kbd_slot *kbd_slot(struct ui *ui, enum ui_kbd_layout layout, const
     k->tex = NULL;
     k->surf = NULL;
     k->layout = (int)layout;
+    k->variant = variant;
     k->w = p->w;
     k->h = p->h;
     k->serial = ++ui->kbd_serial;
@@ -181,8 +232,16 @@ static struct kbd_slot *kbd_slot(struct ui *ui, enum ui_kbd_layout layout, const
 bool ui_keyboard(struct ui *ui, struct ui_rect r, enum ui_kbd_layout layout, struct ui_key *out)
 {
     KASSERT_OWNER(&ui->owner);
-    SDL_Rect p = ui_phys(ui, ui_place(ui, r));
+    SDL_Rect p;
     struct kbd_slot *k;
+    if (ui_keyboard_width(ui, layout, r.w) > r.w) {
+        /* elder: ten keys a row need the width; the keyboard grows about its
+         * centre, inside the screen */
+        float w = ui_keyboard_width(ui, layout, r.w), cx = r.x + r.w / 2;
+        r.x = fminf(fmaxf(0, cx - w / 2), ui->lw - w);
+        r.w = w;
+    }
+    p = ui_phys(ui, ui_place(ui, r));
     out->kind = UI_KEY_NONE;
     out->text[0] = 0;
     if (ui->warming) { /* bake it into its slot now, draw nothing */

@@ -9,8 +9,13 @@
 #include "kthread.h"
 #include "utf8.h"
 
-/* Logical pixel sizes of the fonts; multiplied by the scale at open time. */
-static const int font_px[UI_F__COUNT] = {24, 30, 38, 50, 72, 180, 48, 96};
+/* Logical pixel sizes of the fonts; multiplied by the scale at open time.
+ * The second row is elder mode (ui_text_set_elder): text 1.4 times as large
+ * (none under 34 px, 18 dp at 1.6 px a dp, 96 px = 60 dp), icons a little
+ * larger, the attract clock as it is. */
+#define NFONT (2 * UI_F__COUNT)
+static const int font_px[NFONT] = {24, 30, 38, 50, 72, 180, 48, 96,
+                                   34, 42, 53, 70, 100, 180, 56, 104};
 
 #define NBUCKETS 2048
 #define MAX_TEXT_H 8192
@@ -54,8 +59,9 @@ struct ui_text {
      * eight sizes would cost eight. */
     TTF_Font *faces[3];
     int face_px[3];
-    int px[UI_F__COUNT], height[UI_F__COUNT];
-    uint16_t *adv[UI_F__COUNT]; /* BMP glyph advances, 0 = not yet known */
+    int px[NFONT], height[NFONT];
+    uint16_t *adv[NFONT]; /* BMP glyph advances, 0 = not yet known */
+    bool elder;           /* public fonts map to the second row of font_px */
     struct entry *buckets[NBUCKETS];
     size_t entries, bytes, budget;
     uint64_t clock;
@@ -90,7 +96,7 @@ static void close_fonts(struct ui_text *t)
         if (t->faces[i]) TTF_CloseFont(t->faces[i]);
         t->faces[i] = NULL;
     }
-    for (int i = 0; i < UI_F__COUNT; i++) {
+    for (int i = 0; i < NFONT; i++) {
         free(t->adv[i]);
         t->adv[i] = NULL;
     }
@@ -98,6 +104,7 @@ static void close_fonts(struct ui_text *t)
 
 static int face_of(const struct ui_text *t, int f)
 {
+    f %= UI_F__COUNT;
     if (f == UI_F_ICON || f == UI_F_ICON_L) return 2;
     if ((f == UI_F_TITLE || f == UI_F_HUGE) && t->faces[1]) return 1;
     return 0;
@@ -146,7 +153,7 @@ static enum kerr open_fonts(struct ui_text *t)
             return KERR_NOTFOUND;
         }
     }
-    for (int i = 0; i < UI_F__COUNT; i++) {
+    for (int i = 0; i < NFONT; i++) {
         int px = (int)(font_px[i] * t->scale + 0.5f);
         t->px[i] = px < 6 ? 6 : px;
         t->height[i] = TTF_FontHeight(use(t, (enum ui_font)i));
@@ -229,9 +236,36 @@ static int advance(struct ui_text *t, enum ui_font f, uint32_t cp)
     return adv;
 }
 
+/* The font a public enum ui_font stands for now (elder mode: the second
+ * row); every public call maps its font once, at entry. */
+static enum ui_font real_font(const struct ui_text *t, enum ui_font f)
+{
+    KASSERT((int)f >= 0 && (int)f < UI_F__COUNT);
+    return t->elder ? (enum ui_font)((int)f + UI_F__COUNT) : f;
+}
+
+void ui_text_set_elder(struct ui_text *t, bool on)
+{
+    KASSERT_OWNER(&t->owner);
+    t->elder = on;
+}
+
+bool ui_text_elder(const struct ui_text *t)
+{
+    KASSERT_OWNER(&t->owner);
+    return t->elder;
+}
+
+int ui_text_font_px(const struct ui_text *t, enum ui_font f)
+{
+    KASSERT_OWNER(&t->owner);
+    return font_px[real_font(t, f)];
+}
+
 int ui_text_width(struct ui_text *t, enum ui_font f, const char *text)
 {
     KASSERT_OWNER(&t->owner);
+    f = real_font(t, f);
     int w = 0, best = 0;
     uint32_t cp;
     while ((cp = utf8_next(&text)) != 0) {
@@ -248,7 +282,7 @@ int ui_text_width(struct ui_text *t, enum ui_font f, const char *text)
 int ui_text_line_height(struct ui_text *t, enum ui_font f)
 {
     KASSERT_OWNER(&t->owner);
-    return t->height[f];
+    return t->height[real_font(t, f)];
 }
 
 bool ui_text_has_glyph(struct ui_text *t, uint32_t cp)
@@ -287,10 +321,20 @@ static bool is_cjk(uint32_t cp)
            (cp >= 0x20000 && cp <= 0x3FFFF) || cp == 0x2014 || cp == 0x2026;
 }
 
+static size_t wrap_real(struct ui_text *t, enum ui_font f, const char *text, int max_w,
+                        size_t *starts, size_t max);
+
 size_t ui_text_wrap(struct ui_text *t, enum ui_font f, const char *text, int max_w,
                     size_t *starts, size_t max)
 {
     KASSERT_OWNER(&t->owner);
+    return wrap_real(t, real_font(t, f), text, max_w, starts, max);
+}
+
+/* ui_text_wrap with f already mapped (real_font). */
+static size_t wrap_real(struct ui_text *t, enum ui_font f, const char *text, int max_w,
+                        size_t *starts, size_t max)
+{
     /* Positions of code points on the current line, so the break can move
      * back for the punctuation rules. */
     enum { MAXCP = 1024 };
@@ -561,7 +605,7 @@ static uint8_t *mask_text(struct ui_text *t, enum ui_font f, const char *text, i
     int lh = t->height[f], step = lh, width = 0, height = lh, lead, lw;
     uint8_t *m;
     if (max_w > 0 || strchr(text, '\n')) {
-        nl = ui_text_wrap(t, f, text, max_w, starts, MAXLINES);
+        nl = wrap_real(t, f, text, max_w, starts, MAXLINES);
         if (nl > MAXLINES) nl = MAXLINES;
         step = nl > 1 ? (int)(lh * PARA_SPACING) : lh;
         height = step * (int)(nl - 1) + lh;
@@ -704,6 +748,7 @@ bool ui_text_get(struct ui_text *t, enum ui_font f, const char *text, int max_w,
 
     memset(out, 0, sizeof *out);
     if (!text || !*text) return false;
+    f = real_font(t, f);
     out->rgba = 0xFFFFFFFFu;
     if (t->masks) {
         /* One mask serves every colour of the same alpha: it is painted in
@@ -733,6 +778,7 @@ bool ui_text_get(struct ui_text *t, enum ui_font f, const char *text, int max_w,
 size_t ui_text_prewarm(struct ui_text *t, enum ui_font f, const char *text)
 {
     KASSERT_OWNER(&t->owner);
+    f = real_font(t, f);
     size_t n = 0;
     uint32_t cp;
     while (text && (cp = utf8_next(&text)) != 0) {

@@ -53,6 +53,15 @@ void ui_text_destroy(struct ui_text *t);
 void ui_text_use_masks(struct ui_text *t, bool on);
 bool ui_text_masks(const struct ui_text *t);
 
+/* Elder mode: every public call's font stands for one 1.4 times as large
+ * (SMALL 34, BODY 42, LARGE 53, TITLE 70, HUGE 100 logical px; the clock
+ * as it is). Both sets stay cached, so switching costs nothing already
+ * rasterised. The caller (ui_set_elder) redraws everything. */
+void ui_text_set_elder(struct ui_text *t, bool on);
+bool ui_text_elder(const struct ui_text *t);
+/* Logical pixel size of font f now (elder mode counted). */
+int ui_text_font_px(const struct ui_text *t, enum ui_font f);
+
 /* Drops every cached texture and reopens the fonts at a new scale. */
 enum kerr ui_text_set_scale(struct ui_text *t, float scale);
 

@@ -17,7 +17,7 @@ void ui_fill(struct ui *ui, struct ui_rect r, uint32_t rgba)
     KASSERT_OWNER(&ui->owner);
     SDL_Rect p = ui_phys(ui, ui_place(ui, r));
     if (ui->dry) return;
-    ui_damage_fill(ui->damage, &p, rgba);
+    ui_damage_fill(ui->damage, &p, ui_col_fill(ui, rgba));
 }
 
 /* Coverage of a quarter disc of radius rad px for corner q (0 top-left, 1
@@ -70,7 +70,7 @@ static bool draw_corner(struct ui *ui, int rad, int q, const SDL_Rect *d, uint32
 {
     if (ui->surface_mode) {
         const uint8_t *m = corner_mask(ui, rad, q);
-        if (m && d) ui_damage_mask(ui->damage, m, rad, (uint32_t)(rad * 4 + q), d, rgba);
+        if (m && d) ui_damage_mask_shape(ui->damage, m, rad, (uint32_t)(rad * 4 + q), d, rgba);
         return m != NULL;
     } else {
         SDL_Texture *ct = corner_tex(ui, rad, q);
@@ -87,10 +87,11 @@ void ui_fill_round(struct ui *ui, struct ui_rect r, float radius, uint32_t rgba)
     SDL_Rect p = ui_phys(ui, ui_place(ui, r));
     int rad = (int)lroundf(radius * ui->scale);
     if (ui->dry) return;
+    rgba = ui_col_fill(ui, rgba);
     if (rad * 2 > p.w) rad = p.w / 2;
     if (rad * 2 > p.h) rad = p.h / 2;
     if (rad < 1 || !draw_corner(ui, rad, 0, NULL, rgba)) {
-        ui_fill(ui, r, rgba);
+        ui_damage_fill(ui->damage, &p, rgba); /* rgba is already the theme's */
         return;
     }
     {
@@ -135,6 +136,7 @@ float ui_label(struct ui *ui, float x, float y, const char *text, enum ui_font f
     struct ui_text_tex t;
     float w, h;
     struct ui_rect r;
+    rgba = ui_col_text(ui, rgba);
     if (!ui_text_get(ui->text, f, text, 0, rgba, &t)) return 0;
     w = t.w / ui->scale;
     h = t.h / ui->scale;
@@ -142,7 +144,7 @@ float ui_label(struct ui *ui, float x, float y, const char *text, enum ui_font f
     if (align == UI_RIGHT) x -= w;
     r = ui_place(ui, (struct ui_rect){x, y, w, h});
     draw_tex(ui, &t, r.x, r.y);
-    ui_record_text(ui, r, text);
+    ui_record_text(ui, r, text, rgba, f, 0);
     return w;
 }
 
@@ -153,8 +155,11 @@ void ui_label_in(struct ui *ui, struct ui_rect r, const char *text, enum ui_font
     struct ui_text_tex t;
     float w, h, x;
     char cut[512];
+    unsigned flags = 0;
     if (!text || !*text) return;
+    rgba = ui_col_text(ui, rgba);
     if (ui_text_width(ui->text, f, text) > r.w * ui->scale) {
+        flags = UI_TX_CUT;
         /* Shorten to fit with an ellipsis (by code points). */
         size_t n = utf8_count(text);
         while (n > 1) {
@@ -172,7 +177,7 @@ void ui_label_in(struct ui *ui, struct ui_rect r, const char *text, enum ui_font
     x = align == UI_CENTER ? r.x + (r.w - w) / 2 : align == UI_RIGHT ? r.x + r.w - w : r.x;
     struct ui_rect pr = ui_place(ui, (struct ui_rect){x, r.y + (r.h - h) / 2, w, h});
     draw_tex(ui, &t, pr.x, pr.y);
-    ui_record_text(ui, pr, text);
+    ui_record_text(ui, pr, text, rgba, f, flags);
 }
 
 void ui_label_fit(struct ui *ui, struct ui_rect r, const char *text, enum ui_font largest,
@@ -196,12 +201,19 @@ float ui_paragraph(struct ui *ui, float x, float y, float w, const char *text, e
                    uint32_t rgba)
 {
     KASSERT_OWNER(&ui->owner);
+    return ui_paragraph_flags(ui, x, y, w, text, f, rgba, 0);
+}
+
+float ui_paragraph_flags(struct ui *ui, float x, float y, float w, const char *text,
+                         enum ui_font f, uint32_t rgba, unsigned flags)
+{
     struct ui_text_tex t;
     struct ui_rect r;
+    rgba = ui_col_text(ui, rgba);
     if (!ui_text_get(ui->text, f, text, (int)(w * ui->scale), rgba, &t)) return 0;
     r = ui_place(ui, (struct ui_rect){x, y, t.w / ui->scale, t.h / ui->scale});
     draw_tex(ui, &t, r.x, r.y);
-    ui_record_text(ui, r, text);
+    ui_record_text(ui, r, text, rgba, f, flags);
     return t.h / ui->scale;
 }
 
@@ -211,7 +223,8 @@ float ui_paragraph_height(struct ui *ui, float w, const char *text, enum ui_font
     struct ui_text_tex t;
     /* Measures with the colour paragraphs are usually drawn in, so the
      * texture made here is the one the draw will use. */
-    if (!ui_text_get(ui->text, f, text, (int)(w * ui->scale), UI_C_TEXT, &t)) return 0;
+    if (!ui_text_get(ui->text, f, text, (int)(w * ui->scale), ui_col_text(ui, UI_C_TEXT), &t))
+        return 0;
     return t.h / ui->scale;
 }
 
@@ -219,6 +232,12 @@ float ui_text_w(struct ui *ui, const char *text, enum ui_font f)
 {
     KASSERT_OWNER(&ui->owner);
     return ui_text_width(ui->text, f, text) / ui->scale;
+}
+
+float ui_line_h(struct ui *ui, enum ui_font f)
+{
+    KASSERT_OWNER(&ui->owner);
+    return ui_text_line_height(ui->text, f) / ui->scale;
 }
 
 void ui_icon(struct ui *ui, float cx, float cy, const char *name, enum ui_font f, uint32_t rgba)
@@ -231,6 +250,7 @@ void ui_icon(struct ui *ui, float cx, float cy, const char *name, enum ui_font f
         ui->icons_tried = true;
         if (ui_icons_load(NULL, &ui->icons) != KERR_OK) KLOGE("ui", "icon map: out of memory");
     }
+    rgba = ui_col_text(ui, rgba);
     if (!ui_icon_utf8(ui->icons, name, s) || !ui_text_get(ui->text, f, s, 0, rgba, &t)) return;
     r = ui_place(ui, (struct ui_rect){cx - t.w / ui->scale / 2, cy - t.h / ui->scale / 2, 0, 0});
     draw_tex(ui, &t, r.x, r.y);
@@ -297,6 +317,9 @@ bool ui_button(struct ui *ui, struct ui_rect r, const char *label, enum ui_style
     uint32_t id = ui_register_widget(ui, ui_place(ui, r), label, false);
     uint32_t fg;
     enum ui_font f = style == UI_KEY || r.h < 72 ? UI_F_BODY : UI_F_LARGE;
+    /* a label steps down a size or two before it is cut */
+    if (f == UI_F_LARGE && ui_text_w(ui, label, f) > r.w - 24) f = UI_F_BODY;
+    if (ui_text_w(ui, label, f) > r.w - 24) f = UI_F_SMALL;
     ui_button_body(ui, r, style, ui_pressed(ui, id), &fg);
     ui_label_in(ui, (struct ui_rect){r.x + 12, r.y, r.w - 24, r.h}, label, f, fg, UI_CENTER);
     return ui_take_click(ui, id);
@@ -308,9 +331,11 @@ bool ui_button_icon(struct ui *ui, struct ui_rect r, const char *icon, const cha
     KASSERT_OWNER(&ui->owner);
     uint32_t id = ui_register_widget(ui, ui_place(ui, r), label, false);
     uint32_t fg;
-    float iw = 44, gap = 6;
+    float iw = ui->elder ? 58 : 44, gap = ui->elder ? 8 : 6; /* the icon is larger in elder mode */
     /* the label steps down a size rather than being cut */
-    enum ui_font f = ui_text_w(ui, label, UI_F_LARGE) + iw + gap + 24 <= r.w ? UI_F_LARGE : UI_F_BODY;
+    enum ui_font f = ui_text_w(ui, label, UI_F_LARGE) + iw + gap + 24 <= r.w  ? UI_F_LARGE
+                     : ui_text_w(ui, label, UI_F_BODY) + iw + gap + 24 <= r.w ? UI_F_BODY
+                                                                              : UI_F_SMALL;
     float tw = ui_text_w(ui, label, f);
     float x0 = r.x + (r.w - (iw + gap + tw)) / 2;
     ui_button_body(ui, r, style, ui_pressed(ui, id), &fg);
@@ -337,12 +362,33 @@ bool ui_tile(struct ui *ui, struct ui_rect r, const char *icon, const char *titl
         ui_fill_round(ui, (struct ui_rect){r.x, r.y + r.h - 42, r.w, 48}, 24, 0xD3CEC8FFu);
     }
     ui_fill_round(ui, body, 24, rgba);
-    ui_icon(ui, body.x + 84, body.y + 96, icon, UI_F_ICON_L, UI_C_WHITE);
-    ui_label_fit(ui, (struct ui_rect){body.x + 36, body.y + body.h - 150, body.w - 60, 70}, title,
-                 UI_F_TITLE, UI_C_WHITE, UI_LEFT);
-    if (subtitle)
-        ui_label_fit(ui, (struct ui_rect){body.x + 36, body.y + body.h - 84, body.w - 60, 50},
-                     subtitle, UI_F_BODY, 0xFFFFFFD9u, UI_LEFT);
+    if (!ui->elder) {
+        ui_icon(ui, body.x + 84, body.y + 96, icon, UI_F_ICON_L, UI_C_WHITE);
+        ui_label_fit(ui, (struct ui_rect){body.x + 36, body.y + body.h - 150, body.w - 60, 70},
+                     title, UI_F_TITLE, UI_C_WHITE, UI_LEFT);
+        if (subtitle)
+            ui_label_fit(ui, (struct ui_rect){body.x + 36, body.y + body.h - 84, body.w - 60, 50},
+                         subtitle, UI_F_BODY, 0xFFFFFFD9u, UI_LEFT);
+    } else {
+        /* stacked from the bottom by line heights; the icon where room is left */
+        float sh = subtitle ? ui_line_h(ui, UI_F_BODY) : 0, th = ui_line_h(ui, UI_F_TITLE);
+        float sy = body.y + body.h - 20 - sh, ty = sy - th;
+        float tw = body.w - 60;
+        if (ty - body.y >= 110) { /* above the title, smaller, or else at the right */
+            ui_icon(ui, body.x + 84, body.y + fminf(96, (ty - body.y) / 2 + 10), icon, UI_F_ICON_L,
+                    UI_C_WHITE);
+        } else if (ty - body.y >= 72) {
+            ui_icon(ui, body.x + 66, body.y + (ty - body.y) / 2 + 6, icon, UI_F_ICON, UI_C_WHITE);
+        } else {
+            ui_icon(ui, body.x + body.w - 90, body.y + body.h / 2, icon, UI_F_ICON_L, UI_C_WHITE);
+            tw -= 130;
+        }
+        ui_label_fit(ui, (struct ui_rect){body.x + 36, ty, tw, th}, title, UI_F_TITLE,
+                     UI_C_WHITE, UI_LEFT);
+        if (subtitle)
+            ui_label_fit(ui, (struct ui_rect){body.x + 36, sy, tw, sh}, subtitle, UI_F_BODY,
+                         0xFFFFFFD9u, UI_LEFT);
+    }
     return ui_take_click(ui, id);
 }
 
@@ -382,7 +428,15 @@ float ui_paragraph_lines(struct ui *ui, float x, float y, float w, const char *t
             while (cut > line0 && ((unsigned char)text[cut] & 0xC0) == 0x80);
         }
     }
-    return ui_paragraph(ui, x, y, w, buf, f, rgba);
+    return ui_paragraph_flags(ui, x, y, w, buf, f, rgba, UI_TX_CUT);
+}
+
+float ui_row_h(struct ui *ui, float h, bool subtitle)
+{
+    KASSERT_OWNER(&ui->owner);
+    float need = 40 + ui_line_h(ui, UI_F_LARGE) +
+                 (subtitle ? 6 + 2.25f * ui_line_h(ui, UI_F_SMALL) : 0);
+    return ui->elder && need > h ? need : h;
 }
 
 bool ui_row(struct ui *ui, struct ui_rect r, const char *icon, const char *title,
@@ -395,20 +449,28 @@ bool ui_row(struct ui *ui, struct ui_rect r, const char *icon, const char *title
     float tw = r.w - (tx - r.x) - 70;
     /* A title too long for the large face steps down one size before it is
      * cut short. */
-    enum ui_font tf = ui_text_w(ui, title, UI_F_LARGE) <= tw ? UI_F_LARGE : UI_F_BODY;
+    enum ui_font tf = ui_text_w(ui, title, UI_F_LARGE) <= tw  ? UI_F_LARGE
+                      : ui_text_w(ui, title, UI_F_BODY) <= tw ? UI_F_BODY
+                                                              : UI_F_SMALL;
     ui_fill_round(ui, r, 16, down ? 0xEFE6DAFFu : UI_C_SURFACE);
     if (icon) ui_icon(ui, r.x + 60, r.y + r.h / 2, icon, UI_F_ICON, UI_C_RED);
-    if (subtitle && r.h >= 160) {
-        /* title, then up to two lines of subtitle, centred as a block */
+    if (subtitle && (r.h >= 160 || ui->elder)) {
+        /* title, then up to two lines of subtitle (more in elder mode, as
+         * many as the row has room for), centred as a block */
         /* measured from the line breaks, not from a texture in another colour */
-        size_t starts[4];
-        size_t nl = ui_text_wrap(ui->text, UI_F_SMALL, subtitle, (int)(tw * ui->scale), starts, 4);
+        size_t starts[8];
         float lh = ui_text_line_height(ui->text, UI_F_SMALL) / ui->scale;
-        float sh = nl > 1 ? lh + lh * 1.25f : lh;
         float th = ui_text_line_height(ui->text, tf) / ui->scale;
-        float y0 = r.y + (r.h - th - 6 - sh) / 2;
+        size_t maxl = ui->elder ? (size_t)fmaxf(1, fminf(4, 1 + (r.h - 16 - th - 6 - lh) / (lh * 1.25f)))
+                                : 2;
+        size_t nl = ui_text_wrap(ui->text, UI_F_SMALL, subtitle, (int)(tw * ui->scale), starts, 8);
+        float sh;
+        float y0;
+        if (nl > maxl) nl = maxl;
+        sh = lh + (float)(nl - 1) * lh * 1.25f;
+        y0 = r.y + (r.h - th - 6 - sh) / 2;
         ui_label_in(ui, (struct ui_rect){tx, y0, tw, th}, title, tf, UI_C_TEXT, UI_LEFT);
-        ui_paragraph_lines(ui, tx, y0 + th + 6, tw, subtitle, UI_F_SMALL, UI_C_MUTED, 2);
+        ui_paragraph_lines(ui, tx, y0 + th + 6, tw, subtitle, UI_F_SMALL, UI_C_MUTED, (int)maxl);
     } else if (subtitle) {
         ui_label_in(ui, (struct ui_rect){tx, r.y + 14, tw, r.h / 2 - 8}, title, tf, UI_C_TEXT,
                     UI_LEFT);
@@ -475,11 +537,19 @@ void ui_draw_overlays(struct ui *ui)
     KASSERT_OWNER(&ui->owner);
     if (ui->toast_until && ui->toast[0]) {
         float w = fminf(ui->lw - 120, ui_text_w(ui, ui->toast, UI_F_LARGE) + 96);
-        /* under the top bar, where no keyboard is */
-        struct ui_rect r = {(ui->lw - w) / 2, 140, w, 96};
-        ui_fill_round(ui, r, 48, 0x222222FFu);
-        ui_label_in(ui, (struct ui_rect){r.x + 48, r.y, r.w - 96, r.h}, ui->toast, UI_F_LARGE,
-                    UI_C_WHITE, UI_CENTER);
+        /* under the top bar (two rows in portrait), where no keyboard is */
+        struct ui_rect r = {(ui->lw - w) / 2, ui->lh > ui->lw ? 224 : 140, w, 96};
+        bool wrap = ui_text_w(ui, ui->toast, UI_F_LARGE) > w - 96; /* two lines, not cut */
+        float ph = wrap ? ui_paragraph_height(ui, w - 96, ui->toast, UI_F_LARGE) : 0;
+        if (wrap) r.h = ph + 40;
+        ui_fill_round(ui, r, wrap ? 32 : 48, 0x222222FFu);
+        ui->overlay = true; /* its text covers the screen's on purpose (ui_check) */
+        if (wrap)
+            ui_paragraph(ui, r.x + 48, r.y + 20, w - 96, ui->toast, UI_F_LARGE, UI_C_WHITE);
+        else
+            ui_label_in(ui, (struct ui_rect){r.x + 48, r.y, r.w - 96, r.h}, ui->toast, UI_F_LARGE,
+                        UI_C_WHITE, UI_CENTER);
+        ui->overlay = false;
     }
 }
 

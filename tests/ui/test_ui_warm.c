@@ -35,7 +35,7 @@ static void warm_b(struct ui *ui)
     ui_button(ui, (struct ui_rect){100, 300, 400, 120}, "服务查询", UI_PRIMARY);
     {
         struct ui_key k;
-        ui_keyboard(ui, (struct ui_rect){700, 560, 1100, ui_keyboard_height(UI_KBD_LETTERS, 1100)},
+        ui_keyboard(ui, (struct ui_rect){700, 560, 1100, ui_keyboard_height(ui, UI_KBD_LETTERS, 1100)},
                     UI_KBD_LETTERS, &k);
     }
 }

@@ -307,6 +307,7 @@ void app_open_client(struct app *a)
     kc.max_queued = a->cfg.outbox_max_items;
     kc.heartbeat_s = a->cfg.heartbeat_s;
     kc.content_version = a->content ? a->content->version : NULL;
+    kc.tower = a->cfg.tower_id; /* alerts sent to this kiosk's tower */
     e = kclient_open(&kc, &a->client);
     if (e != KERR_OK) {
         KLOGE("app", "hub link not opened (%s): help requests are unavailable", kerr_str(e));
@@ -430,6 +431,7 @@ void app_destroy(struct app *a)
         free(a->pend[i].arg);
     }
     a->npend = 0;
+    app_fleet_free(a); /* joins a screenshot encoder first */
     if (a->client) {
         kclient_set_notify(a->client, NULL, NULL);
         kclient_close(a->client);

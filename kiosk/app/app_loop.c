@@ -102,6 +102,7 @@ static void render(struct app *a)
 {
     struct frame_times t;
     frame_draw(a, &t);
+    app_fleet_capture(a); /* a remote screenshot asked for: this frame */
     frame_present(a, &t);
 }
 
@@ -230,6 +231,7 @@ static void fire_timers(struct app *a)
 {
     uint64_t now = app_now_ms(a);
     net_events(a);
+    app_fleet_poll(a); /* alerts (the idle timer stands still under one), screenshots */
     if (a->timer_at && now >= a->timer_at) {
         a->timer_at = 0;
         a->dirty = true;

@@ -23,7 +23,7 @@ struct cJSON;
 #define API_ALERT_BODY_SIZE (API_ALERT_BODY_MAX_CP * 4 + 1)
 #define API_ALERT_TO_SIZE 600   /* "all", "tower:t03", "kiosk:HL-A01,HL-A02" (≤ 16 ids) */
 #define API_ALERT_TO_IDS_MAX 16
-#define API_ALERT_MAX 16        /* active alerts a hub keeps, and an events answer carries */
+#define API_ALERT_MAX 8         /* active alerts a hub keeps, and an events answer carries */
 #define API_SHOT_ID_SIZE 17     /* screenshot request id: 16 lower-case hex digits */
 #define API_SHOT_MAX (4u << 20) /* largest screenshot PNG the hub takes */
 #define API_EVENTS_HOLD_S 25    /* how long the hub holds an events long-poll */

@@ -15,6 +15,7 @@
 
 #include "api.h"
 #include "kclient.h"
+#include "kclient_fleet.h"
 #include "kthread.h"
 #include "outbox.h"
 
@@ -37,7 +38,7 @@
 #define KIOSK_VERSION "0.0.0"
 #endif
 
-enum xkind { X_ITEM, X_QUERY, X_HEARTBEAT };
+enum xkind { X_ITEM, X_QUERY, X_HEARTBEAT, X_EVENTS, X_SHOT /* kclient_events.c */ };
 
 struct xfer {
     struct xfer *prev, *next; /* c->active list */
@@ -105,6 +106,8 @@ struct kclient {
     enum kerr pub_counts_err;
     unsigned pub_adds; /* bumped by each submit; a count read across one is stale */
 
+    struct kclient_fleet fleet; /* event poll, alerts, screenshots (kclient_events.c) */
+
     /* UI thread only: wrong local lookups (kclient_local_ticket) */
     int local_misses;
     uint64_t local_window_ms;
@@ -128,5 +131,14 @@ void kclient_trim_utf8(char *s);
 /* The sender thread's body; arg is the struct kclient. kclient_open starts
  * it, kclient_close stops it (c->stop, curl_multi_wakeup) and joins it. */
 void *kclient_sender_main(void *arg);
+
+/* A transfer with every safety option, added to the multi handle; path is
+ * appended to hub_url. body NULL → GET; else a POST of body_len bytes
+ * (body_len 0: strlen) of type ctype (NULL: JSON). timeout_ms 0: the
+ * configured total timeout; long_poll: no low-speed abort (an answer held
+ * by the hub). Takes ownership of body. NULL on failure. */
+struct xfer *kclient_xfer_new(struct kclient *c, enum xkind kind, const char *path, char *body,
+                              size_t body_len, const char *ctype, const char *idem_key,
+                              long timeout_ms, bool long_poll);
 
 #endif

@@ -263,12 +263,12 @@ enum MHD_Result hubsrv_fleet_shot_ask(struct hreq *r)
     enum kerr e;
     bool listening;
     if (r->arg_long || !api_kiosk_id_valid(r->arg)) return bad(r, "malformed kiosk id");
+    listening = hubfleet_kiosk_info(r->srv->fleet, r->arg, tower); /* before its poll is woken */
     e = hubfleet_shot_ask(r->srv->fleet, r->arg, sid);
     if (e == KERR_FULL)
         return hubsrv_send_problem_ex(r, 503, "unavailable", "Too many screenshots waiting",
                                       NULL, 5, NULL);
     if (e != KERR_OK) return hubsrv_send_kerr(r, e, NULL);
-    listening = hubfleet_kiosk_info(r->srv->fleet, r->arg, tower);
     audit(r, "kiosk.screenshot", r->arg, NULL);
     o = cJSON_CreateObject();
     if (!o) return hubsrv_send_kerr(r, KERR_NOMEM, NULL);
@@ -362,7 +362,7 @@ enum MHD_Result hubsrv_fleet_alerts(struct hreq *r)
         if (e == KERR_INVALID) return bad(r, "until: already past");
         if (e == KERR_FULL)
             return hubsrv_send_problem(r, 409, "too-many-alerts", "Too many alerts",
-                                       "clear one first (at most 16 active)");
+                                       "clear one first (at most 8 active)");
         if (e != KERR_OK) return hubsrv_send_kerr(r, e, "alert not saved");
         {
             char d[128];

@@ -263,12 +263,12 @@ bool app_fleet_draw(struct app *a)
     y += 50;
     bottom = h - (portrait ? 200 : 130);
     if (al->body[0] && y < bottom) {
-        int lines = ui_paragraph_fit_lines(ui, UI_F_LARGE, (bottom - y) * (al->body_en[0] ? 0.6f : 1));
-        y += ui_paragraph_lines(ui, m, y, tw, al->body, UI_F_LARGE, UI_C_WHITE, lines) + 30;
+        int lines = ui_paragraph_fit_lines(ui, UI_F_TITLE, (bottom - y) * (al->body_en[0] ? 0.6f : 1));
+        y += ui_paragraph_lines(ui, m, y, tw, al->body, UI_F_TITLE, UI_C_WHITE, lines) + 30;
     }
     if (al->body_en[0] && y < bottom) {
-        int lines = ui_paragraph_fit_lines(ui, UI_F_BODY, bottom - y);
-        ui_paragraph_lines(ui, m, y, tw, al->body_en, UI_F_BODY, C_SOFT, lines);
+        int lines = ui_paragraph_fit_lines(ui, UI_F_LARGE, bottom - y);
+        ui_paragraph_lines(ui, m, y, tw, al->body_en, UI_F_LARGE, C_SOFT, lines);
     }
     hhmm(al->sent_ms, sent);
     if (al->until_ms) {

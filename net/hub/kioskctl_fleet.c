@@ -51,9 +51,9 @@ int kioskctl_kiosk_list(const struct ctl *c)
     a = cJSON_GetObjectItemCaseSensitive(o, "kiosks");
     if (cJSON_IsArray(a)) {
         int online = 0, stale = 0, never = 0;
-        printf("%-16s %-7s %-21s %6s %-6s %-10s %5s %8s %-12s %-6s %-6s %s\n", "ID", "STATE",
-               "LAST_HEARTBEAT", "AGE_S", "TOWER", "VERSION", "QUEUE", "OLDEST_S", "CONTENT",
-               "SCREEN", "LINK", "LAST_ERROR");
+        printf("%-16s %-7s %-7s %-21s %6s %-6s %-10s %5s %8s %-12s %-6s %-6s %s\n", "ID",
+               "TOKEN", "STATE", "LAST_HEARTBEAT", "AGE_S", "TOWER", "VERSION", "QUEUE",
+               "OLDEST_S", "CONTENT", "SCREEN", "LINK", "LAST_ERROR");
         cJSON_ArrayForEach(k, a)
         {
             const char *st = kioskctl_str(k, "state");
@@ -61,7 +61,9 @@ int kioskctl_kiosk_list(const struct ctl *c)
             if (strcmp(st, "online") == 0) online++;
             else if (strcmp(st, "stale") == 0) stale++;
             else if (strcmp(st, "never") == 0) never++;
-            printf("%-16s %-7s %-21s", kioskctl_str(k, "id"), st, kioskctl_str(k, "last_seen"));
+            const cJSON *rv = cJSON_GetObjectItemCaseSensitive(k, "revoked_at");
+            printf("%-16s %-7s %-7s %-21s", kioskctl_str(k, "id"),
+                   cJSON_IsString(rv) ? "revoked" : "active", st, kioskctl_str(k, "last_seen"));
             printf(" %6s", kioskctl_str(k, "age_s"));
             printf(" %-6s", kioskctl_str(k, "tower"));
             printf(" %-10s", kioskctl_str(k, "version"));

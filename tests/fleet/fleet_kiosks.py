@@ -212,7 +212,7 @@ try:
     check(all(lst[k]["state"] == "online" for k in ids[:10]), "the others stay online")
     out = ctl("kiosk", "list").stdout
     print(out)
-    check(re.search(r"^FL-13\s+stale", out, re.M) is not None, "kiosk list table says stale")
+    check(re.search(r"^FL-13\s+active\s+stale", out, re.M) is not None, "kiosk list table says stale")
 
     # 6. screenshots
     r = ctl("kiosk", "screenshot", "FL-01", "-o", f"{tmp}/a.png", "--timeout", "30")

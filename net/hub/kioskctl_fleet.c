@@ -171,9 +171,12 @@ int kioskctl_kiosk_screenshot(const struct ctl *c, const struct fleet_opts *o, c
 
 /* ---- alerts --------------------------------------------------------------------- */
 
-/* --until: an RFC 3339 UTC time, or +N with s, m, h or d. */
+/* --until: "YYYY-MM-DDTHH:MM[:SS]" with "Z" (UTC), "+08:00"-style offset or
+ * none (Beijing time, as the kiosks show), or +N followed by s, m, h or d. */
 static bool until_ms(const char *s, int64_t *out)
 {
+    int y, mo, d, h, mi, se = 0, n = 0, oh = 8, om = 0;
+    char sign = '+', rest[16] = "";
     if (s[0] == '+') {
         char *end;
         long v = strtol(s + 1, &end, 10);
@@ -182,7 +185,28 @@ static bool until_ms(const char *s, int64_t *out)
         *out = kclock_wall_ms() + (int64_t)v * mul * 1000;
         return true;
     }
-    return api_time_parse(s, out) == KERR_OK;
+    if (sscanf(s, "%4d-%2d-%2dT%2d:%2d%n", &y, &mo, &d, &h, &mi, &n) != 5) return false;
+    s += n;
+    if (*s == ':') {
+        if (sscanf(s, ":%2d%n", &se, &n) != 1) return false;
+        s += n;
+    }
+    if (*s == 'Z' && !s[1]) {
+        oh = 0;
+    } else if ((*s == '+' || *s == '-') && sscanf(s, "%c%2d:%2d%15s", &sign, &oh, &om, rest) == 3) {
+        if (oh > 14 || om > 59) return false;
+    } else if (*s) {
+        return false;
+    }
+    {
+        char utc[API_TIME_SIZE];
+        int64_t ms;
+        snprintf(utc, sizeof utc, "%04d-%02d-%02dT%02d:%02d:%02dZ", y, mo, d, h, mi, se);
+        if (api_time_parse(utc, &ms) != KERR_OK) return false;
+        ms -= (int64_t)(sign == '-' ? -1 : 1) * (oh * 3600 + om * 60) * 1000;
+        *out = ms;
+    }
+    return true;
 }
 
 static void print_alert(const cJSON *a)
@@ -211,8 +235,8 @@ static int alert_send(const struct ctl *c, const struct fleet_opts *o)
         return EX_USAGE;
     }
     if (o->until && !until_ms(o->until, &al.until_ms)) {
-        fprintf(stderr, "kioskctl: --until is YYYY-MM-DDTHH:MM:SSZ (UTC) or +N followed by s, m, "
-                        "h or d\n");
+        fprintf(stderr, "kioskctl: --until is YYYY-MM-DDTHH:MM[:SS] (Beijing time), the same with "
+                        "Z (UTC) or +08:00, or +N followed by s, m, h or d (+30m)\n");
         return EX_USAGE;
     }
     snprintf(al.to, sizeof al.to, "%s", o->to);

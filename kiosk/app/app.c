@@ -308,6 +308,7 @@ void app_open_client(struct app *a)
     kc.heartbeat_s = a->cfg.heartbeat_s;
     kc.content_version = a->content ? a->content->version : NULL;
     kc.tower = a->cfg.tower_id; /* alerts sent to this kiosk's tower */
+    kc.events = true;           /* alerts and screenshot requests from the hub */
     e = kclient_open(&kc, &a->client);
     if (e != KERR_OK) {
         KLOGE("app", "hub link not opened (%s): help requests are unavailable", kerr_str(e));

@@ -221,6 +221,7 @@ enum kerr kclient_open(const struct kclient_config *cfg, struct kclient **out)
     c->pinned = dup_or_null(cfg->pinned_pubkey);
     c->version = strdup(cfg->version ? cfg->version : KIOSK_VERSION);
     c->content_version = strdup(cfg->content_version ? cfg->content_version : "none");
+    c->fleet.on = cfg->events;
     if (cfg->tower && cfg->tower[0]) { /* reported with each event poll: alerts to its tower */
         char t[API_TOKEN_SIZE + 8];
         snprintf(t, sizeof t, "tower:%.39s", cfg->tower);

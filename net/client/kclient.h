@@ -40,6 +40,8 @@ struct kclient_config {
     const char *content_version;  /* NULL → "none" */
     const char *tower;            /* the tower it stands in (config tower_id), for alerts to a
                                      tower; NULL or "" = none */
+    bool events;                  /* hold the event long-poll (alerts, screenshots); the kiosk
+                                     app sets it, tools and tests of the outbox need not */
     int retention_s;              /* personal fields erased this long after delivery (0 → 600) */
     /* Tuning; 0 means the production default (tests shorten them). */
     int backoff_base_ms;          /* 1000 */

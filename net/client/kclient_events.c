@@ -82,13 +82,14 @@ static void start_upload(struct kclient *c)
 void kclient_fleet_tick(struct kclient *c, uint64_t now)
 {
     struct kclient_fleet *f = &c->fleet;
+    if (!f->on) return;
     if (!f->poll_in_flight && now >= f->poll_due) start_poll(c);
     if (!f->shot_in_flight) start_upload(c);
 }
 
 uint64_t kclient_fleet_due(const struct kclient *c)
 {
-    return c->fleet.poll_in_flight ? UINT64_MAX : c->fleet.poll_due;
+    return c->fleet.poll_in_flight || !c->fleet.on ? UINT64_MAX : c->fleet.poll_due;
 }
 
 /* Reads an events answer; false when it is not one (nothing changed). */

@@ -16,6 +16,7 @@ struct xfer;
 
 struct kclient_fleet {
     char tower[API_TOKEN_SIZE]; /* config: reported with each poll; "" = none */
+    bool on;                    /* config: poll at all (kclient_config.events) */
     /* sender thread only */
     bool poll_in_flight, shot_in_flight;
     uint64_t poll_due;          /* monotonic ms */

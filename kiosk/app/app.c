@@ -332,6 +332,8 @@ enum kerr app_create(const struct app_config *cfg, const struct app_options *opt
     a->opt = *opt;
     a->wake_fd[0] = a->wake_fd[1] = -1;
     a->finger = -1;
+    a->screen_pub = -1; /* app_ops.c: kclient not told yet */
+    a->sched_for_s = -1;
     a->lang = cfg->lang ? CONTENT_EN : CONTENT_ZH;
     a->stats.first_frame_ms = -1;
     a->frame_log = env_is_1("KIOSK_FRAME_LOG");

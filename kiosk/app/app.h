@@ -62,6 +62,9 @@ struct app_options {
     bool virtual_time;   /* the scenario runner drives the clock */
     int64_t fake_wall_s; /* 0 = real wall clock; else the wall clock at start */
     const struct screen *home, *attract;
+    /* Opened by the hidden gesture (a 5 s press in the top-left corner) when
+     * the config has an admin_pin_hash: the PIN entry (NULL: no gesture). */
+    const struct screen *admin;
     /* Screens composed in idle time after start-up, so that their first
      * visit draws from cached text (NULL: none); see scr_warm_target. */
     bool (*warm_target)(const struct content *c, enum content_lang lang, size_t k,
@@ -165,6 +168,21 @@ void app_wake(struct app *a);
  * all) for that wake-up, so scripts and screenshots see the result. Cleared
  * at the start of every frame. */
 void app_expect_wake(struct app *a);
+
+/* Ends the loop after this frame; app_run returns code (the admin panel:
+ * KIOSK_EXIT_RESTART so systemd starts the kiosk again, or
+ * KIOSK_EXIT_TO_SYSTEM). Logged. */
+#define KIOSK_EXIT_RESTART 75  /* EX_TEMPFAIL: Restart=on-failure restarts it */
+#define KIOSK_EXIT_TO_SYSTEM 0 /* clean: Restart=on-failure leaves it stopped */
+void app_quit(struct app *a, int code);
+/* True once app_quit (or a signal, a closed window) ended the loop; the
+ * code app_run returns. */
+bool app_quitting(const struct app *a);
+int app_exit_code(const struct app *a);
+/* The state folder (outbox.db, the last good content, admin_lock). */
+const char *app_state_dir(const struct app *a);
+/* True while the screen schedule has the screen dark (nothing drawn). */
+bool app_screen_dark(const struct app *a);
 
 /* ---- for the scenario runner and the benchmark ------------------------ */
 

@@ -54,8 +54,11 @@ void app_draw_topbar(struct app *a, const struct layer *top)
     {
         float left = 24 + 2 * bw + 20 + 16;
         float span = fminf(right - w / 2, w / 2 - left);
-        ui_label_fit(ui, (struct ui_rect){w / 2 - span, 14, 2 * span, 86}, title, UI_F_TITLE,
-                     UI_C_WHITE, UI_CENTER);
+        /* centred on the screen when it fits there at full size, else in
+         * all the room between the buttons (portrait) before it shrinks */
+        struct ui_rect tr = {w / 2 - span, 14, 2 * span, 86};
+        if (ui_text_w(ui, title, UI_F_TITLE) > tr.w) tr = (struct ui_rect){left, 14, right - left, 86};
+        ui_label_fit(ui, tr, title, UI_F_TITLE, UI_C_WHITE, UI_CENTER);
     }
 }
 

@@ -16,6 +16,7 @@
 
 #include "app.h"
 #include "kthread.h"
+#include "sdnotify.h"
 
 #define APP_MAX_DEPTH 16
 #define APP_MAX_PENDING 4
@@ -113,6 +114,20 @@ struct app {
     bool recording;
     bool frame_log; /* KIOSK_FRAME_LOG=1: one stderr line per frame (diagnostics) */
     uint64_t input_since_us; /* first unanswered input, 0 = none */
+    struct sdnotify sd; /* systemd readiness and watchdog (app_run only) */
+
+    /* fleet operations (app_ops.c): the screen schedule, the hidden gesture */
+    bool dark;            /* the schedule has the screen dark: one black frame, then none */
+    bool dark_drawn;      /* the black frame is on screen */
+    bool swallow;         /* the touch that lit a dark screen: it taps nothing */
+    bool had_input;       /* a touch since start (before one, off-hours start dark) */
+    int64_t sched_next_s; /* cached schedule_next_change (wall s; 0 = none) */
+    int64_t sched_for_s;  /* the wall minute it was computed for (-1 = stale) */
+    int screen_pub;       /* what kclient was told: -1 nothing yet, 0 dark, 1 lit */
+    bool hold;            /* a finger went down in the gesture's corner and stays */
+    uint64_t hold_since;
+    float hold_x, hold_y; /* logical */
+    int exit_code;        /* app_quit */
 };
 
 /* Microseconds on the monotonic clock, for timing. */
@@ -150,6 +165,16 @@ void app_draw_topbar(struct app *a, const struct layer *l);
 /* The ui calls of one frame: the top screen, its top bar, the app's own
  * dialog (还在吗？), toasts. */
 void app_draw_screen(struct app *a);
+
+/* ---- app_ops.c ---- */
+/* The screen schedule and the hidden admin gesture, hooked into the loop:
+ * tick runs with the timers (lights or darkens the screen, opens the admin
+ * PIN screen after a 5 s hold); pointer sees every pointer event first and
+ * returns true when it takes it (the touch that lights a dark screen);
+ * deadline is the next app time tick must run (UINT64_MAX: none). */
+void app_ops_tick(struct app *a);
+bool app_ops_pointer(struct app *a, int kind, float lx, float ly);
+uint64_t app_ops_deadline(struct app *a);
 
 /* ---- app_fleet.c ---- */
 /* poll: each turn, takes the hub's alerts and screenshot requests from the

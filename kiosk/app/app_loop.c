@@ -12,6 +12,7 @@
 
 #include <math.h>
 #include "kclient.h"
+#include "kclock.h"
 #include "klog.h"
 
 /* Set by SIGTERM/SIGINT: the one file-level variable of the shell, because
@@ -35,6 +36,16 @@ static void frame_draw(struct app *a, struct frame_times *t)
     t->start = app_mono_us();
 
     a->shown_minute = app_wall_s(a) / 60;
+    if (a->dark) { /* the screen schedule: one black frame (app_ops.c) */
+        ui_invalidate(a->ui);
+        ui_begin(a->ui, app_now_ms(a));
+        ui_fill(a->ui, (struct ui_rect){0, 0, ui_width(a->ui), ui_height(a->ui)}, 0x000000FFu);
+        ui_end(a->ui);
+        a->dirty = false;
+        a->dark_drawn = true;
+        t->dry = t->layout = t->paint = app_mono_us();
+        return;
+    }
 
     /* A pending tap is handled in a frame that draws nothing, so that the
      * first frame drawn is the one that answers it. */
@@ -88,10 +99,10 @@ static void frame_present(struct app *a, const struct frame_times *t)
             ui_text_stats(a->text, &ts);
             fprintf(stderr,
                     "frame %s total_ms=%.2f draw_ms=%.2f dry_ms=%.2f layout_ms=%.2f "
-                    "paint_ms=%.2f answered=%d text_misses=%lu redrawn=%.0f%%\n",
+                    "paint_ms=%.2f answered=%d input=%d text_misses=%lu redrawn=%.0f%%\n",
                     app_screen_id(a), (end - from) / 1000.0, (end - start) / 1000.0,
                     (t_dry - start) / 1000.0, (t_layout - t_dry) / 1000.0,
-                    (t_paint - t_layout) / 1000.0, answered,
+                    (t_paint - t_layout) / 1000.0, answered, a->input_since_us != 0,
                     (unsigned long)ts.misses, total ? 100.0 * (double)px / (double)total : 0.0);
         }
         if (answered) a->input_since_us = 0;
@@ -101,6 +112,10 @@ static void frame_present(struct app *a, const struct frame_times *t)
 static void render(struct app *a)
 {
     struct frame_times t;
+    if (a->dark && a->dark_drawn) { /* dark: nothing more to draw */
+        a->dirty = false;
+        return;
+    }
     frame_draw(a, &t);
     app_fleet_capture(a); /* a remote screenshot asked for: this frame */
     frame_present(a, &t);
@@ -130,6 +145,8 @@ static bool on_attract(const struct app *a)
 static void pointer(struct app *a, int kind, float x, float y)
 {
     uint64_t now = app_now_ms(a);
+    float sc = ui_scale(a->ui);
+    if (app_ops_pointer(a, kind, x / sc, y / sc)) return; /* lit a dark screen */
     note_input(a);
     if (kind == 0) ui_pointer_down(a->ui, x, y, now);
     if (kind == 1) ui_pointer_move(a->ui, x, y, now);
@@ -197,10 +214,11 @@ void app_handle_event(struct app *a, const SDL_Event *e)
     }
 }
 
-static uint64_t next_deadline(const struct app *a)
+static uint64_t next_deadline(struct app *a)
 {
-    uint64_t d = UINT64_MAX, now = app_now_ms(a);
+    uint64_t d = app_ops_deadline(a), now = app_now_ms(a);
     int64_t wall_ms = a->wall0_ms + (int64_t)now;
+    if (a->dark) return d; /* dark: only the schedule (or a touch) wakes it */
     if (!on_attract(a)) {
         uint64_t idle = a->last_input + (uint64_t)a->cfg.idle_timeout_s * 1000u;
         if (!a->asking && idle < d) d = idle;
@@ -232,6 +250,8 @@ static void fire_timers(struct app *a)
     uint64_t now = app_now_ms(a);
     net_events(a);
     app_fleet_poll(a); /* alerts (the idle timer stands still under one), screenshots */
+    app_ops_tick(a);
+    if (a->dark) return;
     if (a->timer_at && now >= a->timer_at) {
         a->timer_at = 0;
         a->dirty = true;
@@ -320,17 +340,24 @@ void app_loop_once(struct app *a, uint64_t max_wait_ms)
     SDL_Event e;
     uint64_t now, d;
     int timeout;
+    sdnotify_tick(&a->sd, kclock_mono_ms()); /* systemd's watchdog: this thread is alive */
     fire_timers(a);
     app_apply_pending(a);
-    if (a->dirty || ui_animating(a->ui)) {
+    if (a->dirty || (ui_animating(a->ui) && !a->dark)) {
         render(a);
         app_apply_pending(a);
     }
     after_first_frame(a);
+    if (a->stats.frames > 0) sdnotify_ready(&a->sd, a->cfg.kiosk_id);
     now = app_now_ms(a);
     d = next_deadline(a);
+    if (!a->opt.virtual_time && sdnotify_deadline(&a->sd) != UINT64_MAX &&
+        sdnotify_deadline(&a->sd) - a->t0_ms < d)
+        d = sdnotify_deadline(&a->sd) - a->t0_ms; /* wake for the next watchdog ping */
     if (a->dirty || a->npend)
         timeout = 0;
+    else if (a->dark)
+        timeout = d == UINT64_MAX ? 60000 : d <= now ? 0 : (int)(d - now); /* asleep */
     else if (ui_animating(a->ui))
         timeout = APP_FRAME_MS;
     else if (app_warm_step(a, 2000))
@@ -367,7 +394,7 @@ void app_advance(struct app *a, uint64_t ms)
     }
     while (a->vnow < target) {
         uint64_t step, d = next_deadline(a);
-        if (ui_animating(a->ui))
+        if (ui_animating(a->ui) && !a->dark)
             step = APP_FRAME_MS;
         else
             step = d > a->vnow ? d - a->vnow : 1;
@@ -399,7 +426,9 @@ int app_run(struct app *a)
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
     a->dirty = true;
+    sdnotify_init(&a->sd, kclock_mono_ms());
     while (!a->quit && !got_signal) app_loop_once(a, 60000);
-    return 0;
+    sdnotify_stopping(&a->sd);
+    return a->exit_code;
 }
 

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "adminpin.h"
 #include "utf8.h"
 
 #define MAX_CONFIG_BYTES (64 * 1024)
@@ -22,6 +23,9 @@ void config_defaults(struct app_config *cfg, const char *default_content_dir)
              "https://hub.example.invalid/t/");
     cfg->outbox_max_items = 1000;
     cfg->heartbeat_s = 60;
+    cfg->admin_lock_after = 5;
+    cfg->admin_lock_s = 300;
+    cfg->screen_wake_s = 180;
 }
 
 static bool valid_id(const char *s)
@@ -35,7 +39,7 @@ static bool valid_id(const char *s)
 
 struct field {
     const char *key;
-    enum { F_STR, F_INT, F_BOOL, F_LANG } type;
+    enum { F_STR, F_INT, F_BOOL, F_LANG, F_SCHED } type;
     size_t off, size;
     int min, max;
     int (*check)(const char *); /* extra check for strings; 0 = bad */
@@ -54,9 +58,17 @@ static int check_url(const char *s)
 {
     return !*s || strncmp(s, "https://", 8) == 0 || strncmp(s, "http://", 7) == 0;
 }
+static int check_rotation(int v)
+{
+    return v % 90 == 0;
+}
 static int check_nonempty(const char *s)
 {
     return *s != 0;
+}
+static int check_pin_hash(const char *s)
+{
+    return !*s || adminpin_hash_shaped(s);
 }
 
 #define STR(k, f, chk, why) {k, F_STR, offsetof(struct app_config, f), sizeof(((struct app_config *)0)->f), 0, 0, chk, why}
@@ -82,7 +94,61 @@ static const struct field fields[] = {
     STR("ticket_url_base", ticket_url_base, check_url, "https://host/path/ (the ticket is appended)"),
     INT("outbox_max_items", outbox_max_items, 10, 100000),
     INT("heartbeat_s", heartbeat_s, 5, 3600),
+    {"rotation", F_INT, offsetof(struct app_config, rotation), 0, 0, 270, NULL, NULL},
+    STR("admin_pin_hash", admin_pin_hash, check_pin_hash,
+        "a hash made by `kiosk --hash-pin` (\"$scrypt$...\"), never the PIN itself"),
+    INT("admin_lock_after", admin_lock_after, 3, 20),
+    INT("admin_lock_s", admin_lock_s, 60, 86400),
+    {"screen_schedule", F_SCHED, offsetof(struct app_config, schedule), 0, 0, 0, NULL, NULL},
+    INT("screen_wake_s", screen_wake_s, 30, 3600),
 };
+
+/* screen_schedule: {"all": DAY, "mon": DAY, ... "sun": DAY}; "all" is every
+ * day a weekday key does not name; a weekday without either is off. DAY as
+ * in schedule.h. */
+static bool load_schedule(const cJSON *o, struct schedule *out, const char *path, char *err,
+                          size_t errsz)
+{
+    const cJSON *it;
+    struct schedule_day all;
+    bool has_all = false, has_day[7] = {false};
+    char why[200];
+    memset(out, 0, sizeof *out);
+    if (!cJSON_IsObject(o)) {
+        snprintf(err, errsz, "%s: screen_schedule: must be an object such as "
+                 "{\"all\": \"07:30-21:00\", \"sun\": \"off\"}", path);
+        return false;
+    }
+    cJSON_ArrayForEach(it, o)
+    {
+        int wd;
+        struct schedule_day d;
+        if (it->string && it->string[0] == '_') continue;
+        wd = schedule_weekday(it->string);
+        if (!it->string || (wd < 0 && strcmp(it->string, "all") != 0)) {
+            snprintf(err, errsz, "%s: screen_schedule: %s: unknown key (all, mon, tue, wed, thu, "
+                     "fri, sat, sun)", path, it->string ? it->string : "?");
+            return false;
+        }
+        if (!cJSON_IsString(it) ||
+            schedule_parse_day(it->valuestring, &d, why, sizeof why) != KERR_OK) {
+            snprintf(err, errsz, "%s: screen_schedule: %s: %s", path, it->string,
+                     cJSON_IsString(it) ? why : "must be a string such as \"07:30-21:00\"");
+            return false;
+        }
+        if (wd < 0) {
+            all = d;
+            has_all = true;
+        } else {
+            out->day[wd] = d;
+            has_day[wd] = true;
+        }
+    }
+    for (int i = 0; i < 7; i++)
+        if (!has_day[i] && has_all) out->day[i] = all;
+    out->set = true;
+    return true;
+}
 
 enum kerr config_load(const char *path, struct app_config *cfg, char *err, size_t errsz)
 {
@@ -148,6 +214,12 @@ enum kerr config_load(const char *path, struct app_config *cfg, char *err, size_
             snprintf(dst, fd->size, "%s", it->valuestring);
             break;
         case F_INT:
+            if (fd->off == offsetof(struct app_config, rotation) &&
+                (!cJSON_IsNumber(it) || !check_rotation(it->valueint))) {
+                snprintf(err, errsz, "%s: %s: must be 0, 90, 180 or 270 (degrees clockwise)",
+                         path, fd->key);
+                goto done;
+            }
             if (!cJSON_IsNumber(it) || it->valuedouble != (double)(int)it->valuedouble ||
                 it->valueint < fd->min || it->valueint > fd->max) {
                 snprintf(err, errsz, "%s: %s: must be a whole number from %d to %d", path, fd->key,
@@ -170,6 +242,9 @@ enum kerr config_load(const char *path, struct app_config *cfg, char *err, size_
                 goto done;
             }
             *(int *)dst = strcmp(it->valuestring, "en") == 0;
+            break;
+        case F_SCHED:
+            if (!load_schedule(it, (struct schedule *)(void *)dst, path, err, errsz)) goto done;
             break;
         }
     }

@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #include "kerr.h"
+#include "schedule.h"
 
 struct app_config {
     char kiosk_id[33];        /* "HL-A01"; also the ticket prefix */
@@ -30,6 +31,15 @@ struct app_config {
     char ticket_url_base[512]; /* QR target: <base><ticket> */
     int outbox_max_items;      /* default 1000 */
     int heartbeat_s;           /* default 60 */
+    int rotation;              /* 0, 90, 180, 270: clockwise, applied by the session's
+                                * compositor (cage -r, deploy/kiosk-session) */
+    /* the on-site admin panel (issue 15): "" = the panel cannot be opened */
+    char admin_pin_hash[128];  /* from `kiosk --hash-pin` */
+    int admin_lock_after;      /* wrong PINs in a row that lock the panel (default 5) */
+    int admin_lock_s;          /* for how long (default 300) */
+    /* the screen schedule: not set = always lit */
+    struct schedule schedule;  /* screen_schedule: {"all": "07:30-21:00", "sun": "off", ...} */
+    int screen_wake_s;         /* a touch while dark lights it this long (default 180) */
 };
 
 /* Fills cfg with the defaults (content_dir from the build, see main.c). */

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "app.h"
@@ -233,6 +234,51 @@ static int run_step(struct app *a, const char *line, const char *shots_dir, char
             }
             tap_at(a, cx, cy);
         }
+    } else if (strcmp(cmd, "hold") == 0) {
+        /* a finger held MS milliseconds at X Y, then lifted (the admin
+         * panel's hidden gesture is a 5 s hold in the top-left corner) */
+        long v[3];
+        if (!parse_ints(p, v, 3) || v[2] < 0) return 2;
+        inject_finger(a, SDL_FINGERDOWN, (float)v[0], (float)v[1]);
+        app_settle(a);
+        app_advance(a, (uint64_t)v[2]);
+        inject_finger(a, SDL_FINGERUP, (float)v[0], (float)v[1]);
+        app_settle(a);
+    } else if (strcmp(cmd, "clock") == 0) {
+        /* virtual time runs on to the next HH:MM of the wall clock (today
+         * or tomorrow), firing every timer on the way (the screen schedule) */
+        char hm[16];
+        int h, m;
+        char extra;
+        int64_t now_s = app_wall_s(a), target;
+        time_t tt = (time_t)now_s;
+        struct tm tm;
+        p = token(p, hm, sizeof hm);
+        if (!p || sscanf(hm, "%d:%d%c", &h, &m, &extra) != 2 || h < 0 || h > 23 || m < 0 || m > 59)
+            return 2;
+        while (*p == ' ' || *p == '\t') p++;
+        if (*p) return 2;
+        localtime_r(&tt, &tm);
+        tm.tm_hour = h;
+        tm.tm_min = m;
+        tm.tm_sec = 0;
+        tm.tm_isdst = -1;
+        target = (int64_t)mktime(&tm);
+        if (target <= now_s) {
+            tm.tm_mday++;
+            tm.tm_isdst = -1;
+            target = (int64_t)mktime(&tm);
+        }
+        app_advance(a, (uint64_t)(target - now_s) * 1000u);
+    } else if (strcmp(cmd, "expect_dark") == 0 || strcmp(cmd, "expect_lit") == 0) {
+        bool want = strcmp(cmd, "expect_dark") == 0;
+        while (*p == ' ' || *p == '\t') p++;
+        if (*p) return 2;
+        app_settle(a);
+        if (app_screen_dark(a) != want) {
+            snprintf(why, whysz, "the screen is %s", want ? "lit, not dark" : "dark, not lit");
+            return 1;
+        }
     } else if (strcmp(cmd, "warm") == 0) {
         /* The idle warm-up of start-up, run to its end (virtual time never
          * idles, so scripts otherwise never see it). */
@@ -305,6 +351,11 @@ int script_run_text(struct app *a, const char *name, const char *text, const cha
         e = s + strlen(s);
         while (e > s && isspace((unsigned char)e[-1])) *--e = 0;
         if (!*s || *s == '#') continue;
+        if (app_quitting(a)) {
+            fprintf(out, "script %s: the kiosk quit before line %d (exit code %d)\n", name, lineno,
+                    app_exit_code(a));
+            break;
+        }
         rc = run_step(a, s, shots_dir, why, sizeof why);
         if (rc == 2) {
             fprintf(out, "FAIL %s:%d: %s\n        syntax error (see README: scenario scripts)\n",

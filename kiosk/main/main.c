@@ -5,9 +5,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "adminpin.h"
 #include "api.h"
 #include "app.h"
 #include "bench.h"
@@ -21,6 +23,26 @@
 #ifndef KIOSK_DEFAULT_CONTENT
 #define KIOSK_DEFAULT_CONTENT "/usr/share/huanglong-kiosk/content"
 #endif
+
+/* The default content bundle: beside an installed binary (/usr/bin/kiosk →
+ * /usr/share/huanglong-kiosk/content, as the huanglong-kiosk package lays it
+ * out), else the source tree's (a build folder's binary). */
+static const char *default_content(char *buf, size_t n)
+{
+    char exe[1024];
+    ssize_t k = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    char *slash;
+    if (k <= 0) return KIOSK_DEFAULT_CONTENT;
+    exe[k] = 0;
+    slash = strrchr(exe, '/');
+    if (!slash) return KIOSK_DEFAULT_CONTENT;
+    *slash = 0;
+    if (snprintf(buf, n, "%s/../share/huanglong-kiosk/content/content.json", exe) >= (int)n ||
+        access(buf, R_OK) != 0)
+        return KIOSK_DEFAULT_CONTENT;
+    buf[strlen(buf) - strlen("/content.json")] = 0;
+    return buf;
+}
 
 static void usage(FILE *f)
 {
@@ -41,6 +63,10 @@ static void usage(FILE *f)
             "  --route PLACE_ID      print the walk to a place (JSON)\n"
             "  --step-free           with --nearest/--route: the step-free route (无障碍路线)\n"
             "  --lang zh|en          with --route: the language of the steps (default: the config's)\n"
+            "  --print-rotation      print the config's rotation (0, 90, 180, 270) and exit\n"
+            "                        (the session launcher deploy/kiosk-session reads it)\n"
+            "  --hash-pin            read the admin panel's PIN (4-12 digits) from stdin, print\n"
+            "                        the hash for the config's admin_pin_hash\n"
             "  --version, --help\n");
 }
 
@@ -100,12 +126,56 @@ static uint64_t process_start_us(void)
     }
 }
 
+/* --hash-pin: the PIN from stdin (one line; typed at a terminal it is not
+ * echoed), its hash on stdout for admin_pin_hash. */
+static int hash_pin(void)
+{
+    char pin[64], hash[ADMINPIN_HASH_SIZE];
+    size_t n;
+    enum kerr e;
+    struct termios old, quiet;
+    bool tty = isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &old) == 0;
+    char *got;
+    if (tty) {
+        quiet = old;
+        quiet.c_lflag &= ~(tcflag_t)ECHO;
+        tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+        fprintf(stderr, "PIN (4-12 digits): ");
+    }
+    got = fgets(pin, sizeof pin, stdin);
+    if (tty) {
+        tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+        fprintf(stderr, "\n");
+    }
+    if (!got) {
+        fprintf(stderr, "kiosk: --hash-pin: no PIN on stdin (e.g. read -rs PIN; echo \"$PIN\" | "
+                        "kiosk --hash-pin)\n");
+        return 2;
+    }
+    n = strcspn(pin, "\r\n");
+    pin[n] = '\0';
+    if (!adminpin_valid(pin)) {
+        explicit_bzero(pin, sizeof pin);
+        fprintf(stderr, "kiosk: --hash-pin: the PIN must be %d to %d digits\n", ADMINPIN_MIN,
+                ADMINPIN_MAX);
+        return 2;
+    }
+    e = adminpin_hash(pin, hash, sizeof hash);
+    explicit_bzero(pin, sizeof pin);
+    if (e != KERR_OK) {
+        fprintf(stderr, "kiosk: --hash-pin: %s\n", kerr_str(e));
+        return 1;
+    }
+    printf("%s\n", hash);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     struct app_config cfg;
     struct app_options opt;
     const char *config = NULL, *script = NULL, *shots = NULL, *check = NULL;
-    bool bench = false, nearest = false;
+    bool bench = false, nearest = false, print_rotation = false;
     struct walkcli_opts wopt = {.lang = -1};
     int idle_s = 10, rc;
     struct app *a = NULL;
@@ -120,7 +190,10 @@ int main(int argc, char **argv)
      * environment still wins. */
     if (!getenv("TZ")) setenv("TZ", "CST-8", 1);
     tzset();
-    config_defaults(&cfg, KIOSK_DEFAULT_CONTENT);
+    {
+        char content[1100];
+        config_defaults(&cfg, default_content(content, sizeof content));
+    }
     for (int i = 1; i < argc; i++) {
         const char *f = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -130,6 +203,8 @@ int main(int argc, char **argv)
         } else if (strcmp(f, "--version") == 0) {
             printf("kiosk %s\n", KIOSK_VERSION);
             return 0;
+        } else if (strcmp(f, "--hash-pin") == 0) {
+            return hash_pin();
         } else if (strcmp(f, "--headless") == 0) {
             opt.headless = true;
         } else if (strcmp(f, "--bench") == 0) {
@@ -138,6 +213,8 @@ int main(int argc, char **argv)
             nearest = true;
         } else if (strcmp(f, "--step-free") == 0) {
             wopt.step_free = true;
+        } else if (strcmp(f, "--print-rotation") == 0) {
+            print_rotation = true;
         } else if (!v) {
             fprintf(stderr, "kiosk: %s: unknown option or missing value (see --help)\n", f);
             return 2;
@@ -197,6 +274,10 @@ int main(int argc, char **argv)
             return 2;
         }
     }
+    if (print_rotation) {
+        printf("%d\n", cfg.rotation);
+        return 0;
+    }
     if (check) return content_check_dir(check, cfg.font[0] ? cfg.font : NULL, stdout);
     if (nearest && wopt.route) {
         fprintf(stderr, "kiosk: --nearest and --route cannot be combined\n");
@@ -215,14 +296,17 @@ int main(int argc, char **argv)
     opt.virtual_time = script != NULL;
     opt.home = &screen_home;
     opt.attract = &screen_attract;
+    opt.admin = &screen_admin_pin;
     opt.warm_target = scr_warm_target;
     err = app_create(&cfg, &opt, &a);
     if (err != KERR_OK) {
         fprintf(stderr, "kiosk: cannot start: %s (see the log above)\n", kerr_str(err));
         return 1;
     }
-    if (script)
+    if (script) {
         rc = script_run_file(a, script, shots, stdout);
+        if (rc == 0 && app_quitting(a)) rc = app_exit_code(a); /* 重启程序 / 退出到系统 */
+    }
     else if (bench)
         rc = bench_run(a, idle_s, stdout);
     else

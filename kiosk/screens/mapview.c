@@ -23,6 +23,10 @@ static void free_view(struct mapview *v)
 
 void mapview_release(struct mapview *v)
 {
+    if (v->peak_bytes)
+        KLOGI("map", "memory peak %.2f MB (cache, band buffers and shade mask)",
+              v->peak_bytes / 1048576.0);
+    v->peak_bytes = 0;
     mapworker_stop(v->worker);
     v->worker = NULL;
     free_view(v);
@@ -156,70 +160,121 @@ static bool scale_in_place(struct mapbuf *b, double f, double bx, double by, int
     return true;
 }
 
-/* The cache for this frame: takes the worker's result, or rescales the one
- * it has to a new level at once, and posts a job when the level, the
- * overlay or a pan nearing the cache's edge asks for one. */
+/* Pixels outside the valid part become paper; then all of the cache is
+ * valid (what the worker has not drawn yet shows as paper). */
+static void fill_outside(struct mapbuf *b)
+{
+    uint32_t bg = 0xFF000000u | MAPDRAW_BG;
+    for (int y = 0; y < b->h; y++) {
+        uint32_t *row = b->px + (size_t)y * (size_t)b->w;
+        int x0 = y < b->vy0 || y >= b->vy1 ? b->w : b->vx0, x1 = x0 == b->w ? b->w : b->vx1;
+        for (int x = 0; x < (x0 < b->w ? x0 : b->w); x++) row[x] = bg;
+        for (int x = x1; x < b->w; x++) row[x] = bg;
+    }
+    b->vx0 = b->vy0 = 0;
+    b->vx1 = b->w;
+    b->vy1 = b->h;
+}
+
+/* Moves the cache's pixels by (-dx, -dy): the pixel at (x, y) becomes the
+ * one at (x + dx, y + dy); what comes in from past the edge is paper. */
+static void shift_in_place(struct mapbuf *b, int dx, int dy)
+{
+    uint32_t bg = 0xFF000000u | MAPDRAW_BG;
+    int w = b->w, h = b->h, n = w - abs(dx);
+    for (int i = 0; i < h; i++) {
+        int y = dy > 0 ? i : h - 1 - i, sy = y + dy;
+        uint32_t *out = b->px + (size_t)y * (size_t)w;
+        if (sy < 0 || sy >= h || n <= 0) {
+            for (int x = 0; x < w; x++) out[x] = bg;
+            continue;
+        }
+        memmove(out + (dx < 0 ? -dx : 0), b->px + (size_t)sy * (size_t)w + (dx > 0 ? dx : 0),
+                (size_t)n * 4);
+        for (int x = 0; x < -dx && x < w; x++) out[x] = bg;
+        for (int x = w - dx; x < w; x++) if (x >= 0) out[x] = bg;
+    }
+}
+
+/* The cache for this frame: copies in the bands the worker has drawn;
+ * when the level, the overlay or a pan nearing the cache's edge asks for a
+ * new drawing, turns the cache into its preview at once (rescaled about the
+ * view's centre, or shifted) and posts the job, centred where the cache now
+ * is. The map holds one cache; the worker only bands of it. */
 static void update_cache(struct app *a, struct mapview *v, const struct walk *w,
                          const struct mapview_overlay *ov)
 {
     int cw = v->vw + 2 * MARGIN_PX, ch = v->vh + 2 * MARGIN_PX;
     double s = level_scale(v, v->level);
-    bool need;
+    bool need = false, bottom_up = false, last;
+    size_t bytes;
     if (!v->worker) {
         struct mapdraw_scene sc = {.w = w, .here_tower = app_cfg(a)->tower_id, .k = ui_scale(app_ui(a))};
         if (mapworker_start(a, &sc, &v->worker) != KERR_OK) return;
-    }
-    if (mapworker_take(v->worker, &v->front, v->level, ov->key)) {
-        v->preview = false;
-        v->serial++;
-        free_view(v);
     }
     if (v->front.px && (v->front.w != cw || v->front.h != ch)) { /* another size: start again */
         free(v->front.px);
         memset(&v->front, 0, sizeof v->front);
         free_view(v);
+        v->posted = false;
     }
-    if (v->front.px && v->front.level != v->level) {
+    while (v->posted && mapworker_take_band(v->worker, v->job_serial, &v->front, &last)) {
+        v->serial++;
+        if (last) v->posted = false;
+    }
+    if (!v->front.px) { /* the first drawing: paper until its bands arrive */
+        v->front.px = malloc((size_t)cw * (size_t)ch * 4);
+        if (!v->front.px) return;
+        v->front = (struct mapbuf){.px = v->front.px, .w = cw, .h = ch, .level = v->level, .s = s,
+                                   .cx = v->cx, .cy = v->cy, .vx1 = 0, .vy1 = 0};
+        fill_outside(&v->front);
+        v->serial++;
+        need = true;
+    } else if (v->front.level != v->level) {
         /* a zoom: the cache it has, scaled about the view's centre, at once */
         double f = s / v->front.s;
         double bx = (v->cx - v->front.cx) * v->front.s + cw / 2.0 - cw / 2.0 / f;
         double by = (v->front.cy - v->cy) * v->front.s + ch / 2.0 - ch / 2.0 / f;
-        /* only what is in view (a pan shows paper past it until the worker's drawing) */
+        /* only what is in view is rescaled; the rest is paper until drawn */
         int x0 = (int)fmax(0, floor(cw / 2.0 - v->vw / 2.0)), y0 = (int)fmax(0, floor(ch / 2.0 - v->vh / 2.0));
-        if (scale_in_place(&v->front, f, bx, by, x0, y0, (int)fmin(cw, x0 + v->vw + 1),
-                           (int)fmin(ch, y0 + v->vh + 1))) {
-            v->front.level = v->level;
-            v->front.s = s;
-            v->front.cx = v->cx;
-            v->front.cy = v->cy;
-            v->preview = true;
-            v->serial++;
-            free_view(v);
-        }
-    }
-    need = !v->front.px || v->preview || v->front.level != v->level || v->front.key != ov->key;
-    if (!need) { /* a pan nearing the cache's edge: the next cache, centred here */
+        if (!scale_in_place(&v->front, f, bx, by, x0, y0, (int)fmin(cw, x0 + v->vw + 1),
+                            (int)fmin(ch, y0 + v->vh + 1)))
+            return;
+        fill_outside(&v->front);
+        v->front.level = v->level;
+        v->front.s = s;
+        v->front.cx = v->cx;
+        v->front.cy = v->cy;
+        need = true;
+        v->serial++;
+    } else {
+        /* a pan nearing the cache's edge: the cache moves under the view */
         double ox = (v->cx - v->front.cx) * s, oy = (v->front.cy - v->cy) * s;
-        need = fabs(ox) > MARGIN_PX / 2.0 || fabs(oy) > MARGIN_PX / 2.0;
-    }
-    if (need) {
-        bool same = v->posted && v->job.level == v->level && v->job.key == ov->key &&
-                    v->job.w == cw && v->job.h == ch &&
-                    fabs((v->cx - v->job.cx) * s) <= MARGIN_PX / 2.0 &&
-                    fabs((v->cy - v->job.cy) * s) <= MARGIN_PX / 2.0;
-        if (!same || !mapworker_busy(v->worker)) {
-            struct mapworker_job j = {.level = v->level, .s = s, .cx = v->cx, .cy = v->cy,
-                                      .w = cw, .h = ch, .key = ov->key};
-            j.ov = (struct mapdraw_overlay){.isochrone = ov->isochrone, .step_free = ov->step_free,
-                                            .route = ov->route, .n_route = ov->n_route,
-                                            .have_dest = ov->have_dest, .dest = ov->dest};
-            if (mapworker_post(v->worker, &j) == KERR_OK) {
-                v->job = j;
-                v->job.ov.route = NULL; /* the worker has its own copy */
-                v->posted = true;
-            }
+        if (fabs(ox) > MARGIN_PX / 2.0 || fabs(oy) > MARGIN_PX / 2.0) {
+            int dx = (int)lround(ox), dy = (int)lround(oy);
+            shift_in_place(&v->front, dx, dy);
+            v->front.cx += dx / s;
+            v->front.cy -= dy / s;
+            bottom_up = dy > 0;
+            need = true;
+            v->serial++;
         }
     }
+    if (need || v->front.key != ov->key) {
+        uint32_t serial;
+        struct mapworker_job j = {.level = v->level, .s = s, .cx = v->front.cx, .cy = v->front.cy,
+                                  .w = cw, .h = ch, .key = ov->key, .bottom_up = bottom_up};
+        j.ov = (struct mapdraw_overlay){.isochrone = ov->isochrone, .step_free = ov->step_free,
+                                        .route = ov->route, .n_route = ov->n_route,
+                                        .have_dest = ov->have_dest, .dest = ov->dest};
+        if (mapworker_post(v->worker, &j, &serial) == KERR_OK) {
+            v->job_serial = serial;
+            v->posted = true;
+            v->front.key = ov->key;
+        }
+    }
+    bytes = (size_t)cw * (size_t)ch * 4 + mapworker_bytes(v->worker);
+    if (bytes > v->peak_bytes) v->peak_bytes = bytes;
     if (mapworker_busy(v->worker)) app_expect_wake(a);
 }
 
@@ -300,6 +355,22 @@ static bool free_spot(struct placed *pl, struct ui_rect b)
     return true;
 }
 
+/* The box on screen (logical px) of a footprint's outer ring. */
+static struct ui_rect footprint_box(const struct placed *pl, const struct geomap_feature *f)
+{
+    const struct geomap *m = pl->m;
+    size_t n = f->n_rings ? m->ring_len[f->ring0] : f->n;
+    double x0 = INFINITY, y0 = INFINITY, x1 = -INFINITY, y1 = -INFINITY, x, y;
+    for (size_t q = 0; q < n; q++) {
+        mapdraw_to_px(pl->p, m->pts[f->first + q], &x, &y);
+        x0 = fmin(x0, x);
+        x1 = fmax(x1, x);
+        y0 = fmin(y0, y);
+        y1 = fmax(y1, y);
+    }
+    return (struct ui_rect){pl->ox + (float)x0, pl->oy + (float)y0, (float)(x1 - x0), (float)(y1 - y0)};
+}
+
 /* True when b overlaps the footprint (its box on screen) of a tower other
  * than the feature self: a wide (English) label must not run onto its
  * neighbours. */
@@ -307,20 +378,8 @@ static bool on_other_tower(const struct placed *pl, size_t self, struct ui_rect 
 {
     const struct geomap *m = pl->m;
     for (size_t i = 0; i < m->n_f; i++) {
-        const struct geomap_feature *f = &m->f[i];
-        size_t n = f->n_rings ? m->ring_len[f->ring0] : f->n;
-        double x0 = INFINITY, y0 = INFINITY, x1 = -INFINITY, y1 = -INFINITY, x, y;
-        if (i == self || f->kind != GEOMAP_TOWER) continue;
-        for (size_t q = 0; q < n; q++) {
-            mapdraw_to_px(pl->p, m->pts[f->first + q], &x, &y);
-            x0 = fmin(x0, x);
-            x1 = fmax(x1, x);
-            y0 = fmin(y0, y);
-            y1 = fmax(y1, y);
-        }
-        if (overlap(b, (struct ui_rect){pl->ox + (float)x0, pl->oy + (float)y0, (float)(x1 - x0),
-                                        (float)(y1 - y0)}))
-            return true;
+        if (i == self || m->f[i].kind != GEOMAP_TOWER) continue;
+        if (overlap(b, footprint_box(pl, &m->f[i]))) return true;
     }
     return false;
 }
@@ -346,16 +405,32 @@ static void pill(struct ui *ui, struct placed *pl, struct ui_rect r, float x, fl
 /* A label centred on (x, y) if it lies wholly inside r and covers nothing
  * placed; a tower's label (tower: its feature index, else SIZE_MAX) also
  * stays off the other towers' footprints. */
-static void label_at(struct ui *ui, struct placed *pl, struct ui_rect r, float x, float y,
+static bool label_at(struct ui *ui, struct placed *pl, struct ui_rect r, float x, float y,
                      const char *text, uint32_t rgba, size_t tower)
 {
     float w = ui_text_w(ui, text, UI_F_SMALL);
     struct ui_rect b = {x - w / 2 - 4, y - 18, w + 8, 36};
     if (x - w / 2 < r.x + 4 || x + w / 2 > r.x + r.w - 4 || y - 18 < r.y + 4 || y + 18 > r.y + r.h - 4)
-        return;
-    if (tower != SIZE_MAX && on_other_tower(pl, tower, b)) return;
-    if (!free_spot(pl, b)) return;
+        return false;
+    if (tower != SIZE_MAX && on_other_tower(pl, tower, b)) return false;
+    if (!free_spot(pl, b)) return false;
     ui_label(ui, x, y - 17, text, UI_F_SMALL, rgba, UI_CENTER);
+    return true;
+}
+
+/* A tower's label: on its footprint, or else (a marker or its pill is
+ * there) just below it, or above it, so no tower goes unnamed. */
+static void tower_label(struct ui *ui, struct placed *pl, struct ui_rect r, float x, float y,
+                        const char *text, size_t tower)
+{
+    struct ui_rect fb = footprint_box(pl, &pl->m->f[tower]);
+    float hw = ui_text_w(ui, text, UI_F_SMALL) / 2 + 8;
+    /* the entrance marker sits on the footprint's edge: keep 36 px off it */
+    const float alt[4][2] = {{x, fb.y + fb.h + 36}, {x, fb.y - 36}, {fb.x - hw - 8, y},
+                             {fb.x + fb.w + hw + 8, y}};
+    if (label_at(ui, pl, r, x, y, text, UI_C_TEXT, tower)) return;
+    for (int i = 0; i < 4; i++)
+        if (label_at(ui, pl, r, alt[i][0], alt[i][1], text, UI_C_TEXT, SIZE_MAX)) return;
 }
 
 static void labels(struct app *a, struct mapview *v, struct ui_rect r, const struct walk *w,
@@ -410,7 +485,7 @@ static void labels(struct app *a, struct mapview *v, struct ui_rect r, const str
             at = (struct geomap_pt){sx / (double)n, sy / (double)n};
             name = t ? content_tr(&t->short_name, l) : NULL;
         } else if (f->kind == GEOMAP_STREET && f->geom == GEOMAP_LINE) {
-            /* along the street, the first of a few spots that is in view */
+            /* along the street, the first of a few spots in view that is free */
             bool found = false;
             for (int q = 1; q < 8 && !found && name; q++) {
                 double tt = q / 8.0 * (double)(f->n - 1);
@@ -421,8 +496,11 @@ static void labels(struct app *a, struct mapview *v, struct ui_rect r, const str
                 at = (struct geomap_pt){a0.lon + (a1.lon - a0.lon) * fr, a0.lat + (a1.lat - a0.lat) * fr};
                 mapdraw_to_px(&p, at, &x, &y);
                 found = x > 60 && x < r.w - 60 && y > 30 && y < r.h - 30 &&
-                        !(q % 2 == 0 && (x - r.w / 2) * (x - r.w / 2) < 100);
+                        !(q % 2 == 0 && (x - r.w / 2) * (x - r.w / 2) < 100) &&
+                        label_at(ui, &pl, r, r.x + (float)x, r.y + (float)y, name, UI_C_MUTED,
+                                 SIZE_MAX);
             }
+            continue; /* placed, or no room */
         } else if (f->kind == GEOMAP_PARK || f->kind == GEOMAP_WATER || f->kind == GEOMAP_PLAZA) {
             double sx = 0, sy = 0;
             size_t n = f->n_rings ? m->ring_len[f->ring0] - 1 : f->n;
@@ -437,9 +515,10 @@ static void labels(struct app *a, struct mapview *v, struct ui_rect r, const str
         }
         if (!name) continue;
         mapdraw_to_px(&p, at, &x, &y);
-        label_at(ui, &pl, r, r.x + (float)x, r.y + (float)y, name,
-                 f->kind == GEOMAP_TOWER ? UI_C_TEXT : UI_C_MUTED,
-                 f->kind == GEOMAP_TOWER ? i : SIZE_MAX);
+        if (f->kind == GEOMAP_TOWER)
+            tower_label(ui, &pl, r, r.x + (float)x, r.y + (float)y, name, i);
+        else
+            label_at(ui, &pl, r, r.x + (float)x, r.y + (float)y, name, UI_C_MUTED, SIZE_MAX);
     }
 }
 

@@ -3,8 +3,9 @@
  * route, the markers) is drawn by cairo (mapdraw), anti-aliased, on a worker
  * thread (mapworker) into a cache a margin larger than the view; panning
  * copies the visible part of it (no drawing), and a zoom rescales the cache
- * at once (a coarse preview) while the worker draws the new level, as it
- * does the next cache when a pan nears the margin. The UI thread never
+ * at once (a coarse preview) while the worker draws the new level band by
+ * band into it; a pan nearing the margin shifts the cache and the worker
+ * draws it again around the new centre. The UI thread never
  * draws the map. Labels (tower names, streets, 您在这里) are the kiosk's
  * own cached texts drawn on top, so Chinese looks as everywhere else. Pan by
  * drag, zoom by pinch or ＋ / －, 回到当前位置 re-centres. The state lives
@@ -43,10 +44,10 @@ struct mapview {
     /* the cache: drawn by the worker, a margin larger than the view */
     struct mapworker *worker;
     struct mapbuf front;  /* what is shown; px NULL until the first drawing */
-    bool preview;         /* front is the last level rescaled, not yet drawn */
-    bool posted;          /* job: the last one posted */
-    struct mapworker_job job;
-    uint32_t serial;
+    bool posted;          /* a job is being drawn into front */
+    uint32_t job_serial;  /* its number: bands of other jobs are dropped */
+    uint32_t serial;      /* changes whenever front's pixels change */
+    size_t peak_bytes;    /* the most the map held (logged by mapview_release) */
     SDL_Surface *view;    /* a window into front (no copy) */
     int vox, voy;
     SDL_Texture *tex;     /* GPU renderers: the view as a texture */

@@ -23,6 +23,10 @@ extern const struct screen screen_help_done;      /* help_done: see help_done_op
 extern const struct screen screen_ticket;         /* ticket: look up a ticket's status */
 extern const struct screen screen_circle;         /* circle: map + nearest places (找支部) */
 extern const struct screen screen_place;          /* place: arg = place id (const char *) */
+extern const struct screen screen_admin_pin;      /* admin_pin: the PIN, after the hidden gesture */
+extern const struct screen screen_admin;          /* admin: the on-site admin panel */
+extern const struct screen screen_admin_pattern;  /* admin_pattern: screen test pattern */
+extern const struct screen screen_admin_touch;    /* admin_touch: touch calibration check */
 
 /* Shared by circle and place (scr_circle.c): a place group's icon, and a
  * place's line "步行 4 分钟 · 280 米 · A座 12层" into buf. */

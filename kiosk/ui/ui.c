@@ -153,6 +153,7 @@ void ui_pointer_down(struct ui *ui, float px, float py, uint64_t now_ms)
     ui_damage_prewake(ui->damage); /* the frame that answers may be a new screen */
     const struct widget *w = hit(ui->prev, x, y);
     ui->down = true;
+    ui->pointer_seen = true;
     ui->down_x = ui->px = x;
     ui->down_y = ui->py = y;
     ui->active_id = w && !w->blocker ? w->id : 0;
@@ -172,6 +173,26 @@ void ui_pointer_down(struct ui *ui, float px, float py, uint64_t now_ms)
     ui->nsamples = 0;
     ui->samples[ui->nsamples].y = y;
     ui->samples[ui->nsamples++].t = now_ms;
+}
+
+void ui_pointer_cancel(struct ui *ui)
+{
+    KASSERT_OWNER(&ui->owner);
+    ui->down = false;
+    ui->active_id = 0;
+    ui->dragging = false;
+    ui->scroll_cand = 0;
+    ui->scroll_drag = 0;
+    ui->drag_pending = 0;
+    ui->nsamples = 0;
+}
+
+bool ui_pointer_pos(const struct ui *ui, float *x, float *y)
+{
+    KASSERT_OWNER(&ui->owner);
+    *x = ui->px;
+    *y = ui->py;
+    return ui->pointer_seen;
 }
 
 void ui_pointer_move(struct ui *ui, float px, float py, uint64_t now_ms)

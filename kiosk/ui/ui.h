@@ -65,6 +65,13 @@ void ui_pointer_down(struct ui *ui, float px, float py, uint64_t now_ms);
 void ui_pointer_move(struct ui *ui, float px, float py, uint64_t now_ms);
 void ui_pointer_up(struct ui *ui, float px, float py, uint64_t now_ms);
 
+/* Forgets the finger that is down: its release taps nothing and drags
+ * nothing (the shell's hidden admin gesture took the press). */
+void ui_pointer_cancel(struct ui *ui);
+/* Where the pointer was last (down, move or up), logical units; false
+ * before any pointer event. The admin panel's touch check reads it. */
+bool ui_pointer_pos(const struct ui *ui, float *x, float *y);
+
 /* True while something moves by itself (inertia): the app keeps drawing. */
 bool ui_animating(const struct ui *ui);
 /* True after a frame in which a widget reported a tap: what was drawn

@@ -68,6 +68,7 @@ struct ui {
     struct frame *cur, *prev;
 
     /* pointer */
+    bool pointer_seen; /* a pointer went down since creation (ui_pointer_pos) */
     bool down;
     float down_x, down_y, px, py;
     uint32_t active_id;  /* widget being pressed */

@@ -364,6 +364,8 @@ enum fkind {
     F_OPTTRUNC, /* char[size]: omitted when ""; optional on decode, cut to fit */
     F_INT,     /* int64_t (or int, size 4) in [lo, hi] */
     F_BOOL,    /* bool */
+    F_OPTBOOL, /* bool, and a bool at null_off saying it is there: omitted when not;
+                  absent or null decodes to "not there" */
     F_STATE,   /* enum api_ticket_state, written as its name */
     F_OBJ,     /* a nested object of sub's fields; their values live in the same struct */
 };
@@ -431,7 +433,8 @@ static enum kerr msg_check(const struct msg *m, const void *v, const char **why)
             if ((unsigned)*(const enum api_ticket_state *)(const void *)s >= API_TICKET__COUNT)
                 return fail_with(why, f->invalid, KERR_INVALID);
             continue;
-        case F_BOOL: continue;
+        case F_BOOL:
+        case F_OPTBOOL: continue;
         case F_TRUNC:
         case F_OPTTRUNC:
             if (!utf8_valid(s, strlen(s))) return fail_with(why, f->invalid, KERR_UTF8);
@@ -505,6 +508,7 @@ static void jobject(struct jout *b, const struct msg *m, const void *v)
         const char *s = CAT(v, f);
         char num[24];
         if ((f->kind == F_OPTSTR || f->kind == F_OPTTRUNC) && !s[0]) continue;
+        if (f->kind == F_OPTBOOL && !*(const bool *)((const char *)v + f->null_off)) continue;
         if (!first) jput(b, ",", 1);
         first = false;
         jstr(b, f->name);
@@ -515,7 +519,8 @@ static void jobject(struct jout *b, const struct msg *m, const void *v)
             snprintf(num, sizeof num, "%lld", (long long)get_int(v, f));
             jlit(b, num);
             break;
-        case F_BOOL: jlit(b, *(const bool *)(const void *)s ? "true" : "false"); break;
+        case F_BOOL:
+        case F_OPTBOOL: jlit(b, *(const bool *)(const void *)s ? "true" : "false"); break;
         case F_STATE:
             jstr(b, api_ticket_state_str(*(const enum api_ticket_state *)(const void *)s));
             break;
@@ -602,6 +607,12 @@ static enum kerr take_field(const cJSON *o, const struct field *f, void *v, cons
     case F_BOOL:
         if (!cJSON_IsBool(it)) return fail_with(why, f->bad, KERR_PARSE);
         *(bool *)(void *)dst = cJSON_IsTrue(it);
+        return KERR_OK;
+    case F_OPTBOOL:
+        if (!it || cJSON_IsNull(it)) return KERR_OK; /* zeroed: not there */
+        if (!cJSON_IsBool(it)) return fail_with(why, f->bad, KERR_PARSE);
+        *(bool *)(void *)dst = cJSON_IsTrue(it);
+        *(bool *)((char *)v + f->null_off) = true;
         return KERR_OK;
     default: break;
     }
@@ -774,6 +785,8 @@ static const struct field heartbeat_fields[] = {
     {.name = "online", .kind = F_BOOL, .off = offsetof(HB, online),
      .bad = "online: missing or not a boolean"},
     FNULL(HB, "last_error", last_error, last_error_null, errword_ok, "last_error: malformed"),
+    {.name = "screen_on", .kind = F_OPTBOOL, .off = offsetof(HB, screen_on),
+     .null_off = offsetof(HB, has_screen_on), .bad = "screen_on: not a boolean"},
 };
 #undef HB
 

@@ -199,6 +199,8 @@ struct api_heartbeat {
     bool online;
     bool last_error_null;
     char last_error[API_ERRWORD_SIZE];   /* a kerr_str() word such as "net" */
+    bool has_screen_on;                  /* optional: omitted when false (older kiosks) */
+    bool screen_on;                      /* the screen schedule: lit (true) or dark */
 };
 
 enum kerr api_heartbeat_encode(const struct api_heartbeat *h, char **out);

@@ -444,6 +444,66 @@ void kclient_set_notify(struct kclient *c, void (*fn)(void *ud), void *ud)
     pthread_mutex_unlock(&c->mu);
 }
 
+void kclient_set_screen_on(struct kclient *c, bool on)
+{
+    KASSERT_OWNER(&c->owner);
+    bool changed;
+    pthread_mutex_lock(&c->mu);
+    changed = !c->screen_known || c->screen_on != on;
+    c->screen_known = true;
+    c->screen_on = on;
+    if (changed) c->beat_now = true;
+    pthread_mutex_unlock(&c->mu);
+    if (changed) curl_multi_wakeup(c->multi);
+}
+
+enum kerr kclient_ping(struct kclient *c)
+{
+    KASSERT_OWNER(&c->owner);
+    enum kerr e = KERR_OK;
+    if (c->no_hub) {
+        struct kclient_event ev;
+        memset(&ev, 0, sizeof ev);
+        ev.kind = KCLIENT_EV_PING;
+        ev.error = KERR_NET;
+        snprintf(ev.text, sizeof ev.text, "no hub configured");
+        kclient_push_event(c, &ev);
+        return KERR_OK;
+    }
+    pthread_mutex_lock(&c->mu);
+    if (c->ping_busy || c->ping_wanted) e = KERR_BUSY;
+    else c->ping_wanted = true;
+    pthread_mutex_unlock(&c->mu);
+    if (e == KERR_OK) curl_multi_wakeup(c->multi);
+    return e;
+}
+
+void kclient_queue_refresh(struct kclient *c)
+{
+    KASSERT_OWNER(&c->owner);
+    pthread_mutex_lock(&c->mu);
+    c->queue_wanted = true;
+    pthread_mutex_unlock(&c->mu);
+    curl_multi_wakeup(c->multi);
+}
+
+void kclient_queue_report(struct kclient *c, struct kclient_queue *out)
+{
+    KASSERT_OWNER(&c->owner);
+    pthread_mutex_lock(&c->mu);
+    *out = c->pub_queue;
+    pthread_mutex_unlock(&c->mu);
+}
+
+void kclient_resend_dead(struct kclient *c)
+{
+    KASSERT_OWNER(&c->owner);
+    pthread_mutex_lock(&c->mu);
+    c->resend_wanted = true;
+    pthread_mutex_unlock(&c->mu);
+    curl_multi_wakeup(c->multi);
+}
+
 void kclient_close(struct kclient *c)
 {
     if (!c) return;

@@ -134,6 +134,11 @@ enum kclient_event_kind {
     KCLIENT_EV_DEAD,            /* refused by the hub; text = reason; ticket = the receipt's */
     KCLIENT_EV_TICKET_STATUS,   /* answer to kclient_query_ticket */
     KCLIENT_EV_TICKET_FAILED,   /* error: KERR_NET (offline), KERR_NOTFOUND, KERR_HTTP, KERR_PARSE */
+    KCLIENT_EV_PING,            /* answer to kclient_ping: error, http_status, rtt_ms */
+    KCLIENT_EV_QUEUE,           /* a fresh kclient_queue_report (after kclient_queue_refresh
+                                   or kclient_resend_dead) */
+    KCLIENT_EV_RESENT,          /* answer to kclient_resend_dead: count = items put back,
+                                   error = KERR_OK or why nothing was */
 };
 
 struct kclient_event {
@@ -145,6 +150,8 @@ struct kclient_event {
     char updated_at[21];
     enum kerr error;
     int http_status;
+    int count;                     /* RESENT: items put back in the queue */
+    int rtt_ms;                    /* PING: request to answer, in milliseconds */
 };
 
 /* Non-blocking: copies the oldest event into *ev and returns true, or false
@@ -155,6 +162,50 @@ bool kclient_next_event(struct kclient *c, struct kclient_event *ev);
  * UI pushes an SDL user event from it; it must not call back into kclient).
  * NULL fn stops the calls. */
 void kclient_set_notify(struct kclient *c, void (*fn)(void *ud), void *ud);
+
+/* ---- for the on-site admin panel and the screen schedule (issue 15) ---- */
+
+/* The screen schedule's state, for the heartbeat's screen_on (true lit,
+ * false dark). Until the first call the heartbeat leaves the field out. A
+ * change wakes the sender, which sends a heartbeat at once, so the hub knows
+ * within a round trip. */
+void kclient_set_screen_on(struct kclient *c, bool on);
+
+/* The network test: the sender sends a heartbeat now (the real path: TLS,
+ * the token, the hub's store) and times it. The answer comes as
+ * KCLIENT_EV_PING: error KERR_OK with http_status 204 when the hub took it,
+ * else why (KERR_NET no answer, KERR_AUTH token refused, KERR_HTTP), and
+ * rtt_ms. Returns KERR_BUSY while a test is in flight; without a hub_url the
+ * event (KERR_NET) is queued at once. Never waits. */
+enum kerr kclient_ping(struct kclient *c);
+
+#define KCLIENT_REASONS 6
+#define KCLIENT_REASON_SIZE 96
+struct kclient_reason {
+    char reason[KCLIENT_REASON_SIZE]; /* an error word or the hub's problem title; never personal */
+    int count;
+};
+struct kclient_queue {
+    bool ready;      /* false until the sender has read the outbox once */
+    int pending, dead;
+    int resendable;  /* dead items whose body is still kept (7 days), so re-sendable */
+    struct kclient_reason pending_why[KCLIENT_REASONS], dead_why[KCLIENT_REASONS];
+    int n_pending_why, n_dead_why; /* the largest groups first */
+};
+
+/* Asks the sender to read the queue's reasons from the outbox (its own
+ * connection: no SQLite on the caller's thread); KCLIENT_EV_QUEUE says the
+ * report is fresh. */
+void kclient_queue_refresh(struct kclient *c);
+/* Copies the last report the sender published (ready false before the
+ * first). */
+void kclient_queue_report(struct kclient *c, struct kclient_queue *out);
+
+/* Asks the sender to put every dead item whose body is still kept back in
+ * the queue (outbox_revive_dead: same key and ticket, so the hub stores it
+ * once at most) and send it; KCLIENT_EV_RESENT gives the count, then
+ * KCLIENT_EV_QUEUE the new report. Logged. Never waits. */
+void kclient_resend_dead(struct kclient *c);
 
 /* ---- fleet operations (kclient_events.c) ----
  * The sender holds one event long-poll to the hub (GET .../events, answered

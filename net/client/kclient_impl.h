@@ -38,7 +38,7 @@
 #define KIOSK_VERSION "0.0.0"
 #endif
 
-enum xkind { X_ITEM, X_QUERY, X_HEARTBEAT, X_EVENTS, X_SHOT /* kclient_events.c */ };
+enum xkind { X_ITEM, X_QUERY, X_HEARTBEAT, X_PING, X_EVENTS, X_SHOT /* kclient_events.c */ };
 
 struct xfer {
     struct xfer *prev, *next; /* c->active list */
@@ -52,6 +52,7 @@ struct xfer {
     char *resp;
     size_t resp_len;
     bool too_big;
+    uint64_t t0_ms;                /* X_PING: when it started (monotonic) */
 };
 
 struct slot {
@@ -106,6 +107,12 @@ struct kclient {
     enum kerr pub_counts_err;
     unsigned pub_adds; /* bumped by each submit; a count read across one is stale */
 
+    /* the admin panel and the screen schedule (issue 15) */
+    bool screen_known, screen_on; /* kclient_set_screen_on; heartbeats say it once known */
+    bool beat_now;                /* the screen changed: a heartbeat at once */
+    bool ping_wanted, ping_busy;  /* kclient_ping asked / a test in flight (until its event) */
+    bool queue_wanted, resend_wanted;
+    struct kclient_queue pub_queue;
     struct kclient_fleet fleet; /* event poll, alerts, screenshots (kclient_events.c) */
 
     /* UI thread only: wrong local lookups (kclient_local_ticket) */

@@ -172,6 +172,8 @@ struct sender {
     uint64_t rnd;       /* backoff jitter (xorshift64* state) */
 };
 
+static struct slot *find_slot(struct sender *s, int64_t id);
+
 static void load_new_items(struct sender *s)
 {
     struct outbox_item items[LIST_BATCH];
@@ -179,6 +181,10 @@ static void load_new_items(struct sender *s)
     do {
         if (outbox_list_pending(s->ob, s->last_id, items, LIST_BATCH, &n) != KERR_OK) return;
         for (int i = 0; i < n; i++) {
+            if (find_slot(s, items[i].id)) { /* a rescan (items re-sent): known already */
+                s->last_id = items[i].id;
+                continue;
+            }
             if (s->nslots == s->capslots) {
                 int cap = s->capslots ? s->capslots * 2 : 64;
                 struct slot *ns = realloc(s->slots, (size_t)cap * sizeof *ns);
@@ -283,11 +289,14 @@ static void start_queries(struct sender *s)
     explicit_bzero(q, sizeof q);
 }
 
-static void start_heartbeat(struct sender *s)
+/* A heartbeat (kind X_HEARTBEAT, or X_PING for the admin panel's network
+ * test, which is timed and answered with an event). */
+static void start_beat(struct sender *s, enum xkind kind)
 {
     struct kclient *c = s->c;
     struct api_heartbeat hb;
     struct outbox_counts n;
+    struct xfer *x;
     char path[128], *body = NULL;
     memset(&hb, 0, sizeof hb);
     memset(&n, 0, sizeof n);
@@ -305,10 +314,102 @@ static void start_heartbeat(struct sender *s)
     hb.last_error_null = c->last_error == KERR_OK && !s->hb_says_corrupt;
     snprintf(hb.last_error, sizeof hb.last_error, "%s",
              kerr_str(s->hb_says_corrupt ? KERR_CORRUPT : c->last_error));
+    hb.has_screen_on = c->screen_known;
+    hb.screen_on = c->screen_on;
     pthread_mutex_unlock(&c->mu);
-    if (api_heartbeat_encode(&hb, &body) != KERR_OK) return;
+    if (api_heartbeat_encode(&hb, &body) != KERR_OK) body = NULL;
     snprintf(path, sizeof path, "%s%s/heartbeat", API_PATH_KIOSKS, c->kiosk_id);
-    if (xfer_new(c, X_HEARTBEAT, path, body, NULL)) s->hb_in_flight = true;
+    x = body ? xfer_new(c, kind, path, body, NULL) : NULL;
+    if (x && kind == X_HEARTBEAT) s->hb_in_flight = true;
+    if (kind == X_PING) {
+        if (x) {
+            x->t0_ms = kclock_mono_ms();
+        } else { /* answered at once, so the panel never waits for nothing */
+            struct kclient_event ev = {.kind = KCLIENT_EV_PING, .error = KERR_NOMEM};
+            pthread_mutex_lock(&c->mu);
+            c->ping_busy = false;
+            pthread_mutex_unlock(&c->mu);
+            kclient_push_event(c, &ev);
+        }
+    }
+}
+
+static void start_heartbeat(struct sender *s)
+{
+    start_beat(s, X_HEARTBEAT);
+}
+
+/* The admin panel's asks: a network test, the queue's reasons, re-sending
+ * dead items (their outcome is published before the events announcing it). */
+_Static_assert(OUTBOX_REASON_SIZE == KCLIENT_REASON_SIZE, "reasons are copied whole");
+
+static void admin_work(struct sender *s)
+{
+    struct kclient *c = s->c;
+    struct kclient_queue q;
+    struct outbox_reason r[KCLIENT_REASONS];
+    bool ping, queue, resend;
+    int n = 0;
+    pthread_mutex_lock(&c->mu);
+    ping = c->ping_wanted && !c->no_hub;
+    if (ping) {
+        c->ping_wanted = false;
+        c->ping_busy = true;
+    }
+    queue = c->queue_wanted;
+    resend = c->resend_wanted;
+    c->queue_wanted = c->resend_wanted = false;
+    pthread_mutex_unlock(&c->mu);
+    if (ping) start_beat(s, X_PING);
+    if (resend) {
+        struct kclient_event ev;
+        int revived = 0, gone = 0;
+        memset(&ev, 0, sizeof ev);
+        ev.kind = KCLIENT_EV_RESENT;
+        ev.error = outbox_revive_dead(s->ob, &revived, &gone);
+        ev.count = revived;
+        if (ev.error == KERR_OK) {
+            KLOGI(MOD, "admin: %d refused requests put back in the queue (%d erased ones cannot be)",
+                  revived, gone);
+            s->last_id = 0; /* rescan: the revived items are older than the last one listed */
+            load_new_items(s);
+        } else {
+            KLOGE(MOD, "admin: refused requests not put back: %s", kerr_str(ev.error));
+        }
+        kclient_publish_counts(c, s->ob);
+        kclient_push_event(c, &ev);
+        queue = true;
+    }
+    if (!queue) return;
+    memset(&q, 0, sizeof q);
+    {
+        struct outbox_counts oc;
+        enum kerr e = outbox_counts(s->ob, &oc);
+        if (e == KERR_OK) e = outbox_resendable(s->ob, &q.resendable);
+        if (e == KERR_OK) e = outbox_reasons(s->ob, OUTBOX_PENDING, r, KCLIENT_REASONS, &n);
+        for (int i = 0; e == KERR_OK && i < n; i++) {
+            memcpy(q.pending_why[i].reason, r[i].reason, KCLIENT_REASON_SIZE);
+            q.pending_why[i].count = r[i].count;
+        }
+        q.n_pending_why = e == KERR_OK ? n : 0;
+        if (e == KERR_OK) e = outbox_reasons(s->ob, OUTBOX_DEAD, r, KCLIENT_REASONS, &n);
+        for (int i = 0; e == KERR_OK && i < n; i++) {
+            memcpy(q.dead_why[i].reason, r[i].reason, KCLIENT_REASON_SIZE);
+            q.dead_why[i].count = r[i].count;
+        }
+        q.n_dead_why = e == KERR_OK ? n : 0;
+        q.pending = oc.pending;
+        q.dead = oc.dead;
+        q.ready = e == KERR_OK;
+        if (e != KERR_OK) KLOGW(MOD, "admin: the queue report could not be read: %s", kerr_str(e));
+    }
+    pthread_mutex_lock(&c->mu);
+    c->pub_queue = q;
+    pthread_mutex_unlock(&c->mu);
+    {
+        struct kclient_event ev = {.kind = KCLIENT_EV_QUEUE};
+        kclient_push_event(c, &ev);
+    }
 }
 
 enum outcome { OUT_DELIVERED, OUT_DEAD, OUT_RETRY, OUT_RENUMBER };
@@ -511,8 +612,23 @@ static int process_done(struct sender *s)
             /* the event poll or a screenshot upload (kclient_events.c) */
         } else if (x->kind == X_QUERY) {
             finish_query(s, x, rc, http);
-        } else if (x->kind == X_HEARTBEAT) {
-            s->hb_in_flight = false;
+        } else if (x->kind == X_HEARTBEAT || x->kind == X_PING) {
+            if (x->kind == X_HEARTBEAT) s->hb_in_flight = false;
+            if (x->kind == X_PING) {
+                struct kclient_event ev;
+                memset(&ev, 0, sizeof ev);
+                ev.kind = KCLIENT_EV_PING;
+                ev.http_status = (int)http;
+                ev.rtt_ms = (int)(kclock_mono_ms() - x->t0_ms);
+                ev.error = rc != CURLE_OK ? KERR_NET
+                           : (http == 401 || http == 403) ? KERR_AUTH
+                           : (http >= 200 && http < 300) ? KERR_OK : KERR_HTTP;
+                if (rc != CURLE_OK) snprintf(ev.text, sizeof ev.text, "%s", curl_easy_strerror(rc));
+                pthread_mutex_lock(&c->mu);
+                c->ping_busy = false;
+                pthread_mutex_unlock(&c->mu);
+                kclient_push_event(c, &ev);
+            }
             if (rc != CURLE_OK)
                 kclient_publish(c, false, KERR_NET, 0);
             else if (http >= 500 || http == 429 || http == 408)
@@ -695,6 +811,7 @@ void *kclient_sender_main(void *arg)
             load_new_items(&s);
             kclient_publish_counts(c, s.ob);
         }
+        admin_work(&s);
         if (c->no_hub) { /* nothing to send to: keep the items, wait */
             if (now >= s.maint_due) maintenance(&s, now);
             curl_multi_poll(c->multi, NULL, 0,
@@ -702,6 +819,12 @@ void *kclient_sender_main(void *arg)
             continue;
         }
         start_queries(&s);
+        pthread_mutex_lock(&c->mu);
+        if (c->beat_now && !s.hb_in_flight) { /* the screen went on or off: say so now */
+            c->beat_now = false;
+            s.hb_due = now;
+        }
+        pthread_mutex_unlock(&c->mu);
         kclient_fleet_tick(c, now);
         if (c->heartbeat_ms > 0 && now >= s.hb_due && !s.hb_in_flight) {
             start_heartbeat(&s);

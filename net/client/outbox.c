@@ -971,3 +971,80 @@ bool outbox_integrity_ok(struct outbox *ob)
     sqlite3_finalize(st);
     return ok;
 }
+
+/* ---- the admin panel: reasons, re-sending dead items ---- */
+
+/* Copies src into dst (OUTBOX_REASON_SIZE) cut at a UTF-8 boundary. */
+static void reason_copy(char *dst, const char *src)
+{
+    size_t n = src ? strlen(src) : 0;
+    if (n >= OUTBOX_REASON_SIZE) {
+        n = OUTBOX_REASON_SIZE - 1;
+        while (n > 0 && ((unsigned char)src[n] & 0xC0) == 0x80) n--;
+    }
+    if (n) memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
+enum kerr outbox_reasons(struct outbox *ob, enum outbox_state state, struct outbox_reason *out,
+                         int max, int *n)
+{
+    sqlite3_stmt *st = NULL;
+    int rc;
+    *n = 0;
+    rc = sqlite3_prepare_v2(ob->db,
+                            "SELECT coalesce(last_error, ''), count(*) AS c FROM items"
+                            " WHERE state = ?1 GROUP BY 1 ORDER BY c DESC, 1 LIMIT ?2",
+                            -1, &st, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_int(st, 1, (int)state);
+        sqlite3_bind_int(st, 2, max);
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < max) {
+            reason_copy(out[*n].reason, (const char *)sqlite3_column_text(st, 0));
+            out[*n].count = sqlite3_column_int(st, 1);
+            (*n)++;
+        }
+        if (rc == SQLITE_DONE || rc == SQLITE_ROW) rc = SQLITE_OK;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_OK) *n = 0;
+    return rc == SQLITE_OK ? KERR_OK : rc_err(rc);
+}
+
+enum kerr outbox_resendable(struct outbox *ob, int *n)
+{
+    int64_t v = 0;
+    int rc = query_int(ob->db,
+                       "SELECT count(*) FROM items WHERE state = 2 AND erased = 0 AND body IS NOT NULL",
+                       &v);
+    *n = (int)v;
+    return rc == SQLITE_OK ? KERR_OK : rc_err(rc);
+}
+
+enum kerr outbox_revive_dead(struct outbox *ob, int *revived, int *gone)
+{
+    int64_t g = 0;
+    int rc;
+    enum kerr e;
+    *revived = *gone = 0;
+    e = outbox_begin(ob);
+    if (e != KERR_OK) return e;
+    rc = sqlite3_exec(ob->db,
+                      "UPDATE items SET state = 0, last_error = 'resent', done_ms = NULL,"
+                      " next_attempt_ms = NULL WHERE state = 2 AND erased = 0 AND body IS NOT NULL",
+                      NULL, NULL, NULL);
+    if (rc == SQLITE_OK) *revived = sqlite3_changes(ob->db);
+    if (rc == SQLITE_OK) rc = query_int(ob->db, "SELECT count(*) FROM items WHERE state = 2", &g);
+    if (rc != SQLITE_OK) {
+        rollback(ob);
+        *revived = 0;
+        return rc_err(rc);
+    }
+    e = outbox_commit(ob);
+    if (e != KERR_OK) {
+        *revived = 0;
+        return e;
+    }
+    *gone = (int)g;
+    return KERR_OK;
+}

@@ -147,6 +147,34 @@ struct outbox_local {
 enum kerr outbox_local(struct outbox *ob, const char *ticket, const char *check,
                        struct outbox_local *out);
 
+/* ---- for the on-site admin panel (issue 15) ---- */
+
+#define OUTBOX_REASON_SIZE 96 /* a reason cut at a UTF-8 boundary, with its NUL */
+
+struct outbox_reason {
+    char reason[OUTBOX_REASON_SIZE]; /* the item's last_error ("net", "http_503", or for
+                                        dead items "400 <title>: <detail>"); "" = none yet */
+    int count;
+};
+
+/* Groups the items in state by their last error, the largest groups first
+ * (ties by reason), into out[0..max); *n = groups written. Reasons hold no
+ * personal data (error words and the hub's problem titles). KERR_DB. */
+enum kerr outbox_reasons(struct outbox *ob, enum outbox_state state, struct outbox_reason *out,
+                         int max, int *n);
+
+/* Dead items whose body is still kept (not erased): how many could be sent
+ * again. KERR_DB. */
+enum kerr outbox_resendable(struct outbox *ob, int *n);
+
+/* Puts every dead item whose body is still kept back in the queue, in ONE
+ * transaction: state pending, last_error "resent", done_ms cleared; same
+ * idempotency key, ticket, check code and body, so the hub still stores it
+ * at most once. *revived = items put back; *gone = dead items whose body was
+ * already erased (7 days after refusal): they cannot be sent again. KERR_DB,
+ * KERR_IO, KERR_BUSY (rolled back, nothing changed). */
+enum kerr outbox_revive_dead(struct outbox *ob, int *revived, int *gone);
+
 /* A passive WAL checkpoint (never waits); errors are ignored. */
 void outbox_checkpoint(struct outbox *ob);
 

@@ -244,6 +244,8 @@ enum MHD_Result hubsrv_heartbeat(struct hreq *r)
     r->job.queue_depth = hb.queue_depth;
     r->job.oldest_pending_s = hb.oldest_pending_s;
     r->job.online = hb.online;
+    r->job.has_screen_on = hb.has_screen_on;
+    r->job.screen_on = hb.screen_on;
     return hubsrv_submit(r);
 }
 

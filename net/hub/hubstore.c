@@ -61,6 +61,9 @@ static const char *const migrations[] = {
     " locked_until TEXT, last_login TEXT);"
     "CREATE TABLE audit(id INTEGER PRIMARY KEY, at TEXT NOT NULL, actor TEXT NOT NULL,"
     " action TEXT NOT NULL, target TEXT, detail TEXT);",
+    /* issue 15 part B: the screen schedule at the last heartbeat (1 lit,
+     * 0 dark, NULL when the kiosk did not say) */
+    "ALTER TABLE kiosks ADD COLUMN screen_on INTEGER;",
 };
 #define SCHEMA_VERSION (1 + (int)(sizeof migrations / sizeof migrations[0]))
 

@@ -73,6 +73,7 @@ struct hubstore_job {
     bool has_last_error;
     int64_t queue_depth, oldest_pending_s;
     bool online;
+    bool has_screen_on, screen_on; /* HEARTBEAT: the screen schedule, when the kiosk says */
     /* who asks (every staff op): a staff account's name, or "admin" for the
      * admin token; it is the history's "by" and the audit log's actor. Every
      * staff op writes its audit row in the same transaction as the change. */

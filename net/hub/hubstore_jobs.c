@@ -25,6 +25,7 @@ enum bkind {
     B_BLOB32,   /* 32 bytes of the job at off */
     B_INT64,    /* the job's int64_t at off */
     B_BOOL,     /* the job's bool at off, as 0/1 */
+    B_BOOL_IF,  /* the job's bool at off as 0/1 when the bool at cond is set, else NULL */
     B_NOW,      /* the batch's time */
     B_LOCAL,    /* a string the job function passes */
     B_NULL,     /* SQL NULL */
@@ -76,11 +77,13 @@ static const struct {
                        NOW_, T_(actor)},
                       6},
     [S_BEAT] = {"UPDATE kiosks SET last_seen=?2, version=?3, queue_depth=?4, oldest_pending_s=?5,"
-                " content_version=?6, online=?7, last_error=?8 WHERE id=?1 AND revoked_at IS NULL",
+                " content_version=?6, online=?7, last_error=?8, screen_on=?9"
+                " WHERE id=?1 AND revoked_at IS NULL",
                 {T_(kiosk_id), NOW_, T_(version), {B_INT64, J(queue_depth), 0, NULL},
                  {B_INT64, J(oldest_pending_s), 0, NULL}, T_(content_version),
-                 {B_BOOL, J(online), 0, NULL}, {B_IF, J(last_error), J(has_last_error), NULL}},
-                8},
+                 {B_BOOL, J(online), 0, NULL}, {B_IF, J(last_error), J(has_last_error), NULL},
+                 {B_BOOL_IF, J(screen_on), J(has_screen_on), NULL}},
+                9},
     [S_STATUS_GET] = {"SELECT status FROM requests WHERE ticket=?1", {T_(ticket)}, 1},
     [S_STATUS_UPD] = {"UPDATE requests SET status=?2, note=?3, updated_at=?4, closed_at ="
                       " CASE WHEN ?2 IN ('resolved','rejected') THEN ?4 END WHERE ticket=?1",
@@ -175,6 +178,10 @@ static int stmt_step(struct hubstore *st, enum stmt id, const struct hubstore_jo
         case B_BLOB32: sqlite3_bind_blob(s, i + 1, text, 32, SQLITE_STATIC); break;
         case B_INT64: sqlite3_bind_int64(s, i + 1, *(const int64_t *)(const void *)text); break;
         case B_BOOL: sqlite3_bind_int(s, i + 1, *(const bool *)text ? 1 : 0); break;
+        case B_BOOL_IF:
+            if (*(const bool *)(base + b->cond)) sqlite3_bind_int(s, i + 1, *(const bool *)text ? 1 : 0);
+            else sqlite3_bind_null(s, i + 1);
+            break;
         case B_NOW: hubstore_bind_text(s, i + 1, now); break;
         case B_LOCAL: hubstore_bind_text(s, i + 1, local); break;
         case B_NULL: sqlite3_bind_null(s, i + 1); break;

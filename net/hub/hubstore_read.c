@@ -147,13 +147,13 @@ enum kerr hubstore_kiosk_list(struct hubstore *st, cJSON **out)
     static const char *const cols[] = {"id",           "created_at",       "revoked_at",
                                        "last_seen",    "version",          "queue_depth",
                                        "oldest_pending_s", "content_version", "online",
-                                       "last_error"};
+                                       "last_error",   "screen_on"};
     int r = reader_get(st);
     enum kerr res = KERR_DB;
     cJSON *a = cJSON_CreateArray();
     sqlite3_stmt *s = rprep(st->rdb[r], "SELECT id, created_at, revoked_at, last_seen, version,"
                                         " queue_depth, oldest_pending_s, content_version,"
-                                        " online, last_error FROM kiosks ORDER BY id");
+                                        " online, last_error, screen_on FROM kiosks ORDER BY id");
     int rc;
     *out = NULL;
     if (!s || !a) goto out;
@@ -161,11 +161,13 @@ enum kerr hubstore_kiosk_list(struct hubstore *st, cJSON **out)
         cJSON *o = cJSON_CreateObject();
         if (!o) goto out;
         cJSON_AddItemToArray(a, o);
-        add_cols(o, s, 0, cols, 10);
-        {
-            cJSON *on = cJSON_GetObjectItem(o, "online");
+        add_cols(o, s, 0, cols, 11);
+        /* 0/1 columns are booleans on the wire (null stays null) */
+        for (int b = 0; b < 2; b++) {
+            const char *name = b ? "screen_on" : "online";
+            cJSON *on = cJSON_GetObjectItem(o, name);
             if (cJSON_IsNumber(on))
-                cJSON_ReplaceItemInObject(o, "online", cJSON_CreateBool(on->valueint != 0));
+                cJSON_ReplaceItemInObject(o, name, cJSON_CreateBool(on->valueint != 0));
         }
     }
     if (rc != SQLITE_DONE) goto out;

@@ -369,7 +369,36 @@ static void test_heartbeat(const char *tok_a)
     CHECK(cJSON_GetNumberValue(cJSON_GetObjectItem(k, "oldest_pending_s")) == 120);
     CHECK(cJSON_IsTrue(cJSON_GetObjectItem(k, "online")));
     CHECK(jstr(k, "last_seen") && api_time_valid(jstr(k, "last_seen")));
+    /* the beat did not say screen_on: null, not false */
+    CHECK(cJSON_IsNull(cJSON_GetObjectItem(k, "screen_on")));
     cJSON_Delete(o);
+    free(r.body);
+
+    /* the screen schedule (issue 15): screen_on is stored with the beat and
+     * listed; a later beat without it clears it to null */
+    for (int i = 0; i < 3; i++) {
+        static const char *const tail[] = {",\"screen_on\":false}", ",\"screen_on\":true}", "}"};
+        char b2[400];
+        snprintf(b2, sizeof b2,
+                 "{\"version\":\"0.1.0\",\"queue_depth\":0,\"oldest_pending_s\":0,"
+                 "\"content_version\":\"2026.11.1\",\"online\":true,\"last_error\":null%s",
+                 tail[i]);
+        http(&H, "POST", "/api/v1/kiosks/HL-A01/heartbeat", tok_a, NULL, b2, &r);
+        CHECK(r.status == 204);
+        free(r.body);
+        http(&H, "GET", "/api/v1/admin/kiosks", ADMIN_TOKEN, NULL, NULL, &r);
+        o = json_of(&r);
+        k = cJSON_GetArrayItem(cJSON_GetObjectItem(o, "kiosks"), 0);
+        if (i == 0) CHECK(cJSON_IsFalse(cJSON_GetObjectItem(k, "screen_on")));
+        if (i == 1) CHECK(cJSON_IsTrue(cJSON_GetObjectItem(k, "screen_on")));
+        if (i == 2) CHECK(cJSON_IsNull(cJSON_GetObjectItem(k, "screen_on")));
+        cJSON_Delete(o);
+        free(r.body);
+    }
+    http(&H, "POST", "/api/v1/kiosks/HL-A01/heartbeat", tok_a, NULL,
+         "{\"version\":\"0.1.0\",\"queue_depth\":0,\"oldest_pending_s\":0,"
+         "\"content_version\":\"x\",\"online\":true,\"last_error\":null,\"screen_on\":\"yes\"}", &r);
+    check_problem(&r, 400, "bad-request");
     free(r.body);
 }
 

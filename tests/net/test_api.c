@@ -404,6 +404,29 @@ int main(void)
         j = "{\"version\":\"0.1.0\",\"queue_depth\":1.5,\"oldest_pending_s\":0,"
             "\"content_version\":\"x\",\"online\":true,\"last_error\":null}";
         CHECK(api_heartbeat_decode(j, strlen(j), &h, NULL) == KERR_INVALID);
+        /* screen_on (the screen schedule) is optional: absent or null is "not
+         * said", true/false round-trip, anything else is refused */
+        j = "{\"version\":\"0.1.0\",\"queue_depth\":0,\"oldest_pending_s\":0,"
+            "\"content_version\":\"x\",\"online\":true,\"last_error\":null,\"screen_on\":false}";
+        CHECK(api_heartbeat_decode(j, strlen(j), &h, NULL) == KERR_OK);
+        CHECK(h.has_screen_on && !h.screen_on);
+        CHECK(api_heartbeat_encode(&h, &out) == KERR_OK);
+        CHECK_STR(out, j);
+        free(out);
+        h.screen_on = true;
+        CHECK(api_heartbeat_encode(&h, &out) == KERR_OK);
+        CHECK(out && strstr(out, ",\"screen_on\":true}") != NULL);
+        free(out);
+        j = "{\"version\":\"0.1.0\",\"queue_depth\":0,\"oldest_pending_s\":0,"
+            "\"content_version\":\"x\",\"online\":true,\"last_error\":null,\"screen_on\":null}";
+        CHECK(api_heartbeat_decode(j, strlen(j), &h, NULL) == KERR_OK);
+        CHECK(!h.has_screen_on);
+        CHECK(api_heartbeat_encode(&h, &out) == KERR_OK);
+        CHECK(out && strstr(out, "screen_on") == NULL);
+        free(out);
+        j = "{\"version\":\"0.1.0\",\"queue_depth\":0,\"oldest_pending_s\":0,"
+            "\"content_version\":\"x\",\"online\":true,\"last_error\":null,\"screen_on\":1}";
+        CHECK(api_heartbeat_decode(j, strlen(j), &h, NULL) == KERR_PARSE);
     }
 
     /* problem+json */

@@ -398,6 +398,12 @@ static bool handle_one(struct tsrv *t, int fd, const char *head, const char *bod
         if (mode_now(t) != TS_OK) return problem(fd, 503, "Service Unavailable", "internal", NULL);
         if (api_heartbeat_decode(body, blen, &hb, NULL) != KERR_OK)
             return problem(fd, 400, "Bad Request", "bad-request", NULL);
+        if (hb.has_screen_on) {
+            pthread_mutex_lock(&t->mu);
+            t->st.screen_beats++;
+            t->st.screen_on = hb.screen_on;
+            pthread_mutex_unlock(&t->mu);
+        }
         return respond(fd, 204, "No Content", NULL, NULL, NULL);
     }
     if (strcmp(method, "GET") == 0 && strncmp(path, API_PATH_TICKETS, strlen(API_PATH_TICKETS)) == 0) {

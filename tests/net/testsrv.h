@@ -53,6 +53,8 @@ struct tsrv_stats {
     int bad_headers;   /* POST without Idempotency-Key/bearer/User-Agent */
     int taken;         /* 409 ticket-taken for a preloaded or made-taken ticket */
     int check_misses;  /* ticket lookups of a known ticket with a wrong or missing check */
+    int screen_beats;  /* heartbeats that said screen_on */
+    bool screen_on;    /* what the last of them said */
 };
 void tsrv_stats(struct tsrv *t, struct tsrv_stats *out);
 

@@ -59,6 +59,14 @@ int main(int argc, char **argv)
     CHECK(load_text("{\"kiosk_id\": \"\xff\"}", &cfg, err, sizeof err) == KERR_UTF8);
     CHECK(load_text("", &cfg, err, sizeof err) == KERR_PARSE);
     CHECK(config_load("/nonexistent/kiosk.json", &cfg, err, sizeof err) == KERR_IO);
+    /* rotation: a quarter turn clockwise, nothing else */
+    CHECK(cfg.rotation == 0);
+    CHECK(load_text("{\"rotation\": 270}", &cfg, err, sizeof err) == KERR_OK && cfg.rotation == 270);
+    CHECK(load_text("{\"rotation\": 45}", &cfg, err, sizeof err) == KERR_USAGE);
+    CHECK(strstr(err, "rotation: must be 0, 90, 180 or 270") != NULL);
+    CHECK(load_text("{\"rotation\": 360}", &cfg, err, sizeof err) == KERR_USAGE);
+    CHECK(load_text("{\"rotation\": -90}", &cfg, err, sizeof err) == KERR_USAGE);
+    CHECK(load_text("{\"rotation\": \"90\"}", &cfg, err, sizeof err) == KERR_USAGE);
     /* the annotated example in deploy/ is valid */
     if (argc > 1) {
         config_defaults(&cfg, "/nonexistent");

@@ -197,6 +197,15 @@ void app_fleet_poll(struct app *a)
         a->dirty = true;
     }
     if (cur >= 0) {
+        /* an alert lights a screen the schedule darkened, and keeps it lit
+         * (as a touch does) until it is taken down */
+        a->had_input = true;
+        if (a->dark) {
+            a->dark = false;
+            ui_invalidate(a->ui);
+            a->dirty = true;
+            KLOGI(MOD, "screen on (an alert)");
+        }
         /* the screen below is not used while the alert covers it: its idle
          * timeout (and a 还在吗？ countdown) stand still */
         a->last_input = now;

@@ -333,6 +333,8 @@ void app_open_client(struct app *a)
     kc.content = a->push.on ? &a->push.cfg : NULL;
     kc.content_timeout_s = a->cfg.content_timeout_s;
     kc.tower_id = a->cfg.tower_id;
+    kc.tower = a->cfg.tower_id; /* alerts sent to this kiosk's tower */
+    kc.events = true;           /* alerts and screenshot requests from the hub */
     e = kclient_open(&kc, &a->client);
     if (e != KERR_OK) {
         KLOGE("app", "hub link not opened (%s): help requests are unavailable", kerr_str(e));
@@ -461,6 +463,7 @@ void app_destroy(struct app *a)
         free(a->pend[i].arg);
     }
     a->npend = 0;
+    app_fleet_free(a); /* joins a screenshot encoder first */
     if (a->client) {
         kclient_set_notify(a->client, NULL, NULL);
         kclient_close(a->client);

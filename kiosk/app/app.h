@@ -32,6 +32,8 @@ struct imew;
 enum screen_flags {
     SCREEN_BARE = 1,     /* draws its own header (home, attract): no top bar */
     SCREEN_PERSONAL = 2, /* holds personal data: idle asks "还在吗？" first */
+    SCREEN_PRIVATE = 4,  /* shows a person's data (a receipt, a ticket lookup): no remote
+                            screenshot while it is on the stack (SCREEN_PERSONAL neither) */
 };
 
 struct screen {

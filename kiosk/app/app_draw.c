@@ -137,6 +137,7 @@ struct ui_rect app_screen_body(struct app *a, const struct screen *s)
 void app_draw_screen(struct app *a)
 {
     struct layer *top = &a->stack[a->depth - 1];
+    if (app_fleet_draw(a)) return; /* an emergency alert covers every screen; they keep state */
     top->s->frame(a, top->st, app_screen_body(a, top->s));
     if (!(top->s->flags & SCREEN_BARE)) app_draw_topbar(a, top);
     if (a->asking) draw_still_there(a);

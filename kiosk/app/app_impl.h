@@ -67,6 +67,7 @@ struct app {
     enum content_lang lang;
     bool elder; /* 长辈模式: for the session, like the language (app_toggle_elder) */
     struct kclient *client;
+    struct app_fleet *fleet; /* the alert on screen, remote screenshots (app_fleet.c) */
     bool client_pending; /* opened right after the first frame */
     struct imew *ime; /* the pinyin engine's thread */
     bool ime_failed;
@@ -189,6 +190,17 @@ void app_draw_screen(struct app *a);
 void app_ops_tick(struct app *a);
 bool app_ops_pointer(struct app *a, int kind, float lx, float ly);
 uint64_t app_ops_deadline(struct app *a);
+
+/* ---- app_fleet.c ---- */
+/* poll: each turn, takes the hub's alerts and screenshot requests from the
+ * link (and a finished encoding to it), keeps the idle timer still while an
+ * alert shows. draw: draws the alert over everything and returns true, or
+ * false when none shows. capture: between drawing and presenting a frame,
+ * copies it for a screenshot that was asked for. free: at destroy. */
+void app_fleet_poll(struct app *a);
+bool app_fleet_draw(struct app *a);
+void app_fleet_capture(struct app *a);
+void app_fleet_free(struct app *a);
 
 /* ---- app_warm.c ---- */
 /* One slice of the idle-time warm-up, at most about budget_us of glyphs or

@@ -117,6 +117,7 @@ static void render(struct app *a)
         return;
     }
     frame_draw(a, &t);
+    app_fleet_capture(a); /* a remote screenshot asked for: this frame */
     frame_present(a, &t);
 }
 
@@ -248,6 +249,7 @@ static void fire_timers(struct app *a)
 {
     uint64_t now = app_now_ms(a);
     net_events(a);
+    app_fleet_poll(a); /* alerts (the idle timer stands still under one), screenshots */
     app_ops_tick(a);
     app_content_tick(a);
     if (a->dark) return;

@@ -163,6 +163,7 @@ static void frame(struct app *a, void *st, struct ui_rect body)
 
 const struct screen screen_help_done = {
     .id = "help_done",
+    .flags = SCREEN_PRIVATE, /* a receipt / a ticket's status: no remote screenshot */
     .state_size = sizeof(struct help_done),
     .enter = enter,
     .frame = frame,

@@ -237,6 +237,7 @@ static void frame(struct app *a, void *st, struct ui_rect body)
 
 const struct screen screen_ticket = {
     .id = "ticket",
+    .flags = SCREEN_PRIVATE, /* a receipt / a ticket's status: no remote screenshot */
     .state_size = sizeof(struct ticket),
     .enter = enter,
     .frame = frame,

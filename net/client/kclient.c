@@ -223,6 +223,14 @@ enum kerr kclient_open(const struct kclient_config *cfg, struct kclient **out)
     c->content_version = strdup(cfg->content_version ? cfg->content_version : "none");
     if (cfg->tower_id && api_kiosk_id_valid(cfg->tower_id))
         snprintf(c->tower, sizeof c->tower, "%s", cfg->tower_id);
+    c->fleet.on = cfg->events;
+    if (cfg->tower && cfg->tower[0]) { /* reported with each event poll: alerts to its tower */
+        char t[API_TOKEN_SIZE + 8];
+        snprintf(t, sizeof t, "tower:%.39s", cfg->tower);
+        if (api_alert_to_valid(t)) snprintf(c->fleet.tower, sizeof c->fleet.tower, "%s", cfg->tower);
+        else KLOGW(MOD, "tower %.39s is not a valid id: alerts to a tower will not reach this kiosk",
+                   cfg->tower);
+    }
     if (!c->db_path || !c->hub_url || !c->kiosk_id || !c->version || !c->content_version ||
         (cfg->ca_file && !c->ca_file) || (cfg->pinned_pubkey && !c->pinned))
         goto fail;
@@ -524,5 +532,6 @@ void kclient_close(struct kclient *c)
     free(c->version);
     free(c->content_version);
     kclient_content_free(c);
+    kclient_fleet_free(c);
     free(c);
 }

@@ -15,6 +15,7 @@
 
 #include "api.h"
 #include "cinstall.h"
+#include "api_fleet.h"
 #include "kerr.h"
 
 #define KCLIENT_TICKET_SIZE API_TICKET_SIZE
@@ -39,6 +40,10 @@ struct kclient_config {
     const char *version;          /* NULL → KIOSK_VERSION */
     const char *content_version;  /* NULL → "none" */
     const char *tower_id;         /* NULL or "": none; else heartbeats ask for booking leases */
+    const char *tower;            /* the tower it stands in (config tower_id), for alerts to a
+                                     tower; NULL or "" = none */
+    bool events;                  /* hold the event long-poll (alerts, screenshots); the kiosk
+                                     app sets it, tools and tests of the outbox need not */
     int retention_s;              /* personal fields erased this long after delivery (0 → 600) */
     /* Tuning; 0 means the production default (tests shorten them). */
     int backoff_base_ms;          /* 1000 */
@@ -215,6 +220,33 @@ bool kclient_content_ready(struct kclient *c, int64_t *version);
 /* The UI rolled the content back (cinstall_rollback): what is installed now
  * and why, for the next heartbeat. */
 void kclient_content_rolled_back(struct kclient *c, int64_t now_installed, const char *why);
+
+/* ---- fleet operations (kclient_events.c) ----
+ * The sender holds one event long-poll to the hub (GET .../events, answered
+ * at once when something changed, else after up to API_EVENTS_HOLD_S; again
+ * at once after each answer, with backoff after a failure). Its answers are
+ * the emergency alerts for this kiosk and screenshot requests; each change
+ * wakes the UI through the notify hook. */
+
+/* When the alerts differ from generation *gen: copies them (urgent first,
+ * newest first; at most API_ALERT_MAX, whatever their `until`: the caller
+ * checks it against its own clock) into out, sets *n and *gen, returns true.
+ * False when nothing changed. */
+bool kclient_alerts(struct kclient *c, unsigned *gen, struct api_alert *out, int *n);
+
+/* True while the last event poll was answered (the hub can reach us). */
+bool kclient_events_connected(struct kclient *c);
+
+/* A screenshot the hub asked for and not yet handed out: true with its id
+ * (each request once). */
+bool kclient_shot_wanted(struct kclient *c, char sid[API_SHOT_ID_SIZE]);
+
+/* The answer to request sid: png (malloc'd, len ≤ API_SHOT_MAX; taken over
+ * in every case) or, png NULL, a refusal reason (a short ASCII word or
+ * phrase). The sender uploads it. KERR_BUSY (png freed) while an earlier
+ * answer is still being sent; KERR_TOOBIG (png freed) above API_SHOT_MAX. */
+enum kerr kclient_shot_answer(struct kclient *c, const char *sid, unsigned char *png, size_t len,
+                              const char *reason);
 
 /* Stops the sender (transfers in flight are abandoned and retried at the next
  * start; their items stay pending), joins it within about a second, closes

@@ -271,7 +271,7 @@ static void deliver_next(struct kclient *c, struct kclient_bq *b)
         cJSON_AddStringToObject(o, "code", it.code) && cJSON_AddBoolToObject(o, "offline", true))
         body = cJSON_PrintUnformatted(o);
     cJSON_Delete(o);
-    x = body ? kclient_xfer_new(c, X_BOOKING, "/api/v1/bookings", body, it.key) : NULL;
+    x = body ? kclient_xfer_new(c, X_BOOKING, "/api/v1/bookings", body, 0, NULL, it.key, 0, false) : NULL;
     if (x) {
         x->item_id = it.id | ((int64_t)B_DELIVERY << 32);
         snprintf(x->key, sizeof x->key, "%s", it.key);
@@ -351,7 +351,7 @@ void kclient_booking_start(struct kclient *c)
             break;
         }
         }
-        x = (q->kind == KCLIENT_B_AVAIL || body) ? kclient_xfer_new(c, X_BOOKING, path, body, key)
+        x = (q->kind == KCLIENT_B_AVAIL || body) ? kclient_xfer_new(c, X_BOOKING, path, body, 0, NULL, key, 0, false)
                                                  : NULL;
         if (!x) {
             struct kclient_banswer a = {.id = calls.calls[i].id, .kind = q->kind, .error = KERR_NOMEM};

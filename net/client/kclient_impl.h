@@ -15,6 +15,7 @@
 
 #include "api.h"
 #include "kclient.h"
+#include "kclient_fleet.h"
 #include "kthread.h"
 #include "outbox.h"
 
@@ -37,7 +38,7 @@
 #define KIOSK_VERSION "0.0.0"
 #endif
 
-enum xkind { X_ITEM, X_QUERY, X_HEARTBEAT, X_PING, X_CONTENT, X_BOOKING };
+enum xkind { X_ITEM, X_QUERY, X_HEARTBEAT, X_PING, X_CONTENT, X_BOOKING, X_EVENTS, X_SHOT /* kclient_events.c */ };
 
 struct xfer {
     struct xfer *prev, *next; /* c->active list */
@@ -117,6 +118,7 @@ struct kclient {
     bool queue_wanted, resend_wanted;
     struct kclient_queue pub_queue;
     struct kclient_content *content; /* signed content updates, or NULL (kclient_content.c) */
+    struct kclient_fleet fleet; /* event poll, alerts, screenshots (kclient_events.c) */
 
     /* UI thread only: wrong local lookups (kclient_local_ticket) */
     int local_misses;
@@ -142,6 +144,15 @@ void kclient_trim_utf8(char *s);
  * it, kclient_close stops it (c->stop, curl_multi_wakeup) and joins it. */
 void *kclient_sender_main(void *arg);
 
+/* A transfer with every safety option, added to the multi handle; path is
+ * appended to hub_url. body NULL → GET; else a POST of body_len bytes
+ * (body_len 0: strlen) of type ctype (NULL: JSON). timeout_ms 0: the
+ * configured total timeout; long_poll: no low-speed abort (an answer held
+ * by the hub). Takes ownership of body. NULL on failure. */
+struct xfer *kclient_xfer_new(struct kclient *c, enum xkind kind, const char *path, char *body,
+                              size_t body_len, const char *ctype, const char *idem_key,
+                              long timeout_ms, bool long_poll);
+
 /* Starts a GET transfer of kind on path (sender thread); NULL on failure. */
 struct xfer *kclient_xfer_start(struct kclient *c, enum xkind kind, const char *path);
 
@@ -162,10 +173,6 @@ bool kclient_content_prepare(struct kclient *c, struct xfer *x);
 size_t kclient_content_write(struct xfer *x, const char *p, size_t n);
 void kclient_content_done(struct kclient *c, struct xfer *x, CURLcode rc, long http);
 
-/* xfer_new for the other files of the sender thread: a transfer of kind to
- * hub_url + path (body NULL: GET; owned), added to c->multi. NULL on failure. */
-struct xfer *kclient_xfer_new(struct kclient *c, enum xkind kind, const char *path, char *body,
-                              const char *idem_key);
 
 /* ---- kclient_booking.c ------------------------------------------------------ */
 

@@ -89,6 +89,13 @@ static bool add_hdr(struct xfer *x, const char *h)
 static struct xfer *xfer_new(struct kclient *c, enum xkind kind, const char *path, char *body,
                              const char *idem_key)
 {
+    return kclient_xfer_new(c, kind, path, body, 0, NULL, idem_key, 0, false);
+}
+
+struct xfer *kclient_xfer_new(struct kclient *c, enum xkind kind, const char *path, char *body,
+                              size_t body_len, const char *ctype, const char *idem_key,
+                              long timeout_ms, bool long_poll)
+{
     struct xfer *x = calloc(1, sizeof *x);
     char url[1024], h[128];
     CURL *e;
@@ -106,7 +113,10 @@ static struct xfer *xfer_new(struct kclient *c, enum xkind kind, const char *pat
     if (!add_hdr(x, c->auth_header) || !add_hdr(x, "Accept: application/json, application/problem+json") ||
         !add_hdr(x, "Expect:"))
         goto fail;
-    if (body && !add_hdr(x, "Content-Type: application/json")) goto fail;
+    if (body) {
+        snprintf(h, sizeof h, "Content-Type: %s", ctype ? ctype : "application/json");
+        if (!add_hdr(x, h)) goto fail;
+    }
     if (idem_key) {
         snprintf(h, sizeof h, "Idempotency-Key: %s", idem_key);
         if (!add_hdr(x, h)) goto fail;
@@ -122,8 +132,8 @@ static struct xfer *xfer_new(struct kclient *c, enum xkind kind, const char *pat
     if (c->ca_file) curl_easy_setopt(e, CURLOPT_CAINFO, c->ca_file);
     if (c->pinned) curl_easy_setopt(e, CURLOPT_PINNEDPUBLICKEY, c->pinned);
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)c->connect_timeout_ms);
-    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)c->total_timeout_ms);
-    curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 64L);
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, timeout_ms ? timeout_ms : (long)c->total_timeout_ms);
+    curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, long_poll ? 0L : 64L);
     curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, (long)c->low_speed_time_s);
     curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)API_RESPONSE_MAX);
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
@@ -136,7 +146,8 @@ static struct xfer *xfer_new(struct kclient *c, enum xkind kind, const char *pat
     if (body) {
         curl_easy_setopt(e, CURLOPT_POST, 1L);
         curl_easy_setopt(e, CURLOPT_POSTFIELDS, body);
-        curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+        curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
+                         (curl_off_t)(body_len ? body_len : strlen(body)));
     }
     if (kind == X_CONTENT && !kclient_content_prepare(c, x)) goto fail;
     if (curl_multi_add_handle(c->multi, e) != CURLM_OK) goto fail;
@@ -611,6 +622,8 @@ static int process_done(struct sender *s)
         curl_multi_remove_handle(c->multi, m->easy_handle);
         if (x->kind == X_BOOKING) {
             kclient_booking_finish(c, x, rc, http);
+        } else if (kclient_fleet_done(c, x, (int)rc, http)) {
+            /* the event poll or a screenshot upload (kclient_events.c) */
         } else if (x->kind == X_QUERY) {
             finish_query(s, x, rc, http);
         } else if (x->kind == X_CONTENT) {
@@ -833,6 +846,7 @@ void *kclient_sender_main(void *arg)
         }
         pthread_mutex_unlock(&c->mu);
         kclient_booking_start(c);
+        kclient_fleet_tick(c, now);
         if (c->heartbeat_ms > 0 && now >= s.hb_due && !s.hb_in_flight) {
             start_heartbeat(&s);
             s.hb_due = now + (uint64_t)c->heartbeat_ms;
@@ -854,6 +868,7 @@ void *kclient_sender_main(void *arg)
         next = now + 1000;
         if (s.maint_due < next) next = s.maint_due;
         if (c->heartbeat_ms > 0 && !s.hb_in_flight && s.hb_due < next) next = s.hb_due;
+        if (kclient_fleet_due(c) < next) next = kclient_fleet_due(c);
         if (s.items_in_flight < (s.host_tries > 0 ? 1 : c->max_in_flight)) {
             /* a free delivery slot: wake for the next due item */
             for (int i = 0; i < s.nslots; i++) {
@@ -863,7 +878,8 @@ void *kclient_sender_main(void *arg)
         }
         if (next > now || running > 0) {
             int wait = next > now ? (int)(next - now) : 0;
-            if (running > 0 && wait > 100) wait = 100;
+            /* a transfer under way: look again soon (a held event poll is not one) */
+            if (running > (c->fleet.poll_in_flight ? 1 : 0) && wait > 100) wait = 100;
             curl_multi_poll(c->multi, NULL, 0, wait, NULL);
         }
     }
@@ -876,10 +892,4 @@ void *kclient_sender_main(void *arg)
     free(s.slots);
     outbox_close(s.ob);
     return NULL;
-}
-
-struct xfer *kclient_xfer_new(struct kclient *c, enum xkind kind, const char *path, char *body,
-                              const char *idem_key)
-{
-    return xfer_new(c, kind, path, body, idem_key);
 }

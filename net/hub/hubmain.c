@@ -49,6 +49,9 @@ static void usage(FILE *f)
           "                         and whose nursing rooms (with booking rules) it takes bookings for\n"
           "  --phone-miss-limit N   phone-page look-ups that find nothing, per minute per\n"
           "                         client address, then 429 (default 20)\n"
+          "fleet:\n"
+          "  --stale-after S        kiosk list: a kiosk whose last heartbeat is older than S\n"
+          "                         seconds is stale (default 180, three heartbeats)\n"
           "exit codes: 0 stopped by signal, 1 cannot start, 2 usage\n",
           f);
 }
@@ -129,6 +132,8 @@ int main(int argc, char **argv)
         else if (strcmp(a, "--phone-miss-limit") == 0 && parse_num(val, 1, 1000000, &v) == 0)
             cfg.phone_misses_per_min = (unsigned)v;
         else if (strcmp(a, "--content") == 0) cfg.content_path = val;
+        else if (strcmp(a, "--stale-after") == 0 && parse_num(val, 1, 86400 * 365, &v) == 0)
+            cfg.stale_after_s = (unsigned)v;
         else if (strcmp(a, "--retention-days") == 0 && parse_num(val, 1, 36500, &v) == 0 &&
                  v == (int)v)
             cfg.retention_days = (int)v;

@@ -61,6 +61,12 @@ static const char *const route_path[] = {
     "/api/v1/admin/bookings",
     "/api/v1/admin/bookings/{code}",
     "/api/v1/admin/bookings/{code}/cancel",
+    "/api/v1/kiosks/{id}/events",
+    "/api/v1/kiosks/{id}/screenshots/{sid}",
+    "/api/v1/admin/alerts",
+    "/api/v1/admin/alerts/{id}",
+    "/api/v1/admin/kiosks/{id}/screenshot",
+    "/api/v1/admin/kiosks/{id}/screenshot/{sid}",
 };
 /* ---- helpers -------------------------------------------------------------- */
 
@@ -200,6 +206,7 @@ static enum route route_match(const char *url, char *arg, bool *arg_long)
     enum route rt = R_NONE;
     arg[0] = '\0';
     *arg_long = false;
+    if ((rt = hubsrv_fleet_route(url, arg, arg_long)) != R_NONE) return rt;
     if (strcmp(url, "/api/v1/requests") == 0) return R_REQUESTS;
     if (strcmp(url, "/api/v1/admin/kiosks") == 0) return R_ADMIN_KIOSKS;
     if (strcmp(url, "/api/v1/admin/requests") == 0) return R_ADMIN_REQUESTS;
@@ -286,7 +293,7 @@ static const char *route_methods(enum route rt)
     case R_PHONE:
     case R_STATIC:
     case R_ROOT: return "GET, HEAD";
-    default: return "GET";
+    default: return hubsrv_fleet_methods(rt);
     }
 }
 
@@ -303,10 +310,13 @@ static bool route_has_body(const struct hreq *r)
     return strcmp(r->method, "POST") == 0 || strcmp(r->method, "PATCH") == 0;
 }
 
-/* The largest body of r's route: a content bundle upload, or a JSON body. */
+/* The largest body of r's route: a content bundle upload, a screenshot
+ * upload, or a JSON body. */
 static size_t body_max(const struct hreq *r)
 {
-    return r->route == R_ADMIN_CONTENT ? HUBCONTENT_BODY_MAX : API_BODY_MAX;
+    return r->route == R_ADMIN_CONTENT ? HUBCONTENT_BODY_MAX
+           : r->route == R_SHOT_PUT    ? API_SHOT_MAX
+                                       : API_BODY_MAX;
 }
 
 static bool is_admin_route(enum route rt)
@@ -314,7 +324,7 @@ static bool is_admin_route(enum route rt)
     return (rt >= R_ADMIN_KIOSKS && rt <= R_ADMIN_STATUS) ||
            (rt >= R_ADMIN_ASSIGN && rt <= R_ADMIN_FACETS) || rt == R_ADMIN_CONTENT ||
            rt == R_ADMIN_CONTENT_STATUS ||
-           (rt >= R_ADMIN_BOOKINGS && rt <= R_ADMIN_BOOKING_CANCEL);
+           (rt >= R_ADMIN_BOOKINGS && rt <= R_ADMIN_BOOKING_CANCEL) || hubsrv_fleet_is_admin(rt);
 }
 
 int hubsrv_role_rank(const char *role)
@@ -340,7 +350,7 @@ static int route_rank(enum route rt, const char *method)
     case R_ADMIN_USERS:
     case R_ADMIN_USER:
     case R_ADMIN_AUDIT: return 3;
-    default: return 1;
+    default: return hubsrv_fleet_rank(rt, method);
     }
 }
 
@@ -396,7 +406,7 @@ static enum MHD_Result dispatch(struct hreq *r)
     case R_TICKET: return hubsrv_ticket_get(r);
     case R_HEARTBEAT: return hubsrv_heartbeat(r);
     case R_ADMIN_KIOSKS:
-        return strcmp(r->method, "POST") == 0 ? hubsrv_admin_kiosk_add(r) : hubsrv_admin_kiosk_list(r);
+        return strcmp(r->method, "POST") == 0 ? hubsrv_admin_kiosk_add(r) : hubsrv_fleet_kiosk_list(r);
     case R_ADMIN_KIOSK: return hubsrv_admin_kiosk_revoke(r);
     case R_ADMIN_REQUESTS: return hubsrv_admin_request_list(r);
     case R_ADMIN_REQUEST: return hubsrv_admin_request_get(r);
@@ -425,6 +435,12 @@ static enum MHD_Result dispatch(struct hreq *r)
     case R_ADMIN_BOOKINGS:
     case R_ADMIN_BOOKING:
     case R_ADMIN_BOOKING_CANCEL: return hubsrv_booking_dispatch(r);
+    case R_EVENTS: return hubsrv_fleet_events(r);
+    case R_SHOT_PUT: return hubsrv_fleet_shot_put(r);
+    case R_ADMIN_ALERTS:
+    case R_ADMIN_ALERT: return hubsrv_fleet_alerts(r);
+    case R_ADMIN_SHOT: return hubsrv_fleet_shot_ask(r);
+    case R_ADMIN_SHOT_GET: return hubsrv_fleet_shot_get(r);
     case R_NONE: break;
     }
     return hubsrv_send_problem(r, 404, API_SLUG_NOT_FOUND, "Not found", "no such endpoint");
@@ -573,7 +589,8 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
         return MHD_YES;
     }
     if (r->state == S_READY) return hubsrv_finish_job(r);
-    if (r->state == S_WAIT) return MHD_YES; /* spurious call while suspended */
+    if (r->state == S_WOKEN) return hubsrv_fleet_resumed(r);
+    if (r->state == S_WAIT || r->state == S_HELD) return MHD_YES; /* spurious call while suspended */
     if (r->too_big) {
         if (!route_has_body(r))
             return hubsrv_send_problem(r, 400, API_SLUG_BAD_REQUEST, "Bad request", "unexpected body");
@@ -678,6 +695,13 @@ enum kerr hubsrv_start(const struct hubsrv_config *cfg, struct hubsrv **out)
     if (res != KERR_OK) goto fail;
     if (hubcontent_open(cfg->db_path, &s->content) != KERR_OK)
         KLOGE("hub", "content releases unavailable (%s.content)", cfg->db_path);
+    {
+        char ap[4200];
+        snprintf(ap, sizeof ap, "%s.alerts.json", cfg->db_path);
+        res = hubfleet_open(ap, &s->fleet);
+        s->stale_after_s = cfg->stale_after_s ? cfg->stale_after_s : HUBSRV_STALE_AFTER_S;
+    }
+    if (res != KERR_OK) goto fail;
     if (threads == 0) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);
         threads = n > 0 ? (unsigned)n : 1;
@@ -718,6 +742,7 @@ void hubsrv_stop(struct hubsrv *s)
 {
     if (!s) return;
     atomic_store(&s->stopping, true);
+    hubfleet_release_all(s->fleet); /* held event polls are answered now */
     if (s->mhd) {
         /* let every suspended write be answered before MHD goes away */
         for (int i = 0; i < 1000 && atomic_load(&s->inflight) > 0; i++) usleep(10000);
@@ -725,6 +750,7 @@ void hubsrv_stop(struct hubsrv *s)
         MHD_stop_daemon(s->mhd);
     }
     hubconn_free(s->conn);
+    hubfleet_close(s->fleet);
     hubstore_close(s->store);
     hubcontent_close(s->content);
     hubrate_free(s->rate);

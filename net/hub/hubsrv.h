@@ -43,6 +43,8 @@ struct hubsrv_config {
     const char *content_path;  /* a content.json for category and tower names; NULL: ids */
     unsigned phone_misses_per_min; /* phone-page look-ups that find nothing, per client
                                       address, then 429; 0 = HUBSRV_PHONE_MISSES_PER_MIN */
+    unsigned stale_after_s;    /* kiosk list: a last heartbeat older than this is stale;
+                                  0 = HUBSRV_STALE_AFTER_S (alerts: <db>.alerts.json) */
 };
 
 #define HUBSRV_MAX_CONNS 512          /* ~100 kiosks x 3 + admins, doubled */
@@ -51,6 +53,7 @@ struct hubsrv_config {
 #define HUBSRV_BODY_TIMEOUT_S 20
 #define HUBSRV_AUTH_FAILS_PER_MIN 10
 #define HUBSRV_PHONE_MISSES_PER_MIN 20
+#define HUBSRV_STALE_AFTER_S 180      /* three heartbeats of 60 s */
 
 /* Opens the store and starts listening. On failure returns KERR_USAGE (bad
  * listen address or trusted proxy, unreadable content file), KERR_DB/KERR_IO (database), KERR_NET

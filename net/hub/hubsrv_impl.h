@@ -23,6 +23,7 @@
 #include "hubauth.h"
 #include "hubbook.h"
 #include "hubconn.h"
+#include "hubfleet.h"
 #include "hubpw.h"
 #include "hubrate.h"
 #include "hubsess.h"
@@ -65,7 +66,9 @@ struct hubsrv {
     bool log_requests;
     uint16_t port;
     struct hubcontent *content;   /* signed content releases (hubstore_content.h) */
-    atomic_int inflight; /* jobs submitted whose connection is not yet resumed */
+    atomic_int inflight; /* jobs submitted (and polls held) whose connection is not yet resumed */
+    struct hubfleet *fleet;    /* alerts, towers, held event polls, screenshots (hubsrv_fleet.c) */
+    unsigned stale_after_s;    /* a kiosk's last heartbeat older than this: stale */
     atomic_bool stopping;
 };
 
@@ -101,10 +104,17 @@ enum route {
     R_ADMIN_BOOKINGS,  /* GET /api/v1/admin/bookings */
     R_ADMIN_BOOKING,   /* GET /api/v1/admin/bookings/{code} */
     R_ADMIN_BOOKING_CANCEL, /* POST /api/v1/admin/bookings/{code}/cancel */
+    /* hubsrv_fleet.c */
+    R_EVENTS,          /* GET /api/v1/kiosks/{id}/events?since=N&tower=T (long-poll) */
+    R_SHOT_PUT,        /* POST /api/v1/kiosks/{id}/screenshots/{sid} */
+    R_ADMIN_ALERTS,    /* GET, POST, DELETE /api/v1/admin/alerts */
+    R_ADMIN_ALERT,     /* DELETE /api/v1/admin/alerts/{id} */
+    R_ADMIN_SHOT,      /* POST /api/v1/admin/kiosks/{id}/screenshot */
+    R_ADMIN_SHOT_GET,  /* GET /api/v1/admin/kiosks/{id}/screenshot/{sid} */
 };
 
 enum who { WHO_NONE, WHO_KIOSK, WHO_ADMIN, WHO_STAFF };
-enum rstate { S_NEW, S_BODY, S_WAIT, S_READY, S_DONE };
+enum rstate { S_NEW, S_BODY, S_WAIT, S_READY, S_DONE, S_HELD, S_WOKEN /* an event poll */ };
 
 /* One HTTP request, from its headers to its completion (con_cls). */
 struct hreq {
@@ -134,6 +144,7 @@ struct hreq {
     struct hubstore_job job;
     cJSON *hb_answer;                  /* the heartbeat's answer, one member per feature */
     void *ext; /* a feature's state for its job (a booking's), freed with r */
+    struct hubfleet_waiter wait; /* R_EVENTS while held */
 };
 
 /* The client address of r for log lines ("-" when unknown): the TCP peer, or
@@ -214,5 +225,21 @@ enum MHD_Result hubsrv_heartbeat_answer(struct hreq *r);
 enum MHD_Result hubsrv_content_manifest(struct hreq *r);
 enum MHD_Result hubsrv_content_bundle(struct hreq *r);
 enum MHD_Result hubsrv_admin_content(struct hreq *r, bool status);
+/* ---- hubsrv_fleet.c ------------------------------------------------------ */
+
+/* route: the fleet's routes of url (R_NONE when none), arg as route_match;
+ * is_admin, methods, rank: as hubsrv.c asks of every route. The others
+ * answer their routes; resumed answers an event poll that was held. */
+enum route hubsrv_fleet_route(const char *url, char *arg, bool *arg_long);
+bool hubsrv_fleet_is_admin(enum route rt);
+const char *hubsrv_fleet_methods(enum route rt);
+int hubsrv_fleet_rank(enum route rt, const char *method);
+enum MHD_Result hubsrv_fleet_events(struct hreq *r);
+enum MHD_Result hubsrv_fleet_resumed(struct hreq *r);
+enum MHD_Result hubsrv_fleet_shot_put(struct hreq *r);
+enum MHD_Result hubsrv_fleet_shot_ask(struct hreq *r);
+enum MHD_Result hubsrv_fleet_shot_get(struct hreq *r);
+enum MHD_Result hubsrv_fleet_alerts(struct hreq *r);
+enum MHD_Result hubsrv_fleet_kiosk_list(struct hreq *r);
 
 #endif

@@ -13,9 +13,8 @@
 #include "api.h"
 #include "kioskctl_content.h"
 #include "kioskctl_bookings.h"
+#include "kioskctl.h"
 #include "utf8.h"
-
-enum { EX_OK = 0, EX_HUB = 1, EX_USAGE = 2, EX_UNREACHABLE = 3, EX_AUTH = 4, EX_CONFLICT = 5 };
 
 #define RESPONSE_CAP (8u << 20)
 
@@ -25,7 +24,19 @@ static void usage(FILE *f)
           "commands:\n"
           "  kiosk add ID                     register a kiosk; its token is printed,\n"
           "                                   alone, on the last line (shown once)\n"
-          "  kiosk list                       kiosks and their last heartbeat\n"
+          "  kiosk list                       every kiosk: online or stale (the hub's\n"
+          "                                   --stale-after), last heartbeat, tower, versions,\n"
+          "                                   queue, content, screen, last error\n"
+          "  kiosk screenshot ID -o FILE [--timeout S]\n"
+          "                                   the kiosk's screen now as PNG (refused while a\n"
+          "                                   form with personal data is open; default 30 s)\n"
+          "  alert send --to all|tower:ID|kiosk:ID[,ID] --level urgent|notice\n"
+          "             --title T [--body B] [--title-en T] [--body-en B] [--until TIME]\n"
+          "                                   a full-screen message on the kiosks targeted;\n"
+          "                                   TIME: YYYY-MM-DDTHH:MM[:SS] (Beijing time), with Z\n"
+          "                                   (UTC) or +08:00, or +30m, +2h, +90s from now\n"
+          "  alert list                       the active alerts\n"
+          "  alert clear [ID]                 clear one alert, or all of them\n"
           "  kiosk revoke ID                  revoke a kiosk's token\n"
           "  requests list [--status S] [--limit N]\n"
           "                                   help requests, newest first (default 100)\n"
@@ -62,12 +73,6 @@ static void usage(FILE *f)
           kioskctl_bookings_usage);
 }
 
-struct buf {
-    char *p;
-    size_t len;
-    bool over;
-};
-
 static size_t on_write(char *data, size_t sz, size_t n, void *arg)
 {
     struct buf *b = arg;
@@ -86,15 +91,9 @@ static size_t on_write(char *data, size_t sz, size_t n, void *arg)
     return add;
 }
 
-struct ctl {
-    const char *hub;
-    char token[300];
-    bool json;
-};
-
 /* Performs one request; returns the HTTP status, or -1 when the hub cannot
  * be reached (a message is printed). The body is in *out (caller frees). */
-static long call(const struct ctl *c, const char *method, const char *path, const char *body,
+long kioskctl_call(const struct ctl *c, const char *method, const char *path, const char *body,
                  struct buf *out)
 {
     CURL *h = curl_easy_init();
@@ -133,7 +132,7 @@ static long group_call(void *ctx, const char *method, const char *path, const ch
                        char **out, size_t *len)
 {
     struct buf b;
-    long code = call(ctx, method, path, body, &b);
+    long code = kioskctl_call(ctx, method, path, body, &b);
     *out = b.p;
     *len = b.len;
     return code;
@@ -141,7 +140,7 @@ static long group_call(void *ctx, const char *method, const char *path, const ch
 
 /* Maps an error status to an exit code and prints the problem's title and
  * detail (never the token). */
-static int fail_status(long code, const struct buf *b)
+int kioskctl_fail(long code, const struct buf *b)
 {
     struct api_problem p;
     if (code < 0) return EX_UNREACHABLE;
@@ -155,7 +154,7 @@ static int fail_status(long code, const struct buf *b)
     return EX_HUB;
 }
 
-static const char *str_of(const cJSON *o, const char *name)
+const char *kioskctl_str(const cJSON *o, const char *name)
 {
     const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, name);
     static char num[32];
@@ -173,7 +172,7 @@ static const char *str_of(const cJSON *o, const char *name)
 static const char *shown(const cJSON *o, const char *name, bool erased)
 {
     if (erased && cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(o, name))) return "erased";
-    return str_of(o, name);
+    return kioskctl_str(o, name);
 }
 
 static cJSON *parse_answer(const struct buf *b)
@@ -188,21 +187,20 @@ static cJSON *parse_answer(const struct buf *b)
     return o;
 }
 
-/* What get_answer returns when the caller has an answer to print. */
-#define GOT_ANSWER (-1)
+#define GOT_ANSWER KIOSKCTL_GOT_ANSWER
 
 /* GET path from the hub. On 200: with --json prints the answer as it came and
  * returns EX_OK; otherwise parses it into *o (the caller deletes it; NULL when
  * it is not JSON) and returns GOT_ANSWER. Any other answer: prints why and
  * returns the exit code (400 → EX_USAGE), *o = NULL. */
-static int get_answer(const struct ctl *c, const char *path, cJSON **o)
+int kioskctl_get(const struct ctl *c, const char *path, cJSON **o)
 {
     struct buf b;
-    long code = call(c, "GET", path, NULL, &b);
+    long code = kioskctl_call(c, "GET", path, NULL, &b);
     int ret = GOT_ANSWER;
     *o = NULL;
     if (code != 200) {
-        ret = fail_status(code, &b);
+        ret = kioskctl_fail(code, &b);
         if (code == 400) ret = EX_USAGE;
     } else if (c->json) {
         printf("%s\n", b.p);
@@ -226,9 +224,9 @@ static int cmd_kiosk_add(const struct ctl *c, const char *id)
         return EX_USAGE;
     }
     snprintf(body, sizeof body, "{\"id\":\"%s\"}", id);
-    code = call(c, "POST", "/api/v1/admin/kiosks", body, &b);
+    code = kioskctl_call(c, "POST", "/api/v1/admin/kiosks", body, &b);
     if (code != 201) {
-        ret = fail_status(code, &b);
+        ret = kioskctl_fail(code, &b);
         free(b.p);
         return ret;
     }
@@ -248,31 +246,6 @@ static int cmd_kiosk_add(const struct ctl *c, const char *id)
     return ret;
 }
 
-static int cmd_kiosk_list(const struct ctl *c)
-{
-    cJSON *o, *a, *k;
-    int ret = get_answer(c, "/api/v1/admin/kiosks", &o);
-    if (ret != GOT_ANSWER) return ret;
-    ret = EX_HUB;
-    a = cJSON_GetObjectItemCaseSensitive(o, "kiosks");
-    if (cJSON_IsArray(a)) {
-        printf("%-20s %-8s %-21s %-10s %6s %9s %-12s %-6s %s\n", "ID", "STATE", "LAST_SEEN",
-               "VERSION", "QUEUE", "OLDEST_S", "CONTENT", "ONLINE", "LAST_ERROR");
-        cJSON_ArrayForEach(k, a)
-        {
-            const cJSON *rv = cJSON_GetObjectItemCaseSensitive(k, "revoked_at");
-            printf("%-20s %-8s %-21s %-10s %6s", str_of(k, "id"),
-                   cJSON_IsString(rv) ? "revoked" : "active", str_of(k, "last_seen"),
-                   str_of(k, "version"), str_of(k, "queue_depth"));
-            printf(" %9s %-12s %-6s %s\n", str_of(k, "oldest_pending_s"),
-                   str_of(k, "content_version"), str_of(k, "online"), str_of(k, "last_error"));
-        }
-        ret = EX_OK;
-    }
-    cJSON_Delete(o);
-    return ret;
-}
-
 static int cmd_kiosk_revoke(const struct ctl *c, const char *id)
 {
     char path[128];
@@ -284,13 +257,13 @@ static int cmd_kiosk_revoke(const struct ctl *c, const char *id)
         return EX_USAGE;
     }
     snprintf(path, sizeof path, "/api/v1/admin/kiosks/%s", id);
-    code = call(c, "DELETE", path, NULL, &b);
+    code = kioskctl_call(c, "DELETE", path, NULL, &b);
     if (code == 204) {
         if (c->json) printf("{\"id\":\"%s\",\"revoked\":true}\n", id);
         else printf("kiosk %s revoked\n", id);
         ret = EX_OK;
     } else {
-        ret = fail_status(code, &b);
+        ret = kioskctl_fail(code, &b);
     }
     free(b.p);
     return ret;
@@ -313,7 +286,7 @@ static int cmd_requests_list(const struct ctl *c, const char *status, const char
              status ? "status=" : "", status ? status : "", status && limit ? "&" : "",
              limit ? "limit=" : "");
     if (limit) strncat(path, limit, sizeof path - strlen(path) - 1);
-    ret = get_answer(c, path, &o);
+    ret = kioskctl_get(c, path, &o);
     if (ret != GOT_ANSWER) return ret;
     ret = EX_HUB;
     a = cJSON_GetObjectItemCaseSensitive(o, "requests");
@@ -322,11 +295,11 @@ static int cmd_requests_list(const struct ctl *c, const char *status, const char
                "RECEIVED", "UPDATED");
         cJSON_ArrayForEach(q, a)
         {
-            printf("%-24s %-12s %-12s %-20s", str_of(q, "ticket"), str_of(q, "status"),
-                   str_of(q, "category"), str_of(q, "kiosk_id"));
-            printf(" %-21s %s", str_of(q, "received_at"), str_of(q, "updated_at"));
+            printf("%-24s %-12s %-12s %-20s", kioskctl_str(q, "ticket"), kioskctl_str(q, "status"),
+                   kioskctl_str(q, "category"), kioskctl_str(q, "kiosk_id"));
+            printf(" %-21s %s", kioskctl_str(q, "received_at"), kioskctl_str(q, "updated_at"));
             if (cJSON_GetObjectItemCaseSensitive(q, "receipt_ticket"))
-                printf("  (receipt %s)", str_of(q, "receipt_ticket"));
+                printf("  (receipt %s)", kioskctl_str(q, "receipt_ticket"));
             printf("\n");
         }
         printf("(%d)\n", cJSON_GetArraySize(a));
@@ -351,7 +324,7 @@ static int cmd_requests_show(const struct ctl *c, const char *ticket)
         return EX_USAGE;
     }
     snprintf(path, sizeof path, "/api/v1/admin/requests/%s", ticket);
-    ret = get_answer(c, path, &o);
+    ret = kioskctl_get(c, path, &o);
     if (ret != GOT_ANSWER) return ret;
     ret = EX_HUB;
     if (cJSON_IsObject(o)) {
@@ -362,14 +335,14 @@ static int cmd_requests_show(const struct ctl *c, const char *ticket)
             printf("%-14s %s\n", fields[i], shown(o, fields[i], erased));
         }
         co = cJSON_GetObjectItemCaseSensitive(o, "company");
-        printf("%-14s %s (%s)\n", "company", shown(co, "name", erased), str_of(co, "id"));
-        if (erased) printf("%-14s %s\n", "erased_at", str_of(o, "erased_at"));
+        printf("%-14s %s (%s)\n", "company", shown(co, "name", erased), kioskctl_str(co, "id"));
+        if (erased) printf("%-14s %s\n", "erased_at", kioskctl_str(o, "erased_at"));
         printf("history:\n");
         h = cJSON_GetObjectItemCaseSensitive(o, "history");
         cJSON_ArrayForEach(e, h)
         {
-            printf("  %-21s %-11s -> %-11s by %-12s", str_of(e, "at"), str_of(e, "from"),
-                   str_of(e, "to"), str_of(e, "by"));
+            printf("  %-21s %-11s -> %-11s by %-12s", kioskctl_str(e, "at"), kioskctl_str(e, "from"),
+                   kioskctl_str(e, "to"), kioskctl_str(e, "by"));
             printf(" %s\n", shown(e, "note", erased));
         }
         ret = EX_OK;
@@ -402,14 +375,14 @@ static int cmd_requests_set(const struct ctl *c, const char *ticket, const char 
     cJSON_Delete(o);
     if (!body) return EX_HUB;
     snprintf(path, sizeof path, "/api/v1/admin/requests/%s/status", ticket);
-    code = call(c, "POST", path, body, &b);
+    code = kioskctl_call(c, "POST", path, body, &b);
     free(body);
     if (code == 200) {
         if (c->json) printf("%s\n", b.p);
         else printf("%s is now %s\n", ticket, status);
         ret = EX_OK;
     } else {
-        ret = fail_status(code, &b);
+        ret = kioskctl_fail(code, &b);
         if (code == 400) ret = EX_USAGE;
     }
     free(b.p);
@@ -426,11 +399,11 @@ static int user_call(const struct ctl *c, const char *method, const char *path, 
     int ret;
     cJSON_Delete(body);
     if (!txt) return EX_HUB;
-    code = call(c, method, path, txt, &b);
+    code = kioskctl_call(c, method, path, txt, &b);
     memset(txt, 0, strlen(txt)); /* it may hold a password */
     free(txt);
     if (code != want) {
-        ret = fail_status(code, &b);
+        ret = kioskctl_fail(code, &b);
         if (code == 400) ret = EX_USAGE;
         free(b.p);
         return ret;
@@ -440,9 +413,9 @@ static int user_call(const struct ctl *c, const char *method, const char *path, 
     } else {
         cJSON *o = parse_answer(&b);
         const cJSON *pw = cJSON_GetObjectItemCaseSensitive(o, "password");
-        printf("account %s%s%s done", str_of(o, "name"),
+        printf("account %s%s%s done", kioskctl_str(o, "name"),
                cJSON_GetObjectItemCaseSensitive(o, "role") ? " role " : "",
-               cJSON_GetObjectItemCaseSensitive(o, "role") ? str_of(o, "role") : "");
+               cJSON_GetObjectItemCaseSensitive(o, "role") ? kioskctl_str(o, "role") : "");
         if (cJSON_IsString(pw)) {
             printf(". Its password is shown once; give it to its owner:\n%s\n", pw->valuestring);
         } else {
@@ -493,16 +466,16 @@ static int cmd_user(const struct ctl *c, const char *verb, const char *name, con
     int ret;
     if (strcmp(verb, "list") == 0) {
         cJSON *a, *u;
-        ret = get_answer(c, "/api/v1/admin/users", &o);
+        ret = kioskctl_get(c, "/api/v1/admin/users", &o);
         if (ret != GOT_ANSWER) return ret;
         a = cJSON_GetObjectItemCaseSensitive(o, "users");
         printf("%-20s %-8s %-21s %-21s %-21s %s\n", "NAME", "ROLE", "CREATED", "LAST_LOGIN",
                "LOCKED_UNTIL", "DISABLED");
         cJSON_ArrayForEach(u, a)
         {
-            printf("%-20s %-8s %-21s %-21s", str_of(u, "name"), str_of(u, "role"),
-                   str_of(u, "created_at"), str_of(u, "last_login"));
-            printf(" %-21s %s\n", str_of(u, "locked_until"), str_of(u, "disabled_at"));
+            printf("%-20s %-8s %-21s %-21s", kioskctl_str(u, "name"), kioskctl_str(u, "role"),
+                   kioskctl_str(u, "created_at"), kioskctl_str(u, "last_login"));
+            printf(" %-21s %s\n", kioskctl_str(u, "locked_until"), kioskctl_str(u, "disabled_at"));
         }
         cJSON_Delete(o);
         return EX_OK;
@@ -564,17 +537,17 @@ static int cmd_audit_list(const struct ctl *c, const char *limit, const char *be
     }
     snprintf(path, sizeof path, "/api/v1/admin/audit?limit=%s%s%s", limit ? limit : "200",
              before ? "&before=" : "", before ? before : "");
-    ret = get_answer(c, path, &o);
+    ret = kioskctl_get(c, path, &o);
     if (ret != GOT_ANSWER) return ret;
     ret = EX_HUB;
     a = cJSON_GetObjectItemCaseSensitive(o, "entries");
     printf("%-8s %-21s %-20s %-22s %-24s %s\n", "ID", "AT", "WHO", "WHAT", "TARGET", "DETAIL");
     cJSON_ArrayForEach(e, a)
     {
-        printf("%-8s %-21s %-20s", str_of(e, "id"), str_of(e, "at"), str_of(e, "actor"));
-        printf(" %-22s", str_of(e, "action"));
-        printf(" %-24s", str_of(e, "target"));
-        printf(" %s\n", str_of(e, "detail"));
+        printf("%-8s %-21s %-20s", kioskctl_str(e, "id"), kioskctl_str(e, "at"), kioskctl_str(e, "actor"));
+        printf(" %-22s", kioskctl_str(e, "action"));
+        printf(" %-24s", kioskctl_str(e, "target"));
+        printf(" %s\n", kioskctl_str(e, "detail"));
     }
     cJSON_Delete(o);
     return EX_OK;
@@ -601,13 +574,13 @@ static int cmd_requests_assign(const struct ctl *c, const char *ticket, const ch
         int ret = EX_OK;
         cJSON_Delete(o);
         if (!txt) return EX_HUB;
-        code = call(c, "POST", path, txt, &b);
+        code = kioskctl_call(c, "POST", path, txt, &b);
         free(txt);
         if (code == 200) {
             if (c->json) printf("%s\n", b.p);
             else printf("%s assigned to %s\n", ticket, strcmp(who, "-") == 0 ? "nobody" : who);
         } else {
-            ret = fail_status(code, &b);
+            ret = kioskctl_fail(code, &b);
             if (code == 400 || code == 422) ret = code == 422 ? EX_HUB : EX_USAGE;
         }
         free(b.p);
@@ -633,6 +606,7 @@ static int read_token(const char *path, char *out, size_t cap)
 int main(int argc, char **argv)
 {
     struct ctl c;
+    struct fleet_opts fo = {0};
     const char *token_file = getenv("KIOSK_HUB_TOKEN_FILE"), *status = NULL, *note = NULL,
                *limit = NULL, *role = NULL, *before = NULL,
                *room = NULL, *date = NULL;
@@ -674,6 +648,8 @@ int main(int argc, char **argv)
             before = argv[++i];
         } else if (strcmp(a, "--password-stdin") == 0) {
             pw_stdin = true;
+        } else if (a[0] == '-' && kioskctl_fleet_opt(&fo, argc, argv, &i)) {
+            continue;
         } else if (a[0] == '-' && a[1] == '-') {
             fprintf(stderr, "kioskctl: unknown or incomplete option %s\n", a);
             usage(stderr);
@@ -721,7 +697,9 @@ int main(int argc, char **argv)
     ret = EX_USAGE;
     if (strcmp(pos[0], "kiosk") == 0) {
         if (strcmp(pos[1], "add") == 0 && npos == 3) ret = cmd_kiosk_add(&c, pos[2]);
-        else if (strcmp(pos[1], "list") == 0 && npos == 2) ret = cmd_kiosk_list(&c);
+        else if (strcmp(pos[1], "list") == 0 && npos == 2) ret = kioskctl_kiosk_list(&c);
+        else if (strcmp(pos[1], "screenshot") == 0 && npos == 3)
+            ret = kioskctl_kiosk_screenshot(&c, &fo, pos[2]);
         else if (strcmp(pos[1], "revoke") == 0 && npos == 3) ret = cmd_kiosk_revoke(&c, pos[2]);
         else usage(stderr);
     } else if (strcmp(pos[0], "requests") == 0) {
@@ -741,6 +719,8 @@ int main(int argc, char **argv)
     } else if (strcmp(pos[0], "bookings") == 0) {
         struct kctl_http h = {group_call, &c, c.json};
         ret = kioskctl_bookings(&h, npos, pos, room, date, note);
+    } else if (strcmp(pos[0], "alert") == 0) {
+        ret = kioskctl_alert(&c, &fo, pos, npos);
     } else if (strcmp(pos[0], "audit") == 0) {
         if (strcmp(pos[1], "list") == 0 && npos == 2) ret = cmd_audit_list(&c, limit, before);
         else usage(stderr);

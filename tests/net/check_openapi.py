@@ -21,7 +21,7 @@ def validator(name):
     return Draft202012Validator({"$ref": "#/components/schemas/" + name, "components": comps})
 
 checks = 0
-for name in ["RequestAnswer", "TicketStatus", "Heartbeat", "Availability", "Booking"]:
+for name in ["RequestAnswer", "TicketStatus", "Heartbeat", "Availability", "Booking", "Events"]:
     validator(name).validate(comps["schemas"][name]["example"]); checks += 1
 ex = doc["paths"]["/api/v1/requests"]["post"]["requestBody"]["content"]["application/json"]["example"]
 validator("HelpRequest").validate(ex); checks += 1

@@ -1,0 +1,86 @@
+/* hubfleet: what the hub knows of its fleet in memory, shared by the HTTP
+ * threads: the active emergency alerts (also written to a JSON file beside
+ * the database, so a restarted hub keeps them; expired ones are dropped),
+ * each kiosk's tower as its event long-poll reports it, the event sequence
+ * those long-polls wait on, the polls held now (waiters), and the
+ * screenshots asked for and uploaded (memory only; erased when downloaded,
+ * refused, or HUBFLEET_SHOT_TTL_S after the request). One mutex; a thread of
+ * its own wakes held polls at their deadline. Any thread may call any
+ * function. It knows nothing of HTTP: a waiter's wake() does that. */
+#ifndef HUBFLEET_H
+#define HUBFLEET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "api_fleet.h"
+#include "kerr.h"
+
+struct cJSON;
+struct hubfleet;
+
+#define HUBFLEET_SHOT_TTL_S 300 /* a screenshot (asked or uploaded) lives at most this long */
+#define HUBFLEET_SHOTS_MAX 16   /* screenshots waiting at once */
+#define HUBFLEET_REASON_SIZE 128
+
+/* A held long-poll. The caller owns it (inside its request) and keeps it
+ * alive until wake() was called; wake runs once, on any thread, without the
+ * fleet's lock. */
+struct hubfleet_waiter {
+    struct hubfleet_waiter *next;   /* private */
+    uint64_t deadline_ms;           /* monotonic */
+    void (*wake)(struct hubfleet_waiter *w);
+};
+
+/* Opens the fleet state; alerts_path is the JSON file that keeps alerts
+ * (NULL: memory only). A missing file is an empty list; a damaged one is
+ * logged and ignored. Starts the deadline thread. KERR_NOMEM. */
+enum kerr hubfleet_open(const char *alerts_path, struct hubfleet **out);
+/* Wakes every waiter, stops the thread, frees f. NULL is a no-op. */
+void hubfleet_close(struct hubfleet *f);
+/* Wakes every waiter now and every later one at once (the hub stops). */
+void hubfleet_release_all(struct hubfleet *f);
+
+/* Adds a (checked, from kioskctl) alert: sets a->id and a->sent_ms, saves
+ * the list, wakes every waiter. KERR_FULL when API_ALERT_MAX are active,
+ * KERR_INVALID when until is not in the future, KERR_IO when it could not be
+ * saved (then it is not added). */
+enum kerr hubfleet_alert_add(struct hubfleet *f, struct api_alert *a);
+/* Clears the alert id (0: every alert); *n = how many were cleared.
+ * KERR_NOTFOUND when id is not active. Saves and wakes waiters. */
+enum kerr hubfleet_alert_clear(struct hubfleet *f, int64_t id, int *n);
+/* The active alerts, urgent first, newest first, as a new cJSON array. */
+struct cJSON *hubfleet_alert_list(struct hubfleet *f);
+
+/* The answer to a kiosk's events poll: {"seq":N,"alerts":[...],
+ * "screenshot":sid|null}, the alerts valid now that target the kiosk.
+ * tower ("" or NULL: keep the last known) is remembered for the kiosk.
+ * Returns a new object, NULL on allocation failure. */
+struct cJSON *hubfleet_events(struct hubfleet *f, const char *kiosk, const char *tower);
+
+/* Holds w until the sequence moves past since, or a screenshot is asked of
+ * kiosk, or w->deadline_ms: false (nothing held) when that is already so
+ * or the fleet is stopping. */
+bool hubfleet_hold(struct hubfleet *f, struct hubfleet_waiter *w, const char *kiosk,
+                   uint64_t since);
+
+/* The kiosk's tower as last reported ("" when unknown) into out[API_TOKEN_SIZE];
+ * true while a poll of it is held. */
+bool hubfleet_kiosk_info(struct hubfleet *f, const char *kiosk, char *out);
+
+/* Screenshots. ask: a new request of kiosk, its id in sid; wakes the kiosk.
+ * KERR_FULL when HUBFLEET_SHOTS_MAX wait. put: the kiosk's PNG (taken over
+ * on KERR_OK, else the caller frees it) or, png NULL, its refusal reason.
+ * KERR_NOTFOUND for an unknown, expired or other kiosk's request.
+ * take: the state of sid of kiosk: KERR_OK with *png (the caller frees; the
+ * hub keeps no copy), KERR_BUSY while the kiosk has not answered,
+ * KERR_CONFLICT when the kiosk refused, with reason (erased too), KERR_NOTFOUND. */
+enum kerr hubfleet_shot_ask(struct hubfleet *f, const char *kiosk, char sid[API_SHOT_ID_SIZE]);
+enum kerr hubfleet_shot_put(struct hubfleet *f, const char *kiosk, const char *sid,
+                            unsigned char *png, size_t len, const char *reason);
+enum kerr hubfleet_shot_take(struct hubfleet *f, const char *kiosk, const char *sid,
+                             unsigned char **png, size_t *len,
+                             char reason[HUBFLEET_REASON_SIZE]);
+
+#endif

@@ -31,9 +31,10 @@ PKGS=(
   # Xwayland it starts; grim takes the compositor's screenshot in the
   # headless session test; lintian inspects the Debian packages
   cage xwayland grim lintian
-  # the packaging check boots its clean Debian 12 root with systemd-nspawn, so
-  # the units run under a real systemd (deploy/package-check.sh)
-  systemd-container
+  # the packaging check makes a clean Debian 12 root (debootstrap) and boots it
+  # with systemd-nspawn, so the units run under a real systemd
+  # (deploy/package-check.sh)
+  debootstrap systemd-container
   # signed content bundles: reading and writing their tar archives
   libarchive-dev
 )

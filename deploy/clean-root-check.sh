@@ -68,6 +68,7 @@ security=${security%/}
 mkdir -p "$cache/archives/partial" "$work" || die "cannot create $cache or $work"
 base=$cache/bookworm-minbase.tar.gz
 root=$(mktemp -d "$work/kiosk-clean-root.XXXXXX") || die "cannot create a folder in $work"
+chmod 755 "$root" # it is the root folder: mktemp made it 0700, which no other user could enter
 mounts=() # mounted paths, in mount order
 
 cleanup() {

@@ -68,7 +68,6 @@ security=${security%/}
 mkdir -p "$cache/archives/partial" "$work" || die "cannot create $cache or $work"
 base=$cache/bookworm-minbase.tar.gz
 root=$(mktemp -d "$work/kiosk-clean-root.XXXXXX") || die "cannot create a folder in $work"
-chmod 755 "$root" # it is the root folder: mktemp made it 0700, which no other user could enter
 mounts=() # mounted paths, in mount order
 
 cleanup() {
@@ -112,6 +111,9 @@ else
   rm -f "$root"/var/cache/apt/archives/*.deb
   tar -C "$root" -czf "$base.tmp" . && mv "$base.tmp" "$base" && say "cached the base as $base"
 fi
+# the root folder is / inside: 0755 as on every system (mktemp made it 0700,
+# and the cached tarball keeps that), or no other user could reach libc
+chmod 755 "$root"
 say "base ready in $((SECONDS - t0)) s"
 
 # What a fresh Debian 12 machine has: the release, its updates, security.

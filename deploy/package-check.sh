@@ -132,6 +132,9 @@ else
   rm -f "$root.debootstrap.log" "$root"/var/cache/apt/archives/*.deb
   tar -C "$root" -czf "$base.tmp" . && mv "$base.tmp" "$base" && say "cached the base as $base"
 fi
+# the root folder is / inside: 0755 as on every system (mktemp made it 0700,
+# and the cached tarball keeps that), or the kiosk and hub users reach no libc
+chmod 755 "$root"
 cat >"$root/etc/apt/sources.list" <<EOS
 deb $mirror bookworm main
 deb $mirror bookworm-updates main
@@ -216,9 +219,12 @@ check "the packaged config is valid (rotation $(in_root kiosk --config /etc/huan
   in_root kiosk --config /etc/huanglong-kiosk/kiosk.json --print-rotation
 check "the installed content bundle passes the deep check (fonts, images, map)" \
   in_root kiosk --check-content /usr/share/huanglong-kiosk/content
+# at a time inside the packaged screen_schedule's hours (a Wednesday, 09:30
+# Beijing time): at night the packaged kiosk is rightly dark
 check "the kiosk, as the kiosk user with the packaged config, shows home" \
   in_root setpriv --reuid=kiosk --regid=kiosk --init-groups env HOME=/var/lib/huanglong-kiosk \
-  kiosk --headless --config /etc/huanglong-kiosk/kiosk.json --script /tmp/home.kiosk
+  kiosk --headless --fake-time 2026-11-25T09:30 --config /etc/huanglong-kiosk/kiosk.json \
+  --script /tmp/home.kiosk
 check "the kiosk's state is in /var/lib/huanglong-kiosk" test -s "$root/var/lib/huanglong-kiosk/outbox.db"
 check "without a config the kiosk finds /usr/share/huanglong-kiosk/content" \
   sh -c "chroot '$root' kiosk --headless --script /tmp/home.kiosk 2>&1 | grep -q 'loaded bundle /usr/bin/../share/huanglong-kiosk/content'"
@@ -332,6 +338,7 @@ EOC
   if [ -z "$init" ] || ! ns true 2>/dev/null; then
     say "systemd checks skipped: systemd-nspawn could not boot the root here ($(tail -3 "$root.nspawn.log" | tr '\n' ' '))"
     kill "$np" 2>/dev/null; wait "$np" 2>/dev/null
+    rm -rf "$root/etc/systemd/system/kiosk-session.service.d" # the drop-in was for the boot
     mount_root; printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"; chmod 755 "$root/usr/sbin/policy-rc.d"
     return 0
   fi

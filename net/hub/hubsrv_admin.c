@@ -90,13 +90,6 @@ static enum MHD_Result send_list(struct hreq *r, enum kerr e, const char *member
     return ret;
 }
 
-enum MHD_Result hubsrv_admin_kiosk_list(struct hreq *r)
-{
-    cJSON *a = NULL;
-    enum kerr e = hubstore_kiosk_list(r->srv->store, &a);
-    return send_list(r, e, "kiosks", a);
-}
-
 enum MHD_Result hubsrv_admin_kiosk_revoke(struct hreq *r)
 {
     if (r->arg_long || !api_kiosk_id_valid(r->arg))

@@ -195,7 +195,6 @@ enum MHD_Result hubsrv_phone(struct hreq *r);
  * the answers to those store jobs (see finish_job). The others answer their
  * routes (see enum route). */
 enum MHD_Result hubsrv_admin_kiosk_add(struct hreq *r);
-enum MHD_Result hubsrv_admin_kiosk_list(struct hreq *r);
 enum MHD_Result hubsrv_admin_kiosk_revoke(struct hreq *r);
 enum MHD_Result hubsrv_admin_request_list(struct hreq *r);
 enum MHD_Result hubsrv_admin_request_get(struct hreq *r);

@@ -130,10 +130,10 @@ static float net_card(struct app *a, struct admin *s, float x, float y, float w)
     struct ui *ui = app_ui(a);
     struct kclient *kc = app_client(a);
     char v[300];
-    float h = 32 + 70 + 100 + 90;
+    float bh = fmaxf(90, ui_min_target(ui)), h = 32 + 70 + 10 + bh + 100;
     card(ui, x, y, w, h, app_tr(a, S_ADMIN_NET));
     if (kc && s->ping != PING_WAIT &&
-        ui_button_icon(ui, (struct ui_rect){x + 32, y + 96, w - 64, 90}, "network_check",
+        ui_button_icon(ui, (struct ui_rect){x + 32, y + 96, w - 64, bh}, "network_check",
                        app_tr(a, S_ADMIN_NET_RUN), UI_SECONDARY)) {
         if (kclient_ping(kc) == KERR_OK) s->ping = PING_WAIT;
     }
@@ -150,7 +150,7 @@ static float net_card(struct app *a, struct admin *s, float x, float y, float w)
                  s->ping_ev.http_status, s->ping_ev.rtt_ms);
     }
     if (v[0])
-        ui_label_fit(ui, (struct ui_rect){x + 32, y + 200, w - 64, 70}, v, UI_F_BODY,
+        ui_label_fit(ui, (struct ui_rect){x + 32, y + 110 + bh, w - 64, 70}, v, UI_F_BODY,
                      s->ping == PING_DONE && s->ping_ev.error == KERR_OK ? UI_C_OK
                      : s->ping == PING_WAIT                             ? UI_C_MUTED
                                                                         : UI_C_ERR,
@@ -164,10 +164,10 @@ static float queue_card(struct app *a, float x, float y, float w)
     struct kclient *kc = app_client(a);
     struct kclient_queue q;
     char v[200];
-    float y0 = y, h;
+    float y0 = y, h, bh = fmaxf(90, ui_min_target(ui));
     memset(&q, 0, sizeof q);
     if (kc) kclient_queue_report(kc, &q);
-    h = 32 + 70 + 70 + (float)(q.n_pending_why + q.n_dead_why) * 56 + (q.resendable > 0 ? 120 : 10);
+    h = 32 + 70 + 70 + (float)(q.n_pending_why + q.n_dead_why) * 56 + (q.resendable > 0 ? bh + 30 : 10);
     card(ui, x, y, w, h, app_tr(a, S_ADMIN_QUEUE));
     y += 100;
     if (!q.ready) {
@@ -188,7 +188,7 @@ static float queue_card(struct app *a, float x, float y, float w)
         y += 56;
     }
     if (kc && q.ready && q.resendable > 0 &&
-        ui_button_icon(ui, (struct ui_rect){x + 32, y + 10, w - 64, 90}, "replay",
+        ui_button_icon(ui, (struct ui_rect){x + 32, y + 10, w - 64, bh}, "replay",
                        app_tr(a, S_ADMIN_RESEND), UI_PRIMARY))
         kclient_resend_dead(kc);
     return y0 + h;
@@ -197,23 +197,24 @@ static float queue_card(struct app *a, float x, float y, float w)
 static float tools_card(struct app *a, struct admin *s, float x, float y, float w)
 {
     struct ui *ui = app_ui(a);
-    float bw = (w - 64 - 24) / 2, h = 32 + 70 + 2 * 110 + 10;
+    float bh = fmaxf(90, ui_min_target(ui)), bw = (w - 64 - 24) / 2,
+          h = 32 + 70 + 2 * (bh + 20) + 10;
     card(ui, x, y, w, h, app_tr(a, S_ADMIN_TOOLS));
     y += 100;
-    if (ui_button_icon(ui, (struct ui_rect){x + 32, y, bw, 90}, "grid_on", app_tr(a, S_ADMIN_PATTERN),
+    if (ui_button_icon(ui, (struct ui_rect){x + 32, y, bw, bh}, "grid_on", app_tr(a, S_ADMIN_PATTERN),
                        UI_SECONDARY))
         app_push(a, &screen_admin_pattern, NULL, 0);
-    if (ui_button_icon(ui, (struct ui_rect){x + 32 + bw + 24, y, bw, 90}, "touch_app",
+    if (ui_button_icon(ui, (struct ui_rect){x + 32 + bw + 24, y, bw, bh}, "touch_app",
                        app_tr(a, S_ADMIN_TOUCH), UI_SECONDARY))
         app_push(a, &screen_admin_touch, NULL, 0);
-    y += 110;
-    if (ui_button_icon(ui, (struct ui_rect){x + 32, y, bw, 90}, "restart_alt",
+    y += bh + 20;
+    if (ui_button_icon(ui, (struct ui_rect){x + 32, y, bw, bh}, "restart_alt",
                        app_tr(a, S_ADMIN_RESTART), UI_SECONDARY))
         s->confirm = C_RESTART;
-    if (ui_button_icon(ui, (struct ui_rect){x + 32 + bw + 24, y, bw, 90}, "logout",
+    if (ui_button_icon(ui, (struct ui_rect){x + 32 + bw + 24, y, bw, bh}, "logout",
                        app_tr(a, S_ADMIN_EXIT), UI_SECONDARY))
         s->confirm = C_EXIT;
-    return y + 110;
+    return y + bh + 20;
 }
 
 static void frame(struct app *a, void *st, struct ui_rect body)

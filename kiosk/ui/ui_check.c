@@ -85,7 +85,8 @@ bool ui_check_frame(const struct ui *ui, const struct ui_check_limits *lim,
         }
         /* a text a scroll region's edge cuts to a sliver is read when it
          * scrolls in, not now */
-        if ((t->flags & UI_TX_BG) && !((t->flags & UI_TX_SCROLL) && t->r.h < 0.6f * t->full.h)) {
+        if ((t->flags & UI_TX_BG) && !(t->flags & UI_TX_UNDER) &&
+            !((t->flags & UI_TX_SCROLL) && t->r.h < 0.6f * t->full.h)) {
             double k = ui_contrast_ratio(ui_blend(t->fg, t->bg), t->bg);
             if (k < r->worst_contrast) {
                 r->worst_contrast = k;
@@ -116,9 +117,9 @@ bool ui_check_frame(const struct ui *ui, const struct ui_check_limits *lim,
             snprintf(msg, sizeof msg, "text clipped at x %.0f, y %.0f", t->full.x, t->full.y);
             fail(r, msg, t->text);
         }
-        if (t->flags & (UI_TX_HIDDEN | UI_TX_OVERLAY)) continue;
+        if (t->flags & (UI_TX_HIDDEN | UI_TX_OVERLAY | UI_TX_UNDER)) continue;
         for (size_t j = i + 1; j < f->nt; j++) {
-            if (f->t[j].flags & (UI_TX_HIDDEN | UI_TX_OVERLAY)) continue;
+            if (f->t[j].flags & (UI_TX_HIDDEN | UI_TX_OVERLAY | UI_TX_UNDER)) continue;
             if (overlap(&t->r, &f->t[j].r)) {
                 r->overlaps++;
                 snprintf(msg, sizeof msg, "text overlaps \"%.60s\" at x %.0f, y %.0f",

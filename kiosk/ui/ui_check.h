@@ -6,7 +6,9 @@
  * tappable widget is at least min_target logical px in both dimensions (64;
  * 96 in elder mode), no text is under min_font_px (elder mode: 34, 18 dp),
  * and no text is clipped (cut with "…", past the screen's edge or a clip
- * outside a scroll region) or overlaps another text. The scenario runner
+ * outside a scroll region) or overlaps another text. Texts a modal dialog's
+ * scrim covers (drawn before ui_modal) are dimmed on purpose: they are not
+ * checked for contrast or overlap. The scenario runner
  * runs it on every screenshot with --a11y (and at the step `a11y`). UI
  * thread only. */
 #ifndef UI_CHECK_H

@@ -38,6 +38,7 @@ enum {
     UI_TX_HIDDEN = 4, /* not a visible text for scripts (a baked key's label) */
     UI_TX_SCROLL = 8, /* inside a scroll region (its edge may cut it) */
     UI_TX_OVERLAY = 16, /* a toast: covers the screen for a moment, on purpose */
+    UI_TX_UNDER = 32,   /* under a modal's scrim: dimmed, not for reading now */
 };
 
 struct vtext {

@@ -505,6 +505,8 @@ int ui_modal(struct ui *ui, const char *title, const char *body, const char *con
     struct ui_scroll *saved = ui->scroll;
     ui->scroll = NULL;
     ui_fill(ui, (struct ui_rect){0, 0, ui->lw, ui->lh}, 0x00000099u);
+    /* what the scrim dims is not read while the dialog is up (ui_check) */
+    for (size_t i = 0; i < ui->cur->nt; i++) ui->cur->t[i].flags |= UI_TX_UNDER;
     ui_register_widget(ui, (struct ui_rect){0, 0, ui->lw, ui->lh}, NULL, true);
     ui_fill_round(ui, (struct ui_rect){x, y, w, h}, 28, UI_C_SURFACE);
     ui_label(ui, x + 60, y + 60, title, UI_F_TITLE, UI_C_TEXT, UI_LEFT);

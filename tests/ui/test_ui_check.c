@@ -3,7 +3,8 @@
  * arithmetic against known values; a frame of good texts and targets
  * passes; a deliberately low-contrast colour, a target under 64 px, a text
  * cut short, a text past the screen's edge and two overlapping texts each
- * make it fail; elder mode raises the bar (7:1, 96 px, 34 px text) and its
+ * make it fail; a modal dialog over the page passes (its scrim dims the
+ * page's texts) but a text over the dialog's own still fails; elder mode raises the bar (7:1, 96 px, 34 px text) and its
  * theme carries the standard colours over it; the keyboard's keys read
  * Delete / Clear / Space in English. Software renderer, masks, as on the
  * kiosk. */
@@ -21,7 +22,7 @@
 #define W 1920
 #define H 1080
 
-enum bad { GOOD, LOW_CONTRAST, SMALL_TARGET, CUT, OFF_SCREEN, OVERLAP };
+enum bad { GOOD, LOW_CONTRAST, SMALL_TARGET, CUT, OFF_SCREEN, OVERLAP, MODAL, MODAL_OVERLAP };
 
 static void frame(struct ui *ui, uint64_t now, enum bad bad)
 {
@@ -52,6 +53,16 @@ static void frame(struct ui *ui, uint64_t now, enum bad bad)
     case OVERLAP:
         ui_label(ui, 120, 210, "关于黄龙", UI_F_TITLE, UI_C_TEXT, UI_LEFT);
         break;
+    case MODAL: /* a dialog over the screen's texts: the scrim covers them */
+    case MODAL_OVERLAP: {
+        const char *b[2] = {"取消", "确认"};
+        ui_modal(ui, "重启终端程序？", "程序将退出，由系统在数秒内自动重新启动。", b, 2);
+        /* a text drawn over the dialog's own title still overlaps */
+        if (bad == MODAL_OVERLAP)
+            ui_label(ui, (W - 1000) / 2 + 70, (H - 480) / 2 + 60, "关于黄龙", UI_F_TITLE,
+                     UI_C_TEXT, UI_LEFT);
+        break;
+    }
     }
     ui_end(ui);
 }
@@ -130,6 +141,15 @@ int main(void)
     frame(ui, 60, OVERLAP);
     CHECK(!check(ui, &rep));
     CHECK(rep.overlaps == 1);
+
+    /* a modal dialog over the page: what its scrim dims (the page's texts
+     * under the panel) is not read, the dialog's own texts are */
+    frame(ui, 62, MODAL);
+    CHECK(check(ui, &rep));
+    CHECK(rep.overlaps == 0 && rep.texts == 5 + 4);
+    frame(ui, 64, MODAL_OVERLAP);
+    CHECK(!check(ui, &rep));
+    CHECK(rep.overlaps >= 1);
 
     /* Elder mode: the same good frame in the elder theme passes 7:1 and
      * 34 px text, but its standard-size targets are under 96 px... */

@@ -8,13 +8,16 @@
 #   a11y_tour.sh KIOSK SRC_TESTS_DIR SHOTS_DIR SIZE standard|elder
 #
 # THE TOUR LIST: a new screen gets checked by adding its screenshot to one
-# of these scripts, or a new line here ("script|extra kiosk options").
+# of these scripts, or a new line here ("script|extra kiosk options"). The
+# booking screens need a hub: scenario_a11y_booking_* checks them
+# (booking_hub.sh with BOOKING_A11Y).
 set -u
 kiosk=$1 tests=$2 shots=$3 size=$4 mode=$5
 tours="
 scenarios/shots.kiosk|
 map/circle_shots.kiosk|--config $tests/map/kiosk-t01.json
 map/circle_nohere.kiosk|
+admin/admin_shots.kiosk|--config $tests/admin/kiosk-admin.json
 "
 extra=""
 [ "$mode" = elder ] && extra="--elder"

@@ -9,9 +9,18 @@
 #  4. with the hub stopped, nothing is bookable and the kiosk says 联网后可预约.
 #  5. screenshots of every booking screen in both orientations and languages
 #     (into SHOTS_DIR when given).
+# With BOOKING_A11Y=standard|elder only step 5 runs, with the legibility
+# checks (--a11y, kiosk/ui/ui_check.h) at every screenshot, in that mode.
 # usage: booking_hub.sh KIOSK KIOSK_HUB KIOSKCTL SCENARIO_DIR CONTENT_JSON [SHOTS_DIR]
 set -u
 kiosk=$1 hubbin=$2 ctl=$3 dir=$4 content=$5 shots=${6:-}
+a11y=${BOOKING_A11Y:-} shotopts=
+case "$a11y" in
+  '') ;;
+  standard) shotopts=--a11y ;;
+  elder) shotopts="--a11y --elder" ;;
+  *) echo "booking_hub: BOOKING_A11Y is standard or elder, not $a11y"; exit 2 ;;
+esac
 tmp=$(mktemp -d /tmp/booking_hub.XXXXXX)
 pass=0 fail=0 hubpid=
 cleanup() {
@@ -60,6 +69,7 @@ b = [x for x in json.load(sys.stdin)["bookings"] if x["state"] == "confirmed"]
 print(b[-1]["code"] if b else "")'
 }
 
+if [ -z "$a11y" ]; then
 # 1. online: the code on screen, the booking at the hub
 cp "$dir/booking_online.kiosk" "$tmp/online.kiosk"
 if run_kiosk "$tmp/online.kiosk"; then ok "booked online at the kiosk, code shown";
@@ -96,6 +106,7 @@ ctl bookings cancel "$code" --note "示例：测试取消" > /dev/null && \
   && ok "kioskctl bookings cancel --note" || bad "kioskctl bookings cancel"
 ctl bookings cancel "$code" > /dev/null 2>&1; [ $? -eq 2 ] && ok "cancel without --note is a usage error" \
   || bad "cancel without --note"
+fi
 
 # 5. every screen in both orientations and languages (mr-01, 15:00..16:30,
 #    each run another sample number)
@@ -106,11 +117,17 @@ for size in 1920x1080 1080x1920; do
     sed -e "s/@TIME@/1$((4 + (i + 1) / 2)):$( [ $((i % 2)) -eq 1 ] && echo 00 || echo 30)/" \
         -e "s/@PHONE@/1370000100$i/" -e "s/@LAST4@/100$i/" \
         "$dir/booking_shots_$lang.kiosk.in" > "$tmp/shots_$i.kiosk"
-    if "$kiosk" --headless --size "$size" --fake-time "$T" --config "$tmp/kiosk.json" \
+    # shellcheck disable=SC2086
+    if "$kiosk" --headless $shotopts --size "$size" --fake-time "$T" --config "$tmp/kiosk.json" \
          --shots "${shots:-$tmp/shots}/$size" --script "$tmp/shots_$i.kiosk" > "$tmp/shots_$i.log" 2>&1
     then ok "screenshots $size $lang"; else bad "screenshots $size $lang"; cat "$tmp/shots_$i.log"; fi
+    [ -n "$a11y" ] && grep -a '^a11y ' "$tmp/shots_$i.log"
   done
 done
+if [ -n "$a11y" ]; then
+  echo "booking_hub ($a11y): $pass passed, $fail failed"
+  [ "$fail" -eq 0 ]; exit
+fi
 
 # 4. hub stopped: nothing bookable, and the kiosk says why
 kill "$hubpid"; wait "$hubpid" 2>/dev/null; hubpid=

@@ -189,6 +189,7 @@ static void switch_now(struct app *a)
     content_free(a->content);
     a->content = c;
     a->content_error[0] = 0;
+    if (a->client) kclient_set_content_version(a->client, c->version);
     free(a->warm.cps);
     {
         uint64_t busy = a->warm.busy_us;

@@ -461,6 +461,20 @@ void kclient_set_screen_on(struct kclient *c, bool on)
     if (changed) curl_multi_wakeup(c->multi);
 }
 
+void kclient_set_content_version(struct kclient *c, const char *version)
+{
+    KASSERT_OWNER(&c->owner);
+    char *v = strdup(version ? version : "none"), *old;
+    if (!v) return;
+    pthread_mutex_lock(&c->mu);
+    old = c->content_version;
+    c->content_version = v;
+    c->beat_now = true;
+    pthread_mutex_unlock(&c->mu);
+    free(old);
+    curl_multi_wakeup(c->multi);
+}
+
 enum kerr kclient_ping(struct kclient *c)
 {
     KASSERT_OWNER(&c->owner);

@@ -178,6 +178,12 @@ void kclient_set_notify(struct kclient *c, void (*fn)(void *ud), void *ud);
  * within a round trip. */
 void kclient_set_screen_on(struct kclient *c, bool on);
 
+/* The content version the screens show now (after a pushed bundle switched
+ * in), for the heartbeat's content_version; NULL says "none". Wakes the
+ * sender, which sends a heartbeat at once. On out-of-memory the old value
+ * stays. UI thread. */
+void kclient_set_content_version(struct kclient *c, const char *version);
+
 /* The network test: the sender sends a heartbeat now (the real path: TLS,
  * the token, the hub's store) and times it. The answer comes as
  * KCLIENT_EV_PING: error KERR_OK with a 2xx http_status when the hub took it,

@@ -71,7 +71,8 @@ struct slot {
 struct kclient {
     struct kthread_owner owner; /* the thread that opened it (the UI thread) */
     /* config (immutable after open) */
-    char *db_path, *hub_url, *kiosk_id, *token, *ca_file, *pinned, *version, *content_version;
+    char *db_path, *hub_url, *kiosk_id, *token, *ca_file, *pinned, *version;
+    char *content_version; /* the exception: swapped under mu (kclient_set_content_version) */
     char tower[API_TOKEN_SIZE]; /* the config's tower ("" = none): heartbeats ask for its leases */
     char auth_header[64 + API_TOKEN_SIZE * 4];
     char user_agent[96];

@@ -312,12 +312,12 @@ static void start_beat(struct sender *s, enum xkind kind)
     memset(&n, 0, sizeof n);
     outbox_counts(s->ob, &n);
     snprintf(hb.version, sizeof hb.version, "%s", c->version);
-    snprintf(hb.content_version, sizeof hb.content_version, "%s", c->content_version);
     snprintf(hb.tower, sizeof hb.tower, "%s", c->tower); /* booking leases */
     hb.queue_depth = n.pending;
     hb.oldest_pending_s = n.oldest_created_ms > 0 ? (kclock_wall_ms() - n.oldest_created_ms) / 1000 : 0;
     if (hb.oldest_pending_s < 0) hb.oldest_pending_s = 0;
     pthread_mutex_lock(&c->mu);
+    snprintf(hb.content_version, sizeof hb.content_version, "%s", c->content_version);
     hb.online = c->online;
     s->hb_says_corrupt = c->damage_unreported;
     /* The contract's heartbeat has one error word: a damaged outbox is told

@@ -1,7 +1,8 @@
 /* The on-site admin panel's side of the hub link (issue 15): the queue's
  * reasons, re-sending items the hub refused (once each at the hub, the same
- * key and ticket), the network test (a timed heartbeat) and the screen
- * schedule's screen_on in heartbeats. Against the test hub on 127.0.0.1.
+ * key and ticket), the network test (a timed heartbeat), the screen
+ * schedule's screen_on in heartbeats, and the content version after a
+ * pushed bundle switched in. Against the test hub on 127.0.0.1.
  * Sample data only. */
 #include <string.h>
 
@@ -123,6 +124,17 @@ static void ping_and_screen_on(struct tsrv *srv)
     }
     tsrv_stats(srv, &st);
     CHECK(st.screen_on);
+
+    /* a pushed bundle switched in: the next heartbeat, at once, says its
+     * version (not the one the kiosk started with) */
+    CHECK_STR(st.content_version, env.cfg.content_version ? env.cfg.content_version : "none");
+    kclient_set_content_version(c, "2026.11.27-sample-pushed");
+    for (uint64_t end = kclock_mono_ms() + 5000; kclock_mono_ms() < end; usleep(5000)) {
+        tsrv_stats(srv, &st);
+        if (strcmp(st.content_version, "2026.11.27-sample-pushed") == 0) break;
+    }
+    tsrv_stats(srv, &st);
+    CHECK_STR(st.content_version, "2026.11.27-sample-pushed");
 
     /* the hub down: the test says so, it does not hang */
     tsrv_pause(srv);

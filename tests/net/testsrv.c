@@ -398,6 +398,9 @@ static bool handle_one(struct tsrv *t, int fd, const char *head, const char *bod
         if (mode_now(t) != TS_OK) return problem(fd, 503, "Service Unavailable", "internal", NULL);
         if (api_heartbeat_decode(body, blen, &hb, NULL) != KERR_OK)
             return problem(fd, 400, "Bad Request", "bad-request", NULL);
+        pthread_mutex_lock(&t->mu);
+        snprintf(t->st.content_version, sizeof t->st.content_version, "%s", hb.content_version);
+        pthread_mutex_unlock(&t->mu);
         if (hb.has_screen_on) {
             pthread_mutex_lock(&t->mu);
             t->st.screen_beats++;

@@ -55,6 +55,7 @@ struct tsrv_stats {
     int check_misses;  /* ticket lookups of a known ticket with a wrong or missing check */
     int screen_beats;  /* heartbeats that said screen_on */
     bool screen_on;    /* what the last of them said */
+    char content_version[64]; /* what the last heartbeat said */
 };
 void tsrv_stats(struct tsrv *t, struct tsrv_stats *out);
 

@@ -1,7 +1,5 @@
 #include "outbox.h"
 
-#include <dirent.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,22 +9,11 @@
 
 #include "kclock.h"
 #include "klog.h"
+#include "outbox_impl.h"
 
-#define MOD "outbox"
-#define FUTURE_SLACK_MS 60000 /* a finish time further ahead than this = clock set back */
+void outbox_wipe(void *p, size_t n) { explicit_bzero(p, n); }
 
-struct outbox {
-    sqlite3 *db;
-    char *path;
-    uint64_t rng;    /* test seed state; 0 = getrandom */
-    /* The one buffer a request's canonical body (name, phone...) is written
-     * into; wiped after every use. */
-    char body[API_BODY_MAX + 1];
-};
-
-static void wipe(void *p, size_t n) { explicit_bzero(p, n); }
-
-static enum kerr rc_kerr(int rc)
+enum kerr outbox_rc_kerr(int rc)
 {
     switch (rc & 0xFF) {
     case SQLITE_OK:
@@ -45,26 +32,25 @@ static enum kerr rc_kerr(int rc)
     }
 }
 
-static enum kerr rc_err(int rc)
+enum kerr outbox_rc_err(int rc)
 {
-    enum kerr e = rc_kerr(rc);
+    enum kerr e = outbox_rc_kerr(rc);
     return e == KERR_OK ? KERR_DB : e;
 }
 
-static int exec(struct outbox *ob, const char *sql)
+int outbox_exec(struct outbox *ob, const char *sql)
 {
     int rc = sqlite3_exec(ob->db, sql, NULL, NULL, NULL);
     if (rc != SQLITE_OK) KLOGW(MOD, "%.40s: %s", sql, sqlite3_errmsg(ob->db));
     return rc;
 }
 
-static void rollback(struct outbox *ob)
+void outbox_tx_rollback(struct outbox *ob)
 {
     if (!sqlite3_get_autocommit(ob->db)) sqlite3_exec(ob->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
-/* Runs a single-row, single-integer query; *v untouched when no row. */
-static int query_int(sqlite3 *db, const char *sql, int64_t *v)
+int outbox_query_int(sqlite3 *db, const char *sql, int64_t *v)
 {
     sqlite3_stmt *st = NULL;
     int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
@@ -174,9 +160,9 @@ static int migrate(struct outbox *ob)
 {
     int64_t ver = 0, epoch = 0;
     char sql[128];
-    int rc = exec(ob, "BEGIN IMMEDIATE");
+    int rc = outbox_exec(ob, "BEGIN IMMEDIATE");
     if (rc != SQLITE_OK) return rc;
-    rc = query_int(ob->db, "PRAGMA user_version", &ver);
+    rc = outbox_query_int(ob->db, "PRAGMA user_version", &ver);
     if (rc != SQLITE_OK) goto fail;
     if (ver > OUTBOX_SCHEMA_VERSION) {
         KLOGE(MOD, "schema version %lld is newer than this program (%d)", (long long)ver,
@@ -185,11 +171,11 @@ static int migrate(struct outbox *ob)
         goto fail;
     }
     if (ver < 1) {
-        rc = exec(ob, schema_v1);
+        rc = outbox_exec(ob, schema_v1);
         if (rc != SQLITE_OK) goto fail;
     }
     if (ver < 2) {
-        rc = exec(ob, schema_v2);
+        rc = outbox_exec(ob, schema_v2);
         if (rc != SQLITE_OK) goto fail;
         if (draw_epoch(ob, 0, &epoch) != KERR_OK) {
             rc = SQLITE_IOERR;
@@ -202,14 +188,14 @@ static int migrate(struct outbox *ob)
     }
     if (ver != OUTBOX_SCHEMA_VERSION) {
         snprintf(sql, sizeof sql, "PRAGMA user_version = %d", OUTBOX_SCHEMA_VERSION);
-        rc = exec(ob, sql);
+        rc = outbox_exec(ob, sql);
         if (rc != SQLITE_OK) goto fail;
     }
-    rc = exec(ob, "COMMIT");
+    rc = outbox_exec(ob, "COMMIT");
     if (rc != SQLITE_OK) goto fail;
     return SQLITE_OK;
 fail:
-    rollback(ob);
+    outbox_tx_rollback(ob);
     return rc;
 }
 
@@ -253,148 +239,20 @@ static int open_conn(struct outbox *ob, bool check, bool ui_conn)
         KLOGE(MOD, "WAL mode refused (%s)", mode);
         return SQLITE_CANTOPEN;
     }
-    rc = exec(ob, "PRAGMA synchronous=FULL; PRAGMA secure_delete=ON; PRAGMA foreign_keys=ON");
+    rc = outbox_exec(ob, "PRAGMA synchronous=FULL; PRAGMA secure_delete=ON; PRAGMA foreign_keys=ON");
     if (rc != SQLITE_OK) return rc;
     if (ui_conn) {
         /* The UI connection never pays for a checkpoint; the sender does them. */
-        rc = exec(ob, "PRAGMA wal_autocheckpoint=0");
+        rc = outbox_exec(ob, "PRAGMA wal_autocheckpoint=0");
         if (rc != SQLITE_OK) return rc;
     }
-    rc = query_int(ob->db, "SELECT count(*) FROM sqlite_schema", &dummy);
+    rc = outbox_query_int(ob->db, "SELECT count(*) FROM sqlite_schema", &dummy);
     if (rc != SQLITE_OK) return rc;
     if (check) {
         rc = quick_check(ob);
         if (rc != SQLITE_OK) return rc;
     }
     return migrate(ob);
-}
-
-/* Renames path (+ -wal, -shm) to <path>.corrupt-<t>; to gets the new main name. */
-static void move_aside(const char *path, char *to_main, size_t n)
-{
-    static const char *const sfx[] = {"", "-wal", "-shm"};
-    char from[4096], to[4096];
-    long long t = (long long)(kclock_wall_ms() / 1000);
-    snprintf(to_main, n, "%s.corrupt-%lld", path, t);
-    for (int i = 0; i < 3; i++) {
-        snprintf(from, sizeof from, "%s%s", path, sfx[i]);
-        snprintf(to, sizeof to, "%s.corrupt-%lld%s", path, t, sfx[i]);
-        if (rename(from, to) == 0) KLOGW(MOD, "damaged outbox file moved to %s", to);
-    }
-}
-
-/* ---- salvage of a damaged file ---- */
-
-/* The highest item id the damaged file may hold: the largest of what its
- * AUTOINCREMENT record and its table's last row say (either may be
- * unreadable); -1 when neither can be read. */
-static int64_t damaged_max_id(sqlite3 *db)
-{
-    int64_t a = -1, b = -1;
-    if (query_int(db, "SELECT seq FROM sqlite_sequence WHERE name = 'items'", &a) != SQLITE_OK)
-        a = -1;
-    if (query_int(db, "SELECT max(id) FROM items", &b) != SQLITE_OK) b = -1;
-    return a > b ? a : b;
-}
-
-/* Copies every readable pending row of the damaged file src into ob, row by
- * row (a lookup by id each, so one unreadable page costs only its rows). */
-static void salvage(struct outbox *ob, const char *src, struct outbox_damage *dmg)
-{
-    static const char q2[] = "SELECT state, idem_key, kind, ticket, category, body, created_ms,"
-                             " check_code, receipt_ticket FROM items WHERE id = ?1";
-    static const char q1[] = "SELECT state, idem_key, kind, ticket, category, body, created_ms,"
-                             " NULL, NULL FROM items WHERE id = ?1";
-    sqlite3 *db = NULL;
-    sqlite3_stmt *st = NULL, *ins = NULL;
-    int64_t max_id, found_max = 0;
-    int saved = 0, unreadable = 0;
-    int rc = sqlite3_open_v2(src, &db, SQLITE_OPEN_READWRITE, NULL);
-    if (rc == SQLITE_OK) {
-        sqlite3_busy_timeout(db, 2000);
-        rc = sqlite3_prepare_v2(db, q2, -1, &st, NULL);
-        if (rc != SQLITE_OK) rc = sqlite3_prepare_v2(db, q1, -1, &st, NULL);
-    }
-    if (rc != SQLITE_OK) {
-        KLOGE(MOD, "damaged outbox: its items cannot be read at all (%s); how many requests were "
-                   "lost is unknown", sqlite3_errstr(rc));
-        dmg->unreadable = -1;
-        goto done;
-    }
-    max_id = damaged_max_id(db);
-    rc = sqlite3_prepare_v2(ob->db,
-                            "INSERT OR IGNORE INTO items(idem_key, kind, ticket, category, body,"
-                            " created_ms, check_code, receipt_ticket) VALUES(?1,?2,?3,?4,?5,?6,?7,?8)",
-                            -1, &ins, NULL);
-    if (rc != SQLITE_OK || exec(ob, "BEGIN IMMEDIATE") != SQLITE_OK) goto done;
-    /* Without a readable maximum, probe until 4096 ids in a row hold nothing. */
-    for (int64_t id = 1; id <= (max_id > 0 ? max_id : found_max + 4096) && id < 10000000; id++) {
-        sqlite3_reset(st);
-        sqlite3_bind_int64(st, 1, id);
-        rc = sqlite3_step(st);
-        if (rc == SQLITE_DONE) continue; /* never written, or pruned */
-        if (rc != SQLITE_ROW) {
-            unreadable++;
-            continue;
-        }
-        found_max = id;
-        const char *key = (const char *)sqlite3_column_text(st, 1);
-        const char *ticket = (const char *)sqlite3_column_text(st, 3);
-        const char *body = (const char *)sqlite3_column_text(st, 5);
-        const char *check = (const char *)sqlite3_column_text(st, 7);
-        const char *receipt = (const char *)sqlite3_column_text(st, 8);
-        if (sqlite3_column_int(st, 0) != OUTBOX_PENDING) continue; /* finished: nothing to send */
-        if (!key || !api_uuid_v4_valid(key) || !ticket || !api_ticket_valid(ticket) || !body) {
-            unreadable++; /* read, but not what was written */
-            continue;
-        }
-        {
-            /* The body must still be a valid request for this very ticket. */
-            struct api_help_request r;
-            bool ok = api_help_request_decode(body, strlen(body), &r, NULL) == KERR_OK &&
-                      strcmp(r.ticket, ticket) == 0;
-            wipe(&r, sizeof r);
-            if (!ok) {
-                unreadable++;
-                continue;
-            }
-        }
-        for (int c = 1; c <= 8; c++) sqlite3_bind_null(ins, c);
-        sqlite3_bind_text(ins, 1, key, -1, SQLITE_STATIC);
-        sqlite3_bind_text(ins, 2, (const char *)sqlite3_column_text(st, 2), -1, SQLITE_STATIC);
-        sqlite3_bind_text(ins, 3, ticket, -1, SQLITE_STATIC);
-        sqlite3_bind_text(ins, 4, (const char *)sqlite3_column_text(st, 4), -1, SQLITE_STATIC);
-        sqlite3_bind_text(ins, 5, body, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(ins, 6, sqlite3_column_int64(st, 6));
-        if (check && api_check_valid(check)) sqlite3_bind_text(ins, 7, check, -1, SQLITE_STATIC);
-        if (receipt && api_ticket_valid(receipt)) sqlite3_bind_text(ins, 8, receipt, -1, SQLITE_STATIC);
-        rc = sqlite3_step(ins);
-        sqlite3_reset(ins);
-        if (rc == SQLITE_DONE && sqlite3_changes(ob->db) == 1) saved++;
-    }
-    dmg->unreadable = unreadable;
-    dmg->salvaged = saved;
-    {
-        sqlite3_stmt *u = NULL;
-        if (sqlite3_prepare_v2(ob->db, "UPDATE meta SET v = v + ?1 WHERE k = 'lost'", -1, &u,
-                               NULL) == SQLITE_OK) {
-            sqlite3_bind_int(u, 1, unreadable);
-            sqlite3_step(u);
-        }
-        sqlite3_finalize(u);
-    }
-    if (exec(ob, "COMMIT") != SQLITE_OK) {
-        rollback(ob);
-        dmg->salvaged = 0;
-        KLOGE(MOD, "damaged outbox: the salvaged items could not be stored");
-    } else {
-        KLOGW(MOD, "damaged outbox: %d pending requests salvaged, %d unreadable rows lost", saved,
-              unreadable);
-    }
-done:
-    sqlite3_finalize(st);
-    sqlite3_finalize(ins);
-    sqlite3_close_v2(db);
 }
 
 enum kerr outbox_open(const char *path, const struct outbox_opts *opts, struct outbox **out,
@@ -417,21 +275,21 @@ enum kerr outbox_open(const char *path, const struct outbox_opts *opts, struct o
         return KERR_NOMEM;
     }
     rc = open_conn(ob, opts->check, opts->ui_conn);
-    if (opts->check && (rc_kerr(rc) == KERR_CORRUPT)) {
+    if (opts->check && (outbox_rc_kerr(rc) == KERR_CORRUPT)) {
         char aside[4200];
         KLOGE(MOD, "outbox damaged (%s); moving it aside and starting a new one",
               ob->db ? sqlite3_errstr(rc) : "open");
         sqlite3_close_v2(ob->db);
         ob->db = NULL;
-        move_aside(path, aside, sizeof aside);
+        outbox_move_aside(path, aside, sizeof aside);
         dmg->moved_aside = true;
         /* The new file draws a new random ticket epoch, so its tickets do not
          * repeat the lost file's (and a 409 ticket-taken renumbers anyway). */
         rc = open_conn(ob, opts->check, opts->ui_conn);
-        if (rc == SQLITE_OK) salvage(ob, aside, dmg);
+        if (rc == SQLITE_OK) outbox_salvage(ob, aside, dmg);
     }
     if (rc != SQLITE_OK) {
-        enum kerr e = rc_kerr(rc);
+        enum kerr e = outbox_rc_kerr(rc);
         KLOGE(MOD, "cannot open outbox: %s", sqlite3_errstr(rc));
         outbox_close(ob);
         return e == KERR_OK ? KERR_DB : e;
@@ -444,7 +302,7 @@ void outbox_close(struct outbox *ob)
 {
     if (!ob) return;
     sqlite3_close_v2(ob->db);
-    wipe(ob->body, sizeof ob->body);
+    outbox_wipe(ob->body, sizeof ob->body);
     free(ob->path);
     free(ob);
 }
@@ -485,9 +343,9 @@ static enum kerr next_ticket(struct outbox *ob, const char *kiosk_id, bool new_e
                              char out[API_TICKET_SIZE])
 {
     int64_t epoch = 0, n = 0;
-    int rc = query_int(ob->db, "SELECT v FROM meta WHERE k = 'epoch'", &epoch);
-    if (rc == SQLITE_OK) rc = query_int(ob->db, "SELECT v FROM meta WHERE k = 'next_seq'", &n);
-    if (rc != SQLITE_OK) return rc_err(rc);
+    int rc = outbox_query_int(ob->db, "SELECT v FROM meta WHERE k = 'epoch'", &epoch);
+    if (rc == SQLITE_OK) rc = outbox_query_int(ob->db, "SELECT v FROM meta WHERE k = 'next_seq'", &n);
+    if (rc != SQLITE_OK) return outbox_rc_err(rc);
     if (epoch < OUTBOX_EPOCH_MIN || epoch > OUTBOX_EPOCH_MAX || n < 1) new_epoch = true;
     for (int tries = 0; tries < 100000; tries++) {
         bool used = false;
@@ -502,12 +360,12 @@ static enum kerr next_ticket(struct outbox *ob, const char *kiosk_id, bool new_e
         e = api_ticket_format(out, kiosk_id, (uint64_t)(epoch * 1000000 + n));
         if (e != KERR_OK) return e;
         rc = ticket_in_use(ob, out, &used);
-        if (rc != SQLITE_OK) return rc_err(rc);
+        if (rc != SQLITE_OK) return outbox_rc_err(rc);
         n++;
         if (used) continue;
         rc = set_meta(ob, "epoch", epoch);
         if (rc == SQLITE_OK) rc = set_meta(ob, "next_seq", n);
-        return rc == SQLITE_OK ? KERR_OK : rc_err(rc);
+        return rc == SQLITE_OK ? KERR_OK : outbox_rc_err(rc);
     }
     out[0] = '\0';
     return KERR_FULL;
@@ -545,10 +403,10 @@ enum kerr outbox_push_request(struct outbox *ob, const char *kiosk_id, struct ap
 
     rc = sqlite3_exec(ob->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
     if (rc != SQLITE_OK) goto fail;
-    rc = query_int(ob->db, "SELECT count(*) FROM items WHERE state = 0", &pending);
+    rc = outbox_query_int(ob->db, "SELECT count(*) FROM items WHERE state = 0", &pending);
     if (rc != SQLITE_OK) goto fail;
     if (pending >= max_pending) {
-        rollback(ob);
+        outbox_tx_rollback(ob);
         if (why) *why = "outbox: full";
         r->ticket[0] = '\0';
         return KERR_FULL;
@@ -574,18 +432,18 @@ enum kerr outbox_push_request(struct outbox *ob, const char *kiosk_id, struct ap
     if (rc != SQLITE_DONE) goto fail;
     rc = sqlite3_exec(ob->db, "COMMIT", NULL, NULL, NULL);
     if (rc != SQLITE_OK) goto fail;
-    wipe(ob->body, len + 1);
+    outbox_wipe(ob->body, len + 1);
     memcpy(out->ticket, r->ticket, sizeof out->ticket);
     memcpy(out->check, r->check, sizeof out->check);
     memcpy(key_out, key, API_UUID_SIZE);
     return KERR_OK;
 fail:
-    e = rc_err(rc);
+    e = outbox_rc_err(rc);
     KLOGW(MOD, "push failed: %s (%s)", sqlite3_errstr(rc), kerr_str(e));
 fail_e:
     sqlite3_finalize(st);
-    rollback(ob);
-    wipe(ob->body, sizeof ob->body);
+    outbox_tx_rollback(ob);
+    outbox_wipe(ob->body, sizeof ob->body);
     r->ticket[0] = '\0';
     if (why && e != KERR_TOOBIG) *why = "outbox: not stored";
     if (why && e == KERR_TOOBIG) *why = "body: too large";
@@ -621,7 +479,7 @@ enum kerr outbox_list_pending(struct outbox *ob, int64_t after_id, struct outbox
 done:
     sqlite3_finalize(st);
     if (rc != SQLITE_OK) *n = 0;
-    return rc == SQLITE_OK ? KERR_OK : rc_kerr(rc);
+    return rc == SQLITE_OK ? KERR_OK : outbox_rc_kerr(rc);
 }
 
 enum kerr outbox_body(struct outbox *ob, int64_t id, char **body)
@@ -634,7 +492,7 @@ enum kerr outbox_body(struct outbox *ob, int64_t id, char **body)
                             NULL);
     if (rc != SQLITE_OK) {
         sqlite3_finalize(st);
-        return rc_kerr(rc);
+        return outbox_rc_kerr(rc);
     }
     sqlite3_bind_int64(st, 1, id);
     rc = sqlite3_step(st);
@@ -642,7 +500,7 @@ enum kerr outbox_body(struct outbox *ob, int64_t id, char **body)
         *body = strdup((const char *)sqlite3_column_text(st, 0));
         e = *body ? KERR_OK : KERR_NOMEM;
     } else if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-        e = rc_kerr(rc);
+        e = outbox_rc_kerr(rc);
     }
     sqlite3_finalize(st);
     return e;
@@ -651,18 +509,18 @@ enum kerr outbox_body(struct outbox *ob, int64_t id, char **body)
 enum kerr outbox_begin(struct outbox *ob)
 {
     int rc = sqlite3_exec(ob->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-    return rc == SQLITE_OK ? KERR_OK : rc_kerr(rc);
+    return rc == SQLITE_OK ? KERR_OK : outbox_rc_kerr(rc);
 }
 
 enum kerr outbox_commit(struct outbox *ob)
 {
     int rc = sqlite3_exec(ob->db, "COMMIT", NULL, NULL, NULL);
     if (rc == SQLITE_OK) return KERR_OK;
-    rollback(ob);
-    return rc_err(rc);
+    outbox_tx_rollback(ob);
+    return outbox_rc_err(rc);
 }
 
-void outbox_rollback(struct outbox *ob) { rollback(ob); }
+void outbox_rollback(struct outbox *ob) { outbox_tx_rollback(ob); }
 
 static enum kerr mark(struct outbox *ob, const char *sql, int64_t id, int status, const char *text,
                       int64_t t)
@@ -681,7 +539,7 @@ static enum kerr mark(struct outbox *ob, const char *sql, int64_t id, int status
         if (rc == SQLITE_DONE) rc = SQLITE_OK;
     }
     sqlite3_finalize(st);
-    return rc == SQLITE_OK ? KERR_OK : rc_kerr(rc);
+    return rc == SQLITE_OK ? KERR_OK : outbox_rc_kerr(rc);
 }
 
 enum kerr outbox_mark_delivered(struct outbox *ob, int64_t id, int http_status, const char *answer)
@@ -760,7 +618,7 @@ enum kerr outbox_renumber(struct outbox *ob, int64_t id, const char *kiosk_id,
         int64_t cur = 0;
         const char *old = (const char *)sqlite3_column_text(st, 0), *dash = strrchr(old, '-');
         long long old_epoch = dash ? strtoll(dash + 1, NULL, 10) / 1000000 : -1;
-        rc = query_int(ob->db, "SELECT v FROM meta WHERE k = 'epoch'", &cur);
+        rc = outbox_query_int(ob->db, "SELECT v FROM meta WHERE k = 'epoch'", &cur);
         if (rc != SQLITE_OK) goto fail;
         e = next_ticket(ob, kiosk_id, old_epoch == cur, new_ticket);
     }
@@ -781,134 +639,29 @@ enum kerr outbox_renumber(struct outbox *ob, int64_t id, const char *kiosk_id,
     e = KERR_OK;
     goto out;
 fail:
-    e = rc_err(rc);
+    e = outbox_rc_err(rc);
 out:
     sqlite3_finalize(st);
     sqlite3_finalize(up);
-    wipe(ob->body, sizeof ob->body);
+    outbox_wipe(ob->body, sizeof ob->body);
     if (e != KERR_OK) new_ticket[0] = '\0';
     return e;
-}
-
-enum kerr outbox_erase_old(struct outbox *ob, int64_t now_wall_ms, int64_t retention_ms,
-                           int64_t dead_retention_ms, int64_t prune_ms, int *erased,
-                           int64_t *next_due_wall_ms)
-{
-    sqlite3_stmt *st = NULL;
-    int rc;
-    *erased = 0;
-    *next_due_wall_ms = 0;
-    rc = sqlite3_exec(ob->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-    if (rc != SQLITE_OK) goto fail;
-    rc = sqlite3_prepare_v2(
-        ob->db,
-        "UPDATE items SET body = NULL, answer = NULL, erased = 1 WHERE erased = 0 AND ("
-        " (state = 1 AND (done_ms <= ?1 - ?2 OR done_ms > ?1 + ?4)) OR"
-        " (state = 2 AND (done_ms <= ?1 - ?3 OR done_ms > ?1 + ?4)))",
-        -1, &st, NULL);
-    if (rc != SQLITE_OK) goto fail;
-    sqlite3_bind_int64(st, 1, now_wall_ms);
-    sqlite3_bind_int64(st, 2, retention_ms);
-    sqlite3_bind_int64(st, 3, dead_retention_ms);
-    sqlite3_bind_int64(st, 4, FUTURE_SLACK_MS);
-    rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    st = NULL;
-    if (rc != SQLITE_DONE) goto fail;
-    *erased = sqlite3_changes(ob->db);
-    rc = sqlite3_prepare_v2(ob->db,
-                            "DELETE FROM items WHERE state != 0 AND erased = 1 AND done_ms <= ?1",
-                            -1, &st, NULL);
-    if (rc != SQLITE_OK) goto fail;
-    sqlite3_bind_int64(st, 1, now_wall_ms - prune_ms);
-    rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    st = NULL;
-    if (rc != SQLITE_DONE) goto fail;
-    /* When the next finished item becomes due, so the sender wakes for it. */
-    rc = sqlite3_prepare_v2(ob->db,
-                            "SELECT min(CASE state WHEN 1 THEN done_ms + ?1 ELSE done_ms + ?2 END)"
-                            " FROM items WHERE erased = 0 AND state != 0",
-                            -1, &st, NULL);
-    if (rc != SQLITE_OK) goto fail;
-    sqlite3_bind_int64(st, 1, retention_ms);
-    sqlite3_bind_int64(st, 2, dead_retention_ms);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
-        *next_due_wall_ms = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    st = NULL;
-    if (rc != SQLITE_ROW) goto fail;
-    rc = sqlite3_exec(ob->db, "COMMIT", NULL, NULL, NULL);
-    if (rc != SQLITE_OK) goto fail;
-    if (*erased > 0) {
-        /* Copy the overwritten pages into the main file and cut the WAL, so the
-         * old personal data does not linger in the log. A reader may keep the
-         * WAL busy: then it is tried again next time. */
-        sqlite3_wal_checkpoint_v2(ob->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
-    }
-    return KERR_OK;
-fail:
-    sqlite3_finalize(st);
-    rollback(ob);
-    *erased = 0;
-    return rc_err(rc);
-}
-
-int outbox_remove_damaged(const char *path, int64_t now_wall_ms, int64_t keep_ms,
-                          int64_t *next_due_wall_ms)
-{
-    char dir[4096], full[4096 + 260], prefix[512];
-    const char *slash = strrchr(path, '/');
-    DIR *d;
-    struct dirent *de;
-    int removed = 0;
-    *next_due_wall_ms = 0;
-    if (slash) snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
-    else snprintf(dir, sizeof dir, ".");
-    if (!dir[0]) snprintf(dir, sizeof dir, "/");
-    snprintf(prefix, sizeof prefix, "%s.corrupt-", slash ? slash + 1 : path);
-    d = opendir(dir);
-    if (!d) return 0;
-    while ((de = readdir(d)) != NULL) {
-        size_t pl = strlen(prefix);
-        char *end;
-        long long t;
-        int64_t due;
-        if (strncmp(de->d_name, prefix, pl) != 0) continue;
-        errno = 0;
-        t = strtoll(de->d_name + pl, &end, 10);
-        if (errno || end == de->d_name + pl || (*end && strcmp(end, "-wal") && strcmp(end, "-shm")))
-            continue;
-        due = (int64_t)t * 1000 + keep_ms;
-        if (due <= now_wall_ms || (int64_t)t * 1000 > now_wall_ms + FUTURE_SLACK_MS) {
-            snprintf(full, sizeof full, "%s/%s", dir, de->d_name);
-            if (unlink(full) == 0) {
-                removed++;
-                KLOGI(MOD, "damaged outbox copy %s deleted", de->d_name);
-            }
-        } else if (!*next_due_wall_ms || due < *next_due_wall_ms) {
-            *next_due_wall_ms = due;
-        }
-    }
-    closedir(d);
-    return removed;
 }
 
 enum kerr outbox_counts(struct outbox *ob, struct outbox_counts *out)
 {
     int64_t p = 0, d = 0, o = 0, l = 0;
-    int rc = query_int(ob->db, "SELECT count(*) FROM items WHERE state = 0", &p);
-    if (rc == SQLITE_OK) rc = query_int(ob->db, "SELECT count(*) FROM items WHERE state = 2", &d);
+    int rc = outbox_query_int(ob->db, "SELECT count(*) FROM items WHERE state = 0", &p);
+    if (rc == SQLITE_OK) rc = outbox_query_int(ob->db, "SELECT count(*) FROM items WHERE state = 2", &d);
     if (rc == SQLITE_OK)
-        rc = query_int(ob->db,
+        rc = outbox_query_int(ob->db,
                        "SELECT created_ms FROM items WHERE state = 0 ORDER BY id LIMIT 1", &o);
-    if (rc == SQLITE_OK) rc = query_int(ob->db, "SELECT v FROM meta WHERE k = 'lost'", &l);
+    if (rc == SQLITE_OK) rc = outbox_query_int(ob->db, "SELECT v FROM meta WHERE k = 'lost'", &l);
     out->pending = (int)p;
     out->dead = (int)d;
     out->lost = (int)l;
     out->oldest_created_ms = o;
-    return rc == SQLITE_OK ? KERR_OK : rc_kerr(rc);
+    return rc == SQLITE_OK ? KERR_OK : outbox_rc_kerr(rc);
 }
 
 /* Equal strings of API_CHECK_SIZE - 1 digits, in time independent of where
@@ -934,7 +687,7 @@ enum kerr outbox_local(struct outbox *ob, const char *ticket, const char *check,
                             -1, &st, NULL);
     if (rc != SQLITE_OK) {
         sqlite3_finalize(st);
-        return rc_kerr(rc);
+        return outbox_rc_kerr(rc);
     }
     sqlite3_bind_text(st, 1, ticket, -1, SQLITE_STATIC);
     rc = sqlite3_step(st);
@@ -948,7 +701,7 @@ enum kerr outbox_local(struct outbox *ob, const char *ticket, const char *check,
             e = KERR_OK;
         }
     } else if (rc != SQLITE_DONE) {
-        e = rc_kerr(rc);
+        e = outbox_rc_kerr(rc);
     }
     sqlite3_finalize(st);
     return e;
@@ -970,81 +723,4 @@ bool outbox_integrity_ok(struct outbox *ob)
     }
     sqlite3_finalize(st);
     return ok;
-}
-
-/* ---- the admin panel: reasons, re-sending dead items ---- */
-
-/* Copies src into dst (OUTBOX_REASON_SIZE) cut at a UTF-8 boundary. */
-static void reason_copy(char *dst, const char *src)
-{
-    size_t n = src ? strlen(src) : 0;
-    if (n >= OUTBOX_REASON_SIZE) {
-        n = OUTBOX_REASON_SIZE - 1;
-        while (n > 0 && ((unsigned char)src[n] & 0xC0) == 0x80) n--;
-    }
-    if (n) memcpy(dst, src, n);
-    dst[n] = '\0';
-}
-
-enum kerr outbox_reasons(struct outbox *ob, enum outbox_state state, struct outbox_reason *out,
-                         int max, int *n)
-{
-    sqlite3_stmt *st = NULL;
-    int rc;
-    *n = 0;
-    rc = sqlite3_prepare_v2(ob->db,
-                            "SELECT coalesce(last_error, ''), count(*) AS c FROM items"
-                            " WHERE state = ?1 GROUP BY 1 ORDER BY c DESC, 1 LIMIT ?2",
-                            -1, &st, NULL);
-    if (rc == SQLITE_OK) {
-        sqlite3_bind_int(st, 1, (int)state);
-        sqlite3_bind_int(st, 2, max);
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < max) {
-            reason_copy(out[*n].reason, (const char *)sqlite3_column_text(st, 0));
-            out[*n].count = sqlite3_column_int(st, 1);
-            (*n)++;
-        }
-        if (rc == SQLITE_DONE || rc == SQLITE_ROW) rc = SQLITE_OK;
-    }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_OK) *n = 0;
-    return rc == SQLITE_OK ? KERR_OK : rc_err(rc);
-}
-
-enum kerr outbox_resendable(struct outbox *ob, int *n)
-{
-    int64_t v = 0;
-    int rc = query_int(ob->db,
-                       "SELECT count(*) FROM items WHERE state = 2 AND erased = 0 AND body IS NOT NULL",
-                       &v);
-    *n = (int)v;
-    return rc == SQLITE_OK ? KERR_OK : rc_err(rc);
-}
-
-enum kerr outbox_revive_dead(struct outbox *ob, int *revived, int *gone)
-{
-    int64_t g = 0;
-    int rc;
-    enum kerr e;
-    *revived = *gone = 0;
-    e = outbox_begin(ob);
-    if (e != KERR_OK) return e;
-    rc = sqlite3_exec(ob->db,
-                      "UPDATE items SET state = 0, last_error = 'resent', done_ms = NULL,"
-                      " next_attempt_ms = NULL WHERE state = 2 AND erased = 0 AND body IS NOT NULL",
-                      NULL, NULL, NULL);
-    if (rc == SQLITE_OK) *revived = sqlite3_changes(ob->db);
-    if (rc == SQLITE_OK) rc = query_int(ob->db, "SELECT count(*) FROM items WHERE state = 2", &g);
-    if (rc != SQLITE_OK) {
-        rollback(ob);
-        *revived = 0;
-        return rc_err(rc);
-    }
-    e = outbox_commit(ob);
-    if (e != KERR_OK) {
-        *revived = 0;
-        return e;
-    }
-    *gone = (int)g;
-    return KERR_OK;
 }

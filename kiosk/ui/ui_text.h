@@ -36,7 +36,7 @@ struct ui_text_config {
     const char *font_spec; /* NULL: Noto Sans CJK SC via fontconfig */
     const char *bold_spec; /* NULL: Noto Sans CJK SC Bold, else regular */
     const char *icon_spec; /* NULL: Material Icons via fontconfig */
-    size_t cache_bytes;    /* texture budget; 0: 48 MiB */
+    size_t cache_bytes;    /* texture budget; 0: 32 MiB */
 };
 
 /* Opens every font at its size times scale (physical px per logical px).

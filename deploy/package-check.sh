@@ -73,95 +73,20 @@ for tool in chroot mount umount tar dpkg-deb; do
   command -v "$tool" >/dev/null || die "$tool is not installed"
 done
 
-apt_uris() {
-  cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources 2>/dev/null |
-    sed -nE 's/^deb (\[[^]]*\] )?([^ ]+).*/\2/p; s/^URIs:[[:space:]]*([^ ]+).*/\1/p'
-}
-if [ -z "$mirror" ]; then
-  mirror=$(apt_uris | grep -E '/debian/?$' | head -1)
-  mirror=${mirror:-http://deb.debian.org/debian}
-fi
-security=$(apt_uris | grep -E '/debian-security/?$' | head -1)
-security=${security:-http://security.debian.org/debian-security}
-mirror=${mirror%/}
-security=${security%/}
-
-mkdir -p "$cache/archives/partial" "$work" || die "cannot create $cache or $work"
-base=$cache/bookworm-minbase.tar.gz
-root=$(mktemp -d "$work/kiosk-package-check.XXXXXX") || die "cannot create a folder in $work"
-mounts=()
+tool=package-check
+# shellcheck source=deploy/root-lib.sh
+. "$(dirname "$0")/root-lib.sh"
+root_new
 hubpid=
-cleanup() {
-  local i pid
-  for pid in $(ls /proc | grep -E '^[0-9]+$'); do
-    [ "$(readlink "/proc/$pid/root" 2>/dev/null)" = "$root" ] && kill -9 "$pid" 2>/dev/null
-  done
-  for ((i = ${#mounts[@]} - 1; i >= 0; i--)); do
-    umount "${mounts[i]}" 2>/dev/null || umount -l "${mounts[i]}" 2>/dev/null ||
-      echo "package-check: could not unmount ${mounts[i]}" >&2
-  done
-  mounts=()
-  if grep -qF " $root/" /proc/mounts; then
-    echo "package-check: something is still mounted under $root; not deleting it" >&2
-  elif [ $keep -eq 1 ]; then
-    say "root kept at $root"
-  else
-    rm -rf --one-file-system "$root"
-  fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP
-mnt() {
-  local target=$1; shift
-  mount "$@" "$target" || die "mount $* $target failed"
-  mounts+=("$target")
-  mount --make-private "$target" 2>/dev/null || true
-}
 in_root() { chroot "$root" /usr/bin/env -i HOME=/root LANG=C.UTF-8 TERM=dumb \
   PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin "$@"; }
 
 t0=$SECONDS
-if [ -s "$base" ]; then
-  say "unpacking the cached base $base"
-  tar -C "$root" -xzf "$base" || die "cannot unpack $base"
-else
-  command -v debootstrap >/dev/null || die "debootstrap is not installed and $base does not exist"
-  say "debootstrap bookworm (minbase) from $mirror into $root"
-  debootstrap --variant=minbase --cache-dir="$cache/archives" bookworm "$root" "$mirror" \
-    >"$root.debootstrap.log" 2>&1 || { tail -20 "$root.debootstrap.log"; die "debootstrap failed"; }
-  rm -f "$root.debootstrap.log" "$root"/var/cache/apt/archives/*.deb
-  tar -C "$root" -czf "$base.tmp" . && mv "$base.tmp" "$base" && say "cached the base as $base"
-fi
-# the root folder is / inside: 0755 as on every system (mktemp made it 0700,
-# and the cached tarball keeps that), or the kiosk and hub users reach no libc
-chmod 755 "$root"
-cat >"$root/etc/apt/sources.list" <<EOS
-deb $mirror bookworm main
-deb $mirror bookworm-updates main
-deb $security bookworm-security main
-EOS
-cp -L /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
-[ -e "$root/etc/hosts" ] || printf '127.0.0.1\tlocalhost\n::1\t\tlocalhost\n' >"$root/etc/hosts"
-echo 'Binary::apt::APT::Keep-Downloaded-Packages "true";' >"$root/etc/apt/apt.conf.d/99keep-debs"
+root_base
 # no service is started from a maintainer script in a chroot
 printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d" && chmod 755 "$root/usr/sbin/policy-rc.d"
-mount_root() {
-  mnt "$root/proc" -t proc proc
-  mnt "$root/dev" -t tmpfs -o mode=755,size=1m tmpfs
-  for d in null zero full random urandom tty; do
-    touch "$root/dev/$d"
-    mnt "$root/dev/$d" --bind "/dev/$d"
-  done
-  mkdir -p "$root/dev/pts" "$root/dev/shm"
-  mnt "$root/dev/shm" -t tmpfs -o mode=1777 tmpfs
-  ln -sf /proc/self/fd "$root/dev/fd"
-  mnt "$root/var/cache/apt/archives" --bind "$cache/archives"
-}
-umount_root() { # for systemd-nspawn, which mounts its own /proc and /dev
-  local i
-  for ((i = ${#mounts[@]} - 1; i >= 0; i--)); do umount "${mounts[i]}" || umount -l "${mounts[i]}"; done
-  mounts=()
-}
+mount_root() { root_mount_dev; }
+umount_root() { root_umount_all; } # for systemd-nspawn, which mounts its own /proc and /dev
 mount_root
 say "base ready in $((SECONDS - t0)) s"
 

@@ -92,7 +92,13 @@ static void frame(struct app *a, void *st, struct ui_rect body)
                                                      portrait ? bottom - body.y : body.h});
     y = body.y + 40;
     y += line(a, m, y, colw, S_REVIEW_CATEGORY, rc ? content_tr(&rc->name, l) : "");
-    y += line(a, m, y, colw, S_F_COMPANY, s->f->company);
+    {
+        /* a company picked from the list reads in the current language;
+         * one typed by hand as typed */
+        const struct content_company *co =
+            s->f->company_id[0] ? content_company(c, s->f->company_id) : NULL;
+        y += line(a, m, y, colw, S_F_COMPANY, co ? content_tr(&co->name, l) : s->f->company);
+    }
     y += line(a, m, y, colw, S_F_NAME, s->f->name);
     y += line(a, m, y, colw, S_F_PHONE, helpform_phone_masked(s->f->phone, phone, sizeof phone));
     y += line(a, m, y, colw, S_F_TOWER, t ? content_tr(&t->name, l) : "");

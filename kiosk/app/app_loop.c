@@ -119,6 +119,7 @@ static void render(struct app *a)
     frame_draw(a, &t);
     app_fleet_capture(a); /* a remote screenshot asked for: this frame */
     frame_present(a, &t);
+    app_voice_tick(a); /* 语音播报: the screen entered, or what was tapped */
 }
 
 void app_stats_record(struct app *a, bool on)

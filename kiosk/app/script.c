@@ -195,7 +195,8 @@ static int run_step(struct app *a, const char *line, const char *shots_dir, char
     }
     if (strcmp(cmd, "tap") == 0 || strcmp(cmd, "expect_text") == 0 ||
         strcmp(cmd, "expect_no_text") == 0 || strcmp(cmd, "type") == 0 ||
-        strcmp(cmd, "expect_screen") == 0 || strcmp(cmd, "screenshot") == 0) {
+        strcmp(cmd, "expect_screen") == 0 || strcmp(cmd, "screenshot") == 0 ||
+        strcmp(cmd, "expect_speech") == 0 || strcmp(cmd, "expect_speech_cut") == 0) {
         p = token(p, arg, sizeof arg);
         if (!p || !arg[0]) return 2;
         while (*p == ' ' || *p == '\t') p++;
@@ -340,6 +341,30 @@ static int run_step(struct app *a, const char *line, const char *shots_dir, char
     } else if (strcmp(cmd, "expect_text") == 0) {
         if (!ui_text_visible(app_ui(a), arg)) {
             snprintf(why, whysz, "\"%s\" is not visible", arg);
+            return 1;
+        }
+    } else if (strcmp(cmd, "expect_speech") == 0 || strcmp(cmd, "expect_speech_cut") == 0) {
+        /* 语音播报: a prompt queued since the last one matched (real time:
+         * the voice's worker starts and prepares it) */
+        bool cut = strcmp(cmd, "expect_speech_cut") == 0;
+        if (app_voice_on(a) && app_voice_ready(a, 5000)) {
+            app_invalidate(a);
+            app_settle(a); /* the frame after which the announcement is queued */
+        }
+        if (!app_voice_expect(a, arg, cut, 3000)) {
+            char said[768];
+            app_voice_said(a, said, sizeof said);
+            snprintf(why, whysz, "no prompt %s\"%s\" was queued%s; queued:\n%s",
+                     cut ? "cutting the one before and containing " : "containing ", arg,
+                     app_voice_on(a) ? "" : " (the voice is off)", said);
+            return 1;
+        }
+    } else if (strcmp(cmd, "expect_speech_none") == 0) {
+        while (*p == ' ' || *p == '\t') p++;
+        if (*p) return 2;
+        app_settle(a);
+        if (app_voice_expect(a, NULL, false, 0)) {
+            snprintf(why, whysz, "a prompt was queued");
             return 1;
         }
     } else if (strcmp(cmd, "expect_no_text") == 0) {

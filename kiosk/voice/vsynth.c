@@ -124,11 +124,35 @@ static enum kerr prepare_en(const char *text, unsigned flags, char *out, size_t 
 enum kerr vsynth_prepare(struct vsynth *s, const char *text, enum vsynth_lang lang, unsigned flags,
                          char *out, size_t outsz)
 {
+    enum kerr rc = KERR_OK;
+    size_t o = 0;
     if (!outsz) return KERR_TOOBIG;
     out[0] = 0;
     if (!utf8_valid(text, strlen(text))) return KERR_UTF8;
-    if (lang == VSYNTH_EN) return prepare_en(text, flags, out, outsz);
-    return pytone_text(s->py, text, flags, out, outsz);
+    /* segments: VSYNTH_SPELL_ON ... VSYNTH_SPELL_OFF are spelled */
+    while (*text && rc == KERR_OK) {
+        char seg[VSYNTH_MAX_SEGMENT];
+        bool spell = *text == VSYNTH_SPELL_ON[0];
+        const char *end;
+        size_t n;
+        if (spell) text++;
+        end = text + strcspn(text, spell ? VSYNTH_SPELL_OFF : VSYNTH_SPELL_ON);
+        n = (size_t)(end - text) < sizeof seg - 1 ? (size_t)(end - text) : sizeof seg - 1;
+        memcpy(seg, text, n);
+        seg[n] = 0;
+        text = *end == VSYNTH_SPELL_OFF[0] ? end + 1 : end;
+        if (o && o + 3 < outsz) { /* a pause between segments */
+            memcpy(out + o, ", ", 3);
+            o += 2;
+        }
+        if (lang == VSYNTH_EN)
+            rc = prepare_en(seg, flags | (spell ? PYTONE_SPELL : 0), out + o, outsz - o);
+        else
+            rc = pytone_text(s->py, seg, flags | (spell ? PYTONE_SPELL : 0), out + o, outsz - o);
+        o += strlen(out + o);
+        if (o >= 2 && out[o - 1] == ' ' && out[o - 2] == ',') out[o -= 2] = 0;
+    }
+    return rc;
 }
 
 enum kerr vsynth_speak(struct vsynth *s, const char *prepared, enum vsynth_lang lang, vsynth_sink sink,

@@ -17,6 +17,12 @@ struct vsynth;
 
 enum vsynth_lang { VSYNTH_ZH, VSYNTH_EN };
 
+/* In a prompt, the part between these two is spelled (a ticket number, a
+ * booking code): "工单号 \x01HL-A01-437\x02". */
+#define VSYNTH_SPELL_ON "\x01"
+#define VSYNTH_SPELL_OFF "\x02"
+#define VSYNTH_MAX_SEGMENT 1024
+
 /* Receives each chunk of samples as espeak-ng makes them (a few ms of audio
  * at a time); returns false to stop the synthesis at once. */
 typedef bool (*vsynth_sink)(void *ud, const int16_t *pcm, size_t n);
@@ -33,7 +39,8 @@ int vsynth_rate(const struct vsynth *s);
 
 /* What espeak-ng is given for text: tone-numbered pinyin for Chinese
  * (pytone.h, flags PYTONE_SPELL to spell), the text itself for English (with
- * PYTONE_SPELL its letters and digits separated; hanzi dropped). KERR_OK,
+ * PYTONE_SPELL its letters and digits separated; hanzi dropped); a part
+ * between VSYNTH_SPELL_ON and VSYNTH_SPELL_OFF is spelled. KERR_OK,
  * KERR_TOOBIG (cut), KERR_UTF8. */
 enum kerr vsynth_prepare(struct vsynth *s, const char *text, enum vsynth_lang lang, unsigned flags,
                          char *out, size_t outsz);

@@ -211,6 +211,9 @@ void app_fleet_free(struct app *a);
 void app_voice_init(struct app *a);
 void app_voice_free(struct app *a);
 void app_voice_tick(struct app *a);
+/* Every loop turn: asks for a frame when the worker has become ready or
+ * unavailable since the last turn (its announcement and the button follow). */
+void app_voice_poll(struct app *a);
 
 /* ---- app_warm.c ---- */
 /* One slice of the idle-time warm-up, at most about budget_us of glyphs or

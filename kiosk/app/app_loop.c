@@ -284,6 +284,7 @@ static void fire_timers(struct app *a)
 /* Work deferred until a first frame is on screen. */
 static void after_first_frame(struct app *a)
 {
+    app_voice_poll(a); /* 语音播报's worker got ready (or found no audio): draw, then say */
     if (a->client_pending && a->stats.frames > 0) {
         a->client_pending = false;
         app_ime(a); /* the engine opens on its thread meanwhile */

@@ -19,6 +19,7 @@ struct app_voice {
     bool on;            /* the session's toggle */
     bool announce;      /* say "语音播报已打开" + the screen once ready */
     bool quiet_next;    /* the wipe's home + attract are not announced */
+    enum voice_state seen; /* the worker's state at the last app_voice_poll */
     unsigned said_gen;  /* the stack_gen announced last */
     unsigned note_gen;  /* the stack_gen app_voice_note was given for */
     char note[512];
@@ -139,16 +140,35 @@ static void say_screen(struct app *a, const char *before)
     say(a, text);
 }
 
+void app_voice_poll(struct app *a)
+{
+    struct app_voice *vo = a->voice;
+    if (!vo || !vo->v) return;
+    enum voice_state st = voice_state(vo->v);
+    if (st != vo->seen) {
+        vo->seen = st;
+        a->dirty = true;
+    }
+}
+
 void app_voice_tick(struct app *a)
 {
     struct app_voice *vo = a->voice;
     char tapped[128];
     bool t = ui_take_tapped(a->ui, tapped, sizeof tapped);
     if (!vo || !vo->on || !vo->v || a->depth == 0) return;
+    if (voice_state(vo->v) == VOICE_UNAVAILABLE) { /* the worker found no audio: say so, turn off */
+        vo->on = false;
+        vo->announce = false;
+        ui_toast(a->ui, app_tr(a, S_VOICE_UNAVAILABLE), 4000);
+        a->dirty = true;
+        return;
+    }
     if (voice_state(vo->v) != VOICE_READY) return;
     if (vo->announce) {
         vo->announce = false;
         vo->said_gen = a->stack_gen;
+        ui_toast_clear(a->ui); /* "正在启动" is over */
         say_screen(a, app_tr(a, S_VOICE_ON_SAID));
         return;
     }

@@ -3,9 +3,13 @@
  * letters are spelled, punctuation becomes a pause. */
 #include "pytone.h"
 
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define PINYIN_C_TU pytone
 #include "pinyin_c.h"
@@ -21,6 +25,7 @@
 struct pytone {
     pinyin_context_t *ctx;
     pinyin_instance_t *inst;
+    char userdir[PATH_MAX]; /* private and empty but for user.conf; removed at close */
 };
 
 /* Words whose reading libpinyin's phrase choice gets wrong for this kiosk,
@@ -341,6 +346,50 @@ enum kerr pytone_text(struct pytone *p, const char *utf8, unsigned flags, char *
 
 /* ---- open / close --------------------------------------------------------- */
 
+/* libpinyin prints "open <dir>/user.conf failed." without a newline into
+ * the log when its user folder has none: a private folder gets a copy of the
+ * data's version lines (as kiosk/ime does); nothing else is written there. */
+static bool make_userdir(struct pytone *p, const char *data_dir)
+{
+    char conf[PATH_MAX], path[PATH_MAX + 16], line[128];
+    const char *tmp = getenv("TMPDIR");
+    FILE *in, *out;
+    if (!tmp || !*tmp) tmp = "/tmp";
+    if ((size_t)snprintf(p->userdir, sizeof p->userdir, "%s/kiosk-voice-XXXXXX", tmp) >= sizeof p->userdir ||
+        !mkdtemp(p->userdir)) {
+        KLOGW("pytone", "cannot create a private libpinyin folder: %s", strerror(errno));
+        p->userdir[0] = 0;
+        return false;
+    }
+    snprintf(conf, sizeof conf, "%s/table.conf", data_dir);
+    snprintf(path, sizeof path, "%s/user.conf", p->userdir);
+    in = fopen(conf, "r");
+    out = in ? fopen(path, "w") : NULL;
+    for (int i = 0; out && i < 2 && fgets(line, sizeof line, in); i++) fputs(line, out);
+    if (out) fclose(out);
+    if (in) fclose(in);
+    return true;
+}
+
+static void remove_userdir(struct pytone *p)
+{
+    DIR *d;
+    if (!p->userdir[0]) return;
+    d = opendir(p->userdir);
+    if (d) {
+        struct dirent *e;
+        char f[PATH_MAX + 300];
+        while ((e = readdir(d)) != NULL)
+            if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
+                snprintf(f, sizeof f, "%s/%s", p->userdir, e->d_name);
+                unlink(f);
+            }
+        closedir(d);
+    }
+    if (rmdir(p->userdir) != 0) KLOGW("pytone", "cannot remove the private libpinyin folder: %s", strerror(errno));
+    p->userdir[0] = 0;
+}
+
 enum kerr pytone_open(const char *data_dir, struct pytone **out)
 {
     char probe[1024];
@@ -358,7 +407,11 @@ enum kerr pytone_open(const char *data_dir, struct pytone **out)
     fclose(f);
     p = calloc(1, sizeof *p);
     if (!p) return KERR_NOMEM;
-    p->ctx = pinyin_init(data_dir, NULL);
+    if (!make_userdir(p, data_dir)) {
+        free(p);
+        return KERR_IO;
+    }
+    p->ctx = pinyin_init(data_dir, p->userdir);
     if (p->ctx) p->inst = pinyin_alloc_instance(p->ctx);
     if (!p->inst) {
         enum kerr rc = p->ctx ? KERR_NOMEM : KERR_NOTFOUND;
@@ -374,5 +427,6 @@ void pytone_close(struct pytone *p)
     if (!p) return;
     if (p->inst) pinyin_free_instance(p->inst);
     if (p->ctx) pinyin_fini(p->ctx);
+    remove_userdir(p);
     free(p);
 }

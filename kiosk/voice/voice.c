@@ -136,7 +136,6 @@ static bool ring_empty(struct voice *v)
 static bool open_audio(struct voice *v)
 {
     SDL_AudioSpec want, have;
-    if (v->cfg.dummy_audio && !getenv("SDL_AUDIODRIVER")) SDL_SetHint(SDL_HINT_AUDIODRIVER, "dummy");
     if (SDL_InitSubSystem(SDL_INIT_AUDIO) != 0) {
         KLOGW("voice", "voice prompts unavailable: no audio (%s)", SDL_GetError());
         return false;
@@ -247,6 +246,9 @@ enum kerr voice_start(const struct voice_config *cfg, struct voice **out)
     *out = NULL;
     if (!v) return KERR_NOMEM;
     v->cfg = *cfg;
+    /* here, on the caller's thread: SDL's hints are not safe to set while
+     * another thread reads them */
+    if (cfg->dummy_audio && !getenv("SDL_AUDIODRIVER")) SDL_SetHint(SDL_HINT_AUDIODRIVER, "dummy");
     atomic_init(&v->state, VOICE_STARTING);
     pthread_mutex_init(&v->mu, NULL);
     pthread_cond_init(&v->cv, NULL);

@@ -28,18 +28,23 @@ struct pytone {
     char userdir[PATH_MAX]; /* private and empty but for user.conf; removed at close */
 };
 
-/* Words whose reading libpinyin's phrase choice gets wrong for this kiosk,
- * each with the reading wanted. Kept as small as possible: see the report in
- * tests/voice/test_pytone.c for why each is here. */
+/* Readings that come out wrong after libpinyin's phrase choice, for this
+ * kiosk's texts, each with the reading wanted (tests/voice/test_pytone.c):
+ * a character libpinyin leaves alone (no word around it) whose customary
+ * reading is not the one the kiosk's texts use. */
 static const struct {
     const char *word;
     const char *pinyin;
 } overrides[] = {
-    /* 圈 alone is juan4/quan1 in libpinyin (first: juan); in 服务圈 / 商圈
-     * it is quan1. libpinyin knows 商圈 but not 服务圈 (segmented 服务 + 圈). */
+    /* 服务圈, 商圈: libpinyin has no word 服务圈, and a lone 圈's customary
+     * reading (kMandarin) is juan4 (a pen); the kiosk's 圈 is always quan1 */
     {"圈", "quan1"},
-    /* 了 outside a word: libpinyin has no word, the table's customary
-     * reading is le5, which is right, but 了解 must stay liao3 (a word). */
+    /* 一幢楼, 13 幢商务楼宇: the measure word for buildings is zhuang4; a lone
+     * 幢's customary reading is chuang2 (a banner), no word holds it */
+    {"幢", "zhuang4"},
+    /* 拼音太长: 太长 is no word, and a lone 长 reads zhang3 (kMandarin, "to
+     * grow"); long is chang2 */
+    {"太长", "tai4 chang2"},
 };
 
 struct out {
@@ -300,6 +305,7 @@ enum kerr pytone_text(struct pytone *p, const char *utf8, unsigned flags, char *
     char digits[64];
     size_t nd = 0;
     bool spell = flags & PYTONE_SPELL;
+    bool number_end = false; /* a number was just read */
     const char *s = utf8;
     if (!outsz) return KERR_TOOBIG;
     outbuf[0] = 0;
@@ -313,8 +319,17 @@ enum kerr pytone_text(struct pytone *p, const char *utf8, unsigned flags, char *
         if (nd && !(cp >= '0' && cp <= '9' && nd < sizeof digits)) {
             put_digits(&o, digits, nd, spell);
             nd = 0;
-            if (cp == ':' && *s >= '0' && *s <= '9') { /* 09:30 -> 9 点 30 */
+            if (cp == ':' && s[0] >= '0' && s[0] <= '9' && s[1] >= '0' && s[1] <= '9' &&
+                !(s[2] >= '0' && s[2] <= '9')) { /* 09:30 -> 9 点 30, 21:00 -> 21 点整, 8:05 -> 8 点零 5 */
                 put_syl(&o, "dian3");
+                if (s[0] == '0' && s[1] == '0') {
+                    put_syl(&o, "zheng3");
+                } else {
+                    if (s[0] == '0') put_syl(&o, "ling2");
+                    put_digits(&o, s[0] == '0' ? s + 1 : s, s[0] == '0' ? 1 : 2, false);
+                }
+                s += 2;
+                number_end = true;
                 continue;
             }
             if (cp == '.' && *s >= '0' && *s <= '9' && !spell) { /* 3.5 -> 3 点 5 */
@@ -322,7 +337,15 @@ enum kerr pytone_text(struct pytone *p, const char *utf8, unsigned flags, char *
                 while (*s >= '0' && *s <= '9') put_syl(&o, digit_py[*s++ - '0']);
                 continue;
             }
+            number_end = true;
         }
+        /* 9:00–17:00, 3~5: "to" between two numbers (not '-': HL-A01-437 is a code) */
+        if (number_end && (cp == 0x2013 || cp == 0x2014 || cp == '~') && *s >= '0' && *s <= '9') {
+            put_syl(&o, "dao4");
+            number_end = false;
+            continue;
+        }
+        number_end = false;
         if (!cp) break;
         if (is_hanzi(cp)) {
             run[nrun++] = cp;

@@ -58,6 +58,11 @@ int main(void)
     expect(p, "437000001", PYTONE_SPELL, "si4 san1 qi1 ling2 ling2 ling2 ling2 ling2 yi1");
     expect(p, "HL-A01", PYTONE_SPELL, "ai2 qi1 ai2 ou1 ei1 ling2 yi1");
     expect(p, "09:30", 0, "ling2 jiu3 dian3 san1 shi2");
+    expect(p, "每天 8:05–21:00（示例）", 0, "mei3 tian1 ba1 dian3 ling2 wu3 dao4 er4 shi2 yi1 dian3 zheng3, shi4 li4");
+    /* the overrides (pytone.c): each fixes a reading libpinyin's phrase choice leaves wrong */
+    expect(p, "从任何一幢楼出发", 0, "cong2 ren4 he2 yi1 zhuang4 lou2 chu1 fa1");
+    expect(p, "拼音太长，请先选字", 0, "pin1 yin1 tai4 chang2, qing3 xian1 xuan3 zi4");
+    expect(p, "商圈", 0, "shang1 quan1");
     /* punctuation is a pause; Latin letters are spelled */
     expect(p, "您好，请选择。", 0, "nin2 hao3, qing3 xuan3 ze2.");
     expect(p, "QR码", 0, "kiu1 a1 er3 ma3");

@@ -32,7 +32,7 @@ struct spoken {
 
 struct voice {
     struct voice_config cfg;
-    pthread_t thread;
+    SDL_Thread *thread; /* SDL's: it frees SDL's thread-local data (SDL_GetError) at exit */
     pthread_mutex_t mu;
     pthread_cond_t cv;
     /* under mu */
@@ -175,7 +175,7 @@ static void remember_spoken(struct voice *v, uint64_t seq, const char *text)
     pthread_mutex_unlock(&v->mu);
 }
 
-static void *worker(void *arg)
+static int worker(void *arg)
 {
     struct voice *v = arg;
     char *text = malloc(VOICE_MAX_TEXT), *prepared = malloc(VOICE_MAX_TEXT * 4);
@@ -237,7 +237,7 @@ static void *worker(void *arg)
     if (SDL_WasInit(SDL_INIT_AUDIO)) SDL_QuitSubSystem(SDL_INIT_AUDIO);
     free(text);
     free(prepared);
-    return NULL;
+    return 0;
 }
 
 enum kerr voice_start(const struct voice_config *cfg, struct voice **out)
@@ -252,7 +252,8 @@ enum kerr voice_start(const struct voice_config *cfg, struct voice **out)
     atomic_init(&v->state, VOICE_STARTING);
     pthread_mutex_init(&v->mu, NULL);
     pthread_cond_init(&v->cv, NULL);
-    if (pthread_create(&v->thread, NULL, worker, v) != 0) {
+    v->thread = SDL_CreateThread(worker, "voice", v);
+    if (!v->thread) {
         pthread_mutex_destroy(&v->mu);
         pthread_cond_destroy(&v->cv);
         free(v);
@@ -270,7 +271,7 @@ void voice_stop(struct voice *v)
     atomic_store(&v->cur_seq, ++v->next_seq); /* cuts the synthesis under way */
     pthread_cond_signal(&v->cv);
     pthread_mutex_unlock(&v->mu);
-    pthread_join(v->thread, NULL);
+    SDL_WaitThread(v->thread, NULL);
     pthread_mutex_destroy(&v->mu);
     pthread_cond_destroy(&v->cv);
     free(v->ring);

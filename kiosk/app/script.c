@@ -137,20 +137,24 @@ static double pct(double *v, size_t n, double p)
 /* The step bench_voice N: on the screen shown, N taps on the widget
  * labelled key (a keyboard key: it answers and opens nothing), each read
  * out; prints the time from the tap's press to the first non-silent sample
- * the audio callback took, and the frames' p50/p99 with the voice on, then
- * the same taps with it off. Real time: 300 ms between taps. */
+ * the audio callback took, and the frames' p50/p99/max while speaking, then
+ * for the same taps with the voice off. Real time: 300 ms between taps;
+ * 10 taps first to warm up, not counted. */
 static bool bench_voice(struct app *a, const char *key, long n, char *why, size_t whysz)
 {
-    double *lat = calloc((size_t)n, sizeof *lat), fr[2][2] = {{0}};
+    double *lat = calloc((size_t)n, sizeof *lat);
     size_t nl = 0;
     float cx, cy;
     if (!lat) return false;
-    for (int pass = 0; pass < 2; pass++) {
+    /* pass 0 warms up (the screen's first answers, the voice's first prompts),
+     * uncounted; pass 1 speaks; pass 2 is the same taps silent */
+    for (int pass = 0; pass < 3; pass++) {
         const struct app_stats *st;
-        if (pass == 1 && app_voice_on(a)) app_toggle_voice(a);
+        long taps = pass == 0 ? (n < 10 ? n : 10) : n;
+        if (pass == 2 && app_voice_on(a)) app_toggle_voice(a);
         app_settle(a);
         app_stats_record(a, true);
-        for (long i = 0; i < n; i++) {
+        for (long i = 0; i < taps; i++) {
             uint64_t t0, heard = 0, seq_before = app_voice_last(a);
             if (!ui_find_widget(app_ui(a), key, &cx, &cy)) {
                 snprintf(why, whysz, "no visible widget labelled \"%s\"", key);
@@ -159,23 +163,23 @@ static bool bench_voice(struct app *a, const char *key, long n, char *why, size_
             }
             t0 = mono_us();
             tap_at(a, cx, cy);
-            while (pass == 0 && mono_us() - t0 < 2000000u) {
+            while (pass < 2 && mono_us() - t0 < 2000000u) {
                 uint64_t seq = app_voice_last(a);
                 if (seq != seq_before && (heard = app_voice_heard_us(a, seq)) != 0) break;
                 usleep(500);
             }
-            if (pass == 0 && heard) lat[nl++] = (double)(heard - t0) / 1000.0;
+            if (pass == 1 && heard) lat[nl++] = (double)(heard - t0) / 1000.0;
             while (mono_us() - t0 < 300000u) usleep(2000);
         }
         st = app_stats(a);
-        {
+        if (pass > 0) {
             double *v = malloc((st->n_frame_ms + 1) * sizeof *v);
             if (v) {
                 memcpy(v, st->frame_ms, st->n_frame_ms * sizeof *v);
-                fr[pass][0] = pct(v, st->n_frame_ms, 0.5);
-                fr[pass][1] = pct(v, st->n_frame_ms, 0.99);
-                printf("bench voice_frames_%s frames=%zu p50_ms=%.2f p99_ms=%.2f\n",
-                       pass ? "off" : "on", st->n_frame_ms, fr[pass][0], fr[pass][1]);
+                double p50 = pct(v, st->n_frame_ms, 0.5), p99 = pct(v, st->n_frame_ms, 0.99);
+                printf("bench voice_frames_%s frames=%zu p50_ms=%.2f p99_ms=%.2f max_ms=%.2f\n",
+                       pass == 1 ? "speaking" : "silent", st->n_frame_ms, p50, p99,
+                       st->n_frame_ms ? v[st->n_frame_ms - 1] : 0.0);
                 free(v);
             }
         }

@@ -179,7 +179,12 @@ static int worker(void *arg)
 {
     struct voice *v = arg;
     char *text = malloc(VOICE_MAX_TEXT), *prepared = malloc(VOICE_MAX_TEXT * 4);
-    bool ok = text && prepared && open_audio(v);
+    bool ok;
+    /* synthesis runs ~100x faster than speech: it can yield the cores to
+     * the UI thread and its paint helper (the audio callback is SDL's own
+     * thread, not this one) */
+    SDL_SetThreadPriority(SDL_THREAD_PRIORITY_LOW);
+    ok = text && prepared && open_audio(v);
     atomic_store(&v->state, ok ? VOICE_READY : VOICE_UNAVAILABLE);
     if (v->cfg.notify) v->cfg.notify(v->cfg.notify_ud);
     pthread_mutex_lock(&v->mu);

@@ -112,9 +112,10 @@ the cage Wayland compositor on tty1 as the kiosk user), with the default\n\
 # input method; cage, Xwayland (cage starts it) and seatd (the screen and input
 # devices for cage); EGL and Mesa's drivers: SDL's Wayland window cannot open
 # without EGL (found in a clean root: "EGL not initialized"), llvmpipe draws
-# where no GPU driver fits.
+# where no GPU driver fits. 语音播报: espeak-ng's library and its voices (the
+# tone table of hanzi readings is built into the binary).
 set(CPACK_DEBIAN_KIOSK_PACKAGE_DEPENDS
-    "adduser, fontconfig, fonts-noto-cjk, fonts-material-design-icons-iconfont, libpinyin-data, cage, xwayland, seatd, libegl1, libegl-mesa0, libgl1-mesa-dri, libgles2, systemd")
+    "adduser, fontconfig, fonts-noto-cjk, fonts-material-design-icons-iconfont, libpinyin-data, cage, xwayland, seatd, libegl1, libegl-mesa0, libgl1-mesa-dri, libgles2, systemd, libespeak-ng1, espeak-ng-data")
 set(CPACK_DEBIAN_KIOSK_PACKAGE_CONTROL_EXTRA
     "${KPKG_DEPLOY}/debian/kiosk/postinst;${KPKG_DEPLOY}/debian/kiosk/prerm;${KPKG_DEPLOY}/debian/kiosk/postrm;${KPKG_DEPLOY}/debian/kiosk/conffiles")
 

@@ -37,6 +37,12 @@ PKGS=(
   debootstrap systemd-container
   # signed content bundles: reading and writing their tar archives
   libarchive-dev
+  # 语音播报 (voice prompts): the espeak-ng speech synthesiser as a library
+  # (kiosk/app/voice.c) and its voices (cmn-latn-pinyin, en)
+  libespeak-ng-dev espeak-ng-data
+  # the tones of hanzi readings (Unihan_Readings: kTGHZ2013, kXHC1983,
+  # kMandarin), made into a table at build time (kiosk/model/gen_pytone.py)
+  unicode-data
 )
 
 missing=()

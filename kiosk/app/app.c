@@ -362,6 +362,7 @@ enum kerr app_create(const struct app_config *cfg, const struct app_options *opt
     a->sched_for_s = -1;
     a->lang = cfg->lang ? CONTENT_EN : CONTENT_ZH;
     a->elder = cfg->elder_mode;
+    app_voice_init(a); /* 语音播报: off until wanted (config voice_prompts) */
     a->stats.first_frame_ms = -1;
     a->frame_log = env_is_1("KIOSK_FRAME_LOG");
     a->t0_ms = kclock_mono_ms();
@@ -473,6 +474,7 @@ void app_destroy(struct app *a)
     walk_graph_free(a->walk_graph);
     geomap_free(a->map);
     search_free(a->search);
+    app_voice_free(a); /* stops the voice's worker and its audio */
     hzpinyin_close(); /* before the engine whose context it may borrow */
     imew_stop(a->ime);
     content_free(a->content);

@@ -114,6 +114,27 @@ bool app_elder(const struct app *a);
 void app_toggle_elder(struct app *a);
 struct ui_rect app_elder_rect(const struct app *a);
 bool app_elder_button(struct app *a, struct ui_rect r, enum ui_style style);
+/* 语音播报 (voice prompts, kiosk/voice) for the session: wiped with it back
+ * to the config's voice_prompts. On, the kiosk says each screen's title and
+ * what to do there when it is entered, and the label of what is tapped. The
+ * button (语音播报 / Voice: a sounding speaker when on, a silent one when
+ * off, one struck through when the kiosk has no audio, where a tap says so)
+ * sits left of 长辈模式 in landscape and under the language toggle in
+ * portrait. */
+bool app_voice_on(const struct app *a);
+void app_toggle_voice(struct app *a);
+struct ui_rect app_voice_rect(const struct app *a);
+bool app_voice_button(struct app *a, struct ui_rect r, enum ui_style style);
+/* A screen's enter adds to what is said on entering it: text as written,
+ * then spell (NULL: none) one symbol at a time (a ticket number, a booking
+ * code). Nothing is said while the voice is off. */
+void app_voice_note(struct app *a, const char *text, const char *spell);
+/* Says text, then spell one symbol at a time, then after (each may be
+ * NULL) at once, cutting what is said: a result that arrived (a ticket's
+ * status). Nothing while the voice is off. */
+void app_voice_say(struct app *a, const char *text, const char *spell, const char *after);
+/* The fixed prompt of screen id in the current language (NULL: none). */
+const char *app_voice_prompt_of(const struct app *a, const char *screen_id);
 /* Where the language toggle sits on every screen (top right). */
 struct ui_rect app_lang_rect(const struct app *a);
 /* Draws the language toggle in r; returns true if it was tapped. */
@@ -232,6 +253,20 @@ void app_warm_finish(struct app *a);
 uint64_t app_warm_busy_us(const struct app *a);
 
 void app_stats_record(struct app *a, bool on);
+/* 语音播报 for scripts and the bench. ready: starts the worker and waits (real
+ * time, at most wait_ms) until it is ready; false when unavailable. expect:
+ * the prompt that met the last expectation or a newer one contains text, as
+ * queued or as given to espeak-ng (waits up to wait_ms for the worker to
+ * prepare it), and with want_cut it cut a prompt still being said; text NULL:
+ * true when a prompt newer than that one was queued; said: the prompts
+ * queued (for a failing step), returns how many. last: the newest prompt's
+ * sequence number (0: none); heard_us: when its first non-silent sample went
+ * to SDL audio (monotonic us, 0: not yet). */
+bool app_voice_ready(struct app *a, unsigned wait_ms);
+bool app_voice_expect(struct app *a, const char *text, bool want_cut, unsigned wait_ms);
+size_t app_voice_said(struct app *a, char *out, size_t n);
+uint64_t app_voice_last(struct app *a);
+uint64_t app_voice_heard_us(struct app *a, uint64_t seq);
 const struct app_stats *app_stats(const struct app *a);
 /* Current content load problem, for the log/About ("" when none). */
 const char *app_content_error(const struct app *a);

@@ -47,9 +47,22 @@ bool app_elder_button(struct app *a, struct ui_rect r, enum ui_style style)
     return false;
 }
 
+struct ui_rect app_voice_rect(const struct app *a)
+{
+    KASSERT_OWNER(&a->owner);
+    struct ui_rect r = ui_portrait(a->ui) ? app_lang_rect(a) : app_elder_rect(a);
+    if (ui_portrait(a->ui)) /* portrait: the second row, under the language */
+        r.y += r.h + 8;
+    else
+        r.x -= r.w + 16;
+    return r;
+}
+
 static float topbar_h(const struct app *a)
 {
-    return ui_portrait(a->ui) ? APP_TOPBAR_H_PORTRAIT : APP_TOPBAR_H;
+    if (ui_portrait(a->ui)) /* room for the second row's 语音播报 in elder mode */
+        return a->elder ? APP_TOPBAR_H_PORTRAIT_ELDER : APP_TOPBAR_H_PORTRAIT;
+    return APP_TOPBAR_H;
 }
 
 bool app_lang_button(struct app *a, struct ui_rect r, enum ui_style style)
@@ -84,11 +97,13 @@ void app_draw_topbar(struct app *a, const struct layer *top)
         app_go_home(a);
     app_lang_button(a, app_lang_rect(a), UI_ON_RED);
     app_elder_button(a, app_elder_rect(a), UI_ON_RED);
-    right = app_elder_rect(a).x - 16;
+    app_voice_button(a, app_voice_rect(a), UI_ON_RED);
+    right = app_voice_rect(a).x - 16;
     if (portrait) {
-        /* the title has the second row to itself */
-        ui_label_fit(ui, (struct ui_rect){24, by + bbh + 4, w - 48, bh - 6 - (by + bbh + 4)}, title,
-                     UI_F_TITLE, UI_C_WHITE, UI_CENTER);
+        /* the title has the second row, left of 语音播报 */
+        struct ui_rect vr = app_voice_rect(a);
+        ui_label_fit(ui, (struct ui_rect){24, vr.y, vr.x - 16 - 24, vr.h}, title, UI_F_TITLE,
+                     UI_C_WHITE, UI_CENTER);
         return;
     }
     {

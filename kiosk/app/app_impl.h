@@ -24,6 +24,7 @@
 #define APP_MAX_WIPE_HOOKS 8
 #define APP_TOPBAR_H 120.0f          /* landscape: one row */
 #define APP_TOPBAR_H_PORTRAIT 204.0f /* portrait: the buttons, then the title */
+#define APP_TOPBAR_H_PORTRAIT_ELDER 230.0f /* the same with 100-unit buttons */
 #define APP_FRAME_MS 16
 
 /* One screen on the stack: its state and the copy of its app_push argument,
@@ -66,6 +67,7 @@ struct app {
 
     enum content_lang lang;
     bool elder; /* 长辈模式: for the session, like the language (app_toggle_elder) */
+    struct app_voice *voice; /* 语音播报: the toggle, prompts, the worker (app_voice.c) */
     struct kclient *client;
     struct app_fleet *fleet; /* the alert on screen, remote screenshots (app_fleet.c) */
     bool client_pending; /* opened right after the first frame */
@@ -201,6 +203,17 @@ void app_fleet_poll(struct app *a);
 bool app_fleet_draw(struct app *a);
 void app_fleet_capture(struct app *a);
 void app_fleet_free(struct app *a);
+
+/* ---- app_voice.c ---- */
+/* init at create (the session's toggle from the config, the wipe hook), free
+ * at destroy (stops the worker); tick after every frame drawn: says the
+ * screen just entered, or the label of what was tapped. */
+void app_voice_init(struct app *a);
+void app_voice_free(struct app *a);
+void app_voice_tick(struct app *a);
+/* Every loop turn: asks for a frame when the worker has become ready or
+ * unavailable since the last turn (its announcement and the button follow). */
+void app_voice_poll(struct app *a);
 
 /* ---- app_warm.c ---- */
 /* One slice of the idle-time warm-up, at most about budget_us of glyphs or

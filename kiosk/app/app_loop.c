@@ -119,6 +119,7 @@ static void render(struct app *a)
     frame_draw(a, &t);
     app_fleet_capture(a); /* a remote screenshot asked for: this frame */
     frame_present(a, &t);
+    app_voice_tick(a); /* 语音播报: the screen entered, or what was tapped */
 }
 
 void app_stats_record(struct app *a, bool on)
@@ -283,6 +284,7 @@ static void fire_timers(struct app *a)
 /* Work deferred until a first frame is on screen. */
 static void after_first_frame(struct app *a)
 {
+    app_voice_poll(a); /* 语音播报's worker got ready (or found no audio): draw, then say */
     if (a->client_pending && a->stats.frames > 0) {
         a->client_pending = false;
         app_ime(a); /* the engine opens on its thread meanwhile */

@@ -86,6 +86,7 @@ static const struct field fields[] = {
     INT("attract_rotate_s", attract_rotate_s, 3, 120),
     {"language", F_LANG, offsetof(struct app_config, lang), 0, 0, 0, NULL, NULL},
     {"elder_mode", F_BOOL, offsetof(struct app_config, elder_mode), 0, 0, 0, NULL, NULL},
+    {"voice_prompts", F_BOOL, offsetof(struct app_config, voice_prompts), 0, 0, 0, NULL, NULL},
     STR("font", font, NULL, NULL),
     STR("icon_font", icon_font, NULL, NULL),
     STR("content_dir", content_dir, check_nonempty, "a folder with content.json"),

@@ -20,6 +20,7 @@ struct app_config {
     int attract_rotate_s;     /* highlight rotation on attract (default 8) */
     int lang;                 /* 0 zh (default), 1 en: language after a wipe */
     bool elder_mode;          /* 长辈模式 at start and after a wipe (default false) */
+    bool voice_prompts;       /* 语音播报 at start and after a wipe (default false) */
     char font[512];           /* "" = Noto Sans CJK SC via fontconfig */
     char icon_font[512];      /* "" = Material Icons via fontconfig */
     char content_dir[1024];   /* bundle shipped with the kiosk */

@@ -114,6 +114,88 @@ static void tap_at(struct app *a, float x, float y)
     app_settle(a);
 }
 
+static uint64_t mono_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static int cmp_double(const void *x, const void *y)
+{
+    double a = *(const double *)x, b = *(const double *)y;
+    return a < b ? -1 : a > b;
+}
+
+static double pct(double *v, size_t n, double p)
+{
+    if (!n) return 0;
+    qsort(v, n, sizeof *v, cmp_double);
+    return v[(size_t)(p * (double)(n - 1) + 0.5)];
+}
+
+/* The step bench_voice N: on the screen shown, N taps on the widget
+ * labelled key (a keyboard key: it answers and opens nothing), each read
+ * out; prints the time from the tap's press to the first non-silent sample
+ * the audio callback took, and the frames' p50/p99/max while speaking, then
+ * for the same taps with the voice off. Real time: 300 ms between taps;
+ * 10 taps first to warm up, not counted. */
+static bool bench_voice(struct app *a, const char *key, long n, char *why, size_t whysz)
+{
+    double *lat = calloc((size_t)n, sizeof *lat);
+    size_t nl = 0;
+    float cx, cy;
+    if (!lat) return false;
+    /* pass 0 warms up (the screen's first answers, the voice's first prompts),
+     * uncounted; pass 1 speaks; pass 2 is the same taps silent */
+    for (int pass = 0; pass < 3; pass++) {
+        const struct app_stats *st;
+        long taps = pass == 0 ? (n < 10 ? n : 10) : n;
+        if (pass == 2 && app_voice_on(a)) app_toggle_voice(a);
+        app_settle(a);
+        app_stats_record(a, true);
+        for (long i = 0; i < taps; i++) {
+            uint64_t t0, heard = 0, seq_before = app_voice_last(a);
+            if (!ui_find_widget(app_ui(a), key, &cx, &cy)) {
+                snprintf(why, whysz, "no visible widget labelled \"%s\"", key);
+                free(lat);
+                return false;
+            }
+            t0 = mono_us();
+            tap_at(a, cx, cy);
+            while (pass < 2 && mono_us() - t0 < 2000000u) {
+                uint64_t seq = app_voice_last(a);
+                if (seq != seq_before && (heard = app_voice_heard_us(a, seq)) != 0) break;
+                usleep(500);
+            }
+            if (pass == 1 && heard) lat[nl++] = (double)(heard - t0) / 1000.0;
+            while (mono_us() - t0 < 300000u) usleep(2000);
+        }
+        st = app_stats(a);
+        if (pass > 0) {
+            double *v = malloc((st->n_frame_ms + 1) * sizeof *v);
+            if (v) {
+                memcpy(v, st->frame_ms, st->n_frame_ms * sizeof *v);
+                double p50 = pct(v, st->n_frame_ms, 0.5), p99 = pct(v, st->n_frame_ms, 0.99);
+                printf("bench voice_frames_%s frames=%zu p50_ms=%.2f p99_ms=%.2f max_ms=%.2f\n",
+                       pass == 1 ? "speaking" : "silent", st->n_frame_ms, p50, p99,
+                       st->n_frame_ms ? v[st->n_frame_ms - 1] : 0.0);
+                free(v);
+            }
+        }
+        app_stats_record(a, false);
+    }
+    {
+        double mx = 0;
+        for (size_t i = 0; i < nl; i++) mx = lat[i] > mx ? lat[i] : mx;
+        printf("bench voice_tap_to_speech taps=%ld heard=%zu p50_ms=%.1f p95_ms=%.1f max_ms=%.1f\n", n,
+               nl, pct(lat, nl, 0.5), pct(lat, nl, 0.95), mx);
+    }
+    free(lat);
+    if (!nl) snprintf(why, whysz, "no tap was heard (is the voice on and ready?)");
+    return nl > 0;
+}
+
 static void print_visible(const char *t, void *ud)
 {
     FILE *out = ud;
@@ -195,7 +277,8 @@ static int run_step(struct app *a, const char *line, const char *shots_dir, char
     }
     if (strcmp(cmd, "tap") == 0 || strcmp(cmd, "expect_text") == 0 ||
         strcmp(cmd, "expect_no_text") == 0 || strcmp(cmd, "type") == 0 ||
-        strcmp(cmd, "expect_screen") == 0 || strcmp(cmd, "screenshot") == 0) {
+        strcmp(cmd, "expect_screen") == 0 || strcmp(cmd, "screenshot") == 0 ||
+        strcmp(cmd, "expect_speech") == 0 || strcmp(cmd, "expect_speech_cut") == 0) {
         p = token(p, arg, sizeof arg);
         if (!p || !arg[0]) return 2;
         while (*p == ' ' || *p == '\t') p++;
@@ -340,6 +423,35 @@ static int run_step(struct app *a, const char *line, const char *shots_dir, char
     } else if (strcmp(cmd, "expect_text") == 0) {
         if (!ui_text_visible(app_ui(a), arg)) {
             snprintf(why, whysz, "\"%s\" is not visible", arg);
+            return 1;
+        }
+    } else if (strcmp(cmd, "expect_speech") == 0 || strcmp(cmd, "expect_speech_cut") == 0) {
+        /* 语音播报: a prompt queued since the last one matched (real time:
+         * the voice's worker starts and prepares it) */
+        bool cut = strcmp(cmd, "expect_speech_cut") == 0;
+        if (app_voice_on(a) && app_voice_ready(a, 5000)) {
+            app_invalidate(a);
+            app_settle(a); /* the frame after which the announcement is queued */
+        }
+        if (!app_voice_expect(a, arg, cut, 3000)) {
+            char said[768];
+            app_voice_said(a, said, sizeof said);
+            snprintf(why, whysz, "no prompt %s\"%s\" was queued%s; queued:\n%s",
+                     cut ? "cutting the one before and containing " : "containing ", arg,
+                     app_voice_on(a) ? "" : " (the voice is off)", said);
+            return 1;
+        }
+    } else if (strcmp(cmd, "bench_voice") == 0) {
+        long v[1];
+        p = token(p, arg, sizeof arg);
+        if (!p || !arg[0] || !parse_ints(p, v, 1) || v[0] < 1 || v[0] > 1000) return 2;
+        if (!bench_voice(a, arg, v[0], why, whysz)) return 1;
+    } else if (strcmp(cmd, "expect_speech_none") == 0) {
+        while (*p == ' ' || *p == '\t') p++;
+        if (*p) return 2;
+        app_settle(a);
+        if (app_voice_expect(a, NULL, false, 0)) {
+            snprintf(why, whysz, "a prompt was queued");
             return 1;
         }
     } else if (strcmp(cmd, "expect_no_text") == 0) {

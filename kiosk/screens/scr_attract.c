@@ -85,6 +85,7 @@ static void frame(struct app *a, void *st, struct ui_rect body)
                  UI_RIGHT);
     if (app_lang_button(a, app_lang_rect(a), UI_ON_RED)) app_go_home(a);
     if (app_elder_button(a, app_elder_rect(a), UI_ON_RED)) app_go_home(a);
+    if (app_voice_button(a, app_voice_rect(a), UI_ON_RED)) app_go_home(a);
     app_timer_at(a, s->entered + (since / period + 1) * period);
 }
 

@@ -31,6 +31,7 @@ static void enter(struct app *a, void *st, const void *arg)
     if (arg) s->d = *(const struct bk_done *)arg;
     s->entered = app_now_ms(a);
     ui_toast_clear(app_ui(a));
+    app_voice_note(a, app_tr(a, S_VOICE_CODE), s->d.code); /* 语音播报: one by one */
 }
 
 static const char *title(struct app *a, void *st)

@@ -141,7 +141,7 @@ static void frame(struct app *a, void *st, struct ui_rect body)
     i18n_date(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_wday, l, date, sizeof date);
     /* the head's texts stacked by their line heights (larger in elder mode),
      * under the top-right buttons where they share a column with them */
-    float top_y = er.y + er.h + 4;
+    float top_y = fmaxf(er.y + er.h, app_voice_rect(a).y + app_voice_rect(a).h) + 4;
     /* portrait: the clock and date left of the buttons, or the date under
      * the clock when they do not fit there; then the name */
     bool date_beside;
@@ -159,6 +159,7 @@ static void frame(struct app *a, void *st, struct ui_rect body)
     ui_fill(ui, (struct ui_rect){0, head_h - 8, w, 8}, UI_C_GOLD);
     app_lang_button(a, app_lang_rect(a), UI_ON_RED);
     app_elder_button(a, app_elder_rect(a), UI_ON_RED);
+    app_voice_button(a, app_voice_rect(a), UI_ON_RED);
     if (portrait) {
         /* the clock and date left of the buttons, or the date under the
          * clock when they do not fit there */

@@ -64,6 +64,7 @@ static void net_event(struct app *a, void *st, const struct kclient_event *ev)
         snprintf(s->updated, sizeof s->updated, "%s", ev->updated_at);
         s->has_note = ev->has_note;
         snprintf(s->note, sizeof s->note, "%s", ev->has_note ? ev->text : "");
+        app_voice_say(a, NULL, s->asked, app_tr(a, status_name(s->status))); /* 语音播报 */
     } else if (ev->kind == KCLIENT_EV_TICKET_FAILED) {
         s->phase = P_FAILED;
         s->error = ev->error;

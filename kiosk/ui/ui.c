@@ -4,6 +4,7 @@
 #include "ui_impl.h"
 
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "ui_contrast.h"
@@ -240,7 +241,11 @@ void ui_pointer_up(struct ui *ui, float px, float py, uint64_t now_ms)
         ui->scroll_drag = 0;
     } else if (ui->active_id) {
         const struct widget *w = hit(ui->prev, x, y);
-        if (w && w->id == ui->active_id) ui->clicked_id = ui->active_id;
+        if (w && w->id == ui->active_id) {
+            ui->clicked_id = ui->active_id;
+            snprintf(ui->tapped, sizeof ui->tapped, "%s", w->label ? w->label : "");
+            ui->tapped_new = true;
+        }
     }
     ui->active_id = 0;
 }
@@ -488,6 +493,15 @@ void ui_record_text_on(struct ui *ui, struct ui_rect r, const char *text, uint32
     }
     t->text = arena_dup(f, text);
     if (t->text) f->nt++;
+}
+
+bool ui_take_tapped(struct ui *ui, char *out, size_t n)
+{
+    KASSERT_OWNER(&ui->owner);
+    if (!ui->tapped_new) return false;
+    ui->tapped_new = false;
+    snprintf(out, n, "%s", ui->tapped);
+    return true;
 }
 
 bool ui_take_click(struct ui *ui, uint32_t id)

@@ -177,6 +177,10 @@ void ui_icon(struct ui *ui, float cx, float cy, const char *name, enum ui_font f
 /* Widgets: each returns true in the frame after it was tapped (pressed and
  * released inside, without a drag). Pressed state shows while held. */
 bool ui_button(struct ui *ui, struct ui_rect r, const char *label, enum ui_style style);
+/* The label of the widget a tap landed on since the last call (a tile's
+ * title, a row's, a button's), copied into out; false when none (语音播报
+ * reads it out). */
+bool ui_take_tapped(struct ui *ui, char *out, size_t n);
 bool ui_button_icon(struct ui *ui, struct ui_rect r, const char *icon, const char *label,
                     enum ui_style style);
 bool ui_tile(struct ui *ui, struct ui_rect r, const char *icon, const char *title,

@@ -89,6 +89,8 @@ struct ui {
     float down_x, down_y, px, py;
     uint32_t active_id;  /* widget being pressed */
     uint32_t clicked_id; /* tapped; consumed in the next frame */
+    char tapped[128];    /* the label of the widget tapped last (ui_take_tapped) */
+    bool tapped_new;
     uint32_t scroll_cand, scroll_drag;
     bool dragging;
     float drag_pending; /* logical units the finger moved since last frame */

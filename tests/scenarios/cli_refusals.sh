@@ -22,6 +22,8 @@ expect 2 "colour: unknown setting" --headless --config "$tmp/b.json"
 printf '{"kiosk_id": "HL' > "$tmp/c.json"
 expect 2 "not a JSON object" --headless --config "$tmp/c.json"
 expect 2 "cannot open" --headless --config "$tmp/none.json"
+echo '{"voice_prompts": "yes"}' > "$tmp/v.json"
+expect 2 "voice_prompts" --headless --config "$tmp/v.json"
 expect 0 "usage: kiosk" --help
 echo "cli_refusals: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -55,6 +55,12 @@ int main(int argc, char **argv)
     CHECK(load_text("{\"kiosk_id\": \"../etc\"}", &cfg, err, sizeof err) == KERR_USAGE);
     CHECK(load_text("{\"hub_url\": \"ftp://x\"}", &cfg, err, sizeof err) == KERR_USAGE);
     CHECK(load_text("{\"allow_insecure_http\": 1}", &cfg, err, sizeof err) == KERR_USAGE);
+    CHECK(load_text("{\"voice_prompts\": \"yes\"}", &cfg, err, sizeof err) == KERR_USAGE &&
+          strstr(err, "voice_prompts") != NULL);
+    CHECK(!cfg.voice_prompts); /* 语音播报 is off by default */
+    CHECK(load_text("{\"voice_prompts\": true}", &cfg, err, sizeof err) == KERR_OK && cfg.voice_prompts);
+    CHECK_STR(i18n(S_VOICE, CONTENT_ZH), "语音播报");
+    CHECK_STR(i18n(S_VOICE, CONTENT_EN), "Voice");
     CHECK(load_text("[1,2]", &cfg, err, sizeof err) == KERR_PARSE);
     CHECK(load_text("{\"kiosk_id\": \"\xff\"}", &cfg, err, sizeof err) == KERR_UTF8);
     CHECK(load_text("", &cfg, err, sizeof err) == KERR_PARSE);

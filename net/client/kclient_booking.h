@@ -79,4 +79,8 @@ enum kerr kclient_booking_local(struct kclient *c, const char *room, int64_t sta
                                 const char *phone, const char *lang, char code[BOOK_CODE_SIZE],
                                 char last4[BOOK_LAST4_SIZE]);
 
+/* Bookings confirmed here (kclient_booking_local) that have not reached the
+ * hub yet; -1 when bookings.db cannot be read. */
+int kclient_booking_pending(struct kclient *c);
+
 #endif

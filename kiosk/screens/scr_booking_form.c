@@ -16,7 +16,7 @@
 #include "kclient.h"
 #include "kclient_booking.h"
 
-enum phase { P_INPUT, P_SENDING, P_TAKEN, P_LIMIT, P_UNAVAILABLE, P_NET, P_ERROR };
+enum phase { P_INPUT, P_SENDING, P_TAKEN, P_LIMIT, P_UNAVAILABLE, P_NET, P_BUSY, P_ERROR };
 
 struct form {
     struct bk_pick pick;
@@ -151,8 +151,8 @@ static void answered(struct app *a, struct form *s, const struct kclient_banswer
         s->phase = P_LIMIT;
     } else if (ans->http == 422 && strcmp(slug, "slot-unavailable") == 0) {
         s->phase = P_UNAVAILABLE;
-    } else if (ans->http >= 500 || ans->http == 429 || ans->http == 408) {
-        s->phase = P_NET;
+    } else if (bk_hub_busy(ans->http)) { /* the same key again later: never twice */
+        s->phase = P_BUSY;
     } else {
         s->phase = P_ERROR;
     }
@@ -176,7 +176,8 @@ static void outcome(struct app *a, struct form *s, float x, float y, float w)
     struct ui *ui = app_ui(a);
     static const enum bk_str msg[] = {[P_SENDING] = BK_SENDING,      [P_TAKEN] = BK_TAKEN,
                                       [P_LIMIT] = BK_PHONE_LIMIT,    [P_UNAVAILABLE] = BK_UNAVAILABLE,
-                                      [P_NET] = BK_NET_RETRY,        [P_ERROR] = BK_ERROR};
+                                      [P_NET] = BK_NET_RETRY,        [P_BUSY] = BK_FORM_BUSY,
+                                      [P_ERROR] = BK_ERROR};
     if (s->phase == P_INPUT) return;
     y += ui_paragraph(ui, x, y, w, bk_tr(a, msg[s->phase]), UI_F_LARGE,
                       s->phase == P_SENDING ? UI_C_MUTED : UI_C_WARN) + 16;

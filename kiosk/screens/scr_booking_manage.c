@@ -13,7 +13,7 @@
 #include "kclient_booking.h"
 
 enum phase { P_INPUT, P_WAIT, P_CHECKED_IN, P_CANCELLED, P_NOT_FOUND, P_EARLY, P_LATE,
-             P_NOT_ACTIVE, P_OFFLINE, P_ERROR };
+             P_NOT_ACTIVE, P_OFFLINE, P_BUSY, P_ERROR };
 enum field { F_CODE, F_LAST4 };
 
 struct manage {
@@ -82,7 +82,8 @@ static void net_event(struct app *a, void *st, const struct kclient_event *ev)
         !kclient_booking_answer(app_client(a), s->ask, &ans))
         return;
     bk_problem_slug(ans.body, ans.len, slug, sizeof slug);
-    if (ans.error != KERR_OK || ans.http >= 500) s->phase = P_OFFLINE;
+    if (ans.error != KERR_OK) s->phase = P_OFFLINE;
+    else if (bk_hub_busy(ans.http)) s->phase = P_BUSY; /* online: the hub is busy */
     else if (ans.http == 200)
         s->phase = ans.kind == KCLIENT_B_CHECKIN ? P_CHECKED_IN : P_CANCELLED;
     else if (ans.http == 404) s->phase = P_NOT_FOUND;
@@ -123,7 +124,7 @@ static void result(struct app *a, struct manage *s, float x, float y, float w)
         [P_CANCELLED] = BK_CANCELLED,   [P_NOT_FOUND] = BK_NOT_FOUND,
         [P_EARLY] = BK_TOO_EARLY,       [P_LATE] = BK_TOO_LATE,
         [P_NOT_ACTIVE] = BK_NOT_ACTIVE, [P_OFFLINE] = BK_OFFLINE_MANAGE,
-        [P_ERROR] = BK_ERROR};
+        [P_BUSY] = BK_HUB_BUSY,         [P_ERROR] = BK_ERROR};
     bool good = s->phase == P_CHECKED_IN || s->phase == P_CANCELLED;
     if (s->phase == P_INPUT) {
         ui_paragraph(ui, x, y, w, bk_tr(a, BK_MANAGE_PROMPT), UI_F_BODY, UI_C_MUTED);

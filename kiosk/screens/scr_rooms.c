@@ -3,7 +3,9 @@
  * its amenities and hours, and whether it is free now (asked from the hub
  * without blocking the screen: one availability question per room on
  * enter). A room opens `room`; 签到 / 取消预约 opens booking_manage.
- * Offline every room says 联网后可预约. */
+ * Offline every room says 联网后可预约; a room whose question the hub
+ * answered busy (429, 5xx) says 服务繁忙 and is asked again after the hub's
+ * Retry-After. */
 #include <stdio.h>
 #include <string.h>
 
@@ -14,13 +16,14 @@
 
 #define ROOMS_MAX 32
 
-enum now_state { N_ASKING, N_FREE, N_BUSY, N_CLOSED, N_OFFLINE };
+enum now_state { N_ASKING, N_FREE, N_BUSY, N_CLOSED, N_OFFLINE, N_HUB_BUSY };
 
 struct rooms {
     struct ui_scroll scroll;
     int n;
     uint32_t ask[ROOMS_MAX];
     enum now_state now[ROOMS_MAX];
+    uint64_t retry_at[ROOMS_MAX]; /* N_HUB_BUSY: app time of the next question */
 };
 
 static const char *title(struct app *a, void *st)
@@ -29,24 +32,27 @@ static const char *title(struct app *a, void *st)
     return app_tr(a, S_TILE_NURSING);
 }
 
+/* Asks the hub about room i today. */
+static void ask_room(struct app *a, struct rooms *s, int i)
+{
+    struct kclient_bcall q;
+    memset(&q, 0, sizeof q);
+    q.kind = KCLIENT_B_AVAIL;
+    snprintf(q.room, sizeof q.room, "%s", bk_room(a, i)->id);
+    book_date_format(book_local_day(app_wall_s(a)), q.date);
+    q.days = 1;
+    s->now[i] = N_OFFLINE;
+    if (app_client(a) && kclient_booking_call(app_client(a), &q, &s->ask[i]) == KERR_OK)
+        s->now[i] = N_ASKING;
+}
+
 static void enter(struct app *a, void *st, const void *arg)
 {
     struct rooms *s = st;
-    int64_t now = app_wall_s(a);
     (void)arg;
     s->n = bk_room_count(a);
     if (s->n > ROOMS_MAX) s->n = ROOMS_MAX;
-    for (int i = 0; i < s->n; i++) {
-        struct kclient_bcall q;
-        memset(&q, 0, sizeof q);
-        q.kind = KCLIENT_B_AVAIL;
-        snprintf(q.room, sizeof q.room, "%s", bk_room(a, i)->id);
-        book_date_format(book_local_day(now), q.date);
-        q.days = 1;
-        s->now[i] = N_OFFLINE;
-        if (app_client(a) && kclient_booking_call(app_client(a), &q, &s->ask[i]) == KERR_OK)
-            s->now[i] = N_ASKING;
-    }
+    for (int i = 0; i < s->n; i++) ask_room(a, s, i);
 }
 
 static void net_event(struct app *a, void *st, const struct kclient_event *ev)
@@ -60,7 +66,11 @@ static void net_event(struct app *a, void *st, const struct kclient_event *ev)
         if (s->now[i] != N_ASKING || !kclient_booking_answer(app_client(a), s->ask[i], &ans))
             continue;
         s->now[i] = N_OFFLINE;
-        if (ans.error == KERR_OK && ans.http == 200 && bk_slots_parse(ans.body, ans.len, &sl)) {
+        if (ans.error == KERR_OK && bk_hub_busy(ans.http)) {
+            s->now[i] = N_HUB_BUSY;
+            s->retry_at[i] = app_now_ms(a) + bk_retry_ms(ans.retry_after_s);
+            app_timer_at(a, s->retry_at[i]);
+        } else if (ans.error == KERR_OK && ans.http == 200 && bk_slots_parse(ans.body, ans.len, &sl)) {
             const struct book_rules *r = bk_room(a, i)->booking;
             s->now[i] = N_CLOSED;
             for (int k = 0; k < sl.n; k++)
@@ -81,6 +91,9 @@ static void frame(struct app *a, void *st, struct ui_rect body)
     float m = scr_margin(ui), y = body.y + 24, top, card_h = portrait ? 330 : 290;
     float bw = portrait ? body.w - 2 * m : 460;
 
+    for (int i = 0; i < s->n; i++) /* the hub was busy: its Retry-After has passed */
+        if (s->now[i] == N_HUB_BUSY && app_now_ms(a) >= s->retry_at[i]) ask_room(a, s, i);
+
     {
         float ph = ui_paragraph(ui, m, y + 10, portrait ? body.w - 2 * m : body.w - 2 * m - bw - 40,
                                 bk_tr(a, BK_ROOMS_INTRO), UI_F_BODY, UI_C_MUTED);
@@ -100,9 +113,10 @@ static void frame(struct app *a, void *st, struct ui_rect body)
         const struct content_nursing_room *r = bk_room(a, i);
         struct ui_rect c = {m, y, body.w - 2 * m, card_h};
         char line[512], walk[128], am[400] = "";
-        static const uint32_t col[] = {UI_C_MUTED, UI_C_OK, UI_C_WARN, UI_C_MUTED, UI_C_WARN};
-        static const enum bk_str txt[] = {BK_ASKING, BK_FREE_NOW, BK_BUSY_NOW, BK_CLOSED_NOW,
-                                          BK_OFFLINE};
+        static const uint32_t col[] = {UI_C_MUTED, UI_C_OK, UI_C_WARN, UI_C_MUTED, UI_C_WARN,
+                                       UI_C_WARN};
+        static const enum bk_str txt[] = {BK_ASKING,     BK_FREE_NOW, BK_BUSY_NOW,
+                                          BK_CLOSED_NOW, BK_OFFLINE,  BK_HUB_BUSY_SHORT};
         float tx = c.x + 36, tw = c.w - 72 - (portrait ? 0 : 300);
         if (ui_hit_area(ui, c, content_tr(&r->name, l)))
             app_push(a, &screen_room, &(int){i}, sizeof(int));

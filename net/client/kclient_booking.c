@@ -394,10 +394,15 @@ void kclient_booking_finish(struct kclient *c, struct xfer *x, CURLcode rc, long
         a.error = KERR_NET;
         KLOGD(MOD, "booking call %u: %s", a.id, curl_easy_strerror(rc));
     } else {
+        curl_off_t ra = 0;
         a.error = KERR_OK;
         a.body = x->resp;
         a.len = x->resp_len;
         x->resp = NULL;
+        /* the hub is busy (not offline): when to ask again */
+        if ((http == 429 || http == 503) &&
+            curl_easy_getinfo(x->easy, CURLINFO_RETRY_AFTER, &ra) == CURLE_OK && ra > 0)
+            a.retry_after_s = ra > 3600 ? 3600 : (int)ra;
     }
     kclient_publish(c, rc == CURLE_OK && http < 500, rc == CURLE_OK ? KERR_OK : KERR_NET, (int)http);
     put_answer(c, &a);

@@ -46,6 +46,8 @@ struct kclient_banswer {
     int http;
     char *body;             /* the hub's JSON (NUL-terminated) or NULL; the caller frees it */
     size_t len;
+    int retry_after_s;      /* 429 / 503: the answer's Retry-After in seconds (0: none; at
+                               most 3600) */
 };
 
 /* Queues a question for the sender; *id names its answer. Returns at once:

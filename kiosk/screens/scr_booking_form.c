@@ -223,7 +223,10 @@ static void frame(struct app *a, void *st, struct ui_rect body)
     /* the phone field: digits grouped 3-4-4 as people read them */
     {
         size_t n = strlen(s->phone), k = 0;
-        struct ui_rect r = {m, y, lw, 130};
+        /* the label above the number, each its own line (elder mode: both larger) */
+        float lh_l = ui_line_h(ui, UI_F_SMALL), lh_v = ui_line_h(ui, UI_F_HUGE);
+        float fh = 12 + lh_l + lh_v + 8 > 130 ? 12 + lh_l + lh_v + 8 : 130;
+        struct ui_rect r = {m, y, lw, fh};
         for (size_t i = 0; i < n && k + 2 < sizeof shown; i++) {
             if (i == 3 || i == 7) shown[k++] = ' ';
             shown[k++] = s->phone[i];
@@ -232,18 +235,18 @@ static void frame(struct app *a, void *st, struct ui_rect body)
         ui_fill_round(ui, r, 18, UI_C_RED);
         ui_fill_round(ui, (struct ui_rect){r.x + 3, r.y + 3, r.w - 6, r.h - 6}, 16, 0xFFFBF5FFu);
         ui_label(ui, r.x + 28, r.y + 12, bk_tr(a, BK_PHONE), UI_F_SMALL, UI_C_RED, UI_LEFT);
-        ui_label_in(ui, (struct ui_rect){r.x + 28, r.y + 46, r.w - 56, 74},
-                    shown[0] ? shown : bk_tr(a, BK_PHONE_HINT), shown[0] ? UI_F_HUGE : UI_F_LARGE,
-                    shown[0] ? UI_C_TEXT : 0x77706AFFu, UI_LEFT);
-        y += 150;
+        ui_label_fit(ui, (struct ui_rect){r.x + 28, r.y + 12 + lh_l, r.w - 56, r.h - 20 - lh_l},
+                     shown[0] ? shown : bk_tr(a, BK_PHONE_HINT), shown[0] ? UI_F_HUGE : UI_F_LARGE,
+                     shown[0] ? UI_C_TEXT : 0x77706AFFu, UI_LEFT);
+        y += fh + 20;
     }
     y += ui_paragraph(ui, m, y, lw, bk_tr(a, BK_PRIVACY), UI_F_SMALL, UI_C_MUTED) + 16;
     {
         struct ui_rect cr = {m, y, lw * 0.55f, 96};
-        if (ui_button(ui, cr, bk_tr(a, BK_CONSENT), s->consent ? UI_PRIMARY : UI_SECONDARY))
+        /* the box beside its label, never over it (elder mode: a wider label) */
+        if (ui_button_icon(ui, cr, s->consent ? "check_box" : "check_box_outline_blank",
+                           bk_tr(a, BK_CONSENT), s->consent ? UI_PRIMARY : UI_SECONDARY))
             s->consent = !s->consent;
-        ui_icon(ui, cr.x + 44, cr.y + 48, s->consent ? "check_box" : "check_box_outline_blank",
-                UI_F_ICON, s->consent ? UI_C_WHITE : UI_C_RED);
         if (ui_button(ui, (struct ui_rect){m + lw * 0.55f + 20, y, lw * 0.45f - 20, 96},
                       bk_tr(a, BK_CONFIRM), UI_PRIMARY) &&
             s->phase != P_SENDING)

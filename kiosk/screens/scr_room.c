@@ -191,8 +191,14 @@ static void frame(struct app *a, void *st, struct ui_rect body)
         return;
     }
     {
+        /* a slot: its start over its state, each a line of its own (elder
+         * mode: larger lines, so a taller cell and the start one size down
+         * in landscape, where four rows must fit) */
+        enum ui_font tf = ui_elder(ui) && !portrait ? UI_F_LARGE : UI_F_TITLE;
+        float lt = ui_line_h(ui, tf), lb = ui_line_h(ui, UI_F_BODY);
         float gap = 18, cw = (w - (cols - 1) * gap) / cols, ch = portrait ? 150 : 118;
         int64_t d0 = book_day_start(s->today + s->day), d1 = book_day_start(s->today + s->day + 1);
+        if (ch < lt + lb + 12) ch = lt + lb + 12;
         for (int k = 0; k < s->slots.n; k++) {
             int64_t t = s->slots.start[k];
             enum bk_state state = (enum bk_state)s->slots.state[k];
@@ -215,10 +221,13 @@ static void frame(struct app *a, void *st, struct ui_rect body)
                 app_push(a, &screen_booking_form, &p, sizeof p);
             }
             ui_fill_round(ui, r, 16, bg);
-            ui_label_in(ui, (struct ui_rect){r.x, r.y + 8, r.w, r.h * 0.55f}, hm, UI_F_TITLE,
-                        state == BK_S_FREE ? UI_C_TEXT : UI_C_MUTED, UI_CENTER);
-            ui_label_in(ui, (struct ui_rect){r.x, r.y + r.h * 0.55f, r.w, r.h * 0.4f},
-                        bk_tr(a, label), UI_F_BODY, fg, UI_CENTER);
+            {
+                float pad = (r.h - lt - lb) / 2;
+                ui_label_in(ui, (struct ui_rect){r.x, r.y + pad, r.w, lt}, hm, tf,
+                            state == BK_S_FREE ? UI_C_TEXT : UI_C_MUTED, UI_CENTER);
+                ui_label_fit(ui, (struct ui_rect){r.x + 4, r.y + pad + lt, r.w - 8, lb},
+                             bk_tr(a, label), UI_F_BODY, fg, UI_CENTER);
+            }
         }
         if (n == 0)
             ui_label(ui, m, y + 20, bk_tr(a, BK_DAY_CLOSED), UI_F_LARGE, UI_C_MUTED, UI_LEFT);

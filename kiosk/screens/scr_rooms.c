@@ -88,8 +88,15 @@ static void frame(struct app *a, void *st, struct ui_rect body)
     struct ui *ui = app_ui(a);
     enum content_lang l = app_lang(a);
     bool portrait = ui_portrait(ui);
-    float m = scr_margin(ui), y = body.y + 24, top, card_h = portrait ? 330 : 290;
+    float m = scr_margin(ui), y = body.y + 24, top, card_h;
+    /* the card's lines stacked by their heights (elder mode: larger) */
+    float h_name = ui_line_h(ui, UI_F_TITLE) > 64 ? ui_line_h(ui, UI_F_TITLE) : 64;
+    float h_where = ui_line_h(ui, UI_F_LARGE) > 48 ? ui_line_h(ui, UI_F_LARGE) : 48;
+    float h_body = ui_line_h(ui, UI_F_BODY) > 44 ? ui_line_h(ui, UI_F_BODY) : 44;
+    float o_where = 20 + h_name + 12, o_am = o_where + h_where + 12, o_hours = o_am + h_body + 6;
+    float o_chip = o_hours + h_body + 12, h_chip = h_body + 8 > 52 ? h_body + 8 : 52;
     float bw = portrait ? body.w - 2 * m : 460;
+    card_h = portrait ? o_chip + h_chip + 16 : o_hours + h_body + 40;
 
     for (int i = 0; i < s->n; i++) /* the hub was busy: its Retry-After has passed */
         if (s->now[i] == N_HUB_BUSY && app_now_ms(a) >= s->retry_at[i]) ask_room(a, s, i);
@@ -121,7 +128,7 @@ static void frame(struct app *a, void *st, struct ui_rect body)
         if (ui_hit_area(ui, c, content_tr(&r->name, l)))
             app_push(a, &screen_room, &(int){i}, sizeof(int));
         ui_fill_round(ui, c, 22, UI_C_SURFACE);
-        ui_label_fit(ui, (struct ui_rect){tx, c.y + 20, tw, 64}, content_tr(&r->name, l),
+        ui_label_fit(ui, (struct ui_rect){tx, c.y + 20, tw, h_name}, content_tr(&r->name, l),
                      UI_F_TITLE, UI_C_TEXT, UI_LEFT);
         bk_where_text(a, r, line, sizeof line);
         bk_walk_text(a, r, walk, sizeof walk);
@@ -129,7 +136,7 @@ static void frame(struct app *a, void *st, struct ui_rect body)
             size_t k = strlen(line);
             snprintf(line + k, sizeof line - k, " · %s", walk);
         }
-        ui_label_fit(ui, (struct ui_rect){tx, c.y + 96, tw, 48}, line, UI_F_LARGE, UI_C_RED,
+        ui_label_fit(ui, (struct ui_rect){tx, c.y + o_where, tw, h_where}, line, UI_F_LARGE, UI_C_RED,
                      UI_LEFT);
         for (size_t k = 0; k < r->n_amenities; k++) {
             size_t n = strlen(am);
@@ -138,18 +145,19 @@ static void frame(struct app *a, void *st, struct ui_rect body)
         }
         snprintf(line, sizeof line, "%s%s%s", bk_tr(a, BK_AMENITIES), l == CONTENT_EN ? ": " : "：",
                  am);
-        ui_label_fit(ui, (struct ui_rect){tx, c.y + 156, tw, 44}, line, UI_F_BODY, UI_C_MUTED,
+        ui_label_fit(ui, (struct ui_rect){tx, c.y + o_am, tw, h_body}, line, UI_F_BODY, UI_C_MUTED,
                      UI_LEFT);
         snprintf(line, sizeof line, "%s%s%s", bk_tr(a, BK_HOURS), l == CONTENT_EN ? ": " : "：",
                  content_tr(&r->hours, l));
-        ui_label_fit(ui, (struct ui_rect){tx, c.y + 206, tw, 44}, line, UI_F_BODY, UI_C_MUTED,
+        ui_label_fit(ui, (struct ui_rect){tx, c.y + o_hours, tw, h_body}, line, UI_F_BODY, UI_C_MUTED,
                      UI_LEFT);
         {
-            float sx = portrait ? tx : c.x + c.w - 300, sy = portrait ? c.y + 262 : c.y + 40;
-            ui_fill_round(ui, (struct ui_rect){sx, sy, 264, portrait ? 52 : 64}, 26,
+            float sx = portrait ? tx : c.x + c.w - 300, sy = portrait ? c.y + o_chip : c.y + 40;
+            float sh = portrait ? h_chip : h_chip + 12;
+            ui_fill_round(ui, (struct ui_rect){sx, sy, 264, sh}, 26,
                           col[s->now[i]] == UI_C_OK ? 0xE6F4E6FFu : 0xF3EEE6FFu);
-            ui_label_in(ui, (struct ui_rect){sx, sy, 264, portrait ? 52 : 64},
-                        bk_tr(a, txt[s->now[i]]), UI_F_BODY, col[s->now[i]], UI_CENTER);
+            ui_label_fit(ui, (struct ui_rect){sx + 8, sy, 248, sh}, bk_tr(a, txt[s->now[i]]),
+                         UI_F_BODY, col[s->now[i]], UI_CENTER);
             if (!portrait)
                 ui_label_in(ui, (struct ui_rect){sx, c.y + 150, 264, 90}, bk_tr(a, BK_BOOK),
                             UI_F_TITLE, UI_C_RED, UI_CENTER);

@@ -225,8 +225,8 @@ static void frame(struct app *a, void *st, struct ui_rect body)
                 float pad = (r.h - lt - lb) / 2;
                 ui_label_in(ui, (struct ui_rect){r.x, r.y + pad, r.w, lt}, hm, tf,
                             state == BK_S_FREE ? UI_C_TEXT : UI_C_MUTED, UI_CENTER);
-                ui_label_fit(ui, (struct ui_rect){r.x + 4, r.y + pad + lt, r.w - 8, lb},
-                             bk_tr(a, label), UI_F_BODY, fg, UI_CENTER);
+                ui_label_in(ui, (struct ui_rect){r.x, r.y + pad + lt, r.w, lb}, bk_tr(a, label),
+                            UI_F_BODY, fg, UI_CENTER);
             }
         }
         if (n == 0)

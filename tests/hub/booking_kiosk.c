@@ -12,11 +12,16 @@
  *                         "HB <kerr> <http> ROOM:START:free|taken ..."
  *   confirm ROOM START PHONE
  *                         "OK CODE LAST4" | "NOTLEASED" | "BUSY" | "ERR <kerr>"
+ *   create ROOM START_UTC PHONE KEY
+ *                         as booking_form online: kclient_booking_call (a
+ *                         create with this Idempotency-Key; the same key
+ *                         again is the person's second tap), then the answer:
+ *                         "ANS <kerr> <http> <body on one line>"
  *   drain MS ROOM...      a heartbeat (the hub is back: deliver now), then
  *                         wait up to MS for every booking confirmed here to
  *                         reach the hub: "DRAINED <left> ROOM:START:..." (the
  *                         held slots as for hb)
- * usage: booking_kiosk STATE_DIR HUB_URL KIOSK_ID TOKEN TOWER
+ * usage: booking_kiosk STATE_DIR HUB_URL KIOSK_ID TOKEN TOWER (- for none)
  * Prints "READY" once the link is open. Logs (no personal data) on stderr. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,7 +91,7 @@ int main(int argc, char **argv)
     cfg.hub_url = argv[2];
     cfg.kiosk_id = argv[3];
     cfg.token = argv[4];
-    cfg.tower_id = argv[5];
+    cfg.tower_id = strcmp(argv[5], "-") == 0 ? NULL : argv[5];
     cfg.heartbeat_s = -1; /* heartbeats (and so leases) only when the test asks */
     cfg.connect_timeout_ms = 2000;
     cfg.total_timeout_ms = 5000;
@@ -119,6 +124,36 @@ int main(int argc, char **argv)
             if (e == KERR_OK) snprintf(buf, sizeof buf, "OK %s %s", code, last4);
             else if (e == KERR_BUSY) snprintf(buf, sizeof buf, "BUSY");
             else snprintf(buf, sizeof buf, "ERR %d", (int)e);
+            say(buf);
+        } else if (strncmp(line, "create ", 7) == 0) {
+            struct kclient_bcall q;
+            struct kclient_banswer ans;
+            uint32_t id;
+            uint64_t until = kclock_mono_ms() + 20000;
+            bool got = false;
+            memset(&q, 0, sizeof q);
+            q.kind = KCLIENT_B_CREATE;
+            snprintf(q.lang, sizeof q.lang, "zh");
+            if (sscanf(line, "create %15s %20s %11s %36s", q.room, q.start, q.phone, q.key) != 4 ||
+                kclient_booking_call(c, &q, &id) != KERR_OK) {
+                say("ERR create");
+                continue;
+            }
+            while (!(got = kclient_booking_answer(c, id, &ans)) && kclock_mono_ms() < until) {
+                struct kclient_event ev;
+                while (kclient_next_event(c, &ev)) {
+                }
+                usleep(500);
+            }
+            if (!got) {
+                say("ANS 99 0 {}");
+                continue;
+            }
+            snprintf(buf, sizeof buf, "ANS %d %d %.*s", (int)ans.error, ans.http,
+                     (int)(ans.body ? ans.len : 2), ans.body ? ans.body : "{}");
+            for (char *p = buf; *p; p++)
+                if (*p == '\n' || *p == '\r') *p = ' ';
+            kclient_banswer_free(&ans);
             say(buf);
         } else if (sscanf(line, "drain %d", &ms) == 1) {
             enum kerr err;

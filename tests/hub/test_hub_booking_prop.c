@@ -3,7 +3,7 @@
  * choices every time; KIOSK_TEST_RANDOM=N picks another sequence; the
  * moments of the kills are real time, so they differ from run to run).
  *
- * Four of the kiosks (one per tower with a room) are real processes
+ * The 13 kiosks are real processes. Four (one per tower with a room)
  * (booking_kiosk: the kiosk's own kclient, sender thread and bookings.db,
  * each on its own state folder): they take their leases with heartbeats and
  * confirm bookings on their leased slots themselves, online or with the
@@ -12,11 +12,15 @@
  * confirming (mid-write of bookings.db: the person saw the booking only if
  * the kiosk said so before it died), right after showing one (mid-delivery,
  * between the hub's 201 and the kiosk's own mark), while taking leases, and
- * at idle moments; each starts again on the same folder. The other nine
- * book online, over HTTP from this process: random slots by random people
- * (a pool of phones, so the per-day limit is hit), answers lost on the way
- * and the request sent again with the same key; and people check in and
- * cancel by code + last 4 (some with wrong digits). The clock steps across
+ * at idle moments; each starts again on the same folder. All 13 (the same
+ * program, the other nine without a tower) book online through the kiosk's
+ * own create call: random slots by random people (a pool of phones, so the
+ * per-day limit is hit), answers lost on the way and the request sent
+ * again with the same key (the person's second tap), and now and then the
+ * kiosk killed while the create is under way (then the test sends the same
+ * request with its key to learn what the hub has: the booking at most
+ * once). People check in and cancel by code + last 4 (some with wrong
+ * digits) over HTTP from this process. The clock steps across
  * check-in windows and release times, and the hub is killed with SIGKILL and
  * restarted. A model of what each kiosk showed predicts every answer.
  *
@@ -203,21 +207,30 @@ static int room_index(const char *id)
 static long limited, leased409, lost_retries, creates, taken409, limit409, unavailable, checkins, cancels, steps,
     restarts, avail_checks;
 
+static bool kp_is_cut(int k);
+static void kp_create(int k, const char *room, const char *start, const char *phone, const char *key,
+                      bool die, struct resp *r, bool *shown);
+static long cut_creates, died_creating, died_made, died_shown;
+
+/* A person books online at kiosk k (booking_form: a create with one key,
+ * sent again with the same key after a lost answer); now and then the
+ * kiosk is killed while the create is under way. */
 static void op_create(void)
 {
-    int k = rn(NKIOSK), room = rn(NROOM), phone = rn(NPHONE);
+    int k = rn(NKIOSK), room = rn(NROOM), phone = rn(NPHONE), who;
     int64_t day = book_local_day(now_s) + rn(rooms[room].r.days_ahead), s[BOOK_MAX_SLOTS];
     int ns = book_slots(&rooms[room].r, day, s, BOOK_MAX_SLOTS);
-    char body[256], key[40], start[API_TIME_SIZE];
+    char key[40], start[API_TIME_SIZE], ph[16];
     struct resp r;
-    bool lose = rn(10) == 0, ok_exp;
+    bool lose = rn(10) == 0, die = !lose && rn(25) == 0, ok_exp, shown = true;
     int holder;
     if (ns == 0) return;
     api_time_format(s[rn(ns)] * 1000, start);
     if (api_uuid_v4_make(key) != KERR_OK) return;
-    snprintf(body, sizeof body,
-             "{\"kiosk_id\":\"%s\",\"room\":\"%s\",\"start\":\"%s\",\"phone\":\"139%08d\"}",
-             ids[k], rooms[room].id, start, phone);
+    /* a create the kiosk dies in has phones of its own (its booking may be
+     * made without anyone seeing it: no other person's daily limit moves) */
+    who = die ? 2 * NPHONE + phone : phone;
+    snprintf(ph, sizeof ph, die ? "136%08d" : "139%08d", phone);
     creates++;
     {
         int64_t t;
@@ -228,20 +241,31 @@ static void op_create(void)
         if (lh >= 0 && lh == k) return;
         holder = slot_holder(room, t);
         ok_exp = book_slot_bookable(&rooms[room].r, t, now_s) && holder < 0 && lh < 0 &&
-                 active_of_phone_day(phone, book_local_day(t)) < rooms[room].r.max_per_phone_day;
+                 active_of_phone_day(who, book_local_day(t)) < rooms[room].r.max_per_phone_day;
     }
-    http(&H, "POST", "/api/v1/bookings", tokens[k], key, body, &r);
-    if (lose) { /* the answer is lost on the way: the kiosk sends it again */
+    if (kp_is_cut(k)) { /* its network is down: no answer, nothing booked */
+        kp_create(k, rooms[room].id, start, ph, key, false, &r, &shown);
+        CHECK(r.status == -1);
+        cut_creates++;
+        free(r.body);
+        return;
+    }
+    kp_create(k, rooms[room].id, start, ph, key, die, &r, &shown);
+    if (lose) { /* the answer is lost on the way: the person taps again, same key */
         free(r.body);
         lost_retries++;
-        http(&H, "POST", "/api/v1/bookings", tokens[k], key, body, &r);
+        kp_create(k, rooms[room].id, start, ph, key, false, &r, &shown);
         if (ok_exp && r.status != 200 && r.status != 201) {
             fprintf(stderr, "retry after a lost answer: %ld %s\n", r.status, r.body);
             CHECK(!"retry of a lost booking");
         }
-    } else if (ok_exp && r.status != 201) {
+    } else if (ok_exp && r.status != 201 && !(die && r.status == 200)) {
         fprintf(stderr, "create expected 201, got %ld %s\n", r.status, r.body);
         CHECK(!"create 201");
+    }
+    if (die && (r.status == 201 || r.status == 200)) {
+        died_made += !shown && r.status == 200; /* the dying kiosk's request got there */
+        died_shown += shown;
     }
     if (r.status == 201 || r.status == 200) {
         cJSON *o = cJSON_ParseWithLength(r.body, r.len);
@@ -257,7 +281,7 @@ static void op_create(void)
             b->cin_until = jtime(o, "checkin_until");
             b->release = jtime(o, "release_at");
             snprintf(b->last4, sizeof b->last4, "%s", jstr(o, "phone_last4"));
-            b->phone = phone;
+            b->phone = who;
             b->state = M_CONFIRMED;
             nb++;
         }
@@ -335,7 +359,7 @@ static struct kp {
     char dir[160];
     char rbuf[16384];
     int rlen;
-} kps[NLEASER];
+} kps[NKIOSK];
 
 /* Reads one line of kiosk k's answers within ms (true), or false. */
 static bool kp_line(int k, char *out, size_t size, int ms)
@@ -392,7 +416,8 @@ static void kp_start(int k, bool cut)
         dup2(in[0], 0);
         dup2(out[1], 1);
         if (fd >= 0) dup2(fd, 2);
-        execl(driver, driver, p->dir, url, ids[k], tokens[k], lease_tower[k], (char *)NULL);
+        execl(driver, driver, p->dir, url, ids[k], tokens[k], k < NLEASER ? lease_tower[k] : "-",
+              (char *)NULL);
         _exit(127);
     }
     close(in[0]);
@@ -579,6 +604,10 @@ static void kp_settle(int k)
  * with the network down for it; online it takes its leases and delivers. */
 static void kp_restart(int k)
 {
+    if (k >= NLEASER) { /* no leases, nothing confirmed here: it books online */
+        kp_start(k, false);
+        return;
+    }
     kp_start(k, rn(4) == 0);
     if (!kps[k].cut) kp_settle(k);
 }
@@ -711,12 +740,55 @@ static void deliver_before(int64_t t)
     }
 }
 
+static bool kp_is_cut(int k) { return kps[k].cut; }
+
+/* A create at kiosk k (as booking_form sends it), its answer as *r (status
+ * -1: none, the kiosk said why). die: the kiosk is killed while it is under
+ * way; *shown says whether it had shown an answer by then. If not, the same
+ * request is sent again with its key after the kiosk restarted (only so the
+ * model learns the outcome: the hub answers 200 with the booking if the
+ * dying kiosk's request got there, so it exists once at most). */
+static void kp_create(int k, const char *room, const char *start, const char *phone, const char *key,
+                      bool die, struct resp *r, bool *shown)
+{
+    char cmd[200], line[8192];
+    int err = -1, http_ = 0, at = 0;
+    memset(r, 0, sizeof *r);
+    r->status = -1;
+    *shown = true;
+    snprintf(cmd, sizeof cmd, "create %s %s %s %s\n", room, start, phone, key);
+    kp_send(k, cmd);
+    if (die) {
+        usleep((useconds_t)rn(3000));
+        kp_kill(k, line, sizeof line);
+        died_creating++;
+        kp_restart(k);
+        if (strncmp(line, "ANS 0 ", 6) != 0) {
+            char body[256];
+            *shown = false;
+            snprintf(body, sizeof body,
+                     "{\"kiosk_id\":\"%s\",\"room\":\"%s\",\"start\":\"%s\",\"phone\":\"%s\"}",
+                     ids[k], room, start, phone);
+            http(&H, "POST", "/api/v1/bookings", tokens[k], key, body, r);
+            return;
+        }
+    } else if (!kp_line(k, line, sizeof line, 30000)) {
+        CHECK(!"a kiosk answered a create");
+        r->body = calloc(1, 1);
+        return;
+    }
+    if (sscanf(line, "ANS %d %d %n", &err, &http_, &at) < 2 || at == 0) at = (int)strlen(line);
+    r->body = strdup(line + at);
+    r->len = strlen(r->body);
+    r->status = err == 0 ? http_ : -1;
+}
+
 /* Re-deliveries the hub answered from the stored booking (200): the kiosk
  * died between the hub's 201 and its own mark. */
 static long count_in_logs(const char *what)
 {
     long n = 0;
-    for (int k = 0; k < NLEASER; k++) {
+    for (int k = 0; k < NKIOSK; k++) {
         char path[200], line[512];
         FILE *f;
         snprintf(path, sizeof path, "%s/kiosk.log", kps[k].dir);
@@ -826,14 +898,18 @@ static void final_check(int ops)
            nb, rows, creates, lost_retries, taken409, limit409, unavailable, checkins, cancels,
            steps, restarts, avail_checks, nl, offline_made, offline_delivered, leased409, limited);
     printf("property: %d operations in %.1f s; %d kiosk processes killed %ld times with SIGKILL "
-           "(%ld while confirming, %ld right after showing a booking, %ld in a heartbeat, %ld "
-           "otherwise), %ld starts with the network cut; %ld bookings shown offline-capable and "
-           "delivered, %ld made as a kiosk died and found once at the hub, %ld slots refused as "
+           "(%ld while confirming on a lease, %ld right after showing such a booking, %ld in a "
+           "heartbeat, %ld while booking online (%ld of those bookings made without an answer "
+           "shown, found once by their key; %ld shown before the kill), %ld otherwise), %ld "
+           "starts with the network cut (%ld online bookings there got no answer and made "
+           "nothing); %ld bookings confirmed on a lease and delivered, %ld made as a kiosk died "
+           "while confirming and found once at the hub, %ld slots refused as "
            "still taken at the kiosk; %ld deliveries answered from the stored booking (200: the "
            "kiosk died between the hub's 201 and its own mark), %ld answered 201; kiosk starts "
            "took %.1f s, %ld checks of a kiosk's deliveries %.1f s\n",
-           ops, (double)(kclock_mono_ms() - t_start) / 1000.0, NLEASER, kiosk_kills,
-           kills_confirming, kills_after_ok, kills_heartbeat, kills_idle, cut_starts,
+           ops, (double)(kclock_mono_ms() - t_start) / 1000.0, NKIOSK, kiosk_kills,
+           kills_confirming, kills_after_ok, kills_heartbeat, died_creating, died_made, died_shown,
+           kills_idle, cut_starts, cut_creates,
            offline_delivered, ghosts, busy_refusals, count_in_logs("reached the hub (200)"),
            count_in_logs("reached the hub (201)"), (double)ms_starting / 1000.0, settles,
            (double)ms_settling / 1000.0);
@@ -873,11 +949,11 @@ int main(int argc, char **argv)
     set_clock(t0);
     CHECK(start_hub() == 0);
     add_kiosks();
-    for (int k = 0; k < NLEASER; k++) {
+    for (int k = 0; k < NKIOSK; k++) {
         snprintf(kps[k].dir, sizeof kps[k].dir, "%s/kiosk%d", H.dir, k + 1);
         CHECK(mkdir(kps[k].dir, 0700) == 0);
         kp_start(k, false);
-        kp_heartbeat(k);
+        if (k < NLEASER) kp_heartbeat(k);
     }
     t_start = kclock_mono_ms();
     for (int op = 0; op < ops && H.pid > 0; op++) {
@@ -904,9 +980,9 @@ int main(int argc, char **argv)
             CHECK(start_hub() == 0);
         }
     }
-    for (int k = 0; k < NLEASER; k++) {
+    for (int k = 0; k < NKIOSK; k++) {
         int st = -1;
-        op_sync(k); /* the network is back everywhere */
+        if (k < NLEASER) op_sync(k); /* the network is back everywhere */
         close(kps[k].to); /* end of input: the kiosk closes its link and exits */
         CHECK(waitpid(kps[k].pid, &st, 0) == kps[k].pid && WIFEXITED(st) && WEXITSTATUS(st) == 0);
         close(kps[k].from);

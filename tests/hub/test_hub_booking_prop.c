@@ -32,7 +32,7 @@
  * that second on, and the stored state says released); each Idempotency-Key
  * made at most one booking. Prints the counts (operations, kiosk kills, hub
  * kills, offline bookings made and delivered). Bounded: well under a minute
- * normally; under a sanitizer 4,000 operations. */
+ * normally; under a sanitizer 3,000 operations. */
 #include <cjson/cJSON.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -53,7 +53,7 @@
 #define NPHONE 40
 #define MAXB 12000
 #define OPS 10000
-#define OPS_SANITIZED 4000
+#define OPS_SANITIZED 3000
 #if defined(__SANITIZE_ADDRESS__)
 #define KIOSK_PROP_SANITIZED 1
 #elif defined(__has_feature)
@@ -222,7 +222,7 @@ static void op_create(void)
     int ns = book_slots(&rooms[room].r, day, s, BOOK_MAX_SLOTS);
     char key[40], start[API_TIME_SIZE], ph[16];
     struct resp r;
-    bool lose = rn(10) == 0, die = !lose && rn(25) == 0, ok_exp, shown = true;
+    bool lose = rn(10) == 0, die = !lose && rn(35) == 0, ok_exp, shown = true;
     int holder;
     if (ns == 0) return;
     api_time_format(s[rn(ns)] * 1000, start);
@@ -962,7 +962,7 @@ int main(int argc, char **argv)
         else if (x < 380) op_heartbeat(rn(NLEASER));
         else if (x < 445) op_offline(rn(NLEASER));
         else if (x < 450) op_sync(rn(NLEASER));
-        else if (x < 465) op_kiosk_kill(rn(NLEASER));
+        else if (x < 460) op_kiosk_kill(rn(NLEASER));
         else if (x < 580) op_person(true);
         else if (x < 680) op_person(false);
         else if (x < 800) op_avail();

@@ -72,6 +72,11 @@ static const char *const zh[BK__COUNT] = {
     [BK_SLOT_HELD] = "在所在楼宇预约",
     [BK_LOCAL_NOTE] = "本机已确认，预约会自动同步到服务中心",
     [BK_OFFLINE_HELD] = "网络暂时不通：本楼近几小时的时段本机可直接确认，其他时段联网后可预约。",
+    [BK_HUB_BUSY] = "服务繁忙，请稍后再试",
+    [BK_HUB_BUSY_SHORT] = "服务繁忙",
+    [BK_RETRY_IN] = "%d 秒后自动重试",
+    [BK_AVAIL_ERROR] = "暂时查不到这个房间的时段，请稍后再试",
+    [BK_FORM_BUSY] = "服务繁忙，请稍后再点一次“确认预约”（不会重复预约）",
 };
 
 static const char *const en[BK__COUNT] = {
@@ -140,6 +145,11 @@ static const char *const en[BK__COUNT] = {
     [BK_LOCAL_NOTE] = "Confirmed by this kiosk; it is sent to the service centre automatically",
     [BK_OFFLINE_HELD] = "The network is down: this tower's slots of the next hours can be confirmed "
                         "here; other slots are bookable once online.",
+    [BK_HUB_BUSY] = "The service is busy, please try again shortly",
+    [BK_HUB_BUSY_SHORT] = "Service busy",
+    [BK_RETRY_IN] = "Trying again in %d s",
+    [BK_AVAIL_ERROR] = "The slots of this room cannot be shown right now; please try again later",
+    [BK_FORM_BUSY] = "The service is busy. Tap Confirm booking again shortly (it will not book twice)",
 };
 
 const char *bk_string(enum bk_str id, bool english)
@@ -152,6 +162,17 @@ const char *bk_string(enum bk_str id, bool english)
 const char *bk_tr(struct app *a, enum bk_str id)
 {
     return bk_string(id, app_lang(a) == CONTENT_EN);
+}
+
+bool bk_hub_busy(int http)
+{
+    return http == 429 || http == 408 || (http >= 500 && http <= 599);
+}
+
+uint64_t bk_retry_ms(int retry_after_s)
+{
+    int s = retry_after_s <= 0 ? 10 : retry_after_s < 2 ? 2 : retry_after_s > 300 ? 300 : retry_after_s;
+    return (uint64_t)s * 1000u;
 }
 
 bool bk_strings_complete(void)

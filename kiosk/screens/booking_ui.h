@@ -75,6 +75,11 @@ enum bk_str {
     BK_SLOT_HELD,
     BK_LOCAL_NOTE,
     BK_OFFLINE_HELD,
+    BK_HUB_BUSY,       /* the hub answered 429 / 5xx: online, but busy */
+    BK_HUB_BUSY_SHORT, /* the same on a room card's chip */
+    BK_RETRY_IN,       /* "%d 秒后自动重试" */
+    BK_AVAIL_ERROR,    /* an availability answer that is not one (4xx, a proxy's page) */
+    BK_FORM_BUSY,
     BK__COUNT
 };
 
@@ -137,5 +142,14 @@ void booking_done_open(struct app *a, const struct bk_done *d);
 
 /* The problem's slug of a hub answer ("slot-taken"...) into out; "" when none. */
 void bk_problem_slug(const char *json, size_t len, char *out, size_t n);
+
+/* Whether an HTTP answer says the hub is there but busy (429, 408, 5xx): the
+ * screens then say 服务繁忙 and ask again, never 联网后可预约. */
+bool bk_hub_busy(int http);
+
+/* When to ask again after a busy answer, in ms of app time from now: the
+ * hub's Retry-After (seconds, 0 when it sent none), at least 2 s, 10 s when
+ * it sent none, at most 5 minutes. */
+uint64_t bk_retry_ms(int retry_after_s);
 
 #endif

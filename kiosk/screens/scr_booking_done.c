@@ -83,12 +83,11 @@ static void frame(struct app *a, void *st, struct ui_rect body)
     y += 72;
     snprintf(line, sizeof line, "%s%s%s", bk_tr(a, BK_WHEN),
              app_lang(a) == CONTENT_EN ? ": " : "：", when);
-    ui_label_fit(ui, (struct ui_rect){x, y, w, 52}, line, UI_F_LARGE, UI_C_TEXT, UI_LEFT);
-    y += 60;
+    y += ui_paragraph(ui, x, y, w, line, UI_F_LARGE, UI_C_TEXT) + 4;
     snprintf(line, sizeof line, "%s%s%s%s%s", bk_tr(a, BK_WHERE),
              app_lang(a) == CONTENT_EN ? ": " : "：", where, walk[0] ? " · " : "", walk);
-    ui_label_fit(ui, (struct ui_rect){x, y, w, 52}, line, UI_F_LARGE, UI_C_TEXT, UI_LEFT);
-    y += 66;
+    /* wrapped, never cut: the walk is what takes the person there */
+    y += ui_paragraph(ui, x, y, w, line, UI_F_LARGE, UI_C_TEXT) + 10;
     snprintf(line, sizeof line, bk_tr(a, BK_CHECKIN_RULE), r->booking->checkin_before_min,
              r->booking->checkin_after_min);
     y += ui_paragraph(ui, x, y, w, line, UI_F_BODY, UI_C_WARN) + 16;
@@ -101,7 +100,8 @@ static void frame(struct app *a, void *st, struct ui_rect body)
     if (portrait) {
         ui_qr(ui, (body.w - qr) / 2, y, qr, text);
         ui_label(ui, body.w / 2, y + qr + 12, bk_tr(a, BK_SCAN), UI_F_BODY, UI_C_MUTED, UI_CENTER);
-        y += qr + 70;
+        /* below the caption whatever its height (elder mode: larger) */
+        y += qr + 12 + (ui_line_h(ui, UI_F_BODY) + 24 > 58 ? ui_line_h(ui, UI_F_BODY) + 24 : 58);
     } else {
         float qx = body.w - m - qr, qy = body.y + 60;
         ui_qr(ui, qx, qy, qr, text);

@@ -16,7 +16,7 @@
 #include "kclient.h"
 #include "kclient_booking.h"
 
-enum phase { P_INPUT, P_SENDING, P_TAKEN, P_LIMIT, P_UNAVAILABLE, P_NET, P_ERROR };
+enum phase { P_INPUT, P_SENDING, P_TAKEN, P_LIMIT, P_UNAVAILABLE, P_NET, P_BUSY, P_ERROR };
 
 struct form {
     struct bk_pick pick;
@@ -151,8 +151,8 @@ static void answered(struct app *a, struct form *s, const struct kclient_banswer
         s->phase = P_LIMIT;
     } else if (ans->http == 422 && strcmp(slug, "slot-unavailable") == 0) {
         s->phase = P_UNAVAILABLE;
-    } else if (ans->http >= 500 || ans->http == 429 || ans->http == 408) {
-        s->phase = P_NET;
+    } else if (bk_hub_busy(ans->http)) { /* the same key again later: never twice */
+        s->phase = P_BUSY;
     } else {
         s->phase = P_ERROR;
     }
@@ -176,7 +176,8 @@ static void outcome(struct app *a, struct form *s, float x, float y, float w)
     struct ui *ui = app_ui(a);
     static const enum bk_str msg[] = {[P_SENDING] = BK_SENDING,      [P_TAKEN] = BK_TAKEN,
                                       [P_LIMIT] = BK_PHONE_LIMIT,    [P_UNAVAILABLE] = BK_UNAVAILABLE,
-                                      [P_NET] = BK_NET_RETRY,        [P_ERROR] = BK_ERROR};
+                                      [P_NET] = BK_NET_RETRY,        [P_BUSY] = BK_FORM_BUSY,
+                                      [P_ERROR] = BK_ERROR};
     if (s->phase == P_INPUT) return;
     y += ui_paragraph(ui, x, y, w, bk_tr(a, msg[s->phase]), UI_F_LARGE,
                       s->phase == P_SENDING ? UI_C_MUTED : UI_C_WARN) + 16;
@@ -222,7 +223,10 @@ static void frame(struct app *a, void *st, struct ui_rect body)
     /* the phone field: digits grouped 3-4-4 as people read them */
     {
         size_t n = strlen(s->phone), k = 0;
-        struct ui_rect r = {m, y, lw, 130};
+        /* the label above the number, each its own line (elder mode: both larger) */
+        float lh_l = ui_line_h(ui, UI_F_SMALL), lh_v = ui_line_h(ui, UI_F_HUGE);
+        float fh = 12 + lh_l + lh_v + 8 > 130 ? 12 + lh_l + lh_v + 8 : 130;
+        struct ui_rect r = {m, y, lw, fh};
         for (size_t i = 0; i < n && k + 2 < sizeof shown; i++) {
             if (i == 3 || i == 7) shown[k++] = ' ';
             shown[k++] = s->phone[i];
@@ -231,18 +235,18 @@ static void frame(struct app *a, void *st, struct ui_rect body)
         ui_fill_round(ui, r, 18, UI_C_RED);
         ui_fill_round(ui, (struct ui_rect){r.x + 3, r.y + 3, r.w - 6, r.h - 6}, 16, 0xFFFBF5FFu);
         ui_label(ui, r.x + 28, r.y + 12, bk_tr(a, BK_PHONE), UI_F_SMALL, UI_C_RED, UI_LEFT);
-        ui_label_in(ui, (struct ui_rect){r.x + 28, r.y + 46, r.w - 56, 74},
-                    shown[0] ? shown : bk_tr(a, BK_PHONE_HINT), shown[0] ? UI_F_HUGE : UI_F_LARGE,
-                    shown[0] ? UI_C_TEXT : 0x77706AFFu, UI_LEFT);
-        y += 150;
+        ui_label_fit(ui, (struct ui_rect){r.x + 28, r.y + 12 + lh_l, r.w - 56, r.h - 20 - lh_l},
+                     shown[0] ? shown : bk_tr(a, BK_PHONE_HINT), shown[0] ? UI_F_HUGE : UI_F_LARGE,
+                     shown[0] ? UI_C_TEXT : 0x77706AFFu, UI_LEFT);
+        y += fh + 20;
     }
     y += ui_paragraph(ui, m, y, lw, bk_tr(a, BK_PRIVACY), UI_F_SMALL, UI_C_MUTED) + 16;
     {
         struct ui_rect cr = {m, y, lw * 0.55f, 96};
-        if (ui_button(ui, cr, bk_tr(a, BK_CONSENT), s->consent ? UI_PRIMARY : UI_SECONDARY))
+        /* the box beside its label, never over it (elder mode: a wider label) */
+        if (ui_button_icon(ui, cr, s->consent ? "check_box" : "check_box_outline_blank",
+                           bk_tr(a, BK_CONSENT), s->consent ? UI_PRIMARY : UI_SECONDARY))
             s->consent = !s->consent;
-        ui_icon(ui, cr.x + 44, cr.y + 48, s->consent ? "check_box" : "check_box_outline_blank",
-                UI_F_ICON, s->consent ? UI_C_WHITE : UI_C_RED);
         if (ui_button(ui, (struct ui_rect){m + lw * 0.55f + 20, y, lw * 0.45f - 20, 96},
                       bk_tr(a, BK_CONFIRM), UI_PRIMARY) &&
             s->phase != P_SENDING)

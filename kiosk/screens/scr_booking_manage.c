@@ -13,7 +13,7 @@
 #include "kclient_booking.h"
 
 enum phase { P_INPUT, P_WAIT, P_CHECKED_IN, P_CANCELLED, P_NOT_FOUND, P_EARLY, P_LATE,
-             P_NOT_ACTIVE, P_OFFLINE, P_ERROR };
+             P_NOT_ACTIVE, P_OFFLINE, P_BUSY, P_ERROR };
 enum field { F_CODE, F_LAST4 };
 
 struct manage {
@@ -82,7 +82,8 @@ static void net_event(struct app *a, void *st, const struct kclient_event *ev)
         !kclient_booking_answer(app_client(a), s->ask, &ans))
         return;
     bk_problem_slug(ans.body, ans.len, slug, sizeof slug);
-    if (ans.error != KERR_OK || ans.http >= 500) s->phase = P_OFFLINE;
+    if (ans.error != KERR_OK) s->phase = P_OFFLINE;
+    else if (bk_hub_busy(ans.http)) s->phase = P_BUSY; /* online: the hub is busy */
     else if (ans.http == 200)
         s->phase = ans.kind == KCLIENT_B_CHECKIN ? P_CHECKED_IN : P_CANCELLED;
     else if (ans.http == 404) s->phase = P_NOT_FOUND;
@@ -105,13 +106,13 @@ static void field_card(struct app *a, struct manage *s, enum field f, struct ui_
     ui_fill_round(ui, r, 18, focused ? UI_C_RED : UI_C_LINE);
     ui_fill_round(ui, (struct ui_rect){r.x + 3, r.y + 3, r.w - 6, r.h - 6}, 16,
                   focused ? 0xFFFBF5FFu : UI_C_SURFACE);
+    float lh = ui_line_h(ui, UI_F_SMALL); /* the value below its label, never under it */
+    struct ui_rect v = {r.x + 28, r.y + 12 + lh, r.w - 56, r.h - 20 - lh};
     ui_label(ui, r.x + 28, r.y + 12, label, UI_F_SMALL, focused ? UI_C_RED : UI_C_MUTED, UI_LEFT);
     if (value[0])
-        ui_label_in(ui, (struct ui_rect){r.x + 28, r.y + 44, r.w - 56, r.h - 52}, value, UI_F_HUGE,
-                    UI_C_TEXT, UI_LEFT);
+        ui_label_fit(ui, v, value, UI_F_HUGE, UI_C_TEXT, UI_LEFT);
     else
-        ui_label_in(ui, (struct ui_rect){r.x + 28, r.y + 44, r.w - 56, r.h - 52},
-                    app_tr(a, S_F_TAP_TO_FILL), UI_F_LARGE, 0x77706AFFu, UI_LEFT);
+        ui_label_fit(ui, v, app_tr(a, S_F_TAP_TO_FILL), UI_F_LARGE, 0x77706AFFu, UI_LEFT);
 }
 
 static void result(struct app *a, struct manage *s, float x, float y, float w)
@@ -123,7 +124,7 @@ static void result(struct app *a, struct manage *s, float x, float y, float w)
         [P_CANCELLED] = BK_CANCELLED,   [P_NOT_FOUND] = BK_NOT_FOUND,
         [P_EARLY] = BK_TOO_EARLY,       [P_LATE] = BK_TOO_LATE,
         [P_NOT_ACTIVE] = BK_NOT_ACTIVE, [P_OFFLINE] = BK_OFFLINE_MANAGE,
-        [P_ERROR] = BK_ERROR};
+        [P_BUSY] = BK_HUB_BUSY,         [P_ERROR] = BK_ERROR};
     bool good = s->phase == P_CHECKED_IN || s->phase == P_CANCELLED;
     if (s->phase == P_INPUT) {
         ui_paragraph(ui, x, y, w, bk_tr(a, BK_MANAGE_PROMPT), UI_F_BODY, UI_C_MUTED);
@@ -153,12 +154,15 @@ static void frame(struct app *a, void *st, struct ui_rect body)
     kx = portrait ? (body.w - kw) / 2 : body.w - m - kw;
     ky = portrait ? body.y + body.h - kh - 40 : body.y + 100;
 
-    ui_label_fit(ui, (struct ui_rect){m, y, lw, 50}, bk_tr(a, BK_MANAGE_PROMPT), UI_F_LARGE,
-                 UI_C_MUTED, UI_LEFT);
-    y += 70;
-    field_card(a, s, F_CODE, (struct ui_rect){m, y, lw * 0.6f - 10, 130});
-    field_card(a, s, F_LAST4, (struct ui_rect){m + lw * 0.6f + 10, y, lw * 0.4f - 10, 130});
-    y += 160;
+    /* wrapped, not cut (elder mode in English takes two lines) */
+    y += ui_paragraph(ui, m, y, lw, bk_tr(a, BK_MANAGE_PROMPT), UI_F_LARGE, UI_C_MUTED) + 16;
+    {
+        float fh = 32 + ui_line_h(ui, UI_F_SMALL) + ui_line_h(ui, UI_F_HUGE) * 0.8f;
+        if (fh < 130) fh = 130;
+        field_card(a, s, F_CODE, (struct ui_rect){m, y, lw * 0.6f - 10, fh});
+        field_card(a, s, F_LAST4, (struct ui_rect){m + lw * 0.6f + 10, y, lw * 0.4f - 10, fh});
+        y += fh + 30;
+    }
     if (ui_button(ui, (struct ui_rect){m, y, lw / 2 - 10, 110}, bk_tr(a, BK_CHECKIN), UI_PRIMARY) &&
         s->phase != P_WAIT)
         go(a, s, KCLIENT_B_CHECKIN);

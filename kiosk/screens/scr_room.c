@@ -3,7 +3,9 @@
  * target labelled with its start ("14:00"). Only free is shown, never who
  * booked. The availability comes from the hub without blocking the screen,
  * asked again whenever the screen is back on top; offline, or on a slot this
- * kiosk cannot confirm, it says 联网后可预约 and nothing is bookable. */
+ * kiosk cannot confirm, it says 联网后可预约 and nothing is bookable. When the
+ * hub answers but is busy (429, 5xx) it says 服务繁忙，请稍后再试 and asks
+ * again by itself after the hub's Retry-After, counting down. */
 #include <stdio.h>
 #include <string.h>
 
@@ -12,7 +14,7 @@
 #include "kclient.h"
 #include "kclient_booking.h"
 
-enum phase { P_ASKING, P_SHOWN, P_OFFLINE, P_ERROR };
+enum phase { P_ASKING, P_SHOWN, P_OFFLINE, P_BUSY, P_ERROR };
 
 struct room {
     int idx;
@@ -22,6 +24,7 @@ struct room {
     enum phase phase;
     uint32_t ask;
     unsigned gen;
+    uint64_t retry_at; /* P_BUSY: app time of the next question */
     struct bk_slots slots;
 };
 
@@ -81,9 +84,16 @@ static void net_event(struct app *a, void *st, const struct kclient_event *ev)
     if (ev->kind != KCLIENT_EV_BOOKING || s->phase != P_ASKING || !app_client(a) ||
         !kclient_booking_answer(app_client(a), s->ask, &ans))
         return;
-    if (ans.error != KERR_OK) s->phase = P_OFFLINE;
-    else if (ans.http == 200 && bk_slots_parse(ans.body, ans.len, &s->slots)) s->phase = P_SHOWN;
-    else s->phase = P_ERROR;
+    if (ans.error != KERR_OK) {
+        s->phase = P_OFFLINE;
+    } else if (ans.http == 200 && bk_slots_parse(ans.body, ans.len, &s->slots)) {
+        s->phase = P_SHOWN;
+    } else if (bk_hub_busy(ans.http)) { /* online, the hub is busy: not 联网后可预约 */
+        s->phase = P_BUSY;
+        s->retry_at = app_now_ms(a) + bk_retry_ms(ans.retry_after_s);
+    } else {
+        s->phase = P_ERROR;
+    }
     if (s->phase == P_SHOWN) { /* the slots this kiosk holds: its own record says taken or free */
         for (int k = 0; k < s->slots.n; k++) {
             int held = kclient_booking_slot(app_client(a), s->r->id, s->slots.start[k]);
@@ -111,6 +121,7 @@ static void frame(struct app *a, void *st, struct ui_rect body)
     }
     rules = s->r->booking;
     if (s->gen != app_stack_gen(a) && s->phase != P_ASKING) ask(a, s); /* back on top: afresh */
+    if (s->phase == P_BUSY && app_now_ms(a) >= s->retry_at) ask(a, s); /* the hub's Retry-After */
     bk_where_text(a, s->r, line, sizeof line);
     bk_walk_text(a, s->r, walk, sizeof walk);
     if (walk[0]) {
@@ -153,19 +164,41 @@ static void frame(struct app *a, void *st, struct ui_rect body)
         ui_label_fit(ui, (struct ui_rect){m + 30, y + 10, w - 60, 70}, bk_tr(a, BK_OFFLINE_HELD),
                      UI_F_BODY, UI_C_WARN, UI_LEFT);
         y += 110;
+    } else if (s->phase == P_BUSY || s->phase == P_ERROR) {
+        char again[96] = "";
+        if (s->phase == P_BUSY) {
+            uint64_t now = app_now_ms(a), left = s->retry_at > now ? s->retry_at - now : 0;
+            snprintf(again, sizeof again, bk_tr(a, BK_RETRY_IN), (int)((left + 999) / 1000));
+            app_timer_at(a, now + (left % 1000 ? left % 1000 : 1000)); /* the countdown */
+        }
+        ui_fill_round(ui, (struct ui_rect){m, y, w, 150}, 20, 0xFFF4E0FFu);
+        ui_icon(ui, m + 60, y + 75, s->phase == P_BUSY ? "schedule" : "search_off", UI_F_ICON,
+                UI_C_WARN);
+        ui_label_fit(ui, (struct ui_rect){m + 120, y + 14, w - 150, 60},
+                     bk_tr(a, s->phase == P_BUSY ? BK_HUB_BUSY : BK_AVAIL_ERROR), UI_F_TITLE,
+                     UI_C_WARN, UI_LEFT);
+        if (again[0])
+            ui_label_fit(ui, (struct ui_rect){m + 120, y + 82, w - 150, 50}, again, UI_F_BODY,
+                         UI_C_TEXT, UI_LEFT);
+        return;
     } else if (s->phase != P_SHOWN) {
         ui_fill_round(ui, (struct ui_rect){m, y, w, 150}, 20, 0xFFF4E0FFu);
         ui_icon(ui, m + 60, y + 75, "cloud_off", UI_F_ICON, UI_C_WARN);
         ui_label_fit(ui, (struct ui_rect){m + 120, y + 14, w - 150, 60}, bk_tr(a, BK_OFFLINE),
                      UI_F_TITLE, UI_C_WARN, UI_LEFT);
-        ui_label_fit(ui, (struct ui_rect){m + 120, y + 82, w - 150, 50},
-                     bk_tr(a, s->phase == P_OFFLINE ? BK_OFFLINE_LONG : BK_ERROR), UI_F_BODY,
-                     UI_C_TEXT, UI_LEFT);
+        ui_label_fit(ui, (struct ui_rect){m + 120, y + 82, w - 150, 50}, bk_tr(a, BK_OFFLINE_LONG),
+                     UI_F_BODY, UI_C_TEXT, UI_LEFT);
         return;
     }
     {
+        /* a slot: its start over its state, each a line of its own (elder
+         * mode: larger lines, so a taller cell and the start one size down
+         * in landscape, where four rows must fit) */
+        enum ui_font tf = ui_elder(ui) && !portrait ? UI_F_LARGE : UI_F_TITLE;
+        float lt = ui_line_h(ui, tf), lb = ui_line_h(ui, UI_F_BODY);
         float gap = 18, cw = (w - (cols - 1) * gap) / cols, ch = portrait ? 150 : 118;
         int64_t d0 = book_day_start(s->today + s->day), d1 = book_day_start(s->today + s->day + 1);
+        if (ch < lt + lb + 12) ch = lt + lb + 12;
         for (int k = 0; k < s->slots.n; k++) {
             int64_t t = s->slots.start[k];
             enum bk_state state = (enum bk_state)s->slots.state[k];
@@ -188,10 +221,13 @@ static void frame(struct app *a, void *st, struct ui_rect body)
                 app_push(a, &screen_booking_form, &p, sizeof p);
             }
             ui_fill_round(ui, r, 16, bg);
-            ui_label_in(ui, (struct ui_rect){r.x, r.y + 8, r.w, r.h * 0.55f}, hm, UI_F_TITLE,
-                        state == BK_S_FREE ? UI_C_TEXT : UI_C_MUTED, UI_CENTER);
-            ui_label_in(ui, (struct ui_rect){r.x, r.y + r.h * 0.55f, r.w, r.h * 0.4f},
-                        bk_tr(a, label), UI_F_BODY, fg, UI_CENTER);
+            {
+                float pad = (r.h - lt - lb) / 2;
+                ui_label_in(ui, (struct ui_rect){r.x, r.y + pad, r.w, lt}, hm, tf,
+                            state == BK_S_FREE ? UI_C_TEXT : UI_C_MUTED, UI_CENTER);
+                ui_label_in(ui, (struct ui_rect){r.x, r.y + pad + lt, r.w, lb}, bk_tr(a, label),
+                            UI_F_BODY, fg, UI_CENTER);
+            }
         }
         if (n == 0)
             ui_label(ui, m, y + 20, bk_tr(a, BK_DAY_CLOSED), UI_F_LARGE, UI_C_MUTED, UI_LEFT);

@@ -3,7 +3,9 @@
  * its amenities and hours, and whether it is free now (asked from the hub
  * without blocking the screen: one availability question per room on
  * enter). A room opens `room`; 签到 / 取消预约 opens booking_manage.
- * Offline every room says 联网后可预约. */
+ * Offline every room says 联网后可预约; a room whose question the hub
+ * answered busy (429, 5xx) says 服务繁忙 and is asked again after the hub's
+ * Retry-After. */
 #include <stdio.h>
 #include <string.h>
 
@@ -14,13 +16,14 @@
 
 #define ROOMS_MAX 32
 
-enum now_state { N_ASKING, N_FREE, N_BUSY, N_CLOSED, N_OFFLINE };
+enum now_state { N_ASKING, N_FREE, N_BUSY, N_CLOSED, N_OFFLINE, N_HUB_BUSY };
 
 struct rooms {
     struct ui_scroll scroll;
     int n;
     uint32_t ask[ROOMS_MAX];
     enum now_state now[ROOMS_MAX];
+    uint64_t retry_at[ROOMS_MAX]; /* N_HUB_BUSY: app time of the next question */
 };
 
 static const char *title(struct app *a, void *st)
@@ -29,24 +32,27 @@ static const char *title(struct app *a, void *st)
     return app_tr(a, S_TILE_NURSING);
 }
 
+/* Asks the hub about room i today. */
+static void ask_room(struct app *a, struct rooms *s, int i)
+{
+    struct kclient_bcall q;
+    memset(&q, 0, sizeof q);
+    q.kind = KCLIENT_B_AVAIL;
+    snprintf(q.room, sizeof q.room, "%s", bk_room(a, i)->id);
+    book_date_format(book_local_day(app_wall_s(a)), q.date);
+    q.days = 1;
+    s->now[i] = N_OFFLINE;
+    if (app_client(a) && kclient_booking_call(app_client(a), &q, &s->ask[i]) == KERR_OK)
+        s->now[i] = N_ASKING;
+}
+
 static void enter(struct app *a, void *st, const void *arg)
 {
     struct rooms *s = st;
-    int64_t now = app_wall_s(a);
     (void)arg;
     s->n = bk_room_count(a);
     if (s->n > ROOMS_MAX) s->n = ROOMS_MAX;
-    for (int i = 0; i < s->n; i++) {
-        struct kclient_bcall q;
-        memset(&q, 0, sizeof q);
-        q.kind = KCLIENT_B_AVAIL;
-        snprintf(q.room, sizeof q.room, "%s", bk_room(a, i)->id);
-        book_date_format(book_local_day(now), q.date);
-        q.days = 1;
-        s->now[i] = N_OFFLINE;
-        if (app_client(a) && kclient_booking_call(app_client(a), &q, &s->ask[i]) == KERR_OK)
-            s->now[i] = N_ASKING;
-    }
+    for (int i = 0; i < s->n; i++) ask_room(a, s, i);
 }
 
 static void net_event(struct app *a, void *st, const struct kclient_event *ev)
@@ -60,7 +66,11 @@ static void net_event(struct app *a, void *st, const struct kclient_event *ev)
         if (s->now[i] != N_ASKING || !kclient_booking_answer(app_client(a), s->ask[i], &ans))
             continue;
         s->now[i] = N_OFFLINE;
-        if (ans.error == KERR_OK && ans.http == 200 && bk_slots_parse(ans.body, ans.len, &sl)) {
+        if (ans.error == KERR_OK && bk_hub_busy(ans.http)) {
+            s->now[i] = N_HUB_BUSY;
+            s->retry_at[i] = app_now_ms(a) + bk_retry_ms(ans.retry_after_s);
+            app_timer_at(a, s->retry_at[i]);
+        } else if (ans.error == KERR_OK && ans.http == 200 && bk_slots_parse(ans.body, ans.len, &sl)) {
             const struct book_rules *r = bk_room(a, i)->booking;
             s->now[i] = N_CLOSED;
             for (int k = 0; k < sl.n; k++)
@@ -78,8 +88,18 @@ static void frame(struct app *a, void *st, struct ui_rect body)
     struct ui *ui = app_ui(a);
     enum content_lang l = app_lang(a);
     bool portrait = ui_portrait(ui);
-    float m = scr_margin(ui), y = body.y + 24, top, card_h = portrait ? 330 : 290;
+    float m = scr_margin(ui), y = body.y + 24, top, card_h;
+    /* the card's lines stacked by their heights (elder mode: larger) */
+    float h_name = ui_line_h(ui, UI_F_TITLE) > 64 ? ui_line_h(ui, UI_F_TITLE) : 64;
+    float h_where = ui_line_h(ui, UI_F_LARGE) > 48 ? ui_line_h(ui, UI_F_LARGE) : 48;
+    float h_body = ui_line_h(ui, UI_F_BODY) > 44 ? ui_line_h(ui, UI_F_BODY) : 44;
+    float o_where = 20 + h_name + 12, o_am = o_where + h_where + 12, o_hours = o_am + h_body + 6;
+    float o_chip = o_hours + h_body + 12, h_chip = h_body + 8 > 52 ? h_body + 8 : 52;
     float bw = portrait ? body.w - 2 * m : 460;
+    card_h = portrait ? o_chip + h_chip + 16 : o_hours + h_body + 40;
+
+    for (int i = 0; i < s->n; i++) /* the hub was busy: its Retry-After has passed */
+        if (s->now[i] == N_HUB_BUSY && app_now_ms(a) >= s->retry_at[i]) ask_room(a, s, i);
 
     {
         float ph = ui_paragraph(ui, m, y + 10, portrait ? body.w - 2 * m : body.w - 2 * m - bw - 40,
@@ -100,14 +120,15 @@ static void frame(struct app *a, void *st, struct ui_rect body)
         const struct content_nursing_room *r = bk_room(a, i);
         struct ui_rect c = {m, y, body.w - 2 * m, card_h};
         char line[512], walk[128], am[400] = "";
-        static const uint32_t col[] = {UI_C_MUTED, UI_C_OK, UI_C_WARN, UI_C_MUTED, UI_C_WARN};
-        static const enum bk_str txt[] = {BK_ASKING, BK_FREE_NOW, BK_BUSY_NOW, BK_CLOSED_NOW,
-                                          BK_OFFLINE};
+        static const uint32_t col[] = {UI_C_MUTED, UI_C_OK, UI_C_WARN, UI_C_MUTED, UI_C_WARN,
+                                       UI_C_WARN};
+        static const enum bk_str txt[] = {BK_ASKING,     BK_FREE_NOW, BK_BUSY_NOW,
+                                          BK_CLOSED_NOW, BK_OFFLINE,  BK_HUB_BUSY_SHORT};
         float tx = c.x + 36, tw = c.w - 72 - (portrait ? 0 : 300);
         if (ui_hit_area(ui, c, content_tr(&r->name, l)))
             app_push(a, &screen_room, &(int){i}, sizeof(int));
         ui_fill_round(ui, c, 22, UI_C_SURFACE);
-        ui_label_fit(ui, (struct ui_rect){tx, c.y + 20, tw, 64}, content_tr(&r->name, l),
+        ui_label_fit(ui, (struct ui_rect){tx, c.y + 20, tw, h_name}, content_tr(&r->name, l),
                      UI_F_TITLE, UI_C_TEXT, UI_LEFT);
         bk_where_text(a, r, line, sizeof line);
         bk_walk_text(a, r, walk, sizeof walk);
@@ -115,7 +136,7 @@ static void frame(struct app *a, void *st, struct ui_rect body)
             size_t k = strlen(line);
             snprintf(line + k, sizeof line - k, " · %s", walk);
         }
-        ui_label_fit(ui, (struct ui_rect){tx, c.y + 96, tw, 48}, line, UI_F_LARGE, UI_C_RED,
+        ui_label_fit(ui, (struct ui_rect){tx, c.y + o_where, tw, h_where}, line, UI_F_LARGE, UI_C_RED,
                      UI_LEFT);
         for (size_t k = 0; k < r->n_amenities; k++) {
             size_t n = strlen(am);
@@ -124,18 +145,19 @@ static void frame(struct app *a, void *st, struct ui_rect body)
         }
         snprintf(line, sizeof line, "%s%s%s", bk_tr(a, BK_AMENITIES), l == CONTENT_EN ? ": " : "：",
                  am);
-        ui_label_fit(ui, (struct ui_rect){tx, c.y + 156, tw, 44}, line, UI_F_BODY, UI_C_MUTED,
+        ui_label_fit(ui, (struct ui_rect){tx, c.y + o_am, tw, h_body}, line, UI_F_BODY, UI_C_MUTED,
                      UI_LEFT);
         snprintf(line, sizeof line, "%s%s%s", bk_tr(a, BK_HOURS), l == CONTENT_EN ? ": " : "：",
                  content_tr(&r->hours, l));
-        ui_label_fit(ui, (struct ui_rect){tx, c.y + 206, tw, 44}, line, UI_F_BODY, UI_C_MUTED,
+        ui_label_fit(ui, (struct ui_rect){tx, c.y + o_hours, tw, h_body}, line, UI_F_BODY, UI_C_MUTED,
                      UI_LEFT);
         {
-            float sx = portrait ? tx : c.x + c.w - 300, sy = portrait ? c.y + 262 : c.y + 40;
-            ui_fill_round(ui, (struct ui_rect){sx, sy, 264, portrait ? 52 : 64}, 26,
+            float sx = portrait ? tx : c.x + c.w - 300, sy = portrait ? c.y + o_chip : c.y + 40;
+            float sh = portrait ? h_chip : h_chip + 12;
+            ui_fill_round(ui, (struct ui_rect){sx, sy, 264, sh}, 26,
                           col[s->now[i]] == UI_C_OK ? 0xE6F4E6FFu : 0xF3EEE6FFu);
-            ui_label_in(ui, (struct ui_rect){sx, sy, 264, portrait ? 52 : 64},
-                        bk_tr(a, txt[s->now[i]]), UI_F_BODY, col[s->now[i]], UI_CENTER);
+            ui_label_fit(ui, (struct ui_rect){sx + 8, sy, 248, sh}, bk_tr(a, txt[s->now[i]]),
+                         UI_F_BODY, col[s->now[i]], UI_CENTER);
             if (!portrait)
                 ui_label_in(ui, (struct ui_rect){sx, c.y + 150, 264, 90}, bk_tr(a, BK_BOOK),
                             UI_F_TITLE, UI_C_RED, UI_CENTER);

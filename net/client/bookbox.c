@@ -205,12 +205,9 @@ enum kerr bookbox_sweep(struct bookbox *bb, int64_t now_ms, int64_t keep_ms)
     sqlite3_bind_int64(s, 2, now_ms - DEAD_KEEP_MS);
     rc = sqlite3_step(s);
     sqlite3_finalize(s);
-    if (rc != SQLITE_DONE) return KERR_DB;
-    s = prep(bb, "DELETE FROM leases WHERE slot_start < ?1");
-    if (!s) return KERR_DB;
-    sqlite3_bind_int64(s, 1, now_ms / 1000 - 86400);
-    rc = sqlite3_step(s);
-    sqlite3_finalize(s);
+    /* Leases are not swept by this clock: each lease answer replaces them
+     * all (so passed slots go with the next heartbeat), and a kiosk whose
+     * wall clock is off must not drop the slots the hub leased it. */
     return rc == SQLITE_DONE ? KERR_OK : KERR_DB;
 }
 

@@ -62,8 +62,8 @@ bool bookbox_next(struct bookbox *bb, int64_t after_id, struct bookbox_item *out
  * 7 days for an administrator, then like delivered). */
 enum kerr bookbox_done(struct bookbox *bb, int64_t id, bool delivered, int64_t now_ms);
 
-/* Deletes delivered rows older than keep_ms, dead ones after 7 days, and
- * leases of slots that have passed. */
+/* Deletes delivered rows older than keep_ms and dead ones after 7 days
+ * (leases go when the next lease answer replaces them). */
 enum kerr bookbox_sweep(struct bookbox *bb, int64_t now_ms, int64_t keep_ms);
 
 /* Bookings waiting for the hub. */

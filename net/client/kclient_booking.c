@@ -239,12 +239,26 @@ enum kerr kclient_booking_local(struct kclient *c, const char *room, int64_t sta
     return e;
 }
 
+int kclient_booking_pending(struct kclient *c)
+{
+    KASSERT_OWNER(&c->owner);
+    struct bookbox *bb = ui_bb(c);
+    return bb ? bookbox_pending(bb) : -1;
+}
+
 void kclient_booking_leases_in(struct kclient *c, const char *json, size_t len)
 {
     cJSON *o = json ? cJSON_ParseWithLength(json, len) : NULL;
     const cJSON *l = cJSON_GetObjectItemCaseSensitive(o, "leases");
     struct bookbox *bb = l ? snd_bb(c) : NULL;
     if (bb && bookbox_leases_set(bb, l) != KERR_OK) KLOGW(MOD, "could not keep the booking leases");
+    /* the hub answered: a booking waiting out its backoff goes now (the
+     * wake-up makes the sender's next poll return at once) */
+    if (c->bq && !c->bq->delivering) {
+        c->bq->retry_ms = 0;
+        c->bq->deliver_due = 0;
+        curl_multi_wakeup(c->multi);
+    }
     cJSON_Delete(o);
 }
 
@@ -295,6 +309,7 @@ static void delivered(struct kclient *c, struct xfer *x, CURLcode rc, long http)
         if (bb) bookbox_done(bb, id, true, kclock_wall_ms());
         b->retry_ms = 0;
         b->deliver_due = 0;
+        curl_multi_wakeup(c->multi); /* the next one at once, not at the next tick */
         kclient_publish(c, true, KERR_OK, (int)http);
         KLOGI(MOD, "booking confirmed here reached the hub (%ld)", http);
         return;
@@ -379,10 +394,15 @@ void kclient_booking_finish(struct kclient *c, struct xfer *x, CURLcode rc, long
         a.error = KERR_NET;
         KLOGD(MOD, "booking call %u: %s", a.id, curl_easy_strerror(rc));
     } else {
+        curl_off_t ra = 0;
         a.error = KERR_OK;
         a.body = x->resp;
         a.len = x->resp_len;
         x->resp = NULL;
+        /* the hub is busy (not offline): when to ask again */
+        if ((http == 429 || http == 503) &&
+            curl_easy_getinfo(x->easy, CURLINFO_RETRY_AFTER, &ra) == CURLE_OK && ra > 0)
+            a.retry_after_s = ra > 3600 ? 3600 : (int)ra;
     }
     kclient_publish(c, rc == CURLE_OK && http < 500, rc == CURLE_OK ? KERR_OK : KERR_NET, (int)http);
     put_answer(c, &a);

@@ -46,6 +46,8 @@ struct kclient_banswer {
     int http;
     char *body;             /* the hub's JSON (NUL-terminated) or NULL; the caller frees it */
     size_t len;
+    int retry_after_s;      /* 429 / 503: the answer's Retry-After in seconds (0: none; at
+                               most 3600) */
 };
 
 /* Queues a question for the sender; *id names its answer. Returns at once:
@@ -78,5 +80,9 @@ int kclient_booking_held(struct kclient *c, const char *room, int64_t from, int6
 enum kerr kclient_booking_local(struct kclient *c, const char *room, int64_t start,
                                 const char *phone, const char *lang, char code[BOOK_CODE_SIZE],
                                 char last4[BOOK_LAST4_SIZE]);
+
+/* Bookings confirmed here (kclient_booking_local) that have not reached the
+ * hub yet; -1 when bookings.db cannot be read. */
+int kclient_booking_pending(struct kclient *c);
 
 #endif

@@ -631,6 +631,8 @@ static int process_done(struct sender *s)
             s->hb_due = kclock_mono_ms(); /* report the new version (or why not) at once */
         } else if (x->kind == X_HEARTBEAT || x->kind == X_PING) {
             if (x->kind == X_HEARTBEAT) s->hb_in_flight = false;
+            /* the leases are kept before a ping's answer is told */
+            if (rc == CURLE_OK && http == 200) kclient_booking_leases_in(c, x->resp, x->resp_len);
             if (x->kind == X_PING) {
                 struct kclient_event ev;
                 memset(&ev, 0, sizeof ev);
@@ -656,7 +658,6 @@ static int process_done(struct sender *s)
                 kclient_publish(c, true, http < 300 ? KERR_OK : KERR_HTTP, (int)http);
             if (rc == CURLE_OK && http >= 200 && http < 300)
                 kclient_content_on_heartbeat(c, x->resp, x->resp_len);
-            if (rc == CURLE_OK && http == 200) kclient_booking_leases_in(c, x->resp, x->resp_len);
             if (rc == CURLE_OK && http >= 200 && http < 300 && s->hb_says_corrupt) {
                 pthread_mutex_lock(&c->mu);
                 c->damage_unreported = false;

@@ -7,10 +7,10 @@
 #  3. book again; check-in at 09:30 for 14:00 is refused with the reason and
 #     the window (13:50–14:10); kioskctl bookings cancel --note;
 #  4. with the hub stopped, nothing is bookable and the kiosk says 联网后可预约.
-#  5. screenshots of every booking screen in both orientations and languages
-#     (into SHOTS_DIR when given).
-# With BOOKING_A11Y=standard|elder only step 5 runs, with the legibility
-# checks (--a11y, kiosk/ui/ui_check.h) at every screenshot, in that mode.
+#  5. screenshots of every booking screen in both orientations and languages,
+#     standard and elder mode (into SHOTS_DIR when given).
+# With BOOKING_A11Y=standard|elder only step 5 runs, in that mode alone, with
+# the legibility checks (--a11y, kiosk/ui/ui_check.h) at every screenshot.
 # usage: booking_hub.sh KIOSK KIOSK_HUB KIOSKCTL SCENARIO_DIR CONTENT_JSON [SHOTS_DIR]
 set -u
 kiosk=$1 hubbin=$2 ctl=$3 dir=$4 content=$5 shots=${6:-}
@@ -18,7 +18,7 @@ a11y=${BOOKING_A11Y:-} shotopts=
 case "$a11y" in
   '') ;;
   standard) shotopts=--a11y ;;
-  elder) shotopts="--a11y --elder" ;;
+  elder) shotopts=--a11y ;; # the script taps 长辈模式
   *) echo "booking_hub: BOOKING_A11Y is standard or elder, not $a11y"; exit 2 ;;
 esac
 tmp=$(mktemp -d /tmp/booking_hub.XXXXXX)
@@ -108,21 +108,32 @@ ctl bookings cancel "$code" > /dev/null 2>&1; [ $? -eq 2 ] && ok "cancel without
   || bad "cancel without --note"
 fi
 
-# 5. every screen in both orientations and languages (mr-01, 15:00..16:30,
-#    each run another sample number)
+# 5. every screen in both orientations and languages, in standard and in
+#    elder mode (长辈模式, into SHOTS_DIR/elder) (mr-01, 15:00..18:30, each
+#    run another sample number)
 i=0
+for mode in ${a11y:-standard elder}; do
 for size in 1920x1080 1080x1920; do
   for lang in zh en; do
     i=$((i+1))
     sed -e "s/@TIME@/1$((4 + (i + 1) / 2)):$( [ $((i % 2)) -eq 1 ] && echo 00 || echo 30)/" \
         -e "s/@PHONE@/1370000100$i/" -e "s/@LAST4@/100$i/" \
-        "$dir/booking_shots_$lang.kiosk.in" > "$tmp/shots_$i.kiosk"
+        "$dir/booking_shots_$lang.kiosk.in" > "$tmp/shots_$i.body"
+    out="${shots:-$tmp/shots}/$size"
+    if [ "$mode" = elder ]; then
+      out="${shots:-$tmp/shots}/elder/$size"
+      printf 'tap "长辈模式"\n' > "$tmp/shots_$i.kiosk"
+    else
+      : > "$tmp/shots_$i.kiosk"
+    fi
+    cat "$tmp/shots_$i.body" >> "$tmp/shots_$i.kiosk"
     # shellcheck disable=SC2086
     if "$kiosk" --headless $shotopts --size "$size" --fake-time "$T" --config "$tmp/kiosk.json" \
-         --shots "${shots:-$tmp/shots}/$size" --script "$tmp/shots_$i.kiosk" > "$tmp/shots_$i.log" 2>&1
-    then ok "screenshots $size $lang"; else bad "screenshots $size $lang"; cat "$tmp/shots_$i.log"; fi
+         --shots "$out" --script "$tmp/shots_$i.kiosk" > "$tmp/shots_$i.log" 2>&1
+    then ok "screenshots $mode $size $lang"; else bad "screenshots $mode $size $lang"; cat "$tmp/shots_$i.log"; fi
     [ -n "$a11y" ] && grep -a '^a11y ' "$tmp/shots_$i.log"
   done
+done
 done
 if [ -n "$a11y" ]; then
   echo "booking_hub ($a11y): $pass passed, $fail failed"

@@ -110,9 +110,14 @@ void app_draw_topbar(struct app *a, const struct layer *top)
         localtime_r(&now, &tm);
         strftime(hhmm, sizeof hhmm, "%H:%M", &tm);
         float cw = ui_text_w(ui, "00:00", UI_F_LARGE) + 8;
-        ui_label_in(ui, (struct ui_rect){right - cw, by, cw, bbh}, hhmm, UI_F_LARGE, UI_C_WHITE,
-                    UI_RIGHT);
-        right -= cw + 16;
+        float left = 24 + 2 * bw + 20 + 16;
+        /* the clock gives its room to a title that would be cut even at the
+         * smallest size (a long room name in elder mode's larger type) */
+        if (ui_text_w(ui, title, UI_F_SMALL) <= right - cw - 16 - left) {
+            ui_label_in(ui, (struct ui_rect){right - cw, by, cw, bbh}, hhmm, UI_F_LARGE,
+                        UI_C_WHITE, UI_RIGHT);
+            right -= cw + 16;
+        }
     }
     {
         float left = 24 + 2 * bw + 20 + 16;

@@ -65,10 +65,11 @@ static void frame(struct app *a, void *st, struct ui_rect body)
     bk_walk_text(a, r, walk, sizeof walk);
 
     if (portrait) { /* the code under its label, as wide as the screen allows */
+        float lh = ui_line_h(ui, UI_F_TITLE);
         ui_label(ui, x, y, bk_tr(a, BK_CODE), UI_F_TITLE, UI_C_TEXT, UI_LEFT);
-        ui_label_fit(ui, (struct ui_rect){x, y + 50, w, 200}, s->d.code, UI_F_CLOCK, UI_C_RED,
+        ui_label_fit(ui, (struct ui_rect){x, y + lh + 10, w, 200}, s->d.code, UI_F_CLOCK, UI_C_RED,
                      UI_LEFT);
-        y += 270;
+        y += lh + 230;
     } else {
         lw = ui_label(ui, x, y + 40, bk_tr(a, BK_CODE), UI_F_TITLE, UI_C_TEXT, UI_LEFT);
         ui_label_fit(ui, (struct ui_rect){x + lw + 40, y - 20, w - lw - 40, 200}, s->d.code,
@@ -110,17 +111,28 @@ static void frame(struct app *a, void *st, struct ui_rect body)
     }
     {
         float bw = portrait ? (body.w - 2 * m - 30) / 2 : 360;
+        /* landscape, when the left column has no room left under its text
+         * (elder mode, long English lines): the buttons stack under the QR */
+        bool stack = !portrait && y + 104 + 24 + ui_line_h(ui, UI_F_SMALL) > body.y + body.h;
+        struct ui_rect route = {x, y, bw, 104}, fin = {x + bw + 30, y, bw, 104};
+        float ly = y + 124;
         const struct walk *wk = app_walk_loaded(a);
+        if (stack) {
+            float qx = body.w - m - qr, by = body.y + 60 + qr + 20 + ui_line_h(ui, UI_F_BODY) + 20;
+            route = (struct ui_rect){qx, by, qr, 104};
+            fin = (struct ui_rect){qx, by + 124, qr, 104};
+            ly = by + 248;
+        }
         if (wk && walk_place(wk, r->id) &&
-            ui_button_icon(ui, (struct ui_rect){x, y, bw, 104}, "directions_walk",
-                           bk_tr(a, BK_ROUTE), UI_SECONDARY))
+            ui_button_icon(ui, route, "directions_walk", bk_tr(a, BK_ROUTE), UI_SECONDARY))
             app_push(a, &screen_place, r->id, strlen(r->id) + 1);
-        if (ui_button(ui, (struct ui_rect){x + bw + 30, y, bw, 104}, bk_tr(a, BK_FINISH),
-                      UI_PRIMARY))
-            app_go_home(a);
+        if (ui_button(ui, fin, bk_tr(a, BK_FINISH), UI_PRIMARY)) app_go_home(a);
         snprintf(line, sizeof line, "%u %s", (unsigned)((left_ms + 999) / 1000),
                  app_tr(a, S_DONE_AUTOHOME));
-        ui_label(ui, x, y + 124, line, UI_F_SMALL, UI_C_MUTED, UI_LEFT);
+        if (stack) /* wider than the QR column: flush with the screen's margin */
+            ui_label(ui, body.w - m, ly, line, UI_F_SMALL, UI_C_MUTED, UI_RIGHT);
+        else
+            ui_label(ui, x, ly, line, UI_F_SMALL, UI_C_MUTED, UI_LEFT);
     }
 }
 

@@ -214,12 +214,16 @@ static void frame(struct app *a, void *st, struct ui_rect body)
     kx = portrait ? (body.w - kw) / 2 : body.w - m - kw;
     ky = portrait ? body.y + body.h - kh - 30 : body.y + 140;
 
-    ui_label_fit(ui, (struct ui_rect){m, y, lw, 60}, content_tr(&s->r->name, app_lang(a)),
-                 UI_F_TITLE, UI_C_TEXT, UI_LEFT);
-    y += 70;
-    bk_slot_text(a, s->pick.start, s->r->booking->slot_min, line, sizeof line);
-    ui_label_fit(ui, (struct ui_rect){m, y, lw, 56}, line, UI_F_TITLE, UI_C_RED, UI_LEFT);
-    y += 80;
+    {
+        /* a title line each, a line height apart (elder mode's are taller) */
+        float th = fmaxf(60, ui_line_h(ui, UI_F_TITLE));
+        ui_label_fit(ui, (struct ui_rect){m, y, lw, th}, content_tr(&s->r->name, app_lang(a)),
+                     UI_F_TITLE, UI_C_TEXT, UI_LEFT);
+        y += th + 10;
+        bk_slot_text(a, s->pick.start, s->r->booking->slot_min, line, sizeof line);
+        ui_label_fit(ui, (struct ui_rect){m, y, lw, th}, line, UI_F_TITLE, UI_C_RED, UI_LEFT);
+        y += th + 20;
+    }
     /* the phone field: digits grouped 3-4-4 as people read them */
     {
         size_t n = strlen(s->phone), k = 0;

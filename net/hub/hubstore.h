@@ -50,7 +50,9 @@ struct hubstore_config {
 };
 
 /* One write. The submitter fills the inputs of its op; the writer fills
- * result (an HTTP status: 201/200/204 on success, 404/409/422/500...) and
+ * result (an HTTP status: 201/200/204 on success, 404/409/422/500...; 503
+ * when PostgreSQL could not be reached or the connection broke before the
+ * COMMIT answered: nothing is decided and a resend is safe) and
  * answer (a NUL-terminated JSON text or "" when there is none). */
 struct hubstore_job {
     enum hubstore_op op;
@@ -97,8 +99,11 @@ struct hubstore_job {
     void (*done)(struct hubstore_job *job, void *arg);
     void *done_arg;
     struct hubstore_job *next; /* private to the store */
+    unsigned store_flags;      /* private to the store (the PostgreSQL writer's batch state) */
 };
 
+/* path is a SQLite file or a PostgreSQL URL (postgresql:// or postgres://:
+ * hubstore_pg.h; the schema there is created on first start). */
 /* Opens (creating if needed) the database at path, migrates its schema and
  * starts the writer thread, which also runs the retention sweep (cfg NULL:
  * the defaults): contact name, phone, description, the company name when

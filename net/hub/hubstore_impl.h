@@ -23,7 +23,10 @@
 #define BATCH_MAX 1024  /* jobs per transaction */
 #define WRITER_STMTS 26 /* enum stmt */
 
+struct hubpg;
+
 struct hubstore {
+    struct hubpg *pg; /* the PostgreSQL backend (hubstore_pg.h), or NULL for SQLite */
     sqlite3 *wdb; /* the writer's connection, used only on the writer thread */
     sqlite3 *rdb[READERS];
     bool rbusy[READERS];
@@ -58,11 +61,25 @@ void hubstore_finalize_writer(struct hubstore *st);
 void hubstore_bind_text(sqlite3_stmt *s, int i, const char *v);
 int hubstore_job_run(struct hubstore *st, struct hubstore_job *j, const char *now);
 
+/* The answer a REQ_PUT job stores with its request when it is the first
+ * (ticket, status new, received_at now) into j->answer; both backends.
+ * 0, or -1 when it could not be encoded. */
+int hubstore_req_answer(struct hubstore_job *j, const char *now);
+
 /* ---- hubstore_read.c ------------------------------------------------------ */
 
 /* A free reader connection's index (waits for one); give it back with
  * hubstore_reader_release. For the read queries of other files. */
 int hubstore_reader_acquire(struct hubstore *st);
 void hubstore_reader_release(struct hubstore *st, int i);
+
+/* Equal strings without an early exit on the first differing byte (check
+ * codes); both backends. */
+bool hubstore_same_secret(const char *a, const char *b);
+
+/* What a read the PostgreSQL backend does not have yet answers: KERR_DB and
+ * a log line naming it (kiosk-hub refuses such a database, so only a test
+ * of the store could get here). */
+enum kerr hubstore_pg_unported(const char *what);
 
 #endif

@@ -223,6 +223,20 @@ static int audit(struct hubstore *st, struct hubstore_job *j, const char *now, c
  * (any HTTP result) is decided, -1 on a database error (the caller rolls the
  * job's savepoint back and answers 500). */
 
+int hubstore_req_answer(struct hubstore_job *j, const char *now)
+{
+    struct api_request_answer a;
+    char *txt = NULL;
+    memset(&a, 0, sizeof a);
+    snprintf(a.ticket, sizeof a.ticket, "%s", j->ticket);
+    snprintf(a.status, sizeof a.status, "new");
+    snprintf(a.received_at, sizeof a.received_at, "%s", now);
+    if (api_request_answer_encode(&a, &txt) != KERR_OK) return -1;
+    snprintf(j->answer, sizeof j->answer, "%s", txt);
+    free(txt);
+    return 0;
+}
+
 static int job_req_put(struct hubstore *st, struct hubstore_job *j, const char *now)
 {
     int rc = stmt_step(st, S_REQ_FIND, j, now, NULL);
@@ -246,17 +260,7 @@ static int job_req_put(struct hubstore *st, struct hubstore_job *j, const char *
         return 0;
     }
     if (rc != SQLITE_DONE) return -1;
-    {
-        struct api_request_answer a;
-        char *txt = NULL;
-        memset(&a, 0, sizeof a);
-        snprintf(a.ticket, sizeof a.ticket, "%s", j->ticket);
-        snprintf(a.status, sizeof a.status, "new");
-        snprintf(a.received_at, sizeof a.received_at, "%s", now);
-        if (api_request_answer_encode(&a, &txt) != KERR_OK) return -1;
-        snprintf(j->answer, sizeof j->answer, "%s", txt);
-        free(txt);
-    }
+    if (hubstore_req_answer(j, now) != 0) return -1;
     if (stmt_run(st, S_REQ_INSERT, j, now, j->body) != 0) return -1;
     if (stmt_run(st, S_HIST_NEW, j, now, NULL) != 0) return -1;
     j->result = 201;

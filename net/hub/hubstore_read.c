@@ -15,8 +15,16 @@
 #include "klog.h"
 
 #include "hubstore_impl.h"
+#include "hubstore_pg.h"
+#include "kassert.h"
 
 /* ---- reads --------------------------------------------------------------- */
+
+enum kerr hubstore_pg_unported(const char *what)
+{
+    KLOGE("hubstore", "%s: not in the PostgreSQL store of this build", what);
+    return KERR_DB;
+}
 
 static int reader_get(struct hubstore *st)
 {
@@ -75,6 +83,7 @@ static const char *const record_cols[] = {"status",     "note",      "received_a
 enum kerr hubstore_kiosk_by_token(struct hubstore *st, const uint8_t hash[32], char *id_out,
                                   bool *revoked)
 {
+    if (st->pg) return hubpg_kiosk_by_token(st->pg, hash, id_out, revoked);
     int r = reader_get(st);
     enum kerr res = KERR_DB;
     sqlite3_stmt *s = rprep(st->rdb[r], "SELECT id, revoked_at IS NOT NULL FROM kiosks WHERE token_hash=?1");
@@ -95,8 +104,7 @@ out:
     return res;
 }
 
-/* Equal strings without an early exit on the first differing byte. */
-static bool same_secret(const char *a, const char *b)
+bool hubstore_same_secret(const char *a, const char *b)
 {
     size_t n = strlen(a);
     unsigned char d = (unsigned char)(n != strlen(b));
@@ -107,6 +115,7 @@ static bool same_secret(const char *a, const char *b)
 enum kerr hubstore_ticket_status(struct hubstore *st, const char *ticket, const char *check,
                                  struct api_ticket_status *out)
 {
+    if (st->pg) return hubpg_ticket_status(st->pg, ticket, check, out);
     int r = reader_get(st);
     enum kerr res = KERR_DB;
     sqlite3_stmt *s = rprep(st->rdb[r],
@@ -122,7 +131,7 @@ enum kerr hubstore_ticket_status(struct hubstore *st, const char *ticket, const 
     /* by ticket or by the receipt's ticket (after a renumbering): at most a
      * few rows, told apart by their check code */
     while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-        if (!check || same_secret((const char *)sqlite3_column_text(s, 4), check)) break;
+        if (!check || hubstore_same_secret((const char *)sqlite3_column_text(s, 4), check)) break;
     if (rc == SQLITE_DONE) res = KERR_NOTFOUND;
     if (rc != SQLITE_ROW) goto out;
     res = KERR_CORRUPT;
@@ -144,6 +153,7 @@ out:
 
 enum kerr hubstore_kiosk_list(struct hubstore *st, cJSON **out)
 {
+    if (st->pg) return hubstore_pg_unported(__func__);
     static const char *const cols[] = {"id",           "created_at",       "revoked_at",
                                        "last_seen",    "version",          "queue_depth",
                                        "oldest_pending_s", "content_version", "online",
@@ -183,6 +193,7 @@ out:
 
 enum kerr hubstore_request_query(struct hubstore *st, const struct hubstore_filter *f, cJSON **out)
 {
+    if (st->pg) return hubstore_pg_unported(__func__);
     /* ?1 status or "open", ?2 category, ?3 tower, ?4 kiosk, ?5 assignee ("-": nobody),
      * ?6 text, ?7 limit; a NULL parameter does not filter */
     static const char sql[] =
@@ -235,6 +246,7 @@ out:
 
 enum kerr hubstore_request_list(struct hubstore *st, const char *status, int limit, cJSON **out)
 {
+    if (st->pg) return hubstore_pg_unported(__func__);
     struct hubstore_filter f = {.status = status, .limit = limit};
     return hubstore_request_query(st, &f, out);
 }
@@ -260,6 +272,7 @@ static cJSON *column_strings(sqlite3 *db, const char *sql)
 
 enum kerr hubstore_facets(struct hubstore *st, cJSON **out)
 {
+    if (st->pg) return hubstore_pg_unported(__func__);
     int r = reader_get(st);
     cJSON *o = cJSON_CreateObject();
     cJSON *c = column_strings(st->rdb[r], "SELECT DISTINCT category FROM requests ORDER BY 1");
@@ -286,6 +299,7 @@ enum kerr hubstore_facets(struct hubstore *st, cJSON **out)
 enum kerr hubstore_ticket_page(struct hubstore *st, const char *ticket, const char *check,
                                struct hubstore_page *out)
 {
+    if (st->pg) return hubstore_pg_unported(__func__);
     int r = reader_get(st);
     enum kerr res = KERR_DB;
     sqlite3_stmt *h = NULL;
@@ -302,7 +316,7 @@ enum kerr hubstore_ticket_page(struct hubstore *st, const char *ticket, const ch
     sqlite3_exec(st->rdb[r], "BEGIN", NULL, NULL, NULL);
     hubstore_bind_text(s, 1, ticket);
     while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-        if (same_secret((const char *)sqlite3_column_text(s, 6), check)) break;
+        if (hubstore_same_secret((const char *)sqlite3_column_text(s, 6), check)) break;
     if (rc == SQLITE_DONE) res = KERR_NOTFOUND;
     if (rc != SQLITE_ROW) goto out;
     snprintf(out->ticket, sizeof out->ticket, "%s", ticket);
@@ -359,6 +373,7 @@ bool hubstore_role_valid(const char *s)
 
 enum kerr hubstore_user_get(struct hubstore *st, const char *name, struct hubstore_user *out)
 {
+    if (st->pg) return hubstore_pg_unported(__func__);
     int r = reader_get(st);
     enum kerr res = KERR_DB;
     char now[API_TIME_SIZE];
@@ -408,6 +423,7 @@ static enum kerr rows_to_array(sqlite3_stmt *s, const char *const *names, int n,
 
 enum kerr hubstore_user_list(struct hubstore *st, cJSON **out)
 {
+    if (st->pg) return hubstore_pg_unported(__func__);
     static const char *const cols[] = {"name",        "role",         "created_at",
                                        "disabled_at", "locked_until", "last_login"};
     int r = reader_get(st);
@@ -429,6 +445,7 @@ enum kerr hubstore_user_list(struct hubstore *st, cJSON **out)
 
 enum kerr hubstore_audit_list(struct hubstore *st, int64_t before, int limit, cJSON **out)
 {
+    if (st->pg) return hubstore_pg_unported(__func__);
     static const char *const cols[] = {"id", "at", "actor", "action", "target", "detail"};
     int r = reader_get(st);
     enum kerr res = KERR_DB;
@@ -447,6 +464,7 @@ enum kerr hubstore_audit_list(struct hubstore *st, int64_t before, int limit, cJ
 
 enum kerr hubstore_request_get(struct hubstore *st, const char *ticket, cJSON **out)
 {
+    if (st->pg) return hubstore_pg_unported(__func__);
     int r = reader_get(st);
     enum kerr res = KERR_DB;
     cJSON *o = NULL, *hist;
@@ -497,6 +515,7 @@ out:
 
 enum kerr hubstore_request_count(struct hubstore *st, int64_t *out)
 {
+    if (st->pg) return hubpg_request_count(st->pg, out);
     int r = reader_get(st);
     enum kerr res = KERR_DB;
     sqlite3_stmt *s = rprep(st->rdb[r], "SELECT count(*) FROM requests");
@@ -511,6 +530,7 @@ enum kerr hubstore_request_count(struct hubstore *st, int64_t *out)
 
 int hubstore_reader_acquire(struct hubstore *st)
 {
+    KASSERT(!st->pg); /* the SQLite readers: kiosk-hub opens no PostgreSQL store without them */
     return reader_get(st);
 }
 

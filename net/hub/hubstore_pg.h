@@ -1,0 +1,93 @@
+/* hubstore_pg: the hub's store on PostgreSQL (libpq), the second backend
+ * behind hubstore.h. hubstore.c keeps what both backends share (the job
+ * queue, the writer thread and its batches, validation) and hands a
+ * struct hubstore whose path is a postgresql:// or postgres:// URL to the
+ * functions below. The SQL of this backend is in hubstore_pg*.c only:
+ * hubstore_pg.c (connections, schema and its migrations in schema_version,
+ * the writer's batches in pipeline mode, the lease of the hub-wide chores),
+ * hubstore_pg_read.c (the reader pool, the read queries, the alerts table
+ * with LISTEN/NOTIFY). Include it only from net/hub/hubstore*.c.
+ *
+ * What this backend does in PostgreSQL terms:
+ *  - a request is stored once per (kiosk, key) by INSERT ... ON CONFLICT DO
+ *    NOTHING RETURNING; a job that inserted nothing reads the stored row (the
+ *    concurrent winner's answer, committed by then) in a second statement;
+ *  - one writer connection per hub in pipeline mode: BEGIN, the statements of
+ *    every job of a batch, COMMIT and one sync are sent at once, and answers
+ *    go out only after COMMIT returned; a connection lost before COMMIT
+ *    returned answers 503 (the outcome is unknown: the kiosk resends with the
+ *    same Idempotency-Key and gets a replay or a first store), then the
+ *    writer reconnects with a backoff, one log line per state change;
+ *  - no two active bookings of one room overlap: an EXCLUDE USING gist
+ *    constraint (btree_gist) over int8range(slot_start, slot_end);
+ *  - the retention sweep runs on one hub at a time: a lease row taken with
+ *    INSERT ... ON CONFLICT (name) DO UPDATE ... WHERE holder = me OR
+ *    expires_at < now();
+ *  - alerts are rows, and every insert notifies channel kiosk_alerts; each
+ *    hub listens on one dedicated connection and, after a reconnect, catches
+ *    up from the last alert id it saw. */
+#ifndef HUBSTORE_PG_H
+#define HUBSTORE_PG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hubstore.h"
+#include "kerr.h"
+
+struct hubpg;
+
+/* True when path names a PostgreSQL database (postgresql:// or postgres://). */
+bool hubpg_is_url(const char *path);
+
+/* Connects the writer and the readers to url, creates or migrates the schema
+ * (one hub at a time: an advisory lock) and prepares the writer's
+ * statements. holder names this process in leases (host:pid:random).
+ * KERR_DB (logged, never with the password) or KERR_NOMEM. */
+enum kerr hubpg_open(const char *url, int64_t retention_s, struct hubpg **out);
+
+/* Stops the alert listener if started, closes every connection, frees pg.
+ * NULL is a no-op. */
+void hubpg_close(struct hubpg *pg);
+
+/* Runs batch (a list linked by next) in one transaction on the writer
+ * connection and fills each job's result and answer; does not call done.
+ * Writer thread only. Jobs the backend cannot run yet get 501. */
+void hubpg_run_batch(struct hubpg *pg, struct hubstore_job *batch);
+
+/* Takes or renews the hub-wide lease called name for ttl_s seconds: 1 when
+ * this process holds it now, 0 when another live hub does, -1 on a database
+ * error. Any thread (it uses a reader connection). */
+int hubpg_lease(struct hubpg *pg, const char *name, int ttl_s);
+
+/* This process's name in leases. */
+const char *hubpg_holder(const struct hubpg *pg);
+
+/* ---- reads (hubstore_pg_read.c), as the hubstore.h functions of the same name */
+enum kerr hubpg_kiosk_by_token(struct hubpg *pg, const uint8_t hash[32], char *id_out,
+                               bool *revoked);
+enum kerr hubpg_ticket_status(struct hubpg *pg, const char *ticket, const char *check,
+                              struct api_ticket_status *out);
+enum kerr hubpg_request_count(struct hubpg *pg, int64_t *out);
+
+/* ---- alerts shared by every hub (hubstore_pg_read.c) ---------------------- */
+
+/* Stores an alert (its JSON text, at most 8 KiB) and notifies every hub in
+ * the same transaction; *id is its row id (ids only grow). KERR_DB. */
+enum kerr hubpg_alert_put(struct hubpg *pg, const char *json, int64_t *id);
+
+/* Called on the listener thread for each alert row, in id order, exactly once
+ * per row per hub process (also for rows stored while its connection was
+ * down: it catches up from the last id it saw). */
+typedef void (*hubpg_alert_fn)(int64_t id, const char *json, void *arg);
+
+/* Starts the listener: one dedicated connection with LISTEN kiosk_alerts,
+ * reconnecting with a backoff. Rows with id > after are delivered (0: all).
+ * KERR_NOMEM, KERR_INVALID when already started. */
+enum kerr hubpg_listen_start(struct hubpg *pg, int64_t after, hubpg_alert_fn fn, void *arg);
+
+/* For tests: closes the listener's socket as a lost network would, so the
+ * next wait notices it and reconnects. */
+void hubpg_listen_break(struct hubpg *pg);
+
+#endif

@@ -1,0 +1,294 @@
+/* hubstore_pg_read: the PostgreSQL backend's reader pool and read queries,
+ * the alerts table and the listener that fans alerts out to this hub
+ * (LISTEN/NOTIFY, catch-up by id), and closing. See hubstore_pg.h. */
+#include <libpq-fe.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "api.h"
+#include "kclock.h"
+#include "klog.h"
+
+#include "hubstore_impl.h"
+#include "hubstore_pg_impl.h"
+
+int hubpg_reader_get(struct hubpg *pg)
+{
+    int i;
+    pthread_mutex_lock(&pg->rlock);
+    for (;;) {
+        for (i = 0; i < HUBPG_READERS; i++)
+            if (!pg->rbusy[i]) break;
+        if (i < HUBPG_READERS) break;
+        pthread_cond_wait(&pg->rfree, &pg->rlock);
+    }
+    pg->rbusy[i] = true;
+    pthread_mutex_unlock(&pg->rlock);
+    if (pg->r[i] && PQstatus(pg->r[i]) != CONNECTION_OK) {
+        PQfinish(pg->r[i]);
+        pg->r[i] = NULL;
+    }
+    if (!pg->r[i]) pg->r[i] = hubpg_connect(pg->url, "reader");
+    if (!pg->r[i]) {
+        hubpg_reader_put(pg, i);
+        return -1;
+    }
+    return i;
+}
+
+void hubpg_reader_put(struct hubpg *pg, int i)
+{
+    pthread_mutex_lock(&pg->rlock);
+    pg->rbusy[i] = false;
+    pthread_cond_signal(&pg->rfree);
+    pthread_mutex_unlock(&pg->rlock);
+}
+
+/* Runs sql with text parameters v[0..n) (binary where bin[i] > 0, that many
+ * bytes) on a reader; one retry on a fresh connection when the first one
+ * was found broken. The result (the caller clears it) or NULL. */
+static PGresult *rquery(struct hubpg *pg, const char *sql, int n, const char *const *v,
+                        const int *bin)
+{
+    int len[8] = {0}, fmt[8] = {0};
+    for (int k = 0; k < n && bin; k++)
+        if (bin[k] > 0) {
+            len[k] = bin[k];
+            fmt[k] = 1;
+        }
+    for (int attempt = 0; attempt < 2; attempt++) {
+        int i = hubpg_reader_get(pg);
+        PGresult *r;
+        ExecStatusType s;
+        if (i < 0) return NULL;
+        r = PQexecParams(pg->r[i], sql, n, NULL, v, len, fmt, bin ? 1 : 0);
+        s = PQresultStatus(r);
+        if (s == PGRES_TUPLES_OK || s == PGRES_COMMAND_OK) {
+            hubpg_reader_put(pg, i);
+            return r;
+        }
+        KLOGE("hubstore", "postgres read: %s", PQerrorMessage(pg->r[i]));
+        PQclear(r);
+        {
+            bool broken = PQstatus(pg->r[i]) != CONNECTION_OK;
+            hubpg_reader_put(pg, i);
+            if (!broken) return NULL;
+        }
+    }
+    return NULL;
+}
+
+enum kerr hubpg_kiosk_by_token(struct hubpg *pg, const uint8_t hash[32], char *id_out,
+                               bool *revoked)
+{
+    const char *v[1] = {(const char *)hash};
+    const int bin[1] = {32};
+    PGresult *r = rquery(pg, "SELECT id, (revoked_at IS NOT NULL)::int::text FROM kiosks"
+                             " WHERE token_hash=$1", 1, v, bin);
+    enum kerr res = KERR_DB;
+    if (!r) return KERR_DB;
+    /* binary results: id is text bytes, the flag is a text column cast */
+    if (PQntuples(r) == 0) {
+        res = KERR_NOTFOUND;
+    } else {
+        snprintf(id_out, HUBSTORE_ID_MAX + 1, "%.*s", PQgetlength(r, 0, 0), PQgetvalue(r, 0, 0));
+        *revoked = PQgetlength(r, 0, 1) == 1 && PQgetvalue(r, 0, 1)[0] == '1';
+        res = KERR_OK;
+    }
+    PQclear(r);
+    return res;
+}
+
+enum kerr hubpg_ticket_status(struct hubpg *pg, const char *ticket, const char *check,
+                              struct api_ticket_status *out)
+{
+    const char *v[1] = {ticket};
+    PGresult *r = rquery(pg,
+                         check ? "SELECT status, note, updated_at, category, check_code"
+                                 " FROM requests WHERE (ticket=$1 OR receipt_ticket=$1)"
+                                 " AND check_code IS NOT NULL ORDER BY ticket=$1 DESC"
+                               : "SELECT status, note, updated_at, category"
+                                 " FROM requests WHERE ticket=$1",
+                         1, v, NULL);
+    enum kerr res = KERR_NOTFOUND;
+    int row = -1;
+    memset(out, 0, sizeof *out);
+    if (!r) return KERR_DB;
+    /* by ticket or by the receipt's ticket: told apart by their check code */
+    for (int i = 0; i < PQntuples(r) && row < 0; i++)
+        if (!check || hubstore_same_secret(PQgetvalue(r, i, 4), check)) row = i;
+    if (row >= 0) {
+        res = KERR_CORRUPT;
+        snprintf(out->ticket, sizeof out->ticket, "%s", ticket);
+        if (api_ticket_state_parse(PQgetvalue(r, row, 0), &out->status) == KERR_OK) {
+            out->note_null = PQgetisnull(r, row, 1);
+            if (!out->note_null) snprintf(out->note, sizeof out->note, "%s", PQgetvalue(r, row, 1));
+            snprintf(out->updated_at, sizeof out->updated_at, "%s", PQgetvalue(r, row, 2));
+            snprintf(out->category, sizeof out->category, "%s", PQgetvalue(r, row, 3));
+            res = KERR_OK;
+        }
+    }
+    PQclear(r);
+    return res;
+}
+
+enum kerr hubpg_request_count(struct hubpg *pg, int64_t *out)
+{
+    PGresult *r = rquery(pg, "SELECT count(*) FROM requests", 0, NULL, NULL);
+    if (!r) return KERR_DB;
+    *out = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+    PQclear(r);
+    return KERR_OK;
+}
+
+/* ---- alerts -------------------------------------------------------------- */
+
+enum kerr hubpg_alert_put(struct hubpg *pg, const char *json, int64_t *id)
+{
+    const char *v[1] = {json};
+    /* one statement, one transaction: the notification goes out at COMMIT */
+    PGresult *r = rquery(pg, "WITH a AS (INSERT INTO alerts(body) VALUES($1) RETURNING id)"
+                             " SELECT id, pg_notify('kiosk_alerts', id::text) FROM a",
+                         1, v, NULL);
+    if (!r) return KERR_DB;
+    *id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+    PQclear(r);
+    return KERR_OK;
+}
+
+/* Delivers every alert after pg->llast; false when the connection broke. */
+static bool catch_up(struct hubpg *pg, PGconn *c)
+{
+    char after[24];
+    const char *v[1] = {after};
+    PGresult *r;
+    snprintf(after, sizeof after, "%lld", (long long)pg->llast);
+    r = PQexecParams(c, "SELECT id, body FROM alerts WHERE id > $1 ORDER BY id LIMIT 1000", 1,
+                     NULL, v, NULL, NULL, 0);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+        PQclear(r);
+        return false;
+    }
+    for (int i = 0; i < PQntuples(r); i++) {
+        int64_t id = strtoll(PQgetvalue(r, i, 0), NULL, 10);
+        pg->lfn(id, PQgetvalue(r, i, 1), pg->larg);
+        pg->llast = id;
+    }
+    {
+        bool more = PQntuples(r) == 1000;
+        PQclear(r);
+        return more ? catch_up(pg, c) : true;
+    }
+}
+
+static bool cmd_ok_listen(PGconn *c)
+{
+    PGresult *r = PQexec(c, "LISTEN kiosk_alerts");
+    bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    PQclear(r);
+    return ok;
+}
+
+static void set_lsock(struct hubpg *pg, int fd)
+{
+    pthread_mutex_lock(&pg->llock);
+    pg->lsock = fd;
+    pthread_mutex_unlock(&pg->llock);
+}
+
+static void *listen_main(void *arg)
+{
+    struct hubpg *pg = arg;
+    PGconn *c = NULL;
+    uint64_t backoff = 0, next_try = 0;
+    bool down = false;
+    while (!atomic_load(&pg->lstop)) {
+        if (!c) {
+            if (kclock_mono_ms() < next_try) {
+                usleep(50 * 1000);
+                continue;
+            }
+            c = hubpg_connect(pg->url, "alert listener");
+            if (c && (!cmd_ok_listen(c) || !catch_up(pg, c))) {
+                PQfinish(c);
+                c = NULL;
+            }
+            if (!c) {
+                if (!down) KLOGE("hubstore", "alert listener: PostgreSQL unreachable, retrying");
+                down = true;
+                backoff = backoff ? backoff * 2 : HUBPG_BACKOFF_MIN_MS;
+                if (backoff > HUBPG_BACKOFF_MAX_MS) backoff = HUBPG_BACKOFF_MAX_MS;
+                next_try = kclock_mono_ms() + backoff;
+                continue;
+            }
+            if (down) KLOGI("hubstore", "alert listener: connected again, caught up to alert %lld",
+                            (long long)pg->llast);
+            down = false;
+            backoff = 0;
+            set_lsock(pg, PQsocket(c));
+        }
+        {
+            struct pollfd p = {PQsocket(c), POLLIN, 0};
+            bool got = false, broken = false;
+            PGnotify *n;
+            if (poll(&p, 1, 200) < 0) continue;
+            if (PQconsumeInput(c) != 1) broken = true;
+            while (!broken && (n = PQnotifies(c)) != NULL) {
+                got = true;
+                PQfreemem(n);
+            }
+            if (!broken && got && !catch_up(pg, c)) broken = true;
+            if (broken || PQstatus(c) != CONNECTION_OK) {
+                KLOGE("hubstore", "alert listener: lost the PostgreSQL connection; reconnecting");
+                set_lsock(pg, -1);
+                PQfinish(c);
+                c = NULL;
+                down = true;
+                next_try = kclock_mono_ms();
+            }
+        }
+    }
+    set_lsock(pg, -1);
+    PQfinish(c);
+    return NULL;
+}
+
+enum kerr hubpg_listen_start(struct hubpg *pg, int64_t after, hubpg_alert_fn fn, void *arg)
+{
+    if (pg->lstarted) return KERR_INVALID;
+    pg->lfn = fn;
+    pg->larg = arg;
+    pg->llast = after;
+    atomic_store(&pg->lstop, false);
+    if (pthread_create(&pg->lthread, NULL, listen_main, pg) != 0) return KERR_NOMEM;
+    pg->lstarted = true;
+    return KERR_OK;
+}
+
+void hubpg_listen_break(struct hubpg *pg)
+{
+    pthread_mutex_lock(&pg->llock);
+    if (pg->lsock >= 0) shutdown(pg->lsock, SHUT_RDWR);
+    pthread_mutex_unlock(&pg->llock);
+}
+
+void hubpg_close(struct hubpg *pg)
+{
+    if (!pg) return;
+    if (pg->lstarted) {
+        atomic_store(&pg->lstop, true);
+        pthread_join(pg->lthread, NULL);
+    }
+    PQfinish(pg->w);
+    for (int i = 0; i < HUBPG_READERS; i++) PQfinish(pg->r[i]);
+    pthread_mutex_destroy(&pg->rlock);
+    pthread_cond_destroy(&pg->rfree);
+    pthread_mutex_destroy(&pg->llock);
+    free(pg->url);
+    free(pg);
+}

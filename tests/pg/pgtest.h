@@ -12,7 +12,7 @@
 
 /* The server's socket folder into dir, or exits 1 with a message when the
  * fixture did not start one. */
-static void pgtest_dir(char *dir, size_t cap)
+static inline void pgtest_dir(char *dir, size_t cap)
 {
     const char *state = getenv("KIOSK_TEST_PG_STATE");
     FILE *f = state ? fopen(state, "r") : NULL;
@@ -27,7 +27,7 @@ static void pgtest_dir(char *dir, size_t cap)
 }
 
 /* A connection to database db of the test server (exits on failure). */
-static PGconn *pgtest_conn(const char *db)
+static inline PGconn *pgtest_conn(const char *db)
 {
     char dir[512], url[1024];
     PGconn *c;
@@ -43,7 +43,7 @@ static PGconn *pgtest_conn(const char *db)
 
 /* Drops and creates database name (letters, digits, _) and writes its URL
  * into url. */
-static void pgtest_fresh_db(const char *name, char *url, size_t cap)
+static inline void pgtest_fresh_db(const char *name, char *url, size_t cap)
 {
     char dir[512], sql[256];
     PGconn *c = pgtest_conn("postgres");
@@ -63,7 +63,7 @@ static void pgtest_fresh_db(const char *name, char *url, size_t cap)
 }
 
 /* The first column of the first row of sql on c as a number (-1 on error). */
-static long long pgtest_num(PGconn *c, const char *sql)
+static inline long long pgtest_num(PGconn *c, const char *sql)
 {
     PGresult *r = PQexec(c, sql);
     long long v = -1;

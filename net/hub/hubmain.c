@@ -12,14 +12,18 @@
 #include "hubauth.h"
 #include "hubconn.h"
 #include "hubsrv.h"
+#include "hubstore.h"
 #include "klog.h"
 
 static void usage(FILE *f)
 {
     fputs("usage: kiosk-hub --db FILE --admin-token-file FILE [options]\n"
+          "       kiosk-hub --migrate-from FILE --db postgresql://...\n"
           "  --listen HOST:PORT     address to listen on (default 127.0.0.1:8080;\n"
           "                         [::1]:8080 for IPv6; port 0 picks a free port)\n"
           "  --db FILE              SQLite database (created if missing, WAL mode)\n"
+          "  --migrate-from FILE    with --db postgresql://...: copy the SQLite hub database\n"
+          "                         FILE into that empty PostgreSQL database, then exit\n"
           "  --admin-token-file F   file holding the admin token (16..256 printable chars)\n"
           "  --rate N/s             per-kiosk request rate (default 5/s)\n"
           "  --burst N              per-kiosk burst (default 20)\n"
@@ -56,6 +60,28 @@ static void usage(FILE *f)
           f);
 }
 
+/* kiosk-hub --migrate-from FILE --db URL: exit 0 copied, 1 failed, 2 usage. */
+static int migrate(const char *file, const char *url)
+{
+    enum kerr e;
+    if (!url || strncmp(file, "postgres", 8) == 0 ||
+        (strncmp(url, "postgresql://", 13) != 0 && strncmp(url, "postgres://", 11) != 0)) {
+        fprintf(stderr, "kiosk-hub: --migrate-from 需要 SQLite 文件和 --db postgresql://...\n"
+                        "kiosk-hub: --migrate-from FILE needs --db postgresql://... (the target)\n");
+        return 2;
+    }
+    e = hubstore_copy_to_pg(file, url, stdout);
+    if (e == KERR_OK) {
+        printf("kiosk-hub: %s copied into PostgreSQL\n", file);
+        return 0;
+    }
+    fprintf(stderr, "kiosk-hub: 迁移失败 / migration failed: %s\n",
+            e == KERR_NOTFOUND   ? "no such SQLite file"
+            : e == KERR_CONFLICT ? "the PostgreSQL database already holds hub data (use an empty one)"
+                                 : "database error (see the log line above)");
+    return 1;
+}
+
 static int parse_num(const char *s, double lo, double hi, double *out)
 {
     char *end;
@@ -71,7 +97,7 @@ static int parse_num(const char *s, double lo, double hi, double *out)
 int main(int argc, char **argv)
 {
     struct hubsrv_config cfg;
-    const char *token_file = NULL, *port_file = NULL;
+    const char *token_file = NULL, *port_file = NULL, *migrate_from = NULL;
     const char *trusted[16];
     size_t ntrusted = 0;
     struct hubsrv *srv = NULL;
@@ -102,6 +128,7 @@ int main(int argc, char **argv)
         if (!val) goto bad;
         if (strcmp(a, "--listen") == 0) cfg.listen = val;
         else if (strcmp(a, "--db") == 0) cfg.db_path = val;
+        else if (strcmp(a, "--migrate-from") == 0) migrate_from = val;
         else if (strcmp(a, "--admin-token-file") == 0) token_file = val;
         else if (strcmp(a, "--port-file") == 0) port_file = val;
         else if (strcmp(a, "--rate") == 0 && parse_num(val, 0.001, 1e9, &v) == 0) cfg.rate = v;
@@ -147,6 +174,7 @@ int main(int argc, char **argv)
     }
     cfg.trusted_proxies = trusted;
     cfg.n_trusted_proxies = ntrusted;
+    if (migrate_from) return migrate(migrate_from, cfg.db_path);
     if (!cfg.db_path || !token_file) {
         usage(stderr);
         return 2;

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "api.h"
 #include "kerr.h"
@@ -241,6 +242,17 @@ bool hubstore_transition_ok(const char *from, const char *to);
 
 /* True for one of new, accepted, in_progress, resolved, rejected. */
 bool hubstore_status_valid(const char *s);
+
+/* Copies the SQLite hub database file (brought to this hub's schema first,
+ * as kiosk-hub does at start, retention sweep included) into the PostgreSQL
+ * database at url (its schema created if new), every table and row with its
+ * ids and times, in one transaction on each side; prints "TABLE ROWS" per
+ * table to report (NULL: nothing). The files beside the SQLite file
+ * (FILE.content/, FILE.alerts.json) are not copied. KERR_USAGE when file is
+ * a URL or url is not one, KERR_NOTFOUND when file does not exist,
+ * KERR_CONFLICT when the PostgreSQL database already holds hub rows (nothing
+ * is written), KERR_DB (logged). */
+enum kerr hubstore_copy_to_pg(const char *file, const char *url, FILE *report);
 
 /* Writes the current UTC time as the contract's RFC 3339 form
  * ("2026-11-25T14:00:00Z") into out (at least API_TIME_SIZE bytes). */

@@ -37,6 +37,10 @@ PKGS=(
   debootstrap systemd-container
   # signed content bundles: reading and writing their tar archives
   libarchive-dev
+  # the hub's PostgreSQL store (libpq, pipeline mode) and, for its tests, the
+  # server binaries (initdb, pg_ctl under /usr/lib/postgresql/15/bin; they
+  # include btree_gist) that tests/pg/pg_server.sh runs in a temp folder
+  libpq-dev postgresql-15
 )
 
 missing=()

@@ -48,6 +48,13 @@ struct hubstore {
     sqlite3_stmt *ws[WRITER_STMTS]; /* the writer's statements (enum stmt), prepared once */
 };
 
+/* A writer statement's parameter, as both backends bind it. */
+struct hubstore_val {
+    enum { HV_NULL, HV_TEXT, HV_BLOB32, HV_INT } kind;
+    const void *p; /* HV_TEXT: NUL-terminated; HV_BLOB32: 32 bytes */
+    int64_t i;     /* HV_INT */
+};
+
 /* ---- hubstore_jobs.c (writer thread only) --------------------------------- */
 
 /* prepare_writer prepares every writer statement on st->wdb (0, or -1 with

@@ -1,6 +1,7 @@
 /* hubstore_pg: connections, the schema and its migrations, the writer's
  * batches in pipeline mode, the hub-wide lease. See hubstore_pg.h. */
 #include <libpq-fe.h>
+#include <sqlite3.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 
 #include "api.h"
 #include "kclock.h"
+#include "kassert.h"
 #include "klog.h"
 
 #include "hubstore_impl.h"
@@ -159,9 +161,11 @@ fail:
 
 /* ---- the writer's statements ------------------------------------------- */
 
-/* job->store_flags in a batch: its statement was sent; it must read the winner */
+/* job->store_flags in a batch: its statement was sent; it must read the
+ * winner; it is a staff job (run_slow) */
 #define F_SENT 1u
 #define F_FIND 2u
+#define F_SLOW 4u
 
 enum pstmt { P_REQ, P_REQ_FIND, P_BEAT, P_KADD, P_KREV, P__COUNT };
 
@@ -320,8 +324,7 @@ static bool send_job(struct hubpg *pg, struct hubstore_job *j, const char *now, 
         p_text(&p, now);
         p_text(&p, j->actor);
         break;
-    default:
-        j->result = 501; /* not in this backend yet: kiosk-hub refuses such a database */
+    default: /* a staff job: the second transaction (run_slow) */
         return true;
     }
     *sent = true;
@@ -393,6 +396,7 @@ static int batch_once(struct hubpg *pg, struct hubstore_job *first, struct hubst
     ok = send_cmd(c, "BEGIN");
     for (j = first; ok && j != end; j = j->next) {
         bool sent;
+        if (j->store_flags & F_SLOW) continue;
         j->result = 500;
         j->answer[0] = '\0';
         ok = send_job(pg, j, now, &sent);
@@ -533,10 +537,113 @@ fail:
     cmd_ok(pg->w, "ROLLBACK");
 }
 
-void hubpg_run_batch(struct hubpg *pg, struct hubstore_job *batch)
+/* ---- the staff's jobs: the shared job functions over hubpg_wstep -------- */
+
+int hubpg_wstep(struct hubpg *pg, int id, const char *sql, int n, const struct hubstore_val *v)
 {
+    char pgsql[2048], num[10][24];
+    const char *vals[10];
+    int len[10], fmt[10];
+    size_t o = 0;
+    ExecStatusType s;
+    KASSERT(id >= 0 && id < HUBPG_WSTMTS && n <= 10);
+    /* SQLite's ?N is PostgreSQL's $N (no statement has a ? in a literal) */
+    for (const char *c = sql; *c && o < sizeof pgsql - 1; c++) pgsql[o++] = *c == '?' ? '$' : *c;
+    pgsql[o] = '\0';
+    for (int i = 0; i < n; i++) {
+        len[i] = 0;
+        fmt[i] = 0;
+        switch (v[i].kind) {
+        case HV_NULL: vals[i] = NULL; break;
+        case HV_TEXT: vals[i] = v[i].p; break;
+        case HV_BLOB32:
+            vals[i] = v[i].p;
+            len[i] = 32;
+            fmt[i] = 1;
+            break;
+        case HV_INT:
+            snprintf(num[i], sizeof num[i], "%lld", (long long)v[i].i);
+            vals[i] = num[i];
+            break;
+        }
+    }
+    PQclear(pg->wres[id]);
+    pg->wres[id] = PQexecParams(pg->w, pgsql, n, NULL, vals, len, fmt, 0);
+    s = PQresultStatus(pg->wres[id]);
+    if (s != PGRES_TUPLES_OK && s != PGRES_COMMAND_OK) {
+        KLOGE("hubstore", "postgres: %s", PQerrorMessage(pg->w));
+        return SQLITE_ERROR;
+    }
+    pg->wchanges = strtoll(PQcmdTuples(pg->wres[id]), NULL, 10);
+    return PQntuples(pg->wres[id]) > 0 ? SQLITE_ROW : SQLITE_DONE;
+}
+
+void hubpg_wreset(struct hubpg *pg, int id)
+{
+    PQclear(pg->wres[id]);
+    pg->wres[id] = NULL;
+}
+
+const char *hubpg_wcol(struct hubpg *pg, int id, int col)
+{
+    KASSERT(pg->wres[id] && PQntuples(pg->wres[id]) > 0);
+    return PQgetvalue(pg->wres[id], 0, col);
+}
+
+int64_t hubpg_wchanges(struct hubpg *pg)
+{
+    return pg->wchanges;
+}
+
+/* The staff's jobs of the batch (F_SLOW) in one transaction, a savepoint
+ * each, through hubstore_job_run: the same rules as on SQLite. */
+static void run_slow(struct hubstore *st, struct hubstore_job *batch, const char *now)
+{
+    struct hubpg *pg = st->pg;
+    struct hubstore_job *j;
+    bool ok = cmd_ok(pg->w, "BEGIN");
+    for (j = batch; j; j = j->next) {
+        if (!(j->store_flags & F_SLOW)) continue;
+        j->result = 500;
+        j->answer[0] = '\0';
+        if (j->op == HUBSTORE_BOOKING) {
+            j->result = 501; /* not in this backend yet: kiosk-hub refuses such a database */
+            continue;
+        }
+        if (!ok || !cmd_ok(pg->w, "SAVEPOINT job")) {
+            ok = false;
+            continue;
+        }
+        if (hubstore_job_run(st, j, now) != 0) {
+            j->result = 500;
+            j->answer[0] = '\0';
+            if (!cmd_ok(pg->w, "ROLLBACK TO SAVEPOINT job")) ok = false;
+        }
+        if (ok && !cmd_ok(pg->w, "RELEASE SAVEPOINT job")) ok = false;
+    }
+    for (int i = 0; i < HUBPG_WSTMTS; i++) hubpg_wreset(pg, i);
+    if (ok && cmd_ok(pg->w, "COMMIT")) return;
+    if (PQstatus(pg->w) == CONNECTION_OK) cmd_ok(pg->w, "ROLLBACK");
+    for (j = batch; j; j = j->next)
+        if ((j->store_flags & F_SLOW) && j->result != 501) {
+            /* a lost connection: nothing known, so nothing claimed */
+            j->result = PQstatus(pg->w) == CONNECTION_OK ? 500 : 503;
+            j->answer[0] = '\0';
+        }
+}
+
+static bool fast_op(enum hubstore_op op)
+{
+    return op == HUBSTORE_REQ_PUT || op == HUBSTORE_HEARTBEAT || op == HUBSTORE_KIOSK_ADD ||
+           op == HUBSTORE_KIOSK_REVOKE;
+}
+
+void hubpg_run_batch(struct hubstore *st, struct hubstore_job *batch)
+{
+    struct hubpg *pg = st->pg;
     char now[API_TIME_SIZE];
     struct hubstore_job *j;
+    bool any_fast = false, any_slow = false;
     int rc;
 
     hubstore_now(now, sizeof now);
@@ -551,26 +658,34 @@ void hubpg_run_batch(struct hubpg *pg, struct hubstore_job *batch)
         run_sweep(pg, batch, now);
         return;
     }
-    rc = batch_once(pg, batch, NULL, now);
-    if (rc == 0) {
-        /* one job failed and PostgreSQL rolled back the whole batch: each
-         * job again in a transaction of its own, so only that one fails */
-        for (j = batch; j && rc >= 0; j = j->next) {
-            struct hubstore_job *after = j->next;
-            rc = batch_once(pg, j, after, now);
-            if (rc == 0 && j->result != 501) j->result = 500;
-        }
+    for (j = batch; j; j = j->next) {
+        j->store_flags = fast_op(j->op) ? 0 : F_SLOW;
+        any_fast = any_fast || fast_op(j->op);
+        any_slow = any_slow || !fast_op(j->op);
     }
-    if (rc < 0) {
-        /* the connection broke before COMMIT answered: nothing is known of
-         * the outcome, so nothing is claimed (the resend replays) */
-        for (j = batch; j; j = j->next)
-            if (j->result != 501 || j->op == HUBSTORE_SWEEP) {
+    if (any_fast) {
+        rc = batch_once(pg, batch, NULL, now);
+        if (rc == 0) {
+            /* one job failed and PostgreSQL rolled back the whole batch: each
+             * job again in a transaction of its own, so only that one fails */
+            for (j = batch; j && rc >= 0; j = j->next) {
+                if (j->store_flags & F_SLOW) continue;
+                rc = batch_once(pg, j, j->next, now);
+                if (rc == 0) j->result = 500;
+            }
+        }
+        if (rc < 0) {
+            /* the connection broke before COMMIT answered: nothing is known of
+             * the outcome, so nothing is claimed (the resend replays) */
+            for (j = batch; j; j = j->next) {
                 j->result = 503;
                 j->answer[0] = '\0';
             }
-        writer_ready(pg); /* logs the loss once, schedules the reconnect */
+            writer_ready(pg); /* logs the loss once, schedules the reconnect */
+            return;
+        }
     }
+    if (any_slow) run_slow(st, batch, now);
 }
 
 int hubpg_lease(struct hubpg *pg, const char *name, int ttl_s)

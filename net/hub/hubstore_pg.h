@@ -36,6 +36,7 @@
 #include "kerr.h"
 
 struct hubpg;
+struct hubstore_val;
 
 /* True when path names a PostgreSQL database (postgresql:// or postgres://). */
 bool hubpg_is_url(const char *path);
@@ -50,10 +51,24 @@ enum kerr hubpg_open(const char *url, int64_t retention_s, struct hubpg **out);
  * NULL is a no-op. */
 void hubpg_close(struct hubpg *pg);
 
-/* Runs batch (a list linked by next) in one transaction on the writer
- * connection and fills each job's result and answer; does not call done.
- * Writer thread only. Jobs the backend cannot run yet get 501. */
-void hubpg_run_batch(struct hubpg *pg, struct hubstore_job *batch);
+/* Runs batch (a list linked by next) on st's writer connection and fills
+ * each job's result and answer; does not call done. The kiosk's jobs
+ * (request, heartbeat, kiosk add/revoke) go in one pipelined transaction;
+ * the staff's jobs then run in a second one through the shared job
+ * functions of hubstore_jobs.c (a savepoint each, hubpg_wstep). Writer
+ * thread only. Jobs the backend cannot run yet (bookings) get 501. */
+void hubpg_run_batch(struct hubstore *st, struct hubstore_job *batch);
+
+/* The writer statements of hubstore_jobs.c on PostgreSQL: runs sql (SQLite's
+ * text: ?N becomes $N) with the n values v and keeps its result under id
+ * (0..HUBPG_WSTMTS-1) until hubpg_wreset. Returns SQLITE_ROW when it gave a
+ * row, SQLITE_DONE when none, SQLITE_ERROR (logged). hubpg_wcol: column col
+ * of that first row as text ("" for NULL; a boolean is t or f);
+ * hubpg_wchanges: rows the last statement changed. Writer thread only. */
+int hubpg_wstep(struct hubpg *pg, int id, const char *sql, int n, const struct hubstore_val *v);
+void hubpg_wreset(struct hubpg *pg, int id);
+const char *hubpg_wcol(struct hubpg *pg, int id, int col);
+int64_t hubpg_wchanges(struct hubpg *pg);
 
 /* Takes or renews the hub-wide lease called name for ttl_s seconds: 1 when
  * this process holds it now, 0 when another live hub does, -1 on a database

@@ -12,6 +12,7 @@
 #include "hubstore_pg.h"
 
 #define HUBPG_READERS 4
+#define HUBPG_WSTMTS 32 /* the writer statements of hubstore_jobs.c (enum stmt) */
 #define HUBPG_BACKOFF_MIN_MS 100
 #define HUBPG_BACKOFF_MAX_MS 5000
 
@@ -25,6 +26,8 @@ struct hubpg {
     bool w_down;          /* logged as lost; the next good connect logs again */
     uint64_t w_next_try;  /* monotonic ms of the next connect attempt */
     uint64_t w_backoff;   /* ms */
+    PGresult *wres[HUBPG_WSTMTS]; /* hubpg_wstep's results, by statement */
+    int64_t wchanges;             /* rows the last hubpg_wstep changed */
 
     /* readers: a pool, each used by one thread at a time */
     PGconn *r[HUBPG_READERS];

@@ -284,6 +284,7 @@ void hubpg_close(struct hubpg *pg)
         atomic_store(&pg->lstop, true);
         pthread_join(pg->lthread, NULL);
     }
+    for (int i = 0; i < HUBPG_WSTMTS; i++) PQclear(pg->wres[i]);
     PQfinish(pg->w);
     for (int i = 0; i < HUBPG_READERS; i++) PQfinish(pg->r[i]);
     pthread_mutex_destroy(&pg->rlock);

@@ -58,20 +58,63 @@ struct hubstore_val {
 /* ---- hubstore_jobs.c (writer thread only) --------------------------------- */
 
 /* prepare_writer prepares every writer statement on st->wdb (0, or -1 with
- * the error logged); finalize_writer finalizes them. bind_text binds v as
- * static text at parameter i, or NULL when v is NULL. job_run runs job j in
+ * the error logged); finalize_writer finalizes them. job_run runs job j in
  * the writer's open transaction at time now, its result in j: 0, or -1 when
  * the database failed or the op is unknown (the caller rolls back the job's
  * savepoint). */
 int hubstore_prepare_writer(struct hubstore *st);
 void hubstore_finalize_writer(struct hubstore *st);
-void hubstore_bind_text(sqlite3_stmt *s, int i, const char *v);
 int hubstore_job_run(struct hubstore *st, struct hubstore_job *j, const char *now);
 
 /* The answer a REQ_PUT job stores with its request when it is the first
  * (ticket, status new, received_at now) into j->answer; both backends.
  * 0, or -1 when it could not be encoded. */
 int hubstore_req_answer(struct hubstore_job *j, const char *now);
+
+/* ---- hubstore_query.c: a read on either backend --------------------------- */
+
+struct pg_result; /* libpq's PGresult */
+
+/* A reader connection of st's backend, held from hubstore_rd_get to
+ * hubstore_rd_put (r -1: PostgreSQL could not be reached). */
+struct hubstore_rd {
+    struct hubstore *st;
+    int r;
+};
+
+/* One statement on a held reader. Prepared with SQLite's text (?N), which
+ * becomes PostgreSQL's ($N) unless a PostgreSQL text of its own is given
+ * (where the dialects differ: JSON, booleans, untyped NULL tests).
+ * hubstore_q_step returns SQLITE_ROW, SQLITE_DONE or SQLITE_ERROR (logged);
+ * a column's type is SQLITE_NULL, SQLITE_INTEGER or SQLITE_TEXT on both. */
+struct hubstore_q {
+    struct hubstore_rd *rd;
+    sqlite3_stmt *s;       /* SQLite */
+    struct pg_result *res; /* PostgreSQL: the whole result, read row by row */
+    int row, rows, n;
+    bool ran;
+    char *pgsql;
+    const char *v[8];
+    int len[8], fmt[8];
+    char num[8][24];
+};
+
+bool hubstore_rd_get(struct hubstore *st, struct hubstore_rd *rd);
+void hubstore_rd_put(struct hubstore_rd *rd);
+/* SQL without parameters or rows (BEGIN, COMMIT) on the held reader. */
+void hubstore_rd_exec(struct hubstore_rd *rd, const char *sql);
+/* A read transaction: the statements until COMMIT see one snapshot. */
+void hubstore_rd_begin(struct hubstore_rd *rd);
+bool hubstore_q_prep(struct hubstore_q *q, struct hubstore_rd *rd, const char *sql,
+                     const char *pgsql);
+void hubstore_q_text(struct hubstore_q *q, int i, const char *v); /* NULL: SQL NULL */
+void hubstore_q_int(struct hubstore_q *q, int i, int64_t v);
+void hubstore_q_blob(struct hubstore_q *q, int i, const void *v, int len);
+int hubstore_q_step(struct hubstore_q *q);
+int hubstore_q_type(struct hubstore_q *q, int col);
+const char *hubstore_q_col(struct hubstore_q *q, int col); /* "" for NULL */
+int64_t hubstore_q_int_col(struct hubstore_q *q, int col); /* a boolean is 0/1 */
+void hubstore_q_done(struct hubstore_q *q);
 
 /* ---- hubstore_read.c ------------------------------------------------------ */
 
@@ -84,9 +127,5 @@ void hubstore_reader_release(struct hubstore *st, int i);
  * codes); both backends. */
 bool hubstore_same_secret(const char *a, const char *b);
 
-/* What a read the PostgreSQL backend does not have yet answers: KERR_DB and
- * a log line naming it (kiosk-hub refuses such a database, so only a test
- * of the store could get here). */
-enum kerr hubstore_pg_unported(const char *what);
 
 #endif

@@ -156,12 +156,6 @@ void hubstore_finalize_writer(struct hubstore *st)
 
 /* ---- the writer ---------------------------------------------------------- */
 
-void hubstore_bind_text(sqlite3_stmt *s, int i, const char *v)
-{
-    if (v) sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
-    else sqlite3_bind_null(s, i);
-}
-
 /* The values of statement id's parameters from j (local for B_LOCAL), the
  * same for both backends. */
 static void bind_values(enum stmt id, const struct hubstore_job *j, const char *now,

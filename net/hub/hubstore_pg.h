@@ -2,10 +2,13 @@
  * behind hubstore.h. hubstore.c keeps what both backends share (the job
  * queue, the writer thread and its batches, validation) and hands a
  * struct hubstore whose path is a postgresql:// or postgres:// URL to the
- * functions below. The SQL of this backend is in hubstore_pg*.c only:
+ * functions below. Its SQL is in hubstore_pg*.c, and in the PostgreSQL
+ * texts beside the SQLite ones of the read queries (hubstore_read.c, through
+ * hubstore_query.c) and in the writer statements of hubstore_jobs.c, which
+ * run on both (hubpg_wstep turns ?N into $N):
  * hubstore_pg.c (connections, schema and its migrations in schema_version,
  * the writer's batches in pipeline mode, the lease of the hub-wide chores),
- * hubstore_pg_read.c (the reader pool, the read queries, the alerts table
+ * hubstore_pg_read.c (the reader pool, the alerts table
  * with LISTEN/NOTIFY). Include it only from net/hub/hubstore*.c.
  *
  * What this backend does in PostgreSQL terms:
@@ -77,13 +80,6 @@ int hubpg_lease(struct hubpg *pg, const char *name, int ttl_s);
 
 /* This process's name in leases. */
 const char *hubpg_holder(const struct hubpg *pg);
-
-/* ---- reads (hubstore_pg_read.c), as the hubstore.h functions of the same name */
-enum kerr hubpg_kiosk_by_token(struct hubpg *pg, const uint8_t hash[32], char *id_out,
-                               bool *revoked);
-enum kerr hubpg_ticket_status(struct hubpg *pg, const char *ticket, const char *check,
-                              struct api_ticket_status *out);
-enum kerr hubpg_request_count(struct hubpg *pg, int64_t *out);
 
 /* ---- alerts shared by every hub (hubstore_pg_read.c) ---------------------- */
 

@@ -1,4 +1,5 @@
-/* hubstore_pg_read: the PostgreSQL backend's reader pool and read queries,
+/* hubstore_pg_read: the PostgreSQL backend's reader pool (the read queries
+ * themselves are hubstore_read.c's, through hubstore_query.c),
  * the alerts table and the listener that fans alerts out to this hub
  * (LISTEN/NOTIFY, catch-up by id), and closing. See hubstore_pg.h. */
 #include <libpq-fe.h>
@@ -81,69 +82,6 @@ static PGresult *rquery(struct hubpg *pg, const char *sql, int n, const char *co
         }
     }
     return NULL;
-}
-
-enum kerr hubpg_kiosk_by_token(struct hubpg *pg, const uint8_t hash[32], char *id_out,
-                               bool *revoked)
-{
-    const char *v[1] = {(const char *)hash};
-    const int bin[1] = {32};
-    PGresult *r = rquery(pg, "SELECT id, (revoked_at IS NOT NULL)::int::text FROM kiosks"
-                             " WHERE token_hash=$1", 1, v, bin);
-    enum kerr res = KERR_DB;
-    if (!r) return KERR_DB;
-    /* binary results: id is text bytes, the flag is a text column cast */
-    if (PQntuples(r) == 0) {
-        res = KERR_NOTFOUND;
-    } else {
-        snprintf(id_out, HUBSTORE_ID_MAX + 1, "%.*s", PQgetlength(r, 0, 0), PQgetvalue(r, 0, 0));
-        *revoked = PQgetlength(r, 0, 1) == 1 && PQgetvalue(r, 0, 1)[0] == '1';
-        res = KERR_OK;
-    }
-    PQclear(r);
-    return res;
-}
-
-enum kerr hubpg_ticket_status(struct hubpg *pg, const char *ticket, const char *check,
-                              struct api_ticket_status *out)
-{
-    const char *v[1] = {ticket};
-    PGresult *r = rquery(pg,
-                         check ? "SELECT status, note, updated_at, category, check_code"
-                                 " FROM requests WHERE (ticket=$1 OR receipt_ticket=$1)"
-                                 " AND check_code IS NOT NULL ORDER BY ticket=$1 DESC"
-                               : "SELECT status, note, updated_at, category"
-                                 " FROM requests WHERE ticket=$1",
-                         1, v, NULL);
-    enum kerr res = KERR_NOTFOUND;
-    int row = -1;
-    memset(out, 0, sizeof *out);
-    if (!r) return KERR_DB;
-    /* by ticket or by the receipt's ticket: told apart by their check code */
-    for (int i = 0; i < PQntuples(r) && row < 0; i++)
-        if (!check || hubstore_same_secret(PQgetvalue(r, i, 4), check)) row = i;
-    if (row >= 0) {
-        res = KERR_CORRUPT;
-        snprintf(out->ticket, sizeof out->ticket, "%s", ticket);
-        if (api_ticket_state_parse(PQgetvalue(r, row, 0), &out->status) == KERR_OK) {
-            out->note_null = PQgetisnull(r, row, 1);
-            if (!out->note_null) snprintf(out->note, sizeof out->note, "%s", PQgetvalue(r, row, 1));
-            snprintf(out->updated_at, sizeof out->updated_at, "%s", PQgetvalue(r, row, 2));
-            snprintf(out->category, sizeof out->category, "%s", PQgetvalue(r, row, 3));
-            res = KERR_OK;
-        }
-    }
-    PQclear(r);
-    return res;
-}
-
-enum kerr hubpg_request_count(struct hubpg *pg, int64_t *out)
-{
-    PGresult *r = rquery(pg, "SELECT count(*) FROM requests", 0, NULL, NULL);
-    if (!r) return KERR_DB;
-    *out = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
-    PQclear(r);
-    return KERR_OK;
 }
 
 /* ---- alerts -------------------------------------------------------------- */

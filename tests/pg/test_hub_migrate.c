@@ -58,7 +58,7 @@ static void populate(const char *file)
         api_ticket_format(j.ticket, j.kiosk_id, (uint64_t)i);
         snprintf(j.idem_key, sizeof j.idem_key, "00000000-0000-4000-8000-%012d", i);
         snprintf(j.category, sizeof j.category, "repair");
-        snprintf(j.check, sizeof j.check, "%06d", 100000 + i);
+        snprintf(j.check, sizeof j.check, "%06d", (100000 + i) % 1000000);
         snprintf(body, sizeof body,
                  "{\"ticket\":\"%s\",\"contact_name\":\"示例 王%d\",\"phone\":\"1380000%04d\","
                  "\"description\":\"示例：空调 %d\",\"check\":\"%s\"}", j.ticket, i, i, i, j.check);
@@ -113,7 +113,7 @@ static int compare(const char *file, PGconn *c, long long *rows)
     sqlite3_prepare_v2(db, "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE"
                            " 'sqlite_%' ORDER BY rowid", -1, &t, NULL);
     while (sqlite3_step(t) == SQLITE_ROW) {
-        char sql[256], cols[1024] = "";
+        char sql[1400], cols[1024] = "";
         const char *name = (const char *)sqlite3_column_text(t, 0);
         sqlite3_stmt *s;
         PGresult *r;

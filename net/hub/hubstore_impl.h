@@ -75,6 +75,8 @@ int hubstore_req_answer(struct hubstore_job *j, const char *now);
 
 struct pg_result; /* libpq's PGresult */
 
+#define HUBSTORE_Q_PARAMS 20 /* parameters of one statement, at most */
+
 /* A reader connection of st's backend, held from hubstore_rd_get to
  * hubstore_rd_put (r -1: PostgreSQL could not be reached). */
 struct hubstore_rd {
@@ -92,14 +94,19 @@ struct hubstore_q {
     sqlite3_stmt *s;       /* SQLite */
     struct pg_result *res; /* PostgreSQL: the whole result, read row by row */
     int row, rows, n;
-    bool ran;
+    bool ran, guard;
     char *pgsql;
-    const char *v[8];
-    int len[8], fmt[8];
-    char num[8][24];
+    const char *v[HUBSTORE_Q_PARAMS];
+    int len[HUBSTORE_Q_PARAMS], fmt[HUBSTORE_Q_PARAMS];
+    char num[HUBSTORE_Q_PARAMS][24];
 };
 
+#define HUBSTORE_RD_WRITER (-2) /* rd->r: the writer's own connection (writer thread) */
+
 bool hubstore_rd_get(struct hubstore *st, struct hubstore_rd *rd);
+/* The writer's connection as a held reader, for statements in its open
+ * transaction (writer thread only; hubstore_rd_put is then a no-op). */
+void hubstore_rd_writer(struct hubstore *st, struct hubstore_rd *rd);
 void hubstore_rd_put(struct hubstore_rd *rd);
 /* SQL without parameters or rows (BEGIN, COMMIT) on the held reader. */
 void hubstore_rd_exec(struct hubstore_rd *rd, const char *sql);
@@ -111,6 +118,12 @@ void hubstore_q_text(struct hubstore_q *q, int i, const char *v); /* NULL: SQL N
 void hubstore_q_int(struct hubstore_q *q, int i, int64_t v);
 void hubstore_q_blob(struct hubstore_q *q, int i, const void *v, int len);
 int hubstore_q_step(struct hubstore_q *q);
+/* The statement may break a unique or exclusion constraint, which is then
+ * SQLITE_CONSTRAINT on both backends and leaves the writer's transaction
+ * usable (on PostgreSQL it runs inside a savepoint of its own). */
+void hubstore_q_guard(struct hubstore_q *q);
+/* Rows the statement changed (after its step). */
+int64_t hubstore_q_changes(struct hubstore_q *q);
 int hubstore_q_type(struct hubstore_q *q, int col);
 const char *hubstore_q_col(struct hubstore_q *q, int col); /* "" for NULL */
 int64_t hubstore_q_int_col(struct hubstore_q *q, int col); /* a boolean is 0/1 */

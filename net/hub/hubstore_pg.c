@@ -13,6 +13,8 @@
 #include "kassert.h"
 #include "klog.h"
 
+#include "hubbook.h"
+#include "hubstore_booking.h"
 #include "hubstore_impl.h"
 #include "hubstore_pg_impl.h"
 
@@ -126,7 +128,7 @@ static bool cmd_ok(PGconn *c, const char *sql)
 {
     PGresult *r = PQexec(c, sql);
     bool ok = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK;
-    if (!ok) KLOGE("hubstore", "postgres: %s", PQerrorMessage(c));
+    if (!ok) KLOGE("hubstore", "postgres: %s: %s", sql, PQerrorMessage(c));
     PQclear(r);
     return ok;
 }
@@ -494,8 +496,9 @@ static int batch_once(struct hubpg *pg, struct hubstore_job *first, struct hubst
 /* The retention sweep, on the hub that holds the lease "sweep": the personal
  * fields of requests closed retention_s ago (members set to JSON null, never
  * added) and the staff notes. result 200, answer = how many requests. */
-static void run_sweep(struct hubpg *pg, struct hubstore_job *j, const char *now)
+static void run_sweep(struct hubstore *st, struct hubstore_job *j, const char *now)
 {
+    struct hubpg *pg = st->pg;
     char cutoff[API_TIME_SIZE];
     const char *v[2];
     PGresult *r = NULL;
@@ -528,6 +531,9 @@ static void run_sweep(struct hubpg *pg, struct hubstore_job *j, const char *now)
     if (PQresultStatus(r) != PGRES_COMMAND_OK) goto fail;
     snprintf(j->answer, sizeof j->answer, "%s", PQcmdTuples(r));
     PQclear(r);
+    r = NULL;
+    /* bookings: no-shows released, phones erased (hubstore_booking.c) */
+    if (hubstore_booking_sweep(st, hubbook_now_s(), now) != 0) goto fail;
     if (!cmd_ok(pg->w, "COMMIT")) return;
     j->result = 200;
     return;
@@ -606,10 +612,6 @@ static void run_slow(struct hubstore *st, struct hubstore_job *batch, const char
         if (!(j->store_flags & F_SLOW)) continue;
         j->result = 500;
         j->answer[0] = '\0';
-        if (j->op == HUBSTORE_BOOKING) {
-            j->result = 501; /* not in this backend yet: kiosk-hub refuses such a database */
-            continue;
-        }
         if (!ok || !cmd_ok(pg->w, "SAVEPOINT job")) {
             ok = false;
             continue;
@@ -625,7 +627,7 @@ static void run_slow(struct hubstore *st, struct hubstore_job *batch, const char
     if (ok && cmd_ok(pg->w, "COMMIT")) return;
     if (PQstatus(pg->w) == CONNECTION_OK) cmd_ok(pg->w, "ROLLBACK");
     for (j = batch; j; j = j->next)
-        if ((j->store_flags & F_SLOW) && j->result != 501) {
+        if (j->store_flags & F_SLOW) {
             /* a lost connection: nothing known, so nothing claimed */
             j->result = PQstatus(pg->w) == CONNECTION_OK ? 500 : 503;
             j->answer[0] = '\0';
@@ -655,7 +657,7 @@ void hubpg_run_batch(struct hubstore *st, struct hubstore_job *batch)
         return;
     }
     if (batch->op == HUBSTORE_SWEEP && !batch->next) {
-        run_sweep(pg, batch, now);
+        run_sweep(st, batch, now);
         return;
     }
     for (j = batch; j; j = j->next) {

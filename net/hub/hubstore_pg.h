@@ -59,7 +59,7 @@ void hubpg_close(struct hubpg *pg);
  * (request, heartbeat, kiosk add/revoke) go in one pipelined transaction;
  * the staff's jobs then run in a second one through the shared job
  * functions of hubstore_jobs.c (a savepoint each, hubpg_wstep). Writer
- * thread only. Jobs the backend cannot run yet (bookings) get 501. */
+ * thread only. */
 void hubpg_run_batch(struct hubstore *st, struct hubstore_job *batch);
 
 /* The writer statements of hubstore_jobs.c on PostgreSQL: runs sql (SQLite's

@@ -24,6 +24,23 @@ bool hubstore_rd_get(struct hubstore *st, struct hubstore_rd *rd)
     return rd->r >= 0;
 }
 
+void hubstore_rd_writer(struct hubstore *st, struct hubstore_rd *rd)
+{
+    rd->st = st;
+    rd->r = HUBSTORE_RD_WRITER;
+}
+
+/* The connection rd holds, of either backend. */
+static sqlite3 *sq_of(struct hubstore_rd *rd)
+{
+    return rd->r == HUBSTORE_RD_WRITER ? rd->st->wdb : rd->st->rdb[rd->r];
+}
+
+static PGconn *pg_of(struct hubstore_rd *rd)
+{
+    return rd->r == HUBSTORE_RD_WRITER ? rd->st->pg->w : rd->st->pg->r[rd->r];
+}
+
 void hubstore_rd_put(struct hubstore_rd *rd)
 {
     if (rd->r < 0) return;
@@ -34,8 +51,8 @@ void hubstore_rd_put(struct hubstore_rd *rd)
 
 void hubstore_rd_exec(struct hubstore_rd *rd, const char *sql)
 {
-    if (rd->st->pg) PQclear(PQexec(rd->st->pg->r[rd->r], sql));
-    else sqlite3_exec(rd->st->rdb[rd->r], sql, NULL, NULL, NULL);
+    if (rd->st->pg) PQclear(PQexec(pg_of(rd), sql));
+    else sqlite3_exec(sq_of(rd), sql, NULL, NULL, NULL);
 }
 
 void hubstore_rd_begin(struct hubstore_rd *rd)
@@ -51,8 +68,8 @@ bool hubstore_q_prep(struct hubstore_q *q, struct hubstore_rd *rd, const char *s
     q->rd = rd;
     if (!rd->st->pg) {
         /* sqlite caches nothing for us; prepare is a few microseconds */
-        if (sqlite3_prepare_v2(rd->st->rdb[rd->r], sql, -1, &q->s, NULL) != SQLITE_OK) {
-            KLOGE("hubstore", "prepare: %s", sqlite3_errmsg(rd->st->rdb[rd->r]));
+        if (sqlite3_prepare_v2(sq_of(rd), sql, -1, &q->s, NULL) != SQLITE_OK) {
+            KLOGE("hubstore", "prepare: %s", sqlite3_errmsg(sq_of(rd)));
             return false;
         }
         return true;
@@ -67,7 +84,7 @@ bool hubstore_q_prep(struct hubstore_q *q, struct hubstore_rd *rd, const char *s
 
 static void setn(struct hubstore_q *q, int i)
 {
-    KASSERT(i >= 1 && i <= 8);
+    KASSERT(i >= 1 && i <= HUBSTORE_Q_PARAMS);
     if (i > q->n) q->n = i;
 }
 
@@ -112,17 +129,34 @@ int hubstore_q_step(struct hubstore_q *q)
     if (q->s) return sqlite3_step(q->s);
     if (!q->pgsql) return SQLITE_ERROR;
     if (q->ran) return ++q->row < q->rows ? SQLITE_ROW : SQLITE_DONE;
-    c = q->rd->st->pg->r[q->rd->r];
+    c = pg_of(q->rd);
     q->ran = true;
+    if (q->guard) PQclear(PQexec(c, "SAVEPOINT guard"));
     q->res = PQexecParams(c, q->pgsql, q->n, NULL, q->v, q->len, q->fmt, 0);
     s = PQresultStatus(q->res);
     if (s != PGRES_TUPLES_OK && s != PGRES_COMMAND_OK) {
-        KLOGE("hubstore", "postgres read: %s", PQerrorMessage(c));
+        const char *code = PQresultErrorField(q->res, PG_DIAG_SQLSTATE);
+        bool constraint = code && (strcmp(code, "23505") == 0 || strcmp(code, "23P01") == 0);
+        if (q->guard) PQclear(PQexec(c, "ROLLBACK TO SAVEPOINT guard"));
+        if (constraint && q->guard) return SQLITE_CONSTRAINT;
+        KLOGE("hubstore", "postgres: %s", q->res ? PQresultErrorMessage(q->res) : PQerrorMessage(c));
         return SQLITE_ERROR;
     }
+    if (q->guard) PQclear(PQexec(c, "RELEASE SAVEPOINT guard"));
     q->rows = PQntuples(q->res);
     q->row = 0;
     return q->rows > 0 ? SQLITE_ROW : SQLITE_DONE;
+}
+
+void hubstore_q_guard(struct hubstore_q *q)
+{
+    q->guard = true;
+}
+
+int64_t hubstore_q_changes(struct hubstore_q *q)
+{
+    if (q->s) return sqlite3_changes(sqlite3_db_handle(q->s));
+    return q->res ? strtoll(PQcmdTuples(q->res), NULL, 10) : 0;
 }
 
 int hubstore_q_type(struct hubstore_q *q, int col)

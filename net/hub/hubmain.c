@@ -22,6 +22,10 @@ static void usage(FILE *f)
           "  --listen HOST:PORT     address to listen on (default 127.0.0.1:8080;\n"
           "                         [::1]:8080 for IPv6; port 0 picks a free port)\n"
           "  --db FILE              SQLite database (created if missing, WAL mode)\n"
+          "  --db postgresql://...  or a PostgreSQL database (schema created on first start;\n"
+          "                         one hub per database in this version; docs/hub.md)\n"
+          "  --state-dir DIR        the hub's files (content bundles, alerts) in DIR instead of\n"
+          "                         beside the SQLite file; required with PostgreSQL\n"
           "  --migrate-from FILE    with --db postgresql://...: copy the SQLite hub database\n"
           "                         FILE into that empty PostgreSQL database, then exit\n"
           "  --admin-token-file F   file holding the admin token (16..256 printable chars)\n"
@@ -129,6 +133,7 @@ int main(int argc, char **argv)
         if (strcmp(a, "--listen") == 0) cfg.listen = val;
         else if (strcmp(a, "--db") == 0) cfg.db_path = val;
         else if (strcmp(a, "--migrate-from") == 0) migrate_from = val;
+        else if (strcmp(a, "--state-dir") == 0) cfg.state_dir = val;
         else if (strcmp(a, "--admin-token-file") == 0) token_file = val;
         else if (strcmp(a, "--port-file") == 0) port_file = val;
         else if (strcmp(a, "--rate") == 0 && parse_num(val, 0.001, 1e9, &v) == 0) cfg.rate = v;
@@ -179,15 +184,12 @@ int main(int argc, char **argv)
         usage(stderr);
         return 2;
     }
-    if (strncmp(cfg.db_path, "postgresql://", 13) == 0 || strncmp(cfg.db_path, "postgres://", 11) == 0) {
-        /* the PostgreSQL store (hubstore_pg.c) has the kiosk API's writes,
-         * the hub-wide lease and alerts, not yet every feature: refused
-         * rather than a hub that loses some (docs/hub.md) */
-        fprintf(stderr, "kiosk-hub: --db postgresql://...: 这个版本的 PostgreSQL 存储还不完整"
-                        "（员工后台、预约、内容发布尚未支持），请用 --db 文件 (SQLite)。\n"
-                        "kiosk-hub: the PostgreSQL store of this build is not complete (staff "
-                        "console, bookings and content releases are SQLite-only); use --db FILE. "
-                        "See docs/hub.md.\n");
+    if ((strncmp(cfg.db_path, "postgresql://", 13) == 0 ||
+         strncmp(cfg.db_path, "postgres://", 11) == 0) && !cfg.state_dir) {
+        /* the files a hub keeps beside a SQLite file need a folder of their own */
+        fprintf(stderr, "kiosk-hub: --db postgresql://... 需要 --state-dir 目录（内容包与警报文件）\n"
+                        "kiosk-hub: --db postgresql://... needs --state-dir DIR (content bundles, "
+                        "alerts)\n");
         return 2;
     }
     e = hubauth_admin_load(token_file, cfg.admin_hash);
@@ -209,10 +211,11 @@ int main(int argc, char **argv)
         KLOGE("hub", "start: %s", kerr_str(e));
         return e == KERR_USAGE ? 2 : 1;
     }
+    /* a PostgreSQL URL may hold a password: never logged */
     KLOGI("hub", "listening on %s port %u, db %s, rate %.3g/s burst %.3g, %zu trusted proxies, "
           "retention %d days",
-          cfg.listen, (unsigned)hubsrv_port(srv), cfg.db_path, cfg.rate, cfg.burst, ntrusted,
-          cfg.retention_days);
+          cfg.listen, (unsigned)hubsrv_port(srv), strncmp(cfg.db_path, "postgres", 8) == 0 ? "PostgreSQL" : cfg.db_path,
+          cfg.rate, cfg.burst, ntrusted, cfg.retention_days);
     if (port_file) {
         char tmp[4096];
         FILE *f;

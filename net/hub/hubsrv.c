@@ -693,11 +693,21 @@ enum kerr hubsrv_start(const struct hubsrv_config *cfg, struct hubsrv **out)
         res = hubstore_open(cfg->db_path, &sc, &s->store);
     }
     if (res != KERR_OK) goto fail;
-    if (hubcontent_open(cfg->db_path, &s->content) != KERR_OK)
-        KLOGE("hub", "content releases unavailable (%s.content)", cfg->db_path);
+    /* one hub per PostgreSQL database in this version (docs/hub.md §9) */
+    res = hubstore_claim_sole(s->store);
+    if (res != KERR_OK) goto fail;
+    {
+        char files[4200];
+        /* the files the hub keeps beside its database: SQLite's file, or --state-dir */
+        if (cfg->state_dir) snprintf(files, sizeof files, "%s/hub", cfg->state_dir);
+        else snprintf(files, sizeof files, "%s", cfg->db_path);
+        if (hubcontent_open(s->store, cfg->db_path, files, &s->content) != KERR_OK)
+            KLOGE("hub", "content releases unavailable (%s.content)", files);
+    }
     {
         char ap[4200];
-        snprintf(ap, sizeof ap, "%s.alerts.json", cfg->db_path);
+        if (cfg->state_dir) snprintf(ap, sizeof ap, "%s/hub.alerts.json", cfg->state_dir);
+        else snprintf(ap, sizeof ap, "%s.alerts.json", cfg->db_path);
         res = hubfleet_open(ap, &s->fleet);
         s->stale_after_s = cfg->stale_after_s ? cfg->stale_after_s : HUBSRV_STALE_AFTER_S;
     }

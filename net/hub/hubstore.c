@@ -377,6 +377,11 @@ fail:
     return res;
 }
 
+enum kerr hubstore_claim_sole(struct hubstore *st)
+{
+    return st->pg ? hubpg_claim_sole(st->pg) : KERR_OK;
+}
+
 void hubstore_close(struct hubstore *st)
 {
     if (!st) return;

@@ -116,6 +116,13 @@ struct hubstore_job {
 enum kerr hubstore_open(const char *path, const struct hubstore_config *cfg,
                         struct hubstore **out);
 
+/* PostgreSQL: claims the database for this hub process alone (a session
+ * advisory lock on a connection of its own, released by the server when the
+ * process ends, even by kill -9): KERR_BUSY when another hub holds it (one
+ * hub per database in this version: alerts, screenshots, staff sessions and
+ * content releases are still kept by each hub), KERR_DB. SQLite: KERR_OK. */
+enum kerr hubstore_claim_sole(struct hubstore *st);
+
 /* Stops the writer after the jobs already queued are done, closes every
  * connection and frees st. NULL is a no-op. */
 void hubstore_close(struct hubstore *st);

@@ -82,6 +82,7 @@ struct pg_result; /* libpq's PGresult */
 struct hubstore_rd {
     struct hubstore *st;
     int r;
+    sqlite3 *own; /* HUBSTORE_RD_OWN */
 };
 
 /* One statement on a held reader. Prepared with SQLite's text (?N), which
@@ -102,11 +103,16 @@ struct hubstore_q {
 };
 
 #define HUBSTORE_RD_WRITER (-2) /* rd->r: the writer's own connection (writer thread) */
+#define HUBSTORE_RD_OWN (-3)    /* rd->r: a SQLite connection of the caller's (rd->own) */
 
 bool hubstore_rd_get(struct hubstore *st, struct hubstore_rd *rd);
 /* The writer's connection as a held reader, for statements in its open
  * transaction (writer thread only; hubstore_rd_put is then a no-op). */
 void hubstore_rd_writer(struct hubstore *st, struct hubstore_rd *rd);
+/* On SQLite the caller's own (read-write) connection own; on PostgreSQL a
+ * reader of the pool (which may write: each statement its own transaction).
+ * false when PostgreSQL cannot be reached. Give it back with hubstore_rd_put. */
+bool hubstore_rd_own(struct hubstore *st, sqlite3 *own, struct hubstore_rd *rd);
 void hubstore_rd_put(struct hubstore_rd *rd);
 /* SQL without parameters or rows (BEGIN, COMMIT) on the held reader. */
 void hubstore_rd_exec(struct hubstore_rd *rd, const char *sql);

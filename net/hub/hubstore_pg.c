@@ -85,6 +85,7 @@ static const char *const migrations[] = {
 };
 #define PG_SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 #define MIGRATE_LOCK "7318044913" /* pg_advisory_xact_lock key: one migrating hub */
+#define SOLE_LOCK "7318044914"    /* pg_try_advisory_lock key: one hub per database */
 
 bool hubpg_is_url(const char *path)
 {
@@ -714,6 +715,29 @@ int hubpg_lease(struct hubpg *pg, const char *name, int ttl_s)
     PQclear(r);
     hubpg_reader_put(pg, i);
     return res;
+}
+
+enum kerr hubpg_claim_sole(struct hubpg *pg)
+{
+    PGresult *r;
+    bool got;
+    if (pg->solo) return KERR_OK;
+    pg->solo = hubpg_connect(pg->url, "sole hub");
+    if (!pg->solo) return KERR_DB;
+    r = PQexec(pg->solo, "SELECT pg_try_advisory_lock(" SOLE_LOCK ")");
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+        KLOGE("hubstore", "postgres: %s", PQerrorMessage(pg->solo));
+        PQclear(r);
+        return KERR_DB;
+    }
+    got = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+    PQclear(r);
+    if (!got) {
+        KLOGE("hubstore", "another kiosk-hub already runs on this PostgreSQL database; this "
+                          "version runs one hub per database (docs/hub.md §9)");
+        return KERR_BUSY;
+    }
+    return KERR_OK;
 }
 
 enum kerr hubpg_open(const char *url, int64_t retention_s, struct hubpg **out)

@@ -50,6 +50,9 @@ bool hubpg_is_url(const char *path);
  * KERR_DB (logged, never with the password) or KERR_NOMEM. */
 enum kerr hubpg_open(const char *url, int64_t retention_s, struct hubpg **out);
 
+/* hubstore_claim_sole on PostgreSQL (hubstore.h). */
+enum kerr hubpg_claim_sole(struct hubpg *pg);
+
 /* Stops the alert listener if started, closes every connection, frees pg.
  * NULL is a no-op. */
 void hubpg_close(struct hubpg *pg);

@@ -21,6 +21,8 @@ struct hubpg {
     char holder[96];     /* this process in leases */
     int64_t retention_s;
 
+    PGconn *solo; /* holds the one-hub-per-database lock (hubpg_claim_sole) */
+
     /* the writer's connection: writer thread only (and open/close) */
     PGconn *w;
     bool w_down;          /* logged as lost; the next good connect logs again */

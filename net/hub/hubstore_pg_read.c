@@ -223,6 +223,7 @@ void hubpg_close(struct hubpg *pg)
         pthread_join(pg->lthread, NULL);
     }
     for (int i = 0; i < HUBPG_WSTMTS; i++) PQclear(pg->wres[i]);
+    PQfinish(pg->solo);
     PQfinish(pg->w);
     for (int i = 0; i < HUBPG_READERS; i++) PQfinish(pg->r[i]);
     pthread_mutex_destroy(&pg->rlock);

@@ -30,9 +30,19 @@ void hubstore_rd_writer(struct hubstore *st, struct hubstore_rd *rd)
     rd->r = HUBSTORE_RD_WRITER;
 }
 
+bool hubstore_rd_own(struct hubstore *st, sqlite3 *own, struct hubstore_rd *rd)
+{
+    if (st->pg) return hubstore_rd_get(st, rd);
+    rd->st = st;
+    rd->r = HUBSTORE_RD_OWN;
+    rd->own = own;
+    return true;
+}
+
 /* The connection rd holds, of either backend. */
 static sqlite3 *sq_of(struct hubstore_rd *rd)
 {
+    if (rd->r == HUBSTORE_RD_OWN) return rd->own;
     return rd->r == HUBSTORE_RD_WRITER ? rd->st->wdb : rd->st->rdb[rd->r];
 }
 

@@ -18,12 +18,19 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#ifdef KIOSK_HUB_PG
+/* The same test on the PostgreSQL store (its _pg twin in CMake): a fresh
+ * database on the run's throwaway server (tests/pg/pgtest.h) instead of the
+ * SQLite file, the hub's files in the temp folder (--state-dir). */
+#include "pgtest.h"
+#endif
+
 #define ADMIN_TOKEN "test-admin-token-0123456789"
 
 struct hub {
     const char *bin;
     char dir[64];
-    char db[128];
+    char db[192]; /* the SQLite file, or (KIOSK_HUB_PG) the PostgreSQL URL */
     char tokfile[128];
     char portfile[128];
     char logfile[128];
@@ -40,6 +47,14 @@ static int hub_init(struct hub *h, const char *bin)
     snprintf(h->dir, sizeof h->dir, "/tmp/hubtestXXXXXX");
     if (!mkdtemp(h->dir)) return -1;
     snprintf(h->db, sizeof h->db, "%s/hub.db", h->dir);
+#ifdef KIOSK_HUB_PG
+    {
+        static int nth;
+        char name[48];
+        snprintf(name, sizeof name, "hubt_%d_%d", (int)getpid(), ++nth);
+        pgtest_fresh_db(name, h->db, sizeof h->db);
+    }
+#endif
     snprintf(h->tokfile, sizeof h->tokfile, "%s/admin.token", h->dir);
     snprintf(h->portfile, sizeof h->portfile, "%s/port", h->dir);
     snprintf(h->logfile, sizeof h->logfile, "%s/hub.log", h->dir);
@@ -69,6 +84,10 @@ static int hub_start(struct hub *h, const char *const *extra)
     argv[n++] = h->tokfile;
     argv[n++] = "--port-file";
     argv[n++] = h->portfile;
+#ifdef KIOSK_HUB_PG
+    argv[n++] = "--state-dir";
+    argv[n++] = h->dir;
+#endif
     for (int i = 0; extra && extra[i] && n < 30; i++) argv[n++] = extra[i];
     argv[n] = NULL;
     h->pid = fork();

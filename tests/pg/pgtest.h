@@ -59,7 +59,7 @@ static inline void pgtest_fresh_db(const char *name, char *url, size_t cap)
     PQclear(r);
     PQfinish(c);
     pgtest_dir(dir, sizeof dir);
-    snprintf(url, cap, "postgresql:///%s?host=%s&user=kiosktest", name, dir);
+    snprintf(url, cap, "postgresql:///%.40s?host=%.100s&user=kiosktest", name, dir);
 }
 
 /* The first column of the first row of sql on c as a number (-1 on error). */

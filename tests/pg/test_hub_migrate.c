@@ -58,7 +58,12 @@ static void populate(const char *file)
         api_ticket_format(j.ticket, j.kiosk_id, (uint64_t)i);
         snprintf(j.idem_key, sizeof j.idem_key, "00000000-0000-4000-8000-%012d", i);
         snprintf(j.category, sizeof j.category, "repair");
-        snprintf(j.check, sizeof j.check, "%06d", (100000 + i) % 1000000);
+        {
+            char ck[16];
+            snprintf(ck, sizeof ck, "%06d", 100000 + i);
+            memcpy(j.check, ck, 6);
+            j.check[6] = '\0';
+        }
         snprintf(body, sizeof body,
                  "{\"ticket\":\"%s\",\"contact_name\":\"示例 王%d\",\"phone\":\"1380000%04d\","
                  "\"description\":\"示例：空调 %d\",\"check\":\"%s\"}", j.ticket, i, i, i, j.check);

@@ -126,6 +126,44 @@ static int hub_start(struct hub *h, const char *const *extra)
     return -1;
 }
 
+/* The number in the first column of the first row of sql (one optional text
+ * parameter ?1 = arg) in the hub's database, or -1: with KIOSK_HUB_PG on its
+ * PostgreSQL database, else on its SQLite file (for the tests that include
+ * sqlite3.h before this header). */
+#ifdef KIOSK_HUB_PG
+static inline long hub_db_num(const struct hub *h, const char *sql, const char *arg)
+{
+    char pgsql[512];
+    const char *v[1] = {arg};
+    size_t i;
+    PGconn *c = PQconnectdb(h->db);
+    PGresult *r;
+    long n = -1;
+    for (i = 0; sql[i] && i < sizeof pgsql - 1; i++) pgsql[i] = sql[i] == '?' ? '$' : sql[i];
+    pgsql[i] = '\0';
+    r = PQexecParams(c, pgsql, arg ? 1 : 0, NULL, v, NULL, NULL, 0);
+    if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) > 0) n = atol(PQgetvalue(r, 0, 0));
+    PQclear(r);
+    PQfinish(c);
+    return n;
+}
+#elif defined(SQLITE_VERSION)
+static inline long hub_db_num(const struct hub *h, const char *sql, const char *arg)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *s = NULL;
+    long n = -1;
+    if (sqlite3_open_v2(h->db, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+        sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK) {
+        if (arg) sqlite3_bind_text(s, 1, arg, -1, SQLITE_STATIC);
+        if (sqlite3_step(s) == SQLITE_ROW) n = (long)sqlite3_column_int64(s, 0);
+    }
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    return n;
+}
+#endif
+
 /* Stops the hub with sig (SIGTERM: graceful, SIGKILL: crash) and returns its
  * wait status. */
 static int hub_stop(struct hub *h, int sig)

@@ -263,9 +263,13 @@ static void *bk_thread(void *p)
          * deadlock error for one of them (40P01): it is tried again, as the
          * booking writer must */
         for (int attempt = 0; attempt < 5; attempt++) {
-            const char *state;
+            char st[8] = "";
+            const char *state = NULL;
             r = PQexec(c, sql);
-            state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+            if (PQresultErrorField(r, PG_DIAG_SQLSTATE)) {
+                snprintf(st, sizeof st, "%s", PQresultErrorField(r, PG_DIAG_SQLSTATE));
+                state = st; /* kept after PQclear */
+            }
             if (PQresultStatus(r) == PGRES_COMMAND_OK) a->ok++;
             else if (state && strcmp(state, "23P01") == 0) a->refused++;
             else if (state && strcmp(state, "40P01") == 0 && attempt < 4) a->retried++;

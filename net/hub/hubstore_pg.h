@@ -6,8 +6,9 @@
  * texts beside the SQLite ones of the read queries (hubstore_read.c, through
  * hubstore_query.c) and in the writer statements of hubstore_jobs.c, which
  * run on both (hubpg_wstep turns ?N into $N):
- * hubstore_pg.c (connections, schema and its migrations in schema_version,
- * the writer's batches in pipeline mode, the lease of the hub-wide chores),
+ * hubstore_pg.c (connections, the writer's batches in pipeline mode, the
+ * lease of the hub-wide chores, the one-hub lock), hubstore_pg_schema.c (the
+ * schema and its migrations in schema_version),
  * hubstore_pg_read.c (the reader pool, the alerts table
  * with LISTEN/NOTIFY). Include it only from net/hub/hubstore*.c.
  *

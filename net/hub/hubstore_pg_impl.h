@@ -48,6 +48,14 @@ struct hubpg {
     int64_t llast; /* the last alert id delivered */
 };
 
+/* Runs sql (no parameters) on c: true when it succeeded (a failure is logged). */
+bool hubpg_cmd_ok(PGconn *c, const char *sql);
+
+/* Creates or migrates the schema to this hub's version in one transaction,
+ * one hub at a time (an advisory lock). KERR_DB (logged), also for a
+ * database newer than this hub. hubstore_pg_schema.c. */
+enum kerr hubpg_migrate(PGconn *c);
+
 /* Connects to url (the text of a failure logged as who: ..., the URL never,
  * it may hold a password). NULL on failure. */
 PGconn *hubpg_connect(const char *url, const char *who);

@@ -83,6 +83,7 @@ struct hubstore_rd {
     struct hubstore *st;
     int r;
     sqlite3 *own; /* HUBSTORE_RD_OWN */
+    bool in_txn;  /* in a transaction: a broken connection is not retried */
 };
 
 /* One statement on a held reader. Prepared with SQLite's text (?N), which

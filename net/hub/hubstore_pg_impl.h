@@ -22,6 +22,9 @@ struct hubpg {
     int64_t retention_s;
 
     PGconn *solo; /* holds the one-hub-per-database lock (hubpg_claim_sole) */
+    atomic_bool solo_claimed;     /* hubpg_claim_sole ran (at start, on the main thread) */
+    bool solo_lost;               /* another hub holds it since (writer thread) */
+    uint64_t solo_checked;        /* monotonic ms of the last check */
 
     /* the writer's connection: writer thread only (and open/close) */
     PGconn *w;

@@ -20,6 +20,7 @@ void hubstore_reader_release(struct hubstore *st, int i);
 bool hubstore_rd_get(struct hubstore *st, struct hubstore_rd *rd)
 {
     rd->st = st;
+    rd->in_txn = false;
     rd->r = st->pg ? hubpg_reader_get(st->pg) : hubstore_reader_acquire(st);
     return rd->r >= 0;
 }
@@ -27,6 +28,7 @@ bool hubstore_rd_get(struct hubstore *st, struct hubstore_rd *rd)
 void hubstore_rd_writer(struct hubstore *st, struct hubstore_rd *rd)
 {
     rd->st = st;
+    rd->in_txn = true; /* the writer's open transaction */
     rd->r = HUBSTORE_RD_WRITER;
 }
 
@@ -34,6 +36,7 @@ bool hubstore_rd_own(struct hubstore *st, sqlite3 *own, struct hubstore_rd *rd)
 {
     if (st->pg) return hubstore_rd_get(st, rd);
     rd->st = st;
+    rd->in_txn = false;
     rd->r = HUBSTORE_RD_OWN;
     rd->own = own;
     return true;
@@ -67,6 +70,7 @@ void hubstore_rd_exec(struct hubstore_rd *rd, const char *sql)
 
 void hubstore_rd_begin(struct hubstore_rd *rd)
 {
+    rd->in_txn = true;
     /* one snapshot for every statement until hubstore_rd_exec(rd, "COMMIT") */
     hubstore_rd_exec(rd, rd->st->pg ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN");
 }
@@ -144,6 +148,19 @@ int hubstore_q_step(struct hubstore_q *q)
     if (q->guard) PQclear(PQexec(c, "SAVEPOINT guard"));
     q->res = PQexecParams(c, q->pgsql, q->n, NULL, q->v, q->len, q->fmt, 0);
     s = PQresultStatus(q->res);
+    if (s == PGRES_FATAL_ERROR && PQstatus(c) != CONNECTION_OK && q->rd->r >= 0 &&
+        !q->rd->in_txn) {
+        /* a reader whose connection broke (a restarted or failed-over
+         * server): once more on a new one; the writer's transaction is
+         * never retried here (its batch answers 503) */
+        PQclear(q->res);
+        PQreset(c);
+        KLOGW("hubstore", "reader: PostgreSQL connection %s", PQstatus(c) == CONNECTION_OK
+                                                               ? "lost, connected again"
+                                                               : "lost");
+        q->res = PQexecParams(c, q->pgsql, q->n, NULL, q->v, q->len, q->fmt, 0);
+        s = PQresultStatus(q->res);
+    }
     if (s != PGRES_TUPLES_OK && s != PGRES_COMMAND_OK) {
         const char *code = PQresultErrorField(q->res, PG_DIAG_SQLSTATE);
         bool constraint = code && (strcmp(code, "23505") == 0 || strcmp(code, "23P01") == 0);

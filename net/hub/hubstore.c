@@ -134,7 +134,7 @@ static void run_batch(struct hubstore *st, struct hubstore_job *batch)
     struct hubstore_job *j, *next;
 
     if (st->pg) {
-        hubpg_run_batch(st, batch); /* its own SQL: hubstore_pg.c */
+        hubpg_run_batch(st, batch); /* the same jobs, in PostgreSQL terms (hubstore_pg.c) */
         goto answer;
     }
     hubstore_now(now, sizeof now);

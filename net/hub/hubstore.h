@@ -1,4 +1,6 @@
-/* hubstore: the hub's SQLite database (WAL, synchronous=FULL). Writes go
+/* hubstore: the hub's database: a SQLite file (WAL, synchronous=FULL), or
+ * PostgreSQL when the path is a postgresql:// URL (hubstore_pg.h: the same
+ * functions, the same answers; one hub per database for now). Writes go
  * through ONE writer thread that batches the jobs of many HTTP requests into
  * one transaction (group commit) and calls each job's done callback only
  * after that transaction is durable, so an answer is never sent for a row

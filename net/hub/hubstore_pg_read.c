@@ -18,6 +18,8 @@
 #include "hubstore_impl.h"
 #include "hubstore_pg_impl.h"
 
+#define ALERT_LOCK "7318044915" /* pg_advisory_xact_lock key: one alert writer at a time */
+
 int hubpg_reader_get(struct hubpg *pg)
 {
     int i;
@@ -50,53 +52,36 @@ void hubpg_reader_put(struct hubpg *pg, int i)
     pthread_mutex_unlock(&pg->rlock);
 }
 
-/* Runs sql with text parameters v[0..n) (binary where bin[i] > 0, that many
- * bytes) on a reader; one retry on a fresh connection when the first one
- * was found broken. The result (the caller clears it) or NULL. */
-static PGresult *rquery(struct hubpg *pg, const char *sql, int n, const char *const *v,
-                        const int *bin)
-{
-    int len[8] = {0}, fmt[8] = {0};
-    for (int k = 0; k < n && bin; k++)
-        if (bin[k] > 0) {
-            len[k] = bin[k];
-            fmt[k] = 1;
-        }
-    for (int attempt = 0; attempt < 2; attempt++) {
-        int i = hubpg_reader_get(pg);
-        PGresult *r;
-        ExecStatusType s;
-        if (i < 0) return NULL;
-        r = PQexecParams(pg->r[i], sql, n, NULL, v, len, fmt, bin ? 1 : 0);
-        s = PQresultStatus(r);
-        if (s == PGRES_TUPLES_OK || s == PGRES_COMMAND_OK) {
-            hubpg_reader_put(pg, i);
-            return r;
-        }
-        KLOGE("hubstore", "postgres read: %s", PQerrorMessage(pg->r[i]));
-        PQclear(r);
-        {
-            bool broken = PQstatus(pg->r[i]) != CONNECTION_OK;
-            hubpg_reader_put(pg, i);
-            if (!broken) return NULL;
-        }
-    }
-    return NULL;
-}
-
 /* ---- alerts -------------------------------------------------------------- */
 
 enum kerr hubpg_alert_put(struct hubpg *pg, const char *json, int64_t *id)
 {
     const char *v[1] = {json};
-    /* one statement, one transaction: the notification goes out at COMMIT */
-    PGresult *r = rquery(pg, "WITH a AS (INSERT INTO alerts(body) VALUES($1) RETURNING id)"
-                             " SELECT id, pg_notify('kiosk_alerts', id::text) FROM a",
-                         1, v, NULL);
-    if (!r) return KERR_DB;
-    *id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
-    PQclear(r);
-    return KERR_OK;
+    enum kerr res = KERR_DB;
+    int i = hubpg_reader_get(pg);
+    PGresult *r;
+    if (i < 0) return KERR_DB;
+    /* Alert writers take turns (an advisory lock until COMMIT), so ids commit
+     * in the order they were drawn and a listener that reads "after the last
+     * id it saw" can never skip a smaller id committed later. Alerts are
+     * rare: the turn costs nothing. The notification goes out at COMMIT. */
+    if (hubpg_cmd_ok(pg->r[i], "BEGIN") &&
+        hubpg_cmd_ok(pg->r[i], "SELECT pg_advisory_xact_lock(" ALERT_LOCK ")")) {
+        r = PQexecParams(pg->r[i], "WITH a AS (INSERT INTO alerts(body) VALUES($1) RETURNING id)"
+                                   " SELECT id, pg_notify('kiosk_alerts', id::text) FROM a",
+                         1, NULL, v, NULL, NULL, 0);
+        if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1) {
+            *id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+            res = KERR_OK;
+        } else {
+            KLOGE("hubstore", "alert: %s", PQerrorMessage(pg->r[i]));
+        }
+        PQclear(r);
+    }
+    if (res == KERR_OK && !hubpg_cmd_ok(pg->r[i], "COMMIT")) res = KERR_DB;
+    if (res != KERR_OK && PQstatus(pg->r[i]) == CONNECTION_OK) hubpg_cmd_ok(pg->r[i], "ROLLBACK");
+    hubpg_reader_put(pg, i);
+    return res;
 }
 
 /* Delivers every alert after pg->llast; false when the connection broke. */

@@ -24,8 +24,8 @@ static void usage(FILE *f)
           "  --db FILE              SQLite database (created if missing, WAL mode)\n"
           "  --db postgresql://...  or a PostgreSQL database (schema created on first start;\n"
           "                         one hub per database in this version; docs/hub.md)\n"
-          "  --state-dir DIR        the hub's files (content bundles, alerts) in DIR instead of\n"
-          "                         beside the SQLite file; required with PostgreSQL\n"
+          "  --state-dir DIR        the hub's files (content bundles; alerts with SQLite) in DIR\n"
+          "                         instead of beside the SQLite file; required with PostgreSQL\n"
           "  --migrate-from FILE    with --db postgresql://...: copy the SQLite hub database\n"
           "                         FILE into that empty PostgreSQL database, then exit\n"
           "  --admin-token-file F   file holding the admin token (16..256 printable chars)\n"
@@ -187,9 +187,9 @@ int main(int argc, char **argv)
     if ((strncmp(cfg.db_path, "postgresql://", 13) == 0 ||
          strncmp(cfg.db_path, "postgres://", 11) == 0) && !cfg.state_dir) {
         /* the files a hub keeps beside a SQLite file need a folder of their own */
-        fprintf(stderr, "kiosk-hub: --db postgresql://... 需要 --state-dir 目录（内容包与警报文件）\n"
-                        "kiosk-hub: --db postgresql://... needs --state-dir DIR (content bundles, "
-                        "alerts)\n");
+        fprintf(stderr, "kiosk-hub: --db postgresql://... 需要 --state-dir 目录（内容包文件）\n"
+                        "kiosk-hub: --db postgresql://... needs --state-dir DIR (content bundle "
+                        "files)\n");
         return 2;
     }
     e = hubauth_admin_load(token_file, cfg.admin_hash);

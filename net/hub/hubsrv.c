@@ -623,6 +623,17 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     *con_cls = NULL;
 }
 
+/* The fleet's alerts kept in the store's log (PostgreSQL). */
+static enum kerr alert_log_put(void *arg, const char *event, int64_t *id)
+{
+    return hubstore_alert_put(arg, event, id);
+}
+
+static void alert_log_event(int64_t id, const char *event, void *arg)
+{
+    hubfleet_log_event(arg, id, event);
+}
+
 enum kerr hubsrv_start(const struct hubsrv_config *cfg, struct hubsrv **out)
 {
     struct hubsrv *s;
@@ -708,10 +719,17 @@ enum kerr hubsrv_start(const struct hubsrv_config *cfg, struct hubsrv **out)
         char ap[4200];
         if (cfg->state_dir) snprintf(ap, sizeof ap, "%s/hub.alerts.json", cfg->state_dir);
         else snprintf(ap, sizeof ap, "%s.alerts.json", cfg->db_path);
-        res = hubfleet_open(ap, &s->fleet);
+        /* PostgreSQL: the alerts are rows of the database, not a file */
+        res = hubfleet_open(hubstore_alert_log(s->store) ? NULL : ap, &s->fleet);
         s->stale_after_s = cfg->stale_after_s ? cfg->stale_after_s : HUBSRV_STALE_AFTER_S;
     }
     if (res != KERR_OK) goto fail;
+    if (hubstore_alert_log(s->store)) {
+        struct hubfleet_log log = {alert_log_put, s->store};
+        hubfleet_use_log(s->fleet, &log);
+        res = hubstore_alert_listen(s->store, alert_log_event, s->fleet);
+        if (res != KERR_OK) goto fail;
+    }
     if (threads == 0) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);
         threads = n > 0 ? (unsigned)n : 1;
@@ -760,6 +778,7 @@ void hubsrv_stop(struct hubsrv *s)
         MHD_stop_daemon(s->mhd);
     }
     hubconn_free(s->conn);
+    if (s->store) hubstore_alert_listen_stop(s->store); /* it calls into the fleet */
     hubfleet_close(s->fleet);
     hubstore_close(s->store);
     hubcontent_close(s->content);

@@ -377,6 +377,27 @@ fail:
     return res;
 }
 
+bool hubstore_alert_log(const struct hubstore *st)
+{
+    return st->pg != NULL;
+}
+
+enum kerr hubstore_alert_put(struct hubstore *st, const char *event, int64_t *id)
+{
+    return st->pg ? hubpg_alert_put(st->pg, event, id) : KERR_INVALID;
+}
+
+enum kerr hubstore_alert_listen(struct hubstore *st, void (*fn)(int64_t, const char *, void *),
+                                void *arg)
+{
+    return st->pg ? hubpg_listen_start(st->pg, 0, fn, arg) : KERR_INVALID;
+}
+
+void hubstore_alert_listen_stop(struct hubstore *st)
+{
+    if (st->pg) hubpg_listen_stop(st->pg);
+}
+
 enum kerr hubstore_claim_sole(struct hubstore *st)
 {
     return st->pg ? hubpg_claim_sole(st->pg) : KERR_OK;

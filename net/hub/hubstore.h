@@ -125,6 +125,19 @@ enum kerr hubstore_open(const char *path, const struct hubstore_config *cfg,
  * content releases are still kept by each hub), KERR_DB. SQLite: KERR_OK. */
 enum kerr hubstore_claim_sole(struct hubstore *st);
 
+/* The alerts' log of a PostgreSQL store (hubstore_pg.h: one for every hub
+ * on the database): true when st has one (SQLite: false, the fleet keeps
+ * its file). put stores an event (a JSON text, at most 8 KiB) and gives its
+ * id (KERR_DB); listen calls fn on a thread of its own for every event, each
+ * once, in id order, from the first on (KERR_INVALID without a log);
+ * listen_stop stops it (before fn's object goes away). */
+bool hubstore_alert_log(const struct hubstore *st);
+enum kerr hubstore_alert_put(struct hubstore *st, const char *event, int64_t *id);
+enum kerr hubstore_alert_listen(struct hubstore *st, void (*fn)(int64_t id, const char *event,
+                                                                void *arg),
+                                void *arg);
+void hubstore_alert_listen_stop(struct hubstore *st);
+
 /* Stops the writer after the jobs already queued are done, closes every
  * connection and frees st. NULL is a no-op. */
 void hubstore_close(struct hubstore *st);

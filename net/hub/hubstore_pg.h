@@ -101,6 +101,9 @@ typedef void (*hubpg_alert_fn)(int64_t id, const char *json, void *arg);
  * KERR_NOMEM, KERR_INVALID when already started. */
 enum kerr hubpg_listen_start(struct hubpg *pg, int64_t after, hubpg_alert_fn fn, void *arg);
 
+/* Stops the listener (joins its thread); no-op when not started. */
+void hubpg_listen_stop(struct hubpg *pg);
+
 /* For tests: closes the listener's socket as a lost network would, so the
  * next wait notices it and reconnects. */
 void hubpg_listen_break(struct hubpg *pg);

@@ -200,13 +200,18 @@ void hubpg_listen_break(struct hubpg *pg)
     pthread_mutex_unlock(&pg->llock);
 }
 
+void hubpg_listen_stop(struct hubpg *pg)
+{
+    if (!pg->lstarted) return;
+    atomic_store(&pg->lstop, true);
+    pthread_join(pg->lthread, NULL);
+    pg->lstarted = false;
+}
+
 void hubpg_close(struct hubpg *pg)
 {
     if (!pg) return;
-    if (pg->lstarted) {
-        atomic_store(&pg->lstop, true);
-        pthread_join(pg->lthread, NULL);
-    }
+    hubpg_listen_stop(pg);
     for (int i = 0; i < HUBPG_WSTMTS; i++) PQclear(pg->wres[i]);
     PQfinish(pg->solo);
     PQfinish(pg->w);

@@ -4,8 +4,9 @@
  * ends in a 2xx; what the hub answered meanwhile is 503 (nothing claimed),
  * never a 2xx for a row it lost; every acknowledged request is stored exactly
  * once; the hub logs one line when it loses the database and one when it is
- * back; and a second hub on the same database is refused (one hub per
- * database in this version). Built with KIOSK_HUB_PG (tests/hub/harness.h). */
+ * back; an alert is a row of the database, there again after a restart; and
+ * a second hub on the same database is refused (one hub per database in this
+ * version). Built with KIOSK_HUB_PG (tests/hub/harness.h). */
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
 #include <stdio.h>
@@ -93,6 +94,32 @@ int main(int argc, char **argv)
         acked += st == 201 || st == 200;
     }
     CHECK(not503 == 0);
+    {
+        /* an alert is a row of the database (no file in --state-dir) and is
+         * there again after a restart */
+        struct resp r;
+        char path[300];
+        http(&H, "POST", "/api/v1/admin/alerts", ADMIN_TOKEN, NULL,
+             "{\"to\":\"all\",\"level\":\"notice\",\"title\":\"示例：消防演练\",\"body\":\"\"}", &r);
+        CHECK(r.status == 201);
+        free(r.body);
+        CHECK(hub_db_num(&H, "SELECT count(*) FROM alerts", NULL) == 1);
+        snprintf(path, sizeof path, "%s/hub.alerts.json", H.dir);
+        CHECK(access(path, F_OK) != 0);
+        CHECK(hub_stop(&H, SIGTERM) == 0);
+        CHECK(hub_start(&H, flags) == 0);
+        for (int i = 0; i < 50; i++) { /* the listener replays the log at start */
+            http(&H, "GET", "/api/v1/admin/alerts", ADMIN_TOKEN, NULL, NULL, &r);
+            if (r.status == 200 && strstr(r.body, "示例：消防演练")) {
+                free(r.body);
+                r.status = 0;
+                break;
+            }
+            free(r.body);
+            usleep(100 * 1000);
+        }
+        CHECK(r.status == 0); /* found */
+    }
     {
         /* a second hub on the same database is refused */
         struct hub h2 = H;

@@ -623,6 +623,31 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     *con_cls = NULL;
 }
 
+/* The console's sessions kept in the store (PostgreSQL). */
+static enum kerr sess_put(void *arg, const uint8_t hash[32], const struct hubsess_info *info,
+                          int64_t now)
+{
+    return hubstore_session_put(arg, hash, info->user, info->role, info->csrf, now);
+}
+
+static int sess_find(void *arg, const uint8_t hash[32], int64_t now, int64_t idle_ms,
+                     int64_t max_ms, struct hubsess_info *out, int64_t *ends)
+{
+    memset(out, 0, sizeof *out);
+    return hubstore_session_find(arg, hash, now, idle_ms, max_ms, out->user, out->role, out->csrf,
+                                 ends);
+}
+
+static void sess_end(void *arg, const uint8_t hash[32])
+{
+    hubstore_session_end(arg, hash);
+}
+
+static int sess_end_user(void *arg, const char *user)
+{
+    return hubstore_session_end_user(arg, user);
+}
+
 /* The fleet's alerts kept in the store's log (PostgreSQL). */
 static enum kerr alert_log_put(void *arg, const char *event, int64_t *id)
 {
@@ -724,6 +749,10 @@ enum kerr hubsrv_start(const struct hubsrv_config *cfg, struct hubsrv **out)
         s->stale_after_s = cfg->stale_after_s ? cfg->stale_after_s : HUBSRV_STALE_AFTER_S;
     }
     if (res != KERR_OK) goto fail;
+    if (hubstore_sessions_shared(s->store)) {
+        struct hubsess_store sst = {sess_put, sess_find, sess_end, sess_end_user, s->store};
+        hubsess_use_store(s->sessions, &sst);
+    }
     if (hubstore_alert_log(s->store)) {
         struct hubfleet_log log = {alert_log_put, s->store};
         hubfleet_use_log(s->fleet, &log);

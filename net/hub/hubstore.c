@@ -398,6 +398,35 @@ void hubstore_alert_listen_stop(struct hubstore *st)
     if (st->pg) hubpg_listen_stop(st->pg);
 }
 
+bool hubstore_sessions_shared(const struct hubstore *st)
+{
+    return st->pg != NULL;
+}
+
+enum kerr hubstore_session_put(struct hubstore *st, const uint8_t hash[32], const char *name,
+                               const char *role, const char *csrf, int64_t now)
+{
+    return st->pg ? hubpg_session_put(st->pg, hash, name, role, csrf, now) : KERR_INVALID;
+}
+
+int hubstore_session_find(struct hubstore *st, const uint8_t hash[32], int64_t now,
+                          int64_t idle_ms, int64_t max_ms, char *name, char *role, char *csrf,
+                          int64_t *ends)
+{
+    return st->pg ? hubpg_session_find(st->pg, hash, now, idle_ms, max_ms, name, role, csrf, ends)
+                  : -1;
+}
+
+void hubstore_session_end(struct hubstore *st, const uint8_t hash[32])
+{
+    if (st->pg) hubpg_session_end(st->pg, hash, NULL);
+}
+
+int hubstore_session_end_user(struct hubstore *st, const char *name)
+{
+    return st->pg ? hubpg_session_end(st->pg, NULL, name) : 0;
+}
+
 enum kerr hubstore_claim_sole(struct hubstore *st)
 {
     return st->pg ? hubpg_claim_sole(st->pg) : KERR_OK;

@@ -138,6 +138,22 @@ enum kerr hubstore_alert_listen(struct hubstore *st, void (*fn)(int64_t id, cons
                                 void *arg);
 void hubstore_alert_listen_stop(struct hubstore *st);
 
+/* The staff console's sessions in a PostgreSQL store (every hub on the
+ * database knows them; they outlive a restart); SQLite: none (the hub keeps
+ * them in memory, hubsess.c) and every call below fails. hash is the
+ * token's SHA-256; times are wall-clock ms. put: KERR_OK/KERR_DB. find: the
+ * live session at now (last use within idle_ms, login within max_ms) becomes
+ * used now; 1 with name, role (HUBSTORE_ROLE_MAX + 1), csrf (65 bytes) and
+ * *ends, 0 none (an expired one is deleted), -1 error. end_user: how many. */
+bool hubstore_sessions_shared(const struct hubstore *st);
+enum kerr hubstore_session_put(struct hubstore *st, const uint8_t hash[32], const char *name,
+                               const char *role, const char *csrf, int64_t now);
+int hubstore_session_find(struct hubstore *st, const uint8_t hash[32], int64_t now,
+                          int64_t idle_ms, int64_t max_ms, char *name, char *role, char *csrf,
+                          int64_t *ends);
+void hubstore_session_end(struct hubstore *st, const uint8_t hash[32]);
+int hubstore_session_end_user(struct hubstore *st, const char *name);
+
 /* Stops the writer after the jobs already queued are done, closes every
  * connection and frees st. NULL is a no-op. */
 void hubstore_close(struct hubstore *st);

@@ -426,6 +426,17 @@ static void run_sweep(struct hubstore *st, struct hubstore_job *j, const char *n
     r = NULL;
     /* bookings: no-shows released, phones erased (hubstore_booking.c) */
     if (hubstore_booking_sweep(st, hubbook_now_s(), now) != 0) goto fail;
+    {
+        /* console sessions past the longest lifetime (--session-max <= 7 days) */
+        char old[24];
+        const char *ov[1] = {old};
+        snprintf(old, sizeof old, "%lld", (long long)(kclock_wall_ms() - 7LL * 86400 * 1000));
+        r = PQexecParams(pg->w, "DELETE FROM sessions WHERE created_ms < $1::bigint", 1, NULL, ov,
+                         NULL, NULL, 0);
+        if (PQresultStatus(r) != PGRES_COMMAND_OK) goto fail;
+        PQclear(r);
+        r = NULL;
+    }
     if (!hubpg_cmd_ok(pg->w, "COMMIT")) return;
     j->result = 200;
     return;

@@ -101,6 +101,14 @@ typedef void (*hubpg_alert_fn)(int64_t id, const char *json, void *arg);
  * KERR_NOMEM, KERR_INVALID when already started. */
 enum kerr hubpg_listen_start(struct hubpg *pg, int64_t after, hubpg_alert_fn fn, void *arg);
 
+/* The hubstore_session_* functions of hubstore.h; end deletes the session
+ * of hash, or (hash NULL) every session of name, and says how many. */
+enum kerr hubpg_session_put(struct hubpg *pg, const uint8_t hash[32], const char *name,
+                            const char *role, const char *csrf, int64_t now);
+int hubpg_session_find(struct hubpg *pg, const uint8_t hash[32], int64_t now, int64_t idle_ms,
+                       int64_t max_ms, char *name, char *role, char *csrf, int64_t *ends);
+int hubpg_session_end(struct hubpg *pg, const uint8_t *hash, const char *name);
+
 /* Stops the listener (joins its thread); no-op when not started. */
 void hubpg_listen_stop(struct hubpg *pg);
 

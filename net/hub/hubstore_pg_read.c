@@ -52,6 +52,86 @@ void hubpg_reader_put(struct hubpg *pg, int i)
     pthread_mutex_unlock(&pg->rlock);
 }
 
+/* ---- staff console sessions ---------------------------------------------- */
+
+/* sql with n text parameters (binary where len > 0) on a reader, autocommit;
+ * the result (cleared by the caller) or NULL when it failed (logged). */
+static PGresult *sess_exec(struct hubpg *pg, const char *sql, int n, const char *const *v,
+                           const int *len)
+{
+    int fmt[6] = {0}, i = hubpg_reader_get(pg);
+    PGresult *r;
+    if (i < 0) return NULL;
+    for (int k = 0; k < n; k++) fmt[k] = len[k] > 0;
+    r = PQexecParams(pg->r[i], sql, n, NULL, v, len, fmt, 0);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK && PQresultStatus(r) != PGRES_COMMAND_OK) {
+        KLOGE("hubstore", "sessions: %s", PQerrorMessage(pg->r[i]));
+        PQclear(r);
+        r = NULL;
+    }
+    hubpg_reader_put(pg, i);
+    return r;
+}
+
+enum kerr hubpg_session_put(struct hubpg *pg, const uint8_t hash[32], const char *name,
+                            const char *role, const char *csrf, int64_t now)
+{
+    char t[24];
+    const char *v[5] = {(const char *)hash, name, role, csrf, t};
+    const int len[5] = {32, 0, 0, 0, 0};
+    PGresult *r;
+    snprintf(t, sizeof t, "%lld", (long long)now);
+    r = sess_exec(pg, "INSERT INTO sessions(hash, name, role, csrf, created_ms, last_ms)"
+                      " VALUES($1, $2, $3, $4, $5, $5)", 5, v, len);
+    if (!r) return KERR_DB;
+    PQclear(r);
+    return KERR_OK;
+}
+
+int hubpg_session_find(struct hubpg *pg, const uint8_t hash[32], int64_t now, int64_t idle_ms,
+                       int64_t max_ms, char *name, char *role, char *csrf, int64_t *ends)
+{
+    char t[24], idle[24], max[24];
+    const char *v[4] = {(const char *)hash, t, idle, max};
+    const int len[4] = {32, 0, 0, 0};
+    PGresult *r;
+    int res = -1;
+    snprintf(t, sizeof t, "%lld", (long long)now);
+    snprintf(idle, sizeof idle, "%lld", (long long)idle_ms);
+    snprintf(max, sizeof max, "%lld", (long long)max_ms);
+    /* a use: the idle time starts again, in the same statement as the check */
+    r = sess_exec(pg, "UPDATE sessions SET last_ms = $2::bigint WHERE hash = $1 AND"
+                      " last_ms + $3::bigint > $2::bigint AND created_ms + $4::bigint > $2::bigint"
+                      " RETURNING name, role, csrf,"
+                      " least(last_ms + $3::bigint, created_ms + $4::bigint)",
+                  4, v, len);
+    if (!r) return -1;
+    if (PQntuples(r) == 1) {
+        snprintf(name, HUBSTORE_USER_MAX + 1, "%s", PQgetvalue(r, 0, 0));
+        snprintf(role, HUBSTORE_ROLE_MAX + 1, "%s", PQgetvalue(r, 0, 1));
+        snprintf(csrf, 65, "%s", PQgetvalue(r, 0, 2));
+        *ends = strtoll(PQgetvalue(r, 0, 3), NULL, 10);
+        res = 1;
+    } else {
+        res = 0;
+        hubpg_session_end(pg, hash, NULL); /* expired (or unknown): gone */
+    }
+    PQclear(r);
+    return res;
+}
+
+int hubpg_session_end(struct hubpg *pg, const uint8_t *hash, const char *name)
+{
+    const char *v[1] = {hash ? (const char *)hash : name};
+    const int len[1] = {hash ? 32 : 0};
+    PGresult *r = sess_exec(pg, hash ? "DELETE FROM sessions WHERE hash = $1"
+                                     : "DELETE FROM sessions WHERE name = $1",
+                            1, v, len);
+    int n = r ? atoi(PQcmdTuples(r)) : 0;
+    PQclear(r);
+    return n;
+}
+
 /* ---- alerts -------------------------------------------------------------- */
 
 enum kerr hubpg_alert_put(struct hubpg *pg, const char *json, int64_t *id)

@@ -74,6 +74,11 @@ static const char *const migrations[] = {
     "CREATE TABLE alerts(id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
     " body text NOT NULL CHECK(length(body) <= 8192),"
     " created_at timestamptz NOT NULL DEFAULT now());",
+    /* 2: the staff console's sessions, which every hub must know and which
+     * outlive a restart (the token's SHA-256 only; wall-clock ms) */
+    "CREATE TABLE sessions(hash bytea PRIMARY KEY, name text NOT NULL, role text NOT NULL,"
+    " csrf text NOT NULL, created_ms bigint NOT NULL, last_ms bigint NOT NULL);"
+    "CREATE INDEX sessions_by_name ON sessions(name);",
 };
 #define PG_SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 #define MIGRATE_LOCK "7318044913" /* pg_advisory_xact_lock key: one migrating hub */

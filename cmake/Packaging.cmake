@@ -131,8 +131,9 @@ generator for capacity checks.\n\
 This package runs the hub as kiosk-hub.service (a dynamic user, state in\n\
 /var/lib/kiosk-hub, flags in /etc/default/kiosk-hub) with an admin token\n\
 made on first install in /etc/kiosk-hub/admin.token.")
-set(CPACK_DEBIAN_HUB_PACKAGE_DEPENDS "systemd")
-set(CPACK_DEBIAN_HUB_PACKAGE_SUGGESTS "nginx, sqlite3")
+# libpq5: the PostgreSQL store (--db postgresql://..., --migrate-from)
+set(CPACK_DEBIAN_HUB_PACKAGE_DEPENDS "systemd, libpq5")
+set(CPACK_DEBIAN_HUB_PACKAGE_SUGGESTS "nginx, sqlite3, postgresql")
 set(CPACK_DEBIAN_HUB_PACKAGE_CONTROL_EXTRA
     "${KPKG_DEPLOY}/debian/hub/postinst;${KPKG_DEPLOY}/debian/hub/prerm;${KPKG_DEPLOY}/debian/hub/postrm;${KPKG_DEPLOY}/debian/hub/conffiles")
 

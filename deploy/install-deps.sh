@@ -41,8 +41,12 @@ PKGS=(
   # (kiosk/app/voice.c) and its voices (cmn-latn-pinyin, en)
   libespeak-ng-dev espeak-ng-data
   # the tones of hanzi readings (Unihan_Readings: kTGHZ2013, kXHC1983,
-  # kMandarin), made into a table at build time (kiosk/model/gen_pytone.py)
+  # kMandarin), made into a table at build time (kiosk/voice/gen_pytone.py)
   unicode-data
+  # the hub's PostgreSQL store (libpq, pipeline mode) and, for its tests, the
+  # server binaries (initdb, pg_ctl under /usr/lib/postgresql/15/bin; they
+  # include btree_gist) that tests/pg/pg_server.sh runs in a temp folder
+  libpq-dev postgresql-15
 )
 
 missing=()

@@ -50,6 +50,9 @@ struct hubfleet {
     pthread_t thread;
     bool thread_started, stopping;
     char *alerts_path;
+    struct hubfleet_log log; /* log.put set: the alerts live in the log (hubfleet_use_log) */
+    int64_t log_applied;     /* the last event of the log applied */
+    pthread_cond_t applied;  /* log_applied moved */
     struct api_alert alerts[API_ALERT_MAX];
     int nalerts;
     int64_t last_id;
@@ -229,6 +232,7 @@ enum kerr hubfleet_open(const char *alerts_path, struct hubfleet **out)
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_cond_init(&f->cv, &ca);
+    pthread_cond_init(&f->applied, &ca);
     pthread_condattr_destroy(&ca);
     /* a new hub's sequence never equals an old one's a kiosk may still send */
     f->seq = (uint64_t)kclock_wall_ms();
@@ -269,6 +273,7 @@ void hubfleet_close(struct hubfleet *f)
     free(f->alerts_path);
     pthread_mutex_destroy(&f->mu);
     pthread_cond_destroy(&f->cv);
+    pthread_cond_destroy(&f->applied);
     free(f);
 }
 
@@ -285,11 +290,111 @@ static bool drop_expired(struct hubfleet *f, int64_t now)
     return true;
 }
 
+void hubfleet_use_log(struct hubfleet *f, const struct hubfleet_log *log)
+{
+    pthread_mutex_lock(&f->mu);
+    f->log = *log;
+    pthread_mutex_unlock(&f->mu);
+}
+
+/* Stores event in the log and waits (at most 2 s) until it was applied;
+ * *id = its id. KERR_IO when it could not be stored. */
+static enum kerr log_put(struct hubfleet *f, const char *event, int64_t *id)
+{
+    struct timespec until;
+    enum kerr e = f->log.put(f->log.arg, event, id);
+    if (e != KERR_OK) {
+        KLOGE(MOD, "the alert could not be stored in the database");
+        return KERR_IO;
+    }
+    clock_gettime(CLOCK_MONOTONIC, &until);
+    until.tv_sec += 2;
+    pthread_mutex_lock(&f->mu);
+    while (f->log_applied < *id && !f->stopping)
+        if (pthread_cond_timedwait(&f->applied, &f->mu, &until) != 0) break;
+    pthread_mutex_unlock(&f->mu);
+    return KERR_OK;
+}
+
+static enum kerr alert_add_log(struct hubfleet *f, struct api_alert *a, int64_t now)
+{
+    cJSON *ev = cJSON_CreateObject(), *o;
+    char *txt;
+    enum kerr e = KERR_NOMEM;
+    pthread_mutex_lock(&f->mu);
+    drop_expired(f, now);
+    if (f->nalerts == API_ALERT_MAX) {
+        pthread_mutex_unlock(&f->mu);
+        cJSON_Delete(ev);
+        return KERR_FULL;
+    }
+    pthread_mutex_unlock(&f->mu);
+    a->sent_ms = now;
+    a->id = 1; /* a kiosk's alert has one; the hub-wide id is the event's */
+    o = api_alert_to_json(a, true);
+    if (ev && o) {
+        cJSON_AddItemToObject(ev, "add", o);
+        o = NULL;
+        txt = cJSON_PrintUnformatted(ev);
+        if (txt) e = log_put(f, txt, &a->id);
+        free(txt);
+    }
+    cJSON_Delete(o);
+    cJSON_Delete(ev);
+    return e;
+}
+
+void hubfleet_log_event(struct hubfleet *f, int64_t id, const char *event)
+{
+    cJSON *ev = cJSON_Parse(event);
+    const cJSON *add = cJSON_GetObjectItemCaseSensitive(ev, "add");
+    const cJSON *clear = cJSON_GetObjectItemCaseSensitive(ev, "clear");
+    int64_t now = kclock_wall_ms();
+    bool changed = false;
+    pthread_mutex_lock(&f->mu);
+    if (id > f->log_applied) {
+        if (add) {
+            struct api_alert al;
+            const char *why = "";
+            const cJSON *to = cJSON_GetObjectItemCaseSensitive(add, "to");
+            if (api_alert_from_json(add, false, &al, &why) == KERR_OK && cJSON_IsString(to) &&
+                api_alert_to_valid(to->valuestring)) {
+                snprintf(al.to, sizeof al.to, "%s", to->valuestring);
+                al.id = id;
+                drop_expired(f, now);
+                if (api_alert_valid_at(&al, now) && f->nalerts < API_ALERT_MAX) {
+                    f->alerts[f->nalerts++] = al;
+                    changed = true;
+                    KLOGI(MOD, "alert %lld (%s) to %s", (long long)al.id, al.level, al.to);
+                }
+            } else {
+                KLOGE(MOD, "alert event %lld skipped (%s)", (long long)id, why);
+            }
+        } else if (cJSON_IsNumber(clear)) {
+            int k = 0, n = 0;
+            int64_t which = (int64_t)clear->valuedouble;
+            for (int i = 0; i < f->nalerts; i++) {
+                if (which == 0 || f->alerts[i].id == which) n++;
+                else f->alerts[k++] = f->alerts[i];
+            }
+            f->nalerts = k;
+            changed = n > 0;
+            if (n) KLOGI(MOD, "%d alerts cleared", n);
+        }
+        f->log_applied = id;
+        pthread_cond_broadcast(&f->applied);
+    }
+    pthread_mutex_unlock(&f->mu);
+    cJSON_Delete(ev);
+    if (changed) bump(f, NULL);
+}
+
 enum kerr hubfleet_alert_add(struct hubfleet *f, struct api_alert *a)
 {
     int64_t now = kclock_wall_ms();
     enum kerr e;
     if (a->until_ms && a->until_ms <= now) return KERR_INVALID;
+    if (f->log.put) return alert_add_log(f, a, now);
     pthread_mutex_lock(&f->mu);
     if (drop_expired(f, now)) (void)save_alerts(f);
     if (f->nalerts == API_ALERT_MAX) {
@@ -315,6 +420,18 @@ enum kerr hubfleet_alert_clear(struct hubfleet *f, int64_t id, int *n)
     int k = 0;
     enum kerr e = KERR_OK;
     *n = 0;
+    if (f->log.put) {
+        char ev[48];
+        int64_t eid;
+        pthread_mutex_lock(&f->mu);
+        for (int i = 0; i < f->nalerts; i++)
+            if (id == 0 || f->alerts[i].id == id) (*n)++;
+        pthread_mutex_unlock(&f->mu);
+        if (id != 0 && *n == 0) return KERR_NOTFOUND;
+        if (*n == 0) return KERR_OK;
+        snprintf(ev, sizeof ev, "{\"clear\":%lld}", (long long)id);
+        return log_put(f, ev, &eid);
+    }
     pthread_mutex_lock(&f->mu);
     for (int i = 0; i < f->nalerts; i++) {
         if (id == 0 || f->alerts[i].id == id) (*n)++;

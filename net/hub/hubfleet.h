@@ -37,6 +37,25 @@ struct hubfleet_waiter {
  * (NULL: memory only). A missing file is an empty list; a damaged one is
  * logged and ignored. Starts the deadline thread. KERR_NOMEM. */
 enum kerr hubfleet_open(const char *alerts_path, struct hubfleet **out);
+/* A log the alerts are kept in instead of the JSON file (the PostgreSQL
+ * store: one log for every hub on the database). put stores one event (a
+ * JSON text) and gives its id: ids grow in the order the events commit. */
+struct hubfleet_log {
+    enum kerr (*put)(void *arg, const char *event, int64_t *id);
+    void *arg;
+};
+
+/* Keeps the alerts in log from now on (f opened without a file): an add or a
+ * clear is stored as an event and takes effect when the log hands it back to
+ * hubfleet_log_event (it waits for that, at most 2 s, so a list right after
+ * shows it). Call before the first alert op. */
+void hubfleet_use_log(struct hubfleet *f, const struct hubfleet_log *log);
+
+/* An event of the log, each once, in id order, from any hub on the log (this
+ * one included): {"add": alert as a kiosk gets it plus "to"} (its id is the
+ * event's) or {"clear": id, 0 = all}. Expired adds are skipped. Any thread. */
+void hubfleet_log_event(struct hubfleet *f, int64_t id, const char *event);
+
 /* Wakes every waiter, stops the thread, frees f. NULL is a no-op. */
 void hubfleet_close(struct hubfleet *f);
 /* Wakes every waiter now and every later one at once (the hub stops). */

@@ -12,14 +12,22 @@
 #include "hubauth.h"
 #include "hubconn.h"
 #include "hubsrv.h"
+#include "hubstore.h"
 #include "klog.h"
 
 static void usage(FILE *f)
 {
     fputs("usage: kiosk-hub --db FILE --admin-token-file FILE [options]\n"
+          "       kiosk-hub --migrate-from FILE --db postgresql://...\n"
           "  --listen HOST:PORT     address to listen on (default 127.0.0.1:8080;\n"
           "                         [::1]:8080 for IPv6; port 0 picks a free port)\n"
           "  --db FILE              SQLite database (created if missing, WAL mode)\n"
+          "  --db postgresql://...  or a PostgreSQL database (schema created on first start;\n"
+          "                         one hub per database in this version; docs/hub.md)\n"
+          "  --state-dir DIR        the hub's files (content bundles; alerts with SQLite) in DIR\n"
+          "                         instead of beside the SQLite file; required with PostgreSQL\n"
+          "  --migrate-from FILE    with --db postgresql://...: copy the SQLite hub database\n"
+          "                         FILE into that empty PostgreSQL database, then exit\n"
           "  --admin-token-file F   file holding the admin token (16..256 printable chars)\n"
           "  --rate N/s             per-kiosk request rate (default 5/s)\n"
           "  --burst N              per-kiosk burst (default 20)\n"
@@ -56,6 +64,28 @@ static void usage(FILE *f)
           f);
 }
 
+/* kiosk-hub --migrate-from FILE --db URL: exit 0 copied, 1 failed, 2 usage. */
+static int migrate(const char *file, const char *url)
+{
+    enum kerr e;
+    if (!url || strncmp(file, "postgres", 8) == 0 ||
+        (strncmp(url, "postgresql://", 13) != 0 && strncmp(url, "postgres://", 11) != 0)) {
+        fprintf(stderr, "kiosk-hub: --migrate-from 需要 SQLite 文件和 --db postgresql://...\n"
+                        "kiosk-hub: --migrate-from FILE needs --db postgresql://... (the target)\n");
+        return 2;
+    }
+    e = hubstore_copy_to_pg(file, url, stdout);
+    if (e == KERR_OK) {
+        printf("kiosk-hub: %s copied into PostgreSQL\n", file);
+        return 0;
+    }
+    fprintf(stderr, "kiosk-hub: 迁移失败 / migration failed: %s\n",
+            e == KERR_NOTFOUND   ? "no such SQLite file"
+            : e == KERR_CONFLICT ? "the PostgreSQL database already holds hub data (use an empty one)"
+                                 : "database error (see the log line above)");
+    return 1;
+}
+
 static int parse_num(const char *s, double lo, double hi, double *out)
 {
     char *end;
@@ -71,7 +101,7 @@ static int parse_num(const char *s, double lo, double hi, double *out)
 int main(int argc, char **argv)
 {
     struct hubsrv_config cfg;
-    const char *token_file = NULL, *port_file = NULL;
+    const char *token_file = NULL, *port_file = NULL, *migrate_from = NULL;
     const char *trusted[16];
     size_t ntrusted = 0;
     struct hubsrv *srv = NULL;
@@ -102,6 +132,8 @@ int main(int argc, char **argv)
         if (!val) goto bad;
         if (strcmp(a, "--listen") == 0) cfg.listen = val;
         else if (strcmp(a, "--db") == 0) cfg.db_path = val;
+        else if (strcmp(a, "--migrate-from") == 0) migrate_from = val;
+        else if (strcmp(a, "--state-dir") == 0) cfg.state_dir = val;
         else if (strcmp(a, "--admin-token-file") == 0) token_file = val;
         else if (strcmp(a, "--port-file") == 0) port_file = val;
         else if (strcmp(a, "--rate") == 0 && parse_num(val, 0.001, 1e9, &v) == 0) cfg.rate = v;
@@ -147,8 +179,17 @@ int main(int argc, char **argv)
     }
     cfg.trusted_proxies = trusted;
     cfg.n_trusted_proxies = ntrusted;
+    if (migrate_from) return migrate(migrate_from, cfg.db_path);
     if (!cfg.db_path || !token_file) {
         usage(stderr);
+        return 2;
+    }
+    if ((strncmp(cfg.db_path, "postgresql://", 13) == 0 ||
+         strncmp(cfg.db_path, "postgres://", 11) == 0) && !cfg.state_dir) {
+        /* the files a hub keeps beside a SQLite file need a folder of their own */
+        fprintf(stderr, "kiosk-hub: --db postgresql://... 需要 --state-dir 目录（内容包文件）\n"
+                        "kiosk-hub: --db postgresql://... needs --state-dir DIR (content bundle "
+                        "files)\n");
         return 2;
     }
     e = hubauth_admin_load(token_file, cfg.admin_hash);
@@ -170,10 +211,11 @@ int main(int argc, char **argv)
         KLOGE("hub", "start: %s", kerr_str(e));
         return e == KERR_USAGE ? 2 : 1;
     }
+    /* a PostgreSQL URL may hold a password: never logged */
     KLOGI("hub", "listening on %s port %u, db %s, rate %.3g/s burst %.3g, %zu trusted proxies, "
           "retention %d days",
-          cfg.listen, (unsigned)hubsrv_port(srv), cfg.db_path, cfg.rate, cfg.burst, ntrusted,
-          cfg.retention_days);
+          cfg.listen, (unsigned)hubsrv_port(srv), strncmp(cfg.db_path, "postgres", 8) == 0 ? "PostgreSQL" : cfg.db_path,
+          cfg.rate, cfg.burst, ntrusted, cfg.retention_days);
     if (port_file) {
         char tmp[4096];
         FILE *f;

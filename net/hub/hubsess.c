@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "hubauth.h"
+#include "kclock.h"
 
 struct sess {
     bool used;
@@ -19,7 +20,20 @@ struct hubsess {
     pthread_mutex_t lock;
     uint64_t idle_ms, max_ms;
     struct sess *s;
+    struct hubsess_store store; /* store.put set: the sessions live there */
 };
+
+void hubsess_use_store(struct hubsess *t, const struct hubsess_store *store)
+{
+    t->store = *store;
+}
+
+/* A wall-clock end in the caller's monotonic clock. */
+static uint64_t mono_of(int64_t ends_wall, uint64_t now_mono)
+{
+    int64_t left = ends_wall - kclock_wall_ms();
+    return left > 0 ? now_mono + (uint64_t)left : now_mono;
+}
 
 struct hubsess *hubsess_new(uint64_t idle_ms, uint64_t max_ms)
 {
@@ -65,6 +79,24 @@ enum kerr hubsess_create(struct hubsess *t, const char *user, const char *role, 
     if (hubauth_token_new(token_out) != KERR_OK || hubauth_token_new(csrf) != KERR_OK) {
         token_out[0] = '\0';
         return KERR_IO;
+    }
+    if (t->store.put) {
+        uint8_t h[32];
+        enum kerr e;
+        hubauth_sha256(token_out, HUBSESS_TOKEN_LEN, h);
+        memset(info, 0, sizeof *info);
+        snprintf(info->user, sizeof info->user, "%s", user);
+        snprintf(info->role, sizeof info->role, "%s", role);
+        memcpy(info->csrf, csrf, sizeof csrf);
+        OPENSSL_cleanse(csrf, sizeof csrf);
+        e = t->store.put(t->store.arg, h, info, kclock_wall_ms());
+        if (e != KERR_OK) {
+            OPENSSL_cleanse(token_out, HUBSESS_TOKEN_LEN);
+            token_out[0] = '\0';
+            return e;
+        }
+        info->idle_ends_ms = now_ms + (t->idle_ms < t->max_ms ? t->idle_ms : t->max_ms);
+        return KERR_OK;
     }
     pthread_mutex_lock(&t->lock);
     /* a free or expired slot, else the one idle longest */
@@ -112,6 +144,14 @@ bool hubsess_find(struct hubsess *t, const char *token, uint64_t now_ms, struct 
     bool ok = false;
     if (!token_ok(token)) return false;
     hubauth_sha256(token, HUBSESS_TOKEN_LEN, h);
+    if (t->store.put) {
+        int64_t ends = 0;
+        if (t->store.find(t->store.arg, h, kclock_wall_ms(), (int64_t)t->idle_ms,
+                          (int64_t)t->max_ms, out, &ends) != 1)
+            return false;
+        out->idle_ends_ms = mono_of(ends, now_ms);
+        return true;
+    }
     pthread_mutex_lock(&t->lock);
     s = slot_of(t, h);
     if (s && expired(t, s, now_ms)) {
@@ -132,6 +172,10 @@ void hubsess_end(struct hubsess *t, const char *token)
     struct sess *s;
     if (!token_ok(token)) return;
     hubauth_sha256(token, HUBSESS_TOKEN_LEN, h);
+    if (t->store.put) {
+        t->store.end(t->store.arg, h);
+        return;
+    }
     pthread_mutex_lock(&t->lock);
     s = slot_of(t, h);
     if (s) memset(s, 0, sizeof *s);
@@ -141,6 +185,7 @@ void hubsess_end(struct hubsess *t, const char *token)
 int hubsess_end_user(struct hubsess *t, const char *user)
 {
     int n = 0;
+    if (t->store.put) return t->store.end_user(t->store.arg, user);
     pthread_mutex_lock(&t->lock);
     for (int i = 0; i < HUBSESS_MAX; i++) {
         if (t->s[i].used && strcmp(t->s[i].info.user, user) == 0) {

@@ -1,5 +1,6 @@
 /* hubsess: the web console's login sessions, kept in memory (a restart of
- * the hub logs everyone out). A session token is 256 random bits, given to
+ * the hub logs everyone out), or with the PostgreSQL store in its table
+ * (hubsess_use_store: shared by every hub, kept over a restart). A session token is 256 random bits, given to
  * the browser once, in an HttpOnly cookie; the table keeps only its SHA-256
  * with the account's name and role, a CSRF token (64 hex digits, handed to
  * the page's script, required on every change) and its times. A session ends
@@ -52,6 +53,24 @@ void hubsess_end(struct hubsess *t, const char *token);
 /* Ends every session of user (its role, password or account changed).
  * Returns how many ended. */
 int hubsess_end_user(struct hubsess *t, const char *user);
+
+/* Where the sessions live instead of this table: a database every hub
+ * shares (the PostgreSQL store). Times there are wall-clock ms; the table's
+ * idle and max lifetimes apply. put: a new session; find: the live session
+ * of hash at now (a use: its idle time starts again), 1 found, 0 not (an
+ * expired one is deleted), -1 error; end / end_user: delete. */
+struct hubsess_store {
+    enum kerr (*put)(void *arg, const uint8_t hash[32], const struct hubsess_info *info,
+                     int64_t now);
+    int (*find)(void *arg, const uint8_t hash[32], int64_t now, int64_t idle_ms, int64_t max_ms,
+                struct hubsess_info *out, int64_t *ends);
+    void (*end)(void *arg, const uint8_t hash[32]);
+    int (*end_user)(void *arg, const char *user);
+    void *arg;
+};
+
+/* Keeps the sessions in store from now on (before the first session). */
+void hubsess_use_store(struct hubsess *t, const struct hubsess_store *store);
 
 /* True when hdr (the X-CSRF-Token header, may be NULL) is the session's CSRF
  * token; compared in constant time. */

@@ -623,6 +623,42 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     *con_cls = NULL;
 }
 
+/* The console's sessions kept in the store (PostgreSQL). */
+static enum kerr sess_put(void *arg, const uint8_t hash[32], const struct hubsess_info *info,
+                          int64_t now)
+{
+    return hubstore_session_put(arg, hash, info->user, info->role, info->csrf, now);
+}
+
+static int sess_find(void *arg, const uint8_t hash[32], int64_t now, int64_t idle_ms,
+                     int64_t max_ms, struct hubsess_info *out, int64_t *ends)
+{
+    memset(out, 0, sizeof *out);
+    return hubstore_session_find(arg, hash, now, idle_ms, max_ms, out->user, out->role, out->csrf,
+                                 ends);
+}
+
+static void sess_end(void *arg, const uint8_t hash[32])
+{
+    hubstore_session_end(arg, hash);
+}
+
+static int sess_end_user(void *arg, const char *user)
+{
+    return hubstore_session_end_user(arg, user);
+}
+
+/* The fleet's alerts kept in the store's log (PostgreSQL). */
+static enum kerr alert_log_put(void *arg, const char *event, int64_t *id)
+{
+    return hubstore_alert_put(arg, event, id);
+}
+
+static void alert_log_event(int64_t id, const char *event, void *arg)
+{
+    hubfleet_log_event(arg, id, event);
+}
+
 enum kerr hubsrv_start(const struct hubsrv_config *cfg, struct hubsrv **out)
 {
     struct hubsrv *s;
@@ -693,15 +729,36 @@ enum kerr hubsrv_start(const struct hubsrv_config *cfg, struct hubsrv **out)
         res = hubstore_open(cfg->db_path, &sc, &s->store);
     }
     if (res != KERR_OK) goto fail;
-    if (hubcontent_open(cfg->db_path, &s->content) != KERR_OK)
-        KLOGE("hub", "content releases unavailable (%s.content)", cfg->db_path);
+    /* one hub per PostgreSQL database in this version (docs/hub.md §9) */
+    res = hubstore_claim_sole(s->store);
+    if (res != KERR_OK) goto fail;
+    {
+        char files[4200];
+        /* the files the hub keeps beside its database: SQLite's file, or --state-dir */
+        if (cfg->state_dir) snprintf(files, sizeof files, "%s/hub", cfg->state_dir);
+        else snprintf(files, sizeof files, "%s", cfg->db_path);
+        if (hubcontent_open(s->store, cfg->db_path, files, &s->content) != KERR_OK)
+            KLOGE("hub", "content releases unavailable (%s.content)", files);
+    }
     {
         char ap[4200];
-        snprintf(ap, sizeof ap, "%s.alerts.json", cfg->db_path);
-        res = hubfleet_open(ap, &s->fleet);
+        if (cfg->state_dir) snprintf(ap, sizeof ap, "%s/hub.alerts.json", cfg->state_dir);
+        else snprintf(ap, sizeof ap, "%s.alerts.json", cfg->db_path);
+        /* PostgreSQL: the alerts are rows of the database, not a file */
+        res = hubfleet_open(hubstore_alert_log(s->store) ? NULL : ap, &s->fleet);
         s->stale_after_s = cfg->stale_after_s ? cfg->stale_after_s : HUBSRV_STALE_AFTER_S;
     }
     if (res != KERR_OK) goto fail;
+    if (hubstore_sessions_shared(s->store)) {
+        struct hubsess_store sst = {sess_put, sess_find, sess_end, sess_end_user, s->store};
+        hubsess_use_store(s->sessions, &sst);
+    }
+    if (hubstore_alert_log(s->store)) {
+        struct hubfleet_log log = {alert_log_put, s->store};
+        hubfleet_use_log(s->fleet, &log);
+        res = hubstore_alert_listen(s->store, alert_log_event, s->fleet);
+        if (res != KERR_OK) goto fail;
+    }
     if (threads == 0) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);
         threads = n > 0 ? (unsigned)n : 1;
@@ -750,6 +807,7 @@ void hubsrv_stop(struct hubsrv *s)
         MHD_stop_daemon(s->mhd);
     }
     hubconn_free(s->conn);
+    if (s->store) hubstore_alert_listen_stop(s->store); /* it calls into the fleet */
     hubfleet_close(s->fleet);
     hubstore_close(s->store);
     hubcontent_close(s->content);

@@ -18,7 +18,9 @@ struct hubsrv;
 
 struct hubsrv_config {
     const char *listen;     /* "127.0.0.1:8080", "[::1]:8080"; port 0 picks a free one */
-    const char *db_path;    /* SQLite file, created if missing */
+    const char *db_path;    /* SQLite file, created if missing, or a PostgreSQL URL */
+    const char *state_dir;  /* NULL: the files beside db_path (SQLite); else the folder of
+                               hub.content/ and hub.alerts.json (required for PostgreSQL) */
     uint8_t admin_hash[32]; /* SHA-256 of the admin token (hubauth_admin_load) */
     double rate;            /* kiosk requests per second per kiosk (token bucket) */
     double burst;           /* bucket size */

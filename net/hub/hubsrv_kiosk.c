@@ -91,6 +91,8 @@ enum MHD_Result hubsrv_submit(struct hreq *r)
 enum MHD_Result hubsrv_finish_job(struct hreq *r)
 {
     struct hubstore_job *j = &r->job;
+    if (j->result == 503) /* the database was unreachable: nothing decided, a resend is safe */
+        return hubsrv_send_problem(r, 503, API_SLUG_INTERNAL, "Service unavailable", "database unreachable");
     switch (j->op) {
     case HUBSTORE_REQ_PUT:
         if (j->result == 201 || j->result == 200)

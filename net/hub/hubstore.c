@@ -15,6 +15,7 @@
 
 #include "hubstore_booking.h"
 #include "hubstore_impl.h"
+#include "hubstore_pg.h"
 
 static const char schema[] =
     "CREATE TABLE IF NOT EXISTS kiosks("
@@ -132,6 +133,10 @@ static void run_batch(struct hubstore *st, struct hubstore_job *batch)
     bool ok = true;
     struct hubstore_job *j, *next;
 
+    if (st->pg) {
+        hubpg_run_batch(st, batch); /* the same jobs, in PostgreSQL terms (hubstore_pg.c) */
+        goto answer;
+    }
     hubstore_now(now, sizeof now);
     if (sqlite3_exec(st->wdb, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) ok = false;
     for (j = batch; ok && j; j = j->next) {
@@ -170,6 +175,7 @@ static void run_batch(struct hubstore *st, struct hubstore_job *batch)
             SQLITE_OK)
             KLOGE("hubstore", "checkpoint after erasing: %s", sqlite3_errmsg(st->wdb));
     }
+answer:
     /* answers go out only now, after the commit is durable */
     for (j = batch; j; j = next) {
         next = j->next;
@@ -343,6 +349,11 @@ enum kerr hubstore_open(const char *path, const struct hubstore_config *cfg, str
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC); /* the sweep's timed wait */
     pthread_cond_init(&st->qwake, &ca);
     pthread_condattr_destroy(&ca);
+    if (hubpg_is_url(path)) { /* the PostgreSQL backend: its own connections */
+        res = hubpg_open(path, st->retention_s, &st->pg);
+        if (res != KERR_OK) goto fail;
+        goto start;
+    }
     res = db_open(path, false, &st->wdb);
     if (res != KERR_OK) goto fail;
     res = migrate(st->wdb);
@@ -353,6 +364,7 @@ enum kerr hubstore_open(const char *path, const struct hubstore_config *cfg, str
         res = db_open(path, true, &st->rdb[i]);
         if (res != KERR_OK) goto fail;
     }
+start:
     if (pthread_create(&st->writer, NULL, writer_main, st) != 0) {
         res = KERR_NOMEM;
         goto fail;
@@ -363,6 +375,61 @@ enum kerr hubstore_open(const char *path, const struct hubstore_config *cfg, str
 fail:
     hubstore_close(st);
     return res;
+}
+
+bool hubstore_alert_log(const struct hubstore *st)
+{
+    return st->pg != NULL;
+}
+
+enum kerr hubstore_alert_put(struct hubstore *st, const char *event, int64_t *id)
+{
+    return st->pg ? hubpg_alert_put(st->pg, event, id) : KERR_INVALID;
+}
+
+enum kerr hubstore_alert_listen(struct hubstore *st, void (*fn)(int64_t, const char *, void *),
+                                void *arg)
+{
+    return st->pg ? hubpg_listen_start(st->pg, 0, fn, arg) : KERR_INVALID;
+}
+
+void hubstore_alert_listen_stop(struct hubstore *st)
+{
+    if (st->pg) hubpg_listen_stop(st->pg);
+}
+
+bool hubstore_sessions_shared(const struct hubstore *st)
+{
+    return st->pg != NULL;
+}
+
+enum kerr hubstore_session_put(struct hubstore *st, const uint8_t hash[32], const char *name,
+                               const char *role, const char *csrf, int64_t now)
+{
+    return st->pg ? hubpg_session_put(st->pg, hash, name, role, csrf, now) : KERR_INVALID;
+}
+
+int hubstore_session_find(struct hubstore *st, const uint8_t hash[32], int64_t now,
+                          int64_t idle_ms, int64_t max_ms, char *name, char *role, char *csrf,
+                          int64_t *ends)
+{
+    return st->pg ? hubpg_session_find(st->pg, hash, now, idle_ms, max_ms, name, role, csrf, ends)
+                  : -1;
+}
+
+void hubstore_session_end(struct hubstore *st, const uint8_t hash[32])
+{
+    if (st->pg) hubpg_session_end(st->pg, hash, NULL);
+}
+
+int hubstore_session_end_user(struct hubstore *st, const char *name)
+{
+    return st->pg ? hubpg_session_end(st->pg, NULL, name) : 0;
+}
+
+enum kerr hubstore_claim_sole(struct hubstore *st)
+{
+    return st->pg ? hubpg_claim_sole(st->pg) : KERR_OK;
 }
 
 void hubstore_close(struct hubstore *st)
@@ -378,6 +445,7 @@ void hubstore_close(struct hubstore *st)
     hubstore_finalize_writer(st);
     for (int i = 0; i < READERS; i++) sqlite3_close(st->rdb[i]);
     sqlite3_close(st->wdb);
+    hubpg_close(st->pg);
     pthread_mutex_destroy(&st->rlock);
     pthread_cond_destroy(&st->rfree);
     pthread_mutex_destroy(&st->qlock);

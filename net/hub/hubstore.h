@@ -1,4 +1,6 @@
-/* hubstore: the hub's SQLite database (WAL, synchronous=FULL). Writes go
+/* hubstore: the hub's database: a SQLite file (WAL, synchronous=FULL), or
+ * PostgreSQL when the path is a postgresql:// URL (hubstore_pg.h: the same
+ * functions, the same answers; one hub per database for now). Writes go
  * through ONE writer thread that batches the jobs of many HTTP requests into
  * one transaction (group commit) and calls each job's done callback only
  * after that transaction is durable, so an answer is never sent for a row
@@ -11,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "api.h"
 #include "kerr.h"
@@ -50,7 +53,9 @@ struct hubstore_config {
 };
 
 /* One write. The submitter fills the inputs of its op; the writer fills
- * result (an HTTP status: 201/200/204 on success, 404/409/422/500...) and
+ * result (an HTTP status: 201/200/204 on success, 404/409/422/500...; 503
+ * when PostgreSQL could not be reached or the connection broke before the
+ * COMMIT answered: nothing is decided and a resend is safe) and
  * answer (a NUL-terminated JSON text or "" when there is none). */
 struct hubstore_job {
     enum hubstore_op op;
@@ -97,8 +102,11 @@ struct hubstore_job {
     void (*done)(struct hubstore_job *job, void *arg);
     void *done_arg;
     struct hubstore_job *next; /* private to the store */
+    unsigned store_flags;      /* private to the store (the PostgreSQL writer's batch state) */
 };
 
+/* path is a SQLite file or a PostgreSQL URL (postgresql:// or postgres://:
+ * hubstore_pg.h; the schema there is created on first start). */
 /* Opens (creating if needed) the database at path, migrates its schema and
  * starts the writer thread, which also runs the retention sweep (cfg NULL:
  * the defaults): contact name, phone, description, the company name when
@@ -109,6 +117,42 @@ struct hubstore_job {
  * returns KERR_DB/KERR_IO/KERR_NOMEM and *out is NULL. */
 enum kerr hubstore_open(const char *path, const struct hubstore_config *cfg,
                         struct hubstore **out);
+
+/* PostgreSQL: claims the database for this hub process alone (a session
+ * advisory lock on a connection of its own, released by the server when the
+ * process ends, even by kill -9): KERR_BUSY when another hub holds it (one
+ * hub per database in this version: alerts, screenshots, staff sessions and
+ * content releases are still kept by each hub), KERR_DB. SQLite: KERR_OK. */
+enum kerr hubstore_claim_sole(struct hubstore *st);
+
+/* The alerts' log of a PostgreSQL store (hubstore_pg.h: one for every hub
+ * on the database): true when st has one (SQLite: false, the fleet keeps
+ * its file). put stores an event (a JSON text, at most 8 KiB) and gives its
+ * id (KERR_DB); listen calls fn on a thread of its own for every event, each
+ * once, in id order, from the first on (KERR_INVALID without a log);
+ * listen_stop stops it (before fn's object goes away). */
+bool hubstore_alert_log(const struct hubstore *st);
+enum kerr hubstore_alert_put(struct hubstore *st, const char *event, int64_t *id);
+enum kerr hubstore_alert_listen(struct hubstore *st, void (*fn)(int64_t id, const char *event,
+                                                                void *arg),
+                                void *arg);
+void hubstore_alert_listen_stop(struct hubstore *st);
+
+/* The staff console's sessions in a PostgreSQL store (every hub on the
+ * database knows them; they outlive a restart); SQLite: none (the hub keeps
+ * them in memory, hubsess.c) and every call below fails. hash is the
+ * token's SHA-256; times are wall-clock ms. put: KERR_OK/KERR_DB. find: the
+ * live session at now (last use within idle_ms, login within max_ms) becomes
+ * used now; 1 with name, role (HUBSTORE_ROLE_MAX + 1), csrf (65 bytes) and
+ * *ends, 0 none (an expired one is deleted), -1 error. end_user: how many. */
+bool hubstore_sessions_shared(const struct hubstore *st);
+enum kerr hubstore_session_put(struct hubstore *st, const uint8_t hash[32], const char *name,
+                               const char *role, const char *csrf, int64_t now);
+int hubstore_session_find(struct hubstore *st, const uint8_t hash[32], int64_t now,
+                          int64_t idle_ms, int64_t max_ms, char *name, char *role, char *csrf,
+                          int64_t *ends);
+void hubstore_session_end(struct hubstore *st, const uint8_t hash[32]);
+int hubstore_session_end_user(struct hubstore *st, const char *name);
 
 /* Stops the writer after the jobs already queued are done, closes every
  * connection and frees st. NULL is a no-op. */
@@ -236,6 +280,17 @@ bool hubstore_transition_ok(const char *from, const char *to);
 
 /* True for one of new, accepted, in_progress, resolved, rejected. */
 bool hubstore_status_valid(const char *s);
+
+/* Copies the SQLite hub database file (brought to this hub's schema first,
+ * as kiosk-hub does at start, retention sweep included) into the PostgreSQL
+ * database at url (its schema created if new), every table and row with its
+ * ids and times, in one transaction on each side; prints "TABLE ROWS" per
+ * table to report (NULL: nothing). The files beside the SQLite file
+ * (FILE.content/, FILE.alerts.json) are not copied. KERR_USAGE when file is
+ * a URL or url is not one, KERR_NOTFOUND when file does not exist,
+ * KERR_CONFLICT when the PostgreSQL database already holds hub rows (nothing
+ * is written), KERR_DB (logged). */
+enum kerr hubstore_copy_to_pg(const char *file, const char *url, FILE *report);
 
 /* Writes the current UTC time as the contract's RFC 3339 form
  * ("2026-11-25T14:00:00Z") into out (at least API_TIME_SIZE bytes). */

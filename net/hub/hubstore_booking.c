@@ -28,37 +28,37 @@ static void add_time(cJSON *o, const char *name, int64_t t)
     cJSON_AddStringToObject(o, name, s);
 }
 
-static void add_text(cJSON *o, const char *name, sqlite3_stmt *s, int col)
+static void add_text(cJSON *o, const char *name, struct hubstore_q *s, int col)
 {
-    if (sqlite3_column_type(s, col) == SQLITE_NULL) cJSON_AddNullToObject(o, name);
-    else cJSON_AddStringToObject(o, name, (const char *)sqlite3_column_text(s, col));
+    if (hubstore_q_type(s, col) == SQLITE_NULL) cJSON_AddNullToObject(o, name);
+    else cJSON_AddStringToObject(o, name, hubstore_q_col(s, col));
 }
 
 /* The state a person sees: a confirmed booking past its release time is
  * released, whether or not the writer has written that down yet. */
-static const char *state_of(sqlite3_stmt *s, int64_t now)
+static const char *state_of(struct hubstore_q *s, int64_t now)
 {
-    const char *st = (const char *)sqlite3_column_text(s, C_STATE);
-    if (st && strcmp(st, "confirmed") == 0 && sqlite3_column_int64(s, C_RELEASE) <= now)
+    const char *st = hubstore_q_col(s, C_STATE);
+    if (st && strcmp(st, "confirmed") == 0 && hubstore_q_int_col(s, C_RELEASE) <= now)
         return "released";
     return st ? st : "?";
 }
 
 /* A booking row as JSON; staff get the phone (until erased), the kiosk not. */
-static cJSON *row_json(sqlite3_stmt *s, int64_t now, bool staff)
+static cJSON *row_json(struct hubstore_q *s, int64_t now, bool staff)
 {
     cJSON *o = cJSON_CreateObject();
     if (!o) return NULL;
     add_text(o, "code", s, C_CODE);
     add_text(o, "room", s, C_ROOM);
     add_text(o, "tower", s, C_TOWER);
-    add_time(o, "start", sqlite3_column_int64(s, C_START));
-    add_time(o, "end", sqlite3_column_int64(s, C_END));
+    add_time(o, "start", hubstore_q_int_col(s, C_START));
+    add_time(o, "end", hubstore_q_int_col(s, C_END));
     cJSON_AddStringToObject(o, "state", state_of(s, now));
     add_text(o, "phone_last4", s, C_LAST4);
-    add_time(o, "checkin_from", sqlite3_column_int64(s, C_CIN_FROM));
-    add_time(o, "checkin_until", sqlite3_column_int64(s, C_CIN_UNTIL));
-    add_time(o, "release_at", sqlite3_column_int64(s, C_RELEASE));
+    add_time(o, "checkin_from", hubstore_q_int_col(s, C_CIN_FROM));
+    add_time(o, "checkin_until", hubstore_q_int_col(s, C_CIN_UNTIL));
+    add_time(o, "release_at", hubstore_q_int_col(s, C_RELEASE));
     if (staff) {
         add_text(o, "kiosk_id", s, C_KIOSK);
         add_text(o, "created_at", s, C_CREATED);
@@ -66,7 +66,7 @@ static cJSON *row_json(sqlite3_stmt *s, int64_t now, bool staff)
         add_text(o, "checked_in_at", s, C_CHECKED_IN);
         add_text(o, "note", s, C_NOTE);
         add_text(o, "erased_at", s, C_ERASED);
-        cJSON_AddBoolToObject(o, "offline", sqlite3_column_int(s, C_OFFLINE) != 0);
+        cJSON_AddBoolToObject(o, "offline", hubstore_q_int_col(s, C_OFFLINE) != 0);
         add_text(o, "phone", s, C_PHONE);
     }
     return o;
@@ -74,52 +74,61 @@ static cJSON *row_json(sqlite3_stmt *s, int64_t now, bool staff)
 
 /* ---- writer --------------------------------------------------------------- */
 
-static sqlite3_stmt *wprep(struct hubstore *st, const char *sql)
+/* A statement on the writer's connection, in its open transaction (pgsql:
+ * PostgreSQL's text where it differs, else NULL). false on an error. */
+static bool wprep(struct hubstore *st, struct hubstore_rd *rd, struct hubstore_q *q,
+                  const char *sql, const char *pgsql)
 {
-    sqlite3_stmt *s = NULL;
-    if (sqlite3_prepare_v2(st->wdb, sql, -1, &s, NULL) != SQLITE_OK) return NULL;
-    return s;
+    hubstore_rd_writer(st, rd);
+    return hubstore_q_prep(q, rd, sql, pgsql);
 }
 
-/* Runs sql (no row) with the Unix time ?1 and the contract's time text ?2. */
-static int exec_at(struct hubstore *st, const char *sql, int64_t t, const char *now)
+/* Runs sql (no row) with the Unix time ?1 and the contract's time text ?2;
+ * *changed (NULL: not wanted) = rows changed. 0, or -1 on an error. */
+static int exec_at(struct hubstore *st, const char *sql, const char *pgsql, int64_t t,
+                   const char *now, int64_t *changed)
 {
-    sqlite3_stmt *s = wprep(st, sql);
-    int rc;
-    if (!s) return -1;
-    sqlite3_bind_int64(s, 1, t);
-    sqlite3_bind_text(s, 2, now, -1, SQLITE_STATIC);
-    rc = sqlite3_step(s);
-    sqlite3_finalize(s);
+    struct hubstore_rd rd;
+    struct hubstore_q s;
+    int rc = SQLITE_ERROR;
+    if (wprep(st, &rd, &s, sql, pgsql)) {
+        hubstore_q_int(&s, 1, t);
+        hubstore_q_text(&s, 2, now);
+        rc = hubstore_q_step(&s);
+        if (changed) *changed = hubstore_q_changes(&s);
+    }
+    hubstore_q_done(&s);
     return rc == SQLITE_DONE ? 0 : -1;
 }
 
 int hubstore_booking_sweep(struct hubstore *st, int64_t now_s, const char *now)
 {
     /* no-shows: the slot is free again (the read side already counts it so) */
+    int64_t erased = 0;
     if (exec_at(st, "UPDATE bookings SET state = 'released', updated_at = ?2"
                     " WHERE state = 'confirmed' AND release_at <= ?1",
-                now_s, now) != 0)
+                NULL, now_s, now, NULL) != 0)
         return -1;
     /* the phone, 24 h after the slot ends */
     if (exec_at(st, "UPDATE bookings SET phone = NULL, erased_at = ?2"
                     " WHERE phone IS NOT NULL AND slot_end <= ?1",
-                now_s - HUBSTORE_BOOKING_ERASE_S, now) != 0)
+                NULL, now_s - HUBSTORE_BOOKING_ERASE_S, now, &erased) != 0)
         return -1;
-    if (sqlite3_changes(st->wdb) > 0) st->checkpoint_due = true;
+    if (erased > 0) st->checkpoint_due = true;
     return 0;
 }
 
 /* The booking with this code into j->answer (kiosk view); 0 found, 1 not, -1 error. */
 static int answer_of(struct hubstore *st, struct hubstore_job *j, const char *code, int64_t now)
 {
-    sqlite3_stmt *s = wprep(st, "SELECT " COLS " FROM bookings WHERE code = ?1");
+    struct hubstore_rd rd;
+    struct hubstore_q s;
     int rc, res = -1;
-    if (!s) return -1;
-    sqlite3_bind_text(s, 1, code, -1, SQLITE_STATIC);
-    rc = sqlite3_step(s);
+    if (!wprep(st, &rd, &s, "SELECT " COLS " FROM bookings WHERE code = ?1", NULL)) goto out;
+    hubstore_q_text(&s, 1, code);
+    rc = hubstore_q_step(&s);
     if (rc == SQLITE_ROW) {
-        cJSON *o = row_json(s, now, false);
+        cJSON *o = row_json(&s, now, false);
         char *txt = o ? cJSON_PrintUnformatted(o) : NULL;
         if (txt && strlen(txt) < sizeof j->answer) {
             snprintf(j->answer, sizeof j->answer, "%s", txt);
@@ -130,7 +139,8 @@ static int answer_of(struct hubstore *st, struct hubstore_job *j, const char *co
     } else if (rc == SQLITE_DONE) {
         res = 1;
     }
-    sqlite3_finalize(s);
+out:
+    hubstore_q_done(&s);
     return res;
 }
 
@@ -138,17 +148,21 @@ static int answer_of(struct hubstore *st, struct hubstore_job *j, const char *co
 static int taken_w(struct hubstore *st, const char *room, int64_t from, int64_t to, int64_t now,
                    int64_t *starts, int cap)
 {
-    sqlite3_stmt *s = wprep(st, "SELECT slot_start FROM bookings WHERE room = ?1 AND"
-                                " slot_start >= ?2 AND slot_start < ?3 AND (state = 'checked_in'"
-                                " OR (state = 'confirmed' AND release_at > ?4)) ORDER BY slot_start");
-    int n = 0;
-    if (!s) return -1;
-    sqlite3_bind_text(s, 1, room, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 2, from);
-    sqlite3_bind_int64(s, 3, to);
-    sqlite3_bind_int64(s, 4, now);
-    while (sqlite3_step(s) == SQLITE_ROW && n < cap) starts[n++] = sqlite3_column_int64(s, 0);
-    sqlite3_finalize(s);
+    struct hubstore_rd rd;
+    struct hubstore_q s;
+    int n = -1;
+    if (wprep(st, &rd, &s, "SELECT slot_start FROM bookings WHERE room = ?1 AND"
+                           " slot_start >= ?2 AND slot_start < ?3 AND (state = 'checked_in'"
+                           " OR (state = 'confirmed' AND release_at > ?4)) ORDER BY slot_start",
+              NULL)) {
+        n = 0;
+        hubstore_q_text(&s, 1, room);
+        hubstore_q_int(&s, 2, from);
+        hubstore_q_int(&s, 3, to);
+        hubstore_q_int(&s, 4, now);
+        while (hubstore_q_step(&s) == SQLITE_ROW && n < cap) starts[n++] = hubstore_q_int_col(&s, 0);
+    }
+    hubstore_q_done(&s);
     return n;
 }
 
@@ -209,21 +223,30 @@ static int job_create(struct hubstore *st, struct hubstore_job *j, struct hubsto
                       const char *now)
 {
     const struct book_rules *r = &b->room->rules;
-    sqlite3_stmt *s;
+    struct hubstore_rd rd;
+    struct hubstore_q s;
     int rc, count = 0;
     char code[BOOK_CODE_SIZE], last4[BOOK_LAST4_SIZE];
 
-    /* the same key again: the stored booking, or 422 for another body */
-    s = wprep(st, "SELECT body_hash, code FROM bookings WHERE kiosk_id = ?1 AND idem_key = ?2");
-    if (!s) return -1;
-    sqlite3_bind_text(s, 1, b->kiosk_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 2, b->idem_key, -1, SQLITE_STATIC);
-    rc = sqlite3_step(s);
+    /* the same key again: the stored booking, or 422 for another body (the
+     * hash compared as hex text, the same on both backends) */
+    if (!wprep(st, &rd, &s, "SELECT hex(body_hash), code FROM bookings"
+                            " WHERE kiosk_id = ?1 AND idem_key = ?2",
+               "SELECT upper(encode(body_hash, 'hex')), code FROM bookings"
+               " WHERE kiosk_id = $1 AND idem_key = $2")) {
+        hubstore_q_done(&s);
+        return -1;
+    }
+    hubstore_q_text(&s, 1, b->kiosk_id);
+    hubstore_q_text(&s, 2, b->idem_key);
+    rc = hubstore_q_step(&s);
     if (rc == SQLITE_ROW) {
-        bool same = sqlite3_column_bytes(s, 0) == 32 &&
-                    memcmp(sqlite3_column_blob(s, 0), b->body_hash, 32) == 0;
-        snprintf(code, sizeof code, "%s", (const char *)sqlite3_column_text(s, 1));
-        sqlite3_finalize(s);
+        char want[65];
+        bool same;
+        for (int i = 0; i < 32; i++) snprintf(want + 2 * i, 3, "%02X", b->body_hash[i]);
+        same = strcmp(hubstore_q_col(&s, 0), want) == 0;
+        snprintf(code, sizeof code, "%s", hubstore_q_col(&s, 1));
+        hubstore_q_done(&s);
         if (!same) {
             refuse(j, b, 422, API_SLUG_KEY_REUSED, "this key was used with a different booking");
             return 0;
@@ -232,7 +255,7 @@ static int job_create(struct hubstore *st, struct hubstore_job *j, struct hubsto
         j->result = 200;
         return 0;
     }
-    sqlite3_finalize(s);
+    hubstore_q_done(&s);
     if (rc != SQLITE_DONE) return -1;
 
     /* Leased slots: only their kiosk confirms them, with a code it made
@@ -240,13 +263,16 @@ static int job_create(struct hubstore *st, struct hubstore_job *j, struct hubsto
      * offline); anyone else gets 409 slot-leased. */
     {
         char holder[API_KIOSK_ID_SIZE] = "";
-        s = wprep(st, "SELECT kiosk_id FROM booking_leases WHERE room = ?1 AND slot_start = ?2");
-        if (!s) return -1;
-        sqlite3_bind_text(s, 1, b->room->id, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(s, 2, b->start);
-        if (sqlite3_step(s) == SQLITE_ROW)
-            snprintf(holder, sizeof holder, "%s", (const char *)sqlite3_column_text(s, 0));
-        sqlite3_finalize(s);
+        if (!wprep(st, &rd, &s, "SELECT kiosk_id FROM booking_leases WHERE room = ?1 AND"
+                                " slot_start = ?2", NULL)) {
+            hubstore_q_done(&s);
+            return -1;
+        }
+        hubstore_q_text(&s, 1, b->room->id);
+        hubstore_q_int(&s, 2, b->start);
+        if (hubstore_q_step(&s) == SQLITE_ROW)
+            snprintf(holder, sizeof holder, "%s", hubstore_q_col(&s, 0));
+        hubstore_q_done(&s);
         if (holder[0] && strcmp(holder, b->kiosk_id) != 0) {
             refuse(j, b, 409, "slot-leased", "this slot is booked at the kiosk of its tower");
             return 0;
@@ -265,14 +291,17 @@ static int job_create(struct hubstore *st, struct hubstore_job *j, struct hubsto
                "not a slot of this room that can be booked now (past, closed or too far ahead)");
         return 0;
     }
-    s = wprep(st, "SELECT count(*) FROM bookings WHERE phone = ?1 AND phone_day = ?2 AND"
-                  " (state = 'checked_in' OR (state = 'confirmed' AND release_at > ?3))");
-    if (!s) return -1;
-    sqlite3_bind_text(s, 1, b->phone, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 2, book_local_day(b->start));
-    sqlite3_bind_int64(s, 3, b->now);
-    if (sqlite3_step(s) == SQLITE_ROW) count = sqlite3_column_int(s, 0);
-    sqlite3_finalize(s);
+    if (!wprep(st, &rd, &s, "SELECT count(*) FROM bookings WHERE phone = ?1 AND phone_day = ?2 AND"
+                            " (state = 'checked_in' OR (state = 'confirmed' AND release_at > ?3))",
+               NULL)) {
+        hubstore_q_done(&s);
+        return -1;
+    }
+    hubstore_q_text(&s, 1, b->phone);
+    hubstore_q_int(&s, 2, book_local_day(b->start));
+    hubstore_q_int(&s, 3, b->now);
+    if (hubstore_q_step(&s) == SQLITE_ROW) count = (int)hubstore_q_int_col(&s, 0);
+    hubstore_q_done(&s);
     /* a booking a kiosk confirmed itself under its lease was promised
      * already (perhaps offline, where the limit cannot be known): honoured */
     if (count >= r->max_per_phone_day && !b->code[0]) {
@@ -286,31 +315,36 @@ static int job_create(struct hubstore *st, struct hubstore_job *j, struct hubsto
     for (int tries = 0; tries < 8; tries++) {
         if (b->code[0] && tries == 0) snprintf(code, sizeof code, "%s", b->code);
         else if (book_code_make(code) != KERR_OK) return -1;
-        s = wprep(st, "INSERT INTO bookings(code, room, tower, slot_start, slot_end, checkin_from,"
-                      " checkin_until, release_at, state, kiosk_id, idem_key, body_hash, phone,"
-                      " phone_last4, phone_day, lang, offline, created_at, updated_at)"
-                      " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'confirmed', ?9, ?10, ?11, ?12,"
-                      " ?13, ?14, ?15, ?16, ?17, ?17)");
-        if (!s) return -1;
-        sqlite3_bind_text(s, 1, code, -1, SQLITE_STATIC);
-        sqlite3_bind_text(s, 2, b->room->id, -1, SQLITE_STATIC);
-        sqlite3_bind_text(s, 3, b->room->tower, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(s, 4, b->start);
-        sqlite3_bind_int64(s, 5, b->start + (int64_t)r->slot_min * 60);
-        sqlite3_bind_int64(s, 6, book_checkin_from(r, b->start));
-        sqlite3_bind_int64(s, 7, book_checkin_until(r, b->start, b->now));
-        sqlite3_bind_int64(s, 8, book_release_at(r, b->start, b->now));
-        sqlite3_bind_text(s, 9, b->kiosk_id, -1, SQLITE_STATIC);
-        sqlite3_bind_text(s, 10, b->idem_key, -1, SQLITE_STATIC);
-        sqlite3_bind_blob(s, 11, b->body_hash, 32, SQLITE_STATIC);
-        sqlite3_bind_text(s, 12, b->phone, -1, SQLITE_STATIC);
-        sqlite3_bind_text(s, 13, last4, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(s, 14, book_local_day(b->start));
-        sqlite3_bind_text(s, 15, b->lang[0] ? b->lang : "zh", -1, SQLITE_STATIC);
-        sqlite3_bind_int(s, 16, b->offline ? 1 : 0);
-        sqlite3_bind_text(s, 17, now, -1, SQLITE_STATIC);
-        rc = sqlite3_step(s);
-        sqlite3_finalize(s);
+        if (!wprep(st, &rd, &s,
+                   "INSERT INTO bookings(code, room, tower, slot_start, slot_end, checkin_from,"
+                   " checkin_until, release_at, state, kiosk_id, idem_key, body_hash, phone,"
+                   " phone_last4, phone_day, lang, offline, created_at, updated_at)"
+                   " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'confirmed', ?9, ?10, ?11, ?12,"
+                   " ?13, ?14, ?15, ?16, ?17, ?17)",
+                   NULL)) {
+            hubstore_q_done(&s);
+            return -1;
+        }
+        hubstore_q_guard(&s); /* the slot (or the code) may be taken: a constraint says so */
+        hubstore_q_text(&s, 1, code);
+        hubstore_q_text(&s, 2, b->room->id);
+        hubstore_q_text(&s, 3, b->room->tower);
+        hubstore_q_int(&s, 4, b->start);
+        hubstore_q_int(&s, 5, b->start + (int64_t)r->slot_min * 60);
+        hubstore_q_int(&s, 6, book_checkin_from(r, b->start));
+        hubstore_q_int(&s, 7, book_checkin_until(r, b->start, b->now));
+        hubstore_q_int(&s, 8, book_release_at(r, b->start, b->now));
+        hubstore_q_text(&s, 9, b->kiosk_id);
+        hubstore_q_text(&s, 10, b->idem_key);
+        hubstore_q_blob(&s, 11, b->body_hash, 32);
+        hubstore_q_text(&s, 12, b->phone);
+        hubstore_q_text(&s, 13, last4);
+        hubstore_q_int(&s, 14, book_local_day(b->start));
+        hubstore_q_text(&s, 15, b->lang[0] ? b->lang : "zh");
+        hubstore_q_int(&s, 16, b->offline ? 1 : 0);
+        hubstore_q_text(&s, 17, now);
+        rc = hubstore_q_step(&s);
+        hubstore_q_done(&s);
         if (rc == SQLITE_DONE) {
             if (answer_of(st, j, code, b->now) != 0) return -1;
             j->result = 201;
@@ -341,46 +375,55 @@ static int job_create(struct hubstore *st, struct hubstore_job *j, struct hubsto
 static int find_for_person(struct hubstore *st, struct hubstore_booking *b,
                            const struct book_rules **rules, int64_t *start, char state[16])
 {
-    sqlite3_stmt *s = wprep(st, "SELECT " COLS " FROM bookings WHERE code = ?1");
+    struct hubstore_rd rd;
+    struct hubstore_q q, *s = &q;
     int rc, res = 1;
-    if (!s) return -1;
-    sqlite3_bind_text(s, 1, b->code, -1, SQLITE_STATIC);
-    rc = sqlite3_step(s);
+    if (!wprep(st, &rd, &q, "SELECT " COLS " FROM bookings WHERE code = ?1", NULL)) {
+        hubstore_q_done(&q);
+        return -1;
+    }
+    hubstore_q_text(&q, 1, b->code);
+    rc = hubstore_q_step(&q);
     if (rc == SQLITE_ROW) {
-        const char *l4 = (const char *)sqlite3_column_text(s, C_LAST4);
-        const struct hubbook_room *room =
-            hubbook_room_find(b->rooms, (const char *)sqlite3_column_text(s, C_ROOM));
+        const char *l4 = hubstore_q_col(s, C_LAST4);
+        const struct hubbook_room *room = hubbook_room_find(b->rooms, hubstore_q_col(s, C_ROOM));
         /* staff need no last 4 (b->last4 "") */
         if ((!b->last4[0] || (l4 && strcmp(l4, b->last4) == 0)) && room) {
             *rules = &room->rules;
-            *start = sqlite3_column_int64(s, C_START);
-            b->win_from = sqlite3_column_int64(s, C_CIN_FROM);
-            b->win_until = sqlite3_column_int64(s, C_CIN_UNTIL);
+            *start = hubstore_q_int_col(s, C_START);
+            b->win_from = hubstore_q_int_col(s, C_CIN_FROM);
+            b->win_until = hubstore_q_int_col(s, C_CIN_UNTIL);
             snprintf(state, 16, "%s", state_of(s, b->now));
             res = 0;
         }
     } else if (rc != SQLITE_DONE) {
         res = -1;
     }
-    sqlite3_finalize(s);
+    hubstore_q_done(&q);
     return res;
 }
 
 static int set_state(struct hubstore *st, struct hubstore_booking *b, const char *state,
                      const char *now)
 {
-    sqlite3_stmt *s = wprep(st, "UPDATE bookings SET state = ?1, updated_at = ?2,"
-                                " checked_in_at = CASE WHEN ?1 = 'checked_in' THEN ?2"
-                                " ELSE checked_in_at END, note = coalesce(?4, note)"
-                                " WHERE code = ?3");
-    int rc;
-    if (!s) return -1;
-    sqlite3_bind_text(s, 1, state, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 2, now, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 3, b->code, -1, SQLITE_STATIC);
-    if (b->op == HSB_ADMIN_CANCEL && b->note[0]) sqlite3_bind_text(s, 4, b->note, -1, SQLITE_STATIC);
-    rc = sqlite3_step(s);
-    sqlite3_finalize(s);
+    struct hubstore_rd rd;
+    struct hubstore_q s;
+    int rc = SQLITE_ERROR;
+    if (wprep(st, &rd, &s, "UPDATE bookings SET state = ?1, updated_at = ?2,"
+                           " checked_in_at = CASE WHEN ?1 = 'checked_in' THEN ?2"
+                           " ELSE checked_in_at END, note = coalesce(?4, note)"
+                           " WHERE code = ?3",
+              "UPDATE bookings SET state = $1, updated_at = $2,"
+              " checked_in_at = CASE WHEN $1::text = 'checked_in' THEN $2"
+              " ELSE checked_in_at END, note = coalesce($4::text, note)"
+              " WHERE code = $3")) {
+        hubstore_q_text(&s, 1, state);
+        hubstore_q_text(&s, 2, now);
+        hubstore_q_text(&s, 3, b->code);
+        hubstore_q_text(&s, 4, b->op == HSB_ADMIN_CANCEL && b->note[0] ? b->note : NULL);
+        rc = hubstore_q_step(&s);
+    }
+    hubstore_q_done(&s);
     return rc == SQLITE_DONE ? 0 : -1;
 }
 
@@ -424,16 +467,18 @@ static int job_person(struct hubstore *st, struct hubstore_job *j, struct hubsto
         }
         if (set_state(st, b, "cancelled", now) != 0) return -1;
         if (b->op == HSB_ADMIN_CANCEL) {
-            sqlite3_stmt *s = wprep(st, "INSERT INTO audit(at, actor, action, target, detail)"
-                                        " VALUES(?1, ?2, 'booking.cancel', ?3, ?4)");
-            int rc;
-            if (!s) return -1;
-            sqlite3_bind_text(s, 1, now, -1, SQLITE_STATIC);
-            sqlite3_bind_text(s, 2, b->actor[0] ? b->actor : "admin", -1, SQLITE_STATIC);
-            sqlite3_bind_text(s, 3, b->code, -1, SQLITE_STATIC);
-            sqlite3_bind_text(s, 4, b->note, -1, SQLITE_STATIC);
-            rc = sqlite3_step(s);
-            sqlite3_finalize(s);
+            struct hubstore_rd rd;
+            struct hubstore_q s;
+            int rc = SQLITE_ERROR;
+            if (wprep(st, &rd, &s, "INSERT INTO audit(at, actor, action, target, detail)"
+                                   " VALUES(?1, ?2, 'booking.cancel', ?3, ?4)", NULL)) {
+                hubstore_q_text(&s, 1, now);
+                hubstore_q_text(&s, 2, b->actor[0] ? b->actor : "admin");
+                hubstore_q_text(&s, 3, b->code);
+                hubstore_q_text(&s, 4, b->note);
+                rc = hubstore_q_step(&s);
+            }
+            hubstore_q_done(&s);
             if (rc != SQLITE_DONE) return -1;
         }
     }
@@ -449,13 +494,10 @@ answer:
 static int job_lease(struct hubstore *st, struct hubstore_job *j, struct hubstore_booking *b,
                      const char *now)
 {
-    sqlite3_stmt *s;
     if (exec_at(st, "DELETE FROM booking_leases WHERE slot_start < ?1 AND ?2 IS NOT NULL",
-                b->now - 86400, now) != 0)
+                "DELETE FROM booking_leases WHERE slot_start < $1 AND $2::text IS NOT NULL",
+                b->now - 86400, now, NULL) != 0)
         return -1;
-    s = wprep(st, "INSERT OR IGNORE INTO booking_leases(room, slot_start, kiosk_id, granted_at)"
-                  " VALUES(?1, ?2, ?3, ?4)");
-    if (!s) return -1;
     for (int i = 0; b->rooms && i < b->rooms->n; i++) {
         const struct hubbook_room *room = &b->rooms->room[i];
         if (strcmp(room->tower, b->tower) != 0) continue;
@@ -466,19 +508,24 @@ static int job_lease(struct hubstore *st, struct hubstore_job *j, struct hubstor
                 if (t[k] >= b->now + HUBSTORE_LEASE_AHEAD_S ||
                     !book_slot_bookable(&room->rules, t[k], b->now))
                     continue;
-                sqlite3_reset(s);
-                sqlite3_bind_text(s, 1, room->id, -1, SQLITE_STATIC);
-                sqlite3_bind_int64(s, 2, t[k]);
-                sqlite3_bind_text(s, 3, b->kiosk_id, -1, SQLITE_STATIC);
-                sqlite3_bind_text(s, 4, now, -1, SQLITE_STATIC);
-                if (sqlite3_step(s) != SQLITE_DONE) {
-                    sqlite3_finalize(s);
-                    return -1;
+                struct hubstore_rd rd;
+                struct hubstore_q s;
+                int rc = SQLITE_ERROR;
+                if (wprep(st, &rd, &s, "INSERT OR IGNORE INTO booking_leases(room, slot_start,"
+                                       " kiosk_id, granted_at) VALUES(?1, ?2, ?3, ?4)",
+                          "INSERT INTO booking_leases(room, slot_start, kiosk_id, granted_at)"
+                          " VALUES($1, $2, $3, $4) ON CONFLICT DO NOTHING")) {
+                    hubstore_q_text(&s, 1, room->id);
+                    hubstore_q_int(&s, 2, t[k]);
+                    hubstore_q_text(&s, 3, b->kiosk_id);
+                    hubstore_q_text(&s, 4, now);
+                    rc = hubstore_q_step(&s);
                 }
+                hubstore_q_done(&s);
+                if (rc != SQLITE_DONE) return -1;
             }
         }
     }
-    sqlite3_finalize(s);
     j->result = 200;
     return 0;
 }
@@ -499,56 +546,64 @@ int hubstore_booking_run(struct hubstore *st, struct hubstore_job *j, const char
 enum kerr hubstore_booking_taken(struct hubstore *st, const char *room, int64_t from, int64_t to,
                                  int64_t now, int64_t *starts, int cap, int *n)
 {
-    int r = hubstore_reader_acquire(st);
-    sqlite3_stmt *s = NULL;
+    struct hubstore_rd rd;
+    struct hubstore_q s;
     enum kerr res = KERR_DB;
     *n = 0;
-    if (sqlite3_prepare_v2(st->rdb[r],
-                           "SELECT slot_start FROM bookings WHERE room = ?1 AND slot_start >= ?2"
-                           " AND slot_start < ?3 AND (state = 'checked_in' OR"
-                           " (state = 'confirmed' AND release_at > ?4)) ORDER BY slot_start",
-                           -1, &s, NULL) == SQLITE_OK) {
+    if (!hubstore_rd_get(st, &rd)) return KERR_DB;
+    if (hubstore_q_prep(&s, &rd,
+                        "SELECT slot_start FROM bookings WHERE room = ?1 AND slot_start >= ?2"
+                        " AND slot_start < ?3 AND (state = 'checked_in' OR"
+                        " (state = 'confirmed' AND release_at > ?4)) ORDER BY slot_start",
+                        NULL)) {
         int rc;
-        sqlite3_bind_text(s, 1, room, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(s, 2, from);
-        sqlite3_bind_int64(s, 3, to);
-        sqlite3_bind_int64(s, 4, now);
-        while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-            if (*n < cap) starts[(*n)++] = sqlite3_column_int64(s, 0);
+        hubstore_q_text(&s, 1, room);
+        hubstore_q_int(&s, 2, from);
+        hubstore_q_int(&s, 3, to);
+        hubstore_q_int(&s, 4, now);
+        while ((rc = hubstore_q_step(&s)) == SQLITE_ROW)
+            if (*n < cap) starts[(*n)++] = hubstore_q_int_col(&s, 0);
         if (rc == SQLITE_DONE) res = KERR_OK;
     }
-    if (res != KERR_OK) KLOGE("hubstore", "bookings taken: %s", sqlite3_errmsg(st->rdb[r]));
-    sqlite3_finalize(s);
-    hubstore_reader_release(st, r);
+    if (res != KERR_OK) KLOGE("hubstore", "bookings taken: the read failed");
+    hubstore_q_done(&s);
+    hubstore_rd_put(&rd);
     return res;
 }
 
 enum kerr hubstore_booking_list(struct hubstore *st, const char *room, int64_t day, int64_t now,
                                 int limit, cJSON **out)
 {
-    int r = hubstore_reader_acquire(st);
-    sqlite3_stmt *s = NULL;
+    struct hubstore_rd rd;
+    struct hubstore_q s;
     enum kerr res = KERR_DB;
-    cJSON *a = cJSON_CreateArray();
+    cJSON *a;
     *out = NULL;
-    if (a && sqlite3_prepare_v2(st->rdb[r],
-                                "SELECT " COLS " FROM bookings WHERE (?1 IS NULL OR room = ?1)"
-                                " AND (?2 IS NULL OR (slot_start >= ?2 AND slot_start < ?2 + 86400))"
-                                " ORDER BY slot_start, room, id LIMIT ?3",
-                                -1, &s, NULL) == SQLITE_OK) {
+    memset(&s, 0, sizeof s);
+    if (!hubstore_rd_get(st, &rd)) return KERR_DB;
+    a = cJSON_CreateArray();
+    if (a && hubstore_q_prep(&s, &rd,
+                             "SELECT " COLS " FROM bookings WHERE (?1 IS NULL OR room = ?1)"
+                             " AND (?2 IS NULL OR (slot_start >= ?2 AND slot_start < ?2 + 86400))"
+                             " ORDER BY slot_start, room, id LIMIT ?3",
+                             "SELECT " COLS " FROM bookings WHERE ($1::text IS NULL OR room = $1)"
+                             " AND ($2::bigint IS NULL OR (slot_start >= $2::bigint AND"
+                             " slot_start < $2::bigint + 86400))"
+                             " ORDER BY slot_start, room COLLATE \"C\", id LIMIT $3")) {
         int rc;
-        if (room) sqlite3_bind_text(s, 1, room, -1, SQLITE_STATIC);
-        if (day != INT64_MIN) sqlite3_bind_int64(s, 2, book_day_start(day));
-        sqlite3_bind_int(s, 3, limit);
-        while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-            cJSON *o = row_json(s, now, true);
+        hubstore_q_text(&s, 1, room);
+        if (day != INT64_MIN) hubstore_q_int(&s, 2, book_day_start(day));
+        else hubstore_q_text(&s, 2, NULL);
+        hubstore_q_int(&s, 3, limit);
+        while ((rc = hubstore_q_step(&s)) == SQLITE_ROW) {
+            cJSON *o = row_json(&s, now, true);
             if (!o) break;
             cJSON_AddItemToArray(a, o);
         }
         if (rc == SQLITE_DONE) res = KERR_OK;
     }
-    sqlite3_finalize(s);
-    hubstore_reader_release(st, r);
+    hubstore_q_done(&s);
+    hubstore_rd_put(&rd);
     if (res != KERR_OK) {
         cJSON_Delete(a);
         return res;
@@ -559,70 +614,80 @@ enum kerr hubstore_booking_list(struct hubstore *st, const char *room, int64_t d
 
 enum kerr hubstore_booking_get(struct hubstore *st, const char *code, int64_t now, cJSON **out)
 {
-    int r = hubstore_reader_acquire(st);
-    sqlite3_stmt *s = NULL;
+    struct hubstore_rd rd;
+    struct hubstore_q s;
     enum kerr res = KERR_DB;
     *out = NULL;
-    if (sqlite3_prepare_v2(st->rdb[r], "SELECT " COLS " FROM bookings WHERE code = ?1", -1, &s,
-                           NULL) == SQLITE_OK) {
+    if (!hubstore_rd_get(st, &rd)) return KERR_DB;
+    if (hubstore_q_prep(&s, &rd, "SELECT " COLS " FROM bookings WHERE code = ?1", NULL)) {
         int rc;
-        sqlite3_bind_text(s, 1, code, -1, SQLITE_STATIC);
-        rc = sqlite3_step(s);
+        hubstore_q_text(&s, 1, code);
+        rc = hubstore_q_step(&s);
         if (rc == SQLITE_ROW) {
-            *out = row_json(s, now, true);
+            *out = row_json(&s, now, true);
             res = *out ? KERR_OK : KERR_NOMEM;
         } else if (rc == SQLITE_DONE) {
             res = KERR_NOTFOUND;
         }
     }
-    sqlite3_finalize(s);
-    hubstore_reader_release(st, r);
+    hubstore_q_done(&s);
+    hubstore_rd_put(&rd);
     return res;
 }
 
 enum kerr hubstore_booking_stats(struct hubstore *st, int64_t *rows, int64_t *double_booked)
 {
-    int r = hubstore_reader_acquire(st);
-    sqlite3_stmt *s = NULL;
+    struct hubstore_rd rd;
+    struct hubstore_q s;
     enum kerr res = KERR_DB;
     *rows = *double_booked = 0;
-    if (sqlite3_prepare_v2(st->rdb[r],
-                           "SELECT (SELECT count(*) FROM bookings), (SELECT count(*) FROM"
-                           " (SELECT 1 FROM bookings WHERE state IN ('confirmed', 'checked_in')"
-                           " GROUP BY room, slot_start HAVING count(*) > 1))",
-                           -1, &s, NULL) == SQLITE_OK &&
-        sqlite3_step(s) == SQLITE_ROW) {
-        *rows = sqlite3_column_int64(s, 0);
-        *double_booked = sqlite3_column_int64(s, 1);
+    if (!hubstore_rd_get(st, &rd)) return KERR_DB;
+    if (hubstore_q_prep(&s, &rd,
+                        "SELECT (SELECT count(*) FROM bookings), (SELECT count(*) FROM"
+                        " (SELECT 1 FROM bookings WHERE state IN ('confirmed', 'checked_in')"
+                        " GROUP BY room, slot_start HAVING count(*) > 1))",
+                        "SELECT (SELECT count(*) FROM bookings), (SELECT count(*) FROM"
+                        " (SELECT 1 FROM bookings WHERE state IN ('confirmed', 'checked_in')"
+                        " GROUP BY room, slot_start HAVING count(*) > 1) d)") &&
+        hubstore_q_step(&s) == SQLITE_ROW) {
+        *rows = hubstore_q_int_col(&s, 0);
+        *double_booked = hubstore_q_int_col(&s, 1);
         res = KERR_OK;
     }
-    sqlite3_finalize(s);
-    hubstore_reader_release(st, r);
+    hubstore_q_done(&s);
+    hubstore_rd_put(&rd);
     return res;
 }
 
 enum kerr hubstore_booking_leases(struct hubstore *st, const char *kiosk, int64_t now,
                                   const struct hubbook_rooms *rooms, cJSON **out)
 {
-    int r = hubstore_reader_acquire(st);
-    sqlite3_stmt *s = NULL;
+    struct hubstore_rd rd;
+    struct hubstore_q s;
     enum kerr res = KERR_DB;
-    cJSON *a = cJSON_CreateArray();
+    cJSON *a;
     *out = NULL;
-    if (a && sqlite3_prepare_v2(st->rdb[r],
-                                "SELECT l.room, l.slot_start, EXISTS(SELECT 1 FROM bookings b WHERE"
-                                " b.room = l.room AND b.slot_start = l.slot_start AND"
-                                " (b.state = 'checked_in' OR (b.state = 'confirmed' AND"
-                                " b.release_at > ?2))) FROM booking_leases l WHERE l.kiosk_id = ?1"
-                                " AND l.slot_start > ?2 - 86400 ORDER BY l.room, l.slot_start",
-                                -1, &s, NULL) == SQLITE_OK) {
+    memset(&s, 0, sizeof s);
+    if (!hubstore_rd_get(st, &rd)) return KERR_DB;
+    a = cJSON_CreateArray();
+    if (a && hubstore_q_prep(&s, &rd,
+                             "SELECT l.room, l.slot_start, EXISTS(SELECT 1 FROM bookings b WHERE"
+                             " b.room = l.room AND b.slot_start = l.slot_start AND"
+                             " (b.state = 'checked_in' OR (b.state = 'confirmed' AND"
+                             " b.release_at > ?2))) FROM booking_leases l WHERE l.kiosk_id = ?1"
+                             " AND l.slot_start > ?2 - 86400 ORDER BY l.room, l.slot_start",
+                             "SELECT l.room, l.slot_start, EXISTS(SELECT 1 FROM bookings b WHERE"
+                             " b.room = l.room AND b.slot_start = l.slot_start AND"
+                             " (b.state = 'checked_in' OR (b.state = 'confirmed' AND"
+                             " b.release_at > $2::bigint))) FROM booking_leases l WHERE"
+                             " l.kiosk_id = $1 AND l.slot_start > $2::bigint - 86400"
+                             " ORDER BY l.room COLLATE \"C\", l.slot_start")) {
         int rc;
-        sqlite3_bind_text(s, 1, kiosk, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(s, 2, now);
-        while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-            const struct hubbook_room *room =
-                hubbook_room_find(rooms, (const char *)sqlite3_column_text(s, 0));
-            int64_t t = sqlite3_column_int64(s, 1);
+        hubstore_q_text(&s, 1, kiosk);
+        hubstore_q_int(&s, 2, now);
+        while ((rc = hubstore_q_step(&s)) == SQLITE_ROW) {
+            const struct hubbook_room *room = hubbook_room_find(rooms, hubstore_q_col(&s, 0));
+            int64_t t = hubstore_q_int_col(&s, 1);
             cJSON *o;
             if (!room || t + (int64_t)room->rules.slot_min * 60 <= now) continue;
             o = cJSON_CreateObject();
@@ -630,13 +695,13 @@ enum kerr hubstore_booking_leases(struct hubstore *st, const char *kiosk, int64_
             cJSON_AddStringToObject(o, "room", room->id);
             add_time(o, "start", t);
             add_time(o, "end", t + (int64_t)room->rules.slot_min * 60);
-            cJSON_AddStringToObject(o, "state", sqlite3_column_int(s, 2) ? "taken" : "free");
+            cJSON_AddStringToObject(o, "state", hubstore_q_int_col(&s, 2) ? "taken" : "free");
             cJSON_AddItemToArray(a, o);
         }
         if (rc == SQLITE_DONE) res = KERR_OK;
     }
-    sqlite3_finalize(s);
-    hubstore_reader_release(st, r);
+    hubstore_q_done(&s);
+    hubstore_rd_put(&rd);
     if (res != KERR_OK) {
         cJSON_Delete(a);
         return res;
@@ -648,25 +713,26 @@ enum kerr hubstore_booking_leases(struct hubstore *st, const char *kiosk, int64_
 enum kerr hubstore_booking_held(struct hubstore *st, const char *room, int64_t from, int64_t to,
                                 const char *kiosk, int64_t *starts, int cap, int *n)
 {
-    int r = hubstore_reader_acquire(st);
-    sqlite3_stmt *s = NULL;
+    struct hubstore_rd rd;
+    struct hubstore_q s;
     enum kerr res = KERR_DB;
     *n = 0;
-    if (sqlite3_prepare_v2(st->rdb[r],
-                           "SELECT slot_start FROM booking_leases WHERE room = ?1 AND"
-                           " slot_start >= ?2 AND slot_start < ?3 AND kiosk_id != ?4"
-                           " ORDER BY slot_start",
-                           -1, &s, NULL) == SQLITE_OK) {
+    if (!hubstore_rd_get(st, &rd)) return KERR_DB;
+    if (hubstore_q_prep(&s, &rd,
+                        "SELECT slot_start FROM booking_leases WHERE room = ?1 AND"
+                        " slot_start >= ?2 AND slot_start < ?3 AND kiosk_id != ?4"
+                        " ORDER BY slot_start",
+                        NULL)) {
         int rc;
-        sqlite3_bind_text(s, 1, room, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(s, 2, from);
-        sqlite3_bind_int64(s, 3, to);
-        sqlite3_bind_text(s, 4, kiosk, -1, SQLITE_STATIC);
-        while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-            if (*n < cap) starts[(*n)++] = sqlite3_column_int64(s, 0);
+        hubstore_q_text(&s, 1, room);
+        hubstore_q_int(&s, 2, from);
+        hubstore_q_int(&s, 3, to);
+        hubstore_q_text(&s, 4, kiosk);
+        while ((rc = hubstore_q_step(&s)) == SQLITE_ROW)
+            if (*n < cap) starts[(*n)++] = hubstore_q_int_col(&s, 0);
         if (rc == SQLITE_DONE) res = KERR_OK;
     }
-    sqlite3_finalize(s);
-    hubstore_reader_release(st, r);
+    hubstore_q_done(&s);
+    hubstore_rd_put(&rd);
     return res;
 }

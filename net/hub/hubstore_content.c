@@ -16,6 +16,7 @@
 #include "cmeta.h"
 #include "csign.h"
 #include "hubstore_content.h"
+#include "hubstore_impl.h"
 #include "klog.h"
 
 struct release {
@@ -34,7 +35,8 @@ struct kstate {
 
 struct hubcontent {
     pthread_mutex_t mu;
-    sqlite3 *db;
+    struct hubstore *st;
+    sqlite3 *db; /* SQLite: a connection of its own; PostgreSQL: NULL (the store's readers) */
     char dir[1024];
     struct release *rel;
     size_t nrel;
@@ -67,35 +69,38 @@ static void path_of(const struct hubcontent *hc, int64_t v, char *p, size_t cap)
 
 static enum kerr load(struct hubcontent *hc)
 {
-    sqlite3_stmt *s = NULL;
-    if (sqlite3_prepare_v2(hc->db,
-                           "SELECT version, size, created, expires, at, published, sha256, to_spec,"
-                           " targets, manifest FROM content_releases ORDER BY version",
-                           -1, &s, NULL) != SQLITE_OK)
-        return KERR_DB;
-    while (sqlite3_step(s) == SQLITE_ROW) {
+    struct hubstore_rd rd;
+    struct hubstore_q q, *s = &q;
+    enum kerr res = KERR_DB;
+    if (!hubstore_rd_own(hc->st, hc->db, &rd)) return KERR_DB;
+    if (!hubstore_q_prep(&q, &rd,
+                         "SELECT version, size, created, expires, at, published, sha256, to_spec,"
+                         " targets, manifest FROM content_releases ORDER BY version",
+                         NULL))
+        goto out;
+    while (hubstore_q_step(s) == SQLITE_ROW) {
         struct release *nr = realloc(hc->rel, (hc->nrel + 1) * sizeof *nr), *r;
         if (!nr) break;
         hc->rel = nr;
         r = &hc->rel[hc->nrel++];
         memset(r, 0, sizeof *r);
-        r->version = sqlite3_column_int64(s, 0);
-        r->size = sqlite3_column_int64(s, 1);
-        r->created = sqlite3_column_int64(s, 2);
-        r->expires = sqlite3_column_int64(s, 3);
-        r->at = sqlite3_column_int64(s, 4);
-        r->published = sqlite3_column_int64(s, 5);
-        snprintf(r->sha256, sizeof r->sha256, "%s", (const char *)sqlite3_column_text(s, 6));
-        snprintf(r->to, sizeof r->to, "%s", (const char *)sqlite3_column_text(s, 7));
-        snprintf(r->targets, sizeof r->targets, "%s", (const char *)sqlite3_column_text(s, 8));
-        r->manifest = strdup((const char *)sqlite3_column_text(s, 9));
+        r->version = hubstore_q_int_col(s, 0);
+        r->size = hubstore_q_int_col(s, 1);
+        r->created = hubstore_q_int_col(s, 2);
+        r->expires = hubstore_q_int_col(s, 3);
+        r->at = hubstore_q_int_col(s, 4);
+        r->published = hubstore_q_int_col(s, 5);
+        snprintf(r->sha256, sizeof r->sha256, "%s", hubstore_q_col(s, 6));
+        snprintf(r->to, sizeof r->to, "%s", hubstore_q_col(s, 7));
+        snprintf(r->targets, sizeof r->targets, "%s", hubstore_q_col(s, 8));
+        r->manifest = strdup(hubstore_q_col(s, 9));
     }
-    sqlite3_finalize(s);
-    if (sqlite3_prepare_v2(hc->db,
-                           "SELECT id, tower, content, offered, reported, error FROM content_kiosks",
-                           -1, &s, NULL) != SQLITE_OK)
-        return KERR_DB;
-    while (sqlite3_step(s) == SQLITE_ROW) {
+    hubstore_q_done(&q);
+    if (!hubstore_q_prep(&q, &rd,
+                         "SELECT id, tower, content, offered, reported, error FROM content_kiosks",
+                         NULL))
+        goto out;
+    while (hubstore_q_step(s) == SQLITE_ROW) {
         struct kstate *k;
         if (hc->nks == hc->capks) {
             size_t cap = hc->capks ? hc->capks * 2 : 64;
@@ -106,37 +111,44 @@ static enum kerr load(struct hubcontent *hc)
         }
         k = &hc->ks[hc->nks++];
         memset(k, 0, sizeof *k);
-        snprintf(k->id, sizeof k->id, "%s", (const char *)sqlite3_column_text(s, 0));
-        snprintf(k->tower, sizeof k->tower, "%s", (const char *)sqlite3_column_text(s, 1));
-        k->content = sqlite3_column_int64(s, 2);
-        k->offered = sqlite3_column_int64(s, 3);
-        k->reported = sqlite3_column_int64(s, 4);
-        snprintf(k->error, sizeof k->error, "%s", (const char *)sqlite3_column_text(s, 5));
+        snprintf(k->id, sizeof k->id, "%s", hubstore_q_col(s, 0));
+        snprintf(k->tower, sizeof k->tower, "%s", hubstore_q_col(s, 1));
+        k->content = hubstore_q_int_col(s, 2);
+        k->offered = hubstore_q_int_col(s, 3);
+        k->reported = hubstore_q_int_col(s, 4);
+        snprintf(k->error, sizeof k->error, "%s", hubstore_q_col(s, 5));
     }
-    sqlite3_finalize(s);
-    return KERR_OK;
+    res = KERR_OK;
+out:
+    hubstore_q_done(&q);
+    hubstore_rd_put(&rd);
+    return res;
 }
 
-enum kerr hubcontent_open(const char *db_path, struct hubcontent **out)
+enum kerr hubcontent_open(struct hubstore *st, const char *db_path, const char *files,
+                          struct hubcontent **out)
 {
     struct hubcontent *hc = calloc(1, sizeof *hc);
     enum kerr e;
     *out = NULL;
     if (!hc) return KERR_NOMEM;
     pthread_mutex_init(&hc->mu, NULL);
-    snprintf(hc->dir, sizeof hc->dir, "%s.content", db_path);
+    hc->st = st;
+    snprintf(hc->dir, sizeof hc->dir, "%s.content", files);
     if (mkdir(hc->dir, 0700) != 0 && errno != EEXIST) {
         KLOGE("hub", "cannot create %s: %s", hc->dir, strerror(errno));
         hubcontent_close(hc);
         return KERR_IO;
     }
-    if (sqlite3_open_v2(db_path, &hc->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, NULL) !=
-        SQLITE_OK) {
-        hubcontent_close(hc);
-        return KERR_DB;
+    if (!st->pg) {
+        if (sqlite3_open_v2(db_path, &hc->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX,
+                            NULL) != SQLITE_OK) {
+            hubcontent_close(hc);
+            return KERR_DB;
+        }
+        sqlite3_busy_timeout(hc->db, 5000);
+        sqlite3_exec(hc->db, "PRAGMA synchronous=FULL", NULL, NULL, NULL);
     }
-    sqlite3_busy_timeout(hc->db, 5000);
-    sqlite3_exec(hc->db, "PRAGMA synchronous=FULL", NULL, NULL, NULL);
     e = load(hc);
     if (e != KERR_OK) {
         hubcontent_close(hc);
@@ -179,27 +191,30 @@ static enum kerr write_file(const char *path, const void *data, size_t len)
 
 static enum kerr save_release(struct hubcontent *hc, const struct release *r)
 {
-    sqlite3_stmt *s = NULL;
-    int rc;
-    if (sqlite3_prepare_v2(hc->db,
-                           "INSERT INTO content_releases(version, size, created, expires, at,"
-                           " published, sha256, to_spec, targets, manifest)"
-                           " VALUES(?,?,?,?,?,?,?,?,?,?) ON CONFLICT(version) DO UPDATE SET"
-                           " to_spec = excluded.to_spec, at = excluded.at",
-                           -1, &s, NULL) != SQLITE_OK)
-        return KERR_DB;
-    sqlite3_bind_int64(s, 1, r->version);
-    sqlite3_bind_int64(s, 2, r->size);
-    sqlite3_bind_int64(s, 3, r->created);
-    sqlite3_bind_int64(s, 4, r->expires);
-    sqlite3_bind_int64(s, 5, r->at);
-    sqlite3_bind_int64(s, 6, r->published);
-    sqlite3_bind_text(s, 7, r->sha256, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 8, r->to, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 9, r->targets, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 10, r->manifest, -1, SQLITE_STATIC);
-    rc = sqlite3_step(s);
-    sqlite3_finalize(s);
+    struct hubstore_rd rd;
+    struct hubstore_q s;
+    int rc = SQLITE_ERROR;
+    if (!hubstore_rd_own(hc->st, hc->db, &rd)) return KERR_DB;
+    if (hubstore_q_prep(&s, &rd,
+                        "INSERT INTO content_releases(version, size, created, expires, at,"
+                        " published, sha256, to_spec, targets, manifest)"
+                        " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10) ON CONFLICT(version) DO UPDATE SET"
+                        " to_spec = excluded.to_spec, at = excluded.at",
+                        NULL)) {
+        hubstore_q_int(&s, 1, r->version);
+        hubstore_q_int(&s, 2, r->size);
+        hubstore_q_int(&s, 3, r->created);
+        hubstore_q_int(&s, 4, r->expires);
+        hubstore_q_int(&s, 5, r->at);
+        hubstore_q_int(&s, 6, r->published);
+        hubstore_q_text(&s, 7, r->sha256);
+        hubstore_q_text(&s, 8, r->to);
+        hubstore_q_text(&s, 9, r->targets);
+        hubstore_q_text(&s, 10, r->manifest);
+        rc = hubstore_q_step(&s);
+    }
+    hubstore_q_done(&s);
+    hubstore_rd_put(&rd);
     return rc == SQLITE_DONE ? KERR_OK : KERR_DB;
 }
 
@@ -342,25 +357,35 @@ void hubcontent_heartbeat(struct hubcontent *hc, const char *kiosk, const char *
                        strcmp(k->error, error ? error : "") != 0 || k->offered != offered;
         k->reported = now;
         if (changed) {
-            sqlite3_stmt *s = NULL;
+            struct hubstore_rd rd;
+            struct hubstore_q s;
+            int rc = SQLITE_ERROR;
+            memset(&s, 0, sizeof s);
             k->content = content;
             k->offered = offered;
             snprintf(k->tower, sizeof k->tower, "%s", tower ? tower : "");
             snprintf(k->error, sizeof k->error, "%s", error ? error : "");
-            if (sqlite3_prepare_v2(hc->db,
-                                   "INSERT OR REPLACE INTO content_kiosks(id, tower, content,"
-                                   " offered, reported, error) VALUES(?,?,?,?,?,?)",
-                                   -1, &s, NULL) == SQLITE_OK) {
-                sqlite3_bind_text(s, 1, k->id, -1, SQLITE_STATIC);
-                sqlite3_bind_text(s, 2, k->tower, -1, SQLITE_STATIC);
-                sqlite3_bind_int64(s, 3, k->content);
-                sqlite3_bind_int64(s, 4, k->offered);
-                sqlite3_bind_int64(s, 5, k->reported);
-                sqlite3_bind_text(s, 6, k->error, -1, SQLITE_STATIC);
-                if (sqlite3_step(s) != SQLITE_DONE)
-                    KLOGW("hub", "content state of %s not stored: %s", k->id, sqlite3_errmsg(hc->db));
+            if (hubstore_rd_own(hc->st, hc->db, &rd)) {
+                if (hubstore_q_prep(&s, &rd,
+                                    "INSERT OR REPLACE INTO content_kiosks(id, tower, content,"
+                                    " offered, reported, error) VALUES(?1,?2,?3,?4,?5,?6)",
+                                    "INSERT INTO content_kiosks(id, tower, content, offered,"
+                                    " reported, error) VALUES($1,$2,$3,$4,$5,$6) ON CONFLICT (id)"
+                                    " DO UPDATE SET tower = excluded.tower, content ="
+                                    " excluded.content, offered = excluded.offered, reported ="
+                                    " excluded.reported, error = excluded.error")) {
+                    hubstore_q_text(&s, 1, k->id);
+                    hubstore_q_text(&s, 2, k->tower);
+                    hubstore_q_int(&s, 3, k->content);
+                    hubstore_q_int(&s, 4, k->offered);
+                    hubstore_q_int(&s, 5, k->reported);
+                    hubstore_q_text(&s, 6, k->error);
+                    rc = hubstore_q_step(&s);
+                }
+                hubstore_q_done(&s);
+                hubstore_rd_put(&rd);
             }
-            sqlite3_finalize(s);
+            if (rc != SQLITE_DONE) KLOGW("hub", "content state of %s not stored", k->id);
         }
     }
     if (r && r->version > content && answer) {

@@ -23,9 +23,14 @@
 
 struct hubcontent;
 
-/* Opens the content store of the database at db_path (bundle files in
- * "<db_path>.content/"). KERR_IO / KERR_DB. */
-enum kerr hubcontent_open(const char *db_path, struct hubcontent **out);
+struct hubstore;
+
+/* Opens the content store of st, whose database is db_path (SQLite: a
+ * connection of its own to it; PostgreSQL: the store's readers); the bundle
+ * files are in "<files>.content/" (files: db_path for SQLite, or a path in
+ * the hub's --state-dir). KERR_IO / KERR_DB. */
+enum kerr hubcontent_open(struct hubstore *st, const char *db_path, const char *files,
+                          struct hubcontent **out);
 void hubcontent_close(struct hubcontent *hc);
 
 /* Publishes the bundle file data (len bytes) to `to` ("all", "tower:t03",

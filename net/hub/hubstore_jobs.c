@@ -17,6 +17,7 @@
 #include "hubbook.h"
 #include "hubstore_booking.h"
 #include "hubstore_impl.h"
+#include "hubstore_pg.h"
 
 /* ---- the writer's statements: SQL and where each parameter comes from ---- */
 
@@ -155,39 +156,56 @@ void hubstore_finalize_writer(struct hubstore *st)
 
 /* ---- the writer ---------------------------------------------------------- */
 
-void hubstore_bind_text(sqlite3_stmt *s, int i, const char *v)
+/* The values of statement id's parameters from j (local for B_LOCAL), the
+ * same for both backends. */
+static void bind_values(enum stmt id, const struct hubstore_job *j, const char *now,
+                        const char *local, struct hubstore_val *v)
 {
-    if (v) sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
-    else sqlite3_bind_null(s, i);
+    const char *base = (const char *)j;
+    for (int i = 0; i < stmts[id].n; i++) {
+        const struct bind *b = &stmts[id].b[i];
+        const char *text = base + b->off;
+        struct hubstore_val x = {HV_NULL, NULL, 0};
+        switch (b->kind) {
+        case B_TEXT: x = (struct hubstore_val){HV_TEXT, text, 0}; break;
+        case B_OPT: if (text[0]) x = (struct hubstore_val){HV_TEXT, text, 0}; break;
+        case B_IF:
+            if (*(const bool *)(base + b->cond)) x = (struct hubstore_val){HV_TEXT, text, 0};
+            break;
+        case B_BLOB32: x = (struct hubstore_val){HV_BLOB32, text, 0}; break;
+        case B_INT64: x = (struct hubstore_val){HV_INT, NULL, *(const int64_t *)(const void *)text}; break;
+        case B_BOOL: x = (struct hubstore_val){HV_INT, NULL, *(const bool *)text ? 1 : 0}; break;
+        case B_BOOL_IF:
+            if (*(const bool *)(base + b->cond))
+                x = (struct hubstore_val){HV_INT, NULL, *(const bool *)text ? 1 : 0};
+            break;
+        case B_NOW: x = (struct hubstore_val){HV_TEXT, now, 0}; break;
+        case B_LOCAL: if (local) x = (struct hubstore_val){HV_TEXT, local, 0}; break;
+        case B_NULL: break;
+        case B_CONST: x = (struct hubstore_val){HV_TEXT, b->text, 0}; break;
+        }
+        v[i] = x;
+    }
 }
 
 /* Binds statement id's parameters from j (local for B_LOCAL) and steps it
- * once. Returns sqlite3_step's code; on SQLITE_ROW the caller reads the row
+ * once, on the backend of st. Returns sqlite3_step's code (SQLITE_ROW,
+ * SQLITE_DONE or an error); on SQLITE_ROW the caller reads the row (col_*)
  * and resets the statement (stmt_reset). */
 static int stmt_step(struct hubstore *st, enum stmt id, const struct hubstore_job *j,
                      const char *now, const char *local)
 {
+    struct hubstore_val v[MAX_BINDS];
     sqlite3_stmt *s = st->ws[id];
-    const char *base = (const char *)j;
+    bind_values(id, j, now, local, v);
+    if (st->pg) return hubpg_wstep(st->pg, (int)id, stmts[id].sql, stmts[id].n, v);
     sqlite3_reset(s);
     for (int i = 0; i < stmts[id].n; i++) {
-        const struct bind *b = &stmts[id].b[i];
-        const char *text = base + b->off;
-        switch (b->kind) {
-        case B_TEXT: hubstore_bind_text(s, i + 1, text); break;
-        case B_OPT: hubstore_bind_text(s, i + 1, text[0] ? text : NULL); break;
-        case B_IF: hubstore_bind_text(s, i + 1, *(const bool *)(base + b->cond) ? text : NULL); break;
-        case B_BLOB32: sqlite3_bind_blob(s, i + 1, text, 32, SQLITE_STATIC); break;
-        case B_INT64: sqlite3_bind_int64(s, i + 1, *(const int64_t *)(const void *)text); break;
-        case B_BOOL: sqlite3_bind_int(s, i + 1, *(const bool *)text ? 1 : 0); break;
-        case B_BOOL_IF:
-            if (*(const bool *)(base + b->cond)) sqlite3_bind_int(s, i + 1, *(const bool *)text ? 1 : 0);
-            else sqlite3_bind_null(s, i + 1);
-            break;
-        case B_NOW: hubstore_bind_text(s, i + 1, now); break;
-        case B_LOCAL: hubstore_bind_text(s, i + 1, local); break;
-        case B_NULL: sqlite3_bind_null(s, i + 1); break;
-        case B_CONST: hubstore_bind_text(s, i + 1, b->text); break;
+        switch (v[i].kind) {
+        case HV_NULL: sqlite3_bind_null(s, i + 1); break;
+        case HV_TEXT: sqlite3_bind_text(s, i + 1, v[i].p, -1, SQLITE_STATIC); break;
+        case HV_BLOB32: sqlite3_bind_blob(s, i + 1, v[i].p, 32, SQLITE_STATIC); break;
+        case HV_INT: sqlite3_bind_int64(s, i + 1, v[i].i); break;
         }
     }
     return sqlite3_step(s);
@@ -195,7 +213,30 @@ static int stmt_step(struct hubstore *st, enum stmt id, const struct hubstore_jo
 
 static void stmt_reset(struct hubstore *st, enum stmt id)
 {
-    sqlite3_reset(st->ws[id]);
+    if (st->pg) hubpg_wreset(st->pg, (int)id);
+    else sqlite3_reset(st->ws[id]);
+}
+
+/* Column col of the row statement id stepped to, as text / as a number. */
+static const char *col_text(struct hubstore *st, enum stmt id, int col)
+{
+    if (st->pg) return hubpg_wcol(st->pg, (int)id, col);
+    return (const char *)sqlite3_column_text(st->ws[id], col);
+}
+
+static int col_int(struct hubstore *st, enum stmt id, int col)
+{
+    if (st->pg) {
+        const char *t = hubpg_wcol(st->pg, (int)id, col);
+        return t[0] == 't' ? 1 : t[0] == 'f' ? 0 : atoi(t); /* a boolean comes as t/f */
+    }
+    return sqlite3_column_int(st->ws[id], col);
+}
+
+/* Rows the last statement changed. */
+static int changes(struct hubstore *st)
+{
+    return st->pg ? (int)hubpg_wchanges(st->pg) : sqlite3_changes(st->wdb);
 }
 
 /* A statement that returns no row: 0 when done, -1 on a database error. */
@@ -223,6 +264,20 @@ static int audit(struct hubstore *st, struct hubstore_job *j, const char *now, c
  * (any HTTP result) is decided, -1 on a database error (the caller rolls the
  * job's savepoint back and answers 500). */
 
+int hubstore_req_answer(struct hubstore_job *j, const char *now)
+{
+    struct api_request_answer a;
+    char *txt = NULL;
+    memset(&a, 0, sizeof a);
+    snprintf(a.ticket, sizeof a.ticket, "%s", j->ticket);
+    snprintf(a.status, sizeof a.status, "new");
+    snprintf(a.received_at, sizeof a.received_at, "%s", now);
+    if (api_request_answer_encode(&a, &txt) != KERR_OK) return -1;
+    snprintf(j->answer, sizeof j->answer, "%s", txt);
+    free(txt);
+    return 0;
+}
+
 static int job_req_put(struct hubstore *st, struct hubstore_job *j, const char *now)
 {
     int rc = stmt_step(st, S_REQ_FIND, j, now, NULL);
@@ -246,17 +301,7 @@ static int job_req_put(struct hubstore *st, struct hubstore_job *j, const char *
         return 0;
     }
     if (rc != SQLITE_DONE) return -1;
-    {
-        struct api_request_answer a;
-        char *txt = NULL;
-        memset(&a, 0, sizeof a);
-        snprintf(a.ticket, sizeof a.ticket, "%s", j->ticket);
-        snprintf(a.status, sizeof a.status, "new");
-        snprintf(a.received_at, sizeof a.received_at, "%s", now);
-        if (api_request_answer_encode(&a, &txt) != KERR_OK) return -1;
-        snprintf(j->answer, sizeof j->answer, "%s", txt);
-        free(txt);
-    }
+    if (hubstore_req_answer(j, now) != 0) return -1;
     if (stmt_run(st, S_REQ_INSERT, j, now, j->body) != 0) return -1;
     if (stmt_run(st, S_HIST_NEW, j, now, NULL) != 0) return -1;
     j->result = 201;
@@ -273,7 +318,7 @@ static const enum stmt one_row_update[] = {
 static int job_one_row(struct hubstore *st, struct hubstore_job *j, const char *now)
 {
     if (stmt_run(st, one_row_update[j->op], j, now, NULL) != 0) return -1;
-    j->result = sqlite3_changes(st->wdb) == 1 ? 204 : 404;
+    j->result = changes(st) == 1 ? 204 : 404;
     if (j->op == HUBSTORE_KIOSK_REVOKE && j->result == 204)
         return audit(st, j, now, "kiosk.revoke", j->kiosk_id, NULL);
     return 0;
@@ -284,7 +329,7 @@ static int job_status_set(struct hubstore *st, struct hubstore_job *j, const cha
     char from[HUBSTORE_SHORT_MAX + 1] = "";
     int rc = stmt_step(st, S_STATUS_GET, j, now, NULL);
     if (rc == SQLITE_ROW)
-        snprintf(from, sizeof from, "%s", (const char *)sqlite3_column_text(st->ws[S_STATUS_GET], 0));
+        snprintf(from, sizeof from, "%s", col_text(st, S_STATUS_GET, 0));
     stmt_reset(st, S_STATUS_GET);
     if (rc == SQLITE_DONE) {
         j->result = 404;
@@ -311,7 +356,7 @@ static int job_status_set(struct hubstore *st, struct hubstore_job *j, const cha
 static int job_kiosk_add(struct hubstore *st, struct hubstore_job *j, const char *now)
 {
     int revoked = -1, rc = stmt_step(st, S_KIOSK_GET, j, now, NULL);
-    if (rc == SQLITE_ROW) revoked = sqlite3_column_int(st->ws[S_KIOSK_GET], 0);
+    if (rc == SQLITE_ROW) revoked = col_int(st, S_KIOSK_GET, 0);
     stmt_reset(st, S_KIOSK_GET);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) return -1;
     if (revoked == 0) {
@@ -334,7 +379,7 @@ static int job_sweep(struct hubstore *st, struct hubstore_job *j, const char *no
     api_time_format(kclock_wall_ms() - st->retention_s * 1000, cutoff);
     if (stmt_run(st, S_ERASE_NOTES, j, now, cutoff) != 0) return -1;
     if (stmt_run(st, S_ERASE_FIELDS, j, now, cutoff) != 0) return -1;
-    n = sqlite3_changes(st->wdb);
+    n = changes(st);
     if (n > 0) st->checkpoint_due = true;
     if (hubstore_booking_sweep(st, hubbook_now_s(), now) != 0) return -1;
     snprintf(j->answer, sizeof j->answer, "%d", n);
@@ -399,7 +444,7 @@ static int job_login(struct hubstore *st, struct hubstore_job *j, const char *no
         return audit(st, j, now, "session.login", j->user, NULL);
     }
     rc = stmt_step(st, S_LOGIN_FAIL, j, now, NULL);
-    if (rc == SQLITE_ROW) failed = sqlite3_column_int(st->ws[S_LOGIN_FAIL], 0);
+    if (rc == SQLITE_ROW) failed = col_int(st, S_LOGIN_FAIL, 0);
     stmt_reset(st, S_LOGIN_FAIL);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) return -1;
     if (audit(st, j, now, "session.login_failed", j->user, "wrong password") != 0) return -1;
@@ -426,7 +471,7 @@ static int job_assign(struct hubstore *st, struct hubstore_job *j, const char *n
         if (rc != SQLITE_ROW) return -1;
     }
     if (stmt_run(st, S_ASSIGN, j, now, NULL) != 0) return -1;
-    if (sqlite3_changes(st->wdb) != 1) {
+    if (changes(st) != 1) {
         j->result = 404;
         return 0;
     }

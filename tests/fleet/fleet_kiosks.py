@@ -31,6 +31,10 @@ import sys
 import tempfile
 import time
 
+# the _pg twin (tests/pg/CMakeLists.txt) runs this on PostgreSQL
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pg"))
+from pghub import hub_db_args  # noqa: E402
+
 KIOSK, HUB, CTL, DIR, SHOTS = sys.argv[1:6]
 N = 13
 STALE = 12  # --stale-after; heartbeats every 5 s (the config's minimum)
@@ -114,8 +118,8 @@ def png_size(path):
 try:
     with open(f"{tmp}/admin.token", "w") as f:
         f.write(os.urandom(24).hex())
-    hub = subprocess.Popen([HUB, "--listen", "127.0.0.1:0", "--db", f"{tmp}/hub.db",
-                            "--admin-token-file", f"{tmp}/admin.token", "--port-file",
+    hub = subprocess.Popen([HUB, "--listen", "127.0.0.1:0"] + hub_db_args(tmp, "fleet") +
+                           ["--admin-token-file", f"{tmp}/admin.token", "--port-file",
                             f"{tmp}/port", "--stale-after", str(STALE),
                             "--max-conns-per-ip", "512", "--rate", "50", "--burst", "100"],
                            stderr=open(f"{tmp}/hub.log", "w"))

@@ -14,6 +14,10 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+
+# the _pg twin (tests/pg/CMakeLists.txt) runs this on PostgreSQL
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pg"))
+from pghub import hub_db_args  # noqa: E402
 import uuid
 
 import jsonschema
@@ -74,8 +78,8 @@ def main():
     with open(tok, "w") as f:
         f.write(ADMIN + "\n")
     pf = os.path.join(d, "port")
-    hub = subprocess.Popen([hub_bin, "--listen", "127.0.0.1:0", "--db", os.path.join(d, "hub.db"),
-                            "--admin-token-file", tok, "--port-file", pf, "--quiet"],
+    hub = subprocess.Popen([hub_bin, "--listen", "127.0.0.1:0"] + hub_db_args(d, "hubschema") +
+                           ["--admin-token-file", tok, "--port-file", pf, "--quiet"],
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         for _ in range(500):

@@ -18,12 +18,19 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#ifdef KIOSK_HUB_PG
+/* The same test on the PostgreSQL store (its _pg twin in CMake): a fresh
+ * database on the run's throwaway server (tests/pg/pgtest.h) instead of the
+ * SQLite file, the hub's files in the temp folder (--state-dir). */
+#include "pgtest.h"
+#endif
+
 #define ADMIN_TOKEN "test-admin-token-0123456789"
 
 struct hub {
     const char *bin;
     char dir[64];
-    char db[128];
+    char db[192]; /* the SQLite file, or (KIOSK_HUB_PG) the PostgreSQL URL */
     char tokfile[128];
     char portfile[128];
     char logfile[128];
@@ -40,6 +47,14 @@ static int hub_init(struct hub *h, const char *bin)
     snprintf(h->dir, sizeof h->dir, "/tmp/hubtestXXXXXX");
     if (!mkdtemp(h->dir)) return -1;
     snprintf(h->db, sizeof h->db, "%s/hub.db", h->dir);
+#ifdef KIOSK_HUB_PG
+    {
+        static int nth;
+        char name[48];
+        snprintf(name, sizeof name, "hubt_%d_%d", (int)getpid(), ++nth);
+        pgtest_fresh_db(name, h->db, sizeof h->db);
+    }
+#endif
     snprintf(h->tokfile, sizeof h->tokfile, "%s/admin.token", h->dir);
     snprintf(h->portfile, sizeof h->portfile, "%s/port", h->dir);
     snprintf(h->logfile, sizeof h->logfile, "%s/hub.log", h->dir);
@@ -69,6 +84,10 @@ static int hub_start(struct hub *h, const char *const *extra)
     argv[n++] = h->tokfile;
     argv[n++] = "--port-file";
     argv[n++] = h->portfile;
+#ifdef KIOSK_HUB_PG
+    argv[n++] = "--state-dir";
+    argv[n++] = h->dir;
+#endif
     for (int i = 0; extra && extra[i] && n < 30; i++) argv[n++] = extra[i];
     argv[n] = NULL;
     h->pid = fork();
@@ -106,6 +125,44 @@ static int hub_start(struct hub *h, const char *const *extra)
     h->pid = -1;
     return -1;
 }
+
+/* The number in the first column of the first row of sql (one optional text
+ * parameter ?1 = arg) in the hub's database, or -1: with KIOSK_HUB_PG on its
+ * PostgreSQL database, else on its SQLite file (for the tests that include
+ * sqlite3.h before this header). */
+#ifdef KIOSK_HUB_PG
+static inline long hub_db_num(const struct hub *h, const char *sql, const char *arg)
+{
+    char pgsql[512];
+    const char *v[1] = {arg};
+    size_t i;
+    PGconn *c = PQconnectdb(h->db);
+    PGresult *r;
+    long n = -1;
+    for (i = 0; sql[i] && i < sizeof pgsql - 1; i++) pgsql[i] = sql[i] == '?' ? '$' : sql[i];
+    pgsql[i] = '\0';
+    r = PQexecParams(c, pgsql, arg ? 1 : 0, NULL, v, NULL, NULL, 0);
+    if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) > 0) n = atol(PQgetvalue(r, 0, 0));
+    PQclear(r);
+    PQfinish(c);
+    return n;
+}
+#elif defined(SQLITE_VERSION)
+static inline long hub_db_num(const struct hub *h, const char *sql, const char *arg)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *s = NULL;
+    long n = -1;
+    if (sqlite3_open_v2(h->db, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+        sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK) {
+        if (arg) sqlite3_bind_text(s, 1, arg, -1, SQLITE_STATIC);
+        if (sqlite3_step(s) == SQLITE_ROW) n = (long)sqlite3_column_int64(s, 0);
+    }
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    return n;
+}
+#endif
 
 /* Stops the hub with sig (SIGTERM: graceful, SIGKILL: crash) and returns its
  * wait status. */

@@ -162,17 +162,7 @@ static void test_problem(void)
 
 static long rows_where(const char *sql, const char *arg)
 {
-    sqlite3 *db = NULL;
-    sqlite3_stmt *s = NULL;
-    long n = -1;
-    if (sqlite3_open_v2(H.db, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
-        sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK) {
-        if (arg) sqlite3_bind_text(s, 1, arg, -1, SQLITE_STATIC);
-        if (sqlite3_step(s) == SQLITE_ROW) n = sqlite3_column_int64(s, 0);
-    }
-    sqlite3_finalize(s);
-    sqlite3_close(db);
-    return n;
+    return hub_db_num(&H, sql, arg);
 }
 
 static void test_taken(void)

@@ -190,15 +190,7 @@ int main(int argc, char **argv)
     CHECK(hub_stop(&H, SIGTERM) == 0);
     {
         /* exactly one row per ticket ever sent: nothing lost, nothing doubled */
-        sqlite3 *db = NULL;
-        sqlite3_stmt *st = NULL;
-        long rows = -1;
-        if (sqlite3_open_v2(H.db, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
-            sqlite3_prepare_v2(db, "SELECT count(*) FROM requests", -1, &st, NULL) == SQLITE_OK &&
-            sqlite3_step(st) == SQLITE_ROW)
-            rows = sqlite3_column_int64(st, 0);
-        sqlite3_finalize(st);
-        sqlite3_close(db);
+        long rows = hub_db_num(&H, "SELECT count(*) FROM requests", NULL);
         printf("rows in the database: %ld, tickets sent: %ld\n", rows, total_sent);
         CHECK(rows == total_sent);
     }

@@ -13,6 +13,10 @@ import urllib.error
 import urllib.request
 import uuid
 
+# the _pg twins (tests/pg/CMakeLists.txt) run these pages on PostgreSQL
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pg"))
+from pghub import hub_db_args  # noqa: E402
+
 ADMIN_TOKEN = "web-test-admin-token-0123456789"
 
 
@@ -26,7 +30,7 @@ class Hub:
         pf = os.path.join(self.dir, "port")
         self.log = open(os.path.join(self.dir, "hub.log"), "w")
         self.proc = subprocess.Popen(
-            [hub_bin, "--listen", "127.0.0.1:0", "--db", os.path.join(self.dir, "hub.db"),
+            [hub_bin, "--listen", "127.0.0.1:0", *hub_db_args(self.dir, "hubweb"),
              "--admin-token-file", self.tok, "--port-file", pf, *extra],
             stdout=self.log, stderr=self.log)
         for _ in range(100):

@@ -1,0 +1,72 @@
+/* hubstore_pg_impl: struct hubpg, shared by hubstore_pg.c and
+ * hubstore_pg_read.c and seen by no other file. See hubstore_pg.h. */
+#ifndef HUBSTORE_PG_IMPL_H
+#define HUBSTORE_PG_IMPL_H
+
+#include <libpq-fe.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hubstore_pg.h"
+
+#define HUBPG_READERS 4
+#define HUBPG_WSTMTS 32 /* the writer statements of hubstore_jobs.c (enum stmt) */
+#define HUBPG_BACKOFF_MIN_MS 100
+#define HUBPG_BACKOFF_MAX_MS 5000
+
+struct hubpg {
+    char *url;
+    char holder[96];     /* this process in leases */
+    int64_t retention_s;
+
+    PGconn *solo; /* holds the one-hub-per-database lock (hubpg_claim_sole) */
+    atomic_bool solo_claimed;     /* hubpg_claim_sole ran (at start, on the main thread) */
+    bool solo_lost;               /* another hub holds it since (writer thread) */
+    uint64_t solo_checked;        /* monotonic ms of the last check */
+
+    /* the writer's connection: writer thread only (and open/close) */
+    PGconn *w;
+    bool w_down;          /* logged as lost; the next good connect logs again */
+    uint64_t w_next_try;  /* monotonic ms of the next connect attempt */
+    uint64_t w_backoff;   /* ms */
+    PGresult *wres[HUBPG_WSTMTS]; /* hubpg_wstep's results, by statement */
+    int64_t wchanges;             /* rows the last hubpg_wstep changed */
+
+    /* readers: a pool, each used by one thread at a time */
+    PGconn *r[HUBPG_READERS];
+    bool rbusy[HUBPG_READERS];
+    pthread_mutex_t rlock;
+    pthread_cond_t rfree;
+
+    /* the alert listener: its connection belongs to its thread */
+    pthread_t lthread;
+    bool lstarted;
+    atomic_bool lstop;
+    pthread_mutex_t llock; /* lsock */
+    int lsock;             /* the listener connection's socket, -1 when none */
+    hubpg_alert_fn lfn;
+    void *larg;
+    int64_t llast; /* the last alert id delivered */
+};
+
+/* Runs sql (no parameters) on c: true when it succeeded (a failure is logged). */
+bool hubpg_cmd_ok(PGconn *c, const char *sql);
+
+/* Creates or migrates the schema to this hub's version in one transaction,
+ * one hub at a time (an advisory lock). KERR_DB (logged), also for a
+ * database newer than this hub. hubstore_pg_schema.c. */
+enum kerr hubpg_migrate(PGconn *c);
+
+/* Connects to url (the text of a failure logged as who: ..., the URL never,
+ * it may hold a password). NULL on failure. */
+PGconn *hubpg_connect(const char *url, const char *who);
+
+/* A reader connection (waits for a free one; reconnects a broken one) and
+ * its index, or -1 when the database cannot be reached; give it back with
+ * hubpg_reader_put. */
+int hubpg_reader_get(struct hubpg *pg);
+void hubpg_reader_put(struct hubpg *pg, int i);
+
+#endif

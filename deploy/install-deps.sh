@@ -38,7 +38,7 @@ PKGS=(
   # signed content bundles: reading and writing their tar archives
   libarchive-dev
   # 语音播报 (voice prompts): the espeak-ng speech synthesiser as a library
-  # (kiosk/app/voice.c) and its voices (cmn-latn-pinyin, en)
+  # (kiosk/voice/vsynth.c) and its voices (cmn-latn-pinyin, en)
   libespeak-ng-dev espeak-ng-data
   # the tones of hanzi readings (Unihan_Readings: kTGHZ2013, kXHC1983,
   # kMandarin), made into a table at build time (kiosk/voice/gen_pytone.py)

@@ -182,6 +182,10 @@ void app_voice_tick(struct app *a)
         return;
     }
     vo->quiet_next = false;
+    /* on a screen where a person types their own data (SCREEN_PERSONAL: a
+     * name, a phone number, a company) taps are not read out in the lobby;
+     * the screen's prompt was */
+    if (a->stack[a->depth - 1].s->flags & SCREEN_PERSONAL) return;
     if (t && *tapped && strcmp(tapped, app_tr(a, S_VOICE)) != 0) say(a, tapped);
 }
 

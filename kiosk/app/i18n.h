@@ -206,7 +206,6 @@ enum str_id {
     S_VOICE_UNAVAILABLE,
     S_VOICE_STARTING,
     S_VOICE_TICKET,
-    S_VOICE_CHECK,
     S_VOICE_CODE,
     S_VP_ATTRACT,
     S_VP_HOME,

@@ -48,8 +48,9 @@ static void enter(struct app *a, void *st, const void *arg)
     s->entered = app_now_ms(a);
     ui_toast_clear(app_ui(a));
     refresh(a, s);
-    app_voice_note(a, app_tr(a, S_VOICE_TICKET), s->ticket); /* 语音播报: read one by one */
-    app_voice_note(a, app_tr(a, S_VOICE_CHECK), s->check);
+    /* 语音播报: the ticket read one by one; not the check code, which keeps
+     * others in the lobby from looking the request up */
+    app_voice_note(a, app_tr(a, S_VOICE_TICKET), s->ticket);
 }
 
 static void net_event(struct app *a, void *st, const struct kclient_event *ev)

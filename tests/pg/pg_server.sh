@@ -33,9 +33,12 @@ start)
   chmod 0700 "$dir"
   as_server "$bindir/initdb" -D "$dir/data" -U kiosktest --auth=trust -E UTF8 --locale=C.UTF-8 \
     --no-sync >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; exit 1; }
-  # fsync stays on: the durability tests kill hubs, not the server
+  # fsync stays on: the durability tests kill hubs, not the server.
+  # deadlock_timeout 50ms (default 1 s): the contended booking test's
+  # exclusion-constraint deadlocks are found at once, not after a second
+  # each (a slow, loaded client ran into the test's timeout)
   as_server "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-    -o "-c listen_addresses='' -c unix_socket_directories='$dir' -c max_connections=300 -c shared_buffers=64MB" \
+    -o "-c listen_addresses='' -c unix_socket_directories='$dir' -c max_connections=300 -c shared_buffers=64MB -c deadlock_timeout=50ms" \
     start >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
   echo "$dir" >"$state"
   echo "pg_server.sh: PostgreSQL ($bindir) on the socket in $dir"

@@ -215,6 +215,7 @@ static void part_lost(const char *url)
 
 #define BK_THREADS 8
 #define BK_TRIES 300
+#define BK_ATTEMPTS 20 /* a deadlocked insert is tried again (a loaded run met 5 in a row) */
 
 struct bk_arg {
     int idx, ok, refused, retried, other;
@@ -244,7 +245,7 @@ static void *bk_thread(void *p)
         /* two inserts that wait on each other's exclusion check end in a
          * deadlock error for one of them (40P01): it is tried again, as the
          * booking writer must */
-        for (int attempt = 0; attempt < 5; attempt++) {
+        for (int attempt = 0; attempt < BK_ATTEMPTS; attempt++) {
             char st[8] = "";
             const char *state = NULL;
             r = PQexec(c, sql);
@@ -254,7 +255,7 @@ static void *bk_thread(void *p)
             }
             if (PQresultStatus(r) == PGRES_COMMAND_OK) a->ok++;
             else if (state && strcmp(state, "23P01") == 0) a->refused++;
-            else if (state && strcmp(state, "40P01") == 0 && attempt < 4) a->retried++;
+            else if (state && strcmp(state, "40P01") == 0 && attempt < BK_ATTEMPTS - 1) a->retried++;
             else if (++a->other < 3)
                 fprintf(stderr, "booking insert: %s %s", state ? state : "-", PQresultErrorMessage(r));
             PQclear(r);

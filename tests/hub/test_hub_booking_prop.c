@@ -386,42 +386,30 @@ static void add_kiosks(void)
  * (released for a no-show past its release), and no slot is held twice. */
 static void final_check(int ops)
 {
-    sqlite3 *db = NULL;
-    sqlite3_stmt *s = NULL;
-    int bad_state = 0, doubles = -1, rows = -1;
+    int bad_state = 0;
+    long doubles, rows;
     /* a write makes the hub record every due release */
     struct resp r;
     http(&H, "POST", "/api/v1/bookings/ZZZZZZ/check-in", tokens[0], NULL, "{\"last4\":\"0000\"}", &r);
     free(r.body);
     CHECK(hub_stop(&H, SIGTERM) == 0);
-    CHECK(sqlite3_open_v2(H.db, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK);
-    if (sqlite3_prepare_v2(db, "SELECT state FROM bookings WHERE code = ?1", -1, &s, NULL) ==
-        SQLITE_OK) {
-        for (int i = 0; i < nb; i++) {
-            const char *want = bks[i].state == M_CHECKED_IN ? "checked_in"
-                               : bks[i].state == M_CANCELLED ? "cancelled"
-                               : bks[i].release <= now_s     ? "released"
-                                                             : "confirmed";
-            sqlite3_reset(s);
-            sqlite3_bind_text(s, 1, bks[i].code, -1, SQLITE_STATIC);
-            if (sqlite3_step(s) != SQLITE_ROW ||
-                strcmp((const char *)sqlite3_column_text(s, 0), want) != 0) {
-                if (bad_state++ < 5) fprintf(stderr, "booking %s: not stored as %s\n", bks[i].code, want);
-            }
-        }
+    /* read on either backend (harness.h: the SQLite file, or the _pg twin's database) */
+    for (int i = 0; i < nb; i++) {
+        const char *want = bks[i].state == M_CHECKED_IN ? "checked_in"
+                           : bks[i].state == M_CANCELLED ? "cancelled"
+                           : bks[i].release <= now_s     ? "released"
+                                                         : "confirmed";
+        char sql[96];
+        snprintf(sql, sizeof sql, "SELECT count(*) FROM bookings WHERE code = ?1 AND state = '%s'",
+                 want);
+        if (hub_db_num(&H, sql, bks[i].code) != 1 && bad_state++ < 5)
+            fprintf(stderr, "booking %s: not stored as %s\n", bks[i].code, want);
     }
-    sqlite3_finalize(s);
-    if (sqlite3_prepare_v2(db, "SELECT (SELECT count(*) FROM (SELECT 1 FROM bookings WHERE state"
-                               " IN ('confirmed','checked_in') GROUP BY room, slot_start HAVING"
-                               " count(*) > 1)), (SELECT count(*) FROM bookings)",
-                           -1, &s, NULL) == SQLITE_OK &&
-        sqlite3_step(s) == SQLITE_ROW) {
-        doubles = sqlite3_column_int(s, 0);
-        rows = sqlite3_column_int(s, 1);
-    }
-    sqlite3_finalize(s);
-    sqlite3_close(db);
-    printf("property: %d bookings shown, %d rows at the hub; %ld creates (%ld answers lost and sent "
+    doubles = hub_db_num(&H, "SELECT count(*) FROM (SELECT 1 FROM bookings WHERE state"
+                             " IN ('confirmed','checked_in') GROUP BY room, slot_start HAVING"
+                             " count(*) > 1) AS d", NULL);
+    rows = hub_db_num(&H, "SELECT count(*) FROM bookings", NULL);
+    printf("property: %d bookings shown, %ld rows at the hub; %ld creates (%ld answers lost and sent "
            "again), %ld slot-taken, %ld phone-limit, %ld unbookable, %ld check-ins, %ld cancels, "
            "%ld clock steps, %ld hub kills, %ld availability checks; %d slots leased, %ld bookings "
            "confirmed by kiosks under their leases (%ld delivered), %ld refused online as leased, "

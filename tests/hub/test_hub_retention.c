@@ -4,7 +4,10 @@
  * of resolved and rejected requests, keeps everything else, leaves open
  * requests alone, and the bytes are gone from the database file and its WAL,
  * not only NULL in the row. Then kiosk-hub's --retention-days flag: 0 and
- * junk are usage errors (2). Sample data only; bounded waits (≤ 10 s). */
+ * junk are usage errors (2). Sample data only; bounded waits (≤ 10 s).
+ * Its _pg twin (KIOSK_HUB_PG) runs the same sweep on a PostgreSQL store and
+ * checks the rows; not the bytes on disk (PostgreSQL keeps an updated row's
+ * old version until VACUUM: docs/hub.md §9) nor the flag (the same code). */
 #include <fcntl.h>
 #include <cjson/cJSON.h>
 #include <signal.h>
@@ -20,8 +23,17 @@
 #include "hubstore.h"
 #include "kclock.h"
 #include "ktest.h"
+#ifdef KIOSK_HUB_PG
+#include "pgtest.h"
+#endif
 
-static char dir[64], db[128], wal[140];
+#ifdef KIOSK_HUB_PG
+#define TEST_NAME "hub_erases_personal_fields_after_retention_pg"
+#else
+#define TEST_NAME "hub_erases_personal_fields_after_retention"
+#endif
+
+static char dir[64], db[512], wal[520];
 
 /* Files a request through the writer, as the HTTP layer does. */
 static void put(struct hubstore *st, const char *ticket, bool typed, const char *name,
@@ -147,8 +159,11 @@ int main(int argc, char **argv)
     snprintf(wal, sizeof wal, "%s-wal", db);
     /* a long description spills into an overflow page */
     for (int i = 0; i < 160; i++) n += (size_t)snprintf(desc_a + n, sizeof desc_a - n, "描述甲");
+#ifdef KIOSK_HUB_PG
+    pgtest_fresh_db("hubret_pg", db, sizeof db);
+#endif
     CHECK(hubstore_open(db, &cfg, &st) == KERR_OK);
-    if (!st) return ktest_done("hub_erases_personal_fields_after_retention");
+    if (!st) return ktest_done(TEST_NAME);
 
     put(st, "HL-R01-100000001", true, "甲", desc_a);       /* typed company, resolved */
     put(st, "HL-R01-100000002", false, "乙", "描述乙乙乙"); /* listed company, rejected */
@@ -158,9 +173,11 @@ int main(int argc, char **argv)
     set(st, "HL-R01-100000001", "resolved", "备注甲二");
     set(st, "HL-R01-100000002", "rejected", "备注乙一");
     set(st, "HL-R01-100000003", "accepted", "备注丙一");
+#ifndef KIOSK_HUB_PG
     /* before the sweep, the bytes are there (so the search below can find them) */
     CHECK(in_file(db, "甲姓名") + in_file(wal, "甲姓名") > 0);
     CHECK(in_file(db, "备注乙一") + in_file(wal, "备注乙一") > 0);
+#endif
 
     t0 = kclock_mono_ms();
     while (kclock_mono_ms() - t0 < 10000) {
@@ -212,6 +229,7 @@ int main(int argc, char **argv)
     CHECK_STR(jstr(c, "contact_name"), "丙姓名");
     CHECK_STR(jstr(c, "note"), "备注丙一");
 
+#ifndef KIOSK_HUB_PG
     /* the bytes: gone from the database file and the WAL, while it runs */
     {
         static const char *const gone[] = {"甲姓名", "13911110001", "描述甲描述甲", "甲公司标记",
@@ -225,10 +243,12 @@ int main(int argc, char **argv)
         CHECK(in_file(db, "丙姓名") + in_file(wal, "丙姓名") > 0); /* the search works */
         CHECK(in_file(db, "乙公司标记") + in_file(wal, "乙公司标记") > 0);
     }
+#endif
     cJSON_Delete(a);
     cJSON_Delete(b);
     cJSON_Delete(c);
     hubstore_close(st);
+#ifndef KIOSK_HUB_PG
     CHECK(in_file(db, "甲姓名") == 0 && in_file(db, "备注乙一") == 0);
 
     /* the flag: at least one day; junk and 0 are usage errors */
@@ -238,10 +258,16 @@ int main(int argc, char **argv)
         CHECK(run_hub(argv[1], "thirty") == 2);
         CHECK(run_hub(argv[1], "1") == 100); /* started, ran, stopped cleanly */
     }
+#else
+    (void)argc;
+    (void)argv;
+    (void)run_hub;
+    (void)in_file;
+#endif
     {
         char cmd[128];
         snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
         if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);
     }
-    return ktest_done("hub_erases_personal_fields_after_retention");
+    return ktest_done(TEST_NAME);
 }

@@ -156,6 +156,21 @@ struct xfer *kclient_xfer_new(struct kclient *c, enum xkind kind, const char *pa
 
 /* Starts a GET transfer of kind on path (sender thread); NULL on failure. */
 struct xfer *kclient_xfer_start(struct kclient *c, enum xkind kind, const char *path);
+/* Takes x off the active list and frees it with its handle, headers, body
+ * (wiped) and answer; NULL is a no-op. Sender thread. */
+void kclient_xfer_free(struct kclient *c, struct xfer *x);
+
+/* What to do with a finished delivery of the outbox. */
+enum outcome { OUT_DELIVERED, OUT_DEAD, OUT_RETRY, OUT_RENUMBER };
+/* The outcome of x (curl's rc, the HTTP status http) with *err and a short
+ * reason word or the hub's problem text (cut at a UTF-8 boundary). Only the
+ * hub's own problem answer for this very request ends an item (OUT_DEAD);
+ * a proxy's page, a timeout, 408/429/5xx, 401/403 are OUT_RETRY; the hub's
+ * ticket-taken 409 is OUT_RENUMBER. */
+enum outcome kclient_xfer_classify(struct xfer *x, CURLcode rc, long http, enum kerr *err,
+                                   char reason[REASON_SIZE]);
+/* The answer's Retry-After in ms, capped by the configuration; 0 if absent. */
+uint64_t kclient_xfer_retry_after_ms(struct kclient *c, CURL *e);
 
 /* ---- kclient_content.c ------------------------------------------------------ */
 

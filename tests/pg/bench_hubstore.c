@@ -3,7 +3,11 @@
  * threads for a fixed time each, answered after the group commit as the HTTP
  * handlers are. Prints POSTs/s, p50 and p99 per backend and client count.
  * The store alone: the HTTP layer (kiosk-hub-load) adds the same cost to
- * both. Never fails on speed; fails only when an insert is not a 201. */
+ * both. Then the alerts' fan-out on PostgreSQL under that load: a second
+ * store (another hub) listens while 16 clients write through the first and
+ * an alert event is put every 20 ms; prints the time from put to the other
+ * store's listener (p50, p99, max). Never fails on speed; fails only when an
+ * insert is not a 201 or an alert does not arrive. */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -102,6 +106,74 @@ static int measure(const char *path, int clients, double out[3])
     return bad;
 }
 
+/* ---- alerts fanned out under load (PostgreSQL) ---- */
+
+#define ALERTS 150
+static uint32_t alert_lat_us[ALERTS];
+static atomic_int alerts_seen;
+
+static void on_alert(int64_t id, const char *event, void *arg)
+{
+    const char *at = strstr(event, "\"bench_us\":");
+    int n;
+    (void)id;
+    (void)arg;
+    if (!at) return;
+    n = atomic_load(&alerts_seen);
+    if (n < ALERTS) {
+        alert_lat_us[n] = (uint32_t)(mono_us() - strtoull(at + 11, NULL, 10));
+        atomic_store(&alerts_seen, n + 1);
+    }
+}
+
+/* Prints the fan-out figures; returns the count of inserts not 201 and of
+ * alerts lost. */
+static int alert_fanout(const char *url)
+{
+    struct hubstore *a = NULL, *b = NULL;
+    struct run r[16];
+    pthread_t t[16];
+    int bad = 0, total = 0, put = 0, seen;
+    uint64_t t0;
+    if (hubstore_open(url, NULL, &a) != KERR_OK || hubstore_open(url, NULL, &b) != KERR_OK ||
+        hubstore_alert_listen(b, on_alert, NULL) != KERR_OK)
+        return 1;
+    t0 = kclock_mono_ms();
+    for (int i = 0; i < 16; i++) {
+        memset(&r[i], 0, sizeof r[i]);
+        r[i].st = a;
+        r[i].id = 100 + i;
+        r[i].until = t0 + SECONDS * 1000;
+        r[i].lat_us = malloc(sizeof(uint32_t) * (MAX_SAMPLES / 16));
+        pthread_create(&t[i], NULL, client, &r[i]);
+    }
+    for (; put < ALERTS && kclock_mono_ms() < t0 + SECONDS * 1000; put++) {
+        char ev[96];
+        int64_t id;
+        snprintf(ev, sizeof ev, "{\"bench_us\":%llu}", (unsigned long long)mono_us());
+        if (hubstore_alert_put(a, ev, &id) != KERR_OK) bad++;
+        usleep(20000);
+    }
+    for (int i = 0; i < 16; i++) {
+        pthread_join(t[i], NULL);
+        total += r[i].n;
+        bad += r[i].bad;
+        free(r[i].lat_us);
+    }
+    for (int i = 0; i < 200 && atomic_load(&alerts_seen) < put; i++) usleep(10000);
+    hubstore_alert_listen_stop(b);
+    seen = atomic_load(&alerts_seen);
+    qsort(alert_lat_us, (size_t)seen, sizeof *alert_lat_us, cmp_u32);
+    printf("alerts through one store to another's listener (LISTEN/NOTIFY) while 16 clients "
+           "wrote %.0f requests/s: %d of %d arrived, p50 %.1f ms, p99 %.1f ms, max %.1f ms\n",
+           total / ((double)(kclock_mono_ms() - t0) / 1000.0), seen, put,
+           seen ? alert_lat_us[seen / 2] / 1000.0 : 0, seen ? alert_lat_us[seen * 99 / 100] / 1000.0 : 0,
+           seen ? alert_lat_us[seen - 1] / 1000.0 : 0);
+    hubstore_close(b);
+    hubstore_close(a);
+    return bad + (put - seen);
+}
+
 int main(void)
 {
     static const int clients[] = {1, 4, 16};
@@ -120,6 +192,7 @@ int main(void)
     for (int c = 0; c < 3; c++)
         printf("%7d | %14.0f %7.2f %7.2f | %18.0f %7.2f %7.2f\n", clients[c], f[0][c][0],
                f[0][c][1], f[0][c][2], f[1][c][0], f[1][c][1], f[1][c][2]);
+    bad += alert_fanout(url);
     unlink(file);
     {
         char wal[80];

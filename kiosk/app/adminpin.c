@@ -4,6 +4,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,11 +98,8 @@ int64_t adminpin_locked_for(struct adminpin *p, int64_t now_s)
     return 0;
 }
 
-enum adminpin_result adminpin_try(struct adminpin *p, const char *hash, const char *pin,
-                                  int64_t now_s, int *left)
+enum adminpin_result adminpin_begin(struct adminpin *p, const char *hash, int64_t now_s)
 {
-    bool ok;
-    if (left) *left = 0;
     if (!adminpin_hash_shaped(hash)) {
         KLOGW(MOD, "a PIN was entered but no admin_pin_hash is configured");
         return ADMINPIN_UNSET;
@@ -110,8 +109,13 @@ enum adminpin_result adminpin_try(struct adminpin *p, const char *hash, const ch
               (long long)(p->locked_until_s - now_s));
         return ADMINPIN_LOCKED;
     }
-    ok = adminpin_valid(pin) && hubpw_verify(pin, strlen(pin), hash);
-    if (ok) {
+    return ADMINPIN_OK;
+}
+
+enum adminpin_result adminpin_record(struct adminpin *p, bool right, int64_t now_s, int *left)
+{
+    if (left) *left = 0;
+    if (right) {
         if (p->failures) {
             p->failures = 0;
             save(p);
@@ -131,4 +135,75 @@ enum adminpin_result adminpin_try(struct adminpin *p, const char *hash, const ch
     if (left) *left = p->lock_after - p->failures;
     KLOGW(MOD, "wrong PIN (%d of %d before the lock)", p->failures, p->lock_after);
     return ADMINPIN_WRONG;
+}
+
+static bool verify(const char *hash, const char *pin)
+{
+    return adminpin_valid(pin) && hubpw_verify(pin, strlen(pin), hash);
+}
+
+enum adminpin_result adminpin_try(struct adminpin *p, const char *hash, const char *pin,
+                                  int64_t now_s, int *left)
+{
+    enum adminpin_result r = adminpin_begin(p, hash, now_s);
+    if (left) *left = 0;
+    if (r != ADMINPIN_OK) return r;
+    return adminpin_record(p, verify(hash, pin), now_s, left);
+}
+
+/* ---- the verification off the UI thread ---- */
+
+struct adminpin_check {
+    pthread_t th;
+    char hash[ADMINPIN_HASH_SIZE];
+    char pin[ADMINPIN_MAX + 1];
+    atomic_int result; /* -1 running, 0 wrong, 1 right */
+    void (*done)(void *ud);
+    void *ud;
+};
+
+static void *check_main(void *arg)
+{
+    struct adminpin_check *c = arg;
+    bool right = verify(c->hash, c->pin);
+    explicit_bzero(c->pin, sizeof c->pin);
+    atomic_store(&c->result, right ? 1 : 0);
+    if (c->done) c->done(c->ud);
+    return NULL;
+}
+
+enum kerr adminpin_check_start(const char *hash, const char *pin, void (*done)(void *ud), void *ud,
+                               struct adminpin_check **out)
+{
+    struct adminpin_check *c = calloc(1, sizeof *c);
+    *out = NULL;
+    if (!c) return KERR_NOMEM;
+    snprintf(c->hash, sizeof c->hash, "%s", hash ? hash : "");
+    /* a PIN too long to be valid stays invalid when cut: mark it so */
+    if (!pin || strlen(pin) >= sizeof c->pin) snprintf(c->pin, sizeof c->pin, "x");
+    else snprintf(c->pin, sizeof c->pin, "%s", pin);
+    atomic_init(&c->result, -1);
+    c->done = done;
+    c->ud = ud;
+    if (pthread_create(&c->th, NULL, check_main, c) != 0) {
+        explicit_bzero(c->pin, sizeof c->pin);
+        free(c);
+        KLOGE(MOD, "cannot start the PIN check");
+        return KERR_NOMEM;
+    }
+    *out = c;
+    return KERR_OK;
+}
+
+int adminpin_check_result(const struct adminpin_check *c)
+{
+    return atomic_load(&c->result);
+}
+
+void adminpin_check_free(struct adminpin_check *c)
+{
+    if (!c) return;
+    pthread_join(c->th, NULL);
+    explicit_bzero(c->pin, sizeof c->pin);
+    free(c);
 }

@@ -6,8 +6,10 @@
  * folder (admin_lock, one line "failures locked_until") so a restart does
  * not reset them. Every failure and every lock is logged (never the PIN).
  * Times are the app's wall clock (virtual in scenario scripts). Verifying
- * costs about 50-100 ms of CPU and 32 MiB for that moment (scrypt's point).
- * UI thread (the struct is the PIN screen's). */
+ * costs 150-250 ms of CPU on the kiosk's 2 cores and 32 MiB for that
+ * moment (scrypt's point), so the PIN screen checks on a thread of its own
+ * (adminpin_check_*) and the UI keeps drawing. UI thread (the struct is the
+ * PIN screen's), except where a function says otherwise. */
 #ifndef ADMINPIN_H
 #define ADMINPIN_H
 
@@ -59,7 +61,31 @@ enum adminpin_result {
     ADMINPIN_UNSET,  /* hash is empty or not a hash: the panel cannot open */
 };
 
-/* One try of pin against hash at now_s: checks the lock first (a locked
+/* A try in two steps, for a caller that verifies off its thread:
+ * begin checks the lock and the hash at now_s (ADMINPIN_LOCKED and
+ * ADMINPIN_UNSET as adminpin_try, logged); ADMINPIN_OK means verify now
+ * (adminpin_check_start). record takes the verdict: counts, locks, writes
+ * the state file and logs as adminpin_try; left (may be NULL) gets the tries
+ * left. */
+enum adminpin_result adminpin_begin(struct adminpin *p, const char *hash, int64_t now_s);
+enum adminpin_result adminpin_record(struct adminpin *p, bool right, int64_t now_s, int *left);
+
+/* A verification running on a thread of its own. start copies pin and hash
+ * (the copy of the PIN is wiped when the thread is done) and calls done(ud)
+ * on that thread when the verdict is in (may be NULL; the screen wakes the
+ * UI loop with it): KERR_NOMEM when the thread cannot start (nothing to
+ * free then). result: -1 while it runs,
+ * then 1 for the right PIN, 0 for a wrong or invalid one. free waits for the
+ * thread (at most one verification) and frees c; NULL is a no-op. Any one
+ * thread (the one that started it). */
+struct adminpin_check;
+enum kerr adminpin_check_start(const char *hash, const char *pin, void (*done)(void *ud), void *ud,
+                               struct adminpin_check **out);
+int adminpin_check_result(const struct adminpin_check *c);
+void adminpin_check_free(struct adminpin_check *c);
+
+/* One try of pin against hash at now_s, verified on the calling thread
+ * (tools and tests; the screen uses the two steps): checks the lock first (a locked
  * panel does not even verify), then verifies, counts, locks, writes the
  * state file and logs. left (may be NULL) gets the tries left. */
 enum adminpin_result adminpin_try(struct adminpin *p, const char *hash, const char *pin,

@@ -3,6 +3,8 @@
  * cut short), the schedule's parser (with its messages), lit or dark at a
  * moment and the next change, and the config keys with their refusals. */
 #define _GNU_SOURCE
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -160,11 +162,59 @@ static void config_keys(void)
     CHECK(load("{\"screen_wake_s\": 5}", &c, err, sizeof err) == KERR_USAGE);
 }
 
+/* The check off the UI thread: the verdict comes later (scrypt takes
+ * ~0.2 s), done is called once on the checking thread, and the two steps
+ * count and lock as adminpin_try does. */
+static atomic_int done_calls;
+static void on_done(void *ud)
+{
+    (void)ud;
+    atomic_fetch_add(&done_calls, 1);
+}
+
+static int verdict(const char *hash, const char *pin, bool *was_pending)
+{
+    struct adminpin_check *c = NULL;
+    int v = -1;
+    CHECK(adminpin_check_start(hash, pin, on_done, NULL, &c) == KERR_OK);
+    if (!c) return -2;
+    *was_pending = adminpin_check_result(c) < 0;
+    for (int i = 0; i < 1000 && (v = adminpin_check_result(c)) < 0; i++) usleep(10000);
+    adminpin_check_free(c);
+    return v;
+}
+
+static void pin_off_thread(void)
+{
+    char hash[ADMINPIN_HASH_SIZE];
+    struct adminpin p;
+    bool pending = false;
+    int left = -1, t = 1764000000;
+    CHECK(adminpin_hash("2468", hash, sizeof hash) == KERR_OK);
+    adminpin_open(&p, NULL, 2, 300, t);
+    CHECK(verdict(hash, "2468", &pending) == 1);
+    CHECK(pending); /* the caller was not held for the scrypt */
+    CHECK(verdict(hash, "1357", &pending) == 0);
+    CHECK(verdict(hash, "12", &pending) == 0);              /* not a PIN */
+    CHECK(verdict(hash, "1234567890123456789", &pending) == 0); /* too long, cut: still wrong */
+    CHECK(atomic_load(&done_calls) == 4);
+    adminpin_check_free(NULL);
+    /* the two steps */
+    CHECK(adminpin_begin(&p, "", t) == ADMINPIN_UNSET);
+    CHECK(adminpin_begin(&p, hash, t) == ADMINPIN_OK);
+    CHECK(adminpin_record(&p, false, t, &left) == ADMINPIN_WRONG && left == 1);
+    CHECK(adminpin_record(&p, false, t, &left) == ADMINPIN_LOCKED);
+    CHECK(adminpin_begin(&p, hash, t + 10) == ADMINPIN_LOCKED);
+    CHECK(adminpin_begin(&p, hash, t + 301) == ADMINPIN_OK); /* the lock ran out */
+    CHECK(adminpin_record(&p, true, t + 301, &left) == ADMINPIN_OK && p.failures == 0);
+}
+
 int main(void)
 {
     setenv("TZ", "CST-8", 1);
     tzset();
     pin_and_lock();
+    pin_off_thread();
     schedule_rules();
     config_keys();
     return ktest_done("admin_units");

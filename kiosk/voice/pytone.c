@@ -148,7 +148,9 @@ static void put_group(struct out *o, unsigned v, bool lead)
         if (zero) put_syl(o, "ling2");
         zero = false;
         if (!(i == 2 && d[i] == 1 && lead && !started)) /* 十二, not 一十二 */
-            put_syl(o, d[i] == 2 && i == 0 ? "liang3" : digit_py[d[i]]);
+            put_syl(o, d[i] == 2 && i == 0  ? "liang3"
+                       : d[i] == 1 && i < 2 ? "yi4" /* 一千, 一百: yi4 before the first tone and the third */
+                                            : digit_py[d[i]]);
         if (*unit[i]) put_syl(o, unit[i]);
         started = true;
     }
@@ -167,7 +169,10 @@ static void put_number(struct out *o, unsigned long long v)
     for (int i = 0; i < 3; i++) {
         if (!g[i]) continue;
         if (started && g[i] < 1000) put_syl(o, "ling2");
-        put_group(o, g[i], !started);
+        if (g[i] == 1 && *big[i]) /* 一万 yi2 wan4, 一亿 yi2 yi4: before a fourth tone */
+            put_syl(o, "yi2");
+        else
+            put_group(o, g[i], !started);
         if (*big[i]) put_syl(o, big[i]);
         started = true;
     }
@@ -176,7 +181,9 @@ static void put_number(struct out *o, unsigned long long v)
 static void put_digits(struct out *o, const char *d, size_t n, bool spell)
 {
     if (spell || n > 12 || (n > 1 && d[0] == '0')) {
-        for (size_t i = 0; i < n; i++) put_syl(o, digit_py[d[i] - '0']);
+        /* digit by digit, 1 as yao1 (as a ticket or phone number is read
+         * aloud, so that it is not heard as 7, qi1) */
+        for (size_t i = 0; i < n; i++) put_syl(o, d[i] == '1' ? "yao1" : digit_py[d[i] - '0']);
         return;
     }
     unsigned long long v = 0;
@@ -199,16 +206,36 @@ static bool is_hanzi(uint32_t cp)
            (cp >= 0x20000 && cp <= 0x3134F);
 }
 
+/* The syllables of a run of hanzi before they are written out: the tone
+ * sandhi needs the neighbours and the word boundaries. */
+struct syls {
+    size_t n;
+    char s[PYTONE_MAX_RUN][8]; /* "hao3" */
+    uint32_t cp[PYTONE_MAX_RUN]; /* the character read */
+    int word[PYTONE_MAX_RUN];  /* syllables of one word share a number */
+    int words;
+};
+
+static void add_syl(struct syls *sy, uint32_t cp, const char *syl, bool new_word)
+{
+    if (sy->n == PYTONE_MAX_RUN || strlen(syl) >= sizeof sy->s[0]) return;
+    if (new_word || !sy->n) sy->words++;
+    snprintf(sy->s[sy->n], sizeof sy->s[0], "%s", syl);
+    sy->cp[sy->n] = cp;
+    sy->word[sy->n] = sy->words;
+    sy->n++;
+}
+
 /* One character read alone: its customary reading. */
-static void put_char(struct out *o, uint32_t cp)
+static void put_char(struct syls *sy, uint32_t cp)
 {
     char r[8];
-    if (pytone_default(cp, r)) put_syl(o, r);
+    if (pytone_default(cp, r)) add_syl(sy, cp, r, true);
 }
 
 /* The libpinyin pronunciation of a word token of n characters (cps), with
  * tones from the table; false when libpinyin gives none that fits. */
-static bool put_word(struct pytone *p, struct out *o, phrase_token_t tok, const uint32_t *cps,
+static bool put_word(struct pytone *p, struct syls *sy, phrase_token_t tok, const uint32_t *cps,
                      size_t n)
 {
     guint np = 0;
@@ -241,13 +268,13 @@ static bool put_word(struct pytone *p, struct out *o, phrase_token_t tok, const 
         char r[12];
         int tone = pytone_tone(cps[k], syl[k]);
         snprintf(r, sizeof r, "%s%d", syl[k], tone ? tone : 5);
-        put_syl(o, r);
+        add_syl(sy, cps[k], r, k == 0);
     }
     return true;
 }
 
 /* A run of n hanzi: overrides first, then libpinyin's words. */
-static void put_run(struct pytone *p, struct out *o, const uint32_t *cps, size_t n)
+static void collect_run(struct pytone *p, struct syls *sy, const uint32_t *cps, size_t n)
 {
     char utf[PYTONE_MAX_RUN * 4 + 1];
     size_t len = 0;
@@ -260,16 +287,25 @@ static void put_run(struct pytone *p, struct out *o, const uint32_t *cps, size_t
             size_t j = i;
             while (*w && j < n && utf8_next(&w) == cps[j]) j++;
             if (!*w && j > i) {
-                put_run(p, o, cps, i);
-                put_syl(o, overrides[k].pinyin);
-                put_run(p, o, cps + j, n - j);
+                const char *py = overrides[k].pinyin;
+                collect_run(p, sy, cps, i);
+                /* one syllable per character of the word */
+                for (size_t c = i; c < j && *py; c++) {
+                    char one[8];
+                    size_t m = strcspn(py, " ");
+                    snprintf(one, sizeof one, "%.*s", (int)(m < sizeof one ? m : sizeof one - 1), py);
+                    add_syl(sy, cps[c], one, c == i);
+                    py += m;
+                    while (*py == ' ') py++;
+                }
+                collect_run(p, sy, cps + j, n - j);
                 return;
             }
         }
     for (size_t i = 0; i < n; i++) len += utf8_encode(cps[i], utf + len);
     utf[len] = 0;
     if (!p || !pinyin_phrase_segment(p->inst, utf) || !pinyin_get_n_phrase(p->inst, &nt)) {
-        for (size_t i = 0; i < n; i++) put_char(o, cps[i]);
+        for (size_t i = 0; i < n; i++) put_char(sy, cps[i]);
         return;
     }
     for (size_t i = 0; i < n;) {
@@ -278,15 +314,86 @@ static void put_run(struct pytone *p, struct out *o, const uint32_t *cps, size_t
         gchar *ph = NULL;
         if (i < nt && pinyin_get_phrase_token(p->inst, (guint)i, &tok) && tok &&
             pinyin_token_get_phrase(p->inst, tok, &wl, &ph) && wl >= 2 && i + wl <= n &&
-            put_word(p, o, tok, cps + i, wl)) {
+            put_word(p, sy, tok, cps + i, wl)) {
             g_free(ph);
             i += wl;
             continue;
         }
         g_free(ph);
-        put_char(o, cps[i]);
+        put_char(sy, cps[i]);
         i++;
     }
+}
+
+/* ---- tone sandhi ------------------------------------------------------------ */
+
+static int tone_of(const char *syl)
+{
+    size_t n = strlen(syl);
+    return n && syl[n - 1] >= '1' && syl[n - 1] <= '5' ? syl[n - 1] - '0' : 0;
+}
+
+static void set_tone(char *syl, int tone)
+{
+    size_t n = strlen(syl);
+    if (n && syl[n - 1] >= '1' && syl[n - 1] <= '5') syl[n - 1] = (char)('0' + tone);
+}
+
+/* A hanzi numeral (with units: 十百千万亿 when units is true). 一 between
+ * digits keeps its first tone (十一, 一一, 第一, 万一); before a unit it
+ * changes (一百 yi4 bai3, 一万 yi2 wan4). */
+static bool is_numeral(uint32_t cp, bool units)
+{
+    static const uint32_t digits[] = {0x3007, 0x96F6, 0x4E00, 0x4E8C, 0x4E09, 0x56DB, 0x4E94,
+                                      0x516D, 0x4E03, 0x516B, 0x4E5D, 0x4E24, 0x5341};
+    static const uint32_t big[] = {0x767E, 0x5343, 0x4E07, 0x4EBF};
+    for (size_t i = 0; i < sizeof digits / sizeof digits[0]; i++)
+        if (digits[i] == cp) return true;
+    for (size_t i = 0; units && i < sizeof big / sizeof big[0]; i++)
+        if (big[i] == cp) return true;
+    return false;
+}
+
+/* Changes the tones of a run of n syllables (syl, the characters read, their
+ * words) as they are spoken: 一 and 不 by the tone that follows, then the
+ * third-tone sandhi. */
+static void sandhi(char (*syl)[8], const uint32_t *cp, const int *word, size_t n)
+{
+    /* 一 and 不 first: they are read by what follows */
+    for (size_t i = 0; i < n; i++) {
+        int next = i + 1 < n ? tone_of(syl[i + 1]) : 0;
+        if (cp[i] == 0x4E0D && tone_of(syl[i]) == 4 && next == 4) { /* 不是 bu2 shi4 */
+            set_tone(syl[i], 2);
+        } else if (cp[i] == 0x4E00 && tone_of(syl[i]) == 1 && next && i + 1 < n &&
+                   !is_numeral(cp[i + 1], false) && !(i > 0 && (is_numeral(cp[i - 1], true) ||
+                                                        cp[i - 1] == 0x7B2C /* 第一 */))) {
+            set_tone(syl[i], next == 4 || next == 5 ? 2 : 4); /* 一定 yi2, 一天 yi4 */
+        }
+    }
+    /* third tones: inside a word every third tone before another becomes a
+     * second (展览馆 zhan2 lan2 guan3); between words, from the right, a
+     * third tone before a third becomes a second (我很好 wo3 hen2 hao3) */
+    for (size_t i = 0; i + 1 < n; i++)
+        if (word[i] == word[i + 1] && tone_of(syl[i]) == 3) {
+            size_t j = i;
+            while (j + 1 < n && word[j + 1] == word[i] && tone_of(syl[j + 1]) == 3) j++;
+            for (size_t k = i; k < j; k++) set_tone(syl[k], 2);
+            i = j;
+        }
+    for (size_t i = n; i-- > 1;)
+        if (word[i - 1] != word[i] && tone_of(syl[i - 1]) == 3 && tone_of(syl[i]) == 3)
+            set_tone(syl[i - 1], 2);
+}
+
+/* A run of n hanzi read, with the sandhi, into o. */
+static void put_run(struct pytone *p, struct out *o, const uint32_t *cps, size_t n)
+{
+    struct syls sy;
+    sy.n = 0;
+    sy.words = 0;
+    collect_run(p, &sy, cps, n);
+    sandhi(sy.s, sy.cp, sy.word, sy.n);
+    for (size_t i = 0; i < sy.n; i++) put_syl(o, sy.s[i]);
 }
 
 /* ---- the walk ------------------------------------------------------------- */

@@ -9,7 +9,12 @@
  * er4 qian1 ling2 er4 shi2 liu4), or one by one with PYTONE_SPELL; Latin
  * letters are spelled with Chinese approximations of their English names;
  * punctuation becomes a pause (", " or ". "). Words found wrong after phrase
- * choice are fixed by a small override table in pytone.c.
+ * choice are fixed by a small override table in pytone.c. The tones are the
+ * spoken ones (tone sandhi): 一 and 不 change by the tone that follows (一定
+ * yi2 ding4, 一天 yi4 tian1, 不是 bu2 shi4; 一 keeps yi1 between digits and
+ * after 第), and a third tone before a third becomes a second (你好 ni2
+ * hao3). Digits read one by one say 1 as yao1, as ticket and phone numbers
+ * are read aloud.
  * Threads: a struct pytone owns a libpinyin context; open, convert and close
  * it on one thread (the voice worker; a test's thread). No SDL, no audio. */
 #ifndef PYTONE_H

@@ -53,19 +53,39 @@ int main(void)
     /* numbers as Chinese numbers, one by one when spelled */
     expect(p, "13栋", 0, "shi2 san1 dong4");
     expect(p, "2026年", 0, "liang3 qian1 ling2 er4 shi2 liu4 nian2");
-    expect(p, "105", 0, "yi1 bai3 ling2 wu3");
+    expect(p, "105", 0, "yi4 bai3 ling2 wu3");
+    expect(p, "1000", 0, "yi4 qian1");
+    expect(p, "10000", 0, "yi2 wan4");
+    expect(p, "11", 0, "shi2 yi1");
     expect(p, "30分钟", 0, "san1 shi2 fen1 zhong1");
-    expect(p, "437000001", PYTONE_SPELL, "si4 san1 qi1 ling2 ling2 ling2 ling2 ling2 yi1");
-    expect(p, "HL-A01", PYTONE_SPELL, "ai2 qi1 ai2 ou1 ei1 ling2 yi1");
+    expect(p, "437000001", PYTONE_SPELL, "si4 san1 qi1 ling2 ling2 ling2 ling2 ling2 yao1");
+    expect(p, "HL-A01", PYTONE_SPELL, "ai2 qi1 ai2 ou1 ei1 ling2 yao1");
     expect(p, "09:30", 0, "ling2 jiu3 dian3 san1 shi2");
     expect(p, "每天 8:05–21:00（示例）", 0, "mei3 tian1 ba1 dian3 ling2 wu3 dao4 er4 shi2 yi1 dian3 zheng3, shi4 li4");
     /* the overrides (pytone.c): each fixes a reading libpinyin's phrase choice leaves wrong */
-    expect(p, "从任何一幢楼出发", 0, "cong2 ren4 he2 yi1 zhuang4 lou2 chu1 fa1");
+    expect(p, "从任何一幢楼出发", 0, "cong2 ren4 he2 yi2 zhuang4 lou2 chu1 fa1");
     expect(p, "拼音太长，请先选字", 0, "pin1 yin1 tai4 chang2, qing3 xian1 xuan3 zi4");
     expect(p, "商圈", 0, "shang1 quan1");
     /* punctuation is a pause; Latin letters are spelled */
-    expect(p, "您好，请选择。", 0, "nin2 hao3, qing3 xuan3 ze2.");
+    expect(p, "您好，请选择。", 0, "nin2 hao3, qing2 xuan3 ze2."); /* 请选: 3-3 */
     expect(p, "QR码", 0, "kiu1 a1 er3 ma3");
+
+    /* tone sandhi, as the words are spoken: 一 and 不 by what follows, and a
+     * third tone before a third */
+    expect(p, "一定", 0, "yi2 ding4");
+    expect(p, "一天", 0, "yi4 tian1");
+    expect(p, "一年", 0, "yi4 nian2");
+    expect(p, "一起", 0, "yi4 qi3");
+    expect(p, "第一", 0, "di4 yi1");
+    expect(p, "十一", 0, "shi2 yi1");
+    expect(p, "一百", 0, "yi4 bai3");
+    expect(p, "统一", 0, "tong3 yi1");
+    expect(p, "不是", 0, "bu2 shi4");
+    expect(p, "不好", 0, "bu4 hao3");
+    expect(p, "不", 0, "bu4");
+    expect(p, "你好", 0, "ni2 hao3");
+    expect(p, "展览馆", 0, "zhan2 lan2 guan3");
+    expect(p, "我很好", 0, "wo3 hen2 hao3");
     expect(p, "", 0, "");
 
     /* the table: tones of (character, syllable) */

@@ -543,32 +543,42 @@ int hubstore_booking_run(struct hubstore *st, struct hubstore_job *j, const char
 
 /* ---- reads ---------------------------------------------------------------- */
 
-enum kerr hubstore_booking_taken(struct hubstore *st, const char *room, int64_t from, int64_t to,
-                                 int64_t now, int64_t *starts, int cap, int *n)
+/* The slot starts sql reads for room in [from, to): ?1 room, ?2 from, ?3 to,
+ * ?4 the text p4 or else the number n4. what names a failed read in the log. */
+static enum kerr read_starts(struct hubstore *st, const char *sql, const char *room, int64_t from,
+                             int64_t to, const char *p4, int64_t n4, int64_t *starts, int cap,
+                             int *n, const char *what)
 {
     struct hubstore_rd rd;
     struct hubstore_q s;
     enum kerr res = KERR_DB;
     *n = 0;
     if (!hubstore_rd_get(st, &rd)) return KERR_DB;
-    if (hubstore_q_prep(&s, &rd,
-                        "SELECT slot_start FROM bookings WHERE room = ?1 AND slot_start >= ?2"
-                        " AND slot_start < ?3 AND (state = 'checked_in' OR"
-                        " (state = 'confirmed' AND release_at > ?4)) ORDER BY slot_start",
-                        NULL)) {
+    if (hubstore_q_prep(&s, &rd, sql, NULL)) {
         int rc;
         hubstore_q_text(&s, 1, room);
         hubstore_q_int(&s, 2, from);
         hubstore_q_int(&s, 3, to);
-        hubstore_q_int(&s, 4, now);
+        if (p4) hubstore_q_text(&s, 4, p4);
+        else hubstore_q_int(&s, 4, n4);
         while ((rc = hubstore_q_step(&s)) == SQLITE_ROW)
             if (*n < cap) starts[(*n)++] = hubstore_q_int_col(&s, 0);
         if (rc == SQLITE_DONE) res = KERR_OK;
     }
-    if (res != KERR_OK) KLOGE("hubstore", "bookings taken: the read failed");
+    if (res != KERR_OK) KLOGE("hubstore", "%s: the read failed", what);
     hubstore_q_done(&s);
     hubstore_rd_put(&rd);
     return res;
+}
+
+enum kerr hubstore_booking_taken(struct hubstore *st, const char *room, int64_t from, int64_t to,
+                                 int64_t now, int64_t *starts, int cap, int *n)
+{
+    return read_starts(st,
+                       "SELECT slot_start FROM bookings WHERE room = ?1 AND slot_start >= ?2"
+                       " AND slot_start < ?3 AND (state = 'checked_in' OR"
+                       " (state = 'confirmed' AND release_at > ?4)) ORDER BY slot_start",
+                       room, from, to, NULL, now, starts, cap, n, "bookings taken");
 }
 
 enum kerr hubstore_booking_list(struct hubstore *st, const char *room, int64_t day, int64_t now,
@@ -713,26 +723,9 @@ enum kerr hubstore_booking_leases(struct hubstore *st, const char *kiosk, int64_
 enum kerr hubstore_booking_held(struct hubstore *st, const char *room, int64_t from, int64_t to,
                                 const char *kiosk, int64_t *starts, int cap, int *n)
 {
-    struct hubstore_rd rd;
-    struct hubstore_q s;
-    enum kerr res = KERR_DB;
-    *n = 0;
-    if (!hubstore_rd_get(st, &rd)) return KERR_DB;
-    if (hubstore_q_prep(&s, &rd,
-                        "SELECT slot_start FROM booking_leases WHERE room = ?1 AND"
-                        " slot_start >= ?2 AND slot_start < ?3 AND kiosk_id != ?4"
-                        " ORDER BY slot_start",
-                        NULL)) {
-        int rc;
-        hubstore_q_text(&s, 1, room);
-        hubstore_q_int(&s, 2, from);
-        hubstore_q_int(&s, 3, to);
-        hubstore_q_text(&s, 4, kiosk);
-        while ((rc = hubstore_q_step(&s)) == SQLITE_ROW)
-            if (*n < cap) starts[(*n)++] = hubstore_q_int_col(&s, 0);
-        if (rc == SQLITE_DONE) res = KERR_OK;
-    }
-    hubstore_q_done(&s);
-    hubstore_rd_put(&rd);
-    return res;
+    return read_starts(st,
+                       "SELECT slot_start FROM booking_leases WHERE room = ?1 AND"
+                       " slot_start >= ?2 AND slot_start < ?3 AND kiosk_id != ?4"
+                       " ORDER BY slot_start",
+                       room, from, to, kiosk, 0, starts, cap, n, "booking leases held");
 }

@@ -729,9 +729,6 @@ enum kerr hubsrv_start(const struct hubsrv_config *cfg, struct hubsrv **out)
         res = hubstore_open(cfg->db_path, &sc, &s->store);
     }
     if (res != KERR_OK) goto fail;
-    /* one hub per PostgreSQL database in this version (docs/hub.md §9) */
-    res = hubstore_claim_sole(s->store);
-    if (res != KERR_OK) goto fail;
     {
         char files[4200];
         /* the files the hub keeps beside its database: SQLite's file, or --state-dir */

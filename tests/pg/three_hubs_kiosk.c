@@ -9,8 +9,8 @@
  *   run MS REQ_MS BOOK_MS  for MS ms, file a help request about every REQ_MS
  *                          (kclient_submit_request, durable in the outbox)
  *                          and book a random contested slot about every
- *                          BOOK_MS (two rooms, three days: all 13 kiosks
- *                          want the same 144 slots); a create without an
+ *                          BOOK_MS (two rooms, Monday to Friday: all 13
+ *                          kiosks want the same 240 slots); a create without an
  *                          answer, or with 5xx/429, is sent again with the
  *                          same Idempotency-Key (the person's second tap),
  *                          at most 40 times. Answers "RAN" at the end.
@@ -77,8 +77,8 @@ static struct {
 static void create_new(void)
 {
     static const char *const room[2] = {"mr-01", "mr-02"};
-    /* 2026-11-30 08:00 Beijing (the test's hub clock is 07:30 that day) */
-    time_t t = 1795996800 + (time_t)(rnd() % 3) * 86400 + (time_t)(rnd() % 24) * 1800;
+    /* 2026-11-30 (a Monday) 08:00 Beijing, the test's hub clock 07:30 that day */
+    time_t t = 1795996800 + (time_t)(rnd() % 5) * 86400 + (time_t)(rnd() % 24) * 1800;
     struct tm tm;
     uint64_t a = rnd(), b = rnd();
     memset(&cr, 0, sizeof cr);

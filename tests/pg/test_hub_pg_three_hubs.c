@@ -39,8 +39,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/socket.h>
-#include <netinet/in.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -49,6 +47,7 @@
 #include "harness.h"
 #include "kclock.h"
 #include "ktest.h"
+#include "three_hubs_nginx.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define SANITIZED 1
@@ -84,172 +83,25 @@ static uint64_t rnd(void)
 
 /* ---- nginx -------------------------------------------------------------------- */
 
-static struct {
-    pid_t pid;
-    char dir[160], access[200], errlog[200];
-    struct hub via; /* harness http() through nginx: only port is used */
-    int fail_timeout_s;
-} N;
+static struct tnginx N;
+static struct hub via; /* harness http() through nginx: only its port is used */
 
-static int free_port(void)
-{
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof a;
-    int fd = socket(AF_INET, SOCK_STREAM, 0), port = -1;
-    if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof a) == 0 &&
-        getsockname(fd, (struct sockaddr *)&a, &len) == 0)
-        port = ntohs(a.sin_port);
-    if (fd >= 0) close(fd);
-    return port;
-}
-
-/* Replaces the one occurrence of from in *s by to (false when it is not
- * there exactly once: the shipped example changed shape). */
-static bool replace_once(char **s, const char *from, const char *to)
-{
-    char *p = strstr(*s, from), *n;
-    size_t a, b = strlen(from), c = strlen(to);
-    if (!p || strstr(p + b, from)) return false;
-    a = (size_t)(p - *s);
-    n = malloc(strlen(*s) - b + c + 1);
-    if (!n) return false;
-    memcpy(n, *s, a);
-    memcpy(n + a, to, c);
-    strcpy(n + a + c, p + b);
-    free(*s);
-    *s = n;
-    return true;
-}
-
-/* The shipped example with the three hubs' ports and nginx's own, inside a
- * minimal nginx.conf whose paths are in the test's folder; nginx started
- * unprivileged in the foreground. */
 static void nginx_start(const char *example)
 {
-    FILE *f = fopen(example, "rb");
-    static char buf[65536];
-    char *conf, from[64], to[64], path[300];
-    size_t n;
-    const char *bin = access("/usr/sbin/nginx", X_OK) == 0 ? "/usr/sbin/nginx" : "nginx";
-    const char *ft;
-    CHECK(f != NULL);
-    if (!f) exit(1);
-    n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    conf = strdup(buf);
-    ft = strstr(buf, "fail_timeout=");
-    N.fail_timeout_s = ft ? atoi(ft + 13) : 10;
-    for (int i = 0; i < NHUB; i++) {
-        snprintf(from, sizeof from, "server 127.0.0.1:%d ", 8081 + i);
-        snprintf(to, sizeof to, "server 127.0.0.1:%d ", H[i].port);
-        CHECK(replace_once(&conf, from, to));
-    }
-    N.via.port = free_port();
-    snprintf(to, sizeof to, "listen 127.0.0.1:%d;", N.via.port);
-    CHECK(replace_once(&conf, "listen 127.0.0.1:8090;", to));
-    snprintf(N.dir, sizeof N.dir, "%s/nginx", H[0].dir);
-    mkdir(N.dir, 0700);
-    snprintf(path, sizeof path, "%s/upstream.conf", N.dir);
-    f = fopen(path, "w");
-    CHECK(f && fputs(conf, f) >= 0 && fclose(f) == 0);
-    free(conf);
-    snprintf(N.access, sizeof N.access, "%s/access.log", N.dir);
-    snprintf(N.errlog, sizeof N.errlog, "%s/error.log", N.dir);
-    snprintf(path, sizeof path, "%s/nginx.conf", N.dir);
-    f = fopen(path, "w");
-    CHECK(f != NULL);
-    fprintf(f,
-            "%s"
-            "pid %s/nginx.pid;\nerror_log %s/error.log;\nworker_processes 1;\n"
-            "events { worker_connections 2048; }\n"
-            "http {\n"
-            "    log_format kiosk '$msec $status $request_method $uri $upstream_addr "
-            "$upstream_status $request_time';\n"
-            "    access_log %s kiosk;\n"
-            "    client_body_temp_path %s/body;\n    proxy_temp_path %s/proxy;\n"
-            "    fastcgi_temp_path %s/fastcgi;\n    uwsgi_temp_path %s/uwsgi;\n"
-            "    scgi_temp_path %s/scgi;\n"
-            "    include %s/upstream.conf;\n}\n",
-            geteuid() == 0 ? "user root;\n" : "", N.dir, N.dir, N.access, N.dir, N.dir, N.dir,
-            N.dir, N.dir, N.dir);
-    fclose(f);
-    N.pid = fork();
-    if (N.pid == 0) {
-        int nul = open("/dev/null", O_RDWR);
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        if (nul >= 0) {
-            dup2(nul, 0);
-            dup2(nul, 1);
-        }
-        execl(bin, bin, "-p", N.dir, "-c", path, "-e", "stderr", "-g", "daemon off;", (char *)NULL);
-        _exit(127);
-    }
-    for (int i = 0; i < 200; i++) {
+    int ports[NHUB];
+    for (int i = 0; i < NHUB; i++) ports[i] = H[i].port;
+    CHECK(tnginx_start(&N, example, H[0].dir, ports, NHUB));
+    via.port = N.port;
+    for (int i = 0; i < 200 && N.pid > 0; i++) {
         struct resp r;
-        http(&N.via, "GET", "/api/v1/health", NULL, NULL, NULL, &r);
+        http(&via, "GET", "/api/v1/health", NULL, NULL, NULL, &r);
         free(r.body);
         if (r.status == 200) return;
         usleep(50000);
     }
     CHECK(!"nginx answers /api/v1/health");
-    exit(1);
-}
-
-static void nginx_stop(void)
-{
-    if (N.pid <= 0) return;
-    kill(N.pid, SIGTERM);
-    waitpid(N.pid, NULL, 0);
-    N.pid = -1;
-}
-
-static long file_size(const char *path)
-{
-    struct stat st;
-    return stat(path, &st) == 0 ? (long)st.st_size : 0;
-}
-
-/* nginx's access log from byte from: lines (kiosk attempts), answers >= 500
- * to a kiosk, and answers that took a second hub (upstream_status "a, b"). */
-static void access_count(long from, long *lines, long *errors, long *retried)
-{
-    FILE *f = fopen(N.access, "r");
-    char line[512];
-    *lines = *errors = *retried = 0;
-    if (!f) return;
-    fseek(f, from, SEEK_SET);
-    while (fgets(line, sizeof line, f)) {
-        int status = 0;
-        char method[16], uri[256], ups[128] = "";
-        if (sscanf(line, "%*s %d %15s %255s %*s %127[^\n]", &status, method, uri, ups) < 3) continue;
-        (*lines)++;
-        if (status >= 500 || status == 0) {
-            (*errors)++;
-            if (*errors <= 5) fprintf(stderr, "nginx answered a kiosk: %s", line);
-        }
-        if (strchr(ups, ',') && ++*retried <= 3) fprintf(stderr, "nginx tried two hubs: %s", line);
-    }
-    fclose(f);
-}
-
-/* nginx's error log from byte from: requests a hub dropped after it had
- * taken them (closed or reset before its answer; "no live upstreams").
- * A refused connection is not one: a stopped hub refuses, and nginx sends
- * that request to another hub before any byte of it went out. */
-static long dropped_count(long from)
-{
-    FILE *f = fopen(N.errlog, "r");
-    char line[1024];
-    long n = 0;
-    if (!f) return 0;
-    fseek(f, from, SEEK_SET);
-    while (fgets(line, sizeof line, f)) {
-        if (!strstr(line, "[error]") || strstr(line, "(111: Connection refused)")) continue;
-        if (++n <= 5) fprintf(stderr, "nginx: %.300s", line);
-    }
-    fclose(f);
-    return n;
+    tnginx_stop(&N);
+    exit(ktest_done("hub_pg_three_hubs"));
 }
 
 /* ---- hubs ------------------------------------------------------------------------ */
@@ -321,9 +173,9 @@ static void kp_start(int k, unsigned seed)
     struct kp *p = &K[k];
     int in[2], out[2];
     char url[64], line[64], sd[32];
-    snprintf(url, sizeof url, "http://127.0.0.1:%d", N.via.port);
+    snprintf(url, sizeof url, "http://127.0.0.1:%d", via.port);
     snprintf(p->dir, sizeof p->dir, "%s/kiosk%02d", H[0].dir, k + 1);
-    snprintf(p->log, sizeof p->log, "%s/kiosk.log", p->dir);
+    snprintf(p->log, sizeof p->log, "%s/kiosk%02d/kiosk.log", H[0].dir, k + 1);
     snprintf(sd, sizeof sd, "%u", seed * 31u + (unsigned)k);
     mkdir(p->dir, 0700);
     CHECK(pipe(in) == 0 && pipe(out) == 0);
@@ -475,7 +327,7 @@ static void alert_round(const char *why)
              "{\"to\":\"all\",\"level\":\"urgent\",\"title\":\"示例：演练通知 %d\",\"body\":\"\"}",
              alerts_sent + 1);
     t0 = kclock_mono_ms();
-    http(&N.via, "POST", "/api/v1/admin/alerts", ADMIN_TOKEN, NULL, body, &r);
+    http(&via, "POST", "/api/v1/admin/alerts", ADMIN_TOKEN, NULL, body, &r);
     CHECK(r.status == 201);
     {
         cJSON *o = cJSON_ParseWithLength(r.body, r.len);
@@ -485,6 +337,12 @@ static void alert_round(const char *why)
     }
     free(r.body);
     CHECK(id > 0);
+    if (id <= 0) { /* nothing to wait for: the polls end at their deadline */
+        for (int i = 0; i < NHUB; i++) __atomic_store_n(&p[i].want, "-", __ATOMIC_RELEASE);
+        for (int i = 0; i < NHUB; i++) pthread_join(th[i], NULL);
+        for (int i = 0; i < NHUB; i++) free(p[i].body);
+        return;
+    }
     alerts_sent++;
     snprintf(idtxt, sizeof idtxt, "\"id\":%lld", id);
     for (int i = 0; i < NHUB; i++) __atomic_store_n(&p[i].want, idtxt, __ATOMIC_RELEASE);
@@ -529,7 +387,7 @@ static void alert_round(const char *why)
            worst);
     /* cleared again (at most 8 active); wait until the clear reached every hub */
     snprintf(path, sizeof path, "/api/v1/admin/alerts/%lld", id);
-    http(&N.via, "DELETE", path, ADMIN_TOKEN, NULL, NULL, &r);
+    http(&via, "DELETE", path, ADMIN_TOKEN, NULL, NULL, &r);
     CHECK(r.status == 200);
     free(r.body);
     usleep(300000);
@@ -634,7 +492,7 @@ static void add_kiosks(void)
         cJSON *o;
         snprintf(ids[i], sizeof ids[i], i < NK ? "HL-T%02d" : "HL-W%02d", i + 1);
         snprintf(body, sizeof body, "{\"id\":\"%s\"}", ids[i]);
-        http(&N.via, "POST", "/api/v1/admin/kiosks", ADMIN_TOKEN, NULL, body, &r);
+        http(&via, "POST", "/api/v1/admin/kiosks", ADMIN_TOKEN, NULL, body, &r);
         CHECK(r.status == 201);
         o = cJSON_ParseWithLength(r.body, r.len);
         if (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(o, "token")))
@@ -650,7 +508,7 @@ static void part_kill9(int secs)
     char cmd[64];
     uint64_t t0 = kclock_mono_ms(), end = t0 + (uint64_t)secs * 1000;
     int kills = 0, rounds = 0;
-    long a0 = file_size(N.access), lines, errors, retried;
+    long a0 = tnginx_size(N.access), lines, errors, retried;
     snprintf(cmd, sizeof cmd, "run %d %d %d\n", secs * 1000, SANITIZED ? 400 : 150,
              SANITIZED ? 600 : 300);
     all_send(cmd);
@@ -672,7 +530,7 @@ static void part_kill9(int secs)
         }
     }
     all_expect("RAN", secs * 1000 + 20000, NULL);
-    access_count(a0, &lines, &errors, &retried);
+    tnginx_access_count(&N, a0, &lines, &errors, &retried);
     printf("kill -9 part: %d hub kills in %.1f s, %ld kiosk attempts through nginx (%.0f/s), %ld "
            "answered >= 500 (kiosk resends), %ld retried by nginx on another hub\n",
            kills, (double)(kclock_mono_ms() - t0) / 1000.0, lines,
@@ -698,15 +556,15 @@ static void part_rolling(void)
         CHECK(b != NULL);
         memset(b, 'x', bundle);
         snprintf(path, sizeof path, "/api/v1/kiosks/%s/screenshots/%s", ids[NK], sid);
-        http_ex(&N.via, "POST", path, tokens[NK], NULL, b, big, 0, &r);
+        http_ex(&via, "POST", path, tokens[NK], NULL, b, big, 0, &r);
         printf("400 KiB screenshot upload through nginx: %ld\n", r.status);
         CHECK(r.status != 413 && r.status > 0 && r.status < 500);
         free(r.body);
-        http_ex(&N.via, "POST", "/api/v1/admin/content", ADMIN_TOKEN, NULL, b, bundle, 0, &r);
+        http_ex(&via, "POST", "/api/v1/admin/content", ADMIN_TOKEN, NULL, b, bundle, 0, &r);
         printf("3 MiB content publish through nginx: %ld\n", r.status);
         CHECK(r.status != 413 && r.status > 0 && r.status < 500);
         free(r.body);
-        http_ex(&N.via, "POST", "/api/v1/requests", tokens[NK], "0b8f6a52-2f77-4f1e-9c39-2c1f1d7f0e11", b,
+        http_ex(&via, "POST", "/api/v1/requests", tokens[NK], "0b8f6a52-2f77-4f1e-9c39-2c1f1d7f0e11", b,
                 20 * 1024, 0, &r);
         printf("20 KiB help request through nginx: %ld\n", r.status);
         CHECK(r.status == 413);
@@ -718,9 +576,9 @@ static void part_rolling(void)
     sleep(2);
     all_send("counts\n");
     all_expect("COUNTS", 5000, NULL);
-    for (int k = 0; k < NK; k++) from[k] = file_size(K[k].log);
-    a0 = file_size(N.access);
-    e0 = file_size(N.errlog);
+    for (int k = 0; k < NK; k++) from[k] = tnginx_size(K[k].log);
+    a0 = tnginx_size(N.access);
+    e0 = tnginx_size(N.errlog);
     t0 = kclock_mono_ms();
     for (int i = 0; i < NHUB; i++) {
         uint64_t t = kclock_mono_ms();
@@ -738,8 +596,8 @@ static void part_rolling(void)
     }
     all_send("stop\n");
     all_expect("RAN", 10000, NULL);
-    access_count(a0, &lines, &errors, &retried);
-    dropped = dropped_count(e0);
+    tnginx_access_count(&N, a0, &lines, &errors, &retried);
+    dropped = tnginx_dropped(&N, e0);
     kerr_lines = kiosk_log_count(from, fail_words);
     all_send("counts\n");
     all_expect("COUNTS", 5000, got);
@@ -817,7 +675,7 @@ int main(int argc, char **argv)
         int st = 0;
         CHECK(waitpid(K[k].pid, &st, 0) == K[k].pid && WIFEXITED(st) && WEXITSTATUS(st) == 0);
     }
-    nginx_stop();
+    tnginx_stop(&N);
     for (int i = 0; i < NHUB; i++) CHECK(hub_stop(&H[i], SIGTERM) == 0);
     PQfinish(db);
     if (ktest_fail == 0 && !getenv("KIOSK_TEST_KEEP")) {

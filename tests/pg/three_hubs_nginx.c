@@ -92,11 +92,13 @@ bool tnginx_start(struct tnginx *n, const char *example, const char *dir, const 
         if (f) fclose(f);
         return false;
     }
-    /* as root nginx would run its worker as nobody, who cannot write the
-     * test's folder (0700): the worker stays root then */
+    /* one process (master_process off), which dies with the test
+     * (PR_SET_PDEATHSIG): no worker left behind on a port if the test
+     * crashes. As root nginx would drop to nobody, who cannot write the
+     * test's folder (0700): it stays root then. */
     fprintf(f,
             "%s"
-            "pid %s/nginx.pid;\nerror_log %s/error.log;\nworker_processes 1;\n"
+            "pid %s/nginx.pid;\nerror_log %s/error.log;\nmaster_process off;\n"
             "events { worker_connections 2048; }\n"
             "http {\n"
             "    log_format kiosk '$msec $status $request_method $uri $upstream_addr "

@@ -19,7 +19,9 @@
  *            kiosk sees an error on any attempt (nginx's access log: no 5xx
  *            answered to a kiosk; the kiosks' logs: no failed delivery
  *            attempt, no failed event poll; no create answered 5xx or not at
- *            all), and the end checks as above. Also: through nginx, a
+ *            all); nginx's error log: no request a stopping hub dropped
+ *            after taking it (the hub drains, hubsrv_stop); and the end
+ *            checks as above. Also: through nginx, a
  *            400 KiB screenshot upload and a 3 MiB content publish are not
  *            refused with 413, a 20 KiB JSON request is.
  *
@@ -28,7 +30,8 @@
  * held directly on each of the three hubs; each wakes with it within 2 s,
  * and so does every kiosk's own poll through nginx. Prints the figures.
  * Random choices are seeded (KIOSK_TEST_RANDOM, printed); the moments are
- * real time. Shorter under a sanitizer. */
+ * real time. Shorter under a sanitizer. nginx: three_hubs_nginx.c.
+ * KIOSK_TEST_KEEP=1 keeps the folder (logs of the hubs, kiosks, nginx). */
 #include <cjson/cJSON.h>
 #include <fcntl.h>
 #include <poll.h>

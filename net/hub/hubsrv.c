@@ -1,9 +1,9 @@
 #include "hubsrv.h"
 
 #include <arpa/inet.h>
-#include <fcntl.h>
 #include <ctype.h>
 #include <cjson/cJSON.h>
+#include <fcntl.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>

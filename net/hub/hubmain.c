@@ -1,5 +1,6 @@
 /* kiosk-hub: the reference central service. Parses flags, loads the admin
- * token, starts hubsrv and waits for SIGTERM/SIGINT, then drains and stops.
+ * token, starts hubsrv and waits for SIGTERM/SIGINT, then drains (hubsrv_stop:
+ * stops listening, finishes what it holds) and stops.
  * See docs/hub.md. Exit codes: 0 clean stop, 1 runtime failure, 2 usage. */
 #include <pthread.h>
 #include <signal.h>
@@ -23,7 +24,7 @@ static void usage(FILE *f)
           "                         [::1]:8080 for IPv6; port 0 picks a free port)\n"
           "  --db FILE              SQLite database (created if missing, WAL mode)\n"
           "  --db postgresql://...  or a PostgreSQL database (schema created on first start;\n"
-          "                         one hub per database in this version; docs/hub.md)\n"
+          "                         several hubs may share one; docs/hub.md §9)\n"
           "  --state-dir DIR        the hub's files (content bundles; alerts with SQLite) in DIR\n"
           "                         instead of beside the SQLite file; required with PostgreSQL\n"
           "  --migrate-from FILE    with --db postgresql://...: copy the SQLite hub database\n"

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <cjson/cJSON.h>
+#include <fcntl.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -135,6 +136,9 @@ enum MHD_Result hubsrv_send_text(struct hreq *r, int status, const char *ctype, 
     MHD_add_response_header(resp, "Content-Security-Policy", CSP);
     if (r->set_cookie[0]) MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE, r->set_cookie);
     if (r->location[0]) MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, r->location);
+    /* stopping: a kept-alive connection (a proxy's) is closed after this answer */
+    if (atomic_load(&r->srv->stopping))
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
     r->status = status;
     r->state = S_DONE;
     ret = MHD_queue_response(r->conn, (unsigned)status, resp);
@@ -558,6 +562,7 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
         r = calloc(1, sizeof *r);
         if (!r) return MHD_NO;
         *con_cls = r;
+        atomic_fetch_add(&srv->active, 1);
         r->srv = srv;
         r->conn = conn;
         r->t0 = kclock_mono_ms();
@@ -621,6 +626,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     free(r->ext);
     free(r);
     *con_cls = NULL;
+    atomic_fetch_sub(&srv->active, 1);
 }
 
 /* The console's sessions kept in the store (PostgreSQL). */
@@ -729,9 +735,6 @@ enum kerr hubsrv_start(const struct hubsrv_config *cfg, struct hubsrv **out)
         res = hubstore_open(cfg->db_path, &sc, &s->store);
     }
     if (res != KERR_OK) goto fail;
-    /* one hub per PostgreSQL database in this version (docs/hub.md §9) */
-    res = hubstore_claim_sole(s->store);
-    if (res != KERR_OK) goto fail;
     {
         char files[4200];
         /* the files the hub keeps beside its database: SQLite's file, or --state-dir */
@@ -795,16 +798,50 @@ uint16_t hubsrv_port(const struct hubsrv *s)
     return s->port;
 }
 
+/* Stops taking connections: those the kernel has already accepted are
+ * handed to MHD and served, then the socket stops listening, so a new
+ * connection is refused at once (a load balancer sends it to another hub
+ * before any byte of the request went out). Returns the socket, to be
+ * closed after MHD_stop_daemon, or -1. */
+static int stop_listening(struct hubsrv *s)
+{
+    MHD_socket fd = MHD_quiesce_daemon(s->mhd);
+    if (fd == MHD_INVALID_SOCKET) return -1;
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+    for (int i = 0; i < 4096; i++) {
+        struct sockaddr_storage sa;
+        socklen_t len = sizeof sa;
+        int c = accept(fd, (struct sockaddr *)&sa, &len);
+        if (c < 0) break;
+        fcntl(c, F_SETFL, fcntl(c, F_GETFL) | O_NONBLOCK);
+        fcntl(c, F_SETFD, FD_CLOEXEC);
+        MHD_add_connection(s->mhd, c, (struct sockaddr *)&sa, len); /* closes c on failure */
+    }
+    shutdown(fd, SHUT_RD); /* no longer listening: connections are refused */
+    return fd;
+}
+
 void hubsrv_stop(struct hubsrv *s)
 {
     if (!s) return;
+    /* The drain (SIGTERM, docs/hub.md §9): answers carry Connection: close,
+     * event polls are answered at once; no new connection; the requests on
+     * open connections are served, writes included, until none has been in
+     * progress for 200 ms (at most 10 s); only then are writes refused. */
     atomic_store(&s->stopping, true);
     hubfleet_release_all(s->fleet); /* held event polls are answered now */
     if (s->mhd) {
+        int lfd = stop_listening(s);
+        for (int i = 0, quiet = 0; i < 1000 && quiet < 20; i++) {
+            quiet = atomic_load(&s->inflight) > 0 || atomic_load(&s->active) > 0 ? 0 : quiet + 1;
+            usleep(10000);
+        }
+        atomic_store(&s->closing, true);
         /* let every suspended write be answered before MHD goes away */
         for (int i = 0; i < 1000 && atomic_load(&s->inflight) > 0; i++) usleep(10000);
-        usleep(50000);
+        usleep(20000);
         MHD_stop_daemon(s->mhd);
+        if (lfd >= 0) close(lfd);
     }
     hubconn_free(s->conn);
     if (s->store) hubstore_alert_listen_stop(s->store); /* it calls into the fleet */

@@ -65,8 +65,12 @@ enum kerr hubsrv_start(const struct hubsrv_config *cfg, struct hubsrv **out);
 /* The TCP port actually bound (useful with port 0). */
 uint16_t hubsrv_port(const struct hubsrv *s);
 
-/* Stops accepting work, lets every queued write commit and be answered,
- * stops the HTTP threads and closes the store. NULL is a no-op. */
+/* Drains, then stops: stops listening (connections already accepted are
+ * served, new ones refused), answers held event polls, serves requests on
+ * open connections (writes too) with Connection: close until none has been
+ * in progress for 200 ms (at most 10 s), lets every queued write commit and
+ * be answered, stops the HTTP threads and closes the store. Called once,
+ * from the thread that started it. NULL is a no-op. */
 void hubsrv_stop(struct hubsrv *s);
 
 /* Parses "host:port" / "[v6]:port" into the sockaddr storage ss (at least

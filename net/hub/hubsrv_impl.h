@@ -70,6 +70,8 @@ struct hubsrv {
     struct hubfleet *fleet;    /* alerts, towers, held event polls, screenshots (hubsrv_fleet.c) */
     unsigned stale_after_s;    /* a kiosk's last heartbeat older than this: stale */
     atomic_bool stopping;
+    atomic_int active;   /* requests begun and not yet completed (the SIGTERM drain waits) */
+    atomic_bool closing; /* the drain is over: a write is refused (503), never suspended */
 };
 
 enum route {

@@ -70,12 +70,17 @@ static void job_done(struct hubstore_job *job, void *arg)
 enum MHD_Result hubsrv_submit(struct hreq *r)
 {
     enum kerr e;
-    if (atomic_load(&r->srv->stopping))
+    /* counted before the check: hubsrv_stop sets closing, then waits for
+     * inflight to be 0, so a job is either refused here or waited for.
+     * While the hub drains (stopping, not yet closing) writes are served. */
+    atomic_fetch_add(&r->srv->inflight, 1);
+    if (atomic_load(&r->srv->closing)) {
+        atomic_fetch_sub(&r->srv->inflight, 1);
         return hubsrv_send_problem_ex(r, 503, "unavailable", "Shutting down", NULL, 1, NULL);
+    }
     r->job.done = job_done;
     r->job.done_arg = r;
     r->state = S_WAIT;
-    atomic_fetch_add(&r->srv->inflight, 1);
     /* suspend before the writer can possibly resume us */
     MHD_suspend_connection(r->conn);
     e = hubstore_submit(r->srv->store, &r->job);

@@ -26,7 +26,8 @@ EOC
 "$nginx" -t -q -p "$dir" -c "$dir/nginx.conf"
 # what the comments promise is in the file
 for want in 'max_fails=' 'fail_timeout=' 'non_idempotent' 'proxy_next_upstream_tries' \
-            'location = /api/v1/health' 'PostgreSQL'; do
+            'location = /api/v1/health' 'PostgreSQL' 'location = /api/v1/admin/content' \
+            '/screenshots/' '/events'; do
   grep -q -- "$want" "$conf" || { echo "missing: $want" >&2; exit 1; }
 done
 echo "nginx accepts $conf"

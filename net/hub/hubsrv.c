@@ -654,9 +654,33 @@ static enum kerr alert_log_put(void *arg, const char *event, int64_t *id)
     return hubstore_alert_put(arg, event, id);
 }
 
+/* An event of the store's log (PostgreSQL): alerts and screenshots are the
+ * fleet's, a content publish the content list's. */
 static void alert_log_event(int64_t id, const char *event, void *arg)
 {
-    hubfleet_log_event(arg, id, event);
+    struct hubsrv *s = arg;
+    hubfleet_log_event(s->fleet, id, event);
+    if (s->content) hubcontent_log_event(s->content, event);
+}
+
+/* The fleet's screenshots kept in the store (PostgreSQL: every hub). */
+static enum kerr shot_ask(void *arg, const char *kiosk, const char *sid, int64_t now_ms,
+                          int ttl_s, int max, const char *event)
+{
+    return hubstore_shot_ask(arg, kiosk, sid, now_ms, ttl_s, max, event);
+}
+
+static enum kerr shot_put(void *arg, const char *kiosk, const char *sid, int64_t now_ms,
+                          int ttl_s, const unsigned char *png, size_t len, const char *reason,
+                          const char *event)
+{
+    return hubstore_shot_put(arg, kiosk, sid, now_ms, ttl_s, png, len, reason, event);
+}
+
+static enum kerr shot_take(void *arg, const char *kiosk, const char *sid, int64_t now_ms,
+                           int ttl_s, unsigned char **png, size_t *len, char *reason)
+{
+    return hubstore_shot_take(arg, kiosk, sid, now_ms, ttl_s, png, len, reason);
 }
 
 enum kerr hubsrv_start(const struct hubsrv_config *cfg, struct hubsrv **out)
@@ -729,9 +753,6 @@ enum kerr hubsrv_start(const struct hubsrv_config *cfg, struct hubsrv **out)
         res = hubstore_open(cfg->db_path, &sc, &s->store);
     }
     if (res != KERR_OK) goto fail;
-    /* one hub per PostgreSQL database in this version (docs/hub.md §9) */
-    res = hubstore_claim_sole(s->store);
-    if (res != KERR_OK) goto fail;
     {
         char files[4200];
         /* the files the hub keeps beside its database: SQLite's file, or --state-dir */
@@ -756,7 +777,11 @@ enum kerr hubsrv_start(const struct hubsrv_config *cfg, struct hubsrv **out)
     if (hubstore_alert_log(s->store)) {
         struct hubfleet_log log = {alert_log_put, s->store};
         hubfleet_use_log(s->fleet, &log);
-        res = hubstore_alert_listen(s->store, alert_log_event, s->fleet);
+        if (hubstore_shared(s->store)) {
+            struct hubfleet_shots shots = {shot_ask, shot_put, shot_take, s->store};
+            hubfleet_use_shots(s->fleet, &shots);
+        }
+        res = hubstore_alert_listen(s->store, alert_log_event, s);
         if (res != KERR_OK) goto fail;
     }
     if (threads == 0) {

@@ -146,6 +146,16 @@ static void audit(struct hreq *r, const char *action, const char *target, const 
     }
 }
 
+/* The kiosk's tower as last reported into tower[API_TOKEN_SIZE]; true while
+ * a poll of it is held: by this hub, or with a shared store by any hub. */
+static bool kiosk_info(struct hubsrv *srv, const char *kiosk, char *tower)
+{
+    bool held = false;
+    if (!hubstore_shared(srv->store)) return hubfleet_kiosk_info(srv->fleet, kiosk, tower);
+    hubstore_poll_info(srv->store, kiosk, kclock_wall_ms(), tower, API_TOKEN_SIZE, &held);
+    return held;
+}
+
 /* ---- the kiosk's event long-poll ------------------------------------------- */
 
 static void on_wake(struct hubfleet_waiter *w)
@@ -188,12 +198,21 @@ enum MHD_Result hubsrv_fleet_events(struct hreq *r)
         if (*end) return bad(r, "since: not a number");
     }
     if (since && !atomic_load(&r->srv->stopping)) {
+        /* copies: once held, another thread may answer r and free it */
+        struct hubstore *store = r->srv->store;
+        char kiosk[API_KIOSK_ID_SIZE], t[API_TOKEN_SIZE];
+        snprintf(kiosk, sizeof kiosk, "%s", r->kiosk);
+        snprintf(t, sizeof t, "%s", tower ? tower : "");
         r->wait.deadline_ms = kclock_mono_ms() + API_EVENTS_HOLD_S * 1000ull;
         r->wait.wake = on_wake;
         r->state = S_HELD;
         atomic_fetch_add(&r->srv->inflight, 1);
         MHD_suspend_connection(r->conn);
-        if (hubfleet_hold(r->srv->fleet, &r->wait, r->kiosk, since)) return MHD_YES;
+        if (hubfleet_hold(r->srv->fleet, &r->wait, r->kiosk, since)) {
+            /* every hub on a shared store shows it in the kiosk list */
+            hubstore_poll_note(store, kiosk, t, kclock_wall_ms() + API_EVENTS_HOLD_S * 1000LL);
+            return MHD_YES;
+        }
         atomic_fetch_sub(&r->srv->inflight, 1);
         MHD_resume_connection(r->conn);
         r->state = S_BODY;
@@ -251,6 +270,7 @@ enum MHD_Result hubsrv_fleet_shot_put(struct hreq *r)
     if (e == KERR_NOTFOUND)
         return hubsrv_send_problem(r, 404, API_SLUG_NOT_FOUND, "Not found",
                                    "no such screenshot request (expired or answered)");
+    if (e != KERR_OK) return hubsrv_send_kerr(r, e, "screenshot not stored");
     return hubsrv_send_text(r, 204, NULL, NULL, 0, NULL);
 }
 
@@ -263,7 +283,7 @@ enum MHD_Result hubsrv_fleet_shot_ask(struct hreq *r)
     enum kerr e;
     bool listening;
     if (r->arg_long || !api_kiosk_id_valid(r->arg)) return bad(r, "malformed kiosk id");
-    listening = hubfleet_kiosk_info(r->srv->fleet, r->arg, tower); /* before its poll is woken */
+    listening = kiosk_info(r->srv, r->arg, tower); /* before its poll is woken */
     e = hubfleet_shot_ask(r->srv->fleet, r->arg, sid);
     if (e == KERR_FULL)
         return hubsrv_send_problem_ex(r, 503, "unavailable", "Too many screenshots waiting",
@@ -296,6 +316,7 @@ enum MHD_Result hubsrv_fleet_shot_get(struct hreq *r)
         return hubsrv_send_text(r, 202, API_CT_JSON, "{\"state\":\"pending\"}", 1, NULL);
     if (e == KERR_CONFLICT)
         return hubsrv_send_problem(r, 409, "screenshot-refused", "The kiosk refused", reason);
+    if (e == KERR_IO || e == KERR_NOMEM) return hubsrv_send_kerr(r, e, NULL);
     if (e != KERR_OK)
         return hubsrv_send_problem(r, 404, API_SLUG_NOT_FOUND, "Not found",
                                    "no such screenshot (expired, or already downloaded)");
@@ -408,7 +429,16 @@ enum MHD_Result hubsrv_fleet_kiosk_list(struct hreq *r)
         bool listening = false;
         int64_t at = 0;
         const char *state = "never";
-        if (cJSON_IsString(id)) listening = hubfleet_kiosk_info(r->srv->fleet, id->valuestring, tower);
+        const cJSON *pt = cJSON_GetObjectItemCaseSensitive(k, "poll_tower");
+        const cJSON *pu = cJSON_GetObjectItemCaseSensitive(k, "poll_until_ms");
+        if (hubstore_shared(r->srv->store)) { /* the poll of any hub on the database */
+            if (cJSON_IsString(pt)) snprintf(tower, sizeof tower, "%s", pt->valuestring);
+            listening = cJSON_IsNumber(pu) && (int64_t)pu->valuedouble > now;
+        } else if (cJSON_IsString(id)) {
+            listening = hubfleet_kiosk_info(r->srv->fleet, id->valuestring, tower);
+        }
+        cJSON_DeleteItemFromObjectCaseSensitive(k, "poll_tower");
+        cJSON_DeleteItemFromObjectCaseSensitive(k, "poll_until_ms");
         if (cJSON_IsString(seen) && api_time_parse(seen->valuestring, &at) == KERR_OK) {
             int64_t age = (now - at) / 1000;
             cJSON_AddNumberToObject(k, "age_s", (double)(age < 0 ? 0 : age));

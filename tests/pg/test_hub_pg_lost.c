@@ -5,8 +5,7 @@
  * never a 2xx for a row it lost; every acknowledged request is stored exactly
  * once; the hub logs one line when it loses the database and one when it is
  * back; an alert is a row of the database, there again after a restart; and
- * a second hub on the same database is refused (one hub per database in this
- * version). Built with KIOSK_HUB_PG (tests/hub/harness.h). */
+ * a second hub on the same database starts and serves beside the first. Built with KIOSK_HUB_PG (tests/hub/harness.h). */
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
 #include <stdio.h>
@@ -121,13 +120,31 @@ int main(int argc, char **argv)
         CHECK(r.status == 0); /* found */
     }
     {
-        /* a second hub on the same database is refused */
-        struct hub h2 = H;
-        h2.pid = -1;
-        h2.port = 0;
-        snprintf(h2.portfile, sizeof h2.portfile, "%s/port2", H.dir);
-        snprintf(h2.logfile, sizeof h2.logfile, "%s/hub2.log", H.dir);
-        CHECK(hub_start(&h2, flags) != 0);
+        /* a second hub on the same database starts and serves what the first
+         * stored (several hubs behind a load balancer), and so does the first */
+        struct hub h2;
+        struct resp r;
+        CHECK(hub_init_peer(&h2, &H) == 0);
+        CHECK(hub_start(&h2, flags) == 0);
+        for (int i = 0; i < 50; i++) { /* its listener replays the log at start */
+            http(&h2, "GET", "/api/v1/admin/alerts", ADMIN_TOKEN, NULL, NULL, &r);
+            if (r.status == 200 && strstr(r.body, "示例：消防演练")) {
+                free(r.body);
+                r.status = 0;
+                break;
+            }
+            free(r.body);
+            usleep(100 * 1000);
+        }
+        CHECK(r.status == 0); /* found */
+        http(&h2, "GET", "/api/v1/admin/requests?limit=1", ADMIN_TOKEN, NULL, NULL, &r);
+        CHECK(r.status == 200);
+        free(r.body);
+        http(&H, "GET", "/api/v1/admin/requests?limit=1", ADMIN_TOKEN, NULL, NULL, &r);
+        CHECK(r.status == 200);
+        free(r.body);
+        CHECK(hub_stop(&h2, SIGTERM) == 0);
+        hub_cleanup(&h2);
     }
     CHECK(hub_stop(&H, SIGTERM) == 0);
     CHECK(hub_db_num(&H, "SELECT count(*) FROM requests", NULL) == acked);
@@ -135,11 +152,8 @@ int main(int argc, char **argv)
     {
         char cmd[1024];
         snprintf(cmd, sizeof cmd, "grep -q 'lost the PostgreSQL connection' '%s' && grep -q"
-                                  " 'connected to PostgreSQL again' '%s' && grep -q"
-                                  " 'one-hub lock.*taking it again' '%s'",
-                 H.logfile, H.logfile, H.logfile);
-        CHECK(system(cmd) == 0);
-        snprintf(cmd, sizeof cmd, "grep -q 'another kiosk-hub already runs' '%s/hub2.log'", H.dir);
+                                  " 'connected to PostgreSQL again' '%s'",
+                 H.logfile, H.logfile);
         CHECK(system(cmd) == 0);
     }
     hub_cleanup(&H);

@@ -133,7 +133,7 @@ void hubfleet_bump(struct hubfleet *f, const char *kiosk)
     struct hubfleet_waiter *w[256];
     int n;
     pthread_mutex_lock(&f->mu);
-    if (!kiosk) f->seq++;
+    if (!kiosk && !f->log.put) f->seq++; /* with a log, the log's ids (hubfleet_log_event) */
     do {
         n = take_held(f, kiosk == NULL, kiosk, 0, w, 256);
         pthread_mutex_unlock(&f->mu);
@@ -250,6 +250,11 @@ void hubfleet_use_log(struct hubfleet *f, const struct hubfleet_log *log)
 {
     pthread_mutex_lock(&f->mu);
     f->log = *log;
+    /* Every hub on the log has the same sequence: 1 + the id of the last
+     * alert event applied, so a kiosk's poll that a load balancer sends to
+     * another hub than the last is held there too (and never 0: that is
+     * "answer now"). */
+    f->seq = 1;
     pthread_mutex_unlock(&f->mu);
 }
 
@@ -338,6 +343,7 @@ void hubfleet_log_event(struct hubfleet *f, int64_t id, const char *event)
             changed = n > 0;
             if (n) KLOGI(MOD, "%d alerts cleared", n);
         }
+        if (add || cJSON_IsNumber(clear)) f->seq = (uint64_t)id + 1;
         f->log_applied = id;
         pthread_cond_broadcast(&f->applied);
     }

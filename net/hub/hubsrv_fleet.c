@@ -419,7 +419,13 @@ enum MHD_Result hubsrv_fleet_kiosk_list(struct hreq *r)
     int64_t now = kclock_wall_ms();
     unsigned stale = r->srv->stale_after_s;
     enum kerr e = hubstore_kiosk_list(r->srv->store, &a);
+    bool shared = hubstore_shared(r->srv->store);
+    cJSON *polls = NULL;
     if (e != KERR_OK) return hubsrv_send_kerr(r, e, NULL);
+    if (shared && !(polls = hubstore_poll_all(r->srv->store, now))) {
+        cJSON_Delete(a);
+        return hubsrv_send_kerr(r, KERR_DB, NULL);
+    }
     cJSON_ArrayForEach(k, a)
     {
         const cJSON *id = cJSON_GetObjectItemCaseSensitive(k, "id");
@@ -429,16 +435,15 @@ enum MHD_Result hubsrv_fleet_kiosk_list(struct hreq *r)
         bool listening = false;
         int64_t at = 0;
         const char *state = "never";
-        const cJSON *pt = cJSON_GetObjectItemCaseSensitive(k, "poll_tower");
-        const cJSON *pu = cJSON_GetObjectItemCaseSensitive(k, "poll_until_ms");
-        if (hubstore_shared(r->srv->store)) { /* the poll of any hub on the database */
+        if (shared) { /* the poll of any hub on the database */
+            const cJSON *p =
+                cJSON_IsString(id) ? cJSON_GetObjectItemCaseSensitive(polls, id->valuestring) : NULL;
+            const cJSON *pt = cJSON_GetObjectItemCaseSensitive(p, "tower");
             if (cJSON_IsString(pt)) snprintf(tower, sizeof tower, "%s", pt->valuestring);
-            listening = cJSON_IsNumber(pu) && (int64_t)pu->valuedouble > now;
+            listening = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(p, "held"));
         } else if (cJSON_IsString(id)) {
             listening = hubfleet_kiosk_info(r->srv->fleet, id->valuestring, tower);
         }
-        cJSON_DeleteItemFromObjectCaseSensitive(k, "poll_tower");
-        cJSON_DeleteItemFromObjectCaseSensitive(k, "poll_until_ms");
         if (cJSON_IsString(seen) && api_time_parse(seen->valuestring, &at) == KERR_OK) {
             int64_t age = (now - at) / 1000;
             cJSON_AddNumberToObject(k, "age_s", (double)(age < 0 ? 0 : age));
@@ -452,6 +457,7 @@ enum MHD_Result hubsrv_fleet_kiosk_list(struct hreq *r)
         else cJSON_AddNullToObject(k, "tower");
         cJSON_AddBoolToObject(k, "listening", listening);
     }
+    cJSON_Delete(polls);
     o = cJSON_CreateObject();
     if (!o) {
         cJSON_Delete(a);

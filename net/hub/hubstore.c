@@ -443,6 +443,11 @@ int hubstore_poll_info(struct hubstore *st, const char *kiosk, int64_t now_ms, c
     return st->pg ? hubpg_poll_info(st->pg, kiosk, now_ms, tower, cap, held) : 0;
 }
 
+struct cJSON *hubstore_poll_all(struct hubstore *st, int64_t now_ms)
+{
+    return st->pg ? hubpg_poll_all(st->pg, now_ms) : NULL;
+}
+
 bool hubstore_sessions_shared(const struct hubstore *st)
 {
     return st->pg != NULL;

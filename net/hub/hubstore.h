@@ -148,6 +148,7 @@ void hubstore_poll_note(struct hubstore *st, const char *kiosk, const char *towe
                         int64_t held_until_ms);
 int hubstore_poll_info(struct hubstore *st, const char *kiosk, int64_t now_ms, char *tower,
                        size_t cap, bool *held);
+struct cJSON *hubstore_poll_all(struct hubstore *st, int64_t now_ms);
 
 /* The staff console's sessions in a PostgreSQL store (every hub on the
  * database knows them; they outlive a restart); SQLite: none (the hub keeps

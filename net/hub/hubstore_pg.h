@@ -41,6 +41,7 @@
 #include "hubstore.h"
 #include "kerr.h"
 
+struct cJSON;
 struct hubpg;
 struct hubstore_val;
 
@@ -140,6 +141,9 @@ enum kerr hubpg_bundle_get(struct hubpg *pg, int64_t version, unsigned char **da
 void hubpg_poll_note(struct hubpg *pg, const char *kiosk, const char *tower, int64_t held_until_ms);
 int hubpg_poll_info(struct hubpg *pg, const char *kiosk, int64_t now_ms, char *tower, size_t cap,
                     bool *held);
+/* Every kiosk's as a new object {"ID": {"tower": "t03", "held": true}},
+ * NULL on error (logged). */
+struct cJSON *hubpg_poll_all(struct hubpg *pg, int64_t now_ms);
 
 /* Stops the listener (joins its thread); no-op when not started. */
 void hubpg_listen_stop(struct hubpg *pg);

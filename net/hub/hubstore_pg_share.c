@@ -5,6 +5,7 @@
  * content bundles' bytes (table content_bundles) and the kiosks' event
  * long-polls as the admin's kiosk list shows them (table kiosk_polls). Every
  * function uses a reader connection; any thread. See hubstore_pg.h. */
+#include <cjson/cJSON.h>
 #include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -268,4 +269,25 @@ int hubpg_poll_info(struct hubpg *pg, const char *kiosk, int64_t now_ms, char *t
     PQclear(r);
     hubpg_reader_put(pg, i);
     return res;
+}
+
+cJSON *hubpg_poll_all(struct hubpg *pg, int64_t now_ms)
+{
+    PGresult *r;
+    cJSON *o;
+    int i = hubpg_reader_get(pg);
+    if (i < 0) return NULL;
+    r = run(pg->r[i], "kiosk poll", "SELECT kiosk, tower, held_until_ms FROM kiosk_polls", 0, NULL,
+            NULL, 0);
+    hubpg_reader_put(pg, i);
+    if (!r) return NULL;
+    o = cJSON_CreateObject();
+    for (int k = 0; o && k < PQntuples(r); k++) {
+        cJSON *x = cJSON_AddObjectToObject(o, PQgetvalue(r, k, 0));
+        if (!x) continue;
+        cJSON_AddStringToObject(x, "tower", PQgetvalue(r, k, 1));
+        cJSON_AddBoolToObject(x, "held", strtoll(PQgetvalue(r, k, 2), NULL, 10) > now_ms);
+    }
+    PQclear(r);
+    return o;
 }

@@ -148,13 +148,9 @@ enum kerr hubstore_kiosk_list(struct hubstore *st, cJSON **out)
     static const char sql[] = "SELECT id, created_at, revoked_at, last_seen, version,"
                               " queue_depth, oldest_pending_s, content_version,"
                               " online, last_error, screen_on FROM kiosks ORDER BY id";
-    /* PostgreSQL: also the kiosk's event long-poll as any hub on the database
-     * last held it (kiosk_polls; hubsrv_fleet_kiosk_list takes them out) */
     static const char pgsql[] = "SELECT id, created_at, revoked_at, last_seen, version,"
                                 " queue_depth, oldest_pending_s, content_version,"
-                                " online, last_error, screen_on, p.tower, p.held_until_ms"
-                                " FROM kiosks LEFT JOIN kiosk_polls p ON p.kiosk = id"
-                                " ORDER BY id COLLATE \"C\"";
+                                " online, last_error, screen_on FROM kiosks ORDER BY id COLLATE \"C\"";
     struct hubstore_rd rd;
     struct hubstore_q q;
     enum kerr res = KERR_DB;
@@ -169,10 +165,6 @@ enum kerr hubstore_kiosk_list(struct hubstore *st, cJSON **out)
         if (!o) goto out;
         cJSON_AddItemToArray(a, o);
         add_cols(o, &q, 0, cols, 11);
-        if (st->pg) {
-            static const char *const poll[] = {"poll_tower", "poll_until_ms"};
-            add_cols(o, &q, 11, poll, 2);
-        }
         /* 0/1 columns are booleans on the wire (null stays null) */
         for (int b = 0; b < 2; b++) {
             const char *name = b ? "screen_on" : "online";

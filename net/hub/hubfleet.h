@@ -49,12 +49,16 @@ struct hubfleet_log {
 /* Keeps the alerts in log from now on (f opened without a file): an add or a
  * clear is stored as an event and takes effect when the log hands it back to
  * hubfleet_log_event (it waits for that, at most 2 s, so a list right after
- * shows it). Call before the first alert op. */
+ * shows it). The events' sequence is then 1 + the id of the last alert event
+ * applied: the same on every hub reading the log. Call before the first
+ * alert op and the first poll. */
 void hubfleet_use_log(struct hubfleet *f, const struct hubfleet_log *log);
 
 /* An event of the log, each once, in id order, from any hub on the log (this
  * one included): {"add": alert as a kiosk gets it plus "to"} (its id is the
- * event's) or {"clear": id, 0 = all}. Expired adds are skipped. Any thread. */
+ * event's) or {"clear": id, 0 = all}; {"shot"} and {"shot_done"} (see
+ * hubfleet_use_shots). Expired adds are skipped, other events ignored. One
+ * thread at a time (the log's listener). */
 void hubfleet_log_event(struct hubfleet *f, int64_t id, const char *event);
 
 /* Screenshots kept where every hub on the database sees them (the

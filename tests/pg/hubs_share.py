@@ -114,10 +114,12 @@ class Hubs:
                 p.terminate()
         for p in self.procs:
             try:
-                p.wait(10)
+                p.wait(30)
             except subprocess.TimeoutExpired:
                 p.kill()
                 p.wait()
+        # a clean stop (under the sanitizers: no leak, no error report)
+        return [p.returncode for p in self.procs]
 
     def psql(self, sql):
         return subprocess.run(["psql", self.url, "-Atqc", sql], check=True, capture_output=True,
@@ -391,7 +393,8 @@ def main():
          "content": lambda: part_content(h, tmp)}[PART]()
     finally:
         if h:
-            h.stop()
+            rcs = h.stop()
+            check(all(rc == 0 for rc in rcs), "every hub stopped cleanly on SIGTERM (%s)" % rcs)
             if FAILS:
                 for i in range(len(h.dirs)):
                     sys.stdout.write("--- hub %d log (tail)\n%s\n" % (i, h.log(i)[-3000:]))

@@ -38,7 +38,7 @@ import uuid
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from pghub import hub_db_args  # noqa: E402
 
-HUB, CTL, ASSETS, PART = sys.argv[1:5]
+HUB, CTL, ASSETS, PART = [os.path.abspath(a) for a in sys.argv[1:4]] + [sys.argv[4]]
 ADMIN = "test-admin-token-0123456789"
 FAILS = []
 

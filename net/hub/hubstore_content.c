@@ -58,6 +58,7 @@ struct hubcontent {
         dev_t dev;
         ino_t ino;
         struct timespec mtime;
+        char sha256[CSIGN_SHA256_SIZE]; /* the release's, when it was checked */
     } verified[VERIFIED_MAX];
     unsigned nverified;
 };
@@ -247,7 +248,8 @@ static enum kerr save_release(struct hubcontent *hc, const struct release *r)
                         "INSERT INTO content_releases(version, size, created, expires, at,"
                         " published, sha256, to_spec, targets, manifest)"
                         " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10) ON CONFLICT(version) DO UPDATE SET"
-                        " to_spec = excluded.to_spec, at = excluded.at",
+                        " to_spec = excluded.to_spec, at = excluded.at"
+                        " WHERE content_releases.sha256 = excluded.sha256",
                         NULL)) {
         hubstore_q_int(&s, 1, r->version);
         hubstore_q_int(&s, 2, r->size);
@@ -268,11 +270,13 @@ static enum kerr save_release(struct hubcontent *hc, const struct release *r)
 
 /* True when this process checked the cached file of v as it is now (the
  * same file, not written since). Under mu. */
-static bool was_verified(const struct hubcontent *hc, int64_t v, const struct stat *now)
+static bool was_verified(const struct hubcontent *hc, int64_t v, const struct stat *now,
+                         const char *sha256)
 {
     for (unsigned i = 0; i < hc->nverified && i < VERIFIED_MAX; i++) {
         const struct verified *x = &hc->verified[i];
-        if (x->version == v && x->dev == now->st_dev && x->ino == now->st_ino &&
+        if (x->version == v && strcmp(x->sha256, sha256) == 0 && x->dev == now->st_dev &&
+            x->ino == now->st_ino &&
             x->mtime.tv_sec == now->st_mtim.tv_sec && x->mtime.tv_nsec == now->st_mtim.tv_nsec)
             return true;
     }
@@ -280,7 +284,7 @@ static bool was_verified(const struct hubcontent *hc, int64_t v, const struct st
 }
 
 /* Notes the cached file of v at path as checked. Under mu. */
-static void note_verified(struct hubcontent *hc, int64_t v, const char *path)
+static void note_verified(struct hubcontent *hc, int64_t v, const char *path, const char *sha256)
 {
     struct stat now;
     struct verified *x;
@@ -292,6 +296,7 @@ static void note_verified(struct hubcontent *hc, int64_t v, const char *path)
     x->dev = now.st_dev;
     x->ino = now.st_ino;
     x->mtime = now.st_mtim;
+    snprintf(x->sha256, sizeof x->sha256, "%s", sha256);
 }
 
 enum kerr hubcontent_publish(struct hubcontent *hc, const void *data, size_t len, const char *to,
@@ -378,9 +383,25 @@ enum kerr hubcontent_publish(struct hubcontent *hc, const void *data, size_t len
         goto done;
     }
     tmp[0] = 0;
-    if (hc->st->pg) note_verified(hc, r.version, path);
+    if (hc->st->pg) note_verified(hc, r.version, path, r.sha256);
     e = save_release(hc, &r);
-    if (e == KERR_OK) {
+    if (e == KERR_OK && hc->st->pg) {
+        /* another hub may have published this version with other bytes a
+         * moment before (the row keeps the first): the database says */
+        int same = -1;
+        refresh(hc, true);
+        for (size_t i = 0; i < hc->nrel; i++)
+            if (hc->rel[i].version == r.version) same = strcmp(hc->rel[i].sha256, r.sha256) == 0;
+        if (same == 1) {
+            KLOGI("hub", "content v%lld published to %s (%zu bytes)", (long long)r.version, r.to, len);
+        } else {
+            if (same == 0)
+                snprintf(why, 200, "version %lld was published with other content; sign with a "
+                                   "higher --version", (long long)r.version);
+            e = same == 0 ? KERR_CONFLICT : KERR_IO;
+            unlink(path); /* the cache holds the database's bytes only */
+        }
+    } else if (e == KERR_OK) {
         struct release *nr = realloc(hc->rel, (hc->nrel + 1) * sizeof *nr);
         if (!nr) e = KERR_NOMEM;
         else {
@@ -557,7 +578,7 @@ static bool cache_bundle(struct hubcontent *hc, int64_t v, int64_t size, const c
     bool ok = false;
     if (stat(path, &now) == 0) {
         pthread_mutex_lock(&hc->mu);
-        ok = was_verified(hc, v, &now);
+        ok = was_verified(hc, v, &now, sha256);
         pthread_mutex_unlock(&hc->mu);
         if (ok) return true;
         if (file_matches(path, size, sha256)) goto verified;
@@ -583,7 +604,7 @@ static bool cache_bundle(struct hubcontent *hc, int64_t v, int64_t size, const c
     KLOGI("hub", "content v%lld: bundle cached from the database", (long long)v);
 verified:
     pthread_mutex_lock(&hc->mu);
-    note_verified(hc, v, path);
+    note_verified(hc, v, path, sha256);
     pthread_mutex_unlock(&hc->mu);
     return true;
 }

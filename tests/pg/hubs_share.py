@@ -315,6 +315,10 @@ def sign_bundle(tmp):
     shutil.copytree(ASSETS, tmp + "/c1")
     run(["content", "sign", "--key", keys + "/editor.key", "--version", "1", "--expires-days", "1",
          tmp + "/c1", "-o", tmp + "/v1.tar"])
+    # the same version with other bytes (signed later: another creation time)
+    time.sleep(1.1)
+    run(["content", "sign", "--key", keys + "/editor.key", "--version", "1", "--expires-days", "2",
+         tmp + "/c1", "-o", tmp + "/v1b.tar"])
     return open(tmp + "/v1.tar", "rb").read()
 
 
@@ -369,6 +373,9 @@ def part_content(h, tmp):
     st, body, _ = call(C, "GET", "/api/v1/content/bundles/1", tok)
     check(st == 200 and hashlib.sha256(body).hexdigest() == sha,
           "through hub C after its cached file was overwritten: the database's bytes (%d)" % st)
+    r = ctl(h, 1, "content", "publish", tmp + "/v1b.tar", "--to", "all")
+    check(r.returncode != 0 and "other content" in r.stderr,
+          "v1 with other bytes through hub B is refused (%d %s)" % (r.returncode, r.stderr.strip()))
     r = ctl(h, 2, "--json", "content", "list")
     rel = json.loads(r.stdout).get("releases", []) if r.returncode == 0 else []
     check(any(x.get("version") == 1 and x.get("sha256") == sha for x in rel),

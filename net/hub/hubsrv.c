@@ -663,26 +663,6 @@ static void alert_log_event(int64_t id, const char *event, void *arg)
     if (s->content) hubcontent_log_event(s->content, event);
 }
 
-/* The fleet's screenshots kept in the store (PostgreSQL: every hub). */
-static enum kerr shot_ask(void *arg, const char *kiosk, const char *sid, int64_t now_ms,
-                          int ttl_s, int max, const char *event)
-{
-    return hubstore_shot_ask(arg, kiosk, sid, now_ms, ttl_s, max, event);
-}
-
-static enum kerr shot_put(void *arg, const char *kiosk, const char *sid, int64_t now_ms,
-                          int ttl_s, const unsigned char *png, size_t len, const char *reason,
-                          const char *event)
-{
-    return hubstore_shot_put(arg, kiosk, sid, now_ms, ttl_s, png, len, reason, event);
-}
-
-static enum kerr shot_take(void *arg, const char *kiosk, const char *sid, int64_t now_ms,
-                           int ttl_s, unsigned char **png, size_t *len, char *reason)
-{
-    return hubstore_shot_take(arg, kiosk, sid, now_ms, ttl_s, png, len, reason);
-}
-
 enum kerr hubsrv_start(const struct hubsrv_config *cfg, struct hubsrv **out)
 {
     struct hubsrv *s;
@@ -777,10 +757,7 @@ enum kerr hubsrv_start(const struct hubsrv_config *cfg, struct hubsrv **out)
     if (hubstore_alert_log(s->store)) {
         struct hubfleet_log log = {alert_log_put, s->store};
         hubfleet_use_log(s->fleet, &log);
-        if (hubstore_shared(s->store)) {
-            struct hubfleet_shots shots = {shot_ask, shot_put, shot_take, s->store};
-            hubfleet_use_shots(s->fleet, &shots);
-        }
+        hubsrv_fleet_use_store(s);
         res = hubstore_alert_listen(s->store, alert_log_event, s);
         if (res != KERR_OK) goto fail;
     }

@@ -227,6 +227,34 @@ enum MHD_Result hubsrv_fleet_resumed(struct hreq *r)
 
 /* ---- screenshots ------------------------------------------------------------ */
 
+/* The fleet's screenshots kept in the store (PostgreSQL: every hub). */
+static enum kerr shot_ask(void *arg, const char *kiosk, const char *sid, int64_t now_ms,
+                          int ttl_s, int max, const char *event)
+{
+    return hubstore_shot_ask(arg, kiosk, sid, now_ms, ttl_s, max, event);
+}
+
+static enum kerr shot_put(void *arg, const char *kiosk, const char *sid, int64_t now_ms,
+                          int ttl_s, const unsigned char *png, size_t len, const char *reason,
+                          const char *event)
+{
+    return hubstore_shot_put(arg, kiosk, sid, now_ms, ttl_s, png, len, reason, event);
+}
+
+static enum kerr shot_take(void *arg, const char *kiosk, const char *sid, int64_t now_ms,
+                           int ttl_s, unsigned char **png, size_t *len, char *reason)
+{
+    return hubstore_shot_take(arg, kiosk, sid, now_ms, ttl_s, png, len, reason);
+}
+
+void hubsrv_fleet_use_store(struct hubsrv *s)
+{
+    if (hubstore_shared(s->store)) {
+        struct hubfleet_shots shots = {shot_ask, shot_put, shot_take, s->store};
+        hubfleet_use_shots(s->fleet, &shots);
+    }
+}
+
 /* POST /api/v1/kiosks/{id}/screenshots/{sid}: image/png, or a JSON refusal
  * {"refused":"reason"}. */
 enum MHD_Result hubsrv_fleet_shot_put(struct hreq *r)

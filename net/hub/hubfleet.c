@@ -13,56 +13,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "hubfleet_impl.h"
 #include "kclock.h"
 #include "klog.h"
 
 #define MOD "hubfleet"
-#define KIOSKS_MAX 4096 /* towers remembered; more kiosks than this are not expected */
 #define ALERTS_FILE_MAX (1u << 20)
-
-struct kiosk_seen {
-    char id[API_KIOSK_ID_SIZE];
-    char tower[API_TOKEN_SIZE];
-    int held; /* polls of it held now */
-};
-
-struct shot {
-    bool used;
-    char sid[API_SHOT_ID_SIZE];
-    char kiosk[API_KIOSK_ID_SIZE];
-    uint64_t asked_ms; /* monotonic */
-    bool answered;
-    bool told; /* an events answer carried it: no longer a reason not to hold */
-    unsigned char *png;
-    size_t len;
-    char reason[HUBFLEET_REASON_SIZE];
-};
-
-struct held {
-    struct hubfleet_waiter *w;
-    char kiosk[API_KIOSK_ID_SIZE];
-    uint64_t since;
-};
-
-struct hubfleet {
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    pthread_t thread;
-    bool thread_started, stopping;
-    char *alerts_path;
-    struct hubfleet_log log; /* log.put set: the alerts live in the log (hubfleet_use_log) */
-    int64_t log_applied;     /* the last event of the log applied */
-    pthread_cond_t applied;  /* log_applied moved */
-    struct api_alert alerts[API_ALERT_MAX];
-    int nalerts;
-    int64_t last_id;
-    uint64_t seq;
-    struct kiosk_seen *kiosks;
-    int nkiosks;
-    struct held *held;
-    int nheld, capheld;
-    struct shot shots[HUBFLEET_SHOTS_MAX];
-};
 
 /* ---- alerts file ---------------------------------------------------------- */
 
@@ -172,12 +128,12 @@ static void wake_all(struct hubfleet_waiter **w, int n)
 }
 
 /* Bumps the sequence and wakes every held poll (or those of kiosk). */
-static void bump(struct hubfleet *f, const char *kiosk)
+void hubfleet_bump(struct hubfleet *f, const char *kiosk)
 {
     struct hubfleet_waiter *w[256];
     int n;
     pthread_mutex_lock(&f->mu);
-    if (!kiosk) f->seq++;
+    if (!kiosk && !f->log.put) f->seq++; /* with a log, the log's ids (hubfleet_log_event) */
     do {
         n = take_held(f, kiosk == NULL, kiosk, 0, w, 256);
         pthread_mutex_unlock(&f->mu);
@@ -259,7 +215,7 @@ void hubfleet_release_all(struct hubfleet *f)
     f->stopping = true;
     pthread_cond_signal(&f->cv);
     pthread_mutex_unlock(&f->mu);
-    bump(f, NULL);
+    hubfleet_bump(f, NULL);
 }
 
 void hubfleet_close(struct hubfleet *f)
@@ -294,6 +250,11 @@ void hubfleet_use_log(struct hubfleet *f, const struct hubfleet_log *log)
 {
     pthread_mutex_lock(&f->mu);
     f->log = *log;
+    /* Every hub on the log has the same sequence: 1 + the id of the last
+     * alert event applied, so a kiosk's poll that a load balancer sends to
+     * another hub than the last is held there too (and never 0: that is
+     * "answer now"). */
+    f->seq = 1;
     pthread_mutex_unlock(&f->mu);
 }
 
@@ -350,9 +311,10 @@ void hubfleet_log_event(struct hubfleet *f, int64_t id, const char *event)
     const cJSON *add = cJSON_GetObjectItemCaseSensitive(ev, "add");
     const cJSON *clear = cJSON_GetObjectItemCaseSensitive(ev, "clear");
     int64_t now = kclock_wall_ms();
-    bool changed = false;
+    bool changed = false, fresh = false;
     pthread_mutex_lock(&f->mu);
     if (id > f->log_applied) {
+        fresh = true;
         if (add) {
             struct api_alert al;
             const char *why = "";
@@ -381,12 +343,16 @@ void hubfleet_log_event(struct hubfleet *f, int64_t id, const char *event)
             changed = n > 0;
             if (n) KLOGI(MOD, "%d alerts cleared", n);
         }
+        if (add || cJSON_IsNumber(clear)) f->seq = (uint64_t)id + 1;
         f->log_applied = id;
         pthread_cond_broadcast(&f->applied);
     }
     pthread_mutex_unlock(&f->mu);
+    if (fresh) /* a screenshot's event: not an alert */
+        hubfleet_shot_event(f, cJSON_GetObjectItemCaseSensitive(ev, "shot"),
+                            cJSON_GetObjectItemCaseSensitive(ev, "shot_done"));
     cJSON_Delete(ev);
-    if (changed) bump(f, NULL);
+    if (changed) hubfleet_bump(f, NULL);
 }
 
 enum kerr hubfleet_alert_add(struct hubfleet *f, struct api_alert *a)
@@ -410,7 +376,7 @@ enum kerr hubfleet_alert_add(struct hubfleet *f, struct api_alert *a)
     pthread_mutex_unlock(&f->mu);
     if (e == KERR_OK) {
         KLOGI(MOD, "alert %lld (%s) to %s", (long long)a->id, a->level, a->to);
-        bump(f, NULL);
+        hubfleet_bump(f, NULL);
     }
     return e;
 }
@@ -442,7 +408,7 @@ enum kerr hubfleet_alert_clear(struct hubfleet *f, int64_t id, int *n)
     pthread_mutex_unlock(&f->mu);
     if (*n) {
         KLOGI(MOD, "%d alerts cleared", *n);
-        bump(f, NULL);
+        hubfleet_bump(f, NULL);
     }
     if (id != 0 && *n == 0) return KERR_NOTFOUND;
     return e;
@@ -499,12 +465,12 @@ static struct kiosk_seen *seen(struct hubfleet *f, const char *kiosk, bool make)
 }
 
 /* The pending screenshot request of kiosk not yet answered. Locked. */
-static struct shot *shot_pending(struct hubfleet *f, const char *kiosk)
+struct shot *hubfleet_shot_pending(struct hubfleet *f, const char *kiosk)
 {
-    uint64_t now = kclock_mono_ms();
+    int64_t now = kclock_wall_ms();
     for (int i = 0; i < HUBFLEET_SHOTS_MAX; i++) {
         struct shot *s = &f->shots[i];
-        if (s->used && now - s->asked_ms > HUBFLEET_SHOT_TTL_S * 1000ull) { /* expired */
+        if (s->used && now - s->asked_ms > HUBFLEET_SHOT_TTL_S * 1000LL) { /* expired */
             free(s->png);
             memset(s, 0, sizeof *s);
         }
@@ -534,7 +500,7 @@ cJSON *hubfleet_events(struct hubfleet *f, const char *kiosk, const char *tower)
     if (k) snprintf(my_tower, sizeof my_tower, "%s", k->tower);
     n = sorted_alerts(f, al);
     seq = f->seq;
-    sh = shot_pending(f, kiosk);
+    sh = hubfleet_shot_pending(f, kiosk);
     if (sh) {
         snprintf(sid, sizeof sid, "%s", sh->sid);
         sh->told = true;
@@ -558,7 +524,7 @@ bool hubfleet_hold(struct hubfleet *f, struct hubfleet_waiter *w, const char *ki
     bool held = false;
     struct shot *sh;
     pthread_mutex_lock(&f->mu);
-    sh = shot_pending(f, kiosk);
+    sh = hubfleet_shot_pending(f, kiosk);
     if (!f->stopping && since == f->seq && (!sh || sh->told)) {
         if (f->nheld == f->capheld) {
             int cap = f->capheld ? f->capheld * 2 : 64;
@@ -596,82 +562,4 @@ bool hubfleet_kiosk_info(struct hubfleet *f, const char *kiosk, char *out)
     }
     pthread_mutex_unlock(&f->mu);
     return held;
-}
-
-/* ---- screenshots ----------------------------------------------------------- */
-
-enum kerr hubfleet_shot_ask(struct hubfleet *f, const char *kiosk, char sid[API_SHOT_ID_SIZE])
-{
-    uint8_t r[8];
-    struct shot *free_slot = NULL;
-    if (getrandom(r, sizeof r, 0) != (ssize_t)sizeof r) return KERR_IO;
-    for (int i = 0; i < 8; i++) snprintf(sid + 2 * i, 3, "%02x", r[i]);
-    pthread_mutex_lock(&f->mu);
-    (void)shot_pending(f, kiosk); /* drops the expired */
-    for (int i = 0; i < HUBFLEET_SHOTS_MAX && !free_slot; i++)
-        if (!f->shots[i].used) free_slot = &f->shots[i];
-    if (free_slot) {
-        memset(free_slot, 0, sizeof *free_slot);
-        free_slot->used = true;
-        memcpy(free_slot->sid, sid, API_SHOT_ID_SIZE);
-        snprintf(free_slot->kiosk, sizeof free_slot->kiosk, "%s", kiosk);
-        free_slot->asked_ms = kclock_mono_ms();
-    }
-    pthread_mutex_unlock(&f->mu);
-    if (!free_slot) return KERR_FULL;
-    bump(f, kiosk);
-    return KERR_OK;
-}
-
-/* The request sid of kiosk. Locked. */
-static struct shot *shot_find(struct hubfleet *f, const char *kiosk, const char *sid)
-{
-    (void)shot_pending(f, kiosk);
-    for (int i = 0; i < HUBFLEET_SHOTS_MAX; i++)
-        if (f->shots[i].used && strcmp(f->shots[i].sid, sid) == 0 &&
-            strcmp(f->shots[i].kiosk, kiosk) == 0)
-            return &f->shots[i];
-    return NULL;
-}
-
-enum kerr hubfleet_shot_put(struct hubfleet *f, const char *kiosk, const char *sid,
-                            unsigned char *png, size_t len, const char *reason)
-{
-    struct shot *s;
-    enum kerr e = KERR_NOTFOUND;
-    pthread_mutex_lock(&f->mu);
-    s = shot_find(f, kiosk, sid);
-    if (s && !s->answered) {
-        s->answered = true;
-        s->png = png;
-        s->len = len;
-        snprintf(s->reason, sizeof s->reason, "%s", png ? "" : reason ? reason : "refused");
-        e = KERR_OK;
-    }
-    pthread_mutex_unlock(&f->mu);
-    return e;
-}
-
-enum kerr hubfleet_shot_take(struct hubfleet *f, const char *kiosk, const char *sid,
-                             unsigned char **png, size_t *len, char reason[HUBFLEET_REASON_SIZE])
-{
-    struct shot *s;
-    enum kerr e = KERR_NOTFOUND;
-    *png = NULL;
-    *len = 0;
-    reason[0] = '\0';
-    pthread_mutex_lock(&f->mu);
-    s = shot_find(f, kiosk, sid);
-    if (s && !s->answered) {
-        e = KERR_BUSY;
-    } else if (s) {
-        /* handed over once, then forgotten */
-        *png = s->png;
-        *len = s->len;
-        snprintf(reason, HUBFLEET_REASON_SIZE, "%s", s->reason);
-        e = s->png ? KERR_OK : KERR_CONFLICT;
-        memset(s, 0, sizeof *s);
-    }
-    pthread_mutex_unlock(&f->mu);
-    return e;
 }

@@ -4,7 +4,8 @@
  * each kiosk's tower as its event long-poll reports it, the event sequence
  * those long-polls wait on, the polls held now (waiters), and the
  * screenshots asked for and uploaded (memory only; erased when downloaded,
- * refused, or HUBFLEET_SHOT_TTL_S after the request). One mutex; a thread of
+ * refused, or HUBFLEET_SHOT_TTL_S after the request; with a shared store,
+ * hubfleet_use_shots, only which kiosk has a request waiting). One mutex; a thread of
  * its own wakes held polls at their deadline. Any thread may call any
  * function. It knows nothing of HTTP: a waiter's wake() does that. */
 #ifndef HUBFLEET_H
@@ -48,13 +49,35 @@ struct hubfleet_log {
 /* Keeps the alerts in log from now on (f opened without a file): an add or a
  * clear is stored as an event and takes effect when the log hands it back to
  * hubfleet_log_event (it waits for that, at most 2 s, so a list right after
- * shows it). Call before the first alert op. */
+ * shows it). The events' sequence is then 1 + the id of the last alert event
+ * applied: the same on every hub reading the log. Call before the first
+ * alert op and the first poll. */
 void hubfleet_use_log(struct hubfleet *f, const struct hubfleet_log *log);
 
 /* An event of the log, each once, in id order, from any hub on the log (this
  * one included): {"add": alert as a kiosk gets it plus "to"} (its id is the
- * event's) or {"clear": id, 0 = all}. Expired adds are skipped. Any thread. */
+ * event's) or {"clear": id, 0 = all}; {"shot"} and {"shot_done"} (see
+ * hubfleet_use_shots). Expired adds are skipped, other events ignored. One
+ * thread at a time (the log's listener). */
 void hubfleet_log_event(struct hubfleet *f, int64_t id, const char *event);
+
+/* Screenshots kept where every hub on the database sees them (the
+ * PostgreSQL store: hubstore_shot_*, whose arguments and answers these
+ * are) instead of this process's memory. ask and put also append event to
+ * the log of hubfleet_use_log; each hub learns of a request there
+ * (hubfleet_log_event: {"shot":{"kiosk","sid","at"}} wakes the kiosk's held
+ * poll and puts "screenshot" in its events answer; {"shot_done":{"kiosk",
+ * "sid"}} when it was answered). Call before the first screenshot op. */
+struct hubfleet_shots {
+    enum kerr (*ask)(void *arg, const char *kiosk, const char *sid, int64_t now_ms, int ttl_s,
+                     int max, const char *event);
+    enum kerr (*put)(void *arg, const char *kiosk, const char *sid, int64_t now_ms, int ttl_s,
+                     const unsigned char *png, size_t len, const char *reason, const char *event);
+    enum kerr (*take)(void *arg, const char *kiosk, const char *sid, int64_t now_ms, int ttl_s,
+                      unsigned char **png, size_t *len, char reason[HUBFLEET_REASON_SIZE]);
+    void *arg;
+};
+void hubfleet_use_shots(struct hubfleet *f, const struct hubfleet_shots *shots);
 
 /* Wakes every waiter, stops the thread, frees f. NULL is a no-op. */
 void hubfleet_close(struct hubfleet *f);

@@ -660,9 +660,13 @@ static enum kerr alert_log_put(void *arg, const char *event, int64_t *id)
     return hubstore_alert_put(arg, event, id);
 }
 
+/* An event of the store's log (PostgreSQL): alerts and screenshots are the
+ * fleet's, a content publish the content list's. */
 static void alert_log_event(int64_t id, const char *event, void *arg)
 {
-    hubfleet_log_event(arg, id, event);
+    struct hubsrv *s = arg;
+    hubfleet_log_event(s->fleet, id, event);
+    if (s->content) hubcontent_log_event(s->content, event);
 }
 
 enum kerr hubsrv_start(const struct hubsrv_config *cfg, struct hubsrv **out)
@@ -759,7 +763,8 @@ enum kerr hubsrv_start(const struct hubsrv_config *cfg, struct hubsrv **out)
     if (hubstore_alert_log(s->store)) {
         struct hubfleet_log log = {alert_log_put, s->store};
         hubfleet_use_log(s->fleet, &log);
-        res = hubstore_alert_listen(s->store, alert_log_event, s->fleet);
+        hubsrv_fleet_use_store(s);
+        res = hubstore_alert_listen(s->store, alert_log_event, s);
         if (res != KERR_OK) goto fail;
     }
     if (threads == 0) {

@@ -146,6 +146,16 @@ static void audit(struct hreq *r, const char *action, const char *target, const 
     }
 }
 
+/* The kiosk's tower as last reported into tower[API_TOKEN_SIZE]; true while
+ * a poll of it is held: by this hub, or with a shared store by any hub. */
+static bool kiosk_info(struct hubsrv *srv, const char *kiosk, char *tower)
+{
+    bool held = false;
+    if (!hubstore_shared(srv->store)) return hubfleet_kiosk_info(srv->fleet, kiosk, tower);
+    hubstore_poll_info(srv->store, kiosk, kclock_wall_ms(), tower, API_TOKEN_SIZE, &held);
+    return held;
+}
+
 /* ---- the kiosk's event long-poll ------------------------------------------- */
 
 static void on_wake(struct hubfleet_waiter *w)
@@ -188,12 +198,21 @@ enum MHD_Result hubsrv_fleet_events(struct hreq *r)
         if (*end) return bad(r, "since: not a number");
     }
     if (since && !atomic_load(&r->srv->stopping)) {
+        /* copies: once held, another thread may answer r and free it */
+        struct hubstore *store = r->srv->store;
+        char kiosk[API_KIOSK_ID_SIZE], t[API_TOKEN_SIZE];
+        snprintf(kiosk, sizeof kiosk, "%s", r->kiosk);
+        snprintf(t, sizeof t, "%s", tower ? tower : "");
         r->wait.deadline_ms = kclock_mono_ms() + API_EVENTS_HOLD_S * 1000ull;
         r->wait.wake = on_wake;
         r->state = S_HELD;
         atomic_fetch_add(&r->srv->inflight, 1);
         MHD_suspend_connection(r->conn);
-        if (hubfleet_hold(r->srv->fleet, &r->wait, r->kiosk, since)) return MHD_YES;
+        if (hubfleet_hold(r->srv->fleet, &r->wait, r->kiosk, since)) {
+            /* every hub on a shared store shows it in the kiosk list */
+            hubstore_poll_note(store, kiosk, t, kclock_wall_ms() + API_EVENTS_HOLD_S * 1000LL);
+            return MHD_YES;
+        }
         atomic_fetch_sub(&r->srv->inflight, 1);
         MHD_resume_connection(r->conn);
         r->state = S_BODY;
@@ -207,6 +226,34 @@ enum MHD_Result hubsrv_fleet_resumed(struct hreq *r)
 }
 
 /* ---- screenshots ------------------------------------------------------------ */
+
+/* The fleet's screenshots kept in the store (PostgreSQL: every hub). */
+static enum kerr shot_ask(void *arg, const char *kiosk, const char *sid, int64_t now_ms,
+                          int ttl_s, int max, const char *event)
+{
+    return hubstore_shot_ask(arg, kiosk, sid, now_ms, ttl_s, max, event);
+}
+
+static enum kerr shot_put(void *arg, const char *kiosk, const char *sid, int64_t now_ms,
+                          int ttl_s, const unsigned char *png, size_t len, const char *reason,
+                          const char *event)
+{
+    return hubstore_shot_put(arg, kiosk, sid, now_ms, ttl_s, png, len, reason, event);
+}
+
+static enum kerr shot_take(void *arg, const char *kiosk, const char *sid, int64_t now_ms,
+                           int ttl_s, unsigned char **png, size_t *len, char *reason)
+{
+    return hubstore_shot_take(arg, kiosk, sid, now_ms, ttl_s, png, len, reason);
+}
+
+void hubsrv_fleet_use_store(struct hubsrv *s)
+{
+    if (hubstore_shared(s->store)) {
+        struct hubfleet_shots shots = {shot_ask, shot_put, shot_take, s->store};
+        hubfleet_use_shots(s->fleet, &shots);
+    }
+}
 
 /* POST /api/v1/kiosks/{id}/screenshots/{sid}: image/png, or a JSON refusal
  * {"refused":"reason"}. */
@@ -251,6 +298,7 @@ enum MHD_Result hubsrv_fleet_shot_put(struct hreq *r)
     if (e == KERR_NOTFOUND)
         return hubsrv_send_problem(r, 404, API_SLUG_NOT_FOUND, "Not found",
                                    "no such screenshot request (expired or answered)");
+    if (e != KERR_OK) return hubsrv_send_kerr(r, e, "screenshot not stored");
     return hubsrv_send_text(r, 204, NULL, NULL, 0, NULL);
 }
 
@@ -263,7 +311,7 @@ enum MHD_Result hubsrv_fleet_shot_ask(struct hreq *r)
     enum kerr e;
     bool listening;
     if (r->arg_long || !api_kiosk_id_valid(r->arg)) return bad(r, "malformed kiosk id");
-    listening = hubfleet_kiosk_info(r->srv->fleet, r->arg, tower); /* before its poll is woken */
+    listening = kiosk_info(r->srv, r->arg, tower); /* before its poll is woken */
     e = hubfleet_shot_ask(r->srv->fleet, r->arg, sid);
     if (e == KERR_FULL)
         return hubsrv_send_problem_ex(r, 503, "unavailable", "Too many screenshots waiting",
@@ -296,6 +344,7 @@ enum MHD_Result hubsrv_fleet_shot_get(struct hreq *r)
         return hubsrv_send_text(r, 202, API_CT_JSON, "{\"state\":\"pending\"}", 1, NULL);
     if (e == KERR_CONFLICT)
         return hubsrv_send_problem(r, 409, "screenshot-refused", "The kiosk refused", reason);
+    if (e == KERR_IO || e == KERR_NOMEM) return hubsrv_send_kerr(r, e, NULL);
     if (e != KERR_OK)
         return hubsrv_send_problem(r, 404, API_SLUG_NOT_FOUND, "Not found",
                                    "no such screenshot (expired, or already downloaded)");
@@ -398,7 +447,13 @@ enum MHD_Result hubsrv_fleet_kiosk_list(struct hreq *r)
     int64_t now = kclock_wall_ms();
     unsigned stale = r->srv->stale_after_s;
     enum kerr e = hubstore_kiosk_list(r->srv->store, &a);
+    bool shared = hubstore_shared(r->srv->store);
+    cJSON *polls = NULL;
     if (e != KERR_OK) return hubsrv_send_kerr(r, e, NULL);
+    if (shared && !(polls = hubstore_poll_all(r->srv->store, now))) {
+        cJSON_Delete(a);
+        return hubsrv_send_kerr(r, KERR_DB, NULL);
+    }
     cJSON_ArrayForEach(k, a)
     {
         const cJSON *id = cJSON_GetObjectItemCaseSensitive(k, "id");
@@ -408,7 +463,15 @@ enum MHD_Result hubsrv_fleet_kiosk_list(struct hreq *r)
         bool listening = false;
         int64_t at = 0;
         const char *state = "never";
-        if (cJSON_IsString(id)) listening = hubfleet_kiosk_info(r->srv->fleet, id->valuestring, tower);
+        if (shared) { /* the poll of any hub on the database */
+            const cJSON *p =
+                cJSON_IsString(id) ? cJSON_GetObjectItemCaseSensitive(polls, id->valuestring) : NULL;
+            const cJSON *pt = cJSON_GetObjectItemCaseSensitive(p, "tower");
+            if (cJSON_IsString(pt)) snprintf(tower, sizeof tower, "%s", pt->valuestring);
+            listening = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(p, "held"));
+        } else if (cJSON_IsString(id)) {
+            listening = hubfleet_kiosk_info(r->srv->fleet, id->valuestring, tower);
+        }
         if (cJSON_IsString(seen) && api_time_parse(seen->valuestring, &at) == KERR_OK) {
             int64_t age = (now - at) / 1000;
             cJSON_AddNumberToObject(k, "age_s", (double)(age < 0 ? 0 : age));
@@ -422,6 +485,7 @@ enum MHD_Result hubsrv_fleet_kiosk_list(struct hreq *r)
         else cJSON_AddNullToObject(k, "tower");
         cJSON_AddBoolToObject(k, "listening", listening);
     }
+    cJSON_Delete(polls);
     o = cJSON_CreateObject();
     if (!o) {
         cJSON_Delete(a);

@@ -398,6 +398,56 @@ void hubstore_alert_listen_stop(struct hubstore *st)
     if (st->pg) hubpg_listen_stop(st->pg);
 }
 
+bool hubstore_shared(const struct hubstore *st)
+{
+    return st->pg != NULL;
+}
+
+enum kerr hubstore_shot_ask(struct hubstore *st, const char *kiosk, const char *sid,
+                            int64_t now_ms, int ttl_s, int max, const char *event)
+{
+    return st->pg ? hubpg_shot_ask(st->pg, kiosk, sid, now_ms, ttl_s, max, event) : KERR_INVALID;
+}
+
+enum kerr hubstore_shot_put(struct hubstore *st, const char *kiosk, const char *sid,
+                            int64_t now_ms, int ttl_s, const unsigned char *png, size_t len,
+                            const char *reason, const char *event)
+{
+    return st->pg ? hubpg_shot_put(st->pg, kiosk, sid, now_ms, ttl_s, png, len, reason, event)
+                  : KERR_INVALID;
+}
+
+enum kerr hubstore_shot_take(struct hubstore *st, const char *kiosk, const char *sid,
+                             int64_t now_ms, int ttl_s, unsigned char **png, size_t *len,
+                             char reason[128])
+{
+    if (!st->pg) {
+        *png = NULL;
+        *len = 0;
+        return KERR_INVALID;
+    }
+    return hubpg_shot_take(st->pg, kiosk, sid, now_ms, ttl_s, png, len, reason);
+}
+
+void hubstore_poll_note(struct hubstore *st, const char *kiosk, const char *tower,
+                        int64_t held_until_ms)
+{
+    if (st->pg) hubpg_poll_note(st->pg, kiosk, tower, held_until_ms);
+}
+
+int hubstore_poll_info(struct hubstore *st, const char *kiosk, int64_t now_ms, char *tower,
+                       size_t cap, bool *held)
+{
+    tower[0] = '\0';
+    *held = false;
+    return st->pg ? hubpg_poll_info(st->pg, kiosk, now_ms, tower, cap, held) : 0;
+}
+
+struct cJSON *hubstore_poll_all(struct hubstore *st, int64_t now_ms)
+{
+    return st->pg ? hubpg_poll_all(st->pg, now_ms) : NULL;
+}
+
 bool hubstore_sessions_shared(const struct hubstore *st)
 {
     return st->pg != NULL;
@@ -425,11 +475,6 @@ void hubstore_session_end(struct hubstore *st, const uint8_t hash[32])
 int hubstore_session_end_user(struct hubstore *st, const char *name)
 {
     return st->pg ? hubpg_session_end(st->pg, NULL, name) : 0;
-}
-
-enum kerr hubstore_claim_sole(struct hubstore *st)
-{
-    return st->pg ? hubpg_claim_sole(st->pg) : KERR_OK;
 }
 
 void hubstore_close(struct hubstore *st)

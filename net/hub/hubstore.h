@@ -118,13 +118,6 @@ struct hubstore_job {
 enum kerr hubstore_open(const char *path, const struct hubstore_config *cfg,
                         struct hubstore **out);
 
-/* PostgreSQL: claims the database for this hub process alone (a session
- * advisory lock on a connection of its own, released by the server when the
- * process ends, even by kill -9): KERR_BUSY when another hub holds it (one
- * hub per database in this version: alerts, screenshots, staff sessions and
- * content releases are still kept by each hub), KERR_DB. SQLite: KERR_OK. */
-enum kerr hubstore_claim_sole(struct hubstore *st);
-
 /* The alerts' log of a PostgreSQL store (hubstore_pg.h: one for every hub
  * on the database): true when st has one (SQLite: false, the fleet keeps
  * its file). put stores an event (a JSON text, at most 8 KiB) and gives its
@@ -137,6 +130,25 @@ enum kerr hubstore_alert_listen(struct hubstore *st, void (*fn)(int64_t id, cons
                                                                 void *arg),
                                 void *arg);
 void hubstore_alert_listen_stop(struct hubstore *st);
+
+/* Screenshots and event long-polls kept for every hub of a PostgreSQL store
+ * (hubstore_pg.h, hubpg_shot_* and hubpg_poll_*: the same arguments and
+ * answers); SQLite: hubstore_shared is false, the hub keeps them in memory
+ * (hubfleet.c) and the calls below answer KERR_INVALID, 0 or nothing. */
+bool hubstore_shared(const struct hubstore *st);
+enum kerr hubstore_shot_ask(struct hubstore *st, const char *kiosk, const char *sid,
+                            int64_t now_ms, int ttl_s, int max, const char *event);
+enum kerr hubstore_shot_put(struct hubstore *st, const char *kiosk, const char *sid,
+                            int64_t now_ms, int ttl_s, const unsigned char *png, size_t len,
+                            const char *reason, const char *event);
+enum kerr hubstore_shot_take(struct hubstore *st, const char *kiosk, const char *sid,
+                             int64_t now_ms, int ttl_s, unsigned char **png, size_t *len,
+                             char reason[128]);
+void hubstore_poll_note(struct hubstore *st, const char *kiosk, const char *tower,
+                        int64_t held_until_ms);
+int hubstore_poll_info(struct hubstore *st, const char *kiosk, int64_t now_ms, char *tower,
+                       size_t cap, bool *held);
+struct cJSON *hubstore_poll_all(struct hubstore *st, int64_t now_ms);
 
 /* The staff console's sessions in a PostgreSQL store (every hub on the
  * database knows them; they outlive a restart); SQLite: none (the hub keeps

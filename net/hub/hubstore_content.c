@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <sqlite3.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +18,12 @@
 #include "csign.h"
 #include "hubstore_content.h"
 #include "hubstore_impl.h"
+#include "hubstore_pg.h"
+#include "kclock.h"
 #include "klog.h"
+
+#define RELOAD_MS 30000  /* PostgreSQL: the list is read again at least this often */
+#define VERIFIED_MAX 16  /* cached bundle files checked by this process */
 
 struct release {
     int64_t version, size, created, expires, at, published;
@@ -42,6 +48,19 @@ struct hubcontent {
     size_t nrel;
     struct kstate *ks;
     size_t nks, capks;
+    /* PostgreSQL: the list and states are the database's, read again when a
+     * hub published (stale, set by hubcontent_log_event) or RELOAD_MS after
+     * the last read; bundle files are a cache of table content_bundles */
+    atomic_bool stale;
+    uint64_t loaded_ms; /* monotonic */
+    struct verified { /* cached files this process checked, as they were then */
+        int64_t version;
+        dev_t dev;
+        ino_t ino;
+        struct timespec mtime;
+        char sha256[CSIGN_SHA256_SIZE]; /* the release's, when it was checked */
+    } verified[VERIFIED_MAX];
+    unsigned nverified;
 };
 
 static void time_str(int64_t t, char out[21])
@@ -125,6 +144,36 @@ out:
     return res;
 }
 
+/* Empties the lists and reads them again. Under mu. */
+static enum kerr reload(struct hubcontent *hc)
+{
+    for (size_t i = 0; i < hc->nrel; i++) free(hc->rel[i].manifest);
+    free(hc->rel);
+    hc->rel = NULL;
+    hc->nrel = 0;
+    hc->nks = 0;
+    hc->loaded_ms = kclock_mono_ms();
+    return load(hc);
+}
+
+/* PostgreSQL: reads the lists again when another hub published since, when
+ * they are RELOAD_MS old, or (force) always. Under mu. */
+static void refresh(struct hubcontent *hc, bool force)
+{
+    if (!hc->st->pg) return;
+    if (!force && !atomic_load(&hc->stale) && kclock_mono_ms() < hc->loaded_ms + RELOAD_MS) return;
+    atomic_store(&hc->stale, false);
+    if (reload(hc) != KERR_OK) {
+        KLOGW("hub", "content releases could not be read again; keeping the last list");
+        atomic_store(&hc->stale, true);
+    }
+}
+
+void hubcontent_log_event(struct hubcontent *hc, const char *event)
+{
+    if (strncmp(event, "{\"content\"", 10) == 0) atomic_store(&hc->stale, true);
+}
+
 enum kerr hubcontent_open(struct hubstore *st, const char *db_path, const char *files,
                           struct hubcontent **out)
 {
@@ -149,7 +198,7 @@ enum kerr hubcontent_open(struct hubstore *st, const char *db_path, const char *
         sqlite3_busy_timeout(hc->db, 5000);
         sqlite3_exec(hc->db, "PRAGMA synchronous=FULL", NULL, NULL, NULL);
     }
-    e = load(hc);
+    e = reload(hc);
     if (e != KERR_OK) {
         hubcontent_close(hc);
         return e;
@@ -199,7 +248,8 @@ static enum kerr save_release(struct hubcontent *hc, const struct release *r)
                         "INSERT INTO content_releases(version, size, created, expires, at,"
                         " published, sha256, to_spec, targets, manifest)"
                         " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10) ON CONFLICT(version) DO UPDATE SET"
-                        " to_spec = excluded.to_spec, at = excluded.at",
+                        " to_spec = excluded.to_spec, at = excluded.at"
+                        " WHERE content_releases.sha256 = excluded.sha256",
                         NULL)) {
         hubstore_q_int(&s, 1, r->version);
         hubstore_q_int(&s, 2, r->size);
@@ -216,6 +266,37 @@ static enum kerr save_release(struct hubcontent *hc, const struct release *r)
     hubstore_q_done(&s);
     hubstore_rd_put(&rd);
     return rc == SQLITE_DONE ? KERR_OK : KERR_DB;
+}
+
+/* True when this process checked the cached file of v as it is now (the
+ * same file, not written since). Under mu. */
+static bool was_verified(const struct hubcontent *hc, int64_t v, const struct stat *now,
+                         const char *sha256)
+{
+    for (unsigned i = 0; i < hc->nverified && i < VERIFIED_MAX; i++) {
+        const struct verified *x = &hc->verified[i];
+        if (x->version == v && strcmp(x->sha256, sha256) == 0 && x->dev == now->st_dev &&
+            x->ino == now->st_ino &&
+            x->mtime.tv_sec == now->st_mtim.tv_sec && x->mtime.tv_nsec == now->st_mtim.tv_nsec)
+            return true;
+    }
+    return false;
+}
+
+/* Notes the cached file of v at path as checked. Under mu. */
+static void note_verified(struct hubcontent *hc, int64_t v, const char *path, const char *sha256)
+{
+    struct stat now;
+    struct verified *x;
+    if (stat(path, &now) != 0) return;
+    for (unsigned i = 0; i < hc->nverified && i < VERIFIED_MAX; i++)
+        if (hc->verified[i].version == v) hc->verified[i].version = -1; /* the old entry */
+    x = &hc->verified[hc->nverified++ % VERIFIED_MAX];
+    x->version = v;
+    x->dev = now.st_dev;
+    x->ino = now.st_ino;
+    x->mtime = now.st_mtim;
+    snprintf(x->sha256, sizeof x->sha256, "%s", sha256);
 }
 
 enum kerr hubcontent_publish(struct hubcontent *hc, const void *data, size_t len, const char *to,
@@ -265,6 +346,7 @@ enum kerr hubcontent_publish(struct hubcontent *hc, const void *data, size_t len
     cmeta_manifest_free(&m);
     *version = r.version;
     pthread_mutex_lock(&hc->mu);
+    refresh(hc, true); /* what every hub published */
     e = KERR_OK;
     for (size_t i = 0; i < hc->nrel; i++) {
         struct release *o = &hc->rel[i];
@@ -289,14 +371,37 @@ enum kerr hubcontent_publish(struct hubcontent *hc, const void *data, size_t len
         }
     }
     if (e != KERR_OK) goto done;
+    /* PostgreSQL: the bytes first, then the row that offers them */
+    if (hc->st->pg && hubpg_bundle_put(hc->st->pg, r.version, data, len) != KERR_OK) {
+        snprintf(why, 200, "cannot store the bundle in the database");
+        e = KERR_IO;
+        goto done;
+    }
     path_of(hc, r.version, path, sizeof path);
     if (rename(tmp, path) != 0) {
         e = KERR_IO;
         goto done;
     }
     tmp[0] = 0;
+    if (hc->st->pg) note_verified(hc, r.version, path, r.sha256);
     e = save_release(hc, &r);
-    if (e == KERR_OK) {
+    if (e == KERR_OK && hc->st->pg) {
+        /* another hub may have published this version with other bytes a
+         * moment before (the row keeps the first): the database says */
+        int same = -1;
+        refresh(hc, true);
+        for (size_t i = 0; i < hc->nrel; i++)
+            if (hc->rel[i].version == r.version) same = strcmp(hc->rel[i].sha256, r.sha256) == 0;
+        if (same == 1) {
+            KLOGI("hub", "content v%lld published to %s (%zu bytes)", (long long)r.version, r.to, len);
+        } else {
+            if (same == 0)
+                snprintf(why, 200, "version %lld was published with other content; sign with a "
+                                   "higher --version", (long long)r.version);
+            e = same == 0 ? KERR_CONFLICT : KERR_IO;
+            unlink(path); /* the cache holds the database's bytes only */
+        }
+    } else if (e == KERR_OK) {
         struct release *nr = realloc(hc->rel, (hc->nrel + 1) * sizeof *nr);
         if (!nr) e = KERR_NOMEM;
         else {
@@ -310,6 +415,15 @@ done:
     pthread_mutex_unlock(&hc->mu);
     if (tmp[0]) unlink(tmp);
     free(r.manifest);
+    if (e == KERR_OK && hc->st->pg) {
+        /* every hub on the database reads its list again (hubcontent_log_event) */
+        char ev[48];
+        int64_t id;
+        snprintf(ev, sizeof ev, "{\"content\":%lld}", (long long)r.version);
+        if (hubstore_alert_put(hc->st, ev, &id) != KERR_OK)
+            KLOGW("hub", "content v%lld: the other hubs offer it within %d s", (long long)r.version,
+                  RELOAD_MS / 1000);
+    }
     return e;
 }
 
@@ -349,6 +463,7 @@ void hubcontent_heartbeat(struct hubcontent *hc, const char *kiosk, const char *
     struct kstate *k;
     if (content < 0) return; /* this kiosk takes no content updates: nothing to record */
     pthread_mutex_lock(&hc->mu);
+    refresh(hc, false);
     r = offer(hc, kiosk, tower, now);
     k = kstate_of(hc, kiosk);
     if (k) {
@@ -356,7 +471,10 @@ void hubcontent_heartbeat(struct hubcontent *hc, const char *kiosk, const char *
         bool changed = k->content != content || strcmp(k->tower, tower ? tower : "") != 0 ||
                        strcmp(k->error, error ? error : "") != 0 || k->offered != offered;
         k->reported = now;
-        if (changed) {
+        /* PostgreSQL: the kiosk's last heartbeat may have gone to another hub,
+         * so this one's copy says nothing; the statement changes the row only
+         * when something changed, or to renew its time once a minute */
+        if (changed || hc->st->pg) {
             struct hubstore_rd rd;
             struct hubstore_q s;
             int rc = SQLITE_ERROR;
@@ -373,7 +491,12 @@ void hubcontent_heartbeat(struct hubcontent *hc, const char *kiosk, const char *
                                     " reported, error) VALUES($1,$2,$3,$4,$5,$6) ON CONFLICT (id)"
                                     " DO UPDATE SET tower = excluded.tower, content ="
                                     " excluded.content, offered = excluded.offered, reported ="
-                                    " excluded.reported, error = excluded.error")) {
+                                    " excluded.reported, error = excluded.error"
+                                    " WHERE (content_kiosks.tower, content_kiosks.content,"
+                                    " content_kiosks.offered, content_kiosks.error) IS DISTINCT"
+                                    " FROM (excluded.tower, excluded.content, excluded.offered,"
+                                    " excluded.error) OR content_kiosks.reported <"
+                                    " excluded.reported - 60")) {
                     hubstore_q_text(&s, 1, k->id);
                     hubstore_q_text(&s, 2, k->tower);
                     hubstore_q_int(&s, 3, k->content);
@@ -406,6 +529,7 @@ cJSON *hubcontent_manifest_for(struct hubcontent *hc, const char *kiosk, const c
     const struct release *r;
     cJSON *o = NULL;
     pthread_mutex_lock(&hc->mu);
+    refresh(hc, false);
     if (!tower || !tower[0]) {
         for (size_t i = 0; i < hc->nks; i++)
             if (strcmp(hc->ks[i].id, kiosk) == 0) tower = hc->ks[i].tower;
@@ -422,19 +546,96 @@ cJSON *hubcontent_manifest_for(struct hubcontent *hc, const char *kiosk, const c
     return o;
 }
 
+/* The bytes of file path when they are size bytes with this sha256. */
+static bool file_matches(const char *path, int64_t size, const char *sha256)
+{
+    FILE *f = fopen(path, "rb");
+    unsigned char *buf = NULL;
+    char got[CSIGN_SHA256_SIZE];
+    bool ok = false;
+    if (!f) return false;
+    buf = malloc(size > 0 ? (size_t)size + 1 : 1);
+    if (buf && fread(buf, 1, (size_t)size + 1, f) == (size_t)size) {
+        csign_sha256_hex(buf, (size_t)size, got);
+        ok = strcmp(got, sha256) == 0;
+    }
+    free(buf);
+    fclose(f);
+    return ok;
+}
+
+/* PostgreSQL: makes the cached file of release v (size, sha256) at path
+ * right: a file this process has not checked is checked once; a missing or
+ * wrong one is fetched from the database into a temporary file, checked
+ * against the release row and renamed into place. Not under mu. */
+static bool cache_bundle(struct hubcontent *hc, int64_t v, int64_t size, const char *sha256,
+                         const char *path)
+{
+    unsigned char *data = NULL;
+    size_t len = 0;
+    char tmp[1200], got[CSIGN_SHA256_SIZE];
+    struct stat now;
+    bool ok = false;
+    if (stat(path, &now) == 0) {
+        pthread_mutex_lock(&hc->mu);
+        ok = was_verified(hc, v, &now, sha256);
+        pthread_mutex_unlock(&hc->mu);
+        if (ok) return true;
+        if (file_matches(path, size, sha256)) goto verified;
+    }
+    if (hubpg_bundle_get(hc->st->pg, v, &data, &len) != KERR_OK) {
+        KLOGE("hub", "content v%lld: the bundle is not in the database", (long long)v);
+        return false;
+    }
+    csign_sha256_hex(data, len, got);
+    if ((int64_t)len != size || strcmp(got, sha256) != 0) {
+        KLOGE("hub", "content v%lld: the database's bundle does not match its release", (long long)v);
+        free(data);
+        return false;
+    }
+    snprintf(tmp, sizeof tmp, "%s.%ld.tmp", path, (long)pthread_self());
+    ok = write_file(tmp, data, len) == KERR_OK && rename(tmp, path) == 0;
+    free(data);
+    if (!ok) {
+        KLOGE("hub", "content v%lld: cannot write %s: %s", (long long)v, path, strerror(errno));
+        unlink(tmp);
+        return false;
+    }
+    KLOGI("hub", "content v%lld: bundle cached from the database", (long long)v);
+verified:
+    pthread_mutex_lock(&hc->mu);
+    note_verified(hc, v, path, sha256);
+    pthread_mutex_unlock(&hc->mu);
+    return true;
+}
+
 bool hubcontent_bundle_path(struct hubcontent *hc, int64_t v, char *path, size_t cap,
                             uint64_t *size)
 {
     bool found = false;
+    char sha256[CSIGN_SHA256_SIZE] = "";
     pthread_mutex_lock(&hc->mu);
+    refresh(hc, false);
     for (size_t i = 0; i < hc->nrel; i++)
         if (hc->rel[i].version == v) {
             found = true;
             *size = (uint64_t)hc->rel[i].size;
+            snprintf(sha256, sizeof sha256, "%s", hc->rel[i].sha256);
         }
+    if (!found && hc->st->pg) { /* published a moment ago on another hub */
+        refresh(hc, true);
+        for (size_t i = 0; i < hc->nrel; i++)
+            if (hc->rel[i].version == v) {
+                found = true;
+                *size = (uint64_t)hc->rel[i].size;
+                snprintf(sha256, sizeof sha256, "%s", hc->rel[i].sha256);
+            }
+    }
     pthread_mutex_unlock(&hc->mu);
-    if (found) path_of(hc, v, path, cap);
-    return found;
+    if (!found) return false;
+    path_of(hc, v, path, cap);
+    if (hc->st->pg && !cache_bundle(hc, v, (int64_t)*size, sha256, path)) path[0] = '\0';
+    return true;
 }
 
 cJSON *hubcontent_list(struct hubcontent *hc)
@@ -442,6 +643,7 @@ cJSON *hubcontent_list(struct hubcontent *hc)
     cJSON *o = cJSON_CreateObject(), *a = cJSON_AddArrayToObject(o, "releases");
     char t[21];
     pthread_mutex_lock(&hc->mu);
+    refresh(hc, true);
     for (size_t i = hc->nrel; i-- > 0;) {
         const struct release *r = &hc->rel[i];
         cJSON *x = cJSON_CreateObject();
@@ -470,6 +672,7 @@ cJSON *hubcontent_status(struct hubcontent *hc)
     char t[21];
     int64_t latest = 0;
     pthread_mutex_lock(&hc->mu);
+    refresh(hc, true); /* every kiosk's state, whichever hub its heartbeat reached */
     if (hc->nrel) latest = hc->rel[hc->nrel - 1].version;
     for (size_t i = 0; i < hc->nks; i++) {
         const struct kstate *k = &hc->ks[i];

@@ -5,8 +5,14 @@
  * nothing it relays: the kiosks do. Releases and kiosk states are kept in
  * memory (a few hundred kiosks, a few dozen releases) and written through to
  * the tables of migration 5 on their own SQLite connection when they change,
- * so a heartbeat costs no write unless something changed. Thread-safe (one
- * mutex); any daemon thread may call. */
+ * so a heartbeat costs no write unless something changed. On PostgreSQL
+ * (several hubs on one database) the database is the truth: the list is read
+ * again when any hub published (hubcontent_log_event) and at least every
+ * 30 s, the list and status answers read it first, every heartbeat updates
+ * the kiosk's row when something changed (or its time once a minute), and
+ * the bundle bytes are in the database too: the folder is a cache, filled on
+ * a first download and checked against the release's sha256. Thread-safe
+ * (one mutex); any daemon thread may call. */
 #ifndef HUBSTORE_CONTENT_H
 #define HUBSTORE_CONTENT_H
 
@@ -52,9 +58,16 @@ void hubcontent_heartbeat(struct hubcontent *hc, const char *kiosk, const char *
  * "sha256","manifest"} (a new object), or NULL. */
 cJSON *hubcontent_manifest_for(struct hubcontent *hc, const char *kiosk, const char *tower);
 
-/* Path of the bundle file of version v into path; false when unknown. */
+/* Path of the bundle file of version v into path; false when unknown. On
+ * PostgreSQL the file is fetched into the cache folder first when missing
+ * (path "" when that failed: logged). */
 bool hubcontent_bundle_path(struct hubcontent *hc, int64_t v, char *path, size_t cap,
                             uint64_t *size);
+
+/* An event of the store's log (PostgreSQL, hubstore_alert_listen): a
+ * {"content":version} from any hub makes the next use read the list again.
+ * Any thread. */
+void hubcontent_log_event(struct hubcontent *hc, const char *event);
 
 /* {"releases":[…]} and {"kiosks":[…]} for kioskctl (new objects). */
 cJSON *hubcontent_list(struct hubcontent *hc);

@@ -7,12 +7,14 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "csign.h"
 #include "klog.h"
 
 #include "hubstore.h"
 #include "hubstore_pg.h"
 
 #define MAX_COLS 40
+#define BUNDLE_MAX (64u << 20)
 
 static bool pg_ok(PGconn *c, PGresult *r, const char *what)
 {
@@ -74,6 +76,50 @@ out:
     return ok;
 }
 
+/* The bundle files of the file's releases (<file>.content/bundle-V.tar,
+ * as the SQLite hub keeps them) into table content_bundles, where every hub
+ * on the database serves them from; a file missing or not matching its
+ * release row is logged and left out (a hub then serves it only from a copy
+ * of the file in its --state-dir). *n: bundles copied. */
+static bool copy_bundles(sqlite3 *db, PGconn *c, const char *file, long long *n)
+{
+    sqlite3_stmt *s = NULL;
+    bool ok = true;
+    *n = 0;
+    if (sqlite3_prepare_v2(db, "SELECT version, size, sha256 FROM content_releases", -1, &s,
+                           NULL) != SQLITE_OK)
+        return false;
+    while (ok && sqlite3_step(s) == SQLITE_ROW) {
+        long long v = sqlite3_column_int64(s, 0), size = sqlite3_column_int64(s, 1);
+        const char *sha = (const char *)sqlite3_column_text(s, 2);
+        char path[4200], ver[24], got[CSIGN_SHA256_SIZE];
+        unsigned char *buf = NULL;
+        size_t len = 0;
+        FILE *f;
+        snprintf(path, sizeof path, "%s.content/bundle-%lld.tar", file, v);
+        f = fopen(path, "rb");
+        if (f && size > 0 && size <= (long long)BUNDLE_MAX && (buf = malloc((size_t)size + 1)))
+            len = fread(buf, 1, (size_t)size + 1, f);
+        if (f) fclose(f);
+        if (buf && len == (size_t)size) csign_sha256_hex(buf, len, got);
+        if (!buf || len != (size_t)size || !sha || strcmp(got, sha) != 0) {
+            KLOGW("migrate", "content v%lld: no bundle file matching its release at %s; left out",
+                  v, path);
+        } else {
+            const char *pv[2] = {ver, (const char *)buf};
+            int pl[2] = {0, (int)len}, pf[2] = {0, 1};
+            snprintf(ver, sizeof ver, "%lld", v);
+            ok = pg_ok(c, PQexecParams(c, "INSERT INTO content_bundles(version, data)"
+                                          " VALUES($1::bigint, $2)", 2, NULL, pv, pl, pf, 0),
+                       "content_bundles");
+            if (ok) (*n)++;
+        }
+        free(buf);
+    }
+    sqlite3_finalize(s);
+    return ok;
+}
+
 enum kerr hubstore_copy_to_pg(const char *file, const char *url, FILE *report)
 {
     struct hubstore *st = NULL;
@@ -121,6 +167,11 @@ enum kerr hubstore_copy_to_pg(const char *file, const char *url, FILE *report)
         long long n;
         if (!copy_table(db, c, t, &n)) goto out;
         if (report) fprintf(report, "%s %lld\n", t, n);
+    }
+    {
+        long long n;
+        if (!copy_bundles(db, c, file, &n)) goto out;
+        if (report) fprintf(report, "content_bundles %lld\n", n);
     }
     /* the identity columns go on after the copied ids */
     if (!pg_ok(c, PQexec(c, "SELECT setval(pg_get_serial_sequence(t, 'id'), m, false)"

@@ -551,38 +551,6 @@ static bool fast_op(enum hubstore_op op)
            op == HUBSTORE_KIOSK_REVOKE;
 }
 
-/* The one-hub lock is still this hub's: checked at most once a second (one
- * round trip on its connection); a lost connection takes it again. While
- * another hub holds it, this hub must not write (false), and says so once. */
-static bool still_sole(struct hubpg *pg)
-{
-    uint64_t now = kclock_mono_ms();
-    PGresult *r;
-    if (!atomic_load(&pg->solo_claimed) || now < pg->solo_checked + 1000) return !pg->solo_lost;
-    pg->solo_checked = now;
-    if (pg->solo) {
-        r = PQexec(pg->solo, "SELECT 1");
-        if (PQresultStatus(r) == PGRES_TUPLES_OK) {
-            PQclear(r);
-            return !pg->solo_lost;
-        }
-        PQclear(r);
-        PQfinish(pg->solo);
-        pg->solo = NULL;
-        KLOGW("hubstore", "the one-hub lock's PostgreSQL connection was lost; taking it again");
-    }
-    if (hubpg_claim_sole(pg) == KERR_OK) {
-        if (pg->solo_lost) KLOGI("hubstore", "this hub holds the one-hub lock again");
-        pg->solo_lost = false;
-    } else {
-        PQfinish(pg->solo);
-        pg->solo = NULL;
-        if (!pg->solo_lost) KLOGE("hubstore", "another kiosk-hub took this database; answering 503");
-        pg->solo_lost = true;
-    }
-    return !pg->solo_lost;
-}
-
 void hubpg_run_batch(struct hubstore *st, struct hubstore_job *batch)
 {
     struct hubpg *pg = st->pg;
@@ -592,7 +560,7 @@ void hubpg_run_batch(struct hubstore *st, struct hubstore_job *batch)
     int rc;
 
     hubstore_now(now, sizeof now);
-    if (!still_sole(pg) || !writer_ready(pg)) {
+    if (!writer_ready(pg)) {
         for (j = batch; j; j = j->next) {
             j->result = 503;
             j->answer[0] = '\0';
@@ -662,32 +630,6 @@ int hubpg_lease(struct hubpg *pg, const char *name, int ttl_s)
     PQclear(r);
     hubpg_reader_put(pg, i);
     return res;
-}
-
-#define SOLE_LOCK "7318044914" /* pg_try_advisory_lock key: one hub per database */
-
-enum kerr hubpg_claim_sole(struct hubpg *pg)
-{
-    PGresult *r;
-    bool got;
-    if (pg->solo) return KERR_OK;
-    pg->solo = hubpg_connect(pg->url, "sole hub");
-    if (!pg->solo) return KERR_DB;
-    r = PQexec(pg->solo, "SELECT pg_try_advisory_lock(" SOLE_LOCK ")");
-    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-        KLOGE("hubstore", "postgres: %s", PQerrorMessage(pg->solo));
-        PQclear(r);
-        return KERR_DB;
-    }
-    got = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
-    PQclear(r);
-    atomic_store(&pg->solo_claimed, true); /* from now on the writer keeps it (still_sole) */
-    if (!got) {
-        KLOGE("hubstore", "another kiosk-hub already runs on this PostgreSQL database; this "
-                          "version runs one hub per database (docs/hub.md §9)");
-        return KERR_BUSY;
-    }
-    return KERR_OK;
 }
 
 enum kerr hubpg_open(const char *url, int64_t retention_s, struct hubpg **out)

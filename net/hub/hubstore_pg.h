@@ -7,10 +7,11 @@
  * hubstore_query.c) and in the writer statements of hubstore_jobs.c, which
  * run on both (hubpg_wstep turns ?N into $N):
  * hubstore_pg.c (connections, the writer's batches in pipeline mode, the
- * lease of the hub-wide chores, the one-hub lock), hubstore_pg_schema.c (the
- * schema and its migrations in schema_version),
- * hubstore_pg_read.c (the reader pool, the alerts table
- * with LISTEN/NOTIFY). Include it only from net/hub/hubstore*.c.
+ * lease of the hub-wide chores), hubstore_pg_schema.c (the schema and its
+ * migrations in schema_version), hubstore_pg_read.c (the reader pool, the
+ * alerts table with LISTEN/NOTIFY, the staff's sessions),
+ * hubstore_pg_share.c (screenshots, content bundles and the kiosks' polls
+ * that every hub on the database sees). Include it only from net/hub/hubstore*.c.
  *
  * What this backend does in PostgreSQL terms:
  *  - a request is stored once per (kiosk, key) by INSERT ... ON CONFLICT DO
@@ -34,11 +35,13 @@
 #define HUBSTORE_PG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "hubstore.h"
 #include "kerr.h"
 
+struct cJSON;
 struct hubpg;
 struct hubstore_val;
 
@@ -50,9 +53,6 @@ bool hubpg_is_url(const char *path);
  * statements. holder names this process in leases (host:pid:random).
  * KERR_DB (logged, never with the password) or KERR_NOMEM. */
 enum kerr hubpg_open(const char *url, int64_t retention_s, struct hubpg **out);
-
-/* hubstore_claim_sole on PostgreSQL (hubstore.h). */
-enum kerr hubpg_claim_sole(struct hubpg *pg);
 
 /* Stops the alert listener if started, closes every connection, frees pg.
  * NULL is a no-op. */
@@ -108,6 +108,42 @@ enum kerr hubpg_session_put(struct hubpg *pg, const uint8_t hash[32], const char
 int hubpg_session_find(struct hubpg *pg, const uint8_t hash[32], int64_t now, int64_t idle_ms,
                        int64_t max_ms, char *name, char *role, char *csrf, int64_t *ends);
 int hubpg_session_end(struct hubpg *pg, const uint8_t *hash, const char *name);
+
+/* ---- shared by every hub on the database (hubstore_pg_share.c) ----------- */
+
+/* Screenshots (table screenshots; times are the hubs' wall-clock ms, a
+ * request lives ttl_s from asked). ask: sweeps the expired requests and the
+ * log's screenshot and content events older than ttl_s, then stores the
+ * request sid of kiosk and appends event to the alerts log (one transaction):
+ * KERR_FULL when max requests are stored already. put: the PNG (png, len) or
+ * the refusal reason (png NULL) of a request not yet answered, and event in
+ * the log: KERR_NOTFOUND when there is none. take: the answer, deleted in the
+ * statement that reads it: KERR_OK with *png (the caller frees), KERR_CONFLICT
+ * with reason, KERR_BUSY not answered yet, KERR_NOTFOUND. All: KERR_DB. */
+enum kerr hubpg_shot_ask(struct hubpg *pg, const char *kiosk, const char *sid, int64_t now_ms,
+                         int ttl_s, int max, const char *event);
+enum kerr hubpg_shot_put(struct hubpg *pg, const char *kiosk, const char *sid, int64_t now_ms,
+                         int ttl_s, const unsigned char *png, size_t len, const char *reason,
+                         const char *event);
+enum kerr hubpg_shot_take(struct hubpg *pg, const char *kiosk, const char *sid, int64_t now_ms,
+                          int ttl_s, unsigned char **png, size_t *len, char reason[128]);
+
+/* A content bundle's bytes (table content_bundles, at most 64 MiB): put
+ * stores them once per version (KERR_INVALID too large, KERR_DB); get gives
+ * a copy (the caller frees): KERR_NOTFOUND, KERR_DB, KERR_NOMEM. */
+enum kerr hubpg_bundle_put(struct hubpg *pg, int64_t version, const void *data, size_t len);
+enum kerr hubpg_bundle_get(struct hubpg *pg, int64_t version, unsigned char **data, size_t *len);
+
+/* A kiosk's event long-poll held by some hub until held_until_ms (wall
+ * clock), with the tower it reported ("" keeps the last): note stores it
+ * (failures logged); info reads it: 1 found (tower, *held: a poll is held
+ * now), 0 none, -1 error. */
+void hubpg_poll_note(struct hubpg *pg, const char *kiosk, const char *tower, int64_t held_until_ms);
+int hubpg_poll_info(struct hubpg *pg, const char *kiosk, int64_t now_ms, char *tower, size_t cap,
+                    bool *held);
+/* Every kiosk's as a new object {"ID": {"tower": "t03", "held": true}},
+ * NULL on error (logged). */
+struct cJSON *hubpg_poll_all(struct hubpg *pg, int64_t now_ms);
 
 /* Stops the listener (joins its thread); no-op when not started. */
 void hubpg_listen_stop(struct hubpg *pg);

@@ -15,16 +15,14 @@
 #define HUBPG_WSTMTS 32 /* the writer statements of hubstore_jobs.c (enum stmt) */
 #define HUBPG_BACKOFF_MIN_MS 100
 #define HUBPG_BACKOFF_MAX_MS 5000
+/* pg_advisory_xact_lock key: one writer of the alerts log at a time (every
+ * insert into alerts takes it, so ids commit in the order they are drawn) */
+#define HUBPG_ALERT_LOCK "7318044915"
 
 struct hubpg {
     char *url;
     char holder[96];     /* this process in leases */
     int64_t retention_s;
-
-    PGconn *solo; /* holds the one-hub-per-database lock (hubpg_claim_sole) */
-    atomic_bool solo_claimed;     /* hubpg_claim_sole ran (at start, on the main thread) */
-    bool solo_lost;               /* another hub holds it since (writer thread) */
-    uint64_t solo_checked;        /* monotonic ms of the last check */
 
     /* the writer's connection: writer thread only (and open/close) */
     PGconn *w;

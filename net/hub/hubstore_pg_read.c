@@ -18,8 +18,6 @@
 #include "hubstore_impl.h"
 #include "hubstore_pg_impl.h"
 
-#define ALERT_LOCK "7318044915" /* pg_advisory_xact_lock key: one alert writer at a time */
-
 int hubpg_reader_get(struct hubpg *pg)
 {
     int i;
@@ -146,7 +144,7 @@ enum kerr hubpg_alert_put(struct hubpg *pg, const char *json, int64_t *id)
      * id it saw" can never skip a smaller id committed later. Alerts are
      * rare: the turn costs nothing. The notification goes out at COMMIT. */
     if (hubpg_cmd_ok(pg->r[i], "BEGIN") &&
-        hubpg_cmd_ok(pg->r[i], "SELECT pg_advisory_xact_lock(" ALERT_LOCK ")")) {
+        hubpg_cmd_ok(pg->r[i], "SELECT pg_advisory_xact_lock(" HUBPG_ALERT_LOCK ")")) {
         r = PQexecParams(pg->r[i], "WITH a AS (INSERT INTO alerts(body) VALUES($1) RETURNING id)"
                                    " SELECT id, pg_notify('kiosk_alerts', id::text) FROM a",
                          1, NULL, v, NULL, NULL, 0);
@@ -293,7 +291,6 @@ void hubpg_close(struct hubpg *pg)
     if (!pg) return;
     hubpg_listen_stop(pg);
     for (int i = 0; i < HUBPG_WSTMTS; i++) PQclear(pg->wres[i]);
-    PQfinish(pg->solo);
     PQfinish(pg->w);
     for (int i = 0; i < HUBPG_READERS; i++) PQfinish(pg->r[i]);
     pthread_mutex_destroy(&pg->rlock);

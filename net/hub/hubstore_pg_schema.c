@@ -79,6 +79,17 @@ static const char *const migrations[] = {
     "CREATE TABLE sessions(hash bytea PRIMARY KEY, name text NOT NULL, role text NOT NULL,"
     " csrf text NOT NULL, created_ms bigint NOT NULL, last_ms bigint NOT NULL);"
     "CREATE INDEX sessions_by_name ON sessions(name);",
+    /* 3: what several hubs on one database share besides: the screenshots
+     * asked for (any hub asks, another holds the kiosk's poll, a third takes
+     * the upload), the content bundles' bytes (any hub serves them), and the
+     * kiosk's event long-poll as the admin's kiosk list shows it */
+    "CREATE TABLE screenshots(sid text PRIMARY KEY, kiosk text NOT NULL,"
+    " asked_ms bigint NOT NULL, answered boolean NOT NULL DEFAULT false, png bytea,"
+    " reason text);"
+    "CREATE TABLE content_bundles(version bigint PRIMARY KEY,"
+    " data bytea NOT NULL CHECK(length(data) <= 67108864));"
+    "CREATE TABLE kiosk_polls(kiosk text PRIMARY KEY, tower text NOT NULL,"
+    " held_until_ms bigint NOT NULL);",
 };
 #define PG_SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 #define MIGRATE_LOCK "7318044913" /* pg_advisory_xact_lock key: one migrating hub */

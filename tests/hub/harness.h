@@ -65,6 +65,30 @@ static int hub_init(struct hub *h, const char *bin)
     return 0;
 }
 
+#ifdef KIOSK_HUB_PG
+/* Another hub process on the database of h (several hubs behind a load
+ * balancer): its own temp dir (--state-dir, port and log files), the same
+ * PostgreSQL URL and admin token. Returns 0 or -1. */
+static inline int hub_init_peer(struct hub *peer, const struct hub *h)
+{
+    FILE *f;
+    memset(peer, 0, sizeof *peer);
+    peer->bin = h->bin;
+    peer->pid = -1;
+    snprintf(peer->dir, sizeof peer->dir, "/tmp/hubtestXXXXXX");
+    if (!mkdtemp(peer->dir)) return -1;
+    snprintf(peer->db, sizeof peer->db, "%s", h->db);
+    snprintf(peer->tokfile, sizeof peer->tokfile, "%s/admin.token", peer->dir);
+    snprintf(peer->portfile, sizeof peer->portfile, "%s/port", peer->dir);
+    snprintf(peer->logfile, sizeof peer->logfile, "%s/hub.log", peer->dir);
+    f = fopen(peer->tokfile, "w");
+    if (!f) return -1;
+    fputs(ADMIN_TOKEN "\n", f);
+    fclose(f);
+    return 0;
+}
+#endif
+
 /* Starts the hub with extra flags (NULL-terminated list) and waits until it
  * listens (the port file appears), at most 10 s. Returns 0 or -1. The same
  * port is reused after a restart when h->port is already set. */

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -100,10 +101,27 @@ static void populate(const char *file)
                        "('C3D4','nr-1','t1',1800001800,1800003600,1800001500,1800002400,1800002400,"
                        "'cancelled','lobby-1','k2',x'0a0b','13800005678','5678',20833,NULL,'x','x');"
                        "INSERT INTO booking_leases VALUES('nr-1',1800003600,'lobby-0','x');"
-                       "INSERT INTO content_releases VALUES(3,1024,1,2,3,4,'ab','all','[]','{}');"
+                       "INSERT INTO content_releases VALUES(3,1024,1,2,3,4,"
+                       "'49abd65bbf7f7e40c7055093ed2e3fd75f2f602f2c5fcf955c213e3135eb03f7',"
+                       "'all','[]','{}');"
+                       "INSERT INTO content_releases VALUES(4,1024,1,2,3,4,'ab','all','[]','{}');"
                        "INSERT INTO content_kiosks VALUES('lobby-0','t1',3,3,1800000000,'');",
                        NULL, NULL, NULL) == SQLITE_OK);
     sqlite3_close(db);
+    { /* v3's bundle file beside the database, as the SQLite hub keeps it (1024 x, the
+       * SHA-256 above); v4's is missing */
+        char path[128];
+        FILE *f;
+        snprintf(path, sizeof path, "%s.content", file);
+        mkdir(path, 0700);
+        snprintf(path, sizeof path, "%s.content/bundle-3.tar", file);
+        f = fopen(path, "wb");
+        CHECK(f != NULL);
+        if (f) {
+            for (int i = 0; i < 1024; i++) fputc('x', f);
+            fclose(f);
+        }
+    }
 }
 
 /* Every row of every table of the file equals the copy's, as text (a blob
@@ -202,6 +220,9 @@ int main(int argc, char **argv)
     CHECK(rows > 100);
     CHECK(pgtest_num(c, "SELECT count(*) FROM requests") == 40);
     CHECK(pgtest_num(c, "SELECT count(*) FROM bookings") == 2);
+    /* the bundle file that matches its release is in the database, every hub serves it */
+    CHECK(pgtest_num(c, "SELECT count(*) FROM content_bundles") == 1);
+    CHECK(pgtest_num(c, "SELECT length(data) FROM content_bundles WHERE version = 3") == 1024);
     /* a second run into the same database changes nothing */
     CHECK(hub_migrate(argv[1], file, url) == 1);
     CHECK(pgtest_num(c, "SELECT count(*) FROM requests") == 40);

@@ -4,8 +4,8 @@
  * ends in a 2xx; what the hub answered meanwhile is 503 (nothing claimed),
  * never a 2xx for a row it lost; every acknowledged request is stored exactly
  * once; the hub logs one line when it loses the database and one when it is
- * back; an alert is a row of the database, there again after a restart (several
- * hubs may share the database: hub_pg_three_hubs_*). Built with KIOSK_HUB_PG (tests/hub/harness.h). */
+ * back; an alert is a row of the database, there again after a restart; and
+ * a second hub on the same database starts and serves beside the first. Built with KIOSK_HUB_PG (tests/hub/harness.h). */
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
 #include <stdio.h>
@@ -118,6 +118,33 @@ int main(int argc, char **argv)
             usleep(100 * 1000);
         }
         CHECK(r.status == 0); /* found */
+    }
+    {
+        /* a second hub on the same database starts and serves what the first
+         * stored (several hubs behind a load balancer), and so does the first */
+        struct hub h2;
+        struct resp r;
+        CHECK(hub_init_peer(&h2, &H) == 0);
+        CHECK(hub_start(&h2, flags) == 0);
+        for (int i = 0; i < 50; i++) { /* its listener replays the log at start */
+            http(&h2, "GET", "/api/v1/admin/alerts", ADMIN_TOKEN, NULL, NULL, &r);
+            if (r.status == 200 && strstr(r.body, "示例：消防演练")) {
+                free(r.body);
+                r.status = 0;
+                break;
+            }
+            free(r.body);
+            usleep(100 * 1000);
+        }
+        CHECK(r.status == 0); /* found */
+        http(&h2, "GET", "/api/v1/admin/requests?limit=1", ADMIN_TOKEN, NULL, NULL, &r);
+        CHECK(r.status == 200);
+        free(r.body);
+        http(&H, "GET", "/api/v1/admin/requests?limit=1", ADMIN_TOKEN, NULL, NULL, &r);
+        CHECK(r.status == 200);
+        free(r.body);
+        CHECK(hub_stop(&h2, SIGTERM) == 0);
+        hub_cleanup(&h2);
     }
     CHECK(hub_stop(&H, SIGTERM) == 0);
     CHECK(hub_db_num(&H, "SELECT count(*) FROM requests", NULL) == acked);

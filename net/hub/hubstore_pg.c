@@ -448,6 +448,15 @@ fail:
 
 /* ---- the staff's jobs: the shared job functions over hubpg_wstep -------- */
 
+bool hubpg_writer_race(struct hubpg *pg, const char *state)
+{
+    pg->wrace = state && (strcmp(state, "40P01") == 0 || strcmp(state, "40001") == 0);
+    if (pg->wrace)
+        KLOGW("hubstore", "writer: a race with another hub's writer (%s); the staff's and "
+                          "bookings' jobs of this batch run again", state);
+    return pg->wrace;
+}
+
 int hubpg_wstep(struct hubpg *pg, int id, const char *sql, int n, const struct hubstore_val *v)
 {
     char pgsql[2048], num[10][24];
@@ -480,7 +489,8 @@ int hubpg_wstep(struct hubpg *pg, int id, const char *sql, int n, const struct h
     pg->wres[id] = PQexecParams(pg->w, pgsql, n, NULL, vals, len, fmt, 0);
     s = PQresultStatus(pg->wres[id]);
     if (s != PGRES_TUPLES_OK && s != PGRES_COMMAND_OK) {
-        KLOGE("hubstore", "postgres: %s", PQerrorMessage(pg->w));
+        if (!hubpg_writer_race(pg, PQresultErrorField(pg->wres[id], PG_DIAG_SQLSTATE)))
+            KLOGE("hubstore", "postgres: %s", PQerrorMessage(pg->w));
         return SQLITE_ERROR;
     }
     pg->wchanges = strtoll(PQcmdTuples(pg->wres[id]), NULL, 10);
@@ -505,29 +515,42 @@ int64_t hubpg_wchanges(struct hubpg *pg)
 }
 
 /* The staff's jobs of the batch (F_SLOW) in one transaction, a savepoint
- * each, through hubstore_job_run: the same rules as on SQLite. */
+ * each, through hubstore_job_run: the same rules as on SQLite. A job that
+ * lost a race with another hub's writer (two batches booking the same slots
+ * in opposite orders deadlock; PostgreSQL ends one) makes the whole
+ * transaction run again, up to HUBPG_RACE_TRIES times: a savepoint alone
+ * would keep the locks of the batch's earlier jobs, the other half of the
+ * cycle. Nothing was answered yet, so running again is safe. */
 static void run_slow(struct hubstore *st, struct hubstore_job *batch, const char *now)
 {
     struct hubpg *pg = st->pg;
     struct hubstore_job *j;
-    bool ok = hubpg_cmd_ok(pg->w, "BEGIN");
-    for (j = batch; j; j = j->next) {
-        if (!(j->store_flags & F_SLOW)) continue;
-        j->result = 500;
-        j->answer[0] = '\0';
-        if (!ok || !hubpg_cmd_ok(pg->w, "SAVEPOINT job")) {
-            ok = false;
-            continue;
-        }
-        if (hubstore_job_run(st, j, now) != 0) {
+    bool ok, race;
+    for (int attempt = 1;; attempt++) {
+        ok = hubpg_cmd_ok(pg->w, "BEGIN");
+        race = false;
+        for (j = batch; j; j = j->next) {
+            if (!(j->store_flags & F_SLOW)) continue;
             j->result = 500;
             j->answer[0] = '\0';
-            if (!hubpg_cmd_ok(pg->w, "ROLLBACK TO SAVEPOINT job")) ok = false;
+            if (!ok || race || !hubpg_cmd_ok(pg->w, "SAVEPOINT job")) {
+                ok = false;
+                continue;
+            }
+            pg->wrace = false;
+            if (hubstore_job_run(st, j, now) != 0) {
+                j->result = 500;
+                j->answer[0] = '\0';
+                race = pg->wrace;
+                if (!hubpg_cmd_ok(pg->w, "ROLLBACK TO SAVEPOINT job")) ok = false;
+            }
+            if (ok && !race && !hubpg_cmd_ok(pg->w, "RELEASE SAVEPOINT job")) ok = false;
         }
-        if (ok && !hubpg_cmd_ok(pg->w, "RELEASE SAVEPOINT job")) ok = false;
+        for (int i = 0; i < HUBPG_WSTMTS; i++) hubpg_wreset(pg, i);
+        if (!race || attempt == HUBPG_RACE_TRIES || PQstatus(pg->w) != CONNECTION_OK) break;
+        hubpg_cmd_ok(pg->w, "ROLLBACK");
     }
-    for (int i = 0; i < HUBPG_WSTMTS; i++) hubpg_wreset(pg, i);
-    if (ok && hubpg_cmd_ok(pg->w, "COMMIT")) return;
+    if (ok && !race && hubpg_cmd_ok(pg->w, "COMMIT")) return;
     if (PQstatus(pg->w) == CONNECTION_OK) hubpg_cmd_ok(pg->w, "ROLLBACK");
     for (j = batch; j; j = j->next)
         if (j->store_flags & F_SLOW) {

@@ -15,6 +15,7 @@
 #define HUBPG_WSTMTS 32 /* the writer statements of hubstore_jobs.c (enum stmt) */
 #define HUBPG_BACKOFF_MIN_MS 100
 #define HUBPG_BACKOFF_MAX_MS 5000
+#define HUBPG_RACE_TRIES 4 /* a batch that lost a race (deadlock) runs again at most this often */
 /* pg_advisory_xact_lock key: one writer of the alerts log at a time (every
  * insert into alerts takes it, so ids commit in the order they are drawn) */
 #define HUBPG_ALERT_LOCK "7318044915"
@@ -31,6 +32,8 @@ struct hubpg {
     uint64_t w_backoff;   /* ms */
     PGresult *wres[HUBPG_WSTMTS]; /* hubpg_wstep's results, by statement */
     int64_t wchanges;             /* rows the last hubpg_wstep changed */
+    bool wrace; /* the last hubpg_wstep failed as a race with another hub's writer:
+                 * a deadlock (40P01) or a serialization failure (40001) */
 
     /* readers: a pool, each used by one thread at a time */
     PGconn *r[HUBPG_READERS];
@@ -48,6 +51,12 @@ struct hubpg {
     void *larg;
     int64_t llast; /* the last alert id delivered */
 };
+
+/* The writer's statement failed with SQLSTATE state (NULL: unknown): true
+ * (and logged, and noted for run_slow) when it lost a race with another
+ * hub's writer, a deadlock (40P01) or a serialization failure (40001): the
+ * batch's staff and booking jobs run again. Writer thread. */
+bool hubpg_writer_race(struct hubpg *pg, const char *state);
 
 /* Runs sql (no parameters) on c: true when it succeeded (a failure is logged). */
 bool hubpg_cmd_ok(PGconn *c, const char *sql);

@@ -166,6 +166,8 @@ int hubstore_q_step(struct hubstore_q *q)
         bool constraint = code && (strcmp(code, "23505") == 0 || strcmp(code, "23P01") == 0);
         if (q->guard) PQclear(PQexec(c, "ROLLBACK TO SAVEPOINT guard"));
         if (constraint && q->guard) return SQLITE_CONSTRAINT;
+        if (q->rd->r == HUBSTORE_RD_WRITER && hubpg_writer_race(q->rd->st->pg, code))
+            return SQLITE_ERROR; /* the batch runs again (hubstore_pg.c run_slow) */
         KLOGE("hubstore", "postgres: %s", q->res ? PQresultErrorMessage(q->res) : PQerrorMessage(c));
         return SQLITE_ERROR;
     }

@@ -260,6 +260,10 @@ static void *bk_thread(void *p)
                 fprintf(stderr, "booking insert: %s %s", state ? state : "-", PQresultErrorMessage(r));
             PQclear(r);
             if (!state || strcmp(state, "40P01") != 0) break;
+            /* a pause of random length, growing, before the next try: two
+             * threads that deadlock again and again are out of step then */
+            s = s * 1103515245u + 12345u;
+            usleep(1000u * (1u + (s >> 16) % 8u) * (unsigned)(attempt + 1));
         }
     }
     PQfinish(c);

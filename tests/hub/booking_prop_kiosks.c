@@ -15,6 +15,7 @@
 
 #include "booking_prop.h"
 #include "kclock.h"
+#include "linepipe.h"
 #include "ktest.h"
 
 const char *driver;
@@ -24,36 +25,16 @@ long offline_made, offline_delivered, ghosts, kiosk_kills, kills_confirming, kil
 static const char *const lease_tower[NLEASER] = {"t01", "t03", "t06", "t10"};
 static struct kp {
     pid_t pid;
-    int to, from;
+    int to;
+    struct linepipe from; /* its answers */
     bool cut; /* started with an unreachable hub: the network is down for it */
     char dir[160];
-    char rbuf[16384];
-    int rlen;
 } kps[NKIOSK];
 
 /* Reads one line of kiosk k's answers within ms (true), or false. */
 static bool kp_line(int k, char *out, size_t size, int ms)
 {
-    struct kp *p = &kps[k];
-    int64_t until = (int64_t)kclock_mono_ms() + ms * t_scale;
-    for (;;) {
-        char *nl_ = memchr(p->rbuf, '\n', (size_t)p->rlen);
-        struct pollfd pf = {.fd = p->from, .events = POLLIN};
-        int64_t left = until - (int64_t)kclock_mono_ms();
-        ssize_t n;
-        if (nl_) {
-            size_t len = (size_t)(nl_ - p->rbuf);
-            snprintf(out, size, "%.*s", (int)len, p->rbuf);
-            memmove(p->rbuf, nl_ + 1, (size_t)p->rlen - len - 1);
-            p->rlen -= (int)len + 1;
-            return true;
-        }
-        if (left <= 0 || p->rlen == (int)sizeof p->rbuf) return false;
-        if (poll(&pf, 1, (int)left) <= 0) continue;
-        n = read(p->from, p->rbuf + p->rlen, sizeof p->rbuf - (size_t)p->rlen);
-        if (n <= 0) return false;
-        p->rlen += (int)n;
-    }
+    return linepipe_read(&kps[k].from, out, size, (int64_t)ms * t_scale);
 }
 
 static void kp_send(int k, const char *cmd)
@@ -93,8 +74,7 @@ static void kp_start(int k, bool cut)
     close(in[0]);
     close(out[1]);
     p->to = in[1];
-    p->from = out[0];
-    p->rlen = 0;
+    linepipe_open(&p->from, out[0]);
     p->cut = cut;
     cut_starts += cut;
     CHECK(p->pid > 0 && kp_line(k, line, sizeof line, 10000) && strcmp(line, "READY") == 0);
@@ -113,7 +93,7 @@ static void kp_kill(int k, char *after, size_t size)
     while (kp_line(k, line, sizeof line, 0))
         if (size && !after[0]) snprintf(after, size, "%s", line);
     close(p->to);
-    close(p->from);
+    close(p->from.fd);
     p->pid = -1;
     kiosk_kills++;
 }
@@ -483,7 +463,7 @@ int kp_close(int k)
     int st = -1;
     close(kps[k].to);
     if (waitpid(kps[k].pid, &st, 0) != kps[k].pid) st = -1;
-    close(kps[k].from);
+    close(kps[k].from.fd);
     return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
 }
 

@@ -49,6 +49,7 @@
 #include "booking.h"
 #include "harness.h"
 #include "kclock.h"
+#include "linepipe.h"
 #include "ktest.h"
 #include "three_hubs_nginx.h"
 
@@ -135,34 +136,14 @@ static bool hub_healthy(int i, int ms)
 
 static struct kp {
     pid_t pid;
-    int to, from;
+    int to;
+    struct linepipe from; /* its answers */
     char dir[200], log[220];
-    char rbuf[1 << 16];
-    int rlen;
 } K[NK];
 
 static bool kp_line(int k, char *out, size_t size, int ms)
 {
-    struct kp *p = &K[k];
-    int64_t until = (int64_t)kclock_mono_ms() + ms;
-    for (;;) {
-        char *e = memchr(p->rbuf, '\n', (size_t)p->rlen);
-        struct pollfd pf = {.fd = p->from, .events = POLLIN};
-        int64_t left = until - (int64_t)kclock_mono_ms();
-        ssize_t n;
-        if (e) {
-            size_t len = (size_t)(e - p->rbuf);
-            snprintf(out, size, "%.*s", (int)len, p->rbuf);
-            memmove(p->rbuf, e + 1, (size_t)p->rlen - len - 1);
-            p->rlen -= (int)len + 1;
-            return true;
-        }
-        if (left <= 0 || p->rlen == (int)sizeof p->rbuf) return false;
-        if (poll(&pf, 1, (int)left) <= 0) continue;
-        n = read(p->from, p->rbuf + p->rlen, sizeof p->rbuf - (size_t)p->rlen);
-        if (n <= 0) return false;
-        p->rlen += (int)n;
-    }
+    return linepipe_read(&K[k].from, out, size, (int64_t)ms);
 }
 
 static void kp_send(int k, const char *cmd)
@@ -200,7 +181,7 @@ static void kp_start(int k, unsigned seed)
     close(in[0]);
     close(out[1]);
     p->to = in[1];
-    p->from = out[0];
+    linepipe_open(&p->from, out[0]);
     CHECK(p->pid > 0 && kp_line(k, line, sizeof line, 20000) && strcmp(line, "READY") == 0);
 }
 

@@ -75,6 +75,9 @@ def call(port, ctx, src, method, path, token=None, body=None, xff=None):
 
 def main():
     d = tempfile.mkdtemp(prefix="hubnginx")
+    # started as root, nginx's workers run as nobody: they must reach the
+    # temporary files of a large body below d (traverse only, no listing)
+    os.chmod(d, 0o711)
     hub = nginx = None
     try:
         tok = os.path.join(d, "admin.token")
@@ -148,6 +151,11 @@ http {{
                                body=b"{" + b" " * 17000 + b"}")
         check(st == 413 and ct.startswith("text/html") and b"<html>" in data,
               "17 KB body: nginx's 413, plain HTML")
+        st, _, _, _ = call(tls_port, ctx, "127.0.0.4", "POST", "/api/v1/admin/content", ADMIN,
+                           body=b"\0" * (3 << 20))
+        check(st not in (413,) and 400 <= st < 500,
+              "a 3 MiB content publish reaches the hub (its own 4xx for a body that is no bundle), "
+              "not nginx's 413 (got %d)" % st)
 
         hub.send_signal(signal.SIGTERM)
         check(hub.wait(timeout=20) == 0, "hub stops cleanly")

@@ -175,6 +175,14 @@ enum MHD_Result hubsrv_send_kerr(struct hreq *r, enum kerr e, const char *what);
 int hubsrv_role_rank(const char *role);
 void hubsrv_login_failed(const struct hreq *r);
 
+/* libmicrohttpd's callbacks (hubsrv.c), given to it by hubsrv_start
+ * (hubsrv_life.c): a request's parts as they come, and its end. */
+enum MHD_Result hubsrv_on_access(void *cls, struct MHD_Connection *conn, const char *url,
+                                 const char *method, const char *version, const char *upload,
+                                 size_t *upload_size, void **con_cls);
+void hubsrv_on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode why);
+
 /* ---- hubsrv_kiosk.c ------------------------------------------------------ */
 
 /* body_guard: the checks every JSON body passes before a decoder sees it

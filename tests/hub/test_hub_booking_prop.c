@@ -49,6 +49,7 @@
 
 #define OPS 10000
 #define OPS_SANITIZED 3000
+#define OPS_PG 5000 /* the _pg twin: the same model on the PostgreSQL store, in half the time */
 #if defined(__SANITIZE_ADDRESS__)
 #define KIOSK_PROP_SANITIZED 1
 #elif defined(__has_feature)
@@ -456,6 +457,9 @@ int main(int argc, char **argv)
 #if KIOSK_PROP_SANITIZED
     ops = OPS_SANITIZED; /* the kiosks' restarts cost ~10x under ASan */
     t_scale = 3;
+#endif
+#ifdef KIOSK_HUB_PG
+    ops = OPS_PG;
 #endif
     signal(SIGPIPE, SIG_IGN); /* a kiosk killed while the test writes to it */
     if (seed && atoll(seed) > 0) rng ^= (uint64_t)atoll(seed) * 0x2545F4914F6CDD1Dull;

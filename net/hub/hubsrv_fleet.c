@@ -249,10 +249,8 @@ static enum kerr shot_take(void *arg, const char *kiosk, const char *sid, int64_
 
 void hubsrv_fleet_use_store(struct hubsrv *s)
 {
-    if (hubstore_shared(s->store)) {
-        struct hubfleet_shots shots = {shot_ask, shot_put, shot_take, s->store};
-        hubfleet_use_shots(s->fleet, &shots);
-    }
+    struct hubfleet_shots shots = {shot_ask, shot_put, shot_take, s->store};
+    hubfleet_use_shots(s->fleet, &shots);
 }
 
 /* POST /api/v1/kiosks/{id}/screenshots/{sid}: image/png, or a JSON refusal

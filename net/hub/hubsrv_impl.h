@@ -249,8 +249,8 @@ enum MHD_Result hubsrv_fleet_shot_put(struct hreq *r);
 enum MHD_Result hubsrv_fleet_shot_ask(struct hreq *r);
 enum MHD_Result hubsrv_fleet_shot_get(struct hreq *r);
 enum MHD_Result hubsrv_fleet_alerts(struct hreq *r);
-/* With a store shared by several hubs (PostgreSQL), the fleet's screenshots
- * live in it (hubfleet_use_shots); otherwise nothing. At start. */
+/* The fleet's screenshots kept in the store shared by several hubs
+ * (hubfleet_use_shots); at start, only when hubstore_shared. */
 void hubsrv_fleet_use_store(struct hubsrv *s);
 enum MHD_Result hubsrv_fleet_kiosk_list(struct hreq *r);
 

@@ -150,16 +150,14 @@ enum kerr hubsrv_start(const struct hubsrv_config *cfg, struct hubsrv **out)
         if (cfg->state_dir) snprintf(ap, sizeof ap, "%s/hub.alerts.json", cfg->state_dir);
         else snprintf(ap, sizeof ap, "%s.alerts.json", cfg->db_path);
         /* PostgreSQL: the alerts are rows of the database, not a file */
-        res = hubfleet_open(hubstore_alert_log(s->store) ? NULL : ap, &s->fleet);
+        res = hubfleet_open(hubstore_shared(s->store) ? NULL : ap, &s->fleet);
         s->stale_after_s = cfg->stale_after_s ? cfg->stale_after_s : HUBSRV_STALE_AFTER_S;
     }
     if (res != KERR_OK) goto fail;
-    if (hubstore_sessions_shared(s->store)) {
+    if (hubstore_shared(s->store)) { /* what every hub on the database must see */
         struct hubsess_store sst = {sess_put, sess_find, sess_end, sess_end_user, s->store};
-        hubsess_use_store(s->sessions, &sst);
-    }
-    if (hubstore_alert_log(s->store)) {
         struct hubfleet_log log = {alert_log_put, s->store};
+        hubsess_use_store(s->sessions, &sst);
         hubfleet_use_log(s->fleet, &log);
         hubsrv_fleet_use_store(s);
         res = hubstore_alert_listen(s->store, alert_log_event, s);

@@ -377,11 +377,6 @@ fail:
     return res;
 }
 
-bool hubstore_alert_log(const struct hubstore *st)
-{
-    return st->pg != NULL;
-}
-
 enum kerr hubstore_alert_put(struct hubstore *st, const char *event, int64_t *id)
 {
     return st->pg ? hubpg_alert_put(st->pg, event, id) : KERR_INVALID;
@@ -446,11 +441,6 @@ int hubstore_poll_info(struct hubstore *st, const char *kiosk, int64_t now_ms, c
 struct cJSON *hubstore_poll_all(struct hubstore *st, int64_t now_ms)
 {
     return st->pg ? hubpg_poll_all(st->pg, now_ms) : NULL;
-}
-
-bool hubstore_sessions_shared(const struct hubstore *st)
-{
-    return st->pg != NULL;
 }
 
 enum kerr hubstore_session_put(struct hubstore *st, const uint8_t hash[32], const char *name,

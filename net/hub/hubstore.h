@@ -118,13 +118,17 @@ struct hubstore_job {
 enum kerr hubstore_open(const char *path, const struct hubstore_config *cfg,
                         struct hubstore **out);
 
+/* True when several hubs may share st's database (PostgreSQL): the alerts'
+ * log, the console's sessions, the screenshots and the event long-polls are
+ * kept in it for every hub (below). SQLite: false, the hub keeps them itself
+ * (the fleet's alerts file, hubsess.c, hubfleet.c). */
+bool hubstore_shared(const struct hubstore *st);
+
 /* The alerts' log of a PostgreSQL store (hubstore_pg.h: one for every hub
- * on the database): true when st has one (SQLite: false, the fleet keeps
- * its file). put stores an event (a JSON text, at most 8 KiB) and gives its
+ * on the database; hubstore_shared). put stores an event (a JSON text, at most 8 KiB) and gives its
  * id (KERR_DB); listen calls fn on a thread of its own for every event, each
  * once, in id order, from the first on (KERR_INVALID without a log);
  * listen_stop stops it (before fn's object goes away). */
-bool hubstore_alert_log(const struct hubstore *st);
 enum kerr hubstore_alert_put(struct hubstore *st, const char *event, int64_t *id);
 enum kerr hubstore_alert_listen(struct hubstore *st, void (*fn)(int64_t id, const char *event,
                                                                 void *arg),
@@ -133,9 +137,8 @@ void hubstore_alert_listen_stop(struct hubstore *st);
 
 /* Screenshots and event long-polls kept for every hub of a PostgreSQL store
  * (hubstore_pg.h, hubpg_shot_* and hubpg_poll_*: the same arguments and
- * answers); SQLite: hubstore_shared is false, the hub keeps them in memory
- * (hubfleet.c) and the calls below answer KERR_INVALID, 0 or nothing. */
-bool hubstore_shared(const struct hubstore *st);
+ * answers); SQLite: the hub keeps them in memory (hubfleet.c) and the calls
+ * below answer KERR_INVALID, 0 or nothing. */
 enum kerr hubstore_shot_ask(struct hubstore *st, const char *kiosk, const char *sid,
                             int64_t now_ms, int ttl_s, int max, const char *event);
 enum kerr hubstore_shot_put(struct hubstore *st, const char *kiosk, const char *sid,
@@ -157,7 +160,6 @@ struct cJSON *hubstore_poll_all(struct hubstore *st, int64_t now_ms);
  * live session at now (last use within idle_ms, login within max_ms) becomes
  * used now; 1 with name, role (HUBSTORE_ROLE_MAX + 1), csrf (65 bytes) and
  * *ends, 0 none (an expired one is deleted), -1 error. end_user: how many. */
-bool hubstore_sessions_shared(const struct hubstore *st);
 enum kerr hubstore_session_put(struct hubstore *st, const uint8_t hash[32], const char *name,
                                const char *role, const char *csrf, int64_t now);
 int hubstore_session_find(struct hubstore *st, const uint8_t hash[32], int64_t now,

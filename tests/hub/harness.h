@@ -38,23 +38,15 @@ struct hub {
     pid_t pid;
 };
 
-/* Creates the temp dir and admin token file. Returns 0 or -1. */
-static int hub_init(struct hub *h, const char *bin)
+/* A hub's own temp dir with its admin token, port and log files (the
+ * database is set by the caller). Returns 0 or -1. */
+static int hub_files_init(struct hub *h, const char *bin)
 {
     FILE *f;
     memset(h, 0, sizeof *h);
     h->bin = bin;
-    snprintf(h->dir, sizeof h->dir, "/tmp/hubtestXXXXXX");
+    snprintf(h->dir, sizeof h->dir, "/tmp/hubtestXXXXXX"); /* mkdtemp's template */
     if (!mkdtemp(h->dir)) return -1;
-    snprintf(h->db, sizeof h->db, "%s/hub.db", h->dir);
-#ifdef KIOSK_HUB_PG
-    {
-        static int nth;
-        char name[48];
-        snprintf(name, sizeof name, "hubt_%d_%d", (int)getpid(), ++nth);
-        pgtest_fresh_db(name, h->db, sizeof h->db);
-    }
-#endif
     snprintf(h->tokfile, sizeof h->tokfile, "%s/admin.token", h->dir);
     snprintf(h->portfile, sizeof h->portfile, "%s/port", h->dir);
     snprintf(h->logfile, sizeof h->logfile, "%s/hub.log", h->dir);
@@ -65,26 +57,33 @@ static int hub_init(struct hub *h, const char *bin)
     return 0;
 }
 
+/* Creates the temp dir and admin token file, and the hub's database: a
+ * SQLite file in the dir, or (KIOSK_HUB_PG) a fresh PostgreSQL database.
+ * Returns 0 or -1. */
+static int hub_init(struct hub *h, const char *bin)
+{
+    if (hub_files_init(h, bin) != 0) return -1;
+    snprintf(h->db, sizeof h->db, "%s/hub.db", h->dir);
+#ifdef KIOSK_HUB_PG
+    {
+        static int nth;
+        char name[48];
+        snprintf(name, sizeof name, "hubt_%d_%d", (int)getpid(), ++nth);
+        pgtest_fresh_db(name, h->db, sizeof h->db);
+    }
+#endif
+    return 0;
+}
+
 #ifdef KIOSK_HUB_PG
 /* Another hub process on the database of h (several hubs behind a load
  * balancer): its own temp dir (--state-dir, port and log files), the same
  * PostgreSQL URL and admin token. Returns 0 or -1. */
 static inline int hub_init_peer(struct hub *peer, const struct hub *h)
 {
-    FILE *f;
-    memset(peer, 0, sizeof *peer);
-    peer->bin = h->bin;
+    if (hub_files_init(peer, h->bin) != 0) return -1;
     peer->pid = -1;
-    snprintf(peer->dir, sizeof peer->dir, "/tmp/hubtestXXXXXX");
-    if (!mkdtemp(peer->dir)) return -1;
     snprintf(peer->db, sizeof peer->db, "%s", h->db);
-    snprintf(peer->tokfile, sizeof peer->tokfile, "%s/admin.token", peer->dir);
-    snprintf(peer->portfile, sizeof peer->portfile, "%s/port", peer->dir);
-    snprintf(peer->logfile, sizeof peer->logfile, "%s/hub.log", peer->dir);
-    f = fopen(peer->tokfile, "w");
-    if (!f) return -1;
-    fputs(ADMIN_TOKEN "\n", f);
-    fclose(f);
     return 0;
 }
 #endif

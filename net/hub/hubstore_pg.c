@@ -520,7 +520,9 @@ int64_t hubpg_wchanges(struct hubpg *pg)
  * in opposite orders deadlock; PostgreSQL ends one) makes the whole
  * transaction run again, up to HUBPG_RACE_TRIES times: a savepoint alone
  * would keep the locks of the batch's earlier jobs, the other half of the
- * cycle. Nothing was answered yet, so running again is safe. */
+ * cycle. Nothing was answered yet, so running again is safe. Bookings
+ * take their phone's and room's locks first (hubstore_booking.c), so two
+ * hubs' writers meet here only when two batches lock in opposite orders. */
 static void run_slow(struct hubstore *st, struct hubstore_job *batch, const char *now)
 {
     struct hubpg *pg = st->pg;
@@ -549,6 +551,9 @@ static void run_slow(struct hubstore *st, struct hubstore_job *batch, const char
         for (int i = 0; i < HUBPG_WSTMTS; i++) hubpg_wreset(pg, i);
         if (!race || attempt == HUBPG_RACE_TRIES || PQstatus(pg->w) != CONNECTION_OK) break;
         hubpg_cmd_ok(pg->w, "ROLLBACK");
+        /* a pause of random length, growing: two writers that met are then
+         * out of step, and the other one's COMMIT comes first */
+        usleep(1000u * (1u + (unsigned)rand_r(&pg->wseed) % (5u * (unsigned)attempt)));
     }
     if (ok && !race && hubpg_cmd_ok(pg->w, "COMMIT")) return;
     if (PQstatus(pg->w) == CONNECTION_OK) hubpg_cmd_ok(pg->w, "ROLLBACK");
@@ -680,6 +685,8 @@ enum kerr hubpg_open(const char *url, int64_t retention_s, struct hubpg **out)
         }
         snprintf(pg->holder, sizeof pg->holder, "%.40s:%ld:%02x%02x%02x%02x", host, (long)getpid(),
                  rnd[0], rnd[1], rnd[2], rnd[3]);
+        pg->wseed = (unsigned)rnd[0] | (unsigned)rnd[1] << 8 | (unsigned)rnd[2] << 16 |
+                    (unsigned)rnd[3] << 24 | (unsigned)getpid();
     }
     res = KERR_DB;
     pg->w = hubpg_connect(url, "writer");

@@ -23,6 +23,7 @@
 struct hubpg {
     char *url;
     char holder[96];     /* this process in leases */
+    unsigned wseed;      /* rand_r's state for the pause before a batch runs again */
     int64_t retention_s;
 
     /* the writer's connection: writer thread only (and open/close) */

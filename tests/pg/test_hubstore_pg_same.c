@@ -527,10 +527,77 @@ static void part_deadlock(const char *url)
     hubbook_rooms_free(rooms);
 }
 
+/* ---- the per-phone limit, with two hubs booking for one phone ----------
+ * Six bookings of one phone number on one day, three through each of two
+ * hubs at once, where the room's rules allow max_per_phone_day. Each hub's
+ * writer counts the phone's bookings before it inserts: without a lock both
+ * count before either commits (10-12 rounds of 12 went over the limit). */
+struct ph_job {
+    struct bk_ctx c;
+    int64_t start;
+    char phone[16];
+    int idx, result;
+};
+
+static void *ph_book(void *p)
+{
+    struct ph_job *d = p;
+    char out[256] = "", key[48];
+    snprintf(key, sizeof key, "00000000-0000-4000-8000-3000000%05d", d->idx);
+    d->result = book(&d->c, HSB_CREATE, key, (uint8_t)d->idx, d->phone, d->start, NULL, NULL, out,
+                     sizeof out, NULL);
+    return NULL;
+}
+
+static void part_phone(const char *url)
+{
+    struct hubbook_rooms *rooms = NULL;
+    struct hubstore *hub[2] = {NULL, NULL};
+    int64_t day = 0, slot;
+    int over = 0, most;
+    CHECK(content_json && hubbook_rooms_load(content_json, &rooms) == KERR_OK);
+    if (!rooms) return;
+    CHECK(book_date_parse("2026-11-30", &day)); /* the rooms are open 08:00-20:00 every day */
+    CHECK(hubstore_open(url, NULL, &hub[0]) == KERR_OK);
+    CHECK(hubstore_open(url, NULL, &hub[1]) == KERR_OK);
+    if (!hub[0] || !hub[1]) return;
+    most = rooms->room[0].rules.max_per_phone_day;
+    slot = (int64_t)rooms->room[0].rules.slot_min * 60;
+    for (int round = 0; round < 12; round++) {
+        struct ph_job d[6];
+        pthread_t t[6];
+        int ok = 0;
+        int64_t d0 = book_day_start(day + round / 3); /* 3 rounds a day, 6 slots each */
+        for (int i = 0; i < 6; i++) {
+            d[i].c.st = hub[i % 2];
+            d[i].c.rooms = rooms;
+            d[i].c.now = d0 + 7 * 3600;
+            d[i].start = d0 + 8 * 3600 + (int64_t)((round % 3) * 6 + i) * slot;
+            snprintf(d[i].phone, sizeof d[i].phone, "1390000%04d", round);
+            d[i].idx = round * 6 + i;
+        }
+        for (int i = 0; i < 6; i++) pthread_create(&t[i], NULL, ph_book, &d[i]);
+        for (int i = 0; i < 6; i++) pthread_join(t[i], NULL);
+        for (int i = 0; i < 6; i++) {
+            CHECK(d[i].result == 201 || d[i].result == 409);
+            ok += d[i].result == 201;
+        }
+        CHECK(ok > 0);
+        if (ok > most) over++;
+    }
+    printf("per-phone limit across two hubs: 12 rounds of 6 at once, %d over the limit of %d\n",
+           over, most);
+    CHECK(over == 0);
+    hubstore_close(hub[0]);
+    hubstore_close(hub[1]);
+    hubbook_rooms_free(rooms);
+}
+
 int main(int argc, char **argv)
 {
     static const struct pgstore_part parts[] = {
-        {"staff", part_staff}, {"bookings", part_bookings}, {"deadlock", part_deadlock}};
+        {"staff", part_staff}, {"bookings", part_bookings}, {"deadlock", part_deadlock},
+        {"phone", part_phone}};
     content_json = argc > 2 ? argv[2] : NULL;
     return pgstore_main(argc, argv, parts, sizeof parts / sizeof parts[0]);
 }

@@ -61,7 +61,7 @@ uint64_t content_hash(const void *data, size_t len);
 enum kerr content_load_keep(const char *dir, struct content **out, struct content_report *rep,
                             char **json, size_t *len);
 
-/* ---- the loader's context (content_json.c, content_validate.c) ----------- */
+/* ---- the loader's context (content_json.c, content_validate.c, content_refs.c) --- */
 
 struct ld {
     struct content *c;
@@ -77,6 +77,14 @@ struct ld {
 void ld_fail(struct ld *l, enum kerr e, const char *path, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 void ld_nomem(struct ld *l);
+/* The loader's last pass (content_refs.c): indexes every array's ids into
+ * l->p (duplicates reported) and reports every reference to an unknown id. */
+void content_check_refs(struct ld *l);
+/* The sorted index `which` of one array of n elements stride bytes apart,
+ * each starting with its id (a const char *), into l->p; duplicate ids are
+ * reported at arrpath[i].id. */
+void content_build_index(struct ld *l, int which, const void *base, size_t n, size_t stride,
+                         const char *arrpath);
 /* parent + "." key / parent + "[i]" into buf (CONTENT_PATH_LEN); returns buf. */
 const char *ld_kpath(char *buf, const char *parent, const char *key);
 const char *ld_ipath(char *buf, const char *parent, size_t i);

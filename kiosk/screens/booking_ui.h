@@ -57,6 +57,7 @@ enum bk_str {
     BK_CHECKIN_RULE,
     BK_FINISH,
     BK_MANAGE_PROMPT,
+    BK_MANAGE_WHERE,
     BK_LAST4,
     BK_CHECKIN,
     BK_CANCEL,

@@ -126,8 +126,8 @@ static void result(struct app *a, struct manage *s, float x, float y, float w)
         [P_NOT_ACTIVE] = BK_NOT_ACTIVE, [P_OFFLINE] = BK_OFFLINE_MANAGE,
         [P_BUSY] = BK_HUB_BUSY,         [P_ERROR] = BK_ERROR};
     bool good = s->phase == P_CHECKED_IN || s->phase == P_CANCELLED;
-    if (s->phase == P_INPUT) {
-        ui_paragraph(ui, x, y, w, bk_tr(a, BK_MANAGE_PROMPT), UI_F_BODY, UI_C_MUTED);
+    if (s->phase == P_INPUT) { /* the prompt is above: here, where the code is */
+        ui_paragraph(ui, x, y, w, bk_tr(a, BK_MANAGE_WHERE), UI_F_BODY, UI_C_MUTED);
         return;
     }
     if (s->phase == P_EARLY || s->phase == P_LATE)

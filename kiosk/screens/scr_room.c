@@ -106,6 +106,22 @@ static void net_event(struct app *a, void *st, const struct kclient_event *ev)
     app_invalidate(a);
 }
 
+/* A warning box across w at y: the icon, a title line and body wrapped
+ * under it (elder mode in English takes two lines), as tall as they need. */
+static void warn_box(struct ui *ui, float x, float y, float w, const char *icon, const char *head,
+                     const char *body)
+{
+    float th = ui_line_h(ui, UI_F_TITLE) > 60 ? ui_line_h(ui, UI_F_TITLE) : 60;
+    float bh = body && body[0] ? ui_paragraph_height(ui, w - 150, body, UI_F_BODY) : 0;
+    float h = 14 + th + 8 + bh + 20;
+    if (h < 150) h = 150;
+    ui_fill_round(ui, (struct ui_rect){x, y, w, h}, 20, 0xFFF4E0FFu);
+    ui_icon(ui, x + 60, y + h / 2, icon, UI_F_ICON, UI_C_WARN);
+    ui_label_fit(ui, (struct ui_rect){x + 120, y + 14, w - 150, th}, head, UI_F_TITLE, UI_C_WARN,
+                 UI_LEFT);
+    if (bh > 0) ui_paragraph(ui, x + 120, y + 14 + th + 8, w - 150, body, UI_F_BODY, UI_C_TEXT);
+}
+
 static void frame(struct app *a, void *st, struct ui_rect body)
 {
     struct room *s = st;
@@ -159,11 +175,12 @@ static void frame(struct app *a, void *st, struct ui_rect body)
         return;
     }
     if (s->phase == P_OFFLINE && s->slots.n > 0) {
-        /* held slots only, with the reason the others are missing */
-        ui_fill_round(ui, (struct ui_rect){m, y, w, 90}, 20, 0xFFF4E0FFu);
-        ui_label_fit(ui, (struct ui_rect){m + 30, y + 10, w - 60, 70}, bk_tr(a, BK_OFFLINE_HELD),
-                     UI_F_BODY, UI_C_WARN, UI_LEFT);
-        y += 110;
+        /* held slots only, with the reason the others are missing (wrapped) */
+        float h = ui_paragraph_height(ui, w - 60, bk_tr(a, BK_OFFLINE_HELD), UI_F_BODY) + 28;
+        if (h < 90) h = 90;
+        ui_fill_round(ui, (struct ui_rect){m, y, w, h}, 20, 0xFFF4E0FFu);
+        ui_paragraph(ui, m + 30, y + 14, w - 60, bk_tr(a, BK_OFFLINE_HELD), UI_F_BODY, UI_C_WARN);
+        y += h + 20;
     } else if (s->phase == P_BUSY || s->phase == P_ERROR) {
         char again[96] = "";
         if (s->phase == P_BUSY) {
@@ -171,23 +188,11 @@ static void frame(struct app *a, void *st, struct ui_rect body)
             snprintf(again, sizeof again, bk_tr(a, BK_RETRY_IN), (int)((left + 999) / 1000));
             app_timer_at(a, now + (left % 1000 ? left % 1000 : 1000)); /* the countdown */
         }
-        ui_fill_round(ui, (struct ui_rect){m, y, w, 150}, 20, 0xFFF4E0FFu);
-        ui_icon(ui, m + 60, y + 75, s->phase == P_BUSY ? "schedule" : "search_off", UI_F_ICON,
-                UI_C_WARN);
-        ui_label_fit(ui, (struct ui_rect){m + 120, y + 14, w - 150, 60},
-                     bk_tr(a, s->phase == P_BUSY ? BK_HUB_BUSY : BK_AVAIL_ERROR), UI_F_TITLE,
-                     UI_C_WARN, UI_LEFT);
-        if (again[0])
-            ui_label_fit(ui, (struct ui_rect){m + 120, y + 82, w - 150, 50}, again, UI_F_BODY,
-                         UI_C_TEXT, UI_LEFT);
+        warn_box(ui, m, y, w, s->phase == P_BUSY ? "schedule" : "search_off",
+                 bk_tr(a, s->phase == P_BUSY ? BK_HUB_BUSY : BK_AVAIL_ERROR), again);
         return;
     } else if (s->phase != P_SHOWN) {
-        ui_fill_round(ui, (struct ui_rect){m, y, w, 150}, 20, 0xFFF4E0FFu);
-        ui_icon(ui, m + 60, y + 75, "cloud_off", UI_F_ICON, UI_C_WARN);
-        ui_label_fit(ui, (struct ui_rect){m + 120, y + 14, w - 150, 60}, bk_tr(a, BK_OFFLINE),
-                     UI_F_TITLE, UI_C_WARN, UI_LEFT);
-        ui_label_fit(ui, (struct ui_rect){m + 120, y + 82, w - 150, 50}, bk_tr(a, BK_OFFLINE_LONG),
-                     UI_F_BODY, UI_C_TEXT, UI_LEFT);
+        warn_box(ui, m, y, w, "cloud_off", bk_tr(a, BK_OFFLINE), bk_tr(a, BK_OFFLINE_LONG));
         return;
     }
     {

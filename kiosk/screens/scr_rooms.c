@@ -95,8 +95,17 @@ static void frame(struct app *a, void *st, struct ui_rect body)
     float h_body = ui_line_h(ui, UI_F_BODY) > 44 ? ui_line_h(ui, UI_F_BODY) : 44;
     float o_where = 20 + h_name + 12, o_am = o_where + h_where + 12, o_hours = o_am + h_body + 6;
     float o_chip = o_hours + h_body + 12, h_chip = h_body + 8 > 52 ? h_body + 8 : 52;
-    float bw = portrait ? body.w - 2 * m : 460;
+    float bw = portrait ? body.w - 2 * m : 460, chip_w = 264;
+    static const uint32_t col[] = {UI_C_MUTED, UI_C_OK, UI_C_WARN, UI_C_MUTED, UI_C_WARN, UI_C_WARN};
+    static const enum bk_str txt[] = {BK_ASKING,     BK_FREE_NOW, BK_BUSY_NOW,
+                                      BK_CLOSED_NOW, BK_OFFLINE,  BK_HUB_BUSY_SHORT};
     card_h = portrait ? o_chip + h_chip + 16 : o_hours + h_body + 40;
+    /* the state chips as wide as the widest one shown (elder mode in English:
+     * "Bookable once online" is wider than the usual 264) */
+    for (int i = 0; i < s->n; i++) {
+        float w = ui_text_w(ui, bk_tr(a, txt[s->now[i]]), UI_F_BODY) + 48;
+        if (w > chip_w) chip_w = w < 460 ? w : 460;
+    }
 
     for (int i = 0; i < s->n; i++) /* the hub was busy: its Retry-After has passed */
         if (s->now[i] == N_HUB_BUSY && app_now_ms(a) >= s->retry_at[i]) ask_room(a, s, i);
@@ -109,6 +118,7 @@ static void frame(struct app *a, void *st, struct ui_rect body)
                            "event_available", bk_tr(a, BK_MANAGE), UI_SECONDARY))
             app_push(a, &screen_booking_manage, NULL, 0);
         top = by + 130;
+        if (!portrait && y + 10 + ph + 24 > top) top = y + 10 + ph + 24; /* two lines (elder, English) */
     }
     if (s->n == 0) {
         ui_label(ui, m, top + 40, bk_tr(a, BK_NO_ROOMS), UI_F_LARGE, UI_C_MUTED, UI_LEFT);
@@ -120,11 +130,7 @@ static void frame(struct app *a, void *st, struct ui_rect body)
         const struct content_nursing_room *r = bk_room(a, i);
         struct ui_rect c = {m, y, body.w - 2 * m, card_h};
         char line[512], walk[128], am[400] = "";
-        static const uint32_t col[] = {UI_C_MUTED, UI_C_OK, UI_C_WARN, UI_C_MUTED, UI_C_WARN,
-                                       UI_C_WARN};
-        static const enum bk_str txt[] = {BK_ASKING,     BK_FREE_NOW, BK_BUSY_NOW,
-                                          BK_CLOSED_NOW, BK_OFFLINE,  BK_HUB_BUSY_SHORT};
-        float tx = c.x + 36, tw = c.w - 72 - (portrait ? 0 : 300);
+        float tx = c.x + 36, tw = c.w - 72 - (portrait ? 0 : chip_w + 36);
         if (ui_hit_area(ui, c, content_tr(&r->name, l)))
             app_push(a, &screen_room, &(int){i}, sizeof(int));
         ui_fill_round(ui, c, 22, UI_C_SURFACE);
@@ -152,14 +158,14 @@ static void frame(struct app *a, void *st, struct ui_rect body)
         ui_label_fit(ui, (struct ui_rect){tx, c.y + o_hours, tw, h_body}, line, UI_F_BODY, UI_C_MUTED,
                      UI_LEFT);
         {
-            float sx = portrait ? tx : c.x + c.w - 300, sy = portrait ? c.y + o_chip : c.y + 40;
+            float sx = portrait ? tx : c.x + c.w - chip_w - 36, sy = portrait ? c.y + o_chip : c.y + 40;
             float sh = portrait ? h_chip : h_chip + 12;
-            ui_fill_round(ui, (struct ui_rect){sx, sy, 264, sh}, 26,
+            ui_fill_round(ui, (struct ui_rect){sx, sy, chip_w, sh}, 26,
                           col[s->now[i]] == UI_C_OK ? 0xE6F4E6FFu : 0xF3EEE6FFu);
-            ui_label_fit(ui, (struct ui_rect){sx + 8, sy, 248, sh}, bk_tr(a, txt[s->now[i]]),
+            ui_label_fit(ui, (struct ui_rect){sx + 8, sy, chip_w - 16, sh}, bk_tr(a, txt[s->now[i]]),
                          UI_F_BODY, col[s->now[i]], UI_CENTER);
             if (!portrait)
-                ui_label_in(ui, (struct ui_rect){sx, c.y + 150, 264, 90}, bk_tr(a, BK_BOOK),
+                ui_label_in(ui, (struct ui_rect){sx, c.y + 150, chip_w, 90}, bk_tr(a, BK_BOOK),
                             UI_F_TITLE, UI_C_RED, UI_CENTER);
         }
         y += card_h + 28;

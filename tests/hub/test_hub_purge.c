@@ -104,16 +104,8 @@ static void publish(int v)
 
 static void add_kiosk(const char *id, char *tok, size_t cap)
 {
-    struct resp r;
-    char body[64];
-    cJSON *o;
-    snprintf(body, sizeof body, "{\"id\":\"%s\"}", id);
-    http(&H, "POST", "/api/v1/admin/kiosks", ADMIN_TOKEN, NULL, body, &r);
-    CHECK(r.status == 201);
-    o = cJSON_Parse(r.body);
-    snprintf(tok, cap, "%s", str_or(cJSON_GetObjectItem(o, "token"), ""));
-    cJSON_Delete(o);
-    free(r.body);
+    CHECK(hub_add_kiosk(&H, id, tok, cap) == 201);
+    CHECK(strlen(tok) == 64);
 }
 
 /* A heartbeat saying the kiosk has content version v installed. */

@@ -113,7 +113,9 @@ struct hubstore_job {
  * typed by hand (company.id null) and staff notes of requests closed
  * cfg->retention_s ago are erased (JSON null; erased_at set; secure_delete
  * and a WAL truncation keep the bytes off the disk), one log line with the
- * count. Rows, tickets, check codes, times and history stay. On failure
+ * count. Rows, tickets, check codes, times and history stay. The same sweep
+ * purges content bundles no kiosk needs and revoked kiosks' polls
+ * (hubstore_purge.h; the hub's files through hubstore_on_sweep). On failure
  * returns KERR_DB/KERR_IO/KERR_NOMEM and *out is NULL. */
 enum kerr hubstore_open(const char *path, const struct hubstore_config *cfg,
                         struct hubstore **out);

@@ -563,3 +563,19 @@ bool hubfleet_kiosk_info(struct hubfleet *f, const char *kiosk, char *out)
     pthread_mutex_unlock(&f->mu);
     return held;
 }
+
+int hubfleet_forget(struct hubfleet *f, bool (*keep)(const char *kiosk, void *arg), void *arg)
+{
+    int n = 0;
+    pthread_mutex_lock(&f->mu);
+    for (int i = 0; i < f->nkiosks;) {
+        if (f->kiosks[i].held > 0 || keep(f->kiosks[i].id, arg)) {
+            i++;
+            continue;
+        }
+        f->kiosks[i] = f->kiosks[--f->nkiosks]; /* the order means nothing */
+        n++;
+    }
+    pthread_mutex_unlock(&f->mu);
+    return n;
+}

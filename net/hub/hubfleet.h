@@ -111,6 +111,11 @@ bool hubfleet_hold(struct hubfleet *f, struct hubfleet_waiter *w, const char *ki
  * true while a poll of it is held. */
 bool hubfleet_kiosk_info(struct hubfleet *f, const char *kiosk, char *out);
 
+/* Forgets the tower of every kiosk keep(id, arg) refuses (revoked or
+ * removed; the retention sweep on SQLite, as PostgreSQL's deletes their
+ * kiosk_polls rows) unless a poll of it is held. Returns how many. */
+int hubfleet_forget(struct hubfleet *f, bool (*keep)(const char *kiosk, void *arg), void *arg);
+
 /* Screenshots. ask: a new request of kiosk, its id in sid; wakes the kiosk.
  * KERR_FULL when HUBFLEET_SHOTS_MAX wait. put: the kiosk's PNG (taken over
  * on KERR_OK, else the caller frees it) or, png NULL, its refusal reason.

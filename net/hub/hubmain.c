@@ -46,6 +46,8 @@ static void usage(FILE *f)
           "  --quiet                no per-request log lines\n"
           "  --retention-days N     erase the personal fields of resolved and rejected\n"
           "                         requests N days after closing (default 30, 1..36500)\n"
+          "  --sweep-every S        run the retention sweep (personal fields, unneeded\n"
+          "                         content bundles) every S seconds (default 3600)\n"
           "web console and phone pages:\n"
           "  --session-idle S       a console session ends S seconds after its last use\n"
           "                         (default 1800)\n"
@@ -170,6 +172,8 @@ int main(int argc, char **argv)
         else if (strcmp(a, "--retention-days") == 0 && parse_num(val, 1, 36500, &v) == 0 &&
                  v == (int)v)
             cfg.retention_days = (int)v;
+        else if (strcmp(a, "--sweep-every") == 0 && parse_num(val, 1, 86400, &v) == 0)
+            cfg.sweep_every_s = (unsigned)v;
         else goto bad;
         i++;
         continue;

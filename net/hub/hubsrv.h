@@ -35,6 +35,7 @@ struct hubsrv_config {
     const char *const *trusted_proxies; /* addresses or CIDRs whose X-Forwarded-For counts */
     size_t n_trusted_proxies;
     int retention_days;     /* personal fields of closed requests kept; 0 = 30 */
+    unsigned sweep_every_s; /* the retention sweep's interval; 0 = 3600 */
     /* the web console (hubsess, hubpw) and the phone pages (hubweb) */
     unsigned session_idle_s;   /* a session ends this long after its last use; 0 = 1800 */
     unsigned session_max_s;    /* and at the latest this long after login; 0 = 43200 */

@@ -43,14 +43,21 @@ enum MHD_Result hubsrv_content_bundle(struct hreq *r)
     char path[1200], *end;
     long long v = strtoll(r->arg, &end, 10);
     uint64_t size = 0;
+    enum hubcontent_bundle found;
     struct stat st;
     struct MHD_Response *resp;
     enum MHD_Result ret;
     int fd;
     if (r->arg_long || !r->arg[0] || *end || v <= 0 || strspn(r->arg, "0123456789") != strlen(r->arg))
         return hubsrv_send_problem(r, 400, API_SLUG_BAD_REQUEST, "Bad request", "malformed version");
-    if (!r->srv->content || !hubcontent_bundle_path(r->srv->content, v, path, sizeof path, &size))
+    found = r->srv->content ? hubcontent_bundle_path(r->srv->content, v, path, sizeof path, &size)
+                            : HUBCONTENT_BUNDLE_UNKNOWN;
+    if (found == HUBCONTENT_BUNDLE_UNKNOWN)
         return hubsrv_send_problem(r, 404, API_SLUG_NOT_FOUND, "Not found", "no such version");
+    if (found == HUBCONTENT_BUNDLE_REMOVED) /* the release is listed, its bytes are not kept */
+        return hubsrv_send_problem(r, 410, "bundle-removed", "Gone",
+                                   "the retention sweep removed this release's bundle; no kiosk "
+                                   "reported it installed or offered (a newer one is offered)");
     fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0 || fstat(fd, &st) != 0 || (uint64_t)st.st_size != size) {
         if (fd >= 0) close(fd);

@@ -67,6 +67,41 @@ static void alert_log_event(int64_t id, const char *event, void *arg)
     if (s->content) hubcontent_log_event(s->content, event);
 }
 
+/* hubfleet_forget's test: the kiosk is in the list (a cJSON array of
+ * hubstore_kiosk_list) and not revoked. */
+static bool kiosk_active(const char *kiosk, void *arg)
+{
+    const cJSON *k;
+    cJSON_ArrayForEach(k, (const cJSON *)arg)
+    {
+        const cJSON *id = cJSON_GetObjectItemCaseSensitive(k, "id");
+        if (cJSON_IsString(id) && strcmp(id->valuestring, kiosk) == 0)
+            return !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(k, "revoked_at"));
+    }
+    return false;
+}
+
+/* After each retention sweep, on the writer thread: what this hub keeps of
+ * the purged releases and revoked kiosks itself (its content folder; on
+ * SQLite the fleet's towers, PostgreSQL's kiosk_polls rows), and one log
+ * line of everything the sweep removed. */
+static void after_sweep(const struct hubstore_swept *sw, void *arg)
+{
+    struct hubsrv *s = arg;
+    int64_t files = 0, bytes = 0, polls = sw->polls;
+    cJSON *kiosks = NULL;
+    if (s->content) hubcontent_sweep(s->content, &files, &bytes);
+    if (!hubstore_shared(s->store) && hubstore_kiosk_list(s->store, &kiosks) == KERR_OK)
+        polls += hubfleet_forget(s->fleet, kiosk_active, kiosks);
+    cJSON_Delete(kiosks);
+    if (sw->releases || sw->bytes || files || polls)
+        KLOGI("hub", "retention: purged the bundles of %lld content releases (%lld bytes in the"
+                     " database), removed %lld bundle files (%lld bytes), forgot the polls of %lld"
+                     " revoked kiosks",
+              (long long)sw->releases, (long long)sw->bytes, (long long)files, (long long)bytes,
+              (long long)polls);
+}
+
 enum kerr hubsrv_start(const struct hubsrv_config *cfg, struct hubsrv **out)
 {
     struct hubsrv *s;
@@ -133,7 +168,8 @@ enum kerr hubsrv_start(const struct hubsrv_config *cfg, struct hubsrv **out)
     if (res != KERR_OK) goto fail;
     {
         struct hubstore_config sc = {
-            .retention_s = (int64_t)(cfg->retention_days > 0 ? cfg->retention_days : 30) * 86400};
+            .retention_s = (int64_t)(cfg->retention_days > 0 ? cfg->retention_days : 30) * 86400,
+            .sweep_every_ms = 1000 * (int64_t)cfg->sweep_every_s};
         res = hubstore_open(cfg->db_path, &sc, &s->store);
     }
     if (res != KERR_OK) goto fail;
@@ -163,6 +199,7 @@ enum kerr hubsrv_start(const struct hubsrv_config *cfg, struct hubsrv **out)
         res = hubstore_alert_listen(s->store, alert_log_event, s);
         if (res != KERR_OK) goto fail;
     }
+    hubstore_on_sweep(s->store, after_sweep, s);
     if (threads == 0) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);
         threads = n > 0 ? (unsigned)n : 1;
@@ -245,7 +282,10 @@ void hubsrv_stop(struct hubsrv *s)
         if (lfd >= 0) close(lfd);
     }
     hubconn_free(s->conn);
-    if (s->store) hubstore_alert_listen_stop(s->store); /* it calls into the fleet */
+    if (s->store) {
+        hubstore_on_sweep(s->store, NULL, NULL); /* it calls into the fleet and content */
+        hubstore_alert_listen_stop(s->store);    /* it calls into the fleet */
+    }
     hubfleet_close(s->fleet);
     hubstore_close(s->store);
     hubcontent_close(s->content);

@@ -76,6 +76,9 @@ static const char *const migrations[] = {
     " NOT NULL, offered INTEGER NOT NULL, reported INTEGER NOT NULL, error TEXT NOT NULL);",
     /* 7: nursing-room bookings (hubstore_booking.h) */
     HUBSTORE_BOOKING_MIGRATION,
+    /* 8: when the retention sweep removed a release's bundle file (Unix
+     * seconds; 0 while it is kept: hubstore_purge.h) */
+    "ALTER TABLE content_releases ADD COLUMN purged INTEGER NOT NULL DEFAULT 0;",
 };
 #define SCHEMA_VERSION (1 + (int)(sizeof migrations / sizeof migrations[0]))
 
@@ -214,7 +217,9 @@ static void *writer_main(void *arg)
             }
             pthread_cond_timedwait(&st->qwake, &st->qlock, &ts);
         }
-        if (!st->head && st->closing) {
+        /* a sweep that is due still runs: the one at open, when the store is
+         * closed at once (kiosk-hub --migrate-from copies a swept file) */
+        if (!st->head && st->closing && kclock_mono_ms() < next_sweep) {
             pthread_mutex_unlock(&st->qlock);
             break;
         }
@@ -224,7 +229,12 @@ static void *writer_main(void *arg)
             memset(&sweep, 0, sizeof sweep);
             sweep.op = HUBSTORE_SWEEP;
             sweep.done = sweep_done;
+            memset(&st->swept, 0, sizeof st->swept);
             run_batch(st, &sweep);
+            /* under hook_mu: hubstore_on_sweep(NULL) waits for a call in progress */
+            pthread_mutex_lock(&st->hook_mu);
+            if (sweep.result == 200 && st->on_sweep) st->on_sweep(&st->swept, st->on_sweep_arg);
+            pthread_mutex_unlock(&st->hook_mu);
             next_sweep = kclock_mono_ms() + (uint64_t)st->sweep_every_ms;
             continue;
         }
@@ -242,6 +252,15 @@ static void *writer_main(void *arg)
         run_batch(st, batch);
     }
     return NULL;
+}
+
+void hubstore_on_sweep(struct hubstore *st, void (*fn)(const struct hubstore_swept *swept, void *arg),
+                       void *arg)
+{
+    pthread_mutex_lock(&st->hook_mu);
+    st->on_sweep = fn;
+    st->on_sweep_arg = arg;
+    pthread_mutex_unlock(&st->hook_mu);
 }
 
 enum kerr hubstore_submit(struct hubstore *st, struct hubstore_job *job)
@@ -345,6 +364,7 @@ enum kerr hubstore_open(const char *path, const struct hubstore_config *cfg, str
     pthread_mutex_init(&st->rlock, NULL);
     pthread_cond_init(&st->rfree, NULL);
     pthread_mutex_init(&st->qlock, NULL);
+    pthread_mutex_init(&st->hook_mu, NULL);
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC); /* the sweep's timed wait */
     pthread_cond_init(&st->qwake, &ca);
@@ -484,6 +504,7 @@ void hubstore_close(struct hubstore *st)
     pthread_mutex_destroy(&st->rlock);
     pthread_cond_destroy(&st->rfree);
     pthread_mutex_destroy(&st->qlock);
+    pthread_mutex_destroy(&st->hook_mu);
     pthread_cond_destroy(&st->qwake);
     free(st);
 }

@@ -113,10 +113,28 @@ struct hubstore_job {
  * typed by hand (company.id null) and staff notes of requests closed
  * cfg->retention_s ago are erased (JSON null; erased_at set; secure_delete
  * and a WAL truncation keep the bytes off the disk), one log line with the
- * count. Rows, tickets, check codes, times and history stay. On failure
+ * count. Rows, tickets, check codes, times and history stay. The same sweep
+ * purges content bundles no kiosk needs and revoked kiosks' polls
+ * (hubstore_purge.h; the hub's files through hubstore_on_sweep). On failure
  * returns KERR_DB/KERR_IO/KERR_NOMEM and *out is NULL. */
 enum kerr hubstore_open(const char *path, const struct hubstore_config *cfg,
                         struct hubstore **out);
+
+/* What a retention sweep removed from the database besides personal fields
+ * (hubstore_purge.h): releases whose bundle it purged, PostgreSQL's bundle
+ * bytes and kiosk_polls rows deleted. Zero on a hub whose sweep another hub
+ * ran (the lease). */
+struct hubstore_swept {
+    int64_t releases, bytes, polls;
+};
+
+/* fn(swept, arg) is called on the writer thread after each sweep that
+ * committed (NULL: none), where the hub removes its own files (the content
+ * folder) and logs what the sweep removed. Sweeps before this call are not
+ * reported. Any thread; clearing it (fn NULL) waits for a call in progress,
+ * so fn's object may go away after that. */
+void hubstore_on_sweep(struct hubstore *st, void (*fn)(const struct hubstore_swept *swept, void *arg),
+                       void *arg);
 
 /* True when several hubs may share st's database (PostgreSQL): the alerts'
  * log, the console's sessions, the screenshots and the event long-polls are

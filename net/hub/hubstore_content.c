@@ -16,52 +16,13 @@
 #include "cbundle.h"
 #include "cmeta.h"
 #include "csign.h"
-#include "hubstore_content.h"
+#include "hubstore_content_impl.h"
 #include "hubstore_impl.h"
 #include "hubstore_pg.h"
 #include "kclock.h"
 #include "klog.h"
 
 #define RELOAD_MS 30000  /* PostgreSQL: the list is read again at least this often */
-#define VERIFIED_MAX 16  /* cached bundle files checked by this process */
-
-struct release {
-    int64_t version, size, created, expires, at, published;
-    char sha256[CSIGN_SHA256_SIZE];
-    char to[HUBCONTENT_TO_SIZE];
-    char targets[HUBCONTENT_TO_SIZE];
-    char *manifest; /* the envelope, as the kiosk gets it */
-};
-
-struct kstate {
-    char id[33], tower[33];
-    int64_t content, offered, reported;
-    char error[HUBCONTENT_ERR_SIZE];
-};
-
-struct hubcontent {
-    pthread_mutex_t mu;
-    struct hubstore *st;
-    sqlite3 *db; /* SQLite: a connection of its own; PostgreSQL: NULL (the store's readers) */
-    char dir[1024];
-    struct release *rel;
-    size_t nrel;
-    struct kstate *ks;
-    size_t nks, capks;
-    /* PostgreSQL: the list and states are the database's, read again when a
-     * hub published (stale, set by hubcontent_log_event) or RELOAD_MS after
-     * the last read; bundle files are a cache of table content_bundles */
-    atomic_bool stale;
-    uint64_t loaded_ms; /* monotonic */
-    struct verified { /* cached files this process checked, as they were then */
-        int64_t version;
-        dev_t dev;
-        ino_t ino;
-        struct timespec mtime;
-        char sha256[CSIGN_SHA256_SIZE]; /* the release's, when it was checked */
-    } verified[VERIFIED_MAX];
-    unsigned nverified;
-};
 
 static void time_str(int64_t t, char out[21])
 {
@@ -94,7 +55,7 @@ static enum kerr load(struct hubcontent *hc)
     if (!hubstore_rd_own(hc->st, hc->db, &rd)) return KERR_DB;
     if (!hubstore_q_prep(&q, &rd,
                          "SELECT version, size, created, expires, at, published, sha256, to_spec,"
-                         " targets, manifest FROM content_releases ORDER BY version",
+                         " targets, manifest, purged FROM content_releases ORDER BY version",
                          NULL))
         goto out;
     while (hubstore_q_step(s) == SQLITE_ROW) {
@@ -113,6 +74,7 @@ static enum kerr load(struct hubcontent *hc)
         snprintf(r->to, sizeof r->to, "%s", hubstore_q_col(s, 7));
         snprintf(r->targets, sizeof r->targets, "%s", hubstore_q_col(s, 8));
         r->manifest = strdup(hubstore_q_col(s, 9));
+        r->purged = hubstore_q_int_col(s, 10);
     }
     hubstore_q_done(&q);
     if (!hubstore_q_prep(&q, &rd,
@@ -144,8 +106,7 @@ out:
     return res;
 }
 
-/* Empties the lists and reads them again. Under mu. */
-static enum kerr reload(struct hubcontent *hc)
+enum kerr hubcontent_reload(struct hubcontent *hc)
 {
     for (size_t i = 0; i < hc->nrel; i++) free(hc->rel[i].manifest);
     free(hc->rel);
@@ -156,6 +117,17 @@ static enum kerr reload(struct hubcontent *hc)
     return load(hc);
 }
 
+/* Removes the folder's files of purged releases (hubstore_content_files.c),
+ * one log line when there were any. Under mu. */
+static void prune_logged(struct hubcontent *hc)
+{
+    int64_t files = 0, bytes = 0;
+    hubcontent_prune(hc, &files, &bytes);
+    if (files)
+        KLOGI("hub", "content: removed %lld bundle files of purged releases from %s (%lld bytes)",
+              (long long)files, hc->dir, (long long)bytes);
+}
+
 /* PostgreSQL: reads the lists again when another hub published since, when
  * they are RELOAD_MS old, or (force) always. Under mu. */
 static void refresh(struct hubcontent *hc, bool force)
@@ -163,9 +135,11 @@ static void refresh(struct hubcontent *hc, bool force)
     if (!hc->st->pg) return;
     if (!force && !atomic_load(&hc->stale) && kclock_mono_ms() < hc->loaded_ms + RELOAD_MS) return;
     atomic_store(&hc->stale, false);
-    if (reload(hc) != KERR_OK) {
+    if (hubcontent_reload(hc) != KERR_OK) {
         KLOGW("hub", "content releases could not be read again; keeping the last list");
         atomic_store(&hc->stale, true);
+    } else {
+        prune_logged(hc); /* another hub's sweep may have purged releases since */
     }
 }
 
@@ -198,11 +172,12 @@ enum kerr hubcontent_open(struct hubstore *st, const char *db_path, const char *
         sqlite3_busy_timeout(hc->db, 5000);
         sqlite3_exec(hc->db, "PRAGMA synchronous=FULL", NULL, NULL, NULL);
     }
-    e = reload(hc);
+    e = hubcontent_reload(hc);
     if (e != KERR_OK) {
         hubcontent_close(hc);
         return e;
     }
+    prune_logged(hc); /* what a sweep before this start purged */
     *out = hc;
     return KERR_OK;
 }
@@ -216,26 +191,6 @@ void hubcontent_close(struct hubcontent *hc)
     free(hc->ks);
     pthread_mutex_destroy(&hc->mu);
     free(hc);
-}
-
-static enum kerr write_file(const char *path, const void *data, size_t len)
-{
-    int fd;
-    size_t done = 0;
-    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0) return KERR_IO;
-    while (done < len) {
-        ssize_t k = write(fd, (const char *)data + done, len - done);
-        if (k <= 0) break;
-        done += (size_t)k;
-    }
-    if (done != len || fsync(fd) != 0) {
-        close(fd);
-        unlink(path);
-        return KERR_IO;
-    }
-    close(fd);
-    return KERR_OK;
 }
 
 static enum kerr save_release(struct hubcontent *hc, const struct release *r)
@@ -268,37 +223,6 @@ static enum kerr save_release(struct hubcontent *hc, const struct release *r)
     return rc == SQLITE_DONE ? KERR_OK : KERR_DB;
 }
 
-/* True when this process checked the cached file of v as it is now (the
- * same file, not written since). Under mu. */
-static bool was_verified(const struct hubcontent *hc, int64_t v, const struct stat *now,
-                         const char *sha256)
-{
-    for (unsigned i = 0; i < hc->nverified && i < VERIFIED_MAX; i++) {
-        const struct verified *x = &hc->verified[i];
-        if (x->version == v && strcmp(x->sha256, sha256) == 0 && x->dev == now->st_dev &&
-            x->ino == now->st_ino &&
-            x->mtime.tv_sec == now->st_mtim.tv_sec && x->mtime.tv_nsec == now->st_mtim.tv_nsec)
-            return true;
-    }
-    return false;
-}
-
-/* Notes the cached file of v at path as checked. Under mu. */
-static void note_verified(struct hubcontent *hc, int64_t v, const char *path, const char *sha256)
-{
-    struct stat now;
-    struct verified *x;
-    if (stat(path, &now) != 0) return;
-    for (unsigned i = 0; i < hc->nverified && i < VERIFIED_MAX; i++)
-        if (hc->verified[i].version == v) hc->verified[i].version = -1; /* the old entry */
-    x = &hc->verified[hc->nverified++ % VERIFIED_MAX];
-    x->version = v;
-    x->dev = now.st_dev;
-    x->ino = now.st_ino;
-    x->mtime = now.st_mtim;
-    snprintf(x->sha256, sizeof x->sha256, "%s", sha256);
-}
-
 enum kerr hubcontent_publish(struct hubcontent *hc, const void *data, size_t len, const char *to,
                              int64_t at, int64_t *version, char why[200])
 {
@@ -311,7 +235,7 @@ enum kerr hubcontent_publish(struct hubcontent *hc, const void *data, size_t len
     *version = 0;
     memset(&r, 0, sizeof r);
     snprintf(tmp, sizeof tmp, "%s/upload-%ld.tmp", hc->dir, (long)pthread_self());
-    if (write_file(tmp, data, len) != KERR_OK) {
+    if (hubcontent_write_file(tmp, data, len) != KERR_OK) {
         snprintf(why, 200, "cannot store the upload");
         return KERR_IO;
     }
@@ -383,7 +307,7 @@ enum kerr hubcontent_publish(struct hubcontent *hc, const void *data, size_t len
         goto done;
     }
     tmp[0] = 0;
-    if (hc->st->pg) note_verified(hc, r.version, path, r.sha256);
+    if (hc->st->pg) hubcontent_note_verified(hc, r.version, path, r.sha256);
     e = save_release(hc, &r);
     if (e == KERR_OK && hc->st->pg) {
         /* another hub may have published this version with other bytes a
@@ -433,7 +357,9 @@ static const struct release *offer(const struct hubcontent *hc, const char *kios
 {
     for (size_t i = hc->nrel; i-- > 0;) {
         const struct release *r = &hc->rel[i];
-        if (r->at <= now && to_matches(r->to, kiosk, tower)) return r;
+        /* a purged release is offered to nobody (the sweep keeps the ones a
+         * kiosk still installs or may roll back to) */
+        if (r->at <= now && !r->purged && to_matches(r->to, kiosk, tower)) return r;
     }
     return NULL;
 }
@@ -546,96 +472,44 @@ cJSON *hubcontent_manifest_for(struct hubcontent *hc, const char *kiosk, const c
     return o;
 }
 
-/* The bytes of file path when they are size bytes with this sha256. */
-static bool file_matches(const char *path, int64_t size, const char *sha256)
+/* The release of version v in the list, or NULL. Under mu. */
+static const struct release *release_of(const struct hubcontent *hc, int64_t v)
 {
-    FILE *f = fopen(path, "rb");
-    unsigned char *buf = NULL;
-    char got[CSIGN_SHA256_SIZE];
-    bool ok = false;
-    if (!f) return false;
-    buf = malloc(size > 0 ? (size_t)size + 1 : 1);
-    if (buf && fread(buf, 1, (size_t)size + 1, f) == (size_t)size) {
-        csign_sha256_hex(buf, (size_t)size, got);
-        ok = strcmp(got, sha256) == 0;
-    }
-    free(buf);
-    fclose(f);
-    return ok;
+    for (size_t i = 0; i < hc->nrel; i++)
+        if (hc->rel[i].version == v) return &hc->rel[i];
+    return NULL;
 }
 
-/* PostgreSQL: makes the cached file of release v (size, sha256) at path
- * right: a file this process has not checked is checked once; a missing or
- * wrong one is fetched from the database into a temporary file, checked
- * against the release row and renamed into place. Not under mu. */
-static bool cache_bundle(struct hubcontent *hc, int64_t v, int64_t size, const char *sha256,
-                         const char *path)
+enum hubcontent_bundle hubcontent_bundle_path(struct hubcontent *hc, int64_t v, char *path,
+                                              size_t cap, uint64_t *size)
 {
-    unsigned char *data = NULL;
-    size_t len = 0;
-    char tmp[1200], got[CSIGN_SHA256_SIZE];
-    struct stat now;
-    bool ok = false;
-    if (stat(path, &now) == 0) {
-        pthread_mutex_lock(&hc->mu);
-        ok = was_verified(hc, v, &now, sha256);
-        pthread_mutex_unlock(&hc->mu);
-        if (ok) return true;
-        if (file_matches(path, size, sha256)) goto verified;
-    }
-    if (hubpg_bundle_get(hc->st->pg, v, &data, &len) != KERR_OK) {
-        KLOGE("hub", "content v%lld: the bundle is not in the database", (long long)v);
-        return false;
-    }
-    csign_sha256_hex(data, len, got);
-    if ((int64_t)len != size || strcmp(got, sha256) != 0) {
-        KLOGE("hub", "content v%lld: the database's bundle does not match its release", (long long)v);
-        free(data);
-        return false;
-    }
-    snprintf(tmp, sizeof tmp, "%s.%ld.tmp", path, (long)pthread_self());
-    ok = write_file(tmp, data, len) == KERR_OK && rename(tmp, path) == 0;
-    free(data);
-    if (!ok) {
-        KLOGE("hub", "content v%lld: cannot write %s: %s", (long long)v, path, strerror(errno));
-        unlink(tmp);
-        return false;
-    }
-    KLOGI("hub", "content v%lld: bundle cached from the database", (long long)v);
-verified:
-    pthread_mutex_lock(&hc->mu);
-    note_verified(hc, v, path, sha256);
-    pthread_mutex_unlock(&hc->mu);
-    return true;
-}
-
-bool hubcontent_bundle_path(struct hubcontent *hc, int64_t v, char *path, size_t cap,
-                            uint64_t *size)
-{
-    bool found = false;
+    const struct release *r;
     char sha256[CSIGN_SHA256_SIZE] = "";
     pthread_mutex_lock(&hc->mu);
     refresh(hc, false);
-    for (size_t i = 0; i < hc->nrel; i++)
-        if (hc->rel[i].version == v) {
-            found = true;
-            *size = (uint64_t)hc->rel[i].size;
-            snprintf(sha256, sizeof sha256, "%s", hc->rel[i].sha256);
-        }
-    if (!found && hc->st->pg) { /* published a moment ago on another hub */
+    r = release_of(hc, v);
+    if (!r && hc->st->pg) { /* published a moment ago on another hub */
         refresh(hc, true);
-        for (size_t i = 0; i < hc->nrel; i++)
-            if (hc->rel[i].version == v) {
-                found = true;
-                *size = (uint64_t)hc->rel[i].size;
-                snprintf(sha256, sizeof sha256, "%s", hc->rel[i].sha256);
-            }
+        r = release_of(hc, v);
     }
+    if (!r || r->purged) {
+        pthread_mutex_unlock(&hc->mu);
+        return r ? HUBCONTENT_BUNDLE_REMOVED : HUBCONTENT_BUNDLE_UNKNOWN;
+    }
+    *size = (uint64_t)r->size;
+    snprintf(sha256, sizeof sha256, "%s", r->sha256);
     pthread_mutex_unlock(&hc->mu);
-    if (!found) return false;
     path_of(hc, v, path, cap);
-    if (hc->st->pg && !cache_bundle(hc, v, (int64_t)*size, sha256, path)) path[0] = '\0';
-    return true;
+    if (hc->st->pg && !hubcontent_cache_bundle(hc, v, (int64_t)*size, sha256, path)) {
+        /* another hub's sweep may have purged it since this list was read */
+        pthread_mutex_lock(&hc->mu);
+        refresh(hc, true);
+        r = release_of(hc, v);
+        pthread_mutex_unlock(&hc->mu);
+        if (!r || r->purged) return HUBCONTENT_BUNDLE_REMOVED;
+        path[0] = '\0';
+    }
+    return HUBCONTENT_BUNDLE_OK;
 }
 
 cJSON *hubcontent_list(struct hubcontent *hc)
@@ -660,6 +534,12 @@ cJSON *hubcontent_list(struct hubcontent *hc)
         cJSON_AddStringToObject(x, "sha256", r->sha256);
         cJSON_AddStringToObject(x, "to", r->to);
         cJSON_AddStringToObject(x, "targets", r->targets);
+        if (r->purged) { /* the row stays for the history; its bytes are gone */
+            time_str(r->purged, t);
+            cJSON_AddStringToObject(x, "bundle_removed_at", t);
+        } else {
+            cJSON_AddNullToObject(x, "bundle_removed_at");
+        }
         cJSON_AddItemToArray(a, x);
     }
     pthread_mutex_unlock(&hc->mu);

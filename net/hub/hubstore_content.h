@@ -58,18 +58,32 @@ void hubcontent_heartbeat(struct hubcontent *hc, const char *kiosk, const char *
  * "sha256","manifest"} (a new object), or NULL. */
 cJSON *hubcontent_manifest_for(struct hubcontent *hc, const char *kiosk, const char *tower);
 
-/* Path of the bundle file of version v into path; false when unknown. On
+/* What hubcontent_bundle_path found of a version. */
+enum hubcontent_bundle {
+    HUBCONTENT_BUNDLE_UNKNOWN, /* no such release */
+    HUBCONTENT_BUNDLE_OK,      /* path is its file */
+    HUBCONTENT_BUNDLE_REMOVED, /* the retention sweep removed its bundle (the release row stays) */
+};
+
+/* Path of the bundle file of version v into path, its size into *size. On
  * PostgreSQL the file is fetched into the cache folder first when missing
  * (path "" when that failed: logged). */
-bool hubcontent_bundle_path(struct hubcontent *hc, int64_t v, char *path, size_t cap,
-                            uint64_t *size);
+enum hubcontent_bundle hubcontent_bundle_path(struct hubcontent *hc, int64_t v, char *path,
+                                              size_t cap, uint64_t *size);
+
+/* The retention sweep's part for this hub's folder (hubstore_on_sweep):
+ * reads which releases are purged (PostgreSQL: the whole list again) and
+ * removes the bundle files of those and of versions no release has, adding
+ * the files and bytes removed to *files and *bytes. Any thread. */
+void hubcontent_sweep(struct hubcontent *hc, int64_t *files, int64_t *bytes);
 
 /* An event of the store's log (PostgreSQL, hubstore_alert_listen): a
  * {"content":version} from any hub makes the next use read the list again.
  * Any thread. */
 void hubcontent_log_event(struct hubcontent *hc, const char *event);
 
-/* {"releases":[…]} and {"kiosks":[…]} for kioskctl (new objects). */
+/* {"releases":[…]} and {"kiosks":[…]} for kioskctl (new objects); a release
+ * whose bundle the sweep removed has "bundle_removed_at" (else null). */
 cJSON *hubcontent_list(struct hubcontent *hc);
 cJSON *hubcontent_status(struct hubcontent *hc);
 

@@ -44,6 +44,10 @@ struct hubstore {
     int64_t retention_s;     /* personal fields live this long after closing */
     int64_t sweep_every_ms;  /* how often the writer erases what is due */
     bool checkpoint_due;     /* a sweep erased rows: truncate the WAL after commit */
+    struct hubstore_swept swept; /* the running sweep's counts (writer thread) */
+    pthread_mutex_t hook_mu; /* on_sweep and its calls */
+    void (*on_sweep)(const struct hubstore_swept *swept, void *arg);
+    void *on_sweep_arg;
 
     sqlite3_stmt *ws[WRITER_STMTS]; /* the writer's statements (enum stmt), prepared once */
 };

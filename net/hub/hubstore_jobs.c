@@ -17,6 +17,7 @@
 #include "hubbook.h"
 #include "hubstore_booking.h"
 #include "hubstore_impl.h"
+#include "hubstore_purge.h"
 #include "hubstore_pg.h"
 
 /* ---- the writer's statements: SQL and where each parameter comes from ---- */
@@ -382,6 +383,7 @@ static int job_sweep(struct hubstore *st, struct hubstore_job *j, const char *no
     n = changes(st);
     if (n > 0) st->checkpoint_due = true;
     if (hubstore_booking_sweep(st, hubbook_now_s(), now) != 0) return -1;
+    if (hubpurge_sweep(st, kclock_wall_ms() / 1000, &st->swept) != 0) return -1;
     snprintf(j->answer, sizeof j->answer, "%d", n);
     j->result = 200;
     return 0;

@@ -86,8 +86,9 @@ static bool copy_bundles(sqlite3 *db, PGconn *c, const char *file, long long *n)
     sqlite3_stmt *s = NULL;
     bool ok = true;
     *n = 0;
-    if (sqlite3_prepare_v2(db, "SELECT version, size, sha256 FROM content_releases", -1, &s,
-                           NULL) != SQLITE_OK)
+    /* not those the retention sweep purged: their files are gone */
+    if (sqlite3_prepare_v2(db, "SELECT version, size, sha256 FROM content_releases WHERE purged = 0",
+                           -1, &s, NULL) != SQLITE_OK)
         return false;
     while (ok && sqlite3_step(s) == SQLITE_ROW) {
         long long v = sqlite3_column_int64(s, 0), size = sqlite3_column_int64(s, 1);

@@ -16,6 +16,7 @@
 #include "hubbook.h"
 #include "hubstore_booking.h"
 #include "hubstore_impl.h"
+#include "hubstore_purge.h"
 #include "hubstore_pg_impl.h"
 
 const char *hubpg_holder(const struct hubpg *pg)
@@ -394,7 +395,8 @@ static void run_sweep(struct hubstore *st, struct hubstore_job *j, const char *n
     char cutoff[API_TIME_SIZE];
     const char *v[2];
     PGresult *r = NULL;
-    int held = hubpg_lease(pg, "sweep", (int)(SWEEP_DEFAULT_MS / 1000));
+    /* held for one sweep interval: the holder renews it at its next sweep */
+    int held = hubpg_lease(pg, "sweep", st->sweep_every_ms >= 2000 ? (int)(st->sweep_every_ms / 1000) : 1);
     j->result = 500;
     if (held < 0) return;
     if (held == 0) { /* another hub sweeps */
@@ -426,6 +428,8 @@ static void run_sweep(struct hubstore *st, struct hubstore_job *j, const char *n
     r = NULL;
     /* bookings: no-shows released, phones erased (hubstore_booking.c) */
     if (hubstore_booking_sweep(st, hubbook_now_s(), now) != 0) goto fail;
+    /* bundles no kiosk needs, polls of revoked kiosks (hubstore_purge.c) */
+    if (hubpurge_sweep(st, kclock_wall_ms() / 1000, &st->swept) != 0) goto fail;
     {
         /* console sessions past the longest lifetime (--session-max <= 7 days) */
         char old[24];

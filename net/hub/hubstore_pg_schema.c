@@ -90,6 +90,9 @@ static const char *const migrations[] = {
     " data bytea NOT NULL CHECK(length(data) <= 67108864));"
     "CREATE TABLE kiosk_polls(kiosk text PRIMARY KEY, tower text NOT NULL,"
     " held_until_ms bigint NOT NULL);",
+    /* 4: when the retention sweep removed a release's bundle bytes (Unix
+     * seconds; 0 while they are kept: hubstore_purge.h) */
+    "ALTER TABLE content_releases ADD COLUMN purged bigint NOT NULL DEFAULT 0;",
 };
 #define PG_SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 #define MIGRATE_LOCK "7318044913" /* pg_advisory_xact_lock key: one migrating hub */

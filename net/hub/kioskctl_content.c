@@ -408,13 +408,18 @@ static int cmd_get(const struct opts *o, bool status)
     }
     a = cJSON_Parse(b.p);
     if (!status && cJSON_IsArray(cJSON_GetObjectItem(a, "releases"))) {
-        printf("%-8s %-21s %-21s %-21s %-10s %-24s %s\n", "VERSION", "CREATED", "EXPIRES", "FROM",
-               "BYTES", "TO", "SIGNED_TARGETS");
+        printf("%-8s %-21s %-21s %-21s %-10s %-8s %-24s %s\n", "VERSION", "CREATED", "EXPIRES",
+               "FROM", "BYTES", "BUNDLE", "TO", "SIGNED_TARGETS");
         cJSON_ArrayForEach(it, cJSON_GetObjectItem(a, "releases"))
-            printf("%-8s %-21s %-21s %-21s %-10s %-24s %s\n", str_of(it, "version", n1, 32),
+        {
+            /* removed: the retention sweep deleted the bytes, no kiosk needed them */
+            bool removed = cJSON_IsString(cJSON_GetObjectItem(it, "bundle_removed_at"));
+            printf("%-8s %-21s %-21s %-21s %-10s %-8s %-24s %s\n", str_of(it, "version", n1, 32),
                    str_of(it, "created", n2, 32), str_of(it, "expires", n3, 32),
-                   str_of(it, "at", n3, 32), str_of(it, "size", n2, 32), str_of(it, "to", n1, 32),
+                   str_of(it, "at", n3, 32), str_of(it, "size", n2, 32),
+                   removed ? "removed" : "kept", str_of(it, "to", n1, 32),
                    str_of(it, "targets", n1, 32));
+        }
         ret = EX_OK;
     } else if (status && cJSON_IsArray(cJSON_GetObjectItem(a, "kiosks"))) {
         printf("%-16s %-8s %-8s %-8s %-21s %s\n", "KIOSK", "TOWER", "CONTENT", "OFFERED",

@@ -304,6 +304,25 @@ static void http(const struct hub *h, const char *method, const char *path, cons
     http_ex(h, method, path, token, key, body, 0, 0, r);
 }
 
+/* Registers kiosk id on h with the admin token; its 64-hex token into
+ * token_out[cap] ("" when the hub did not answer 201 with one). Returns the
+ * HTTP status. */
+static inline long hub_add_kiosk(const struct hub *h, const char *id, char *token_out, size_t cap)
+{
+    struct resp r;
+    char body[64];
+    const char *t;
+    long status;
+    snprintf(body, sizeof body, "{\"id\":\"%s\"}", id);
+    http(h, "POST", "/api/v1/admin/kiosks", ADMIN_TOKEN, NULL, body, &r);
+    token_out[0] = '\0';
+    t = r.status == 201 ? strstr(r.body, "\"token\":\"") : NULL;
+    if (t && strspn(t + 9, "0123456789abcdef") == 64) snprintf(token_out, cap, "%.64s", t + 9);
+    status = r.status;
+    free(r.body);
+    return status;
+}
+
 /* A sample help request (made-up data, says so) for kiosk id and ticket,
  * with a check code and a receipt ticket when they are not NULL. */
 static inline void sample_request_with(char *out, size_t cap, const char *kiosk, const char *ticket,

@@ -179,17 +179,7 @@ static void req(int port, const char *src, const char *method, const char *path,
 /* Registers kiosk id; its token into tok (at least 65 bytes). */
 static bool add_kiosk(const struct hub *h, const char *id, char *tok)
 {
-    struct resp r;
-    char body[64];
-    const char *p;
-    bool ok;
-    snprintf(body, sizeof body, "{\"id\":\"%s\"}", id);
-    http(h, "POST", "/api/v1/admin/kiosks", ADMIN_TOKEN, NULL, body, &r);
-    p = r.body ? strstr(r.body, "\"token\":\"") : NULL;
-    ok = r.status == 201 && p && strlen(p) >= 9 + 64;
-    if (ok) snprintf(tok, 65, "%s", p + 9);
-    free(r.body);
-    return ok;
+    return hub_add_kiosk(h, id, tok, 65) == 201 && tok[0];
 }
 
 /* Whether the hub's log holds a line containing both a and b (b may be NULL). */

@@ -103,8 +103,13 @@ static void populate(const char *file)
                        "INSERT INTO booking_leases VALUES('nr-1',1800003600,'lobby-0','x');"
                        "INSERT INTO content_releases VALUES(3,1024,1,2,3,4,"
                        "'49abd65bbf7f7e40c7055093ed2e3fd75f2f602f2c5fcf955c213e3135eb03f7',"
-                       "'all','[]','{}');"
-                       "INSERT INTO content_releases VALUES(4,1024,1,2,3,4,'ab','all','[]','{}');"
+                       "'all','[]','{}',0);"
+                       "INSERT INTO content_releases VALUES(4,1024,1,2,3,4,'ab','all','[]','{}',0);"
+                       /* v2: below the two newest and on no kiosk: the sweep at the
+                        * migration's open purges it, so its file is not copied */
+                       "INSERT INTO content_releases VALUES(2,1024,1,2,3,4,"
+                       "'49abd65bbf7f7e40c7055093ed2e3fd75f2f602f2c5fcf955c213e3135eb03f7',"
+                       "'all','[]','{}',0);"
                        "INSERT INTO content_kiosks VALUES('lobby-0','t1',3,3,1800000000,'');",
                        NULL, NULL, NULL) == SQLITE_OK);
     sqlite3_close(db);
@@ -114,12 +119,14 @@ static void populate(const char *file)
         FILE *f;
         snprintf(path, sizeof path, "%s.content", file);
         mkdir(path, 0700);
-        snprintf(path, sizeof path, "%s.content/bundle-3.tar", file);
-        f = fopen(path, "wb");
-        CHECK(f != NULL);
-        if (f) {
-            for (int i = 0; i < 1024; i++) fputc('x', f);
-            fclose(f);
+        for (int v = 2; v <= 3; v++) { /* v2's matches too: only the purge leaves it out */
+            snprintf(path, sizeof path, "%s.content/bundle-%d.tar", file, v);
+            f = fopen(path, "wb");
+            CHECK(f != NULL);
+            if (f) {
+                for (int i = 0; i < 1024; i++) fputc('x', f);
+                fclose(f);
+            }
         }
     }
 }
@@ -223,6 +230,8 @@ int main(int argc, char **argv)
     /* the bundle file that matches its release is in the database, every hub serves it */
     CHECK(pgtest_num(c, "SELECT count(*) FROM content_bundles") == 1);
     CHECK(pgtest_num(c, "SELECT length(data) FROM content_bundles WHERE version = 3") == 1024);
+    CHECK(pgtest_num(c, "SELECT count(*) FROM content_releases WHERE purged <> 0 AND version = 2")
+          == 1);
     /* a second run into the same database changes nothing */
     CHECK(hub_migrate(argv[1], file, url) == 1);
     CHECK(pgtest_num(c, "SELECT count(*) FROM requests") == 40);

@@ -170,6 +170,7 @@ static enum kerr check_url(struct kclient *c, bool allow_insecure)
         goto done;
     }
     c->hub_is_loopback = host_is_loopback(host);
+    snprintf(c->hub_host, sizeof c->hub_host, "%s", host);
     if (strcmp(scheme, "https") == 0) {
         c->plain_http_ok = false;
         e = KERR_OK;
@@ -274,6 +275,7 @@ enum kerr kclient_open(const struct kclient_config *cfg, struct kclient **out)
     c->total_timeout_ms = cfg->total_timeout_ms > 0 ? cfg->total_timeout_ms : 30000;
     c->low_speed_time_s = cfg->low_speed_time_s > 0 ? cfg->low_speed_time_s : 10;
     c->max_in_flight = cfg->max_in_flight > 0 ? cfg->max_in_flight : 4;
+    c->beat_remind_ms = cfg->heartbeat_remind_ms > 0 ? cfg->heartbeat_remind_ms : 600000;
     if (c->max_in_flight > 32) c->max_in_flight = 32;
 
     seed = getenv("KIOSK_TEST_RANDOM");

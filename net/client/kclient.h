@@ -53,6 +53,7 @@ struct kclient_config {
     int total_timeout_ms;         /* 30000 */
     int low_speed_time_s;         /* abort when below 64 B/s for this long: 10 */
     int max_in_flight;            /* parallel deliveries: 4 */
+    int heartbeat_remind_ms;      /* while heartbeats keep failing, one log line per: 600000 */
     /* Signed content updates (NULL: none). The sender downloads what the
      * heartbeat answer announces and installs it with cinstall_apply. */
     const struct cinstall_cfg *content;

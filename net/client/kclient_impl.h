@@ -83,6 +83,8 @@ struct kclient {
     uint64_t test_seed; /* KIOSK_TEST_RANDOM (tests only), else 0 */
     int backoff_base_ms, backoff_cap_ms, retry_after_cap_ms;
     int connect_timeout_ms, total_timeout_ms, low_speed_time_s, max_in_flight;
+    int beat_remind_ms;
+    char hub_host[256]; /* the hub URL's host, for the log ("" without a hub) */
 
     struct outbox *ui_ob;   /* UI thread only */
     CURLM *multi;           /* sender only, except curl_multi_wakeup */
@@ -171,6 +173,23 @@ enum outcome kclient_xfer_classify(struct xfer *x, CURLcode rc, long http, enum 
                                    char reason[REASON_SIZE]);
 /* The answer's Retry-After in ms, capped by the configuration; 0 if absent. */
 uint64_t kclient_xfer_retry_after_ms(struct kclient *c, CURL *e);
+
+/* ---- kclient_beatlog.c ------------------------------------------------------ */
+
+/* What the log said about failing heartbeats (the sender's own). */
+struct beatlog {
+    int failed;        /* failed attempts since the last success */
+    uint64_t since_ms; /* monotonic: the first of them */
+    uint64_t said_ms;  /* monotonic: the last line about them */
+};
+
+/* A heartbeat ended with curl's rc and the HTTP status http at monotonic
+ * now (sender thread). Logs one WARN line (the cause and the hub's host) at
+ * the first failure after a success, then nothing while they keep failing
+ * except one reminder with the count every c->beat_remind_ms, and one INFO
+ * line when one succeeds again: for how long and how many failed. */
+void kclient_beatlog_done(struct kclient *c, struct beatlog *b, CURLcode rc, long http,
+                          uint64_t now);
 
 /* ---- kclient_content.c ------------------------------------------------------ */
 

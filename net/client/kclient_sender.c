@@ -60,6 +60,7 @@ struct sender {
     uint64_t host_due;  /* no new delivery before this (monotonic ms) */
     int host_tries;
     uint64_t hb_due, maint_due;
+    struct beatlog beats; /* what the log said about failing heartbeats */
     uint64_t rnd;       /* backoff jitter (xorshift64* state) */
 };
 
@@ -412,7 +413,10 @@ static int process_done(struct sender *s)
             kclient_content_done(c, x, rc, http);
             s->hb_due = kclock_mono_ms(); /* report the new version (or why not) at once */
         } else if (x->kind == X_HEARTBEAT || x->kind == X_PING) {
-            if (x->kind == X_HEARTBEAT) s->hb_in_flight = false;
+            if (x->kind == X_HEARTBEAT) {
+                s->hb_in_flight = false;
+                kclient_beatlog_done(c, &s->beats, rc, http, now);
+            }
             /* the leases are kept before a ping's answer is told */
             if (rc == CURLE_OK && http == 200) kclient_booking_leases_in(c, x->resp, x->resp_len);
             if (x->kind == X_PING) {

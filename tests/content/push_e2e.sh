@@ -8,6 +8,8 @@
 #  3. a staged rollout to tower t03 reaches only that tower;
 #  4. a bundle signed by an unknown key is refused, the reason reaches the
 #     hub in the heartbeat (kioskctl content status), the old content stays;
+#     so is a signed bundle that fails the content check (the two kiosks at
+#     once: each waits out push_not_here.kiosk);
 #  5. the installed manifest expired and no hub answers: home and attract
 #     say "内容更新于 <date>".
 # usage: push_e2e.sh KIOSK KIOSK_HUB KIOSKCTL TEST_DIR ASSETS_CONTENT [N]
@@ -154,9 +156,15 @@ PY
 then ok "kioskctl content status: only HL-K03 on v2, every other kiosk on v1"
 else bad "content status after the staged rollout"; cat "$tmp/status.json"; fi
 
-# 4. an unknown key: refused, reason in the heartbeat, old content kept
+# 4. an unknown key (HL-K05) and a signed bundle failing the content check
+# (HL-K02): both refused, the reason in the heartbeat, old content kept
 ctl content publish "$tmp/v3.tar" --to kiosk:HL-K05 >/dev/null || bad "publish v3"
-run HL-K05 push_not_here.kiosk
+ctl content publish "$tmp/v4.tar" --to kiosk:HL-K02 >/dev/null || bad "publish v4"
+run HL-K05 push_not_here.kiosk &
+p5=$!
+run HL-K02 push_not_here.kiosk &
+p2=$!
+wait $p5 $p2 # both expected to fail at wait_content: only the hub's status tells
 ctl --json content status > "$tmp/status.json"
 if python3 - "$tmp/status.json" <<'PY'
 import json, sys
@@ -167,10 +175,7 @@ then ok "bundle by an unknown key refused; the reason is in the heartbeat; v1 ke
 else bad "unknown key"; cat "$tmp/status.json"; fi
 ctl content status | grep -q "HL-K05.*unknown or revoked" && ok "kioskctl content status shows the error" \
   || bad "content status table"
-# a signed bundle that fails the content check: refused before any switch
-ctl content publish "$tmp/v4.tar" --to kiosk:HL-K02 >/dev/null || bad "publish v4"
-run HL-K02 push_not_here.kiosk
-ctl --json content status > "$tmp/status.json"
+# the signed bundle that fails the content check: refused before any switch
 if python3 - "$tmp/status.json" <<'PY'
 import json, sys
 k = {k["id"]: k for k in json.load(open(sys.argv[1]))["kiosks"]}["HL-K02"]

@@ -4,7 +4,9 @@
 # ARCHITECTURE.md, "Start-up"). What it prepares must draw exactly what a
 # first visit would: run shots.kiosk in both orientations once as it is and
 # once after the script step `warm`, and require every screenshot to be the
-# same file, byte for byte.
+# same file, byte for byte. Under the sanitizers (KIOSK_TEST_SANITIZED=1,
+# set by the sanitizer build) only in landscape: every screen still, at
+# half the time; the normal build compares both orientations.
 set -eu
 KIOSK=$1
 DIR=$2
@@ -13,7 +15,9 @@ trap 'rm -rf "$OUT"' EXIT
 { echo "warm"; cat "$DIR/shots.kiosk"; } >"$OUT/warm.kiosk"
 fail=0
 n=0
-for size in 1920x1080 1080x1920; do
+sizes="1920x1080 1080x1920" min_n=40
+[ -n "${KIOSK_TEST_SANITIZED:-}" ] && sizes=1920x1080 min_n=30
+for size in $sizes; do
   for mode in cold warm; do
     script="$DIR/shots.kiosk"
     [ $mode = warm ] && script="$OUT/warm.kiosk"
@@ -31,5 +35,5 @@ for size in 1920x1080 1080x1920; do
   done
 done
 echo "warm_same: $n screenshots compared, $([ $fail = 0 ] && echo all equal || echo some differ)"
-[ $n -ge 40 ] || { echo "warm_same: expected at least 40 screenshots, got $n"; exit 1; }
+[ $n -ge $min_n ] || { echo "warm_same: expected at least $min_n screenshots, got $n"; exit 1; }
 exit $fail

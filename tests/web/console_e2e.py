@@ -31,12 +31,12 @@ def login(d, name):
     d.get(hub.url + "/admin/")
     hw.wait_for(d, "#login-name").send_keys(name)
     d.find_element(By.ID, "login-password").send_keys(PW[name])
-    d.find_element(By.ID, "login-submit").click()
+    hw.click(d, "#login-submit")
     hw.wait_for(d, "#me", text=name)
 
 
 def logout(d):
-    d.find_element(By.ID, "logout").click()
+    hw.click(d, "#logout")
     hw.wait_for(d, "#login-msg", text="已退出")
 
 
@@ -80,14 +80,14 @@ try:
     # 2. the handler's inbox shows it
     desk = hw.browser(1440, 900)
     login(desk, "li.wei")
-    row = hw.wait_for(desk, f'tr[data-ticket="{ticket}"]')
-    c.ok("想咨询办理流程" in row.text and "待受理" in row.text, "the inbox lists the kiosk's request as 待受理")
-    c.ok("示例公司B-2" in row.text and "王女士" in row.text, "the inbox row shows company and contact")
+    row = hw.text_of(desk, f'tr[data-ticket="{ticket}"]')
+    c.ok("想咨询办理流程" in row and "待受理" in row, "the inbox lists the kiosk's request as 待受理")
+    c.ok("示例公司B-2" in row and "王女士" in row, "the inbox row shows company and contact")
     shot(desk, "console-inbox.png")
 
     # filters: status resolved hides it, tower t03 and a search by phone find it
-    Select(desk.find_element(By.ID, "f-status")).select_by_value("resolved")
-    desk.find_element(By.ID, "f-apply").click()
+    hw.on(desk, "#f-status", lambda e: Select(e).select_by_value("resolved"))
+    hw.click(desk, "#f-apply")
     hw.wait_for(desk, "#inbox-list .msg")
     c.ok(not desk.find_elements(By.CSS_SELECTOR, f'tr[data-ticket="{ticket}"]'),
          "filtering by another status hides it")
@@ -96,28 +96,28 @@ try:
     c.ok(True, "tower filter and search by phone find it")
 
     # 3. the request, every field; resolve it with a note in three steps; assign it
-    desk.find_element(By.CSS_SELECTOR, f'tr[data-ticket="{ticket}"] a.ticket').click()
-    fields = hw.wait_for(desk, "#r-fields")
-    c.ok(all(s in fields.text for s in ["13800001234", "王女士", "想咨询办理流程", "HL-T01", "t03"]),
+    hw.click(desk, f'tr[data-ticket="{ticket}"] a.ticket')
+    fields = hw.text_of(desk, "#r-fields")
+    c.ok(all(s in fields for s in ["13800001234", "王女士", "想咨询办理流程", "HL-T01", "t03"]),
          "the request page shows every field (phone, contact, description, tower, kiosk)")
     shot(desk, "console-request-new.png")
 
     def resolve(t):
         """Resolves t in the open request page with NOTE, in three steps, and assigns it."""
         for st, note in [("accepted", None), ("in_progress", None), ("resolved", NOTE)]:
-            Select(hw.wait_for(desk, "#r-new-status")).select_by_value(st)
+            hw.on(desk, "#r-new-status", lambda e: Select(e).select_by_value(st))
             if note:
-                desk.find_element(By.ID, "r-note").send_keys(note)
-            desk.find_element(By.ID, "r-save-status").click()
+                hw.on(desk, "#r-note", lambda e: e.send_keys(note))
+            hw.click(desk, "#r-save-status")
             hw.wait_for(desk, "#r-msg", text="已保存")
             hw.wait_for(desk, f'.title-row .badge[data-status="{st}"]')
-        Select(desk.find_element(By.ID, "r-assignee")).select_by_value("li.wei")
-        desk.find_element(By.ID, "r-save-assign").click()
+        hw.on(desk, "#r-assignee", lambda e: Select(e).select_by_value("li.wei"))
+        hw.click(desk, "#r-save-assign")
         hw.wait_for(desk, "#r-msg", text="已保存")
 
     resolve(ticket)
-    hist = hw.wait_for(desk, "#r-history")
-    c.ok(NOTE in hist.text and "li.wei" in hist.text, "the history shows the note and who wrote it")
+    hist = hw.text_of(desk, "#r-history")
+    c.ok(NOTE in hist and "li.wei" in hist, "the history shows the note and who wrote it")
     c.ok(not desk.find_elements(By.ID, "status-form"), "a resolved request offers no further status")
     shot(desk, "console-request-resolved.png")
     rec = hub.show(ticket)
@@ -132,18 +132,18 @@ try:
     # 4. the phone page behind the QR code
     phone = hw.browser(390, 844)
     phone.get(f"{hub.url}/t/{ticket}?c={check}")
-    st = hw.wait_for(phone, "#status")
-    c.ok(st.text == "已解决", "the phone page shows 已解决 (browser in Chinese)")
-    c.ok(hw.wait_for(phone, "#note").text == NOTE, "the phone page shows the staff's note")
-    c.ok("待受理" in phone.find_element(By.ID, "history").text, "the phone page shows the history")
+    st = hw.text_of(phone, "#status")
+    c.ok(st == "已解决", "the phone page shows 已解决 (browser in Chinese)")
+    c.ok(hw.text_of(phone, "#note") == NOTE, "the phone page shows the staff's note")
+    c.ok("待受理" in hw.text_of(phone, "#history"), "the phone page shows the history")
     src = phone.page_source
     c.ok("13800001234" not in src and "王女士" not in src and "示例公司B-2" not in src,
          "the phone page never shows phone, contact name or company")
     width = phone.execute_script("return document.documentElement.scrollWidth")
     c.ok(width <= 390, f"nothing wider than the 390 px phone (scrollWidth {width})")
     shot(phone, "phone-resolved-zh.png")
-    phone.find_element(By.CSS_SELECTOR, "a.lang").click()
-    c.ok(hw.wait_for(phone, "#status").text == "Resolved", "its English link shows it in English")
+    hw.click(phone, "a.lang")
+    c.ok(hw.text_of(phone, "#status", text="Resolved") == "Resolved", "its English link shows it in English")
     shot(phone, "phone-resolved-en.png")
     phone.set_window_size(360, 740)
     phone.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
@@ -185,22 +185,22 @@ try:
     # 6. an admin's pages: kiosks, accounts, audit
     login(desk, "wang.fang")
     desk.get(hub.url + "/admin/#/kiosks")
-    krow = hw.wait_for(desk, 'tr[data-kiosk="HL-T01"]')
-    c.ok("在线" in krow.text and "0.1.0" in krow.text, "the kiosks page shows HL-T01 online with its version")
+    krow = hw.text_of(desk, 'tr[data-kiosk="HL-T01"]')
+    c.ok("在线" in krow and "0.1.0" in krow, "the kiosks page shows HL-T01 online with its version")
     shot(desk, "console-kiosks.png")
     desk.get(hub.url + "/admin/#/users")
     hw.wait_for(desk, 'tr[data-user="zhao.min"]')
     shot(desk, "console-users.png")
     desk.get(hub.url + "/admin/#/audit")
-    at = hw.wait_for(desk, "#audit-table", text="request.status")
-    c.ok("li.wei" in at.text, "the audit page shows the handler's changes")
+    at = hw.text_of(desk, "#audit-table", text="request.status")
+    c.ok("li.wei" in at, "the audit page shows the handler's changes")
     shot(desk, "console-audit.png")
-    desk.find_element(By.ID, "lang-toggle").click()
+    hw.click(desk, "#lang-toggle")
     hw.wait_for(desk, "#nav-inbox", text="Requests")
     desk.get(f"{hub.url}/admin/#/r/{ticket}")
     hw.wait_for(desk, "#r-history")
     shot(desk, "console-request-en.png")
-    desk.find_element(By.ID, "lang-toggle").click()
+    hw.click(desk, "#lang-toggle")
     hw.no_alert(desk)
 
     log = open(os.path.join(hub.dir, "hub.log")).read()

@@ -44,7 +44,7 @@ def login(d, name, pw=None, expect_ok=True):
     p.send_keys(pw or PW[name])
     # the answer to this attempt, not a message left from the one before
     d.execute_script("const m = document.getElementById('login-msg'); if (m) m.replaceChildren();")
-    d.find_element(By.ID, "login-submit").click()
+    hw.click(d, "#login-submit")
     if expect_ok:
         hw.wait_for(d, "#me", text=name)
 
@@ -73,24 +73,24 @@ try:
     desk = hw.browser(1440, 900)
     login(desk, "sec.handler")
     hw.wait_for(desk, f'tr[data-ticket="{t2}"]')
-    body = desk.find_element(By.ID, "inbox-list").text
+    body = hw.text_of(desk, "#inbox-list")
     c.ok(SCRIPT in body and IMG in body, "the inbox shows both descriptions as typed")
     no_injected(desk, "inbox")
     shot(desk, "console-xss-inbox.png")
     desk.get(f"{hub.url}/admin/#/r/{t1}")
-    c.ok(hw.wait_for(desk, "#r-description").text == SCRIPT, "the request page shows <script> as text")
-    c.ok(NOTE_IMG in desk.find_element(By.ID, "r-history").text, "and the note's <img> as text")
+    c.ok(hw.text_of(desk, "#r-description") == SCRIPT, "the request page shows <script> as text")
+    c.ok(NOTE_IMG in hw.text_of(desk, "#r-history"), "and the note's <img> as text")
     no_injected(desk, "request page")
     shot(desk, "console-xss-request.png")
 
     phone = hw.browser(390, 844)
     for t, chk, text in [(t1, "135791", SCRIPT), (t2, "246802", IMG)]:
         phone.get(f"{hub.url}/t/{t}?c={chk}")
-        c.ok(hw.wait_for(phone, "#description").text == text, f"the phone page shows {text} as text")
+        c.ok(hw.text_of(phone, "#description") == text, f"the phone page shows {text} as text")
         no_injected(phone, f"phone page of {t}")
         c.ok("13900007777" not in phone.page_source, "the phone page never shows the phone number")
     phone.get(f"{hub.url}/t/{t1}?c=135791")
-    c.ok(hw.wait_for(phone, "#note").text == NOTE_IMG, "the phone page shows the note's <img> as text")
+    c.ok(hw.text_of(phone, "#note") == NOTE_IMG, "the phone page shows the note's <img> as text")
     shot(phone, "phone-xss.png")
 
     # 2. the cookie's flags
@@ -142,14 +142,14 @@ try:
     # the page's own timer may have sent it to the login already; else the next click does
     for el in desk.find_elements(By.ID, "nav-kiosks"):
         el.click()
-    msg = hw.wait_for(desk, "#login-msg", timeout=15)
-    c.ok("登录已过期" in msg.text, "after the idle time the console shows the login: 登录已过期")
+    msg = hw.text_of(desk, "#login-msg", timeout=15)
+    c.ok("登录已过期" in msg, "after the idle time the console shows the login: 登录已过期")
     shot(desk, "console-expired.png")
 
     # 5. logout ends the session on the hub
     login(desk, "sec.handler")
     old = {x["name"]: x["value"] for x in desk.get_cookies()}["hub_session"]
-    desk.find_element(By.ID, "logout").click()
+    hw.click(desk, "#logout")
     hw.wait_for(desk, "#login-msg", text="已退出")
     st, _, _ = hw.http(hub.url + "/api/v1/admin/requests", headers={"Cookie": "hub_session=" + old})
     c.ok(st == 401, f"after logout the old cookie is refused (got {st})")
@@ -169,7 +169,7 @@ try:
         hw.wait_for(desk, "#login-msg .error")
     login(desk, "sec.handler", expect_ok=False)
     hw.wait_for(desk, "#login-msg .error")
-    c.ok(not desk.find_elements(By.ID, "me") and "错误" in desk.find_element(By.ID, "login-msg").text,
+    c.ok(not desk.find_elements(By.ID, "me") and "错误" in hw.text_of(desk, "#login-msg"),
          "after 5 wrong passwords the right one is refused too (locked)")
     shot(desk, "console-locked.png")
     users = json.loads(hub.ctl("--json", "user", "list").stdout)["users"]

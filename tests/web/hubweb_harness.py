@@ -149,6 +149,32 @@ def wait_for(d, css, timeout=10, text=None):
         time.sleep(0.1)
 
 
+def on(d, css, act, timeout=10, text=None):
+    """act(el) on the first element matching css (as wait_for). The console
+    re-draws parts of the page when an answer arrives, so an element found a
+    moment ago may be gone (stale): it is then found again and act re-run."""
+    from selenium.common.exceptions import StaleElementReferenceException
+    end = time.time() + timeout
+    while True:
+        el = wait_for(d, css, max(0.5, end - time.time()), text)
+        try:
+            return act(el)
+        except StaleElementReferenceException:
+            if time.time() > end:
+                raise
+            time.sleep(0.1)
+
+
+def text_of(d, css, timeout=10, text=None):
+    """The text of the first element matching css, found again if re-drawn."""
+    return on(d, css, lambda el: el.text, timeout, text)
+
+
+def click(d, css, timeout=10, text=None):
+    """Clicks the first element matching css, found again if re-drawn."""
+    on(d, css, lambda el: el.click(), timeout, text)
+
+
 def no_alert(d):
     """Asserts no JavaScript dialog is open (an injected alert() would be)."""
     from selenium.common.exceptions import NoAlertPresentException

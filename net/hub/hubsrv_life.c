@@ -154,8 +154,6 @@ enum kerr hubsrv_start(const struct hubsrv_config *cfg, struct hubsrv **out)
             res = KERR_USAGE;
             goto fail;
         }
-    }
-    if (cfg->content_path) {
         res = hubbook_rooms_load(cfg->content_path, &s->rooms);
         if (res != KERR_OK) {
             KLOGE("hub", "nursing rooms in %s: %s", cfg->content_path, kerr_str(res));

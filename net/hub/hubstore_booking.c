@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "api.h"
+#include "kassert.h"
 #include "klog.h"
 
 #include "hubstore_impl.h"
@@ -219,8 +220,9 @@ static int lock_key(struct hubstore *st, const char *kind, const char *key)
     struct hubstore_rd rd;
     struct hubstore_q s;
     int rc = SQLITE_ERROR;
-    if (wprep(st, &rd, &s, "SELECT 1",
-              "SELECT pg_advisory_xact_lock(hashtextextended($1 || ':' || $2, 0))")) {
+    KASSERT(st->pg);
+    if (wprep(st, &rd, &s, "SELECT pg_advisory_xact_lock(hashtextextended(?1 || ':' || ?2, 0))",
+              NULL)) {
         hubstore_q_text(&s, 1, kind);
         hubstore_q_text(&s, 2, key);
         rc = hubstore_q_step(&s);

@@ -316,19 +316,22 @@ static char *booking_sequence(struct bk_ctx *c, char *out, size_t cap)
 }
 
 #define RACERS 16
-struct racer {
+
+/* One booking made on a thread of its own (the tests of two hubs at once):
+ * key, body hash, phone and slot start set by the caller; the status back. */
+struct bk_job {
     struct bk_ctx c;
-    int idx, result;
+    int64_t start;
+    char key[48], phone[16];
+    uint8_t hash;
+    int result;
 };
 
-static void *race(void *p)
+static void *bk_job_run(void *p)
 {
-    struct racer *r = p;
-    char out[256] = "", key[48], phone[16];
-    snprintf(key, sizeof key, "00000000-0000-4000-8000-1000000000%02d", r->idx);
-    snprintf(phone, sizeof phone, "139000000%02d", r->idx);
-    r->result = book(&r->c, HSB_CREATE, key, (uint8_t)(r->idx + 10), phone,
-                     book_day_start(book_local_day(r->c.now)) + 11 * 3600, NULL, NULL, out,
+    struct bk_job *j = p;
+    char out[256] = "";
+    j->result = book(&j->c, HSB_CREATE, j->key, j->hash, j->phone, j->start, NULL, NULL, out,
                      sizeof out, NULL);
     return NULL;
 }
@@ -367,15 +370,18 @@ static void part_bookings(const char *url)
     free(rp);
     {
         /* 16 people, two hubs, one slot: one booking, 15 slot-taken */
-        static struct racer r[RACERS];
+        static struct bk_job r[RACERS];
         pthread_t t[RACERS];
         int created = 0, taken = 0;
         int64_t rows = 0, dbl = -1;
         for (int i = 0; i < RACERS; i++) {
             r[i].c = c;
             r[i].c.st = i % 2 ? pg2 : pg;
-            r[i].idx = i;
-            pthread_create(&t[i], NULL, race, &r[i]);
+            r[i].start = book_day_start(book_local_day(c.now)) + 11 * 3600;
+            r[i].hash = (uint8_t)(i + 10);
+            snprintf(r[i].key, sizeof r[i].key, "00000000-0000-4000-8000-1000000000%02d", i);
+            snprintf(r[i].phone, sizeof r[i].phone, "139000000%02d", i);
+            pthread_create(&t[i], NULL, bk_job_run, &r[i]);
         }
         for (int i = 0; i < RACERS; i++) {
             pthread_join(t[i], NULL);
@@ -411,23 +417,6 @@ static void part_bookings(const char *url)
  *   rolls back: the writer asks for S2 held by raw2, which waits for S1
  *   held by the writer: a deadlock, found by the writer's own check (it
  *   waited last), so the writer's side is ended. */
-struct dl_job {
-    struct bk_ctx c;
-    int64_t start;
-    int idx, result;
-};
-
-static void *dl_book(void *p)
-{
-    struct dl_job *d = p;
-    char out[256] = "", key[48], phone[16];
-    snprintf(key, sizeof key, "00000000-0000-4000-8000-2000000000%02d", d->idx);
-    snprintf(phone, sizeof phone, "137000000%02d", d->idx);
-    d->result = book(&d->c, HSB_CREATE, key, (uint8_t)(d->idx + 40), phone, d->start, NULL, NULL,
-                     out, sizeof out, NULL);
-    return NULL;
-}
-
 /* A confirmed booking of room at start on c (in c's open transaction), sent
  * (wait false: the answer is read later with PQgetResult). */
 static void raw_book(PGconn *c, const struct hubbook_room *room, int64_t start, int n, bool wait)
@@ -467,7 +456,7 @@ static void dl_run(const char *url, const struct bk_ctx *c0, int64_t base, int r
     int64_t slot = (int64_t)room->rules.slot_min * 60;
     int64_t s0 = base, s1 = base + slot, s2 = base + 2 * slot, s3 = base + 3 * slot;
     PGconn *raw0 = PQconnectdb(url), *raw2 = PQconnectdb(url), *raw3 = PQconnectdb(url);
-    struct dl_job d[4];
+    struct bk_job d[4];
     pthread_t t[4];
     const int64_t starts[4] = {s0, s1, s3, s2}; /* the queue's order */
     long before = deadlocks(raw0);
@@ -479,10 +468,13 @@ static void dl_run(const char *url, const struct bk_ctx *c0, int64_t base, int r
     raw_cmd(raw2, "BEGIN");
     raw_book(raw2, room, s2, round * 10 + 2, true);
     for (int i = 0; i < 4; i++) {
+        int n = round * 4 + i;
         d[i].c = *c0;
         d[i].start = starts[i];
-        d[i].idx = round * 4 + i;
-        pthread_create(&t[i], NULL, dl_book, &d[i]);
+        d[i].hash = (uint8_t)(n + 40);
+        snprintf(d[i].key, sizeof d[i].key, "00000000-0000-4000-8000-2000000000%02d", n);
+        snprintf(d[i].phone, sizeof d[i].phone, "137000000%02d", n);
+        pthread_create(&t[i], NULL, bk_job_run, &d[i]);
         usleep(i == 0 ? 300000 : 100000); /* S0 blocks the writer; S1, S3, S2 queue in order */
     }
     raw_cmd(raw0, "ROLLBACK"); /* the writer: S0, then the batch {S1, S3, S2} waits for S3 */
@@ -532,23 +524,6 @@ static void part_deadlock(const char *url)
  * hubs at once, where the room's rules allow max_per_phone_day. Each hub's
  * writer counts the phone's bookings before it inserts: without a lock both
  * count before either commits (10-12 rounds of 12 went over the limit). */
-struct ph_job {
-    struct bk_ctx c;
-    int64_t start;
-    char phone[16];
-    int idx, result;
-};
-
-static void *ph_book(void *p)
-{
-    struct ph_job *d = p;
-    char out[256] = "", key[48];
-    snprintf(key, sizeof key, "00000000-0000-4000-8000-3000000%05d", d->idx);
-    d->result = book(&d->c, HSB_CREATE, key, (uint8_t)d->idx, d->phone, d->start, NULL, NULL, out,
-                     sizeof out, NULL);
-    return NULL;
-}
-
 static void part_phone(const char *url)
 {
     struct hubbook_rooms *rooms = NULL;
@@ -564,7 +539,7 @@ static void part_phone(const char *url)
     most = rooms->room[0].rules.max_per_phone_day;
     slot = (int64_t)rooms->room[0].rules.slot_min * 60;
     for (int round = 0; round < 12; round++) {
-        struct ph_job d[6];
+        struct bk_job d[6];
         pthread_t t[6];
         int ok = 0;
         int64_t d0 = book_day_start(day + round / 3); /* 3 rounds a day, 6 slots each */
@@ -574,9 +549,10 @@ static void part_phone(const char *url)
             d[i].c.now = d0 + 7 * 3600;
             d[i].start = d0 + 8 * 3600 + (int64_t)((round % 3) * 6 + i) * slot;
             snprintf(d[i].phone, sizeof d[i].phone, "1390000%04d", round);
-            d[i].idx = round * 6 + i;
+            snprintf(d[i].key, sizeof d[i].key, "00000000-0000-4000-8000-3000000%05d", round * 6 + i);
+            d[i].hash = (uint8_t)(round * 6 + i);
         }
-        for (int i = 0; i < 6; i++) pthread_create(&t[i], NULL, ph_book, &d[i]);
+        for (int i = 0; i < 6; i++) pthread_create(&t[i], NULL, bk_job_run, &d[i]);
         for (int i = 0; i < 6; i++) pthread_join(t[i], NULL);
         for (int i = 0; i < 6; i++) {
             CHECK(d[i].result == 201 || d[i].result == 409);
